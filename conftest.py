@@ -1,0 +1,39 @@
+"""Fixtures every test suite in the repository may use: real NATS and real PostgreSQL."""
+import pathlib
+
+import pytest
+
+from support.nats import NatsServer
+from support.postgres import PostgresServer
+
+
+@pytest.fixture
+def nats_server(tmp_path: pathlib.Path):
+    """A private nats-server with JetStream on a free port, stopped after the test."""
+    server = NatsServer(tmp_path / "nats").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer):
+    """The SQLAlchemy URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: pathlib.Path):
+    """Each test that takes it runs twice: on a fresh SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
