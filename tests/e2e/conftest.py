@@ -4,8 +4,7 @@ import secrets
 
 import pytest
 
-from stack import Stack, StackConfig
-from support.ports import free_port
+from stack import Stack, StackConfig, free_port
 
 
 UNLIMITED = "1000000/minute"

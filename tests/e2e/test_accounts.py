@@ -176,7 +176,7 @@ def test_expired_token_is_error_minus_3(short_ttl_gateway):
 @pytest.fixture(scope="module")
 def short_ttl_gateway(stack):
     """A second auth replica issuing 2-second tokens (same database and secret), behind a gateway of its own."""
-    from support.ports import free_port
+    from stack import free_port
 
     auth_port, gateway_port = free_port(), free_port()
     auth = stack.start_service("auth", instance="auth-short-ttl", env={

@@ -2,8 +2,7 @@
 import pytest
 
 from api import client, loopback_address
-from stack import http_status
-from support.ports import free_port
+from stack import free_port, http_status
 
 
 @pytest.fixture(scope="module")

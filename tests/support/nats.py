@@ -2,8 +2,7 @@
 import pathlib
 import subprocess
 
-from stack import nats_server_binary, wait_for_port
-from support.ports import free_port
+from stack import free_port, nats_server_binary, wait_for_port
 
 
 class NatsServer:
