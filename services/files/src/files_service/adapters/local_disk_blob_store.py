@@ -1,0 +1,199 @@
+"""LocalDiskBlobStore: blobs as files under <root>/<key[:2]>/<key[2:4]>/<key>, written atomically."""
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import pathlib
+import re
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from typing import BinaryIO, TypeVar
+
+from files_service.domain.errors import StorageFull
+from files_service.ports import BlobNotFound
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TEMP_DIR_NAME = ".tmp"
+TEMP_SUFFIX = ".part"
+DEFAULT_WRITE_SIZE = 1024 * 1024
+_KEY = re.compile(r"[0-9a-f]{8,64}")
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+async def _blocking(func: Callable[..., T], *args: object, on_abandoned: Callable[[T], object] | None = None) -> T:
+    """Run func in a thread. When cancelled, wait for the thread before re-raising, so that the
+    caller's cleanup never races a write still in flight; on_abandoned gets a result nobody awaits."""
+    future = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        if on_abandoned is not None and future.exception() is None:
+            on_abandoned(future.result())
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_directory(path: pathlib.Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _disk_full_as_storage_full() -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        if error.errno in _DISK_FULL:
+            raise StorageFull("no space left for the file") from error
+        raise
+
+
+class _TempFile:
+    def __init__(self, temp_dir: pathlib.Path, key: str) -> None:
+        fd, name = tempfile.mkstemp(prefix=f"{key}.", suffix=TEMP_SUFFIX, dir=temp_dir)
+        self.fd: int | None = fd
+        self.path = pathlib.Path(name)
+
+    def write(self, data: bytes) -> None:
+        assert self.fd is not None
+        _write_all(self.fd, data)
+
+    def flush_and_close(self) -> None:
+        assert self.fd is not None
+        fd, self.fd = self.fd, None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def discard(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
+        self.path.unlink(missing_ok=True)
+
+
+async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[bytes]:
+    """Gather small incoming chunks into writes of about `size` bytes."""
+    buffer = bytearray()
+    async for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= size:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+class LocalDiskBlobStore:
+    def __init__(self, root: pathlib.Path, read_chunk_size: int, write_size: int = DEFAULT_WRITE_SIZE) -> None:
+        self._root = root
+        self._temp_dir = root / TEMP_DIR_NAME
+        self._read_chunk_size = read_chunk_size
+        self._write_size = write_size
+
+    async def prepare(self) -> None:
+        await _blocking(lambda: self._temp_dir.mkdir(mode=0o750, parents=True, exist_ok=True))
+
+    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        final_path = self._path_of(key)
+        with _disk_full_as_storage_full():
+            temp = await _blocking(_TempFile, self._temp_dir, key, on_abandoned=_TempFile.discard)
+            try:
+                async with contextlib.aclosing(_coalesce(chunks, self._write_size)) as blocks:
+                    async for block in blocks:
+                        await _blocking(temp.write, block)
+                await _blocking(self._commit, temp, final_path)
+            except BaseException:
+                await _blocking(temp.discard)
+                raise
+
+    async def open_range(self, key: str, offset: int, length: int) -> AsyncIterator[bytes]:
+        try:
+            file = await _blocking(open, self._path_of(key), "rb", on_abandoned=lambda abandoned: abandoned.close())
+        except FileNotFoundError as error:
+            raise BlobNotFound(key) from error
+        try:
+            await _blocking(file.seek, offset)
+            async for chunk in self._read_chunks(file, key, length):
+                yield chunk
+        finally:
+            file.close()
+
+    async def delete(self, key: str) -> None:
+        path = self._path_of(key)
+        await _blocking(lambda: path.unlink(missing_ok=True))
+
+    async def iter_keys(self) -> AsyncIterator[str]:
+        shards = await _blocking(self._shard_directories)
+        for shard in shards:
+            for key in await _blocking(self._keys_in, shard):
+                yield key
+
+    async def clean_temp(self) -> int:
+        removed = await _blocking(self._remove_temp_files)
+        if removed:
+            logger.info("removed %d temp file(s) left by interrupted uploads", removed)
+        return removed
+
+    def _path_of(self, key: str) -> pathlib.Path:
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"not a blob key: {key!r}")
+        return self._root / key[:2] / key[2:4] / key
+
+    async def _read_chunks(self, file: BinaryIO, key: str, length: int) -> AsyncIterator[bytes]:
+        remaining = length
+        while remaining > 0:
+            chunk = await _blocking(file.read, min(self._read_chunk_size, remaining))
+            if not chunk:
+                raise EOFError(f"blob {key} ends {remaining} bytes before the requested range")
+            remaining -= len(chunk)
+            yield chunk
+
+    def _commit(self, temp: _TempFile, final_path: pathlib.Path) -> None:
+        temp.flush_and_close()
+        self._make_directories(final_path.parent)
+        os.replace(temp.path, final_path)
+        _fsync_directory(final_path.parent)
+
+    def _make_directories(self, directory: pathlib.Path) -> None:
+        """Create the shard directories, fsyncing each parent that gains an entry."""
+        for path in (directory.parent, directory):
+            if not path.is_dir():
+                path.mkdir(mode=0o750, exist_ok=True)
+                _fsync_directory(path.parent)
+
+    def _shard_directories(self) -> list[pathlib.Path]:
+        return [
+            shard
+            for top in sorted(self._root.iterdir())
+            if top.is_dir() and top.name != TEMP_DIR_NAME
+            for shard in sorted(top.iterdir())
+            if shard.is_dir()
+        ]
+
+    @staticmethod
+    def _keys_in(shard: pathlib.Path) -> list[str]:
+        return sorted(entry.name for entry in shard.iterdir() if entry.is_file() and _KEY.fullmatch(entry.name))
+
+    def _remove_temp_files(self) -> int:
+        removed = 0
+        for entry in self._temp_dir.iterdir():
+            if entry.is_file():
+                entry.unlink(missing_ok=True)
+                removed += 1
+        return removed

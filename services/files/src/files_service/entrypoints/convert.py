@@ -1,0 +1,31 @@
+"""Between protobuf messages and the service's own types."""
+from fileuploader.files.v1 import files_pb2
+from files_service.domain.model import StoredFile, UploadRequest
+from files_service.entrypoints.event_codec import timestamp_of
+
+
+def upload_request_of(metadata: files_pb2.UploadMetadata) -> UploadRequest:
+    return UploadRequest(
+        user_filename=metadata.user_filename,
+        include_ext=metadata.include_ext,
+        owner_account_id=metadata.owner_account_id,
+    )
+
+
+def file_info_of(stored: StoredFile) -> files_pb2.FileInfo:
+    return files_pb2.FileInfo(
+        file_url=stored.file_url,
+        ext=stored.ext,
+        user_filename=stored.user_filename,
+        size=stored.size,
+        sha256=stored.sha256,
+        created_at=timestamp_of(stored.created_at),
+    )
+
+
+def upload_response_of(stored: StoredFile) -> files_pb2.UploadFileResponse:
+    return files_pb2.UploadFileResponse(
+        file=file_info_of(stored),
+        delete_key=stored.delete_key,
+        owner_account_id=stored.owner_account_id,
+    )

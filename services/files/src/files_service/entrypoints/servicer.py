@@ -1,0 +1,72 @@
+"""fileuploader.files.v1.FilesService on grpc.aio, delegating to the use cases."""
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import grpc
+
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from files_service.domain.errors import MalformedUploadStream, MetadataMissing
+from files_service.entrypoints.convert import file_info_of, upload_request_of, upload_response_of
+from files_service.entrypoints.errors import aborting_on_error
+from files_service.service import FilesService
+
+logger = logging.getLogger(__name__)
+
+
+class FilesServicer(files_pb2_grpc.FilesServiceServicer):
+    def __init__(self, service: FilesService) -> None:
+        self._service = service
+
+    async def UploadFile(
+        self,
+        request_iterator: AsyncIterator[files_pb2.UploadFileRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> files_pb2.UploadFileResponse:
+        async with aborting_on_error(context, "UploadFile"):
+            metadata = await _first_metadata(request_iterator)
+            stored = await self._service.upload_file(upload_request_of(metadata), _chunks(request_iterator))
+            logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
+            return upload_response_of(stored)
+
+    async def GetFileInfo(
+        self, request: files_pb2.GetFileInfoRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.GetFileInfoResponse:
+        async with aborting_on_error(context, "GetFileInfo"):
+            stored = await self._service.get_file_info(request.file_url)
+            return files_pb2.GetFileInfoResponse(file=file_info_of(stored))
+
+    async def ReadFile(
+        self, request: files_pb2.ReadFileRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[files_pb2.ReadFileResponse]:
+        async with aborting_on_error(context, "ReadFile"):
+            length = request.length if request.HasField("length") else None
+            chunks = await self._service.read_file(request.file_url, request.offset, length)
+            async with contextlib.aclosing(chunks):
+                async for chunk in chunks:
+                    yield files_pb2.ReadFileResponse(chunk=chunk)
+
+    async def DeleteFile(
+        self, request: files_pb2.DeleteFileRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.DeleteFileResponse:
+        async with aborting_on_error(context, "DeleteFile"):
+            await self._service.delete_file(request.file_url, request.delete_key)
+            logger.info("deleted file %s", request.file_url)
+            return files_pb2.DeleteFileResponse()
+
+
+async def _first_metadata(
+    requests: AsyncIterator[files_pb2.UploadFileRequest],
+) -> files_pb2.UploadMetadata:
+    first = await anext(requests, None)
+    if first is None or first.WhichOneof("payload") != "metadata":
+        raise MetadataMissing("the first message of an upload must be its metadata")
+    return first.metadata
+
+
+async def _chunks(requests: AsyncIterator[files_pb2.UploadFileRequest]) -> AsyncIterator[bytes]:
+    async for request in requests:
+        if request.WhichOneof("payload") == "metadata":
+            raise MalformedUploadStream("an upload carries its metadata once, first")
+        if request.chunk:
+            yield request.chunk
