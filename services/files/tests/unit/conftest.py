@@ -1,0 +1,191 @@
+"""Fakes for the use cases: an in-memory blob store, unit of work and a recording publisher."""
+import copy
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+import pytest
+
+from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken
+from files_service.domain.events import DomainEvent, event_subject
+from files_service.domain.model import StoredFile
+from files_service.ports import BlobNotFound, OutboxMessage, PublishFailed
+from files_service.relay import OutboxRelay
+from files_service.service import FilesService
+
+MAX_FILE_SIZE = 1000
+
+
+class FakeBlobStore:
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+        self.fail_after_bytes: int | None = None
+        self.failure: Exception = OSError("disk exploded")
+
+    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        received = bytearray()
+        async for chunk in chunks:
+            received += chunk
+            if self.fail_after_bytes is not None and len(received) >= self.fail_after_bytes:
+                raise self.failure
+        self.blobs[key] = bytes(received)
+
+    async def open_range(self, key: str, offset: int, length: int) -> AsyncIterator[bytes]:
+        if key not in self.blobs:
+            raise BlobNotFound(key)
+        data = self.blobs[key][offset : offset + length]
+        for start in range(0, len(data), 4):
+            yield data[start : start + 4]
+
+    async def delete(self, key: str) -> None:
+        self.blobs.pop(key, None)
+
+    async def iter_keys(self) -> AsyncIterator[str]:
+        for key in list(self.blobs):
+            yield key
+
+    async def clean_temp(self) -> int:
+        return 0
+
+
+@dataclass
+class InMemoryDatabase:
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    reachable: bool = True
+    commits: int = 0
+
+
+class FakeFilesRepository:
+    def __init__(self, files: dict[str, StoredFile]) -> None:
+        self._files = files
+
+    async def add(self, stored: StoredFile) -> None:
+        if stored.file_url in self._files:
+            raise FileUrlTaken(stored.file_url)
+        self._files[stored.file_url] = stored
+
+    async def get(self, file_url: str) -> StoredFile | None:
+        return self._files.get(file_url)
+
+    async def remove(self, file_url: str) -> bool:
+        return self._files.pop(file_url, None) is not None
+
+
+def encode_for_tests(event: DomainEvent) -> bytes:
+    return repr(event).encode()
+
+
+class FakeOutbox:
+    def __init__(self, messages: list[OutboxMessage]) -> None:
+        self._messages = messages
+
+    async def add(self, event: DomainEvent) -> OutboxMessage:
+        message = OutboxMessage(event.event_id, event_subject("files", event), encode_for_tests(event))
+        self._messages.append(message)
+        return message
+
+    async def oldest(self, limit: int) -> list[OutboxMessage]:
+        return self._messages[:limit]
+
+    async def remove(self, event_id: str) -> None:
+        self._messages[:] = [message for message in self._messages if message.event_id != event_id]
+
+
+class FakeUnitOfWork:
+    """Works on copies of the database's state; commit() makes them the state."""
+
+    def __init__(self, database: InMemoryDatabase) -> None:
+        self._database = database
+
+    async def __aenter__(self) -> Self:
+        if not self._database.reachable:
+            raise DatabaseUnavailable("the files database cannot be reached")
+        self._files = dict(self._database.files)
+        self._outbox = copy.copy(self._database.outbox)
+        self.files = FakeFilesRepository(self._files)
+        self.outbox = FakeOutbox(self._outbox)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self._database.files = dict(self._files)
+        self._database.outbox = list(self._outbox)
+        self._database.commits += 1
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.published: list[OutboxMessage] = []
+        self.failing = False
+
+    async def publish(self, message: OutboxMessage) -> None:
+        if self.failing:
+            raise PublishFailed("broker down")
+        self.published.append(message)
+
+
+class ScriptedFileUrls:
+    """Hands out the scripted file_urls in order, then numbered ones."""
+
+    def __init__(self) -> None:
+        self._urls: list[str] = []
+        self._drawn = 0
+
+    def script(self, *urls: str) -> None:
+        self._urls.extend(urls)
+
+    def __call__(self, ext: str, include_ext: bool) -> str:
+        self._drawn += 1
+        url = self._urls.pop(0) if self._urls else f"generated{self._drawn}"
+        return url + ext if include_ext else url
+
+
+@pytest.fixture
+def max_file_size() -> int:
+    return MAX_FILE_SIZE
+
+
+@pytest.fixture
+def database() -> InMemoryDatabase:
+    return InMemoryDatabase()
+
+
+@pytest.fixture
+def blob_store() -> FakeBlobStore:
+    return FakeBlobStore()
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    return RecordingPublisher()
+
+
+@pytest.fixture
+def file_urls() -> ScriptedFileUrls:
+    return ScriptedFileUrls()
+
+
+@pytest.fixture
+def service(database, blob_store, publisher, file_urls, fixed_now) -> FilesService:
+    return FilesService(
+        uow_factory=lambda: FakeUnitOfWork(database),
+        blob_store=blob_store,
+        publisher=publisher,
+        max_file_size=MAX_FILE_SIZE,
+        clock=lambda: fixed_now,
+        file_url_generator=file_urls,
+    )
+
+
+@pytest.fixture
+def relay(database, publisher) -> OutboxRelay:
+    return OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=0.01, batch_size=2)

@@ -1,0 +1,64 @@
+import asyncio
+
+from files_service.domain.model import UploadRequest
+from files_service.ports import OutboxMessage
+
+
+def message(number: int) -> OutboxMessage:
+    return OutboxMessage(event_id=f"event-{number}", subject="files.uploaded", payload=b"%d" % number)
+
+
+async def test_relay_once_publishes_oldest_first_and_deletes_each_row(relay, database, publisher):
+    database.outbox = [message(1), message(2)]
+
+    published = await relay.relay_once()
+
+    assert published == 2
+    assert [m.event_id for m in publisher.published] == ["event-1", "event-2"]
+    assert database.outbox == []
+
+
+async def test_relay_once_keeps_everything_while_the_broker_is_down(relay, database, publisher):
+    database.outbox = [message(1), message(2)]
+    publisher.failing = True
+
+    assert await relay.relay_once() == 0
+    assert [m.event_id for m in database.outbox] == ["event-1", "event-2"]
+
+
+async def test_relay_once_handles_one_batch_and_leaves_the_rest(relay, database, publisher):
+    database.outbox = [message(1), message(2), message(3)]
+
+    await relay.relay_once()
+
+    assert [m.event_id for m in database.outbox] == ["event-3"]
+
+
+async def test_relay_publishes_the_fallback_events_once_the_broker_is_back(
+    service, relay, database, publisher, make_chunks
+):
+    publisher.failing = True
+    stored = await service.upload_file(UploadRequest("a.txt", False, ""), make_chunks(b"x"))
+    publisher.failing = False
+
+    await relay.relay_once()
+
+    assert [m.subject for m in publisher.published] == ["files.uploaded"]
+    assert stored.file_url in publisher.published[0].payload.decode() and database.outbox == []
+
+
+async def test_relay_run_keeps_going_after_a_failed_round(relay, database, publisher):
+    database.reachable = False
+    database.outbox = [message(1)]
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.05)
+        assert publisher.published == []
+        database.reachable = True
+        async with asyncio.timeout(2):
+            while database.outbox:
+                await asyncio.sleep(0.01)
+    finally:
+        running.cancel()
+
+    assert [m.event_id for m in publisher.published] == ["event-1"]
