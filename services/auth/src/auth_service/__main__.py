@@ -1,0 +1,33 @@
+"""`python -m auth_service` and the fileuploader-auth console script."""
+import asyncio
+import logging
+
+from pydantic import ValidationError
+
+from auth_service.entrypoints.server import serve
+from auth_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        logger.error("refusing to start, invalid configuration: %s", _describe(error))
+        raise SystemExit(2) from None
+    logging.getLogger().setLevel(settings.log_level)
+    asyncio.run(serve(settings))
+
+
+def _describe(error: ValidationError) -> str:
+    """The problems without the input values, which may hold secrets."""
+    problems = error.errors(include_input=False, include_url=False)
+    return "; ".join(f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The file-events stream and the auth durable consumer: created when missing, never modified."""
+import logging
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType
+from nats.js.errors import APIError, NotFoundError
+
+logger = logging.getLogger(__name__)
+
+STREAM_DUPLICATE_WINDOW_SECONDS = 120.0
+CONSUMER_ACK_WAIT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class EventStreamConfig:
+    stream: str
+    subject_prefix: str
+    durable: str
+
+    @property
+    def subjects(self) -> str:
+        return f"{self.subject_prefix}.>"
+
+
+async def ensure_stream(js: JetStreamContext, config: EventStreamConfig) -> None:
+    try:
+        await js.stream_info(config.stream)
+        return
+    except NotFoundError:
+        pass
+    try:
+        await js.add_stream(
+            name=config.stream,
+            subjects=[config.subjects],
+            storage=StorageType.FILE,
+            duplicate_window=STREAM_DUPLICATE_WINDOW_SECONDS,
+        )
+        logger.info("created stream %s for %s", config.stream, config.subjects)
+    except APIError as error:
+        if not await _stream_exists(js, config.stream):
+            raise
+        logger.info("stream %s was created concurrently (%s)", config.stream, error.description)
+
+
+async def _stream_exists(js: JetStreamContext, stream: str) -> bool:
+    try:
+        await js.stream_info(stream)
+        return True
+    except NotFoundError:
+        return False
+
+
+async def ensure_consumer(js: JetStreamContext, config: EventStreamConfig) -> None:
+    try:
+        await js.consumer_info(config.stream, config.durable)
+        return
+    except NotFoundError:
+        pass
+    consumer = ConsumerConfig(
+        durable_name=config.durable,
+        filter_subject=config.subjects,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=CONSUMER_ACK_WAIT_SECONDS,
+        deliver_policy=DeliverPolicy.ALL,
+    )
+    await js.add_consumer(config.stream, consumer)
+    logger.info("created durable consumer %s on stream %s", config.durable, config.stream)

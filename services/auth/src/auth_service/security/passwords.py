@@ -1,0 +1,41 @@
+"""Argon2 password hashing (passlib), run in threads and bounded so logins cannot exhaust the host."""
+import asyncio
+import secrets
+from dataclasses import dataclass
+
+from passlib.context import CryptContext
+
+from auth_service.domain.ports import PasswordCheck
+
+
+@dataclass(frozen=True)
+class Argon2Parameters:
+    memory_kib: int
+    time_cost: int
+    parallelism: int
+
+
+class Argon2PasswordHasher:
+    def __init__(self, parameters: Argon2Parameters, concurrency: int) -> None:
+        self._context = CryptContext(
+            schemes=["argon2"],
+            argon2__memory_cost=parameters.memory_kib,
+            argon2__time_cost=parameters.time_cost,
+            argon2__parallelism=parameters.parallelism,
+        )
+        self._slots = asyncio.Semaphore(concurrency)
+        self._dummy_hash: str | None = None
+
+    async def hash(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(self._context.hash, password)
+
+    async def check(self, password: str, password_hash: str) -> PasswordCheck:
+        async with self._slots:
+            matches, new_hash = await asyncio.to_thread(self._context.verify_and_update, password, password_hash)
+        return PasswordCheck(matches=matches, new_hash=new_hash)
+
+    async def check_against_dummy(self, password: str) -> None:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
+        await self.check(password, self._dummy_hash)

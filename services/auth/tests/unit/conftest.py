@@ -1,0 +1,204 @@
+"""In-memory doubles for the auth use cases: repositories, unit of work, hasher, clock, event progress."""
+import copy
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+import pytest
+
+from auth_service.domain.account_files import AccountFile, after_delete, after_upload, newest_first
+from auth_service.domain.errors import UsernameTaken
+from auth_service.domain.model import Account, TokenLifetimes, TokenRecord
+from auth_service.domain.ports import PasswordCheck
+from auth_service.security.tokens import JwtTokenCodec
+from auth_service.service import AccountFilesProjection, AuthService
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+@dataclass
+class InMemoryTables:
+    accounts: dict[str, Account] = field(default_factory=dict)
+    tokens: dict[str, TokenRecord] = field(default_factory=dict)
+    files: dict[str, AccountFile] = field(default_factory=dict)
+
+
+class InMemoryAccountRepository:
+    def __init__(self, tables: InMemoryTables) -> None:
+        self._accounts = tables.accounts
+
+    async def add(self, account: Account) -> None:
+        if any(existing.username == account.username for existing in self._accounts.values()):
+            raise UsernameTaken()
+        self._accounts[account.account_id] = account
+
+    async def get(self, account_id: str) -> Account | None:
+        return self._accounts.get(account_id)
+
+    async def get_by_username(self, username: str) -> Account | None:
+        return next((a for a in self._accounts.values() if a.username == username), None)
+
+    async def update_password_hash(self, account_id: str, password_hash: str) -> None:
+        self._accounts[account_id] = replace(self._accounts[account_id], password_hash=password_hash)
+
+
+class InMemoryTokenRepository:
+    def __init__(self, tables: InMemoryTables) -> None:
+        self._tokens = tables.tokens
+
+    async def add(self, record: TokenRecord) -> None:
+        self._tokens[record.token_hash] = record
+
+    async def get(self, token_hash: str) -> TokenRecord | None:
+        return self._tokens.get(token_hash)
+
+    async def take(self, token_hash: str) -> TokenRecord | None:
+        return self._tokens.pop(token_hash, None)
+
+    async def delete_expired(self, now: datetime) -> int:
+        expired = [key for key, record in self._tokens.items() if record.expires_at <= now]
+        for key in expired:
+            del self._tokens[key]
+        return len(expired)
+
+
+class InMemoryAccountFileRepository:
+    def __init__(self, tables: InMemoryTables) -> None:
+        self._files = tables.files
+
+    async def add_unless_present(self, file: AccountFile) -> None:
+        self._files[file.file_url] = after_upload(self._files.get(file.file_url), file)
+
+    async def tombstone(self, tombstone: AccountFile) -> None:
+        self._files[tombstone.file_url] = after_delete(self._files.get(tombstone.file_url), tombstone)
+
+    async def get(self, file_url: str) -> AccountFile | None:
+        return self._files.get(file_url)
+
+    async def list_live(self, account_id: str) -> list[AccountFile]:
+        return newest_first([f for f in self._files.values() if f.account_id == account_id and not f.deleted])
+
+
+class InMemoryUnitOfWork:
+    """Works on a copy of the tables; commit() publishes the copy, like a transaction."""
+
+    def __init__(self, database: "InMemoryDatabase") -> None:
+        self._database = database
+
+    async def __aenter__(self) -> Self:
+        self._staged = copy.deepcopy(self._database.tables)
+        self.accounts = InMemoryAccountRepository(self._staged)
+        self.tokens = InMemoryTokenRepository(self._staged)
+        self.files = InMemoryAccountFileRepository(self._staged)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self._database.tables = self._staged
+        self._database.commits += 1
+
+
+class InMemoryDatabase:
+    def __init__(self) -> None:
+        self.tables = InMemoryTables()
+        self.commits = 0
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self)
+
+
+class FakePasswordHasher:
+    """'Hashes' as '<generation>$<password>'; hashes of an older generation need an update."""
+
+    def __init__(self, generation: int = 1) -> None:
+        self.generation = generation
+        self.dummy_checks: list[str] = []
+
+    async def hash(self, password: str) -> str:
+        return f"{self.generation}${password}"
+
+    async def check(self, password: str, password_hash: str) -> PasswordCheck:
+        generation, _, hashed = password_hash.partition("$")
+        if hashed != password:
+            return PasswordCheck(matches=False)
+        outdated = int(generation) < self.generation
+        return PasswordCheck(matches=True, new_hash=await self.hash(password) if outdated else None)
+
+    async def check_against_dummy(self, password: str) -> None:
+        self.dummy_checks.append(password)
+
+
+class RecordingFileEventsProgress:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def wait_until_caught_up(self, timeout: float) -> None:
+        self.waits.append(timeout)
+
+
+LIFETIMES = TokenLifetimes(normal=timedelta(days=5), bot=timedelta(days=180))
+CATCH_UP_TIMEOUT = 2.0
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Starts an hour ago: tokens are checked against the real time, and must not be issued in the future."""
+    return FakeClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+
+
+@pytest.fixture
+def database() -> InMemoryDatabase:
+    return InMemoryDatabase()
+
+
+@pytest.fixture
+def passwords() -> FakePasswordHasher:
+    return FakePasswordHasher()
+
+
+@pytest.fixture
+def file_events() -> RecordingFileEventsProgress:
+    return RecordingFileEventsProgress()
+
+
+@pytest.fixture
+def codec(jwt_secret: str) -> JwtTokenCodec:
+    return JwtTokenCodec(jwt_secret)
+
+
+@pytest.fixture
+def service(
+    database: InMemoryDatabase,
+    passwords: FakePasswordHasher,
+    codec: JwtTokenCodec,
+    clock: FakeClock,
+    file_events: RecordingFileEventsProgress,
+) -> AuthService:
+    return AuthService(
+        unit_of_work=database.unit_of_work,
+        passwords=passwords,
+        tokens=codec,
+        clock=clock,
+        lifetimes=LIFETIMES,
+        file_events=file_events,
+        catch_up_timeout=CATCH_UP_TIMEOUT,
+    )
+
+
+@pytest.fixture
+def projection(database: InMemoryDatabase) -> AccountFilesProjection:
+    return AccountFilesProjection(database.unit_of_work)
