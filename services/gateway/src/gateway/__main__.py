@@ -1,0 +1,59 @@
+"""`python -m gateway` / `fileuploader-gateway`: serve the app with uvicorn, configured from the environment."""
+import logging
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from gateway.main import create_app
+from gateway.request_id import RequestIdLogFilter
+from gateway.settings import Settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"
+SHUTDOWN_GRACE_SECONDS = 10
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdLogFilter())
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """X-Forwarded-For is believed only from TRUSTED_PROXIES; with none, the TCP peer is the client
+    (uvicorn would otherwise trust 127.0.0.1)."""
+    trusted = settings.trusted_proxy_list
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "log_config": None,
+        "log_level": settings.log_level.lower(),
+        "server_header": False,
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
+    }
+
+
+def app_from_environment() -> FastAPI:
+    """The app factory each worker process calls when WORKERS > 1."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **uvicorn_options(settings))
+    else:
+        uvicorn.run("gateway.__main__:app_from_environment", factory=True, workers=settings.workers,
+                    **uvicorn_options(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The FastAPI application factory; its lifespan opens (and closes) the gRPC channels and the rate limiter."""
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway.api.deps import AUTH_BUCKET, UPLOAD_BUCKET
+from gateway.api.errors import install_error_handlers
+from gateway.api.routes import accounts, files, health
+from gateway.clients.auth import AuthClient
+from gateway.clients.files import FilesClient
+from gateway.clients.health import HealthClient
+from gateway.clients.rpc import open_channel
+from gateway.ratelimit import RateLimiter
+from gateway.request_id import RequestIdMiddleware
+from gateway.settings import Settings
+
+READINESS_TIMEOUT_SECONDS = 1.0
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="File Uploader",
+        version="1.0.0",
+        summary="Upload a file, get a short link and a delete key; accounts list their files.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    for module in (files, accounts, health):
+        app.include_router(module.router)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    auth_channel = open_channel(settings.auth_address)
+    files_channel = open_channel(settings.files_address)
+    app.state.auth_client = AuthClient(auth_channel, settings.rpc_timeout_seconds)
+    app.state.files_client = FilesClient(
+        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds
+    )
+    app.state.health_clients = {
+        "auth": HealthClient(auth_channel, READINESS_TIMEOUT_SECONDS),
+        "files": HealthClient(files_channel, READINESS_TIMEOUT_SECONDS),
+    }
+    app.state.rate_limiter = RateLimiter(
+        settings.rate_limit_storage_uri.get_secret_value(),
+        {UPLOAD_BUCKET: settings.upload_rate_limit, AUTH_BUCKET: settings.auth_rate_limit},
+    )
+    try:
+        yield
+    finally:
+        await asyncio.gather(auth_channel.close(), files_channel.close())

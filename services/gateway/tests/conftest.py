@@ -1,0 +1,270 @@
+"""In-memory stand-ins for the auth and files gRPC services, served by real grpc.aio servers on port 0.
+
+Failures carry google.rpc.ErrorInfo details exactly as the real services send them.
+"""
+import asyncio
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import grpc
+import pytest
+from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2_grpc
+from grpc_status import rpc_status
+
+AUTH_DOMAIN = "auth.fileuploader"
+FILES_DOMAIN = "files.fileuploader"
+READ_CHUNK = 64 * 1024
+
+
+async def abort_with_reason(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, domain: str):
+    detail = any_pb2.Any()
+    detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain))
+    status = rpc_status.to_status(status_pb2.Status(code=code.value[0], message=reason.lower(), details=[detail]))
+    await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
+
+
+def request_id_of(context: grpc.aio.ServicerContext) -> str | None:
+    return dict(context.invocation_metadata() or ()).get("x-request-id")
+
+
+class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
+    """Tokens are "tok-<hex>"; a token starting with "expired" is expired; other unknown shapes are invalid."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, tuple[str, auth_pb2.Account]] = {}
+        self.tokens: dict[str, tuple[auth_pb2.Account, int]] = {}
+        self.files: dict[str, list[auth_pb2.AccountFile]] = {}
+        self.request_ids: list[str | None] = []
+        self.delay_seconds = 0.0
+
+    def sign_up(self, username: str, password: str = "pw", kind: int = auth_pb2.TOKEN_KIND_NORMAL) -> str:
+        account = auth_pb2.Account(account_id=uuid.uuid4().hex, username=username)
+        self.accounts[username] = (password, account)
+        return self._issue(account, kind).access_token
+
+    def record_upload(self, owner_account_id: str, info: files_pb2.FileInfo, delete_key: str) -> None:
+        item = auth_pb2.AccountFile(file_url=info.file_url, delete_key=delete_key, ext=info.ext,
+                                    user_filename=info.user_filename, size=info.size, created_at=info.created_at)
+        self.files.setdefault(owner_account_id, []).insert(0, item)
+
+    def _issue(self, account: auth_pb2.Account, kind: int) -> auth_pb2.IssuedToken:
+        token = f"tok-{uuid.uuid4().hex}"
+        self.tokens[token] = (account, kind)
+        return auth_pb2.IssuedToken(access_token=token, account=account, token_kind=kind)
+
+    async def _enter(self, context) -> None:
+        self.request_ids.append(request_id_of(context))
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
+
+    async def _account_of(self, token: str, context) -> tuple[auth_pb2.Account, int]:
+        if token in self.tokens:
+            return self.tokens[token]
+        if not token:
+            reason, code = "TOKEN_MISSING", grpc.StatusCode.INVALID_ARGUMENT
+        elif token.startswith("expired"):
+            reason, code = "TOKEN_EXPIRED", grpc.StatusCode.UNAUTHENTICATED
+        elif token.startswith("tok-"):
+            reason, code = "TOKEN_NOT_FOUND", grpc.StatusCode.UNAUTHENTICATED
+        else:
+            reason, code = "TOKEN_INVALID", grpc.StatusCode.UNAUTHENTICATED
+        await abort_with_reason(context, code, reason, AUTH_DOMAIN)
+
+    async def _check_credentials(self, request, context) -> None:
+        if not request.username or not request.password:
+            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "CREDENTIALS_MISSING", AUTH_DOMAIN)
+        if len(request.username) > 64:
+            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "USERNAME_TOO_LONG", AUTH_DOMAIN)
+        if len(request.password) > 1024:
+            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "PASSWORD_TOO_LONG", AUTH_DOMAIN)
+
+    async def Register(self, request, context):
+        await self._enter(context)
+        await self._check_credentials(request, context)
+        if request.username in self.accounts:
+            await abort_with_reason(context, grpc.StatusCode.ALREADY_EXISTS, "USERNAME_TAKEN", AUTH_DOMAIN)
+        self.sign_up(request.username, request.password)
+        return self._issue(self.accounts[request.username][1], request.token_kind)
+
+    async def Login(self, request, context):
+        await self._enter(context)
+        await self._check_credentials(request, context)
+        if request.username not in self.accounts:
+            await abort_with_reason(context, grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND", AUTH_DOMAIN)
+        password, account = self.accounts[request.username]
+        if password != request.password:
+            await abort_with_reason(context, grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD", AUTH_DOMAIN)
+        return self._issue(account, request.token_kind)
+
+    async def RefreshToken(self, request, context):
+        await self._enter(context)
+        account, kind = await self._account_of(request.access_token, context)
+        del self.tokens[request.access_token]
+        return self._issue(account, kind)
+
+    async def Logout(self, request, context):
+        await self._enter(context)
+        await self._account_of(request.access_token, context)
+        del self.tokens[request.access_token]
+        return auth_pb2.LogoutResponse()
+
+    async def ValidateToken(self, request, context):
+        await self._enter(context)
+        account, kind = await self._account_of(request.access_token, context)
+        return auth_pb2.ValidateTokenResponse(account=account, token_kind=kind)
+
+    async def ListAccountFiles(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        return auth_pb2.ListAccountFilesResponse(account=account, files=self.files.get(account.account_id, []))
+
+
+@dataclass
+class StoredBlob:
+    info: files_pb2.FileInfo
+    delete_key: str
+    data: bytes
+
+
+@dataclass
+class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
+    """Keeps files in memory (or, with `discard`, only counts their bytes)."""
+
+    max_file_bytes: int = 1 << 40
+    discard: bool = False
+    storage_full: bool = False
+    on_uploaded: Callable[[str, files_pb2.FileInfo, str], None] | None = None
+    blobs: dict[str, StoredBlob] = field(default_factory=dict)
+    chunks_received: int = 0
+    cancelled_uploads: int = 0
+    upload_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    read_requests: list[files_pb2.ReadFileRequest] = field(default_factory=list)
+    vanish_before_read: bool = False
+    request_ids: list[str | None] = field(default_factory=list)
+
+    async def UploadFile(self, request_iterator, context):
+        self.request_ids.append(request_id_of(context))
+        first = await anext(aiter(request_iterator))
+        if first.WhichOneof("payload") != "metadata":
+            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "METADATA_MISSING", FILES_DOMAIN)
+        metadata = first.metadata
+        ext = self._extension(metadata.user_filename)
+        if not ext:
+            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION", FILES_DOMAIN)
+        try:
+            size, digest, data = await self._receive(request_iterator, context)
+        except asyncio.CancelledError:
+            self.cancelled_uploads += 1
+            self.upload_cancelled.set()
+            raise
+        if self.storage_full:
+            await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL", FILES_DOMAIN)
+        return self._store(metadata, ext, size, digest, data)
+
+    @staticmethod
+    def _extension(user_filename: str) -> str:
+        stem, dot, ext = user_filename.rpartition(".")
+        return f".{ext.lower()}" if dot and stem and ext else ""
+
+    async def _receive(self, request_iterator, context) -> tuple[int, str, bytes]:
+        size, digest, data = 0, hashlib.sha256(), bytearray()
+        async for message in request_iterator:
+            self.chunks_received += 1
+            size += len(message.chunk)
+            if size > self.max_file_bytes:
+                await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE", FILES_DOMAIN)
+            digest.update(message.chunk)
+            if not self.discard:
+                data += message.chunk
+        return size, digest.hexdigest(), bytes(data)
+
+    def _store(self, metadata, ext: str, size: int, digest: str, data: bytes) -> files_pb2.UploadFileResponse:
+        file_url = uuid.uuid4().hex[:10] + (ext if metadata.include_ext else "")
+        info = files_pb2.FileInfo(file_url=file_url, ext=ext, user_filename=metadata.user_filename, size=size,
+                                  sha256=digest)
+        info.created_at.FromDatetime(datetime.now(timezone.utc) - timedelta(days=1))
+        delete_key = str(uuid.uuid4())
+        self.blobs[file_url] = StoredBlob(info, delete_key, data)
+        if metadata.owner_account_id and self.on_uploaded:
+            self.on_uploaded(metadata.owner_account_id, info, delete_key)
+        return files_pb2.UploadFileResponse(file=info, delete_key=delete_key,
+                                            owner_account_id=metadata.owner_account_id)
+
+    def put(self, name: str, data: bytes) -> files_pb2.FileInfo:
+        """Stores a file directly (as if uploaded) and returns its info."""
+        metadata = files_pb2.UploadMetadata(user_filename=name)
+        return self._store(metadata, self._extension(name), len(data), hashlib.sha256(data).hexdigest(), data).file
+
+    async def _blob(self, file_url: str, context) -> StoredBlob:
+        if file_url not in self.blobs:
+            await abort_with_reason(context, grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND", FILES_DOMAIN)
+        return self.blobs[file_url]
+
+    async def GetFileInfo(self, request, context):
+        self.request_ids.append(request_id_of(context))
+        return files_pb2.GetFileInfoResponse(file=(await self._blob(request.file_url, context)).info)
+
+    async def ReadFile(self, request, context):
+        self.read_requests.append(request)
+        if self.vanish_before_read:
+            self.blobs.pop(request.file_url, None)
+        blob = await self._blob(request.file_url, context)
+        end = request.offset + request.length if request.HasField("length") else len(blob.data)
+        for start in range(request.offset, end, READ_CHUNK):
+            yield files_pb2.ReadFileResponse(chunk=blob.data[start:min(end, start + READ_CHUNK)])
+
+    async def DeleteFile(self, request, context):
+        blob = await self._blob(request.file_url, context)
+        if request.delete_key != blob.delete_key:
+            await abort_with_reason(context, grpc.StatusCode.PERMISSION_DENIED, "INVALID_DELETE_KEY", FILES_DOMAIN)
+        del self.blobs[request.file_url]
+        return files_pb2.DeleteFileResponse()
+
+
+class FakeServer:
+    """A grpc.aio server on a free port (kept across stop/start) serving one fake and grpc.health.v1."""
+
+    def __init__(self, servicer, add_to_server: Callable) -> None:
+        self.servicer = servicer
+        self._add_to_server = add_to_server
+        self._server: grpc.aio.Server | None = None
+        self.port = 0
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self) -> "FakeServer":
+        self._server = grpc.aio.server()
+        self._add_to_server(self.servicer, self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), self._server)
+        self.port = self._server.add_insecure_port(f"127.0.0.1:{self.port}")
+        await self._server.start()
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop(grace=None)
+            self._server = None
+
+
+@pytest.fixture
+async def fake_auth() -> AsyncIterator[FakeServer]:
+    server = await FakeServer(FakeAuthService(), auth_pb2_grpc.add_AuthServiceServicer_to_server).start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def fake_files(fake_auth: FakeServer) -> AsyncIterator[FakeServer]:
+    servicer = FakeFilesService(on_uploaded=fake_auth.servicer.record_upload)
+    server = await FakeServer(servicer, files_pb2_grpc.add_FilesServiceServicer_to_server).start()
+    yield server
+    await server.stop()

@@ -1,0 +1,90 @@
+"""The real app (create_app) in front of the fake services: through httpx's ASGITransport, or served
+by a real uvicorn on a free port where sockets matter."""
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from gateway.main import create_app
+from gateway.settings import Settings
+
+UNLIMITED = "100000/minute"
+CLIENT_ADDRESS = "203.0.113.7"
+
+
+@pytest.fixture
+def settings_for(fake_auth, fake_files) -> Callable[..., Settings]:
+    """Settings pointing at the fakes, without rate limits unless given; keyword overrides."""
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "auth_address": fake_auth.address,
+            "files_address": fake_files.address,
+            "upload_rate_limit": UNLIMITED,
+            "auth_rate_limit": UNLIMITED,
+            "rpc_timeout_seconds": 2.0,
+            "public_url": "https://files.example.test",
+        }
+        return Settings(**{**values, **overrides})
+
+    return build
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The app with its lifespan entered (httpx's ASGITransport does not run lifespans)."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def make_client(settings_for) -> AsyncIterator[Callable[..., Any]]:
+    """make_client(client_address=..., **settings) -> an httpx.AsyncClient talking to a fresh app."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def build(client_address: str = CLIENT_ADDRESS, **overrides: Any) -> httpx.AsyncClient:
+            app = await stack.enter_async_context(running(create_app(settings_for(**overrides))))
+            transport = httpx.ASGITransport(app=app, client=(client_address, 40000))
+            return await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://gateway.test"))
+
+        yield build
+
+
+@pytest.fixture
+async def client(make_client) -> httpx.AsyncClient:
+    return await make_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[..., Any]]:
+    """serve(settings) -> the base URL of a real uvicorn serving create_app(settings) in this event loop."""
+    servers: list[tuple[uvicorn.Server, asyncio.Task]] = []
+
+    async def start(settings: Settings) -> str:
+        port = free_port()
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, proxy_headers=False,
+                                log_config=None, lifespan="on")
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            assert not task.done(), "uvicorn did not start"
+            await asyncio.sleep(0.01)
+        servers.append((server, task))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, task in servers:
+        server.should_exit = True
+        await task
