@@ -1,0 +1,166 @@
+"""The files service through files_pb2_grpc.FilesServiceStub, against a real grpc.aio server."""
+import hashlib
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from fileuploader.events.v1 import file_events_pb2
+from fileuploader.files.v1 import files_pb2
+
+from .rpc_helpers import TEST_MAX_FILE_SIZE, error_of, eventually, metadata_request, read, stored_state, upload
+
+pytestmark = pytest.mark.integration
+
+DOMAIN = "files.fileuploader"
+CONTENT = bytes(range(256)) * 100
+
+
+@pytest.fixture
+async def files_server(start_files_server, make_settings, nats_server, database_url):
+    return await start_files_server(make_settings(nats_url=nats_server.url, database_url=database_url))
+
+
+@pytest.fixture
+async def sqlite_files_server(start_files_server, make_settings):
+    return await start_files_server(make_settings())
+
+
+async def test_upload_info_read_and_delete_round_trip(files_server, stream_reader):
+    stub = files_server.stub
+
+    uploaded = await upload(stub, "dir/Clip.MP4", CONTENT[:10000], CONTENT[10000:], owner="acc-1")
+    file_url = uploaded.file.file_url
+    info = (await stub.GetFileInfo(files_pb2.GetFileInfoRequest(file_url=file_url))).file
+
+    assert info == uploaded.file and uploaded.owner_account_id == "acc-1"
+    assert (info.user_filename, info.ext, info.size) == ("Clip.MP4", ".mp4", len(CONTENT))
+    assert info.sha256 == hashlib.sha256(CONTENT).hexdigest() and len(file_url) == 10
+    assert b"".join(await read(stub, file_url)) == CONTENT
+    assert b"".join(await read(stub, file_url, offset=100, length=5000)) == CONTENT[100:5100]
+    assert b"".join(await read(stub, file_url, offset=25000)) == CONTENT[25000:]
+    assert await read(stub, file_url, offset=7, length=0) == []
+
+    with pytest.raises(grpc.aio.AioRpcError) as wrong_key:
+        await stub.DeleteFile(files_pb2.DeleteFileRequest(file_url=file_url, delete_key="not-the-key"))
+    assert error_of(wrong_key.value) == (grpc.StatusCode.PERMISSION_DENIED, "INVALID_DELETE_KEY", DOMAIN)
+
+    await stub.DeleteFile(files_pb2.DeleteFileRequest(file_url=file_url, delete_key=uploaded.delete_key))
+    with pytest.raises(grpc.aio.AioRpcError) as gone:
+        await stub.GetFileInfo(files_pb2.GetFileInfoRequest(file_url=file_url))
+    assert error_of(gone.value) == (grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND", DOMAIN)
+    assert await stored_state(files_server.application, files_server.settings.blob_directory) == ([], 0, [])
+
+    async def both_events_published() -> bool:
+        return len(await stream_reader.messages()) == 2
+
+    await eventually(both_events_published)
+    uploaded_message, deleted_message = await stream_reader.messages()
+    assert (uploaded_message.subject, deleted_message.subject) == ("files.uploaded", "files.deleted")
+    assert file_events_pb2.FileUploaded.FromString(uploaded_message.data).delete_key == uploaded.delete_key
+    assert file_events_pb2.FileDeleted.FromString(deleted_message.data).file_url == file_url
+
+
+async def test_upload_with_include_ext_and_exactly_the_limit(sqlite_files_server):
+    uploaded = await upload(sqlite_files_server.stub, "a.tar.GZ", b"z" * TEST_MAX_FILE_SIZE, include_ext=True)
+
+    assert uploaded.file.file_url.endswith(".gz") and uploaded.file.size == TEST_MAX_FILE_SIZE
+    assert uploaded.owner_account_id == "" and len(uploaded.delete_key) == 36
+
+
+async def test_upload_over_the_limit_is_refused_and_keeps_nothing(sqlite_files_server):
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await upload(sqlite_files_server.stub, "big.bin", b"z" * TEST_MAX_FILE_SIZE, b"!")
+
+    assert error_of(refused.value) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE", DOMAIN)
+    server = sqlite_files_server
+    assert await stored_state(server.application, server.settings.blob_directory) == ([], 0, [])
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("", "BAD_FILENAME"), ("folder/", "BAD_FILENAME"), ("README", "BAD_EXTENSION"), ("x.", "BAD_EXTENSION")],
+)
+async def test_upload_with_a_bad_name_is_invalid_argument(sqlite_files_server, name, reason):
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await upload(sqlite_files_server.stub, name, b"data")
+
+    assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, reason, DOMAIN)
+
+
+async def test_upload_without_metadata_first_is_invalid_argument(sqlite_files_server):
+    async def chunk_first():
+        yield files_pb2.UploadFileRequest(chunk=b"data")
+        yield metadata_request("a.txt")
+
+    async def nothing():
+        return
+        yield
+
+    for requests in (chunk_first(), nothing()):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await sqlite_files_server.stub.UploadFile(requests, timeout=10)
+        assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, "METADATA_MISSING", DOMAIN)
+
+
+async def test_upload_with_a_second_metadata_is_invalid_argument(sqlite_files_server):
+    async def twice():
+        yield metadata_request("a.txt")
+        yield metadata_request("b.txt")
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await sqlite_files_server.stub.UploadFile(twice(), timeout=10)
+
+    assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, "FILES_ERROR_REASON_UNSPECIFIED", DOMAIN)
+
+
+async def test_upload_and_read_in_one_mebibyte_messages(start_files_server, make_settings):
+    server = await start_files_server(make_settings(max_file_size=4 * 2**20, read_chunk_size=2**20))
+    mebibyte = bytes(range(256)) * 4096
+
+    uploaded = await upload(server.stub, "big.bin", mebibyte, mebibyte)
+    chunks = await read(server.stub, uploaded.file.file_url)
+
+    assert [len(chunk) for chunk in chunks] == [2**20, 2**20] and b"".join(chunks) == mebibyte * 2
+
+
+@pytest.mark.parametrize(("offset", "length"), [(11, None), (5, 7), (11, 0)])
+async def test_read_outside_the_file_is_out_of_range(sqlite_files_server, offset, length):
+    uploaded = await upload(sqlite_files_server.stub, "ten.txt", b"0123456789")
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await read(sqlite_files_server.stub, uploaded.file.file_url, offset, length)
+
+    assert error_of(refused.value) == (grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE", DOMAIN)
+
+
+@pytest.mark.parametrize("file_url", ["missing123", "x" * 65, ""])
+async def test_unknown_file_is_not_found_for_every_rpc(sqlite_files_server, file_url):
+    stub = sqlite_files_server.stub
+    calls = [
+        stub.GetFileInfo(files_pb2.GetFileInfoRequest(file_url=file_url)),
+        read(stub, file_url),
+        stub.DeleteFile(files_pb2.DeleteFileRequest(file_url=file_url, delete_key="")),
+        stub.DeleteFile(files_pb2.DeleteFileRequest(file_url=file_url, delete_key="any-key")),
+    ]
+    for call in calls:
+        with pytest.raises(grpc.aio.AioRpcError) as missing:
+            await call
+        assert error_of(missing.value) == (grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND", DOMAIN)
+
+
+async def test_delete_with_an_empty_key_is_permission_denied(sqlite_files_server):
+    uploaded = await upload(sqlite_files_server.stub, "a.txt", b"x")
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await sqlite_files_server.stub.DeleteFile(files_pb2.DeleteFileRequest(file_url=uploaded.file.file_url))
+
+    assert error_of(refused.value) == (grpc.StatusCode.PERMISSION_DENIED, "INVALID_DELETE_KEY", DOMAIN)
+
+
+async def test_health_is_serving_for_the_server_and_the_files_service(sqlite_files_server):
+    health = health_pb2_grpc.HealthStub(sqlite_files_server.channel)
+
+    for service in ("", "fileuploader.files.v1.FilesService"):
+        response = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        assert response.status == health_pb2.HealthCheckResponse.SERVING

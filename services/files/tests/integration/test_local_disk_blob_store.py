@@ -1,0 +1,154 @@
+import asyncio
+import errno
+import os
+
+import pytest
+
+from files_service.adapters import local_disk_blob_store
+from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
+from files_service.domain.errors import StorageFull
+from files_service.ports import BlobNotFound
+
+pytestmark = pytest.mark.integration
+
+KEY = "0123456789abcdef0123456789abcdef"
+OTHER_KEY = "fedcba9876543210fedcba9876543210"
+
+
+@pytest.fixture
+async def store(tmp_path) -> LocalDiskBlobStore:
+    blob_store = LocalDiskBlobStore(tmp_path / "blobs", read_chunk_size=4, write_size=8)
+    await blob_store.prepare()
+    return blob_store
+
+
+def temp_files(tmp_path) -> list[str]:
+    return os.listdir(tmp_path / "blobs" / ".tmp")
+
+
+async def read_all(chunks) -> bytes:
+    return b"".join([chunk async for chunk in chunks])
+
+
+async def test_put_places_the_blob_under_its_sharded_key(store, tmp_path, make_chunks):
+    await store.put(KEY, make_chunks(b"hello ", b"wor", b"ld"))
+
+    path = tmp_path / "blobs" / "01" / "23" / KEY
+    assert path.read_bytes() == b"hello world"
+    assert temp_files(tmp_path) == []
+
+
+async def test_put_is_invisible_until_complete(store, tmp_path):
+    halfway = asyncio.Event()
+    finish = asyncio.Event()
+
+    async def chunks():
+        yield b"a" * 20
+        halfway.set()
+        await finish.wait()
+        yield b"b"
+
+    put = asyncio.create_task(store.put(KEY, chunks()))
+    await halfway.wait()
+    await asyncio.sleep(0.05)
+    assert [key async for key in store.iter_keys()] == []
+    assert len(temp_files(tmp_path)) == 1
+    finish.set()
+    await put
+
+    assert [key async for key in store.iter_keys()] == [KEY]
+
+
+async def test_put_failing_midway_leaves_nothing(store, tmp_path):
+    async def chunks():
+        yield b"a" * 20
+        raise RuntimeError("client went away")
+
+    with pytest.raises(RuntimeError):
+        await store.put(KEY, chunks())
+
+    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
+
+
+async def test_put_cancelled_midway_leaves_nothing(store, tmp_path):
+    halfway = asyncio.Event()
+
+    async def chunks():
+        yield b"a" * 20
+        halfway.set()
+        await asyncio.Event().wait()
+        yield b"never"
+
+    put = asyncio.create_task(store.put(KEY, chunks()))
+    await halfway.wait()
+    await asyncio.sleep(0.05)
+    put.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await put
+
+    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
+
+
+async def test_put_on_a_full_disk_raises_storage_full_and_leaves_nothing(store, tmp_path, monkeypatch):
+    def disk_full(fd: int, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(local_disk_blob_store, "_write_all", disk_full)
+
+    with pytest.raises(StorageFull):
+        await store.put(KEY, _repeat(b"x" * 8, 3))
+
+    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
+
+
+async def test_put_rejects_a_key_that_could_escape_the_store(store, make_chunks):
+    with pytest.raises(ValueError):
+        await store.put("../../etc/passwd", make_chunks(b"x"))
+
+
+@pytest.mark.parametrize(
+    ("offset", "length", "expected"),
+    [(0, 11, b"hello world"), (6, 5, b"world"), (2, 3, b"llo"), (11, 0, b"")],
+)
+async def test_open_range_reads_the_requested_bytes(store, make_chunks, offset, length, expected):
+    await store.put(KEY, make_chunks(b"hello world"))
+
+    chunks = [chunk async for chunk in store.open_range(KEY, offset, length)]
+
+    assert b"".join(chunks) == expected
+    assert all(len(chunk) <= 4 for chunk in chunks)
+
+
+async def test_open_range_of_an_unknown_key_raises_blob_not_found(store):
+    with pytest.raises(BlobNotFound):
+        await read_all(store.open_range(KEY, 0, 1))
+
+
+async def test_delete_removes_the_blob_and_tolerates_a_missing_one(store, make_chunks):
+    await store.put(KEY, make_chunks(b"x"))
+
+    await store.delete(KEY)
+    await store.delete(KEY)
+
+    assert [key async for key in store.iter_keys()] == []
+
+
+async def test_iter_keys_lists_every_stored_blob(store, make_chunks):
+    await store.put(KEY, make_chunks(b"1"))
+    await store.put(OTHER_KEY, make_chunks(b"2"))
+
+    assert sorted([key async for key in store.iter_keys()]) == sorted([KEY, OTHER_KEY])
+
+
+async def test_clean_temp_removes_leftovers_of_a_crash(store, tmp_path, make_chunks):
+    await store.put(KEY, make_chunks(b"kept"))
+    (tmp_path / "blobs" / ".tmp" / f"{OTHER_KEY}.abc.part").write_bytes(b"half an upload")
+
+    assert await store.clean_temp() == 1
+
+    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == [KEY]
+
+
+async def _repeat(chunk: bytes, times: int):
+    for _ in range(times):
+        yield chunk
