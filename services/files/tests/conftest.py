@@ -1,4 +1,5 @@
 """Shared by the files service's unit and integration tests."""
+
 from datetime import UTC, datetime
 
 import pytest

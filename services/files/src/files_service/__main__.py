@@ -1,4 +1,5 @@
 """`python -m files_service` and the fileuploader-files console script."""
+
 import asyncio
 import logging
 

@@ -1,4 +1,5 @@
 """The composition root: the only place that builds concrete adapters and wires them together."""
+
 import asyncio
 import contextlib
 import functools
@@ -69,7 +70,9 @@ async def bootstrap(settings: Settings) -> Application:
     )
     nats_connection.start()
     publisher = NatsEventPublisher(nats_connection, settings.events_stream, settings.publish_timeout_seconds)
-    uow_factory = functools.partial(SqlAlchemyUnitOfWork, engine, encode_event, settings.events_subject_prefix)
+    uow_factory = functools.partial(
+        SqlAlchemyUnitOfWork, engine, encode_event, settings.events_subject_prefix
+    )
     service = FilesService(uow_factory, blob_store, publisher, max_file_size=settings.max_file_size)
     relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
     application = Application(service, relay, blob_store, engine, nats_connection, uow_factory)

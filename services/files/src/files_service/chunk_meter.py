@@ -1,4 +1,5 @@
 """Size limit and checksum of an upload, measured while its chunks pass to the blob store."""
+
 import hashlib
 from collections.abc import AsyncIterable, AsyncIterator
 

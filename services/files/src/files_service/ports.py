@@ -1,4 +1,5 @@
 """What the use cases need from the outside world, as protocols the adapters fulfil."""
+
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType

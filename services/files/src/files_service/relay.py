@@ -1,4 +1,5 @@
 """The outbox relay: publishes, oldest first, the events the use cases could not publish at once."""
+
 import asyncio
 import logging
 

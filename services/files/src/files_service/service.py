@@ -1,4 +1,5 @@
 """The use cases of the files service: upload, describe, read and delete a file."""
+
 import contextlib
 import hmac
 import logging

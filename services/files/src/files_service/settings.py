@@ -1,4 +1,5 @@
 """The files service's configuration, from FU_FILES_* environment variables."""
+
 import pathlib
 from typing import Literal
 

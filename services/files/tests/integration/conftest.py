@@ -1,13 +1,14 @@
 """Real servers for the integration tests: the files service on port 0, a NATS client to inspect streams."""
+
 import asyncio
 from dataclasses import dataclass
 
 import grpc
 import nats
 import pytest
+from fileuploader.files.v1 import files_pb2_grpc
 from nats.js.errors import NotFoundError
 
-from fileuploader.files.v1 import files_pb2_grpc
 from files_service.bootstrap import Application, bootstrap
 from files_service.entrypoints.server import RunningServer, start_server
 from files_service.settings import Settings
@@ -108,7 +109,9 @@ class TcpProxy:
             writer.close()
         await self._server.wait_closed()
 
-    async def _forward(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+    async def _forward(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         target_reader, target_writer = await asyncio.open_connection(*self._target)
         self._writers |= {client_writer, target_writer}
         await asyncio.gather(

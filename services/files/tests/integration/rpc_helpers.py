@@ -1,13 +1,14 @@
 """Small helpers for calling the files service through its generated stub."""
+
 import asyncio
 import pathlib
 
 import grpc
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sqlalchemy import func, select
 
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from files_service.adapters.tables import files_table, outbox_table
 from files_service.bootstrap import Application
 
@@ -20,7 +21,11 @@ def metadata_request(name: str, include_ext: bool = False, owner: str = "") -> f
 
 
 async def upload(
-    stub: files_pb2_grpc.FilesServiceStub, name: str, *chunks: bytes, include_ext: bool = False, owner: str = ""
+    stub: files_pb2_grpc.FilesServiceStub,
+    name: str,
+    *chunks: bytes,
+    include_ext: bool = False,
+    owner: str = "",
 ) -> files_pb2.UploadFileResponse:
     async def requests():
         yield metadata_request(name, include_ext, owner)
@@ -30,7 +35,9 @@ async def upload(
     return await stub.UploadFile(requests(), timeout=10)
 
 
-async def read(stub: files_pb2_grpc.FilesServiceStub, file_url: str, offset: int = 0, length: int | None = None):
+async def read(
+    stub: files_pb2_grpc.FilesServiceStub, file_url: str, offset: int = 0, length: int | None = None
+):
     request = files_pb2.ReadFileRequest(file_url=file_url, offset=offset, length=length)
     return [response.chunk async for response in stub.ReadFile(request, timeout=10)]
 

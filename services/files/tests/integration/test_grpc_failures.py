@@ -1,13 +1,14 @@
 """Uploads that end early, a lost disk or database, unexpected errors and shutdown, through the stub."""
+
 import asyncio
 import errno
 import urllib.parse
 
 import grpc
 import pytest
+from fileuploader.files.v1 import files_pb2
 from grpc_health.v1 import health_pb2
 
-from fileuploader.files.v1 import files_pb2
 from files_service.adapters import local_disk_blob_store
 
 from .conftest import TcpProxy

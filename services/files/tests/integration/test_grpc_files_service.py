@@ -1,14 +1,22 @@
 """The files service through files_pb2_grpc.FilesServiceStub, against a real grpc.aio server."""
+
 import hashlib
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from fileuploader.events.v1 import file_events_pb2
 from fileuploader.files.v1 import files_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from .rpc_helpers import TEST_MAX_FILE_SIZE, error_of, eventually, metadata_request, read, stored_state, upload
+from .rpc_helpers import (
+    TEST_MAX_FILE_SIZE,
+    error_of,
+    eventually,
+    metadata_request,
+    read,
+    stored_state,
+    upload,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -111,7 +119,11 @@ async def test_upload_with_a_second_metadata_is_invalid_argument(sqlite_files_se
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await sqlite_files_server.stub.UploadFile(twice(), timeout=10)
 
-    assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, "FILES_ERROR_REASON_UNSPECIFIED", DOMAIN)
+    assert error_of(refused.value) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "FILES_ERROR_REASON_UNSPECIFIED",
+        DOMAIN,
+    )
 
 
 async def test_upload_and_read_in_one_mebibyte_messages(start_files_server, make_settings):
@@ -153,7 +165,9 @@ async def test_delete_with_an_empty_key_is_permission_denied(sqlite_files_server
     uploaded = await upload(sqlite_files_server.stub, "a.txt", b"x")
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await sqlite_files_server.stub.DeleteFile(files_pb2.DeleteFileRequest(file_url=uploaded.file.file_url))
+        await sqlite_files_server.stub.DeleteFile(
+            files_pb2.DeleteFileRequest(file_url=uploaded.file.file_url)
+        )
 
     assert error_of(refused.value) == (grpc.StatusCode.PERMISSION_DENIED, "INVALID_DELETE_KEY", DOMAIN)
 

@@ -1,10 +1,10 @@
 import asyncio
 
 import pytest
+from fileuploader.events.v1 import file_events_pb2
 from nats.js.api import StorageType
 from nats.js.errors import NotFoundError
 
-from fileuploader.events.v1 import file_events_pb2
 from files_service.adapters.nats_connection import NatsConnection, ensure_stream
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.bootstrap import bootstrap

@@ -1,4 +1,5 @@
 """Fakes for the use cases: an in-memory blob store, unit of work and a recording publisher."""
+
 import copy
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field

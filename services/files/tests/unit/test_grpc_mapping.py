@@ -1,12 +1,13 @@
 """The pure translations of the gRPC entrypoint: events, file info and error statuses."""
+
 from datetime import UTC, datetime
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2, status_pb2
-
 from fileuploader.events.v1 import file_events_pb2
 from fileuploader.files.v1 import files_pb2
+from google.rpc import error_details_pb2, status_pb2
+
 from files_service.domain import errors
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.model import StoredFile
@@ -66,7 +67,9 @@ def test_upload_request_of_reads_the_metadata():
 
 
 def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
-    domain_errors = {cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.FilesError)}
+    domain_errors = {
+        cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.FilesError)
+    }
 
     assert domain_errors - {errors.FilesError} == set(STATUS_OF_ERROR)
     assert {reason for _, reason in STATUS_OF_ERROR.values()} <= set(files_pb2.FilesErrorReason.keys())
@@ -85,7 +88,7 @@ def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
 def test_status_of_carries_code_and_error_info_detail(error, code, reason):
     status = status_of(error)
 
-    (key, value), = status.trailing_metadata
+    ((key, value),) = status.trailing_metadata
     rich = status_pb2.Status.FromString(value)
     info = error_details_pb2.ErrorInfo()
     assert rich.details[0].Unpack(info)

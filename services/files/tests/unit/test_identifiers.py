@@ -21,9 +21,7 @@ def test_new_file_url_appends_the_extension_when_asked():
 
 
 def test_new_file_url_alphabet_is_url_safe_letters_digits_dash_underscore():
-    assert set(FILE_URL_ALPHABET) == set(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-    )
+    assert set(FILE_URL_ALPHABET) == set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 def test_new_file_url_uses_the_whole_alphabet_over_many_draws():

@@ -20,7 +20,9 @@ def test_resolve_range_within_the_file(size, offset, length, expected):
     assert resolve_range(size, offset, length) == expected
 
 
-@pytest.mark.parametrize(("size", "offset", "length"), [(10, 11, None), (10, 5, 6), (10, 11, 0), (0, 1, None)])
+@pytest.mark.parametrize(
+    ("size", "offset", "length"), [(10, 11, None), (10, 5, 6), (10, 11, 0), (0, 1, None)]
+)
 def test_resolve_range_rejects_ranges_past_the_end(size, offset, length):
     with pytest.raises(RangeNotSatisfiable):
         resolve_range(size, offset, length)

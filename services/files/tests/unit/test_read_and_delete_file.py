@@ -92,7 +92,9 @@ async def test_delete_file_succeeds_when_the_bytes_cannot_be_deleted(service, st
     assert database.files == {}
 
 
-async def test_delete_file_publish_failure_leaves_deleted_event_in_outbox(service, stored, database, publisher):
+async def test_delete_file_publish_failure_leaves_deleted_event_in_outbox(
+    service, stored, database, publisher
+):
     publisher.failing = True
 
     await service.delete_file(stored.file_url, stored.delete_key)

@@ -106,9 +106,7 @@ async def test_upload_file_cancelled_mid_stream_keeps_nothing(service, database,
     assert blob_store.blobs == {} and database.files == {}
 
 
-async def test_upload_file_retries_with_a_new_url_on_collision(
-    service, database, file_urls, make_chunks
-):
+async def test_upload_file_retries_with_a_new_url_on_collision(service, database, file_urls, make_chunks):
     first = await service.upload_file(upload_request(), make_chunks(b"1"))
     file_urls.script(first.file_url, first.file_url, "freshurl01")
 

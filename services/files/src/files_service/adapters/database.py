@@ -1,4 +1,5 @@
 """The async engine for SQLite or PostgreSQL, and the schema."""
+
 import pathlib
 from typing import Any
 

@@ -1,4 +1,5 @@
 """LocalDiskBlobStore: blobs as files under <root>/<key[:2]>/<key[2:4]>/<key>, written atomically."""
+
 import asyncio
 import contextlib
 import errno
@@ -24,7 +25,9 @@ _KEY = re.compile(r"[0-9a-f]{8,64}")
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
-async def _blocking(func: Callable[..., T], *args: object, on_abandoned: Callable[[T], object] | None = None) -> T:
+async def _blocking(
+    func: Callable[..., T], *args: object, on_abandoned: Callable[[T], object] | None = None
+) -> T:
     """Run func in a thread. When cancelled, wait for the thread before re-raising, so that the
     caller's cleanup never races a write still in flight; on_abandoned gets a result nobody awaits."""
     future = asyncio.ensure_future(asyncio.to_thread(func, *args))
@@ -100,7 +103,9 @@ async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[by
 
 
 class LocalDiskBlobStore:
-    def __init__(self, root: pathlib.Path, read_chunk_size: int, write_size: int = DEFAULT_WRITE_SIZE) -> None:
+    def __init__(
+        self, root: pathlib.Path, read_chunk_size: int, write_size: int = DEFAULT_WRITE_SIZE
+    ) -> None:
         self._root = root
         self._temp_dir = root / TEMP_DIR_NAME
         self._read_chunk_size = read_chunk_size
@@ -124,7 +129,9 @@ class LocalDiskBlobStore:
 
     async def open_range(self, key: str, offset: int, length: int) -> AsyncIterator[bytes]:
         try:
-            file = await _blocking(open, self._path_of(key), "rb", on_abandoned=lambda abandoned: abandoned.close())
+            file = await _blocking(
+                open, self._path_of(key), "rb", on_abandoned=lambda abandoned: abandoned.close()
+            )
         except FileNotFoundError as error:
             raise BlobNotFound(key) from error
         try:
@@ -188,7 +195,9 @@ class LocalDiskBlobStore:
 
     @staticmethod
     def _keys_in(shard: pathlib.Path) -> list[str]:
-        return sorted(entry.name for entry in shard.iterdir() if entry.is_file() and _KEY.fullmatch(entry.name))
+        return sorted(
+            entry.name for entry in shard.iterdir() if entry.is_file() and _KEY.fullmatch(entry.name)
+        )
 
     def _remove_temp_files(self) -> int:
         removed = 0

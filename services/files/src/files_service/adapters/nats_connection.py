@@ -1,4 +1,5 @@
 """The NATS connection, made in the background so that the service serves while NATS is down."""
+
 import asyncio
 import logging
 from urllib.parse import urlsplit

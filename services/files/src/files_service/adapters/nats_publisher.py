@@ -1,5 +1,5 @@
 """NatsEventPublisher: JetStream publish of outbox messages, deduplicated by Nats-Msg-Id."""
-import asyncio
+
 import logging
 
 import nats.errors
@@ -28,7 +28,7 @@ class NatsEventPublisher:
                 stream=self._stream_name,
                 headers={"Nats-Msg-Id": message.event_id},
             )
-        except (nats.errors.Error, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, nats.errors.Error, OSError) as error:
             raise PublishFailed(f"{type(error).__name__}: {error}") from error
         if ack.duplicate:
             logger.debug("event %s was already in stream %s", message.event_id, ack.stream)

@@ -1,4 +1,5 @@
 """The transactional outbox: encoded events written in the same transaction as the change."""
+
 from collections.abc import Callable
 
 from sqlalchemy import delete, insert, select
@@ -40,7 +41,9 @@ class SqlAlchemyOutbox:
             .limit(limit)
         )
         result = await self._connection.execute(query)
-        return [OutboxMessage(event_id=row.event_id, subject=row.subject, payload=row.payload) for row in result]
+        return [
+            OutboxMessage(event_id=row.event_id, subject=row.subject, payload=row.payload) for row in result
+        ]
 
     async def remove(self, event_id: str) -> None:
         await self._connection.execute(delete(outbox_table).where(outbox_table.c.event_id == event_id))

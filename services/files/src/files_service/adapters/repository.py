@@ -1,4 +1,5 @@
 """File metadata rows, read and written inside a unit of work's transaction."""
+
 from sqlalchemy import RowMapping, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection

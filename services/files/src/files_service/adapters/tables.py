@@ -1,4 +1,5 @@
 """The files service's tables: file metadata and the transactional outbox."""
+
 from datetime import UTC, datetime
 from typing import Any
 

@@ -1,4 +1,5 @@
 """SqlAlchemyUnitOfWork: one database transaction over the files repository and the outbox."""
+
 import logging
 from types import TracebackType
 from typing import Self

@@ -1,4 +1,5 @@
 """What happened to files, as the rest of the system learns it."""
+
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar

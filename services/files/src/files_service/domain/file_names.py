@@ -1,4 +1,5 @@
 """The rules for a user's file name and the extension taken from it."""
+
 import re
 from dataclasses import dataclass
 

@@ -1,4 +1,5 @@
 """Public identifiers of a stored file: its URL, its delete key and its storage key."""
+
 import secrets
 import string
 import uuid

@@ -1,4 +1,5 @@
 """A stored file's metadata and the byte ranges that may be read from it."""
+
 from dataclasses import dataclass
 from datetime import datetime
 

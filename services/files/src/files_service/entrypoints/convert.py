@@ -1,5 +1,7 @@
 """Between protobuf messages and the service's own types."""
+
 from fileuploader.files.v1 import files_pb2
+
 from files_service.domain.model import StoredFile, UploadRequest
 from files_service.entrypoints.event_codec import timestamp_of
 

@@ -1,14 +1,15 @@
 """Every failure as a gRPC status carrying a google.rpc.ErrorInfo: one table, one place."""
+
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 import grpc
+from fileuploader.files.v1 import files_pb2
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from fileuploader.files.v1 import files_pb2
 from files_service.domain import errors
 
 logger = logging.getLogger(__name__)

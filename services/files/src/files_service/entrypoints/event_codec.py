@@ -1,9 +1,10 @@
 """Domain events as the fileuploader.events.v1 protobuf messages the consumers share."""
+
 from datetime import datetime
 
+from fileuploader.events.v1 import file_events_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from fileuploader.events.v1 import file_events_pb2
 from files_service.domain.events import DomainEvent, FileDeleted, FileUploaded
 
 

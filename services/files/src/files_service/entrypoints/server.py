@@ -1,14 +1,15 @@
 """The grpc.aio server: FilesService plus grpc.health.v1, with a graceful shutdown on SIGTERM/SIGINT."""
+
 import asyncio
 import logging
 import signal
 from dataclasses import dataclass
 
 import grpc
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from files_service.bootstrap import Application, bootstrap
 from files_service.entrypoints.servicer import FilesServicer
 from files_service.settings import Settings

@@ -1,11 +1,12 @@
 """fileuploader.files.v1.FilesService on grpc.aio, delegating to the use cases."""
+
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 import grpc
-
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+
 from files_service.domain.errors import MalformedUploadStream, MetadataMissing
 from files_service.entrypoints.convert import file_info_of, upload_request_of, upload_response_of
 from files_service.entrypoints.errors import aborting_on_error
