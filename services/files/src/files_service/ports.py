@@ -1,6 +1,6 @@
 """What the use cases need from the outside world, as protocols the adapters fulfil."""
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
@@ -32,7 +32,7 @@ class BlobStore(Protocol):
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
         """Store every chunk under key, all or nothing: a failure or a cancellation keeps nothing."""
 
-    def open_range(self, key: str, offset: int, length: int) -> AsyncIterator[bytes]:
+    def open_range(self, key: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         """`length` bytes from `offset`, in chunks; BlobNotFound when the key is unknown."""
 
     async def delete(self, key: str) -> None:
@@ -68,8 +68,11 @@ class Outbox(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over the files and the outbox. Leaving without commit() rolls back."""
 
-    files: FilesRepository
-    outbox: Outbox
+    @property
+    def files(self) -> FilesRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     async def __aenter__(self) -> Self: ...
 

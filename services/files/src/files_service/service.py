@@ -3,7 +3,7 @@
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from datetime import UTC, datetime
 
 from files_service.chunk_meter import MeteredChunks
@@ -80,7 +80,7 @@ class FilesService:
             raise FileNotFound("file not found")
         return stored
 
-    async def read_file(self, file_url: str, offset: int, length: int | None) -> AsyncIterator[bytes]:
+    async def read_file(self, file_url: str, offset: int, length: int | None) -> AsyncGenerator[bytes, None]:
         """Check that the file and the range exist, then return the bytes as a lazy stream."""
         stored = await self.get_file_info(file_url)
         byte_range = resolve_range(stored.size, offset, length)
@@ -130,7 +130,7 @@ class FilesService:
             await uow.commit()
         return message
 
-    async def _stream_blob(self, stored: StoredFile, byte_range: ByteRange) -> AsyncIterator[bytes]:
+    async def _stream_blob(self, stored: StoredFile, byte_range: ByteRange) -> AsyncGenerator[bytes, None]:
         if byte_range.length == 0:
             return
         chunks = self._blob_store.open_range(stored.storage_key, byte_range.offset, byte_range.length)

@@ -8,7 +8,7 @@ import os
 import pathlib
 import re
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterator
 from typing import BinaryIO, TypeVar
 
 from files_service.domain.errors import StorageFull
@@ -45,6 +45,14 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def _open_for_reading(path: pathlib.Path) -> BinaryIO:
+    return path.open("rb")
+
+
+def _close(file: BinaryIO) -> None:
+    file.close()
 
 
 def _fsync_directory(path: pathlib.Path) -> None:
@@ -90,7 +98,7 @@ class _TempFile:
         self.path.unlink(missing_ok=True)
 
 
-async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[bytes]:
+async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncGenerator[bytes, None]:
     """Gather small incoming chunks into writes of about `size` bytes."""
     buffer = bytearray()
     async for chunk in chunks:
@@ -127,11 +135,9 @@ class LocalDiskBlobStore:
                 await _blocking(temp.discard)
                 raise
 
-    async def open_range(self, key: str, offset: int, length: int) -> AsyncIterator[bytes]:
+    async def open_range(self, key: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         try:
-            file = await _blocking(
-                open, self._path_of(key), "rb", on_abandoned=lambda abandoned: abandoned.close()
-            )
+            file = await _blocking(_open_for_reading, self._path_of(key), on_abandoned=_close)
         except FileNotFoundError as error:
             raise BlobNotFound(key) from error
         try:
