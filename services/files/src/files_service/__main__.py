@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from files_service.entrypoints.request_id import RequestIdLogFilter
 from files_service.entrypoints.server import serve
 from files_service.settings import Settings
 
@@ -11,8 +12,10 @@ def main() -> None:
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestIdLogFilter())
     asyncio.run(serve(settings))
 
 

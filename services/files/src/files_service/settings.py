@@ -3,7 +3,7 @@
 import pathlib
 from typing import Literal
 
-from pydantic import NonNegativeFloat, PositiveFloat, PositiveInt, SecretStr
+from pydantic import NonNegativeFloat, PositiveFloat, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _ASYNC_DRIVERS = {
@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     read_chunk_size: PositiveInt = 262144
     shutdown_grace_seconds: NonNegativeFloat = 10.0
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -2,6 +2,7 @@
 
 import asyncio
 import errno
+import logging
 import urllib.parse
 
 import grpc
@@ -10,6 +11,7 @@ from fileuploader.files.v1 import files_pb2
 from grpc_health.v1 import health_pb2
 
 from files_service.adapters import local_disk_blob_store
+from files_service.entrypoints.request_id import RequestIdLogFilter
 
 from .conftest import TcpProxy
 from .rpc_helpers import error_of, eventually, metadata_request, read, stored_state, upload
@@ -126,3 +128,16 @@ async def test_stop_reports_not_serving_and_refuses_new_calls(files_server):
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await files_server.stub.GetFileInfo(files_pb2.GetFileInfoRequest(file_url="x"), timeout=2)
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_logs_of_a_call_carry_the_callers_request_id(files_server, caplog):
+    caplog.handler.addFilter(RequestIdLogFilter())
+    caplog.set_level(logging.INFO, logger="files_service")
+
+    with pytest.raises(grpc.aio.AioRpcError):
+        await files_server.stub.GetFileInfo(
+            files_pb2.GetFileInfoRequest(file_url="missing123"), metadata=(("x-request-id", "req-42"),)
+        )
+
+    failures = [record for record in caplog.records if "GetFileInfo failed" in record.getMessage()]
+    assert [record.request_id for record in failures] == ["req-42"]

@@ -64,3 +64,9 @@ def test_settings_reject_unsupported_values(monkeypatch, name, value):
 
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_settings_accept_a_lower_case_log_level(monkeypatch):
+    monkeypatch.setenv("FU_FILES_LOG_LEVEL", "debug")
+
+    assert Settings().log_level == "DEBUG"
