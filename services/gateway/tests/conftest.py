@@ -164,6 +164,9 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             self.cancelled_uploads += 1
             self.upload_cancelled.set()
             raise
+        except BaseException as error:
+            print("UPLOAD ERROR", type(error), error, flush=True)
+            raise
         if self.storage_full:
             await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL", FILES_DOMAIN)
         return self._store(metadata, ext, size, digest, data)

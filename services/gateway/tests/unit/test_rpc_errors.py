@@ -1,0 +1,94 @@
+import grpc
+import pytest
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from gateway.api.errors import (
+    AuthFailure,
+    AuthorizationError,
+    BadFileExtension,
+    FileNotFound,
+    ServiceUnavailable,
+    StorageFull,
+    UpstreamFailure,
+    UsernameTaken,
+)
+from gateway.clients import auth, files
+from gateway.clients.rpc import error_reason, translate, translated_errors
+
+
+def rpc_error(code: grpc.StatusCode, reason: str | None = None, domain: str = "auth.fileuploader") -> grpc.aio.AioRpcError:
+    if reason is None:
+        return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), "failed")
+    detail = any_pb2.Any()
+    detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain))
+    status = rpc_status.to_status(status_pb2.Status(code=code.value[0], message="failed", details=[detail]))
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(*status.trailing_metadata), "failed")
+
+
+def test_error_reason_reads_the_error_info_of_the_domain():
+    assert error_reason(rpc_error(grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND"), "auth.fileuploader") == "USER_NOT_FOUND"
+
+
+def test_error_reason_is_none_without_details_or_for_another_domain():
+    assert error_reason(rpc_error(grpc.StatusCode.INTERNAL), "auth.fileuploader") is None
+    assert error_reason(rpc_error(grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND"), "files.fileuploader") is None
+
+
+@pytest.mark.parametrize("code,reason,expected", [
+    (grpc.StatusCode.ALREADY_EXISTS, "USERNAME_TAKEN", UsernameTaken),
+    (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_EXPIRED", AuthorizationError),
+])
+def test_translate_maps_auth_reasons_to_gateway_errors(code, reason, expected):
+    error = translate(rpc_error(code, reason), auth.SERVICE, auth.DOMAIN, auth.REASONS)
+    assert isinstance(error, expected)
+
+
+@pytest.mark.parametrize("reason,failure", [
+    ("TOKEN_EXPIRED", AuthFailure.TOKEN_EXPIRED), ("TOKEN_INVALID", AuthFailure.TOKEN_INVALID),
+    ("TOKEN_NOT_FOUND", AuthFailure.TOKEN_NOT_FOUND),
+])
+def test_translate_maps_token_reasons_to_1_1_errors(reason, failure):
+    error = translate(rpc_error(grpc.StatusCode.UNAUTHENTICATED, reason), auth.SERVICE, auth.DOMAIN, auth.REASONS)
+    assert isinstance(error, AuthorizationError) and error.failure is failure
+
+
+@pytest.mark.parametrize("reason,expected", [
+    ("FILE_NOT_FOUND", FileNotFound), ("BAD_EXTENSION", BadFileExtension), ("STORAGE_FULL", StorageFull),
+])
+def test_translate_maps_files_reasons_to_gateway_errors(reason, expected):
+    error = translate(rpc_error(grpc.StatusCode.NOT_FOUND, reason, "files.fileuploader"),
+                      files.SERVICE, files.DOMAIN, files.REASONS)
+    assert isinstance(error, expected)
+
+
+@pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED])
+def test_translate_gives_503_when_the_service_cannot_be_reached(code):
+    error = translate(rpc_error(code, "USER_NOT_FOUND"), auth.SERVICE, auth.DOMAIN, auth.REASONS)
+    assert isinstance(error, ServiceUnavailable) and error.message == "Auth service is unavailable, try again later"
+
+
+@pytest.mark.parametrize("reason", [None, "SOMETHING_NEW", "METADATA_MISSING"])
+def test_translate_gives_502_when_the_reason_is_unknown(reason):
+    error = translate(rpc_error(grpc.StatusCode.INTERNAL, reason, "files.fileuploader"),
+                      files.SERVICE, files.DOMAIN, files.REASONS)
+    assert isinstance(error, UpstreamFailure) and error.status_code == 502
+
+
+def test_translated_errors_raises_the_gateway_error_from_the_rpc_error():
+    with pytest.raises(ServiceUnavailable) as raised:
+        with translated_errors(files.SERVICE, files.DOMAIN, files.REASONS):
+            raise rpc_error(grpc.StatusCode.UNAVAILABLE)
+    assert isinstance(raised.value.__cause__, grpc.aio.AioRpcError)
+
+
+def test_every_reason_of_the_protos_that_a_client_can_meet_is_mapped():
+    from fileuploader.auth.v1 import auth_pb2
+    from fileuploader.files.v1 import files_pb2
+
+    auth_reasons = set(auth_pb2.AuthErrorReason.keys()) - {"AUTH_ERROR_REASON_UNSPECIFIED"}
+    files_reasons = set(files_pb2.FilesErrorReason.keys()) - {
+        "FILES_ERROR_REASON_UNSPECIFIED", "METADATA_MISSING", "RANGE_NOT_SATISFIABLE"}
+    assert set(auth.REASONS) == auth_reasons
+    assert set(files.REASONS) == files_reasons

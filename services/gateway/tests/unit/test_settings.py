@@ -1,0 +1,57 @@
+import os
+
+import pytest
+from pydantic import ValidationError
+
+from gateway.__main__ import uvicorn_options
+from gateway.settings import Settings
+
+
+def test_settings_defaults_match_the_documented_ones(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("FU_GATEWAY_"):
+            monkeypatch.delenv(name)
+    settings = Settings()
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert (settings.auth_address, settings.files_address) == ("127.0.0.1:50051", "127.0.0.1:50052")
+    assert settings.public_url is None and settings.max_upload_bytes == 104_857_600
+    assert (settings.upload_rate_limit, settings.auth_rate_limit) == ("2/minute", "10/minute")
+    assert settings.rate_limit_storage_uri.get_secret_value() == "memory://"
+    assert settings.trusted_proxy_list == [] and settings.workers == 1 and settings.log_level == "INFO"
+    assert (settings.rpc_timeout_seconds, settings.transfer_timeout_seconds) == (5, 3600)
+
+
+def test_settings_read_the_fu_gateway_prefix(monkeypatch):
+    monkeypatch.setenv("FU_GATEWAY_PORT", "9000")
+    monkeypatch.setenv("FU_GATEWAY_PUBLIC_URL", "https://files.example.com/")
+    monkeypatch.setenv("FU_GATEWAY_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16")
+    settings = Settings()
+    assert settings.port == 9000
+    assert settings.public_url == "https://files.example.com"
+    assert settings.trusted_proxy_list == ["10.0.0.1", "192.168.0.0/16"]
+
+
+@pytest.mark.parametrize("field,value", [
+    ("upload_rate_limit", "lots"), ("trusted_proxies", "not-an-ip"), ("public_url", "files.example.com"),
+    ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0),
+])
+def test_settings_refuse_invalid_values(field, value):
+    with pytest.raises(ValidationError):
+        Settings(**{field: value})
+
+
+def test_settings_hide_the_rate_limit_storage_uri():
+    settings = Settings(rate_limit_storage_uri="redis://:secret@cache:6379")
+    assert "secret" not in repr(settings)
+
+
+def test_uvicorn_ignores_forwarded_headers_when_no_proxy_is_trusted():
+    options = uvicorn_options(Settings(trusted_proxies=""))
+    assert options["proxy_headers"] is False
+
+
+def test_uvicorn_trusts_only_the_configured_proxies():
+    options = uvicorn_options(Settings(trusted_proxies="10.0.0.1,10.1.0.0/16", host="0.0.0.0", port=81))
+    assert options["proxy_headers"] is True
+    assert options["forwarded_allow_ips"] == ["10.0.0.1", "10.1.0.0/16"]
+    assert (options["host"], options["port"]) == ("0.0.0.0", 81)
