@@ -6,11 +6,10 @@ import nats
 import pytest
 from fileuploader.events.v1 import file_events_pb2
 
-from api import assert_auth_error, bearer, client, get_files, register, uploaded
-from conftest import PUBLIC_URL
+from support.api import assert_auth_error, bearer, client, get_files, register, uploaded
 
 
-def test_get_files_lists_the_accounts_files_with_every_field(base_url):
+def test_get_files_lists_the_accounts_files_with_every_field(stack, base_url):
     with client(base_url) as c:
         account = register(c)
         token = account["accessToken"]
@@ -24,7 +23,7 @@ def test_get_files_lists_the_accounts_files_with_every_field(base_url):
             assert (body["status"], body["message"], body["username"]) == ("success", "files got successfully", account["username"])
             assert [f["file_url"] for f in body["data"]] == [two["file_url"], one["file_url"]], "newest first"
             item = body["data"][0]
-            assert item["file_url_full"] == f"{PUBLIC_URL}/file/{two['file_url']}"
+            assert item["file_url_full"] == f"{stack.config.env['FU_GATEWAY_PUBLIC_URL']}/file/{two['file_url']}"
             assert (item["key"], item["ext"], item["user_filename"], item["synced"]) == (two["key"], ".png", "two.PNG", True)
             assert item["size"] == 2
             today = dt.datetime.now(dt.timezone.utc).date()

@@ -6,7 +6,7 @@ import time
 import jwt
 import pytest
 
-from api import assert_auth_error, assert_error, bearer, client, new_username, register
+from support.api import assert_auth_error, assert_error, bearer, client, new_username, register
 
 MISSING = "No username/password provided"
 

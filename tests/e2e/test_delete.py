@@ -1,7 +1,7 @@
 """Delete (contract 1.2 and Part 2 #11)."""
 import uuid
 
-from api import assert_error, client, uploaded
+from support.api import assert_error, client, uploaded
 
 
 def test_delete_with_the_key_removes_the_file(base_url):

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from api import assert_error, client, uploaded
+from support.api import assert_error, client, uploaded
 
 SANDBOX = "sandbox"
 

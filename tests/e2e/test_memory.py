@@ -1,7 +1,7 @@
 """A 100 MB upload streams through: the gateway and files together grow by less than 32 MB."""
 import pathlib
 
-from api import client
+from support.api import client
 
 MB = 1024 * 1024
 BUDGET = 32 * MB

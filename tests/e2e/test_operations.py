@@ -3,7 +3,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from api import client
+from support.api import client
 
 
 def test_healthz_and_readyz(base_url):

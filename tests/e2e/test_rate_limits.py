@@ -1,7 +1,7 @@
 """Rate limits at their defaults (2 uploads and 10 auth calls a minute per client address)."""
 import pytest
 
-from api import client, loopback_address
+from support.api import client, loopback_address
 from stack import free_port, http_status
 
 

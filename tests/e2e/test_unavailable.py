@@ -1,7 +1,7 @@
 """A service behind the gateway that cannot be reached: a JSON 503 within the deadline (Part 2 #12)."""
 import time
 
-from api import bearer, client, register, upload, uploaded
+from support.api import bearer, client, register, upload, uploaded
 
 UNAVAILABLE_WITHIN_SECONDS = 8
 

@@ -6,14 +6,13 @@ import uuid
 
 import pytest
 
-from api import assert_error, client, register, upload, uploaded
-from conftest import PUBLIC_URL
+from support.api import assert_error, client, register, upload, uploaded
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 MB = 1024 * 1024
 
 
-def test_upload_anonymous_answers_every_contract_field(base_url):
+def test_upload_anonymous_answers_every_contract_field(stack, base_url):
     with client(base_url) as c:
         r = upload(c, "Holiday Video.MP4", b"\x00\x00\x00\x18ftypmp42" + os.urandom(1000))
     assert r.status_code == 200, r.text
@@ -22,7 +21,7 @@ def test_upload_anonymous_answers_every_contract_field(base_url):
                          "auth_error"}
     assert body["status"] == "success" and body["message"] == "File uploaded successfully"
     assert re.fullmatch(r"[A-Za-z0-9_-]{10}", body["file_url"]), body["file_url"]
-    assert body["file_url_full"] == f"{PUBLIC_URL}/file/{body['file_url']}"
+    assert body["file_url_full"] == f"{stack.config.env['FU_GATEWAY_PUBLIC_URL']}/file/{body['file_url']}"
     assert UUID4.match(body["key"])
     assert body["ext"] == ".mp4" and body["user_filename"] == "Holiday Video.MP4"
     assert body["synced"] is False and body["auth_error"] == {}
@@ -109,7 +108,7 @@ def test_upload_of_exactly_the_limit_is_accepted(base_url):
 
 
 def test_upload_over_the_limit_is_cut_off_with_413_and_nothing_kept(stack, base_url):
-    from oversize import send_oversized_upload
+    from support.oversize import send_oversized_upload
 
     blobs = stack.config.data_dir / "blobs"
     before = sorted(p for p in blobs.rglob("*") if p.is_file())
@@ -122,7 +121,7 @@ def test_upload_over_the_limit_is_cut_off_with_413_and_nothing_kept(stack, base_
 
 
 def test_upload_with_a_huge_content_length_is_refused_before_the_body(base_url):
-    from oversize import send_oversized_upload
+    from support.oversize import send_oversized_upload
 
     status, body, sent = send_oversized_upload(base_url, file_size=2 * 1024 * MB)
     assert status == 413 and body["message"] == "File size exceeds the limit (100MB)"

@@ -5,7 +5,7 @@ import socket
 import uuid
 from urllib.parse import urlsplit
 
-from api import loopback_address
+from support.api import loopback_address
 
 
 def send_oversized_upload(base_url: str, file_size: int) -> tuple[int, dict, int]:
