@@ -21,6 +21,7 @@ from grpc_status import rpc_status
 AUTH_DOMAIN = "auth.fileuploader"
 FILES_DOMAIN = "files.fileuploader"
 READ_CHUNK = 64 * 1024
+STORE_LATENCY_SECONDS = 0.02
 
 
 async def abort_with_reason(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, domain: str):
@@ -151,25 +152,27 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
-        first = await anext(aiter(request_iterator))
-        if first.WhichOneof("payload") != "metadata":
-            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "METADATA_MISSING", FILES_DOMAIN)
-        metadata = first.metadata
-        ext = self._extension(metadata.user_filename)
-        if not ext:
-            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION", FILES_DOMAIN)
         try:
-            size, digest, data = await self._receive(request_iterator, context)
+            return await self._upload(request_iterator, context)
         except asyncio.CancelledError:
             self.cancelled_uploads += 1
             self.upload_cancelled.set()
             raise
-        except BaseException as error:
-            print("UPLOAD ERROR", type(error), error, flush=True)
-            raise
+
+    async def _upload(self, request_iterator, context) -> files_pb2.UploadFileResponse:
+        first = await anext(aiter(request_iterator))
+        if first.WhichOneof("payload") != "metadata":
+            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "METADATA_MISSING", FILES_DOMAIN)
+        ext = self._extension(first.metadata.user_filename)
+        if not ext:
+            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION", FILES_DOMAIN)
+        size, digest, data = await self._receive(request_iterator, context)
+        # gRPC may hand a client's cancel to the handler as the end of the stream, the cancellation
+        # itself arriving a moment later; like the real service, the fake stores only after an await.
+        await asyncio.sleep(STORE_LATENCY_SECONDS)
         if self.storage_full:
             await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL", FILES_DOMAIN)
-        return self._store(metadata, ext, size, digest, data)
+        return self._store(first.metadata, ext, size, digest, data)
 
     @staticmethod
     def _extension(user_filename: str) -> str:

@@ -44,16 +44,38 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture
-async def make_client(settings_for) -> AsyncIterator[Callable[..., Any]]:
-    """make_client(client_address=..., **settings) -> an httpx.AsyncClient talking to a fresh app."""
+async def make_app(settings_for) -> AsyncIterator[Callable[..., Any]]:
+    """make_app(**settings) -> a fresh app with its lifespan entered (closed after the test)."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def build(client_address: str = CLIENT_ADDRESS, **overrides: Any) -> httpx.AsyncClient:
-            app = await stack.enter_async_context(running(create_app(settings_for(**overrides))))
-            transport = httpx.ASGITransport(app=app, client=(client_address, 40000))
-            return await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://gateway.test"))
+        async def build(**overrides: Any) -> FastAPI:
+            return await stack.enter_async_context(running(create_app(settings_for(**overrides))))
 
         yield build
+
+
+@pytest.fixture
+async def client_of() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
+    """client_of(app, client_address) -> an httpx.AsyncClient whose requests come from that address."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        def build(app: FastAPI, client_address: str = CLIENT_ADDRESS, **options: Any) -> httpx.AsyncClient:
+            transport = httpx.ASGITransport(app=app, client=(client_address, 40000), **options)
+            client = httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
+            stack.push_async_callback(client.aclose)
+            return client
+
+        yield build
+
+
+@pytest.fixture
+def make_client(make_app, client_of) -> Callable[..., Any]:
+    """make_client(client_address=..., **settings) -> an httpx.AsyncClient talking to a fresh app."""
+
+    async def build(client_address: str = CLIENT_ADDRESS, **overrides: Any) -> httpx.AsyncClient:
+        return client_of(await make_app(**overrides), client_address)
+
+    return build
 
 
 @pytest.fixture

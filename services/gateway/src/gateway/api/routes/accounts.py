@@ -82,7 +82,7 @@ def _presented_token(body: bytes) -> str:
     except ValidationError as error:
         raise TokenMissing() from error
     scheme, _, rest = token.partition(" ")
-    if scheme.lower() == "bearer" and rest:
+    if scheme.lower() == "bearer":
         token = rest.strip()
     if not token:
         raise TokenMissing()

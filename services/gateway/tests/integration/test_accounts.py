@@ -1,0 +1,186 @@
+"""Accounts (contract 1.3), authorization errors (1.1) and deletes through the real app."""
+import re
+import uuid
+
+import pytest
+from fileuploader.auth.v1 import auth_pb2
+
+MISSING = "No username/password provided"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_error(r, status: int, message: str, error_id: int | None = None) -> None:
+    expected = {"status": "error", "message": message} | ({"errorId": error_id} if error_id is not None else {})
+    assert (r.status_code, r.json()) == (status, expected)
+
+
+def assert_auth_error(r, error_id: int, message: str) -> None:
+    assert r.status_code == 401
+    assert r.json() == {"status": "error", "auth_error": {"message": message, "errorId": error_id}}
+
+
+@pytest.mark.parametrize("path", ["/api/register", "/api/login"])
+async def test_sign_in_answers_token_and_username(client, fake_auth, path):
+    if path == "/api/login":
+        fake_auth.servicer.sign_up("alice", "secret")
+    r = await client.post(path, json={"username": "alice", "password": "secret"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body == {"status": "success", "accessToken": body["accessToken"], "username": "alice",
+                    "message": "logged in with password"}
+    assert body["accessToken"] in fake_auth.servicer.tokens
+
+
+@pytest.mark.parametrize("path", ["/api/register", "/api/login"])
+@pytest.mark.parametrize("bot,kind", [("true", auth_pb2.TOKEN_KIND_BOT), ("false", auth_pb2.TOKEN_KIND_NORMAL)])
+async def test_sign_in_asks_for_a_bot_token_when_bot_is_true(client, fake_auth, path, bot, kind):
+    if path == "/api/login":
+        fake_auth.servicer.sign_up("bob", "pw")
+    r = await client.post(path, params={"bot": bot}, json={"username": "bob", "password": "pw"})
+    assert fake_auth.servicer.tokens[r.json()["accessToken"]][1] == kind
+
+
+@pytest.mark.parametrize("path", ["/api/register", "/api/login"])
+@pytest.mark.parametrize("body", [{}, {"username": "x"}, {"password": "y"}, {"username": "", "password": "y"},
+                                  {"username": 5, "password": "y"}, {"username": "x", "password": None},
+                                  [], "text", None])
+async def test_sign_in_is_error_2_when_credentials_are_missing(client, path, body):
+    assert_error(await client.post(path, json=body), 400, MISSING, 2)
+
+
+@pytest.mark.parametrize("path", ["/api/register", "/api/login"])
+@pytest.mark.parametrize("content", [b"", b"username=x&password=y", b"{broken"])
+async def test_sign_in_is_error_2_when_body_is_not_json(client, path, content):
+    r = await client.post(path, content=content, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert_error(r, 400, MISSING, 2)
+
+
+async def test_register_is_error_1_when_the_name_is_taken(client, fake_auth):
+    fake_auth.servicer.sign_up("taken")
+    r = await client.post("/api/register", json={"username": "taken", "password": "other"})
+    assert_error(r, 400, "An account with this name is already registered", 1)
+
+
+async def test_login_is_error_3_when_the_password_is_wrong(client, fake_auth):
+    fake_auth.servicer.sign_up("carol", "right")
+    assert_error(await client.post("/api/login", json={"username": "carol", "password": "wrong"}),
+                 400, "Wrong password", 3)
+
+
+async def test_login_is_error_4_when_the_user_is_unknown(client):
+    assert_error(await client.post("/api/login", json={"username": "nobody", "password": "x"}),
+                 404, "User not found", 4)
+
+
+async def test_register_refuses_overlong_username_and_password(client):
+    long_name = await client.post("/api/register", json={"username": "u" * 65, "password": "p"})
+    long_password = await client.post("/api/register", json={"username": "dave", "password": "p" * 1025})
+    assert_error(long_name, 400, "Username is too long (at most 64 characters)")
+    assert_error(long_password, 400, "Password is too long (at most 1024 characters)")
+
+
+async def test_sign_in_is_413_when_body_is_huge(client):
+    r = await client.post("/api/login", content=b"{" + b" " * 70_000 + b"}")
+    assert_error(r, 413, "Request body too large")
+
+
+@pytest.mark.parametrize("prefix", ["", "Bearer "])
+async def test_refresh_rotates_the_token_with_or_without_bearer_prefix(client, fake_auth, prefix):
+    old = fake_auth.servicer.sign_up("erin", kind=auth_pb2.TOKEN_KIND_BOT)
+    r = await client.post("/api/refresh_token", json={"accessToken": prefix + old})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body == {"status": "success", "accessToken": body["accessToken"], "username": "erin",
+                    "message": "token refreshed successfully"}
+    assert old not in fake_auth.servicer.tokens
+    assert fake_auth.servicer.tokens[body["accessToken"]][1] == auth_pb2.TOKEN_KIND_BOT
+
+
+@pytest.mark.parametrize("body", [{}, {"accessToken": ""}, {"accessToken": "   "}, {"accessToken": "Bearer "},
+                                  {"accessToken": 7}, ["x"], "x", None])
+async def test_refresh_is_error_5_when_no_token_is_given(client, body):
+    assert_error(await client.post("/api/refresh_token", json=body), 400, "No access token provided", 5)
+
+
+@pytest.mark.parametrize("token,error_id,message", [
+    ("garbage", -4, "Invalid access token"), ("expired-1", -3, "Access token expired"),
+    ("tok-gone", -5, "Token not found"),
+])
+async def test_refresh_is_a_1_1_error_when_the_token_fails(client, token, error_id, message):
+    assert_auth_error(await client.post("/api/refresh_token", json={"accessToken": token}), error_id, message)
+
+
+async def test_logout_revokes_only_the_presented_token(client, fake_auth):
+    first = fake_auth.servicer.sign_up("frank", "pw")
+    second = (await client.post("/api/login", json={"username": "frank", "password": "pw"})).json()["accessToken"]
+    r = await client.post("/api/logout", headers=bearer(first))
+    assert r.status_code == 200 and r.json() == {"status": "success", "message": "logged out successfully"}
+    assert_auth_error(await client.post("/api/logout", headers=bearer(first)), -5, "Token not found")
+    assert (await client.get("/api/get_files", headers=bearer(second))).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/get_files", "/api/getFiles"])
+@pytest.mark.parametrize("header,error_id,message", [
+    (None, -1, "No Authorization header provided"),
+    ("Token abc", -2, "Authorization header must have Bearer <token> format"),
+    ("Bearer", -2, "Authorization header must have Bearer <token> format"),
+    ("Bearer a b", -2, "Authorization header must have Bearer <token> format"),
+    ("bearer", -2, "Authorization header must have Bearer <token> format"),
+    ("Bearer expired-x", -3, "Access token expired"),
+    ("Bearer not.a.jwt", -4, "Invalid access token"),
+    ("Bearer tok-unknown", -5, "Token not found"),
+])
+async def test_token_routes_answer_1_1_errors(client, path, header, error_id, message):
+    headers = {"Authorization": header} if header is not None else {}
+    assert_auth_error(await client.get(path, headers=headers), error_id, message)
+
+
+async def test_logout_is_error_minus_1_without_header(client):
+    assert_auth_error(await client.post("/api/logout"), -1, "No Authorization header provided")
+
+
+@pytest.mark.parametrize("path", ["/api/get_files", "/api/getFiles"])
+async def test_get_files_lists_the_account_files_newest_first(client, fake_auth, path):
+    token = fake_auth.servicer.sign_up("gina")
+    other = fake_auth.servicer.sign_up("hank")
+    first = (await client.post("/api/upload", files={"file": ("one.txt", b"1")}, headers=bearer(token))).json()
+    second = (await client.post("/api/upload", params={"include_ext": "true"}, files={"file": ("two.PNG", b"22")},
+                                headers=bearer(token))).json()
+    await client.post("/api/upload", files={"file": ("anon.txt", b"3")})
+    r = await client.get(path, headers=bearer(token))
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["status"], body["message"], body["username"]) == ("success", "files got successfully", "gina")
+    assert [item["file_url"] for item in body["data"]] == [second["file_url"], first["file_url"]]
+    item = body["data"][0]
+    assert item["file_url_full"] == second["file_url_full"] and item["key"] == second["key"]
+    assert (item["ext"], item["user_filename"], item["size"], item["synced"]) == (".png", "two.PNG", 2, True)
+    assert re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", item["creation_date"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", item["created_at"])
+    day, month, year = (int(part) for part in item["creation_date"].split("."))
+    assert item["created_at"].startswith(f"{year:04d}-{month:02d}-{day:02d}T")
+    assert (await client.get(path, headers=bearer(other))).json()["data"] == []
+
+
+async def test_delete_with_the_key_removes_the_file(client, fake_files):
+    body = (await client.post("/api/upload", files={"file": ("d.txt", b"delete me")})).json()
+    r = await client.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]})
+    assert r.status_code == 200 and r.json() == {"status": "success", "message": "File deleted successfully"}
+    assert body["file_url"] not in fake_files.servicer.blobs
+    assert_error(await client.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]}),
+                 404, "File not found")
+
+
+@pytest.mark.parametrize("params", [{"key": str(uuid.uuid4())}, {}, {"key": ""}, {"key": "not-a-uuid"}])
+async def test_delete_is_400_and_keeps_the_file_when_key_is_wrong_or_missing(client, fake_files, params):
+    body = (await client.post("/api/upload", files={"file": ("d.txt", b"keep me")})).json()
+    assert_error(await client.get(f"/api/delete/{body['file_url']}", params=params), 400, "Invalid unique key")
+    assert body["file_url"] in fake_files.servicer.blobs
+
+
+@pytest.mark.parametrize("params", [{"key": str(uuid.uuid4())}, {}])
+async def test_delete_is_404_when_the_file_is_unknown(client, params):
+    assert_error(await client.get("/api/delete/nosuchfile9", params=params), 404, "File not found")
