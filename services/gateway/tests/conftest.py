@@ -147,6 +147,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     cancelled_uploads: int = 0
     upload_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
     read_requests: list[files_pb2.ReadFileRequest] = field(default_factory=list)
+    read_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
     vanish_before_read: bool = False
     request_ids: list[str | None] = field(default_factory=list)
 
@@ -223,8 +224,12 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             self.blobs.pop(request.file_url, None)
         blob = await self._blob(request.file_url, context)
         end = request.offset + request.length if request.HasField("length") else len(blob.data)
-        for start in range(request.offset, end, READ_CHUNK):
-            yield files_pb2.ReadFileResponse(chunk=blob.data[start:min(end, start + READ_CHUNK)])
+        try:
+            for start in range(request.offset, end, READ_CHUNK):
+                await context.write(files_pb2.ReadFileResponse(chunk=blob.data[start:min(end, start + READ_CHUNK)]))
+        except asyncio.CancelledError:
+            self.read_cancelled.set()
+            raise
 
     async def DeleteFile(self, request, context):
         blob = await self._blob(request.file_url, context)

@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from gateway.__main__ import uvicorn_options
 from gateway.main import create_app
 from gateway.settings import Settings
 
@@ -91,13 +92,14 @@ def free_port() -> int:
 
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[..., Any]]:
-    """serve(settings) -> the base URL of a real uvicorn serving create_app(settings) in this event loop."""
+    """serve(settings) -> the base URL of a real uvicorn, configured as __main__ configures it, serving
+    create_app(settings) in this event loop."""
     servers: list[tuple[uvicorn.Server, asyncio.Task]] = []
 
     async def start(settings: Settings) -> str:
         port = free_port()
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, proxy_headers=False,
-                                log_config=None, lifespan="on")
+        options = {**uvicorn_options(settings), "host": "127.0.0.1", "port": port}
+        config = uvicorn.Config(create_app(settings), lifespan="on", **options)
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         while not server.started:

@@ -1,0 +1,94 @@
+"""Health, the API description, framework errors as JSON, and the request id."""
+import httpx
+import pytest
+
+
+async def test_healthz_answers_without_calling_the_services(client, fake_auth, fake_files):
+    await fake_auth.stop()
+    await fake_files.stop()
+    r = await client.get("/healthz")
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+async def test_openapi_describes_every_route_and_its_bodies(client):
+    assert (await client.get("/docs")).status_code == 200
+    spec = (await client.get("/openapi.json")).json()
+    paths = spec["paths"]
+    for path in ("/api/upload", "/api/delete/{file_url}", "/api/login", "/api/register", "/api/refresh_token",
+                 "/api/logout", "/api/get_files", "/api/getFiles", "/file/{file_url}", "/f/{file_url}",
+                 "/healthz", "/readyz"):
+        assert path in paths, path
+    assert paths["/api/getFiles"]["get"]["deprecated"] is True
+    upload = paths["/api/upload"]["post"]
+    file_field = upload["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]["file"]
+    assert file_field["format"] == "binary"
+    assert {"200", "400", "413", "429", "503", "507"} <= set(upload["responses"])
+    for route in ("/api/login", "/api/register"):
+        schema = paths[route]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert {"username", "password"} <= set(schema["properties"])
+    refresh = paths["/api/refresh_token"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "accessToken" in refresh["properties"]
+    assert "401" in paths["/api/get_files"]["get"]["responses"]
+
+
+async def test_openapi_documents_no_framework_validation_body(client):
+    spec = (await client.get("/openapi.json")).json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert "422" not in operation["responses"], (method, path)
+
+
+async def test_unknown_route_and_wrong_method_are_json_errors(client):
+    missing = await client.get("/api/nothing-here")
+    wrong_method = await client.delete("/api/upload")
+    assert missing.status_code == 404 and missing.json() == {"status": "error", "message": "Not Found"}
+    assert wrong_method.status_code == 405 and wrong_method.json()["status"] == "error"
+
+
+async def test_invalid_query_parameter_is_a_json_400(client):
+    r = await client.post("/api/upload", params={"include_ext": "maybe"}, files={"file": ("a.txt", b"x")})
+    assert r.status_code == 400
+    assert r.json()["status"] == "error" and "include_ext" in r.json()["message"]
+
+
+async def test_unexpected_failure_is_a_json_500_without_details(make_app, client_of, monkeypatch):
+    app = await make_app()
+
+    async def broken(file_url: str) -> None:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(app.state.files_client, "get_file_info", broken)
+    r = await client_of(app, raise_app_exceptions=False).get("/file/anything")
+    assert r.status_code == 500
+    assert r.json() == {"status": "error", "message": "Internal server error"}
+
+
+@pytest.mark.parametrize("incoming", ["abc-123", "A.b_c-9"])
+async def test_request_id_is_returned_when_sane(client, incoming):
+    assert (await client.get("/healthz", headers={"X-Request-ID": incoming})).headers["x-request-id"] == incoming
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Request-ID": "has spaces"}, {"X-Request-ID": "x" * 129}])
+async def test_request_id_is_created_when_missing_or_insane(client, headers):
+    returned = (await client.get("/healthz", headers=headers)).headers["x-request-id"]
+    assert len(returned) == 32 and returned != headers.get("X-Request-ID")
+
+
+async def test_request_id_travels_to_the_services_as_metadata(client, fake_auth, fake_files):
+    url = fake_files.servicer.put("a.txt", b"x").file_url
+    await client.get("/file/" + url, headers={"X-Request-ID": "download-7"})
+    await client.post("/api/login", json={"username": "u", "password": "p"}, headers={"X-Request-ID": "login-8"})
+    assert fake_files.servicer.request_ids[-1] == "download-7"
+    assert fake_auth.servicer.request_ids[-1] == "login-8"
+
+
+async def test_error_responses_carry_the_request_id(client):
+    r = await client.get("/file/nope", headers={"X-Request-ID": "err-1"})
+    assert r.status_code == 404 and r.headers["x-request-id"] == "err-1"
+
+
+async def test_app_serves_through_uvicorn_with_its_lifespan(serve, settings_for):
+    base_url = await serve(settings_for())
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        r = await http.get("/readyz")
+    assert r.status_code == 200 and r.json()["checks"] == {"auth": "ok", "files": "ok"}
