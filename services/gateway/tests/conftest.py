@@ -24,11 +24,20 @@ READ_CHUNK = 64 * 1024
 STORE_LATENCY_SECONDS = 0.02
 
 
-async def abort_with_reason(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, domain: str):
+async def abort_with_reason(context, code: grpc.StatusCode, reason: str, domain: str) -> None:
     detail = any_pb2.Any()
     detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain))
-    status = rpc_status.to_status(status_pb2.Status(code=code.value[0], message=reason.lower(), details=[detail]))
+    message = status_pb2.Status(code=code.value[0], message=reason.lower(), details=[detail])
+    status = rpc_status.to_status(message)
     await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
+
+
+async def auth_abort(context, code: grpc.StatusCode, reason: str) -> None:
+    await abort_with_reason(context, code, reason, AUTH_DOMAIN)
+
+
+async def files_abort(context, code: grpc.StatusCode, reason: str) -> None:
+    await abort_with_reason(context, code, reason, FILES_DOMAIN)
 
 
 def request_id_of(context: grpc.aio.ServicerContext) -> str | None:
@@ -36,7 +45,7 @@ def request_id_of(context: grpc.aio.ServicerContext) -> str | None:
 
 
 class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
-    """Tokens are "tok-<hex>"; a token starting with "expired" is expired; other unknown shapes are invalid."""
+    """Tokens are "tok-<hex>"; one starting with "expired" is expired; other unknown ones are invalid."""
 
     def __init__(self) -> None:
         self.accounts: dict[str, tuple[str, auth_pb2.Account]] = {}
@@ -51,8 +60,10 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         return self._issue(account, kind).access_token
 
     def record_upload(self, owner_account_id: str, info: files_pb2.FileInfo, delete_key: str) -> None:
-        item = auth_pb2.AccountFile(file_url=info.file_url, delete_key=delete_key, ext=info.ext,
-                                    user_filename=info.user_filename, size=info.size, created_at=info.created_at)
+        item = auth_pb2.AccountFile(
+            file_url=info.file_url, delete_key=delete_key, ext=info.ext, user_filename=info.user_filename,
+            size=info.size, created_at=info.created_at,
+        )
         self.files.setdefault(owner_account_id, []).insert(0, item)
 
     def _issue(self, account: auth_pb2.Account, kind: int) -> auth_pb2.IssuedToken:
@@ -76,21 +87,21 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
             reason, code = "TOKEN_NOT_FOUND", grpc.StatusCode.UNAUTHENTICATED
         else:
             reason, code = "TOKEN_INVALID", grpc.StatusCode.UNAUTHENTICATED
-        await abort_with_reason(context, code, reason, AUTH_DOMAIN)
+        await auth_abort(context, code, reason)
 
     async def _check_credentials(self, request, context) -> None:
         if not request.username or not request.password:
-            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "CREDENTIALS_MISSING", AUTH_DOMAIN)
+            await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "CREDENTIALS_MISSING")
         if len(request.username) > 64:
-            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "USERNAME_TOO_LONG", AUTH_DOMAIN)
+            await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "USERNAME_TOO_LONG")
         if len(request.password) > 1024:
-            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "PASSWORD_TOO_LONG", AUTH_DOMAIN)
+            await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "PASSWORD_TOO_LONG")
 
     async def Register(self, request, context):
         await self._enter(context)
         await self._check_credentials(request, context)
         if request.username in self.accounts:
-            await abort_with_reason(context, grpc.StatusCode.ALREADY_EXISTS, "USERNAME_TAKEN", AUTH_DOMAIN)
+            await auth_abort(context, grpc.StatusCode.ALREADY_EXISTS, "USERNAME_TAKEN")
         self.sign_up(request.username, request.password)
         return self._issue(self.accounts[request.username][1], request.token_kind)
 
@@ -98,10 +109,10 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         await self._enter(context)
         await self._check_credentials(request, context)
         if request.username not in self.accounts:
-            await abort_with_reason(context, grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND", AUTH_DOMAIN)
+            await auth_abort(context, grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND")
         password, account = self.accounts[request.username]
         if password != request.password:
-            await abort_with_reason(context, grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD", AUTH_DOMAIN)
+            await auth_abort(context, grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD")
         return self._issue(account, request.token_kind)
 
     async def RefreshToken(self, request, context):
@@ -124,7 +135,8 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
     async def ListAccountFiles(self, request, context):
         await self._enter(context)
         account, _ = await self._account_of(request.access_token, context)
-        return auth_pb2.ListAccountFilesResponse(account=account, files=self.files.get(account.account_id, []))
+        files = self.files.get(account.account_id, [])
+        return auth_pb2.ListAccountFilesResponse(account=account, files=files)
 
 
 @dataclass
@@ -163,16 +175,16 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     async def _upload(self, request_iterator, context) -> files_pb2.UploadFileResponse:
         first = await anext(aiter(request_iterator))
         if first.WhichOneof("payload") != "metadata":
-            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "METADATA_MISSING", FILES_DOMAIN)
+            await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "METADATA_MISSING")
         ext = self._extension(first.metadata.user_filename)
         if not ext:
-            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION", FILES_DOMAIN)
+            await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION")
         size, digest, data = await self._receive(request_iterator, context)
         # gRPC may hand a client's cancel to the handler as the end of the stream, the cancellation
         # itself arriving a moment later; like the real service, the fake stores only after an await.
         await asyncio.sleep(STORE_LATENCY_SECONDS)
         if self.storage_full:
-            await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL", FILES_DOMAIN)
+            await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL")
         return self._store(first.metadata, ext, size, digest, data)
 
     @staticmethod
@@ -186,7 +198,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             self.chunks_received += 1
             size += len(message.chunk)
             if size > self.max_file_bytes:
-                await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE", FILES_DOMAIN)
+                await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE")
             digest.update(message.chunk)
             if not self.discard:
                 data += message.chunk
@@ -207,11 +219,12 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     def put(self, name: str, data: bytes) -> files_pb2.FileInfo:
         """Stores a file directly (as if uploaded) and returns its info."""
         metadata = files_pb2.UploadMetadata(user_filename=name)
-        return self._store(metadata, self._extension(name), len(data), hashlib.sha256(data).hexdigest(), data).file
+        digest = hashlib.sha256(data).hexdigest()
+        return self._store(metadata, self._extension(name), len(data), digest, data).file
 
     async def _blob(self, file_url: str, context) -> StoredBlob:
         if file_url not in self.blobs:
-            await abort_with_reason(context, grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND", FILES_DOMAIN)
+            await files_abort(context, grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND")
         return self.blobs[file_url]
 
     async def GetFileInfo(self, request, context):
@@ -226,7 +239,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         end = request.offset + request.length if request.HasField("length") else len(blob.data)
         try:
             for start in range(request.offset, end, READ_CHUNK):
-                await context.write(files_pb2.ReadFileResponse(chunk=blob.data[start:min(end, start + READ_CHUNK)]))
+                chunk = blob.data[start:min(end, start + READ_CHUNK)]
+                await context.write(files_pb2.ReadFileResponse(chunk=chunk))
         except asyncio.CancelledError:
             self.read_cancelled.set()
             raise
@@ -234,7 +248,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     async def DeleteFile(self, request, context):
         blob = await self._blob(request.file_url, context)
         if request.delete_key != blob.delete_key:
-            await abort_with_reason(context, grpc.StatusCode.PERMISSION_DENIED, "INVALID_DELETE_KEY", FILES_DOMAIN)
+            await files_abort(context, grpc.StatusCode.PERMISSION_DENIED, "INVALID_DELETE_KEY")
         del self.blobs[request.file_url]
         return files_pb2.DeleteFileResponse()
 

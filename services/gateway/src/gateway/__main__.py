@@ -1,4 +1,5 @@
-"""`python -m gateway` / `fileuploader-gateway`: serve the app with uvicorn, configured from the environment."""
+"""`python -m gateway` / `fileuploader-gateway`: serve the app with uvicorn, configured from the
+environment."""
 import logging
 from typing import Any
 

@@ -11,7 +11,9 @@ from urllib.parse import quote
 from gateway.content_types import media_type_for
 from gateway.models import StoredFile
 
-SANDBOX_POLICY = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+SANDBOX_POLICY = (
+    "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+)
 _SINGLE_RANGE = re.compile(r"bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", re.IGNORECASE)
 _RFC5987_SAFE = "!#$&+-.^_`|~"
 
@@ -130,7 +132,9 @@ def representation_headers(file: StoredFile) -> dict[str, str]:
     return headers
 
 
-def _requested_range(file: StoredFile, headers: Mapping[str, str], etag: str, last_modified: str) -> ByteRange | None:
+def _requested_range(
+    file: StoredFile, headers: Mapping[str, str], etag: str, last_modified: str
+) -> ByteRange | None:
     range_header = headers.get("range")
     if range_header is None or not if_range_allows_partial(headers.get("if-range"), etag, last_modified):
         return None

@@ -16,7 +16,9 @@ def async_storage_uri(uri: str) -> str:
 class RateLimiter:
     def __init__(self, storage_uri: str, limits_by_bucket: Mapping[str, str]) -> None:
         self._strategy = MovingWindowRateLimiter(storage_from_string(async_storage_uri(storage_uri)))
-        self._items: dict[str, RateLimitItem] = {bucket: parse(limit) for bucket, limit in limits_by_bucket.items()}
+        self._items: dict[str, RateLimitItem] = {
+            bucket: parse(limit) for bucket, limit in limits_by_bucket.items()
+        }
 
     async def hit(self, bucket: str, client: str) -> int | None:
         """Counts one request of `client` in `bucket`.

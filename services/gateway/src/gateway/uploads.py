@@ -37,8 +37,13 @@ def multipart_boundary(content_type: str | None) -> bytes | None:
 class MultipartUploadReader(Generic[SessionT]):
     """Reads one upload; `start_upload(filename)` opens the session that the file's bytes go to."""
 
-    def __init__(self, boundary: bytes, max_file_bytes: int, start_upload: Callable[[str], Awaitable[SessionT]],
-                 message_bytes: int = MESSAGE_BYTES) -> None:
+    def __init__(
+        self,
+        boundary: bytes,
+        max_file_bytes: int,
+        start_upload: Callable[[str], Awaitable[SessionT]],
+        message_bytes: int = MESSAGE_BYTES,
+    ) -> None:
         self._max_file_bytes = max_file_bytes
         self._start_upload = start_upload
         self._message_bytes = message_bytes

@@ -91,6 +91,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
 async def serve() -> AsyncIterator[Callable[..., Any]]:
     """serve(settings) -> the base URL of a real uvicorn, configured as __main__ configures it, serving
     create_app(settings) in this event loop."""

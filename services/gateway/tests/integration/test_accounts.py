@@ -13,7 +13,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def assert_error(r, status: int, message: str, error_id: int | None = None) -> None:
-    expected = {"status": "error", "message": message} | ({"errorId": error_id} if error_id is not None else {})
+    expected: dict[str, object] = {"status": "error", "message": message}
+    if error_id is not None:
+        expected["errorId"] = error_id
     assert (r.status_code, r.json()) == (status, expected)
 
 
@@ -35,7 +37,8 @@ async def test_sign_in_answers_token_and_username(client, fake_auth, path):
 
 
 @pytest.mark.parametrize("path", ["/api/register", "/api/login"])
-@pytest.mark.parametrize("bot,kind", [("true", auth_pb2.TOKEN_KIND_BOT), ("false", auth_pb2.TOKEN_KIND_NORMAL)])
+@pytest.mark.parametrize("bot,kind", [("true", auth_pb2.TOKEN_KIND_BOT),
+                                      ("false", auth_pb2.TOKEN_KIND_NORMAL)])
 async def test_sign_in_asks_for_a_bot_token_when_bot_is_true(client, fake_auth, path, bot, kind):
     if path == "/api/login":
         fake_auth.servicer.sign_up("bob", "pw")
@@ -54,7 +57,8 @@ async def test_sign_in_is_error_2_when_credentials_are_missing(client, path, bod
 @pytest.mark.parametrize("path", ["/api/register", "/api/login"])
 @pytest.mark.parametrize("content", [b"", b"username=x&password=y", b"{broken"])
 async def test_sign_in_is_error_2_when_body_is_not_json(client, path, content):
-    r = await client.post(path, content=content, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = await client.post(path, content=content, headers=headers)
     assert_error(r, 400, MISSING, 2)
 
 
@@ -115,7 +119,8 @@ async def test_refresh_is_a_1_1_error_when_the_token_fails(client, token, error_
 
 async def test_logout_revokes_only_the_presented_token(client, fake_auth):
     first = fake_auth.servicer.sign_up("frank", "pw")
-    second = (await client.post("/api/login", json={"username": "frank", "password": "pw"})).json()["accessToken"]
+    login = await client.post("/api/login", json={"username": "frank", "password": "pw"})
+    second = login.json()["accessToken"]
     r = await client.post("/api/logout", headers=bearer(first))
     assert r.status_code == 200 and r.json() == {"status": "success", "message": "logged out successfully"}
     assert_auth_error(await client.post("/api/logout", headers=bearer(first)), -5, "Token not found")
@@ -146,14 +151,16 @@ async def test_logout_is_error_minus_1_without_header(client):
 async def test_get_files_lists_the_account_files_newest_first(client, fake_auth, path):
     token = fake_auth.servicer.sign_up("gina")
     other = fake_auth.servicer.sign_up("hank")
-    first = (await client.post("/api/upload", files={"file": ("one.txt", b"1")}, headers=bearer(token))).json()
-    second = (await client.post("/api/upload", params={"include_ext": "true"}, files={"file": ("two.PNG", b"22")},
-                                headers=bearer(token))).json()
+    first = (await client.post("/api/upload", files={"file": ("one.txt", b"1")},
+                               headers=bearer(token))).json()
+    second = (await client.post("/api/upload", params={"include_ext": "true"},
+                                files={"file": ("two.PNG", b"22")}, headers=bearer(token))).json()
     await client.post("/api/upload", files={"file": ("anon.txt", b"3")})
     r = await client.get(path, headers=bearer(token))
     assert r.status_code == 200
     body = r.json()
-    assert (body["status"], body["message"], body["username"]) == ("success", "files got successfully", "gina")
+    assert body["status"] == "success" and body["message"] == "files got successfully"
+    assert body["username"] == "gina"
     assert [item["file_url"] for item in body["data"]] == [second["file_url"], first["file_url"]]
     item = body["data"][0]
     assert item["file_url_full"] == second["file_url_full"] and item["key"] == second["key"]
@@ -177,7 +184,8 @@ async def test_delete_with_the_key_removes_the_file(client, fake_files):
 @pytest.mark.parametrize("params", [{"key": str(uuid.uuid4())}, {}, {"key": ""}, {"key": "not-a-uuid"}])
 async def test_delete_is_400_and_keeps_the_file_when_key_is_wrong_or_missing(client, fake_files, params):
     body = (await client.post("/api/upload", files={"file": ("d.txt", b"keep me")})).json()
-    assert_error(await client.get(f"/api/delete/{body['file_url']}", params=params), 400, "Invalid unique key")
+    r = await client.get(f"/api/delete/{body['file_url']}", params=params)
+    assert_error(r, 400, "Invalid unique key")
     assert body["file_url"] in fake_files.servicer.blobs
 
 

@@ -24,7 +24,9 @@ async def test_download_streams_the_whole_file_with_its_headers(client, sample, 
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["content-security-policy"] == SANDBOX
     assert r.headers["content-type"] == "application/octet-stream"
-    assert r.headers["content-disposition"] == "attachment; filename=\"sample.bin\"; filename*=UTF-8''sample.bin"
+    assert r.headers["content-disposition"] == (
+        "attachment; filename=\"sample.bin\"; filename*=UTF-8''sample.bin"
+    )
 
 
 @pytest.mark.parametrize("name,content_type", [
@@ -50,7 +52,9 @@ async def test_download_serves_pdf_without_the_sandbox(client, fake_files):
 async def test_download_encodes_non_ascii_names_per_rfc_6266(client, fake_files):
     url = fake_files.servicer.put("résumé 2026.qqzz", b"cv").file_url
     disposition = (await client.get("/file/" + url)).headers["content-disposition"]
-    assert disposition == "attachment; filename=\"resume 2026.qqzz\"; filename*=UTF-8''r%C3%A9sum%C3%A9%202026.qqzz"
+    assert disposition == (
+        "attachment; filename=\"resume 2026.qqzz\"; filename*=UTF-8''r%C3%A9sum%C3%A9%202026.qqzz"
+    )
 
 
 @pytest.mark.parametrize("path", ["/file/doesnotexist1", "/f/doesnotexist1", "/file/" + "x" * 300])

@@ -18,7 +18,8 @@ PART_TAIL = f"\r\n--{BOUNDARY}--\r\n".encode()
 
 def upload_head(host: str, file_size: int) -> bytes:
     length = len(PART_HEAD) + file_size + len(PART_TAIL)
-    return (f"POST /api/upload HTTP/1.1\r\nHost: {host}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+    return (f"POST /api/upload HTTP/1.1\r\nHost: {host}\r\n"
+            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
             f"Content-Length: {length}\r\n\r\n").encode() + PART_HEAD
 
 
@@ -100,6 +101,9 @@ async def test_download_stops_reading_from_files_when_the_client_goes_away(serve
 async def test_forwarded_for_counts_only_from_trusted_proxies(serve, settings_for, trusted_proxies, codes):
     base_url = await serve(settings_for(upload_rate_limit="2/minute", trusted_proxies=trusted_proxies))
     async with httpx.AsyncClient(base_url=base_url) as http:
-        answered = [(await http.post("/api/upload", files={"file": ("f.txt", b"x")},
-                                     headers={"X-Forwarded-For": f"192.0.2.{i}"})).status_code for i in range(3)]
+        answered = []
+        for i in range(3):
+            r = await http.post("/api/upload", files={"file": ("f.txt", b"x")},
+                                headers={"X-Forwarded-For": f"192.0.2.{i}"})
+            answered.append(r.status_code)
     assert answered == codes

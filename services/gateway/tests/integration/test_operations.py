@@ -65,7 +65,8 @@ async def test_unexpected_failure_is_a_json_500_without_details(make_app, client
 
 @pytest.mark.parametrize("incoming", ["abc-123", "A.b_c-9"])
 async def test_request_id_is_returned_when_sane(client, incoming):
-    assert (await client.get("/healthz", headers={"X-Request-ID": incoming})).headers["x-request-id"] == incoming
+    r = await client.get("/healthz", headers={"X-Request-ID": incoming})
+    assert r.headers["x-request-id"] == incoming
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Request-ID": "has spaces"}, {"X-Request-ID": "x" * 129}])
@@ -77,7 +78,8 @@ async def test_request_id_is_created_when_missing_or_insane(client, headers):
 async def test_request_id_travels_to_the_services_as_metadata(client, fake_auth, fake_files):
     url = fake_files.servicer.put("a.txt", b"x").file_url
     await client.get("/file/" + url, headers={"X-Request-ID": "download-7"})
-    await client.post("/api/login", json={"username": "u", "password": "p"}, headers={"X-Request-ID": "login-8"})
+    await client.post("/api/login", json={"username": "u", "password": "p"},
+                      headers={"X-Request-ID": "login-8"})
     assert fake_files.servicer.request_ids[-1] == "download-7"
     assert fake_auth.servicer.request_ids[-1] == "login-8"
 

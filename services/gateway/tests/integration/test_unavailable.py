@@ -34,7 +34,8 @@ async def test_auth_down_fails_closed_for_token_uploads_and_stores_nothing(clien
     token = fake_auth.servicer.sign_up("alice")
     await fake_auth.stop()
     started = time.monotonic()
-    assert_unavailable(await client.post("/api/upload", files={"file": ("a.txt", b"x")}, headers=bearer(token)), "Auth")
+    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")}, headers=bearer(token))
+    assert_unavailable(r, "Auth")
     assert time.monotonic() - started < RPC_TIMEOUT
     assert fake_files.servicer.blobs == {} and fake_files.servicer.chunks_received == 0
 
@@ -87,5 +88,7 @@ async def test_readyz_is_503_when_a_service_is_down_and_healthz_stays_ok(client,
     r = await client.get("/readyz")
     assert time.monotonic() - started < 1.5
     assert r.status_code == 503
-    assert r.json() == {"status": "error", "message": "not ready", "checks": {"auth": "unreachable", "files": "ok"}}
+    assert r.json() == {
+        "status": "error", "message": "not ready", "checks": {"auth": "unreachable", "files": "ok"}
+    }
     assert (await client.get("/healthz")).json() == {"status": "ok"}

@@ -56,8 +56,10 @@ async def test_upload_is_synced_under_the_account_when_token_is_valid(client, fa
     ("Bearer", -2, "Authorization header must have Bearer <token> format"),
     ("Bearer a b", -2, "Authorization header must have Bearer <token> format"),
 ])
-async def test_upload_is_stored_anonymously_when_authorization_fails(client, fake_files, header, error_id, message):
-    r = await client.post("/api/upload", files={"file": ("x.txt", b"still stored")}, headers={"Authorization": header})
+async def test_upload_is_stored_anonymously_when_authorization_fails(client, fake_files, header, error_id,
+                                                                      message):
+    r = await client.post("/api/upload", files={"file": ("x.txt", b"still stored")},
+                          headers={"Authorization": header})
     assert r.status_code == 200, r.text
     assert r.json()["synced"] is False
     assert r.json()["auth_error"] == {"message": message, "errorId": error_id}
@@ -65,7 +67,8 @@ async def test_upload_is_stored_anonymously_when_authorization_fails(client, fak
 
 
 async def test_upload_appends_extension_when_include_ext_is_true(client):
-    r = await client.post("/api/upload", params={"include_ext": "true"}, files={"file": ("Photo.PNG", b"png")})
+    r = await client.post("/api/upload", params={"include_ext": "true"},
+                          files={"file": ("Photo.PNG", b"png")})
     assert r.json()["file_url"].endswith(".png")
     r = await client.post("/api/upload", files={"file": ("Photo.PNG", b"png")})
     assert not r.json()["file_url"].endswith(".png")
@@ -102,7 +105,8 @@ async def test_upload_is_400_when_file_has_no_extension(client, fake_files):
 
 async def test_upload_is_400_when_files_refuses_metadata_while_chunks_are_written(client, fake_files):
     head = file_part("Makefile")[:-2]
-    r = await client.post("/api/upload", content=streamed(head, 64, tail=b"\r\n" + CLOSING), headers=MULTIPART)
+    content = streamed(head, 64, tail=b"\r\n" + CLOSING)
+    r = await client.post("/api/upload", content=content, headers=MULTIPART)
     assert r.status_code == 400 and r.json()["message"] == "Bad file extension"
     assert not fake_files.servicer.blobs
 
@@ -137,7 +141,8 @@ async def test_upload_is_400_when_body_is_not_multipart_despite_its_type(client)
 async def test_upload_is_507_when_storage_is_full(client, fake_files):
     fake_files.servicer.storage_full = True
     r = await client.post("/api/upload", files={"file": ("a.txt", b"x")})
-    assert r.status_code == 507 and r.json() == {"status": "error", "message": "Storage is full, try again later"}
+    assert r.status_code == 507
+    assert r.json() == {"status": "error", "message": "Storage is full, try again later"}
 
 
 async def test_upload_is_413_when_files_finds_the_file_too_large(client, fake_files):
@@ -155,8 +160,8 @@ async def test_upload_accepts_a_file_of_exactly_the_limit(make_client, fake_file
 
 async def test_upload_forwards_bytes_in_messages_of_about_256_kib(client, fake_files):
     data = bytes(range(256)) * 4096 * 2
-    r = await client.post("/api/upload", content=streamed(file_part("a.bin")[:-2], 0, tail=data + b"\r\n" + CLOSING),
-                          headers=MULTIPART)
+    content = streamed(file_part("a.bin")[:-2], 0, tail=data + b"\r\n" + CLOSING)
+    r = await client.post("/api/upload", content=content, headers=MULTIPART)
     assert r.status_code == 200, r.text
     assert fake_files.servicer.blobs[r.json()["file_url"]].data == data
     assert fake_files.servicer.chunks_received <= len(data) // (256 * 1024) + 1
@@ -199,7 +204,8 @@ async def test_upload_cancels_the_stream_when_the_client_disconnects(make_app, f
 
     scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
              "method": "POST", "scheme": "http", "path": "/api/upload", "raw_path": b"/api/upload",
-             "query_string": b"", "root_path": "", "client": ("198.51.100.1", 1), "server": ("gateway.test", 80),
+             "query_string": b"", "root_path": "", "client": ("198.51.100.1", 1),
+             "server": ("gateway.test", 80),
              "headers": [(b"content-type", MULTIPART["Content-Type"].encode()), (b"host", b"gateway.test")]}
     await app(scope, receive, send)
     await asyncio.wait_for(fake_files.servicer.upload_cancelled.wait(), 5)

@@ -17,7 +17,8 @@ def test_bearer_token_raises_minus_1_when_header_is_missing():
     assert raised.value.failure is AuthFailure.NO_HEADER
 
 
-@pytest.mark.parametrize("header", ["", "Bearer", "Bearer ", "Token abc", "Bearer a b", "abc", "Basic dXNlcjpwdw=="])
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer ", "Token abc", "Bearer a b", "abc",
+                                    "Basic dXNlcjpwdw=="])
 def test_bearer_token_raises_minus_2_when_header_is_malformed(header):
     with pytest.raises(AuthorizationError) as raised:
         bearer_token(header)

@@ -74,7 +74,9 @@ def test_if_range_allows_partial_only_when_validator_matches_strongly(header, al
 
 def test_content_disposition_encodes_non_ascii_names_per_rfc_5987():
     header = content_disposition("résumé 2026.qqzz", inline=False)
-    assert header == "attachment; filename=\"resume 2026.qqzz\"; filename*=UTF-8''r%C3%A9sum%C3%A9%202026.qqzz"
+    assert header == (
+        "attachment; filename=\"resume 2026.qqzz\"; filename*=UTF-8''r%C3%A9sum%C3%A9%202026.qqzz"
+    )
     assert header.isascii()
 
 

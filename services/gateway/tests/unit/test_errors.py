@@ -30,7 +30,9 @@ def test_authorization_error_renders_the_1_1_shape(failure, error_id, message):
 
 
 def test_api_error_renders_error_id_when_the_table_gives_one():
-    assert CredentialsMissing().body() == {"status": "error", "message": "No username/password provided", "errorId": 2}
+    assert CredentialsMissing().body() == {
+        "status": "error", "message": "No username/password provided", "errorId": 2
+    }
     assert UserNotFound().status_code == 404 and UserNotFound().body()["errorId"] == 4
 
 

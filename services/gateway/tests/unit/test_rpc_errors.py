@@ -18,17 +18,20 @@ from gateway.clients import auth, files
 from gateway.clients.rpc import error_reason, translate, translated_errors
 
 
-def rpc_error(code: grpc.StatusCode, reason: str | None = None, domain: str = "auth.fileuploader") -> grpc.aio.AioRpcError:
+def rpc_error(code: grpc.StatusCode, reason: str | None = None,
+              domain: str = "auth.fileuploader") -> grpc.aio.AioRpcError:
     if reason is None:
         return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), "failed")
     detail = any_pb2.Any()
     detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain))
     status = rpc_status.to_status(status_pb2.Status(code=code.value[0], message="failed", details=[detail]))
-    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(*status.trailing_metadata), "failed")
+    trailing = grpc.aio.Metadata(*status.trailing_metadata)
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), trailing, "failed")
 
 
 def test_error_reason_reads_the_error_info_of_the_domain():
-    assert error_reason(rpc_error(grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND"), "auth.fileuploader") == "USER_NOT_FOUND"
+    error = rpc_error(grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND")
+    assert error_reason(error, "auth.fileuploader") == "USER_NOT_FOUND"
 
 
 def test_error_reason_is_none_without_details_or_for_another_domain():
@@ -50,7 +53,8 @@ def test_translate_maps_auth_reasons_to_gateway_errors(code, reason, expected):
     ("TOKEN_NOT_FOUND", AuthFailure.TOKEN_NOT_FOUND),
 ])
 def test_translate_maps_token_reasons_to_1_1_errors(reason, failure):
-    error = translate(rpc_error(grpc.StatusCode.UNAUTHENTICATED, reason), auth.SERVICE, auth.DOMAIN, auth.REASONS)
+    rpc = rpc_error(grpc.StatusCode.UNAUTHENTICATED, reason)
+    error = translate(rpc, auth.SERVICE, auth.DOMAIN, auth.REASONS)
     assert isinstance(error, AuthorizationError) and error.failure is failure
 
 
@@ -66,7 +70,8 @@ def test_translate_maps_files_reasons_to_gateway_errors(reason, expected):
 @pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED])
 def test_translate_gives_503_when_the_service_cannot_be_reached(code):
     error = translate(rpc_error(code, "USER_NOT_FOUND"), auth.SERVICE, auth.DOMAIN, auth.REASONS)
-    assert isinstance(error, ServiceUnavailable) and error.message == "Auth service is unavailable, try again later"
+    assert isinstance(error, ServiceUnavailable)
+    assert error.message == "Auth service is unavailable, try again later"
 
 
 @pytest.mark.parametrize("reason", [None, "SOMETHING_NEW", "METADATA_MISSING"])

@@ -7,7 +7,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from starlette.requests import ClientDisconnect
 
-from gateway.api.errors import AuthFailure, AuthorizationError, BodyTooLarge, ClientClosedRequest, TooManyRequests
+from gateway.api.errors import (
+    AuthFailure,
+    AuthorizationError,
+    BodyTooLarge,
+    ClientClosedRequest,
+    TooManyRequests,
+)
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient

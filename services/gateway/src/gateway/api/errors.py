@@ -149,7 +149,9 @@ class FileTooLarge(ApiError):
     status_code, message = 413, "File size exceeds the limit (100MB)"
 
     def __init__(self, limit_bytes: int | None = None) -> None:
-        message = None if limit_bytes is None else f"File size exceeds the limit ({_describe_size(limit_bytes)})"
+        message = None
+        if limit_bytes is not None:
+            message = f"File size exceeds the limit ({_describe_size(limit_bytes)})"
         super().__init__(message, headers={"Connection": "close"})
 
 

@@ -16,7 +16,9 @@ class ErrorWithIdBody(ErrorBody):
 
 class AuthErrorObject(BaseModel):
     message: str
-    errorId: int = Field(description="-1 no header, -2 malformed header, -3 expired, -4 invalid, -5 not found")
+    errorId: int = Field(
+        description="-1 no header, -2 malformed header, -3 expired, -4 invalid, -5 not found"
+    )
 
 
 class AuthErrorBody(BaseModel):
@@ -96,14 +98,19 @@ class NotReadyBody(BaseModel):
 def error_responses(models: Mapping[int, type[BaseModel]]) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: the error body of each status it may answer with; any other client
     error (an invalid query parameter, say) is an ErrorBody too, never FastAPI's 422."""
-    documented: dict[int | str, dict[str, Any]] = {status: {"model": model} for status, model in models.items()}
-    documented["4XX"] = {"model": ErrorBody, "description": "Any other client error, e.g. an invalid parameter"}
+    documented: dict[int | str, dict[str, Any]] = {
+        status: {"model": model} for status, model in models.items()
+    }
+    documented["4XX"] = {
+        "model": ErrorBody, "description": "Any other client error, e.g. an invalid parameter"
+    }
     return documented
 
 
 def json_request_body(model: type[BaseModel]) -> dict[str, Any]:
     """`openapi_extra=` documenting a JSON body that the route parses by hand."""
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+    content = {"application/json": {"schema": model.model_json_schema()}}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 UPLOAD_REQUEST_BODY: dict[str, Any] = {
@@ -114,7 +121,9 @@ UPLOAD_REQUEST_BODY: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary", "description": "the one file"}},
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "the one file"}
+                    },
                 }
             }
         },
@@ -123,6 +132,9 @@ UPLOAD_REQUEST_BODY: dict[str, Any] = {
 
 BINARY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}},
-    206: {"description": "The requested range of the file's bytes", "content": {"application/octet-stream": {}}},
+    206: {
+        "description": "The requested range of the file's bytes",
+        "content": {"application/octet-stream": {}},
+    },
     304: {"description": "Not modified (If-None-Match matched the ETag)"},
 }

@@ -34,7 +34,9 @@ class AuthClient:
         self._timeout = timeout_seconds
 
     async def register(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
-        request = auth_pb2.RegisterRequest(username=username, password=password, token_kind=_TOKEN_KINDS[kind])
+        request = auth_pb2.RegisterRequest(
+            username=username, password=password, token_kind=_TOKEN_KINDS[kind]
+        )
         with translated_errors(SERVICE, DOMAIN, REASONS):
             reply = await self._stub.Register(request, timeout=self._timeout, metadata=call_metadata())
         return _issued_token(reply)
@@ -65,8 +67,11 @@ class AuthClient:
     async def list_account_files(self, access_token: str) -> AccountFiles:
         request = auth_pb2.ListAccountFilesRequest(access_token=access_token)
         with translated_errors(SERVICE, DOMAIN, REASONS):
-            reply = await self._stub.ListAccountFiles(request, timeout=self._timeout, metadata=call_metadata())
-        return AccountFiles(account=_account(reply.account), files=[_account_file(item) for item in reply.files])
+            reply = await self._stub.ListAccountFiles(
+                request, timeout=self._timeout, metadata=call_metadata()
+            )
+        files = [_account_file(item) for item in reply.files]
+        return AccountFiles(account=_account(reply.account), files=files)
 
 
 def _account(message: auth_pb2.Account) -> Account:

@@ -30,7 +30,9 @@ def _translated() -> AbstractContextManager[None]:
 
 
 class FilesClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_seconds: float, transfer_timeout_seconds: float) -> None:
+    def __init__(
+        self, channel: grpc.aio.Channel, timeout_seconds: float, transfer_timeout_seconds: float
+    ) -> None:
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
         self._timeout = timeout_seconds
         self._transfer_timeout = transfer_timeout_seconds
@@ -116,7 +118,9 @@ class FilesUpload:
             await self._call.done_writing()
             reply = await self._call
         return UploadedFile(
-            file=_stored_file(reply.file), delete_key=reply.delete_key, owner_account_id=reply.owner_account_id
+            file=_stored_file(reply.file),
+            delete_key=reply.delete_key,
+            owner_account_id=reply.owner_account_id,
         )
 
     def cancel(self) -> None:

@@ -23,7 +23,9 @@ CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 )
-_UNREACHABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED})
+_UNREACHABLE = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
+)
 
 
 def open_channel(address: str) -> grpc.aio.Channel:
@@ -60,7 +62,9 @@ def translate(error: grpc.aio.AioRpcError, service: str, domain: str,
     reason = error_reason(error, domain)
     factory = reasons.get(reason) if reason else None
     if factory is None:
-        logger.error("%s service failed: %s %s (reason %s)", service, error.code().name, error.details(), reason)
+        logger.error(
+            "%s service failed: %s %s (reason %s)", service, error.code().name, error.details(), reason
+        )
         return UpstreamFailure(service)
     return factory()
 

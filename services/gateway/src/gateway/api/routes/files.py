@@ -33,7 +33,7 @@ from gateway.api.schemas import (
     error_responses,
 )
 from gateway.clients.auth import AuthClient
-from gateway.clients.files import FilesClient, FilesUpload
+from gateway.clients.files import FilesUpload
 from gateway.downloads import UnsatisfiableRange, plan_download
 from gateway.models import UploadedFile, UploadRequest
 from gateway.uploads import MultipartUploadReader, multipart_boundary
@@ -43,14 +43,29 @@ router = APIRouter(tags=["files"])
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024  # room for boundaries, part headers and small fields
 MAX_FILE_URL_LENGTH = 128
 
-_UPLOAD_ERRORS = error_responses({400: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody, 507: ErrorBody})
+_UPLOAD_ERRORS = error_responses(
+    {400: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody, 507: ErrorBody}
+)
 _DOWNLOAD_ERRORS = error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody})
 
 
-@router.post("/api/upload", dependencies=[UploadRateLimit], response_model=UploadBody, responses=_UPLOAD_ERRORS,
-             openapi_extra=UPLOAD_REQUEST_BODY, summary="Upload one file (multipart/form-data, field \"file\")")
-async def upload(request: Request, authorization: AuthorizationHeader, auth: AuthClientDep, files: FilesClientDep,
-                 settings: SettingsDep, base_url: PublicBaseUrl, include_ext: bool = False) -> UploadBody:
+@router.post(
+    "/api/upload",
+    dependencies=[UploadRateLimit],
+    response_model=UploadBody,
+    responses=_UPLOAD_ERRORS,
+    openapi_extra=UPLOAD_REQUEST_BODY,
+    summary='Upload one file (multipart/form-data, field "file")',
+)
+async def upload(
+    request: Request,
+    authorization: AuthorizationHeader,
+    auth: AuthClientDep,
+    files: FilesClientDep,
+    settings: SettingsDep,
+    base_url: PublicBaseUrl,
+    include_ext: bool = False,
+) -> UploadBody:
     owner_account_id, auth_error = await _identify_uploader(authorization, auth)
     boundary = _upload_boundary(request, settings.max_upload_bytes)
 
@@ -65,10 +80,12 @@ async def upload(request: Request, authorization: AuthorizationHeader, auth: Aut
 
 @router.get("/file/{file_url}", response_class=Response, responses={**BINARY_RESPONSES, **_DOWNLOAD_ERRORS},
             summary="The file's bytes (Range, If-None-Match and If-Range supported)")
-@router.head("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_ERRORS, summary="The file's headers")
+@router.head("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_ERRORS,
+             summary="The file's headers")
 @router.get("/f/{file_url}", response_class=Response, responses={**BINARY_RESPONSES, **_DOWNLOAD_ERRORS},
             summary="The file's bytes (short alias of /file/)")
-@router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_ERRORS, summary="The file's headers")
+@router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_ERRORS,
+             summary="The file's headers")
 async def download(file_url: str, request: Request, files: FilesClientDep) -> Response:
     if len(file_url) > MAX_FILE_URL_LENGTH:
         raise FileNotFound()
