@@ -116,10 +116,14 @@ class Stack:
         self._launch("nats", argv, dict(os.environ))
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"])
 
-    def start_service(self, name: str, *, instance: str | None = None, env: dict[str, str] | None = None) -> ServiceProcess:
-        """Start `name` (auth, files or gateway); `instance` and `env` start another replica of it."""
+    def start_service(
+        self, name: str, *, instance: str | None = None, env: dict[str, str | None] | None = None
+    ) -> ServiceProcess:
+        """Start `name` (auth, files or gateway); `instance` and `env` start another replica of it
+        (a None in `env` unsets that variable)."""
         argv = [sys.executable, "-m", SERVICE_MODULES[name]]
-        return self._launch(instance or name, argv, {**self.service_env(name), **(env or {})})
+        merged = {**self.service_env(name), **(env or {})}
+        return self._launch(instance or name, argv, {k: v for k, v in merged.items() if v is not None})
 
     def service_env(self, name: str) -> dict[str, str]:
         c = self.config

@@ -11,7 +11,8 @@ def default_gateway(stack):
     import time
 
     port = free_port()
-    env = {"FU_GATEWAY_PORT": str(port), "FU_GATEWAY_UPLOAD_RATE_LIMIT": "2/minute", "FU_GATEWAY_AUTH_RATE_LIMIT": "10/minute"}
+    env = {"FU_GATEWAY_PORT": str(port), "FU_GATEWAY_UPLOAD_RATE_LIMIT": "2/minute", "FU_GATEWAY_AUTH_RATE_LIMIT": "10/minute",
+           "FU_GATEWAY_PUBLIC_URL": None}
     gateway = stack.start_service("gateway", instance="gateway-default-limits", env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
