@@ -10,6 +10,7 @@ from gateway.main import create_app
 from gateway.request_id import RequestIdLogFilter
 from gateway.settings import Settings
 
+logger = logging.getLogger(__name__)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"
 SHUTDOWN_GRACE_SECONDS = 10
 
@@ -49,6 +50,9 @@ def app_from_environment() -> FastAPI:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level)
+    if settings.workers > 1 and settings.rate_limit_storage_uri.get_secret_value().startswith("memory"):
+        logger.warning("rate limits are counted per worker process with memory:// storage; "
+                       "set FU_GATEWAY_RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share them")
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
     else:

@@ -33,6 +33,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = accepted_or_new(Headers(scope=scope).get(HEADER))
+        scope.setdefault("state", {})["request_id"] = request_id
         token = _current.set(request_id)
 
         async def send_with_request_id(message: Message) -> None:

@@ -58,9 +58,11 @@ async def test_unexpected_failure_is_a_json_500_without_details(make_app, client
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr(app.state.files_client, "get_file_info", broken)
-    r = await client_of(app, raise_app_exceptions=False).get("/file/anything")
+    client = client_of(app, raise_app_exceptions=False)
+    r = await client.get("/file/anything", headers={"X-Request-ID": "boom-1"})
     assert r.status_code == 500
     assert r.json() == {"status": "error", "message": "Internal server error"}
+    assert r.headers["x-request-id"] == "boom-1"
 
 
 @pytest.mark.parametrize("incoming", ["abc-123", "A.b_c-9"])

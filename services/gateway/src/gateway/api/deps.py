@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
 from starlette.requests import ClientDisconnect
 
 from gateway.api.errors import (
@@ -79,7 +78,7 @@ PublicBaseUrl = Annotated[str, Depends(_public_base_url)]
 SmallBody = Annotated[bytes, Depends(_small_body)]
 
 
-def _rate_limit(bucket: str) -> Callable[[RateLimiterDep, ClientAddress], Awaitable[None]]:
+def _rate_limit(bucket: str) -> Callable[..., Awaitable[None]]:
     async def count_request(limiter: RateLimiterDep, client: ClientAddress) -> None:
         retry_after = await limiter.hit(bucket, client)
         if retry_after is not None:

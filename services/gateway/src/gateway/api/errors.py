@@ -3,6 +3,7 @@
 An error carries its HTTP status, its message and, where the contract gives one, its errorId;
 authorization errors carry the 1.1 object instead. One handler renders them all.
 """
+import abc
 import enum
 import logging
 from collections.abc import Mapping
@@ -11,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.request_id import HEADER as REQUEST_ID_HEADER
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ class AuthFailure(enum.Enum):
         return {"message": self.message, "errorId": self.error_id}
 
 
-class GatewayError(Exception):
+class GatewayError(Exception, abc.ABC):
     """Base of every error the gateway answers with."""
 
     status_code = 500
@@ -41,8 +44,9 @@ class GatewayError(Exception):
         super().__init__()
         self.headers = dict(headers or {})
 
+    @abc.abstractmethod
     def body(self) -> dict[str, object]:
-        raise TypeError(f"{type(self).__name__} must define body()")
+        """The JSON body of the answer."""
 
 
 class AuthorizationError(GatewayError):
@@ -216,8 +220,12 @@ async def _render_http_exception(request: Request, error: Exception) -> JSONResp
 
 
 async def _render_unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-    return _error_response(500, "Internal server error")
+    """Runs outside the request-id middleware (Starlette's outermost layer), hence the explicit id."""
+    request_id = getattr(request.state, "request_id", None)
+    logger.error("unexpected error on %s %s (request id %s)", request.method, request.url.path, request_id,
+                 exc_info=error)
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    return _error_response(500, "Internal server error", headers)
 
 
 def describe_validation_error(error: RequestValidationError) -> str:

@@ -69,7 +69,11 @@ class FilesClient:
             include_ext=request.include_ext,
             owner_account_id=request.owner_account_id,
         )
-        await upload.write(files_pb2.UploadFileRequest(metadata=metadata))
+        try:
+            await upload.write(files_pb2.UploadFileRequest(metadata=metadata))
+        except BaseException:
+            upload.cancel()
+            raise
         return upload
 
 
@@ -93,9 +97,6 @@ class FileStream:
                 yield message.chunk
         finally:
             self._call.cancel()
-
-    def close(self) -> None:
-        self._call.cancel()
 
 
 class FilesUpload:
