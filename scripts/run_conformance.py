@@ -24,7 +24,7 @@ def run_suite(suite: pathlib.Path, env: dict[str, str], pytest_args: list[str], 
         suite_env = {**os.environ, "FU_BASE_URL": stack.gateway_url}
         if "FU_AUTH_TOKEN_TTL_SECONDS" in env:
             suite_env["FU_SHORT_TTL"] = env["FU_AUTH_TOKEN_TTL_SECONDS"]
-        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(suite), str(suite), *pytest_args]
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:asyncio", "--rootdir", str(suite), str(suite), *pytest_args]
         return subprocess.call(command, env=suite_env, cwd=suite)
     finally:
         stack.stop()
