@@ -47,11 +47,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         "auth": HealthClient(auth_channel, READINESS_TIMEOUT_SECONDS),
         "files": HealthClient(files_channel, READINESS_TIMEOUT_SECONDS),
     }
-    app.state.rate_limiter = RateLimiter(
+    rate_limiter = RateLimiter(
         settings.rate_limit_storage_uri.get_secret_value(),
         {UPLOAD_BUCKET: settings.upload_rate_limit, AUTH_BUCKET: settings.auth_rate_limit},
     )
     try:
-        yield
+        async with rate_limiter:
+            app.state.rate_limiter = rate_limiter
+            yield
     finally:
         await asyncio.gather(auth_channel.close(), files_channel.close())

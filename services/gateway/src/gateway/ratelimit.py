@@ -2,6 +2,9 @@
 import math
 import time
 from collections.abc import Mapping
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Any, Self
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
@@ -14,11 +17,25 @@ def async_storage_uri(uri: str) -> str:
 
 
 class RateLimiter:
+    """Use as `async with RateLimiter(...) as limiter:`; entering opens the storage's connections."""
+
     def __init__(self, storage_uri: str, limits_by_bucket: Mapping[str, str]) -> None:
-        self._strategy = MovingWindowRateLimiter(storage_from_string(async_storage_uri(storage_uri)))
+        self._storage = storage_from_string(async_storage_uri(storage_uri))
+        self._strategy = MovingWindowRateLimiter(self._storage)
         self._items: dict[str, RateLimitItem] = {
             bucket: parse(limit) for bucket, limit in limits_by_bucket.items()
         }
+        self._exit_stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Self:
+        client = _storage_client(self._storage)
+        if client is not None:
+            await self._exit_stack.enter_async_context(client)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        traceback: TracebackType | None) -> None:
+        await self._exit_stack.aclose()
 
     async def hit(self, bucket: str, client: str) -> int | None:
         """Counts one request of `client` in `bucket`.
@@ -29,3 +46,10 @@ class RateLimiter:
             return None
         stats = await self._strategy.get_window_stats(item, bucket, client)
         return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def _storage_client(storage: Any) -> Any | None:
+    """The network client behind a `limits` storage when it must be entered before use: coredis 6
+    (behind async+redis://) serves commands only inside its connection pool's context."""
+    client = getattr(getattr(storage, "bridge", None), "storage", None)
+    return client if hasattr(client, "__aenter__") else None

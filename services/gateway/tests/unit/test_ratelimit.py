@@ -10,10 +10,10 @@ def test_async_storage_uri_adds_the_async_scheme_once():
 
 
 async def test_hit_allows_requests_up_to_the_limit_then_gives_retry_after():
-    limiter = RateLimiter("memory://", {"upload": "2/minute"})
-    assert await limiter.hit("upload", "1.2.3.4") is None
-    assert await limiter.hit("upload", "1.2.3.4") is None
-    retry_after = await limiter.hit("upload", "1.2.3.4")
+    async with RateLimiter("memory://", {"upload": "2/minute"}) as limiter:
+        assert await limiter.hit("upload", "1.2.3.4") is None
+        assert await limiter.hit("upload", "1.2.3.4") is None
+        retry_after = await limiter.hit("upload", "1.2.3.4")
     assert retry_after is not None and 59 <= retry_after <= 60
 
 
