@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import grpc
 import pytest
@@ -22,6 +22,7 @@ AUTH_DOMAIN = "auth.fileuploader"
 FILES_DOMAIN = "files.fileuploader"
 READ_CHUNK = 64 * 1024
 STORE_LATENCY_SECONDS = 0.02
+CREATED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
 async def abort_with_reason(context, code: grpc.StatusCode, reason: str, domain: str) -> None:
@@ -208,7 +209,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         file_url = uuid.uuid4().hex[:10] + (ext if metadata.include_ext else "")
         info = files_pb2.FileInfo(file_url=file_url, ext=ext, user_filename=metadata.user_filename, size=size,
                                   sha256=digest)
-        info.created_at.FromDatetime(datetime.now(timezone.utc) - timedelta(days=1))
+        info.created_at.FromDatetime(CREATED_AT)
         delete_key = str(uuid.uuid4())
         self.blobs[file_url] = StoredBlob(info, delete_key, data)
         if metadata.owner_account_id and self.on_uploaded:

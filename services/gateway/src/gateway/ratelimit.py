@@ -7,8 +7,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 
 def async_storage_uri(uri: str) -> str:

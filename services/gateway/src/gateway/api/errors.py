@@ -211,7 +211,7 @@ async def _render_gateway_error(request: Request, error: Exception) -> JSONRespo
 
 async def _render_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    return _error_response(400, describe_validation_error(error))
+    return _error_response(400, _describe_validation_error(error))
 
 
 async def _render_http_exception(request: Request, error: Exception) -> JSONResponse:
@@ -228,7 +228,7 @@ async def _render_unexpected_error(request: Request, error: Exception) -> JSONRe
     return _error_response(500, "Internal server error", headers)
 
 
-def describe_validation_error(error: RequestValidationError) -> str:
+def _describe_validation_error(error: RequestValidationError) -> str:
     problems = error.errors()
     if not problems:
         return "Invalid request"
