@@ -39,7 +39,7 @@ async def test_hit_allows_again_when_the_moving_window_has_passed():
     assert await limiter.hit("tiny", "c") is None
 
 
-async def test_hit_counts_refused_requests_in_a_moving_window():
+async def test_hit_frees_slots_one_at_a_time_in_a_moving_window():
     limiter = RateLimiter("memory://", {"tiny": "2/second"})
     assert await limiter.hit("tiny", "c") is None
     await asyncio.sleep(0.6)
