@@ -21,7 +21,6 @@ from grpc_status import rpc_status
 AUTH_DOMAIN = "auth.fileuploader"
 FILES_DOMAIN = "files.fileuploader"
 READ_CHUNK = 64 * 1024
-STORE_LATENCY_SECONDS = 0.02
 CREATED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
@@ -181,9 +180,6 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         if not ext:
             await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION")
         size, digest, data = await self._receive(request_iterator, context)
-        # gRPC may hand a client's cancel to the handler as the end of the stream, the cancellation
-        # itself arriving a moment later; like the real service, the fake stores only after an await.
-        await asyncio.sleep(STORE_LATENCY_SECONDS)
         if self.storage_full:
             await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL")
         return self._store(first.metadata, ext, size, digest, data)
@@ -196,6 +192,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     async def _receive(self, request_iterator, context) -> tuple[int, str, bytes]:
         size, digest, data = 0, hashlib.sha256(), bytearray()
         async for message in request_iterator:
+            if message.WhichOneof("payload") == "complete" and message.complete.size == size:
+                return size, digest.hexdigest(), bytes(data)
             self.chunks_received += 1
             size += len(message.chunk)
             if size > self.max_file_bytes:
@@ -203,7 +201,10 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             digest.update(message.chunk)
             if not self.discard:
                 data += message.chunk
-        return size, digest.hexdigest(), bytes(data)
+        # A cancelled call can reach the handler as the end of its stream: without `complete`, keep nothing.
+        self.cancelled_uploads += 1
+        self.upload_cancelled.set()
+        await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "UPLOAD_INCOMPLETE")
 
     def _store(self, metadata, ext: str, size: int, digest: str, data: bytes) -> files_pb2.UploadFileResponse:
         file_url = uuid.uuid4().hex[:10] + (ext if metadata.include_ext else "")

@@ -25,35 +25,37 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!fileuploader/files/v1/files.proto\x12\x15\x66ileuploader.files.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"V\n\x0eUploadMetadata\x12\x15\n\ruser_filename\x18\x01 \x01(\t\x12\x13\n\x0binclude_ext\x18\x02 \x01(\x08\x12\x18\n\x10owner_account_id\x18\x03 \x01(\t\"j\n\x11UploadFileRequest\x12\x39\n\x08metadata\x18\x01 \x01(\x0b\x32%.fileuploader.files.v1.UploadMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"\x8e\x01\n\x08\x46ileInfo\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x0b\n\x03\x65xt\x18\x02 \x01(\t\x12\x15\n\ruser_filename\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"q\n\x12UploadFileResponse\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\x12\x12\n\ndelete_key\x18\x02 \x01(\t\x12\x18\n\x10owner_account_id\x18\x03 \x01(\t\"S\n\x0fReadFileRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x13\n\x06length\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\t\n\x07_length\"!\n\x10ReadFileResponse\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c\"&\n\x12GetFileInfoRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\"D\n\x13GetFileInfoResponse\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\"9\n\x11\x44\x65leteFileRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x12\n\ndelete_key\x18\x02 \x01(\t\"\x14\n\x12\x44\x65leteFileResponse*\xde\x01\n\x10\x46ilesErrorReason\x12\"\n\x1e\x46ILES_ERROR_REASON_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x46ILE_NOT_FOUND\x10\x01\x12\x16\n\x12INVALID_DELETE_KEY\x10\x02\x12\x11\n\rBAD_EXTENSION\x10\x03\x12\x12\n\x0e\x46ILE_TOO_LARGE\x10\x04\x12\x14\n\x10METADATA_MISSING\x10\x05\x12\x10\n\x0cSTORAGE_FULL\x10\x06\x12\x19\n\x15RANGE_NOT_SATISFIABLE\x10\x07\x12\x10\n\x0c\x42\x41\x44_FILENAME\x10\x08\x32\x9b\x03\n\x0c\x46ilesService\x12\x63\n\nUploadFile\x12(.fileuploader.files.v1.UploadFileRequest\x1a).fileuploader.files.v1.UploadFileResponse(\x01\x12]\n\x08ReadFile\x12&.fileuploader.files.v1.ReadFileRequest\x1a\'.fileuploader.files.v1.ReadFileResponse0\x01\x12\x64\n\x0bGetFileInfo\x12).fileuploader.files.v1.GetFileInfoRequest\x1a*.fileuploader.files.v1.GetFileInfoResponse\x12\x61\n\nDeleteFile\x12(.fileuploader.files.v1.DeleteFileRequest\x1a).fileuploader.files.v1.DeleteFileResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!fileuploader/files/v1/files.proto\x12\x15\x66ileuploader.files.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"V\n\x0eUploadMetadata\x12\x15\n\ruser_filename\x18\x01 \x01(\t\x12\x13\n\x0binclude_ext\x18\x02 \x01(\x08\x12\x18\n\x10owner_account_id\x18\x03 \x01(\t\"\x1e\n\x0eUploadComplete\x12\x0c\n\x04size\x18\x01 \x01(\x04\"\xa5\x01\n\x11UploadFileRequest\x12\x39\n\x08metadata\x18\x01 \x01(\x0b\x32%.fileuploader.files.v1.UploadMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x12\x39\n\x08\x63omplete\x18\x03 \x01(\x0b\x32%.fileuploader.files.v1.UploadCompleteH\x00\x42\t\n\x07payload\"\x8e\x01\n\x08\x46ileInfo\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x0b\n\x03\x65xt\x18\x02 \x01(\t\x12\x15\n\ruser_filename\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"q\n\x12UploadFileResponse\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\x12\x12\n\ndelete_key\x18\x02 \x01(\t\x12\x18\n\x10owner_account_id\x18\x03 \x01(\t\"S\n\x0fReadFileRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x13\n\x06length\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\t\n\x07_length\"!\n\x10ReadFileResponse\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c\"&\n\x12GetFileInfoRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\"D\n\x13GetFileInfoResponse\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\"9\n\x11\x44\x65leteFileRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x12\n\ndelete_key\x18\x02 \x01(\t\"\x14\n\x12\x44\x65leteFileResponse*\xf5\x01\n\x10\x46ilesErrorReason\x12\"\n\x1e\x46ILES_ERROR_REASON_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x46ILE_NOT_FOUND\x10\x01\x12\x16\n\x12INVALID_DELETE_KEY\x10\x02\x12\x11\n\rBAD_EXTENSION\x10\x03\x12\x12\n\x0e\x46ILE_TOO_LARGE\x10\x04\x12\x14\n\x10METADATA_MISSING\x10\x05\x12\x10\n\x0cSTORAGE_FULL\x10\x06\x12\x19\n\x15RANGE_NOT_SATISFIABLE\x10\x07\x12\x10\n\x0c\x42\x41\x44_FILENAME\x10\x08\x12\x15\n\x11UPLOAD_INCOMPLETE\x10\t2\x9b\x03\n\x0c\x46ilesService\x12\x63\n\nUploadFile\x12(.fileuploader.files.v1.UploadFileRequest\x1a).fileuploader.files.v1.UploadFileResponse(\x01\x12]\n\x08ReadFile\x12&.fileuploader.files.v1.ReadFileRequest\x1a\'.fileuploader.files.v1.ReadFileResponse0\x01\x12\x64\n\x0bGetFileInfo\x12).fileuploader.files.v1.GetFileInfoRequest\x1a*.fileuploader.files.v1.GetFileInfoResponse\x12\x61\n\nDeleteFile\x12(.fileuploader.files.v1.DeleteFileRequest\x1a).fileuploader.files.v1.DeleteFileResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fileuploader.files.v1.files_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FILESERRORREASON']._serialized_start=861
-  _globals['_FILESERRORREASON']._serialized_end=1083
+  _globals['_FILESERRORREASON']._serialized_start=953
+  _globals['_FILESERRORREASON']._serialized_end=1198
   _globals['_UPLOADMETADATA']._serialized_start=93
   _globals['_UPLOADMETADATA']._serialized_end=179
-  _globals['_UPLOADFILEREQUEST']._serialized_start=181
-  _globals['_UPLOADFILEREQUEST']._serialized_end=287
-  _globals['_FILEINFO']._serialized_start=290
-  _globals['_FILEINFO']._serialized_end=432
-  _globals['_UPLOADFILERESPONSE']._serialized_start=434
-  _globals['_UPLOADFILERESPONSE']._serialized_end=547
-  _globals['_READFILEREQUEST']._serialized_start=549
-  _globals['_READFILEREQUEST']._serialized_end=632
-  _globals['_READFILERESPONSE']._serialized_start=634
-  _globals['_READFILERESPONSE']._serialized_end=667
-  _globals['_GETFILEINFOREQUEST']._serialized_start=669
-  _globals['_GETFILEINFOREQUEST']._serialized_end=707
-  _globals['_GETFILEINFORESPONSE']._serialized_start=709
-  _globals['_GETFILEINFORESPONSE']._serialized_end=777
-  _globals['_DELETEFILEREQUEST']._serialized_start=779
-  _globals['_DELETEFILEREQUEST']._serialized_end=836
-  _globals['_DELETEFILERESPONSE']._serialized_start=838
-  _globals['_DELETEFILERESPONSE']._serialized_end=858
-  _globals['_FILESSERVICE']._serialized_start=1086
-  _globals['_FILESSERVICE']._serialized_end=1497
+  _globals['_UPLOADCOMPLETE']._serialized_start=181
+  _globals['_UPLOADCOMPLETE']._serialized_end=211
+  _globals['_UPLOADFILEREQUEST']._serialized_start=214
+  _globals['_UPLOADFILEREQUEST']._serialized_end=379
+  _globals['_FILEINFO']._serialized_start=382
+  _globals['_FILEINFO']._serialized_end=524
+  _globals['_UPLOADFILERESPONSE']._serialized_start=526
+  _globals['_UPLOADFILERESPONSE']._serialized_end=639
+  _globals['_READFILEREQUEST']._serialized_start=641
+  _globals['_READFILEREQUEST']._serialized_end=724
+  _globals['_READFILERESPONSE']._serialized_start=726
+  _globals['_READFILERESPONSE']._serialized_end=759
+  _globals['_GETFILEINFOREQUEST']._serialized_start=761
+  _globals['_GETFILEINFOREQUEST']._serialized_end=799
+  _globals['_GETFILEINFORESPONSE']._serialized_start=801
+  _globals['_GETFILEINFORESPONSE']._serialized_end=869
+  _globals['_DELETEFILEREQUEST']._serialized_start=871
+  _globals['_DELETEFILEREQUEST']._serialized_end=928
+  _globals['_DELETEFILERESPONSE']._serialized_start=930
+  _globals['_DELETEFILERESPONSE']._serialized_end=950
+  _globals['_FILESSERVICE']._serialized_start=1201
+  _globals['_FILESSERVICE']._serialized_end=1612
 # @@protoc_insertion_point(module_scope)

@@ -20,6 +20,7 @@ class FilesErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STORAGE_FULL: _ClassVar[FilesErrorReason]
     RANGE_NOT_SATISFIABLE: _ClassVar[FilesErrorReason]
     BAD_FILENAME: _ClassVar[FilesErrorReason]
+    UPLOAD_INCOMPLETE: _ClassVar[FilesErrorReason]
 FILES_ERROR_REASON_UNSPECIFIED: FilesErrorReason
 FILE_NOT_FOUND: FilesErrorReason
 INVALID_DELETE_KEY: FilesErrorReason
@@ -29,6 +30,7 @@ METADATA_MISSING: FilesErrorReason
 STORAGE_FULL: FilesErrorReason
 RANGE_NOT_SATISFIABLE: FilesErrorReason
 BAD_FILENAME: FilesErrorReason
+UPLOAD_INCOMPLETE: FilesErrorReason
 
 class UploadMetadata(_message.Message):
     __slots__ = ("user_filename", "include_ext", "owner_account_id")
@@ -40,13 +42,21 @@ class UploadMetadata(_message.Message):
     owner_account_id: str
     def __init__(self, user_filename: _Optional[str] = ..., include_ext: _Optional[bool] = ..., owner_account_id: _Optional[str] = ...) -> None: ...
 
+class UploadComplete(_message.Message):
+    __slots__ = ("size",)
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    size: int
+    def __init__(self, size: _Optional[int] = ...) -> None: ...
+
 class UploadFileRequest(_message.Message):
-    __slots__ = ("metadata", "chunk")
+    __slots__ = ("metadata", "chunk", "complete")
     METADATA_FIELD_NUMBER: _ClassVar[int]
     CHUNK_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
     metadata: UploadMetadata
     chunk: bytes
-    def __init__(self, metadata: _Optional[_Union[UploadMetadata, _Mapping]] = ..., chunk: _Optional[bytes] = ...) -> None: ...
+    complete: UploadComplete
+    def __init__(self, metadata: _Optional[_Union[UploadMetadata, _Mapping]] = ..., chunk: _Optional[bytes] = ..., complete: _Optional[_Union[UploadComplete, _Mapping]] = ...) -> None: ...
 
 class FileInfo(_message.Message):
     __slots__ = ("file_url", "ext", "user_filename", "size", "sha256", "created_at")

@@ -66,9 +66,11 @@ class FilesServiceServicer:
     """
 
     def UploadFile(self, request_iterator, context):
-        """The first message is `metadata`, every later one a `chunk` of the file's bytes.
-        Nothing is stored unless the stream completes normally (cancelled or failed
-        streams leave no file, no metadata and no temp data).
+        """The first message is `metadata`, then `chunk`s of the file's bytes, and last
+        `complete` with the number of bytes sent. Nothing is stored unless `complete`
+        arrives and its size matches: a stream that ends without it (a cancelled call
+        can look like a finished one to the server) leaves no file, no metadata and no
+        temp data, and fails with UPLOAD_INCOMPLETE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

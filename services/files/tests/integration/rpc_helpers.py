@@ -20,6 +20,10 @@ def metadata_request(name: str, include_ext: bool = False, owner: str = "") -> f
     return files_pb2.UploadFileRequest(metadata=metadata)
 
 
+def complete_request(size: int) -> files_pb2.UploadFileRequest:
+    return files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete(size=size))
+
+
 async def upload(
     stub: files_pb2_grpc.FilesServiceStub,
     name: str,
@@ -31,6 +35,7 @@ async def upload(
         yield metadata_request(name, include_ext, owner)
         for chunk in chunks:
             yield files_pb2.UploadFileRequest(chunk=chunk)
+        yield complete_request(sum(map(len, chunks)))
 
     return await stub.UploadFile(requests(), timeout=10)
 

@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .rpc_helpers import (
     TEST_MAX_FILE_SIZE,
+    complete_request,
     error_of,
     eventually,
     metadata_request,
@@ -119,11 +120,30 @@ async def test_upload_with_a_second_metadata_is_invalid_argument(sqlite_files_se
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await sqlite_files_server.stub.UploadFile(twice(), timeout=10)
 
-    assert error_of(refused.value) == (
-        grpc.StatusCode.INVALID_ARGUMENT,
-        "FILES_ERROR_REASON_UNSPECIFIED",
-        DOMAIN,
-    )
+    assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, "UPLOAD_INCOMPLETE", DOMAIN)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        pytest.param([], id="no-completion"),
+        pytest.param([complete_request(3)], id="size-mismatch"),
+        pytest.param([complete_request(4), files_pb2.UploadFileRequest(chunk=b"more")], id="chunk-after-completion"),
+    ],
+)
+async def test_upload_without_a_proper_completion_keeps_nothing(sqlite_files_server, tail):
+    async def requests():
+        yield metadata_request("cut.txt")
+        yield files_pb2.UploadFileRequest(chunk=b"data")
+        for request in tail:
+            yield request
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await sqlite_files_server.stub.UploadFile(requests(), timeout=10)
+
+    assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, "UPLOAD_INCOMPLETE", DOMAIN)
+    state = await stored_state(sqlite_files_server.application, sqlite_files_server.settings.blob_directory)
+    assert state == ([], 0, [])
 
 
 async def test_upload_and_read_in_one_mebibyte_messages(start_files_server, make_settings):

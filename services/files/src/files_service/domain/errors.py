@@ -29,8 +29,9 @@ class MetadataMissing(FilesError):
     pass
 
 
-class MalformedUploadStream(FilesError):
-    """The upload stream broke its shape after the metadata (a second metadata message)."""
+class UploadIncomplete(FilesError):
+    """The upload stream did not end with its completion message for exactly the bytes sent,
+    or carried a message out of order: what arrived may be a cut-off file, so none of it is kept."""
 
 
 class StorageFull(FilesError):

@@ -25,7 +25,7 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.BadFilename: (grpc.StatusCode.INVALID_ARGUMENT, "BAD_FILENAME"),
     errors.FileTooLarge: (grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE"),
     errors.MetadataMissing: (grpc.StatusCode.INVALID_ARGUMENT, "METADATA_MISSING"),
-    errors.MalformedUploadStream: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
+    errors.UploadIncomplete: (grpc.StatusCode.INVALID_ARGUMENT, "UPLOAD_INCOMPLETE"),
     errors.StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL"),
     errors.RangeNotSatisfiable: (grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
     errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
-from files_service.domain.errors import MalformedUploadStream, MetadataMissing
+from files_service.domain.errors import MetadataMissing, UploadIncomplete
 from files_service.entrypoints.convert import file_info_of, upload_request_of, upload_response_of
 from files_service.entrypoints.errors import aborting_on_error
 from files_service.service import FilesService
@@ -66,8 +66,18 @@ async def _first_metadata(
 
 
 async def _chunks(requests: AsyncIterator[files_pb2.UploadFileRequest]) -> AsyncIterator[bytes]:
+    """The file's bytes; raises UploadIncomplete (so the blob store keeps nothing) unless the stream
+    ends with `complete` for exactly the bytes sent. A cancelled call may look like an ended stream."""
+    sent = 0
     async for request in requests:
-        if request.WhichOneof("payload") == "metadata":
-            raise MalformedUploadStream("an upload carries its metadata once, first")
-        if request.chunk:
+        kind = request.WhichOneof("payload")
+        if kind == "chunk":
+            sent += len(request.chunk)
             yield request.chunk
+        elif kind == "complete" and request.complete.size == sent:
+            if await anext(requests, None) is None:
+                return
+            raise UploadIncomplete("nothing may follow the completion message")
+        else:
+            raise UploadIncomplete(f"unexpected {kind} message after {sent} bytes")
+    raise UploadIncomplete(f"the upload stream ended after {sent} bytes without its completion message")

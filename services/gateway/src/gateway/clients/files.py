@@ -100,13 +100,16 @@ class FileStream:
 
 
 class FilesUpload:
-    """One UploadFile call; each write waits for the call to take the message (backpressure)."""
+    """One UploadFile call; each write waits for the call to take the message (backpressure).
+    Only finish() marks the upload complete: a call that ends any other way keeps nothing."""
 
     def __init__(self, call: grpc.aio.StreamUnaryCall) -> None:
         self._call = call
+        self._sent = 0
 
     async def send(self, chunk: bytes) -> None:
         await self.write(files_pb2.UploadFileRequest(chunk=chunk))
+        self._sent += len(chunk)
 
     async def write(self, message: files_pb2.UploadFileRequest) -> None:
         try:
@@ -115,6 +118,7 @@ class FilesUpload:
             await self._raise_final_status()
 
     async def finish(self) -> UploadedFile:
+        await self.write(files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete(size=self._sent)))
         with _translated():
             await self._call.done_writing()
             reply = await self._call
