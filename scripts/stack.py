@@ -221,9 +221,10 @@ def http_status(url: str) -> int | None:
 def forward_signals_to_stop(stack: Stack) -> None:
     """Ctrl-C or SIGTERM stops every process of the stack, newest first."""
 
-    def handler(signum, _frame):
+    def handler(_signum, _frame):
+        print("\nstopping File Uploader", file=sys.stderr, flush=True)
         stack.stop()
-        sys.exit(128 + signum)
+        sys.exit(0)
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)

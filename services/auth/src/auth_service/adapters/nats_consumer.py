@@ -63,7 +63,9 @@ class NatsFileEventConsumer:
     async def stop(self) -> None:
         """Stops applying events; the connection stays open for catch-up checks until close()."""
         if self._task is not None:
-            self._task.cancel()
+            print("CANCEL", self._task, self._task.cancel(), self._task._fut_waiter, flush=True)
+            await asyncio.sleep(0.1)
+            print("AFTER", self._task, self._task._fut_waiter, self._task._must_cancel, flush=True)
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self._unsubscribe()
