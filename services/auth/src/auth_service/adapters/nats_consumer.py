@@ -52,6 +52,7 @@ class NatsFileEventConsumer:
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._task: asyncio.Task[None] | None = None
         self._error_reported = False
+        self._stopping = False
 
     @property
     def is_consuming(self) -> bool:
@@ -62,10 +63,11 @@ class NatsFileEventConsumer:
 
     async def stop(self) -> None:
         """Stops applying events; the connection stays open for catch-up checks until close()."""
+        self._stopping = True
         if self._task is not None:
-            print("CANCEL", self._task, self._task.cancel(), self._task._fut_waiter, flush=True)
-            await asyncio.sleep(0.1)
-            print("AFTER", self._task, self._task._fut_waiter, self._task._must_cancel, flush=True)
+            # Python 3.11's wait_for (inside nats-py's next_msg) can swallow a cancellation when a
+            # message arrives at the same moment; the flag then ends the loop after that fetch.
+            self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self._unsubscribe()
@@ -107,7 +109,7 @@ class NatsFileEventConsumer:
         await self._connect()
         js = self._js = self._nc.jetstream(timeout=self._request_timeout)
         backoff = Backoff()
-        while True:
+        while not self._stopping:
             try:
                 await self._subscribe(js)
                 backoff.reset()
@@ -138,7 +140,7 @@ class NatsFileEventConsumer:
         logger.info("consuming %s from stream %s", self._config.subjects, self._config.stream)
 
     async def _consume(self) -> None:
-        while True:
+        while not self._stopping:
             batch = await self._fetch(1, self._fetch_wait)
             while batch:
                 for message in batch:

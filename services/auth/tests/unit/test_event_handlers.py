@@ -1,0 +1,71 @@
+from datetime import UTC, datetime
+
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from auth_service.domain.account_files import FileDeleted, FileUploaded
+from auth_service.domain.errors import UnprocessableEvent
+from auth_service.entrypoints.event_handlers import FileEventHandler
+from auth_service.service import AccountFilesProjection
+from fileuploader.events.v1 import file_events_pb2
+
+CREATED = datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
+
+
+def timestamp(moment: datetime) -> Timestamp:
+    value = Timestamp()
+    value.FromDatetime(moment)
+    return value
+
+
+@pytest.fixture
+def handler(projection: AccountFilesProjection) -> FileEventHandler:
+    return FileEventHandler(projection, "files")
+
+
+def test_decode_turns_an_uploaded_payload_into_the_domain_event(handler: FileEventHandler) -> None:
+    payload = file_events_pb2.FileUploaded(
+        event_id="e1", file_url="abc", owner_account_id="acc", delete_key="k", ext=".png",
+        user_filename="cat.png", size=7, sha256="00", created_at=timestamp(CREATED),
+    ).SerializeToString()
+
+    assert handler.decode("files.uploaded", payload) == FileUploaded("abc", "acc", "k", ".png", "cat.png", 7, CREATED)
+
+
+def test_decode_turns_a_deleted_payload_into_the_domain_event(handler: FileEventHandler) -> None:
+    payload = file_events_pb2.FileDeleted(
+        event_id="e2", file_url="abc", owner_account_id="acc", occurred_at=timestamp(CREATED)
+    ).SerializeToString()
+
+    assert handler.decode("files.deleted", payload) == FileDeleted("abc", "acc", CREATED)
+
+
+def test_decode_falls_back_to_occurred_at_when_created_at_is_unset(handler: FileEventHandler) -> None:
+    payload = file_events_pb2.FileUploaded(file_url="abc", occurred_at=timestamp(CREATED)).SerializeToString()
+
+    assert handler.decode("files.uploaded", payload).created_at == CREATED
+
+
+@pytest.mark.parametrize(
+    ("subject", "payload"),
+    [
+        ("files.uploaded", b"\xff\xff\xff garbage"),
+        ("files.deleted", b"\x0a\x05ab"),
+        ("files.renamed", file_events_pb2.FileDeleted(file_url="abc").SerializeToString()),
+        ("files.uploaded", b""),
+    ],
+    ids=["garbage", "truncated", "unknown-subject", "no-file-url"],
+)
+def test_decode_raises_unprocessable_when_the_event_cannot_be_applied(
+    handler: FileEventHandler, subject: str, payload: bytes
+) -> None:
+    with pytest.raises(UnprocessableEvent):
+        handler.decode(subject, payload)
+
+
+async def test_handler_applies_the_decoded_event(handler: FileEventHandler, database) -> None:
+    payload = file_events_pb2.FileUploaded(file_url="abc", owner_account_id="acc").SerializeToString()
+
+    await handler("files.uploaded", payload)
+
+    assert database.tables.files["abc"].account_id == "acc"

@@ -1,0 +1,80 @@
+import asyncio
+import threading
+import time
+
+import pytest
+
+from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHasher
+
+FAST = Argon2Parameters(memory_kib=1024, time_cost=1, parallelism=1)
+
+
+class SlowRecordingContext:
+    """Stands in for passlib's CryptContext: takes a while and records how many run at once."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def hash(self, password: str) -> str:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        time.sleep(0.05)
+        with self._lock:
+            self.running -= 1
+        return "$argon2id$" + password
+
+
+@pytest.fixture
+def hasher() -> Argon2PasswordHasher:
+    return Argon2PasswordHasher(FAST, concurrency=2)
+
+
+async def test_check_matches_the_password_it_hashed(hasher: Argon2PasswordHasher) -> None:
+    password_hash = await hasher.hash("correct horse")
+
+    assert password_hash.startswith("$argon2id$")
+    assert (await hasher.check("correct horse", password_hash)).matches
+    assert not (await hasher.check("wrong horse", password_hash)).matches
+
+
+async def test_check_returns_a_new_hash_when_parameters_changed(hasher: Argon2PasswordHasher) -> None:
+    old_hash = await hasher.hash("secret")
+    stronger = Argon2PasswordHasher(Argon2Parameters(2048, 2, 1), concurrency=1)
+
+    check = await stronger.check("secret", old_hash)
+
+    assert check.matches
+    assert check.new_hash is not None and "m=2048,t=2" in check.new_hash
+    assert (await stronger.check("secret", check.new_hash)).new_hash is None
+
+
+async def test_check_against_dummy_reuses_one_dummy_hash(hasher: Argon2PasswordHasher) -> None:
+    await hasher.check_against_dummy("guess")
+    first_dummy = hasher._dummy_hash
+
+    await hasher.check_against_dummy("another guess")
+
+    assert first_dummy is not None and hasher._dummy_hash == first_dummy
+
+
+async def test_hash_runs_at_most_the_configured_number_at_once_off_the_event_loop() -> None:
+    hasher = Argon2PasswordHasher(FAST, concurrency=2)
+    context = SlowRecordingContext()
+    hasher._context = context  # type: ignore[assignment]
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.gather(*(hasher.hash(f"pw{i}") for i in range(6)))
+    ticker.cancel()
+
+    assert context.most_at_once == 2
+    assert ticks >= 10

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from auth_service.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def no_auth_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FU_AUTH_ENVIRONMENT", "FU_AUTH_JWT_SECRET", "FU_AUTH_DATABASE_URL", "FU_AUTH_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_settings_default_to_a_sqlite_file_in_the_data_dir() -> None:
+    settings = Settings(data_dir=Path("/srv/auth"))
+
+    assert settings.database_url == "sqlite+aiosqlite:////srv/auth/auth.db"
+    assert settings.jwt_secret_file == Path("/srv/auth/jwt-secret")
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://u@db:5432/auth", "postgresql+asyncpg://u@db:5432/auth"),
+        ("postgresql://u@db/auth", "postgresql+asyncpg://u@db/auth"),
+        ("postgresql+asyncpg://u@db/auth", "postgresql+asyncpg://u@db/auth"),
+        ("sqlite:///tmp/x.db", "sqlite+aiosqlite:///tmp/x.db"),
+    ],
+)
+def test_settings_use_the_async_driver_for_the_database_url(given: str, used: str) -> None:
+    assert Settings(database_url=given).database_url == used
+
+
+def test_settings_read_the_fu_auth_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FU_AUTH_TOKEN_TTL_SECONDS", "60")
+    monkeypatch.setenv("FU_AUTH_DATABASE_URL", "postgres://u@db/auth")
+    monkeypatch.setenv("FU_AUTH_LOG_LEVEL", "debug")
+
+    settings = Settings()
+
+    assert (settings.token_ttl_seconds, settings.database_url) == (60, "postgresql+asyncpg://u@db/auth")
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize("secret", [None, "too-short"])
+def test_settings_refuse_production_without_a_32_character_secret(secret: str | None) -> None:
+    with pytest.raises(ValidationError, match="FU_AUTH_JWT_SECRET must be set to at least 32 characters"):
+        Settings(environment="production", jwt_secret=secret)
+
+
+def test_settings_accept_production_with_a_long_secret() -> None:
+    settings = Settings(environment="production", jwt_secret="x" * 32)
+
+    assert isinstance(settings.jwt_secret, SecretStr)
+    assert "x" * 32 not in repr(settings)
+
+
+def test_settings_allow_development_without_a_secret() -> None:
+    assert Settings().jwt_secret is None
