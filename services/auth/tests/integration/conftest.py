@@ -1,5 +1,6 @@
 """Real infrastructure for the auth integration tests: databases, nats-server, a grpc.aio server on port 0."""
 import asyncio
+import contextlib
 import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import grpc
 import nats
+import nats.errors
 import pytest
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2_grpc
@@ -145,22 +147,35 @@ def eventually() -> Callable[..., Awaitable[None]]:
 class EventPublisher:
     """Publishes file events the way the files service does: protobuf payload, Nats-Msg-Id header."""
 
-    def __init__(self, client: nats.NATS) -> None:
-        self.client = client
-        self.js = client.jetstream()
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = nats.NATS()
+
+    async def connect(self) -> None:
+        self.client = await nats.connect(self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+
+    async def reconnect(self) -> None:
+        """A fresh connection, for after the server restarted under the old one."""
+        await self.close()
+        await self.connect()
+
+    async def close(self) -> None:
+        with contextlib.suppress(OSError, nats.errors.Error):
+            await self.client.close()
 
     async def ensure_stream(self) -> None:
-        await self.js.add_stream(name=STREAM, subjects=["files.>"], storage=StorageType.FILE, duplicate_window=120)
+        js = self.client.jetstream()
+        await js.add_stream(name=STREAM, subjects=["files.>"], storage=StorageType.FILE, duplicate_window=120)
 
     async def publish(self, subject: str, payload: bytes, message_id: str) -> int:
-        ack = await self.js.publish(subject, payload, headers={"Nats-Msg-Id": message_id})
+        ack = await self.client.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": message_id})
         return ack.seq
 
 
 @pytest.fixture
 async def publisher(nats_server) -> AsyncIterator[EventPublisher]:
-    client = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-    publisher = EventPublisher(client)
+    publisher = EventPublisher(nats_server.url)
+    await publisher.connect()
     await publisher.ensure_stream()
     yield publisher
-    await client.close()
+    await publisher.close()

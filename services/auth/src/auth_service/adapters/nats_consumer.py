@@ -53,6 +53,7 @@ class NatsFileEventConsumer:
         self._task: asyncio.Task[None] | None = None
         self._error_reported = False
         self._stopping = False
+        self._connect_attempted = False
 
     @property
     def is_consuming(self) -> bool:
@@ -74,8 +75,12 @@ class NatsFileEventConsumer:
 
     async def close(self) -> None:
         await self.stop()
-        if not self._nc.is_closed:
+        if not self._connect_attempted or self._nc.is_closed:
+            return
+        try:
             await self._nc.close()
+        except (OSError, nats.errors.Error) as error:
+            logger.debug("closing the NATS connection failed: %r", error)
 
     async def wait_until_caught_up(self, timeout: float) -> None:
         if self._js is None or not self._nc.is_connected:
@@ -121,6 +126,7 @@ class NatsFileEventConsumer:
                 await asyncio.sleep(delay)
 
     async def _connect(self) -> None:
+        self._connect_attempted = True
         await self._nc.connect(
             self._url,
             max_reconnect_attempts=-1,

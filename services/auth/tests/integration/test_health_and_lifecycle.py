@@ -1,0 +1,95 @@
+import asyncio
+import time
+from collections.abc import Callable
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from auth_service.entrypoints.server import AuthServer
+from auth_service.settings import Settings
+from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+
+pytestmark = pytest.mark.integration
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+SERVICE = "fileuploader.auth.v1.AuthService"
+
+
+async def health_of(channel: grpc.aio.Channel, service: str) -> int:
+    response = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service))
+    return response.status
+
+
+async def test_health_reports_serving_once_the_database_is_ready(channel: grpc.aio.Channel) -> None:
+    assert await health_of(channel, "") == SERVING
+    assert await health_of(channel, SERVICE) == SERVING
+
+
+async def test_health_answers_not_found_for_an_unknown_service(channel: grpc.aio.Channel) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await health_of(channel, "no.such.Service")
+
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_health_reports_not_serving_when_shutting_down(auth_server: AuthServer) -> None:
+    async with grpc.aio.insecure_channel(auth_server.address) as channel:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=SERVICE))
+        assert (await watch.read()).status == SERVING
+
+        stopping = asyncio.create_task(auth_server.stop())
+        assert (await watch.read()).status == NOT_SERVING
+        watch.cancel()
+        await stopping
+
+
+async def test_rpcs_fail_unavailable_and_health_not_serving_while_the_database_is_unreachable(
+    make_settings: Callable[..., Settings], start_server, rpc_error, unused_tcp_port_factory
+) -> None:
+    free_port = unused_tcp_port_factory
+    unreachable = f"postgresql://postgres@127.0.0.1:{free_port()}/auth"
+    server = await start_server(make_settings(database_url=unreachable, nats_url=f"nats://127.0.0.1:{free_port()}"))
+
+    async with grpc.aio.insecure_channel(server.address) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        assert await health_of(channel, "") == NOT_SERVING
+        assert await health_of(channel, SERVICE) == NOT_SERVING
+        assert await rpc_error(stub.Register(auth_pb2.RegisterRequest(username="a", password="b"))) == (
+            grpc.StatusCode.UNAVAILABLE,
+            "AUTH_ERROR_REASON_UNSPECIFIED",
+        )
+        assert await rpc_error(stub.Login(auth_pb2.LoginRequest(username="a", password="b"))) == (
+            grpc.StatusCode.UNAVAILABLE,
+            "AUTH_ERROR_REASON_UNSPECIFIED",
+        )
+
+
+async def test_server_serves_accounts_while_nats_is_down(
+    make_settings: Callable[..., Settings], start_server, database_url: str, unused_tcp_port
+) -> None:
+    server = await start_server(make_settings(database_url=database_url, nats_url=f"nats://127.0.0.1:{unused_tcp_port}"))
+    await asyncio.wait_for(server.ready.wait(), 10)
+
+    async with grpc.aio.insecure_channel(server.address) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        issued = await stub.Register(auth_pb2.RegisterRequest(username="alice", password="secret"))
+        started = time.monotonic()
+        listing = await stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=issued.access_token))
+
+        assert time.monotonic() - started < 1.0
+        assert listing.account == issued.account
+        assert await health_of(channel, SERVICE) == SERVING
+
+
+async def test_server_stops_promptly_while_nats_is_down(
+    make_settings: Callable[..., Settings], start_server, unused_tcp_port
+) -> None:
+    server = await start_server(make_settings(nats_url=f"nats://127.0.0.1:{unused_tcp_port}"))
+    await asyncio.wait_for(server.ready.wait(), 10)
+
+    started = time.monotonic()
+    await server.stop()
+
+    assert time.monotonic() - started < 3.0

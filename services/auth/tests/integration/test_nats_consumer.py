@@ -1,0 +1,138 @@
+"""NatsFileEventConsumer against a real nats-server, with a recording handler in place of the read model."""
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+import nats
+import pytest
+from nats.js.api import AckPolicy, DeliverPolicy, StorageType
+
+from auth_service.adapters.jetstream import EventStreamConfig
+from auth_service.adapters.nats_consumer import NatsFileEventConsumer
+from auth_service.domain.errors import UnprocessableEvent
+
+pytestmark = pytest.mark.integration
+
+CONFIG = EventStreamConfig(stream="FILE_EVENTS", subject_prefix="files", durable="auth-account-files")
+
+
+class RecordingHandler:
+    """Records every delivery; fails the first `failures` deliveries of a payload with `error`."""
+
+    def __init__(self, failures: int = 0, error: Exception | None = None) -> None:
+        self.deliveries: list[tuple[str, bytes]] = []
+        self._failures = failures
+        self._error = error
+
+    async def __call__(self, subject: str, payload: bytes) -> None:
+        self.deliveries.append((subject, payload))
+        if self._error is not None and self.deliveries.count((subject, payload)) <= self._failures:
+            raise self._error
+
+
+@pytest.fixture
+async def make_consumer(nats_server) -> AsyncIterator[Callable[[RecordingHandler], NatsFileEventConsumer]]:
+    consumers: list[NatsFileEventConsumer] = []
+
+    def make(handler: RecordingHandler) -> NatsFileEventConsumer:
+        consumer = NatsFileEventConsumer(url=nats_server.url, config=CONFIG, handler=handler, redelivery_delay=0.05)
+        consumers.append(consumer)
+        consumer.start()
+        return consumer
+
+    yield make
+    for consumer in consumers:
+        await consumer.close()
+
+
+@pytest.fixture
+async def js(nats_server) -> AsyncIterator[nats.js.JetStreamContext]:
+    client = await nats.connect(nats_server.url)
+    yield client.jetstream()
+    await client.close()
+
+
+async def consuming(consumer: NatsFileEventConsumer, eventually) -> NatsFileEventConsumer:
+    await eventually(lambda: consumer.is_consuming)
+    return consumer
+
+
+async def test_consumer_creates_the_stream_and_durable_consumer_when_missing(make_consumer, js, eventually) -> None:
+    await consuming(make_consumer(RecordingHandler()), eventually)
+
+    stream = (await js.stream_info("FILE_EVENTS")).config
+    durable = (await js.consumer_info("FILE_EVENTS", "auth-account-files")).config
+    assert (stream.subjects, stream.storage, stream.duplicate_window) == (["files.>"], StorageType.FILE, 120.0)
+    assert (durable.filter_subject, durable.ack_policy, durable.ack_wait, durable.deliver_policy) == (
+        "files.>",
+        AckPolicy.EXPLICIT,
+        30.0,
+        DeliverPolicy.ALL,
+    )
+
+
+async def test_consumer_leaves_an_existing_stream_as_it_is(make_consumer, js, eventually) -> None:
+    await js.add_stream(name="FILE_EVENTS", subjects=["files.>"], max_msgs=1000, duplicate_window=60)
+
+    await consuming(make_consumer(RecordingHandler()), eventually)
+
+    stream = (await js.stream_info("FILE_EVENTS")).config
+    assert (stream.max_msgs, stream.duplicate_window, stream.storage) == (1000, 60.0, StorageType.FILE)
+
+
+async def test_consumer_applies_events_published_before_it_started(make_consumer, js, eventually) -> None:
+    await js.add_stream(name="FILE_EVENTS", subjects=["files.>"])
+    await js.publish("files.uploaded", b"early")
+
+    handler = RecordingHandler()
+    consumer = await consuming(make_consumer(handler), eventually)
+    await consumer.wait_until_caught_up(timeout=5)
+
+    assert handler.deliveries == [("files.uploaded", b"early")]
+
+
+async def test_consumer_redelivers_an_event_whose_handler_failed(make_consumer, js, eventually) -> None:
+    handler = RecordingHandler(failures=2, error=RuntimeError("database is down"))
+    consumer = await consuming(make_consumer(handler), eventually)
+
+    await js.publish("files.uploaded", b"event")
+    await consumer.wait_until_caught_up(timeout=5)
+
+    assert handler.deliveries == [("files.uploaded", b"event")] * 3
+
+
+async def test_consumer_drops_an_unprocessable_event_and_goes_on(make_consumer, js, eventually) -> None:
+    handler = RecordingHandler(failures=1, error=UnprocessableEvent("garbage"))
+    consumer = await consuming(make_consumer(handler), eventually)
+
+    await js.publish("files.uploaded", b"garbage")
+    await js.publish("files.deleted", b"next")
+    started = time.monotonic()
+    await consumer.wait_until_caught_up(timeout=5)
+
+    assert time.monotonic() - started < 2.5
+    assert handler.deliveries == [("files.uploaded", b"garbage"), ("files.deleted", b"next")]
+
+
+async def test_wait_until_caught_up_gives_up_after_the_timeout(make_consumer, js, eventually) -> None:
+    handler = RecordingHandler(failures=1000, error=RuntimeError("database is down"))
+    consumer = await consuming(make_consumer(handler), eventually)
+    await js.publish("files.uploaded", b"never applied")
+
+    started = time.monotonic()
+    await consumer.wait_until_caught_up(timeout=0.3)
+
+    assert 0.3 <= time.monotonic() - started < 1.5
+
+
+async def test_replicas_share_the_durable_consumer(make_consumer, js, eventually) -> None:
+    first, second = RecordingHandler(), RecordingHandler()
+    await consuming(make_consumer(first), eventually)
+    consumer = await consuming(make_consumer(second), eventually)
+
+    payloads = [f"event-{n}".encode() for n in range(40)]
+    await asyncio.gather(*(js.publish("files.uploaded", payload) for payload in payloads))
+    await consumer.wait_until_caught_up(timeout=5)
+
+    delivered = [payload for _, payload in first.deliveries + second.deliveries]
+    assert sorted(delivered) == sorted(payloads)
