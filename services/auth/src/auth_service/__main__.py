@@ -4,16 +4,23 @@ import logging
 
 from pydantic import ValidationError
 
+from auth_service.entrypoints.request_id import RequestIdLogFilter
 from auth_service.entrypoints.server import serve
 from auth_service.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s request_id=%(request_id)s %(message)s"
+
+
+def configure_logging() -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdLogFilter())
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[handler])
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging()
     try:
         settings = Settings()
     except ValidationError as error:

@@ -5,6 +5,7 @@ import grpc
 import jwt
 import pytest
 
+from auth_service.entrypoints.request_id import current_request_id
 from auth_service.entrypoints.server import AuthServer
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 
@@ -224,3 +225,23 @@ async def test_unexpected_errors_fail_internal_without_details(
     assert await rpc_error(call) == (grpc.StatusCode.INTERNAL, "AUTH_ERROR_REASON_UNSPECIFIED")
     assert "hunter2" not in await call.details()
     assert "hunter2" in caplog.text
+
+
+async def test_rpcs_run_under_the_callers_request_id(
+    stub: Stub, auth_server: AuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    validate = auth_server.app.auth.validate_token
+
+    async def recording(access_token: str):  # type: ignore[no-untyped-def]
+        seen.append(current_request_id())
+        return await validate(access_token)
+
+    monkeypatch.setattr(auth_server.app.auth, "validate_token", recording)
+    issued = await register(stub)
+
+    await stub.ValidateToken(
+        auth_pb2.ValidateTokenRequest(access_token=issued.access_token), metadata=(("x-request-id", "req-7"),)
+    )
+
+    assert seen == ["req-7"]

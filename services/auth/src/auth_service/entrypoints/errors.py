@@ -1,9 +1,4 @@
 """Every domain error as one gRPC status code and google.rpc.ErrorInfo reason."""
-import functools
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
@@ -11,8 +6,6 @@ from grpc_status import rpc_status
 
 from auth_service.domain import errors
 from fileuploader.auth.v1 import auth_pb2
-
-logger = logging.getLogger(__name__)
 
 ERROR_DOMAIN = "auth.fileuploader"
 _Reason = auth_pb2.AuthErrorReason
@@ -47,30 +40,3 @@ def status_for(error: errors.AuthError) -> grpc.Status:
 
 def internal_status() -> grpc.Status:
     return rpc_status_of(grpc.StatusCode.INTERNAL, auth_pb2.AUTH_ERROR_REASON_UNSPECIFIED, INTERNAL_ERROR_MESSAGE)
-
-
-Servicer = TypeVar("Servicer")
-Request = TypeVar("Request")
-Response = TypeVar("Response")
-Handler = Callable[[Servicer, Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[Response]]
-
-
-def aborts_on_error(handler: Handler[Servicer, Request, Response]) -> Handler[Servicer, Request, Response]:
-    """Turns domain errors into their status and anything unexpected into a logged INTERNAL."""
-
-    @functools.wraps(handler)
-    async def handle(servicer: Servicer, request: Request, context: grpc.aio.ServicerContext[Any, Any]) -> Response:
-        try:
-            return await handler(servicer, request, context)
-        except errors.StorageUnavailable as error:
-            logger.warning("%s failed: %s (%r)", handler.__name__, error, error.__cause__)
-            status = status_for(error)
-        except errors.AuthError as error:
-            logger.debug("%s failed: %r", handler.__name__, error)
-            status = status_for(error)
-        except Exception:
-            logger.exception("%s failed unexpectedly", handler.__name__)
-            status = internal_status()
-        await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
-
-    return handle

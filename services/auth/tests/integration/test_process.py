@@ -1,0 +1,78 @@
+"""`python -m auth_service` as a real process: configuration checks, startup, SIGTERM."""
+import asyncio
+import os
+import re
+import signal
+import stat
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+pytestmark = pytest.mark.integration
+
+LISTENING = re.compile(rb"auth service listening on (\S+)")
+
+
+def environment(**variables: str) -> dict[str, str]:
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("FU_AUTH_")}
+    return inherited | {f"FU_AUTH_{key.upper()}": value for key, value in variables.items()}
+
+
+async def run_auth(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "auth_service", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+
+
+async def listen_address(process: asyncio.subprocess.Process) -> str:
+    assert process.stderr is not None
+    while line := await asyncio.wait_for(process.stderr.readline(), 10):
+        if match := LISTENING.search(line):
+            return match.group(1).decode()
+    raise AssertionError("the process ended before it listened")
+
+
+@pytest.fixture
+async def running_auth(tmp_path: Path, nats_server) -> AsyncIterator[tuple[asyncio.subprocess.Process, Path]]:
+    data_dir = tmp_path / "data"
+    env = environment(
+        listen_address="127.0.0.1:0", data_dir=str(data_dir), nats_url=nats_server.url, argon2_memory_kib="1024"
+    )
+    process = await run_auth(env)
+    yield process, data_dir
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
+async def test_process_refuses_production_without_a_secret() -> None:
+    process = await run_auth(environment(environment="production"))
+
+    _, stderr = await asyncio.wait_for(process.communicate(), 20)
+
+    assert process.returncode == 2
+    assert b"FU_AUTH_JWT_SECRET must be set to at least 32 characters" in stderr
+
+
+async def test_process_serves_with_a_generated_secret_and_stops_on_sigterm(running_auth) -> None:
+    process, data_dir = running_auth
+    address = await listen_address(process)
+
+    async with grpc.aio.insecure_channel(address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        request = health_pb2.HealthCheckRequest(service="fileuploader.auth.v1.AuthService")
+        while (await health.Check(request, timeout=5)).status != health_pb2.HealthCheckResponse.SERVING:
+            await asyncio.sleep(0.05)
+
+    secret_file = data_dir / "jwt-secret"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert (data_dir / "auth.db").exists()
+
+    process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), 15)
+    assert process.returncode == 0
+    assert b"auth service stopped" in stderr
