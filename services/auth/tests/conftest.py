@@ -1,4 +1,5 @@
 """Shared by the auth unit and integration tests."""
+
 import warnings
 
 import pytest

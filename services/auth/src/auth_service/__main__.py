@@ -1,4 +1,5 @@
 """`python -m auth_service` and the fileuploader-auth console script."""
+
 import asyncio
 import logging
 
@@ -33,7 +34,9 @@ def main() -> None:
 def _describe(error: ValidationError) -> str:
     """The problems without the input values, which may hold secrets."""
     problems = error.errors(include_input=False, include_url=False)
-    return "; ".join(f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems)
+    return "; ".join(
+        f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems
+    )
 
 
 if __name__ == "__main__":

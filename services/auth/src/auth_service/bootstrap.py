@@ -1,4 +1,5 @@
 """The composition root: the one place that builds concrete adapters and wires the use cases."""
+
 import functools
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,13 +41,17 @@ def bootstrap(settings: Settings) -> Application:
     projection = AccountFilesProjection(unit_of_work)
     consumer = NatsFileEventConsumer(
         url=settings.nats_url,
-        config=EventStreamConfig(settings.events_stream, settings.events_subject_prefix, settings.events_durable),
+        config=EventStreamConfig(
+            settings.events_stream, settings.events_subject_prefix, settings.events_durable
+        ),
         handler=FileEventHandler(projection, settings.events_subject_prefix),
     )
     auth = AuthService(
         unit_of_work=unit_of_work,
         passwords=Argon2PasswordHasher(
-            Argon2Parameters(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism),
+            Argon2Parameters(
+                settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+            ),
             concurrency=settings.password_hash_concurrency,
         ),
         tokens=JwtTokenCodec(jwt_secret(settings)),

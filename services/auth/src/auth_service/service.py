@@ -1,4 +1,5 @@
 """The auth use cases: accounts, access tokens, and the file-event read model."""
+
 import logging
 from uuid import uuid4
 

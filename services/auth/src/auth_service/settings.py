@@ -1,4 +1,5 @@
 """The auth service's configuration, from FU_AUTH_* environment variables."""
+
 from pathlib import Path
 from typing import Literal, Self
 

@@ -1,4 +1,5 @@
 """Real infrastructure for the auth integration tests: databases, nats-server, a grpc.aio server on port 0."""
+
 import asyncio
 import contextlib
 import functools

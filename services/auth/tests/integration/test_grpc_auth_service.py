@@ -16,8 +16,12 @@ INVALID = grpc.StatusCode.INVALID_ARGUMENT
 UNAUTHENTICATED = grpc.StatusCode.UNAUTHENTICATED
 
 
-async def register(stub: Stub, username: str = "alice", kind: int = auth_pb2.TOKEN_KIND_NORMAL) -> auth_pb2.IssuedToken:
-    return await stub.Register(auth_pb2.RegisterRequest(username=username, password="secret", token_kind=kind))
+async def register(
+    stub: Stub, username: str = "alice", kind: int = auth_pb2.TOKEN_KIND_NORMAL
+) -> auth_pb2.IssuedToken:
+    return await stub.Register(
+        auth_pb2.RegisterRequest(username=username, password="secret", token_kind=kind)
+    )
 
 
 def expires_in(issued: auth_pb2.IssuedToken) -> timedelta:
@@ -125,13 +129,19 @@ def forged_tokens(jwt_secret: str) -> dict[str, str]:
     return {
         "garbage": "garbage",
         "alg-none": jwt.encode(claims, None, algorithm="none"),
-        "other-key": jwt.encode(claims, "some-other-secret-that-is-long-enough-0123456789", algorithm="HS256"),
-        "missing-claim": jwt.encode({k: v for k, v in claims.items() if k != "jti"}, jwt_secret, algorithm="HS256"),
+        "other-key": jwt.encode(
+            claims, "some-other-secret-that-is-long-enough-0123456789", algorithm="HS256"
+        ),
+        "missing-claim": jwt.encode(
+            {k: v for k, v in claims.items() if k != "jti"}, jwt_secret, algorithm="HS256"
+        ),
     }
 
 
 @pytest.mark.parametrize("forgery", ["garbage", "alg-none", "other-key", "missing-claim"])
-async def test_token_rpcs_fail_token_invalid_for_forged_tokens(stub: Stub, rpc_error, jwt_secret, forgery) -> None:
+async def test_token_rpcs_fail_token_invalid_for_forged_tokens(
+    stub: Stub, rpc_error, jwt_secret, forgery
+) -> None:
     token = forged_tokens(jwt_secret)[forgery]
 
     for call in token_calls(stub, token):
@@ -177,7 +187,9 @@ async def test_refresh_token_rotates_the_token_and_keeps_its_kind(stub: Stub, rp
     assert new.access_token != old.access_token
     assert (new.account, new.token_kind) == (old.account, auth_pb2.TOKEN_KIND_BOT)
     await stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=new.access_token))
-    assert await rpc_error(stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=old.access_token))) == (
+    assert await rpc_error(
+        stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=old.access_token))
+    ) == (
         UNAUTHENTICATED,
         "TOKEN_NOT_FOUND",
     )
@@ -187,7 +199,9 @@ async def test_refresh_token_succeeds_once_for_two_concurrent_refreshes(stub: St
     issued = await register(stub)
     request = auth_pb2.RefreshTokenRequest(access_token=issued.access_token)
 
-    outcomes = await asyncio.gather(stub.RefreshToken(request), stub.RefreshToken(request), return_exceptions=True)
+    outcomes = await asyncio.gather(
+        stub.RefreshToken(request), stub.RefreshToken(request), return_exceptions=True
+    )
 
     failures = [outcome for outcome in outcomes if isinstance(outcome, grpc.aio.AioRpcError)]
     assert len(failures) == 1

@@ -50,7 +50,9 @@ async def test_rpcs_fail_unavailable_and_health_not_serving_while_the_database_i
 ) -> None:
     free_port = unused_tcp_port_factory
     unreachable = f"postgresql://postgres@127.0.0.1:{free_port()}/auth"
-    server = await start_server(make_settings(database_url=unreachable, nats_url=f"nats://127.0.0.1:{free_port()}"))
+    server = await start_server(
+        make_settings(database_url=unreachable, nats_url=f"nats://127.0.0.1:{free_port()}")
+    )
 
     async with grpc.aio.insecure_channel(server.address) as channel:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
@@ -69,14 +71,18 @@ async def test_rpcs_fail_unavailable_and_health_not_serving_while_the_database_i
 async def test_server_serves_accounts_while_nats_is_down(
     make_settings: Callable[..., Settings], start_server, database_url: str, unused_tcp_port
 ) -> None:
-    server = await start_server(make_settings(database_url=database_url, nats_url=f"nats://127.0.0.1:{unused_tcp_port}"))
+    server = await start_server(
+        make_settings(database_url=database_url, nats_url=f"nats://127.0.0.1:{unused_tcp_port}")
+    )
     await asyncio.wait_for(server.ready.wait(), 10)
 
     async with grpc.aio.insecure_channel(server.address) as channel:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
         issued = await stub.Register(auth_pb2.RegisterRequest(username="alice", password="secret"))
         started = time.monotonic()
-        listing = await stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=issued.access_token))
+        listing = await stub.ListAccountFiles(
+            auth_pb2.ListAccountFilesRequest(access_token=issued.access_token)
+        )
 
         assert time.monotonic() - started < 1.0
         assert listing.account == issued.account

@@ -1,4 +1,5 @@
 """NatsFileEventConsumer against a real nats-server, with a recording handler in place of the read model."""
+
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
@@ -35,7 +36,9 @@ async def make_consumer(nats_server) -> AsyncIterator[Callable[[RecordingHandler
     consumers: list[NatsFileEventConsumer] = []
 
     def make(handler: RecordingHandler) -> NatsFileEventConsumer:
-        consumer = NatsFileEventConsumer(url=nats_server.url, config=CONFIG, handler=handler, redelivery_delay=0.05)
+        consumer = NatsFileEventConsumer(
+            url=nats_server.url, config=CONFIG, handler=handler, redelivery_delay=0.05
+        )
         consumers.append(consumer)
         consumer.start()
         return consumer
@@ -57,12 +60,18 @@ async def consuming(consumer: NatsFileEventConsumer, eventually) -> NatsFileEven
     return consumer
 
 
-async def test_consumer_creates_the_stream_and_durable_consumer_when_missing(make_consumer, js, eventually) -> None:
+async def test_consumer_creates_the_stream_and_durable_consumer_when_missing(
+    make_consumer, js, eventually
+) -> None:
     await consuming(make_consumer(RecordingHandler()), eventually)
 
     stream = (await js.stream_info("FILE_EVENTS")).config
     durable = (await js.consumer_info("FILE_EVENTS", "auth-account-files")).config
-    assert (stream.subjects, stream.storage, stream.duplicate_window) == (["files.>"], StorageType.FILE, 120.0)
+    assert (stream.subjects, stream.storage, stream.duplicate_window) == (
+        ["files.>"],
+        StorageType.FILE,
+        120.0,
+    )
     assert (durable.filter_subject, durable.ack_policy, durable.ack_wait, durable.deliver_policy) == (
         "files.>",
         AckPolicy.EXPLICIT,

@@ -1,4 +1,5 @@
 """`python -m auth_service` as a real process: configuration checks, startup, SIGTERM."""
+
 import asyncio
 import os
 import re
@@ -24,7 +25,12 @@ def environment(**variables: str) -> dict[str, str]:
 
 async def run_auth(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "auth_service", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "auth_service",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -40,7 +46,10 @@ async def listen_address(process: asyncio.subprocess.Process) -> str:
 async def running_auth(tmp_path: Path, nats_server) -> AsyncIterator[tuple[asyncio.subprocess.Process, Path]]:
     data_dir = tmp_path / "data"
     env = environment(
-        listen_address="127.0.0.1:0", data_dir=str(data_dir), nats_url=nats_server.url, argon2_memory_kib="1024"
+        listen_address="127.0.0.1:0",
+        data_dir=str(data_dir),
+        nats_url=nats_server.url,
+        argon2_memory_kib="1024",
     )
     process = await run_auth(env)
     yield process, data_dir

@@ -68,7 +68,9 @@ async def test_accounts_add_raises_username_taken_for_a_duplicate(unit_of_work: 
         await add_account(unit_of_work, account("acc-2", "alice"))
 
 
-async def test_accounts_add_raises_username_taken_for_a_concurrent_duplicate(unit_of_work: UnitOfWork) -> None:
+async def test_accounts_add_raises_username_taken_for_a_concurrent_duplicate(
+    unit_of_work: UnitOfWork,
+) -> None:
     async with unit_of_work() as first:
         await first.accounts.add(account("acc-1"))
         second = asyncio.create_task(add_account(unit_of_work, account("acc-2")))
@@ -127,7 +129,11 @@ async def test_tokens_delete_expired_keeps_the_live_ones(unit_of_work: UnitOfWor
         await uow.commit()
 
     async with unit_of_work() as uow:
-        assert [await uow.tokens.get(h) is not None for h in ("expired", "expiring-now", "live")] == [False, False, True]
+        assert [await uow.tokens.get(h) is not None for h in ("expired", "expiring-now", "live")] == [
+            False,
+            False,
+            True,
+        ]
 
 
 async def test_tokens_are_deleted_with_their_account(unit_of_work: UnitOfWork, engine: AsyncEngine) -> None:
@@ -145,7 +151,11 @@ async def test_tokens_are_deleted_with_their_account(unit_of_work: UnitOfWork, e
 
 async def test_files_list_live_files_newest_first_then_by_url(unit_of_work: UnitOfWork) -> None:
     async with unit_of_work() as uow:
-        for file in (listed("old", NOW), listed("tie-b", NOW + timedelta(hours=1)), listed("new", NOW + timedelta(days=1))):
+        for file in (
+            listed("old", NOW),
+            listed("tie-b", NOW + timedelta(hours=1)),
+            listed("new", NOW + timedelta(days=1)),
+        ):
             await uow.files.add_unless_present(file)
         await uow.files.add_unless_present(listed("tie-a", NOW + timedelta(hours=1)))
         await uow.files.add_unless_present(listed("someone-elses", NOW, account_id="acc-2"))

@@ -1,4 +1,5 @@
 """In-memory doubles for the auth use cases: repositories, unit of work, hasher, clock, event progress."""
+
 import copy
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta

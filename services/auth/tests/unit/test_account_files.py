@@ -24,7 +24,9 @@ async def apply_all(projection: AccountFilesProjection, events: tuple[FileEvent,
         await projection.apply(event)
 
 
-async def test_apply_lists_an_uploaded_file_for_its_owner(projection: AccountFilesProjection, database) -> None:
+async def test_apply_lists_an_uploaded_file_for_its_owner(
+    projection: AccountFilesProjection, database
+) -> None:
     await projection.apply(uploaded("a"))
 
     assert database.tables.files == {"a": AccountFile("a", "owner-1", "key-a", ".txt", "a.txt", 42, T0)}
@@ -38,7 +40,9 @@ async def test_apply_ignores_events_without_an_owner(projection: AccountFilesPro
     assert database.commits == 0
 
 
-async def test_apply_keeps_the_first_upload_when_an_upload_repeats(projection: AccountFilesProjection, database) -> None:
+async def test_apply_keeps_the_first_upload_when_an_upload_repeats(
+    projection: AccountFilesProjection, database
+) -> None:
     await projection.apply(uploaded("a"))
     await projection.apply(uploaded("a", created_at=T0 + timedelta(hours=1)))
 
@@ -56,7 +60,11 @@ async def test_apply_tombstones_a_file_deleted_before_its_upload_arrives(
 
 @pytest.mark.parametrize(
     "events",
-    list(dict.fromkeys(itertools.permutations([uploaded("a"), uploaded("a"), deleted("a"), deleted("a"), uploaded("b")]))),
+    list(
+        dict.fromkeys(
+            itertools.permutations([uploaded("a"), uploaded("a"), deleted("a"), deleted("a"), uploaded("b")])
+        )
+    ),
     ids=lambda events: "-".join(type(event).__name__[4] + event.file_url for event in events),
 )
 async def test_apply_converges_whatever_the_order_and_repetition(
@@ -93,7 +101,9 @@ async def test_list_account_files_waits_for_events_then_lists_live_files_newest_
     assert [file.file_url for file in listing.files] == ["new", "tie-a", "tie-b", "old"]
 
 
-async def test_list_account_files_does_not_wait_when_the_token_is_rejected(service: AuthService, file_events) -> None:
+async def test_list_account_files_does_not_wait_when_the_token_is_rejected(
+    service: AuthService, file_events
+) -> None:
     with pytest.raises(TokenInvalid):
         await service.list_account_files("not-a-token")
 

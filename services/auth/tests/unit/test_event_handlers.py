@@ -25,11 +25,20 @@ def handler(projection: AccountFilesProjection) -> FileEventHandler:
 
 def test_decode_turns_an_uploaded_payload_into_the_domain_event(handler: FileEventHandler) -> None:
     payload = file_events_pb2.FileUploaded(
-        event_id="e1", file_url="abc", owner_account_id="acc", delete_key="k", ext=".png",
-        user_filename="cat.png", size=7, sha256="00", created_at=timestamp(CREATED),
+        event_id="e1",
+        file_url="abc",
+        owner_account_id="acc",
+        delete_key="k",
+        ext=".png",
+        user_filename="cat.png",
+        size=7,
+        sha256="00",
+        created_at=timestamp(CREATED),
     ).SerializeToString()
 
-    assert handler.decode("files.uploaded", payload) == FileUploaded("abc", "acc", "k", ".png", "cat.png", 7, CREATED)
+    assert handler.decode("files.uploaded", payload) == FileUploaded(
+        "abc", "acc", "k", ".png", "cat.png", 7, CREATED
+    )
 
 
 def test_decode_turns_a_deleted_payload_into_the_domain_event(handler: FileEventHandler) -> None:

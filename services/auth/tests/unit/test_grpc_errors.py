@@ -6,7 +6,9 @@ from auth_service.domain import errors
 from auth_service.entrypoints.errors import ERROR_STATUSES, internal_status, status_for
 from fileuploader.auth.v1 import auth_pb2
 
-DOMAIN_ERRORS = [cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.AuthError)]
+DOMAIN_ERRORS = [
+    cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.AuthError)
+]
 
 
 def error_info_of(status: grpc.Status) -> tuple[status_pb2.Status, error_details_pb2.ErrorInfo]:
@@ -32,7 +34,9 @@ def test_every_domain_error_has_one_status(error_class: type[errors.AuthError]) 
         (errors.UserNotFound(), grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND"),
     ],
 )
-def test_status_for_carries_the_code_and_error_info(error: errors.AuthError, code: grpc.StatusCode, reason: str) -> None:
+def test_status_for_carries_the_code_and_error_info(
+    error: errors.AuthError, code: grpc.StatusCode, reason: str
+) -> None:
     status = status_for(error)
 
     rich, info = error_info_of(status)

@@ -15,6 +15,7 @@ class SlowRecordingContext:
     def __init__(self) -> None:
         self.running = 0
         self.most_at_once = 0
+        self.verified: list[str] = []
         self._lock = threading.Lock()
 
     def hash(self, password: str) -> str:
@@ -25,6 +26,10 @@ class SlowRecordingContext:
         with self._lock:
             self.running -= 1
         return "$argon2id$" + password
+
+    def verify_and_update(self, password: str, password_hash: str) -> tuple[bool, None]:
+        self.verified.append(password)
+        return False, None
 
 
 @pytest.fixture
@@ -51,13 +56,13 @@ async def test_check_returns_a_new_hash_when_parameters_changed(hasher: Argon2Pa
     assert (await stronger.check("secret", check.new_hash)).new_hash is None
 
 
-async def test_check_against_dummy_reuses_one_dummy_hash(hasher: Argon2PasswordHasher) -> None:
+async def test_check_against_dummy_costs_a_real_check(hasher: Argon2PasswordHasher) -> None:
+    context = SlowRecordingContext()
+    hasher._context = context  # type: ignore[assignment]
+
     await hasher.check_against_dummy("guess")
-    first_dummy = hasher._dummy_hash
 
-    await hasher.check_against_dummy("another guess")
-
-    assert first_dummy is not None and hasher._dummy_hash == first_dummy
+    assert context.verified == ["guess"]
 
 
 async def test_hash_runs_at_most_the_configured_number_at_once_off_the_event_loop() -> None:

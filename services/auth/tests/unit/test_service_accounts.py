@@ -35,7 +35,9 @@ async def test_register_gives_a_bot_token_the_bot_lifetime(service: AuthService,
     assert issued.expires_at == clock.now() + timedelta(days=180)
 
 
-async def test_register_stores_only_the_hash_of_the_password_and_token(service: AuthService, database) -> None:
+async def test_register_stores_only_the_hash_of_the_password_and_token(
+    service: AuthService, database
+) -> None:
     issued = await service.register("alice", "secret", TokenKind.NORMAL)
 
     assert database.tables.accounts[issued.account.account_id].password_hash == "1$secret"
@@ -57,7 +59,11 @@ async def test_register_treats_usernames_case_sensitively(service: AuthService) 
 
 @pytest.mark.parametrize(
     ("username", "password", "error"),
-    [("", "secret", CredentialsMissing), ("u" * 65, "secret", UsernameTooLong), ("bob", "p" * 1025, PasswordTooLong)],
+    [
+        ("", "secret", CredentialsMissing),
+        ("u" * 65, "secret", UsernameTooLong),
+        ("bob", "p" * 1025, PasswordTooLong),
+    ],
 )
 async def test_register_and_login_reject_bad_credentials_before_anything_else(
     service: AuthService, database, username: str, password: str, error: type[Exception]
@@ -80,7 +86,9 @@ async def test_login_issues_a_new_token_when_the_password_matches(service: AuthS
     await service.validate_token(registered.access_token)
 
 
-async def test_login_raises_user_not_found_after_a_dummy_check_when_unknown(service: AuthService, passwords) -> None:
+async def test_login_raises_user_not_found_after_a_dummy_check_when_unknown(
+    service: AuthService, passwords
+) -> None:
     with pytest.raises(UserNotFound):
         await service.login("nobody", "guess", TokenKind.NORMAL)
 
@@ -95,7 +103,9 @@ async def test_login_raises_wrong_password_when_it_does_not_match(service: AuthS
     assert len(database.tables.tokens) == 1
 
 
-async def test_login_rehashes_the_password_when_the_hash_is_outdated(service: AuthService, passwords, database) -> None:
+async def test_login_rehashes_the_password_when_the_hash_is_outdated(
+    service: AuthService, passwords, database
+) -> None:
     account = (await service.register("alice", "secret", TokenKind.NORMAL)).account
     passwords.generation = 2
 
@@ -161,18 +171,24 @@ async def test_logout_raises_not_found_when_already_logged_out(service: AuthServ
 
 
 @pytest.mark.parametrize("use_case", ["validate_token", "refresh_token", "logout", "list_account_files"])
-async def test_token_use_cases_raise_missing_when_the_token_is_empty(service: AuthService, use_case: str) -> None:
+async def test_token_use_cases_raise_missing_when_the_token_is_empty(
+    service: AuthService, use_case: str
+) -> None:
     with pytest.raises(TokenMissing):
         await getattr(service, use_case)("")
 
 
 @pytest.mark.parametrize("use_case", ["validate_token", "refresh_token", "logout", "list_account_files"])
-async def test_token_use_cases_raise_invalid_when_the_token_is_garbage(service: AuthService, use_case: str) -> None:
+async def test_token_use_cases_raise_invalid_when_the_token_is_garbage(
+    service: AuthService, use_case: str
+) -> None:
     with pytest.raises(TokenInvalid):
         await getattr(service, use_case)("not-a-token")
 
 
-async def test_validate_token_raises_expired_before_looking_the_token_up(service: AuthService, clock, database) -> None:
+async def test_validate_token_raises_expired_before_looking_the_token_up(
+    service: AuthService, clock, database
+) -> None:
     clock.advance(-timedelta(days=6))
     issued = await service.register("alice", "secret", TokenKind.NORMAL)
     database.tables.tokens.clear()
@@ -181,7 +197,9 @@ async def test_validate_token_raises_expired_before_looking_the_token_up(service
         await service.validate_token(issued.access_token)
 
 
-async def test_validate_token_raises_not_found_when_the_account_is_gone(service: AuthService, database) -> None:
+async def test_validate_token_raises_not_found_when_the_account_is_gone(
+    service: AuthService, database
+) -> None:
     issued = await service.register("alice", "secret", TokenKind.NORMAL)
     database.tables.accounts.clear()
 
@@ -189,7 +207,9 @@ async def test_validate_token_raises_not_found_when_the_account_is_gone(service:
         await service.validate_token(issued.access_token)
 
 
-async def test_purge_expired_tokens_deletes_only_expired_records(service: AuthService, clock, database) -> None:
+async def test_purge_expired_tokens_deletes_only_expired_records(
+    service: AuthService, clock, database
+) -> None:
     normal = await service.register("alice", "secret", TokenKind.NORMAL)
     bot = await service.register("robot", "secret", TokenKind.BOT)
     clock.advance(timedelta(days=5))

@@ -69,7 +69,9 @@ def test_decode_raises_invalid_when_signed_with_another_key(codec: JwtTokenCodec
         codec.decode(other)
 
 
-def test_decode_raises_invalid_when_signed_with_another_hmac_algorithm(codec: JwtTokenCodec, jwt_secret: str) -> None:
+def test_decode_raises_invalid_when_signed_with_another_hmac_algorithm(
+    codec: JwtTokenCodec, jwt_secret: str
+) -> None:
     hs512 = jwt.encode(payload(), jwt_secret, algorithm="HS512")
 
     with pytest.raises(TokenInvalid):
@@ -77,7 +79,9 @@ def test_decode_raises_invalid_when_signed_with_another_hmac_algorithm(codec: Jw
 
 
 @pytest.mark.parametrize("claim", ["sub", "jti", "iat", "exp", "kind"])
-def test_decode_raises_invalid_when_a_claim_is_missing(codec: JwtTokenCodec, jwt_secret: str, claim: str) -> None:
+def test_decode_raises_invalid_when_a_claim_is_missing(
+    codec: JwtTokenCodec, jwt_secret: str, claim: str
+) -> None:
     incomplete = {key: value for key, value in payload().items() if key != claim}
 
     with pytest.raises(TokenInvalid):
@@ -97,7 +101,9 @@ def test_decode_raises_invalid_when_not_a_jwt(codec: JwtTokenCodec, garbage: str
 
 def test_decode_checks_the_signature_before_the_expiry(codec: JwtTokenCodec) -> None:
     expired_foreign = jwt.encode(
-        payload(exp=int((NOW - timedelta(days=1)).timestamp())), "another-secret-long-enough-0123456789", "HS256"
+        payload(exp=int((NOW - timedelta(days=1)).timestamp())),
+        "another-secret-long-enough-0123456789",
+        "HS256",
     )
 
     with pytest.raises(TokenInvalid):

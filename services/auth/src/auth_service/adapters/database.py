@@ -1,4 +1,5 @@
 """The async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), and schema creation."""
+
 from pathlib import Path
 from typing import Any
 

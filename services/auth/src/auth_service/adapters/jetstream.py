@@ -1,4 +1,5 @@
 """The file-events stream and the auth durable consumer: created when missing, never modified."""
+
 import logging
 from dataclasses import dataclass
 

@@ -1,4 +1,5 @@
 """The development signing secret: generated once, kept in a 0600 file, reused on later starts."""
+
 import logging
 import os
 import secrets

@@ -3,6 +3,7 @@
 One durable pull consumer is shared by every auth replica. The loop survives NATS outages:
 the client reconnects forever, and any failure re-creates the subscription after a backoff.
 """
+
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
@@ -83,8 +84,8 @@ class NatsFileEventConsumer:
             logger.debug("closing the NATS connection failed: %r", error)
 
     async def wait_until_caught_up(self, timeout: float) -> None:
-        if self._js is None or not self._nc.is_connected:
-            logger.debug("NATS is unreachable: the file list may lag behind its events")
+        if self._stopping or self._js is None or not self._nc.is_connected:
+            logger.debug("not consuming file events: the file list may lag behind them")
             return
         try:
             async with asyncio.timeout(timeout):
@@ -170,7 +171,9 @@ class NatsFileEventConsumer:
             await message.term()
             return
         except Exception:
-            logger.exception("could not apply file event #%d on %s, redelivering later", sequence, message.subject)
+            logger.exception(
+                "could not apply file event #%d on %s, redelivering later", sequence, message.subject
+            )
             await message.nak(delay=self._redelivery_delay)
             return
         await message.ack()

@@ -1,4 +1,5 @@
 """SQLAlchemy repositories for accounts, token records and account files, on one connection."""
+
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -46,7 +47,9 @@ class SqlTokenRepository:
         self._connection = connection
 
     async def add(self, record: TokenRecord) -> None:
-        await self._connection.execute(access_tokens.insert().values(asdict(record) | {"kind": record.kind.value}))
+        await self._connection.execute(
+            access_tokens.insert().values(asdict(record) | {"kind": record.kind.value})
+        )
 
     async def get(self, token_hash: str) -> TokenRecord | None:
         statement = select(access_tokens).where(access_tokens.c.token_hash == token_hash)
@@ -59,7 +62,9 @@ class SqlTokenRepository:
         return _token_record((await self._connection.execute(statement)).one_or_none())
 
     async def delete_expired(self, now: datetime) -> int:
-        result = await self._connection.execute(delete(access_tokens).where(access_tokens.c.expires_at <= now))
+        result = await self._connection.execute(
+            delete(access_tokens).where(access_tokens.c.expires_at <= now)
+        )
         return result.rowcount
 
 

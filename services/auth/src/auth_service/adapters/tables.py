@@ -1,4 +1,5 @@
 """The auth schema, one definition for SQLite and PostgreSQL."""
+
 from datetime import UTC, datetime
 
 from sqlalchemy import (

@@ -1,4 +1,5 @@
 """A unit of work on one SQLAlchemy connection and transaction; database outages become StorageUnavailable."""
+
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from auth_service.adapters.repositories import (
     SqlTokenRepository,
 )
 from auth_service.domain.errors import StorageUnavailable
+from auth_service.domain.ports import AccountFileRepository, AccountRepository, TokenRepository
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,9 @@ def database_outages_as_unavailable() -> Iterator[None]:
 
 
 class SqlAlchemyUnitOfWork:
-    accounts: SqlAccountRepository
-    tokens: SqlTokenRepository
-    files: SqlAccountFileRepository
+    accounts: AccountRepository
+    tokens: TokenRepository
+    files: AccountFileRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -84,4 +86,3 @@ class SqlAlchemyUnitOfWork:
         if self._connection is not None:
             await self._connection.close()
         self._connection = self._transaction = None
-

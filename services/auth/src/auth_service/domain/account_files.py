@@ -3,6 +3,7 @@
 Events may arrive twice and in any order; applying them must converge to the same rows.
 A deleted file stays as a tombstone so that a late upload event cannot bring it back.
 """
+
 from dataclasses import dataclass, replace
 from datetime import datetime
 

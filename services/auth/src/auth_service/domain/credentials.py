@@ -1,4 +1,5 @@
 """Rules every username/password pair must pass before anything else happens."""
+
 from auth_service.domain.errors import CredentialsMissing, PasswordTooLong, UsernameTooLong
 
 MAX_USERNAME_LENGTH = 64

@@ -1,4 +1,5 @@
 """Accounts and access tokens."""
+
 import enum
 import hashlib
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """What the use cases need from the outside world, named for their role."""
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime

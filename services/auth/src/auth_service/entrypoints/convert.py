@@ -1,4 +1,5 @@
 """Domain objects to and from the generated protobuf messages."""
+
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp

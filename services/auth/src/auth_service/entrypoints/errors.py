@@ -1,4 +1,5 @@
 """Every domain error as one gRPC status code and google.rpc.ErrorInfo reason."""
+
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
@@ -39,4 +40,6 @@ def status_for(error: errors.AuthError) -> grpc.Status:
 
 
 def internal_status() -> grpc.Status:
-    return rpc_status_of(grpc.StatusCode.INTERNAL, auth_pb2.AUTH_ERROR_REASON_UNSPECIFIED, INTERNAL_ERROR_MESSAGE)
+    return rpc_status_of(
+        grpc.StatusCode.INTERNAL, auth_pb2.AUTH_ERROR_REASON_UNSPECIFIED, INTERNAL_ERROR_MESSAGE
+    )

@@ -1,4 +1,5 @@
 """Raw file events from the bus, (subject, bytes), decoded and handed to the read model."""
+
 from google.protobuf.message import DecodeError
 
 from auth_service.domain.account_files import FileEvent
@@ -20,7 +21,9 @@ class FileEventHandler:
     def decode(self, subject: str, payload: bytes) -> FileEvent:
         try:
             if subject == self._uploaded_subject:
-                event: FileEvent = convert.file_uploaded_from_pb(file_events_pb2.FileUploaded.FromString(payload))
+                event: FileEvent = convert.file_uploaded_from_pb(
+                    file_events_pb2.FileUploaded.FromString(payload)
+                )
             elif subject == self._deleted_subject:
                 event = convert.file_deleted_from_pb(file_events_pb2.FileDeleted.FromString(payload))
             else:

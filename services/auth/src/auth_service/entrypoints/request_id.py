@@ -1,4 +1,5 @@
 """The caller's request id (x-request-id metadata), carried by every log record of the RPC."""
+
 import logging
 import re
 from contextvars import ContextVar
@@ -15,8 +16,7 @@ _current: ContextVar[str] = ContextVar("request_id", default="-")
 def bind_request_id(context: grpc.aio.ServicerContext[Any, Any]) -> None:
     """Takes the caller's id when it is sane, or makes one; grpc.aio runs each RPC in its own task."""
     sent = dict(context.invocation_metadata() or ()).get(METADATA_KEY)
-    acceptable = isinstance(sent, str) and _ACCEPTABLE.fullmatch(sent)
-    _current.set(sent if acceptable else uuid4().hex)
+    _current.set(sent if isinstance(sent, str) and _ACCEPTABLE.fullmatch(sent) else uuid4().hex)
 
 
 def current_request_id() -> str:

@@ -1,4 +1,5 @@
 """What every AuthService RPC does around its use case: request id in logs, errors as statuses."""
+
 import functools
 import logging
 from collections.abc import Awaitable, Callable

@@ -1,4 +1,5 @@
 """The grpc.aio server: AuthService and health, the event consumer, and orderly shutdown."""
+
 import asyncio
 import logging
 import signal

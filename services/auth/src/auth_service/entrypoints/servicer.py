@@ -1,4 +1,5 @@
 """fileuploader.auth.v1.AuthService over grpc.aio: requests in, use cases called, responses out."""
+
 from typing import Any
 
 import grpc
@@ -28,7 +29,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         return convert.issued_token_to_pb(issued)
 
     @handles_rpc
-    async def RefreshToken(self, request: auth_pb2.RefreshTokenRequest, context: Context) -> auth_pb2.IssuedToken:
+    async def RefreshToken(
+        self, request: auth_pb2.RefreshTokenRequest, context: Context
+    ) -> auth_pb2.IssuedToken:
         return convert.issued_token_to_pb(await self._service.refresh_token(request.access_token))
 
     @handles_rpc

@@ -1,4 +1,5 @@
 """Argon2 password hashing (passlib), run in threads and bounded so logins cannot exhaust the host."""
+
 import asyncio
 import secrets
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ class Argon2PasswordHasher:
             argon2__parallelism=parameters.parallelism,
         )
         self._slots = asyncio.Semaphore(concurrency)
-        self._dummy_hash: str | None = None
+        # Hashed once up front, so that checking against it costs what a real check costs.
+        self._dummy_hash = self._context.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
         async with self._slots:
@@ -32,10 +34,10 @@ class Argon2PasswordHasher:
 
     async def check(self, password: str, password_hash: str) -> PasswordCheck:
         async with self._slots:
-            matches, new_hash = await asyncio.to_thread(self._context.verify_and_update, password, password_hash)
+            matches, new_hash = await asyncio.to_thread(
+                self._context.verify_and_update, password, password_hash
+            )
         return PasswordCheck(matches=matches, new_hash=new_hash)
 
     async def check_against_dummy(self, password: str) -> None:
-        if self._dummy_hash is None:
-            self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
         await self.check(password, self._dummy_hash)

@@ -1,4 +1,5 @@
 """Access tokens as HS256 JWTs (pyjwt): sub, jti, iat, exp and kind."""
+
 from datetime import UTC, datetime
 from typing import Any
 
