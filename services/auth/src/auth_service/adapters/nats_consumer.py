@@ -76,12 +76,8 @@ class NatsFileEventConsumer:
 
     async def close(self) -> None:
         await self.stop()
-        if not self._connect_attempted or self._nc.is_closed:
-            return
-        try:
-            await self._nc.close()
-        except (OSError, nats.errors.Error) as error:
-            logger.debug("closing the NATS connection failed: %r", error)
+        if self._connect_attempted:
+            await self._close_connection()
 
     async def wait_until_caught_up(self, timeout: float) -> None:
         if self._stopping or self._js is None or not self._nc.is_connected:
@@ -127,16 +123,41 @@ class NatsFileEventConsumer:
                 await asyncio.sleep(delay)
 
     async def _connect(self) -> None:
-        self._connect_attempted = True
-        await self._nc.connect(
-            self._url,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=self._reconnect_wait,
-            error_cb=self._on_error,
-            disconnected_cb=self._on_disconnected,
-            reconnected_cb=self._on_reconnected,
-        )
-        logger.info("connected to NATS at %s", self._url)
+        """Retries forever: unreachable servers inside nats-py, anything else (e.g. refused auth) here."""
+        backoff = Backoff()
+        while True:
+            self._connect_attempted = True
+            try:
+                await self._nc.connect(
+                    self._url,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=self._reconnect_wait,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                )
+                logger.info("connected to NATS at %s", self._url)
+                return
+            except Exception as error:
+                delay = backoff.next_delay()
+                logger.warning(
+                    "could not connect to NATS at %s (%r), retrying in %.1fs", self._url, error, delay
+                )
+                await self._close_connection()
+                self._nc = NATS()
+                await asyncio.sleep(delay)
+
+    async def _close_connection(self) -> None:
+        if self._nc.is_closed:
+            return
+        try:
+            await self._nc.close()
+        except (
+            OSError,
+            nats.errors.Error,
+            AssertionError,
+        ) as error:  # nats-py asserts if connect() never got far
+            logger.debug("closing the NATS connection failed: %r", error)
 
     async def _subscribe(self, js: JetStreamContext) -> None:
         await ensure_stream(js, self._config)
