@@ -1,0 +1,87 @@
+"""The deployment assets validate offline: Kubernetes manifests, the compose file, the images."""
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import kubernetes_validate
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+KUBERNETES_VERSION = "1.30.0"
+SERVICES = ("gateway", "auth", "files")
+
+
+def kustomize(path: pathlib.Path) -> list[dict]:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl (which renders kustomizations offline) is not installed; .ci/run requires it")
+    rendered = subprocess.run([kubectl, "kustomize", str(path)], check=True, capture_output=True, text=True).stdout
+    return [doc for doc in yaml.safe_load_all(rendered) if doc]
+
+
+@pytest.mark.parametrize("kustomization", ["base", "overlays/example"])
+def test_kustomization_renders_valid_manifests(kustomization):
+    resources = kustomize(K8S / kustomization)
+    for resource in resources:
+        kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+    kinds = {(r["kind"], r["metadata"]["name"]) for r in resources}
+    for name in SERVICES:
+        assert {("Deployment", name), ("Service", name), ("HorizontalPodAutoscaler", name),
+                ("PodDisruptionBudget", name)} <= kinds
+    assert ("StatefulSet", "nats") in kinds and ("Ingress", "fileuploader") in kinds
+
+
+def test_every_pod_runs_restricted():
+    for resource in kustomize(K8S / "overlays/example"):
+        if resource["kind"] not in ("Deployment", "StatefulSet"):
+            continue
+        pod = resource["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, resource["metadata"]["name"]
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] and not security["allowPrivilegeEscalation"]
+            assert security["capabilities"]["drop"] == ["ALL"]
+            assert "limits" in container["resources"] and "requests" in container["resources"]
+
+
+def test_only_the_gateway_takes_outside_traffic():
+    policies = [r for r in kustomize(K8S / "base") if r["kind"] == "NetworkPolicy"]
+    deny_all = [p for p in policies if p["spec"]["podSelector"] == {}]
+    assert deny_all and deny_all[0]["spec"].get("ingress") is None
+    open_rules = [(p["metadata"]["name"], rule) for p in policies for rule in p["spec"].get("ingress", [])
+                  if "from" not in rule]
+    assert [name for name, _ in open_rules] == ["gateway-from-anywhere"]
+
+
+def test_grpc_services_have_grpc_probes_and_the_gateway_http_ones():
+    deployments = {r["metadata"]["name"]: r for r in kustomize(K8S / "base") if r["kind"] == "Deployment"}
+    for name in ("auth", "files"):
+        container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
+        assert "grpc" in container["readinessProbe"] and "grpc" in container["livenessProbe"]
+    gateway = deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]
+    assert gateway["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_secret_template_holds_no_secret():
+    template = yaml.safe_load((K8S / "secret.template.yaml").read_text())
+    assert all(value == "" for value in template["stringData"].values())
+
+
+def test_compose_file_matches_the_compose_spec():
+    checker = pathlib.Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run([str(checker), "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_is_multi_stage_non_root_with_a_healthcheck(service):
+    dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", dockerfile, re.MULTILINE)) == 2
+    assert re.search(r"^USER 10001", dockerfile, re.MULTILINE)
+    assert re.search(r"^HEALTHCHECK ", dockerfile, re.MULTILINE)
+    assert "requirements/dev.txt" not in dockerfile and "pytest" not in dockerfile
