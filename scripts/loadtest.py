@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from loadgen import plan as workload
@@ -34,7 +35,7 @@ from loadgen.environment import SERVICES, logged_errors, own_stack
 from loadgen.memory import MemoryFigures, RssSampler
 from loadgen.plan import MIB, Plan, build_plan, describe_sizes, parse_size
 from loadgen.report import failures, memory_summary, phase_summary, render
-from loadgen.run import RunResult, run_load
+from loadgen.run import SETTLE_SECONDS, RunResult, run_load
 
 DATABASE_URL_ENV = "FU_LOADTEST_DATABASE_URL"
 
@@ -56,7 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "removed after a run that passes")
     parser.add_argument("--memory-bound-mb", type=float, default=64,
                         help="largest RSS growth of auth, files and gateway from the end of the warm-up to the end")
-    parser.add_argument("--warmup", type=int, help="uploads before the memory baseline (default: max(clients, 10%%))")
+    parser.add_argument("--warmup", type=int, help="uploads before the memory baseline, spread evenly over the "
+                                                   "clients (default: max(clients, 10%% of the uploads))")
     parser.add_argument("--timeout", type=float, default=300, help="seconds each request may take")
     parser.add_argument("--json", type=pathlib.Path, help="also write the report as JSON to this file")
     args = parser.parse_args(argv)
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             sampler.start()
             try:
                 result = _run_against(args, plan, stack.gateway_url, on_warm=lambda: sampler.mark("warm"))
+                time.sleep(SETTLE_SECONDS)
             finally:
                 sampler.stop()
             log_errors = logged_errors(stack)
@@ -97,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _run_against(args: argparse.Namespace, plan: Plan, base_url: str, on_warm=lambda: None) -> tuple[RunResult, dict]:
+def _run_against(args: argparse.Namespace, plan: Plan, base_url: str,
+                 on_warm: Callable[[], None] = lambda: None) -> tuple[RunResult, dict]:
     cpu_before, started = _cpu_seconds(), time.monotonic()
     result = asyncio.run(run_load(base_url, plan, uuid.uuid4().hex[:8], timeout=args.timeout,
                                   warmup_uploads=args.warmup, on_warm=on_warm))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from loadgen.api import Api, bearer
 from loadgen.checks import check_download, check_gone, check_range, token_reply_problems, upload_reply_problems
@@ -30,23 +31,33 @@ class Account:
         return {"username": self.username, "password": self.password}
 
 
+class WarmUpGate(Protocol):
+    steps: int  # uploads before the gate
+
+    async def reached(self) -> None: ...
+
+
 class LoadClient:
     def __init__(self, plan: ClientPlan, api: Api, ledger: Ledger, account: Account | None, registers: bool,
-                 on_step_done: Callable[[], None]) -> None:
+                 warm_up: WarmUpGate, on_step_done: Callable[[], None]) -> None:
         self._plan = plan
         self._api = api
         self._ledger = ledger
         self._account = account
         self._registers = registers  # the first client of an account registers it, the others log in
+        self._warm_up = warm_up
         self._on_step_done = on_step_done
         self._token: str | None = None
         self._live: list[FileRecord] = []
 
     async def run(self) -> None:
         await self._sign_in()
-        for step in self._plan.steps:
+        steps = self._plan.steps
+        for step in steps[: self._warm_up.steps]:
             await self._run_step(step)
-            self._on_step_done()
+        await self._warm_up.reached()
+        for step in steps[self._warm_up.steps:]:
+            await self._run_step(step)
 
     async def _run_step(self, step: UploadStep) -> None:
         if step.login_first and self._account is not None:
@@ -61,6 +72,7 @@ class LoadClient:
             await self._delete(self._live.pop(int(step.delete_pick * len(self._live))))
         if self._account is not None and self._token is not None:
             await self._check_listing(self._account, self._token)
+        self._on_step_done()
 
     async def _sign_in(self) -> None:
         if self._account is None:

@@ -1,9 +1,10 @@
 """Resident memory of the stack's processes, sampled from /proc every second in a thread of its own,
 and the CPU time each of them used.
 
-A process's growth is its RSS at the end minus its RSS when the warm-up ended (first-use
-allocations such as thread pools, connection pools and caches are not growth); its peak is the
-kernel's high-water mark (VmHWM), so no spike between two samples is missed.
+A process's growth is its RSS at the end minus its RSS after the warm-up, both taken with the stack
+quiet for a moment (first-use allocations such as thread pools, connection pools and caches are
+not growth, and no transfer's buffers are counted); its peak is the kernel's high-water mark
+(VmHWM), so no spike between two samples is missed.
 """
 from __future__ import annotations
 

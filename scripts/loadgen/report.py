@@ -91,7 +91,7 @@ def _phase_lines(name: str, phase: dict[str, Any]) -> list[str]:
 def _memory_lines(memory: list[dict[str, Any]] | None, note: str) -> list[str]:
     if memory is None:
         return [f"memory: {note}"]
-    lines = [f"memory (RSS, MiB; growth = end - warm): {note}",
+    lines = [f"memory (RSS, MiB; growth = end - warm, both with the stack quiet): {note}",
              f"  {'process':<16}{'start':>8}{'warm':>8}{'peak':>8}{'end':>8}{'growth':>8}{'bound':>8}{'CPU s':>8}"]
     for m in memory:
         bound = f"{m['bound'] / MIB:.0f}" if m["bound"] is not None else "-"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from loadgen.plan import Plan, format_bytes
 from loadgen.verify import verify_final
 
 PROGRESS_STEPS = 10
+SETTLE_SECONDS = 1.0  # of quiet before a memory baseline, so that no transfer is in flight
 
 
 @dataclass(frozen=True)
@@ -27,20 +29,36 @@ class RunResult:
     ledger: Ledger
 
 
-class Progress:
-    """Counts finished uploads: calls `on_warm` once the warm-up is over, prints every tenth of the run."""
+class WarmUp:
+    """Holds each client after its first `steps` uploads; once every client is there and the stack has
+    been quiet for a moment, `on_warm` takes the memory baseline and they all go on."""
 
-    def __init__(self, plan: Plan, warmup_uploads: int, on_warm: Callable[[], None], recorder: Recorder) -> None:
-        self._total = sum(len(client.steps) for client in plan.clients)
-        self._warmup = warmup_uploads
+    def __init__(self, clients: int, steps: int, on_warm: Callable[[], None]) -> None:
+        self.steps = steps
+        self._clients = clients
         self._on_warm = on_warm
+        self._arrived = 0
+        self._over = asyncio.Event()
+
+    async def reached(self) -> None:
+        self._arrived += 1
+        if self._arrived == self._clients:
+            await asyncio.sleep(SETTLE_SECONDS)
+            self._on_warm()
+            self._over.set()
+        await self._over.wait()
+
+
+class Progress:
+    """Counts finished uploads and prints where the run is every tenth of it."""
+
+    def __init__(self, plan: Plan, recorder: Recorder) -> None:
+        self._total = sum(len(client.steps) for client in plan.clients)
         self._recorder = recorder
         self._done = 0
 
     def step_done(self) -> None:
         self._done += 1
-        if self._done == self._warmup:
-            self._on_warm()
         if self._done % max(1, self._total // PROGRESS_STEPS) == 0 or self._done == self._total:
             r = self._recorder
             print(f"  {self._done}/{self._total} uploads, {r.seconds:.0f} s, {r.requests} requests, "
@@ -57,7 +75,8 @@ async def run_load(base_url: str, plan: Plan, run_id: str, *, timeout: float, wa
     accounts = make_accounts(plan, run_id)
     ledger = Ledger(plan.accounts)
     load = Recorder("load")
-    progress = Progress(plan, warmup_uploads, on_warm, load)
+    progress = Progress(plan, load)
+    warm_up = WarmUp(len(plan.clients), math.ceil(warmup_uploads / len(plan.clients)), on_warm)
     async with AsyncExitStack() as exits:
         clients, registering = [], set()
         for client_plan in plan.clients:
@@ -66,7 +85,8 @@ async def run_load(base_url: str, plan: Plan, run_id: str, *, timeout: float, wa
             account = accounts[client_plan.account] if client_plan.account else None
             registers = account is not None and account.name not in registering
             registering.add(client_plan.account)
-            clients.append(LoadClient(client_plan, Api(http, load), ledger, account, registers, progress.step_done))
+            clients.append(LoadClient(client_plan, Api(http, load), ledger, account, registers, warm_up,
+                                      progress.step_done))
         await asyncio.gather(*(client.run() for client in clients))
     load.finish()
     final = Recorder("final check")
