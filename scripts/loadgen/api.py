@@ -1,4 +1,5 @@
 """The public HTTP API as one load client calls it: every request timed, every failure recorded."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,6 +17,7 @@ BODY_EXCERPT = 200
 @dataclass(frozen=True)
 class Fetched:
     """A streamed GET: its status and headers, and the length and sha256 of its body."""
+
     status: int
     headers: httpx.Headers
     size: int
@@ -31,8 +33,9 @@ class Api:
         self._http = http
         self._recorder = recorder
 
-    async def json_call(self, kind: str, method: str, path: str, *, expect: int = 200, sent: int = 0,
-                        **kwargs: Any) -> dict[str, Any] | None:
+    async def json_call(
+        self, kind: str, method: str, path: str, *, expect: int = 200, sent: int = 0, **kwargs: Any
+    ) -> dict[str, Any] | None:
         """The JSON body of an answer with status `expect`; None (and an error recorded) otherwise."""
         started = time.monotonic()
         try:
@@ -43,7 +46,9 @@ class Api:
             return None
         self._recorder.request(kind, time.monotonic() - started, up=sent, down=len(response.content))
         if response.status_code != expect:
-            self._recorder.error(kind, f"{method} {path}: HTTP {response.status_code} {response.text[:BODY_EXCERPT]}")
+            self._recorder.error(
+                kind, f"{method} {path}: HTTP {response.status_code} {response.text[:BODY_EXCERPT]}"
+            )
             return None
         try:
             return response.json()
@@ -51,8 +56,9 @@ class Api:
             self._recorder.error(kind, f"{method} {path}: not JSON: {response.text[:BODY_EXCERPT]}")
             return None
 
-    async def fetch(self, kind: str, path: str, *, expect: int = 200,
-                    headers: dict[str, str] | None = None) -> Fetched | None:
+    async def fetch(
+        self, kind: str, path: str, *, expect: int = 200, headers: dict[str, str] | None = None
+    ) -> Fetched | None:
         """Streams a download through sha256; None (and an error recorded) unless its status is `expect`."""
         started = time.monotonic()
         digest, size = hashlib.sha256(), 0
@@ -60,8 +66,9 @@ class Api:
             async with self._http.stream("GET", path, headers=headers) as response:
                 if response.status_code != expect:
                     await response.aread()
-                    self._recorder.error(kind, f"GET {path}: HTTP {response.status_code} "
-                                               f"{response.text[:BODY_EXCERPT]}")
+                    self._recorder.error(
+                        kind, f"GET {path}: HTTP {response.status_code} {response.text[:BODY_EXCERPT]}"
+                    )
                     return None
                 async for chunk in response.aiter_bytes():
                     digest.update(chunk)

@@ -1,6 +1,7 @@
 """One load client: signs in, then for each planned upload: upload, download and check the bytes,
 sometimes download a Range of them, sometimes delete one of its files with its key, and, with an
 account, call get_files and check the listing against the ledger."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +10,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from loadgen.api import Api, bearer
-from loadgen.checks import check_download, check_gone, check_range, token_reply_problems, upload_reply_problems
+from loadgen.checks import (
+    check_download,
+    check_gone,
+    check_range,
+    token_reply_problems,
+    upload_reply_problems,
+)
 from loadgen.content import Content, MultipartUpload
 from loadgen.ledger import FileRecord, Ledger
 from loadgen.plan import ClientPlan, UploadStep
@@ -38,8 +45,16 @@ class WarmUpGate(Protocol):
 
 
 class LoadClient:
-    def __init__(self, plan: ClientPlan, api: Api, ledger: Ledger, account: Account | None, registers: bool,
-                 warm_up: WarmUpGate, on_step_done: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        plan: ClientPlan,
+        api: Api,
+        ledger: Ledger,
+        account: Account | None,
+        registers: bool,
+        warm_up: WarmUpGate,
+        on_step_done: Callable[[], None],
+    ) -> None:
         self._plan = plan
         self._api = api
         self._ledger = ledger
@@ -56,7 +71,7 @@ class LoadClient:
         for step in steps[: self._warm_up.steps]:
             await self._run_step(step)
         await self._warm_up.reached()
-        for step in steps[self._warm_up.steps:]:
+        for step in steps[self._warm_up.steps :]:
             await self._run_step(step)
 
     async def _run_step(self, step: UploadStep) -> None:
@@ -82,7 +97,9 @@ class LoadClient:
             self._token = await self._log_in(self._account)
             return
         try:
-            reply = await self._api.json_call("register", "POST", "/api/register", json=self._account.credentials)
+            reply = await self._api.json_call(
+                "register", "POST", "/api/register", json=self._account.credentials
+            )
         finally:
             self._account.registered.set()
         self._token = self._token_of(reply, "register", self._account)
@@ -117,8 +134,15 @@ class LoadClient:
         if not step.chunked:
             headers["Content-Length"] = str(body.content_length)
         self._ledger.upload_started(owner)
-        reply = await self._api.json_call("upload", "POST", "/api/upload", sent=step.size, content=body.stream(),
-                                          headers=headers, params={"include_ext": str(step.include_ext).lower()})
+        reply = await self._api.json_call(
+            "upload",
+            "POST",
+            "/api/upload",
+            sent=step.size,
+            content=body.stream(),
+            headers=headers,
+            params={"include_ext": str(step.include_ext).lower()},
+        )
         record = None
         if reply is not None:
             for problem in upload_reply_problems(reply, step, synced=token is not None):
@@ -126,14 +150,17 @@ class LoadClient:
             if not body.fully_sent:
                 self._api.mismatch("upload", f"{step.filename}: answered before the whole body was sent")
             elif reply.get("file_url") and reply.get("key"):
-                record = FileRecord(reply["file_url"], reply["key"], step.filename, body.content, body.sha256, owner)
+                record = FileRecord(
+                    reply["file_url"], reply["key"], step.filename, body.content, body.sha256, owner
+                )
         self._ledger.upload_finished(owner, record)
         return record
 
     async def _delete(self, record: FileRecord) -> None:
         self._ledger.delete_started(record)
-        reply = await self._api.json_call("delete", "GET", f"/api/delete/{record.file_url}",
-                                          params={"key": record.key})
+        reply = await self._api.json_call(
+            "delete", "GET", f"/api/delete/{record.file_url}", params={"key": record.key}
+        )
         if reply is None:
             return
         if reply != DELETED:
@@ -147,6 +174,8 @@ class LoadClient:
         if reply is None:
             return
         if reply.get("username") != account.username:
-            self._api.mismatch("get_files", f"username {reply.get('username')!r}, expected {account.username!r}")
+            self._api.mismatch(
+                "get_files", f"username {reply.get('username')!r}, expected {account.username!r}"
+            )
         for problem in self._ledger.listing_problems(window, reply.get("data") or []):
             self._api.mismatch("get_files", f"{account.username}: {problem}")

@@ -4,6 +4,7 @@ Block i of a file is the output of Random((seed << 32) | i), so nothing is ever 
 block: an upload is generated while it is sent (hashing as it goes), and any byte range can be
 regenerated to check a Range download.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,8 +48,10 @@ class MultipartUpload:
     def __init__(self, content: Content, filename: str) -> None:
         self.content = content
         self._boundary = f"loadtest{content.seed:016x}"
-        self._head = (f'--{self._boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                      "Content-Type: application/octet-stream\r\n\r\n").encode()
+        self._head = (
+            f'--{self._boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
         self._tail = f"\r\n--{self._boundary}--\r\n".encode()
         self._digest = hashlib.sha256()
         self._hashed = 0

@@ -1,5 +1,6 @@
 """The stack a run targets: a fresh one of its own (scripts/stack.py) on SQLite or on fresh PostgreSQL
 databases, with the rate limits raised; and what its logs say went wrong."""
+
 from __future__ import annotations
 
 import asyncio
@@ -80,8 +81,11 @@ def logged_errors(stack: Stack) -> dict[str, list[str]]:
         if process.log_path is None or not process.log_path.exists():
             continue
         pattern = _NATS_ERROR if name == "nats" else _SERVICE_ERROR
-        lines = [line for line in process.log_path.read_text(errors="replace").splitlines() if pattern.search(line)]
+        lines = [
+            line for line in process.log_path.read_text(errors="replace").splitlines() if pattern.search(line)
+        ]
         if lines:
-            found[name] = lines[:MAX_LOG_LINES] + ([f"... {len(lines) - MAX_LOG_LINES} more"]
-                                                  if len(lines) > MAX_LOG_LINES else [])
+            found[name] = lines[:MAX_LOG_LINES] + (
+                [f"... {len(lines) - MAX_LOG_LINES} more"] if len(lines) > MAX_LOG_LINES else []
+            )
     return found

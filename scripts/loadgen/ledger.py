@@ -6,6 +6,7 @@ and must not list any file whose delete was answered 200 before t0. It may list 
 or delete was under way around it, and files whose upload has not answered yet (unknown to the
 ledger, so they are only counted against the uploads in flight and settled at the end).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -36,6 +37,13 @@ class FileRecord:
     @property
     def live(self) -> bool:
         return self.deleted_at is None
+
+    def must_be_listed(self, asked_at: int) -> bool:
+        """Its upload answered before a listing was asked for at `asked_at`, and no delete has begun."""
+        return self.uploaded_at < asked_at and self.delete_started is None
+
+    def must_not_be_listed(self, asked_at: int) -> bool:
+        return self.deleted_at is not None and self.deleted_at < asked_at
 
 
 @dataclass
@@ -96,14 +104,20 @@ class Ledger:
         listed = {item.get("file_url"): item for item in items}
         problems = _field_problems(ledger, listed)
         for record in ledger.files.values():
-            if record.uploaded_at < window.sent_at and record.delete_started is None and record.file_url not in listed:
-                problems.append(f"{record.file_url} missing: its upload answered before the listing was asked for")
-            if record.deleted_at is not None and record.deleted_at < window.sent_at and record.file_url in listed:
-                problems.append(f"{record.file_url} listed: its delete answered before the listing was asked for")
+            if record.must_be_listed(window.sent_at) and record.file_url not in listed:
+                problems.append(
+                    f"{record.file_url} missing: its upload answered before the listing was asked for"
+                )
+            if record.must_not_be_listed(window.sent_at) and record.file_url in listed:
+                problems.append(
+                    f"{record.file_url} listed: its delete answered before the listing was asked for"
+                )
         unknown = set(listed) - set(ledger.files)
         explainable = window.in_flight_at_send + ledger.uploads_started - window.started_before_send
         if len(unknown) > explainable:
-            problems.append(f"{len(unknown)} unknown file(s) listed, {explainable} upload(s) in flight: {sorted(unknown)}")
+            problems.append(
+                f"{len(unknown)} unknown file(s) listed, {explainable} upload(s) in flight: {sorted(unknown)}"
+            )
         else:
             ledger.unexplained |= unknown
         return problems
@@ -118,8 +132,10 @@ class Ledger:
         problems += [f"{url} listed but not expected" for url in sorted(set(listed) - expected)]
         if len(listed) != len(items):
             problems.append(f"{len(items) - len(listed)} file(s) listed twice")
-        problems += [f"{url} was listed during the run but is no upload of this account"
-                     for url in sorted(ledger.unexplained - set(ledger.files))]
+        problems += [
+            f"{url} was listed during the run but is no upload of this account"
+            for url in sorted(ledger.unexplained - set(ledger.files))
+        ]
         created = [item.get("created_at", "") for item in items]
         if created != sorted(created, reverse=True):
             problems.append("the list is not newest first")

@@ -6,6 +6,7 @@ quiet for a moment (first-use allocations such as thread pools, connection pools
 not growth, and no transfer's buffers are counted); its peak is the kernel's high-water mark
 (VmHWM), so no spike between two samples is missed.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,10 @@ def read_status(pid: int) -> tuple[int, int]:
     except OSError:
         return 0, 0
     fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-    return (int(fields.get("VmRSS", "0 kB").split()[0]) * 1024,
-            int(fields.get("VmHWM", "0 kB").split()[0]) * 1024)
+    return (
+        int(fields.get("VmRSS", "0 kB").split()[0]) * 1024,
+        int(fields.get("VmHWM", "0 kB").split()[0]) * 1024,
+    )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -34,7 +37,9 @@ def cpu_seconds(pid: int) -> float:
         text = pathlib.Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
-    fields = text.rsplit(")", 1)[1].split()  # the fields after "pid (command)"; utime and stime are 14th and 15th
+    fields = text.rsplit(")", 1)[
+        1
+    ].split()  # the fields after "pid (command)"; utime and stime are 14th and 15th
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -90,15 +95,26 @@ class RssSampler:
         start, end = self._marks["start"], self._marks["end"]
         warm = self._marks.get("warm", start)
         cpu = {name: self._cpu["end"][name] - self._cpu["start"][name] for name in self._pids}
-        return [MemoryFigures(name, start[name], warm[name], self._peaks[name], end[name],
-                              self._bound if name in self._bounded else None, cpu[name])
-                for name in self._pids]
+        return [
+            MemoryFigures(
+                name,
+                start[name],
+                warm[name],
+                self._peaks[name],
+                end[name],
+                self._bound if name in self._bounded else None,
+                cpu[name],
+            )
+            for name in self._pids
+        ]
 
     def timeline(self) -> list[dict[str, float]]:
         """Every sample: seconds since the start and MiB per process."""
         first = self.samples[0][0] if self.samples else 0.0
-        return [{"t": round(at - first, 1), **{name: round(rss / MIB, 1) for name, rss in sample.items()}}
-                for at, sample in self.samples]
+        return [
+            {"t": round(at - first, 1), **{name: round(rss / MIB, 1) for name, rss in sample.items()}}
+            for at, sample in self.samples
+        ]
 
     def _sample(self) -> dict[str, int]:
         sample = {name: read_status(pid)[0] for name, pid in self._pids.items()}

@@ -1,4 +1,5 @@
 """What happened: requests, latencies and bytes per kind of request, errors and mismatches."""
+
 from __future__ import annotations
 
 import statistics

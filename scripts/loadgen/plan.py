@@ -4,6 +4,7 @@ Sizes are log-uniform between the smallest and the largest size (as many files o
 1-10 MB: most files are small, a few are large; the mean is (max - min) / ln(max / min)), and the
 two extremes are always among them. The sizes are shuffled and dealt round-robin to the clients.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,13 +24,24 @@ INCLUDE_EXT_SHARE = 0.5  # of uploads, with include_ext=true
 LOGIN_EVERY = 10  # uploads between two logins of an account client
 EXTENSIONS = (".bin", ".txt", ".png", ".jpg", ".mp4", ".pdf", ".zip")
 
-_UNITS = {"": 1, "B": 1, "K": KIB, "KB": KIB, "KIB": KIB, "M": MIB, "MB": MIB, "MIB": MIB, "G": GIB, "GB": GIB,
-          "GIB": GIB}
+_UNITS = {
+    "": 1,
+    "B": 1,
+    "K": KIB,
+    "KB": KIB,
+    "KIB": KIB,
+    "M": MIB,
+    "MB": MIB,
+    "MIB": MIB,
+    "G": GIB,
+    "GB": GIB,
+    "GIB": GIB,
+}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*")
 
 
 def parse_size(text: str) -> int:
-    """"1KB", "20MB", "512" (bytes); units are binary (1 KB = 1024 bytes)."""
+    """ "1KB", "20MB", "512" (bytes); units are binary (1 KB = 1024 bytes)."""
     match = _SIZE.fullmatch(text)
     unit = match.group(2).upper() if match else None
     if match is None or unit not in _UNITS:
@@ -133,9 +145,11 @@ def describe_sizes(plan: Plan) -> str:
     if not sizes:
         return "no uploads"
     median = sizes[len(sizes) // 2]
-    return (f"log-uniform {format_bytes(plan.min_size)}-{format_bytes(plan.max_size)}: median "
-            f"{format_bytes(median)}, mean {format_bytes(plan.total_bytes // len(sizes))}, "
-            f"{format_bytes(plan.total_bytes)} in total")
+    return (
+        f"log-uniform {format_bytes(plan.min_size)}-{format_bytes(plan.max_size)}: median "
+        f"{format_bytes(median)}, mean {format_bytes(plan.total_bytes // len(sizes))}, "
+        f"{format_bytes(plan.total_bytes)} in total"
+    )
 
 
 def format_bytes(count: float) -> str:

@@ -1,6 +1,7 @@
 """The final check, once every client is done and nothing is in flight: every account's list equals
 its live files exactly, every live file downloads (through /f/) with the right sha256, and every
 deleted file is 404."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +16,14 @@ from loadgen.ledger import Ledger
 from loadgen.metrics import Recorder
 
 
-async def verify_final(base_url: str, ledger: Ledger, accounts: Iterable[Account], recorder: Recorder,
-                       concurrency: int, timeout: float) -> None:
+async def verify_final(
+    base_url: str,
+    ledger: Ledger,
+    accounts: Iterable[Account],
+    recorder: Recorder,
+    concurrency: int,
+    timeout: float,
+) -> None:
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as http:
         api = Api(http, recorder)
@@ -27,9 +34,15 @@ async def verify_final(base_url: str, ledger: Ledger, accounts: Iterable[Account
                 await check
 
         await asyncio.gather(*(gated(_check_account(api, ledger, account)) for account in accounts))
-        await asyncio.gather(*(gated(check_download(api, "final download", record, prefix="/f/"))
-                               for record in ledger.live_files()))
-        await asyncio.gather(*(gated(check_gone(api, "final deleted", record)) for record in ledger.deleted_files()))
+        await asyncio.gather(
+            *(
+                gated(check_download(api, "final download", record, prefix="/f/"))
+                for record in ledger.live_files()
+            )
+        )
+        await asyncio.gather(
+            *(gated(check_gone(api, "final deleted", record)) for record in ledger.deleted_files())
+        )
 
 
 async def _check_account(api: Api, ledger: Ledger, account: Account) -> None:
@@ -40,7 +53,9 @@ async def _check_account(api: Api, ledger: Ledger, account: Account) -> None:
     if problems:
         api.mismatch("final login", f"{account.username}: {problems}")
         return
-    listing = await api.json_call("final get_files", "GET", "/api/get_files", headers=bearer(reply["accessToken"]))
+    listing = await api.json_call(
+        "final get_files", "GET", "/api/get_files", headers=bearer(reply["accessToken"])
+    )
     if listing is None:
         return
     for problem in ledger.final_problems(account.name, listing.get("data") or []):

@@ -1,4 +1,5 @@
 """File bytes generated from a seed, and the multipart body that carries them."""
+
 import hashlib
 
 import pytest
@@ -17,8 +18,10 @@ def test_content_is_the_same_for_the_same_seed_and_differs_between_seeds():
     assert len(whole(Content(1, size))) == size
 
 
-@pytest.mark.parametrize("start, stop", [(0, 1), (5, BLOCK_BYTES + 3), (BLOCK_BYTES, 2 * BLOCK_BYTES),
-                                         (BLOCK_BYTES - 1, 3 * BLOCK_BYTES + 17)])
+@pytest.mark.parametrize(
+    "start, stop",
+    [(0, 1), (5, BLOCK_BYTES + 3), (BLOCK_BYTES, 2 * BLOCK_BYTES), (BLOCK_BYTES - 1, 3 * BLOCK_BYTES + 17)],
+)
 def test_a_range_regenerates_the_same_bytes_as_the_whole_file(start, stop):
     content = Content(9, 3 * BLOCK_BYTES + 17)
     assert b"".join(content.pieces(start, stop)) == whole(content)[start:stop]
@@ -43,4 +46,4 @@ async def test_sha256_is_refused_until_the_whole_body_was_sent():
     await anext(stream)
     assert not upload.fully_sent
     with pytest.raises(RuntimeError):
-        upload.sha256
+        _ = upload.sha256

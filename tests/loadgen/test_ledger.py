@@ -1,4 +1,5 @@
 """The ledger's read-your-writes rules for get_files, during the run and at the end."""
+
 from loadgen.content import Content
 from loadgen.ledger import FileRecord, Ledger
 
@@ -6,8 +7,13 @@ ACCOUNT = "own2"
 
 
 def item(record: FileRecord, **changes) -> dict:
-    fields = {"file_url": record.file_url, "key": record.key, "size": record.size,
-              "user_filename": record.user_filename, "created_at": "2030-01-01T00:00:00Z"}
+    fields = {
+        "file_url": record.file_url,
+        "key": record.key,
+        "size": record.size,
+        "user_filename": record.user_filename,
+        "created_at": "2030-01-01T00:00:00Z",
+    }
     return {**fields, **changes}
 
 
@@ -29,7 +35,8 @@ def test_listing_must_show_every_upload_answered_before_it_was_asked_for():
     window = ledger.listing_sent(ACCOUNT)
     assert ledger.listing_problems(window, [item(one), item(two)]) == []
     assert ledger.listing_problems(window, [item(two)]) == [
-        "one missing: its upload answered before the listing was asked for"]
+        "one missing: its upload answered before the listing was asked for"
+    ]
 
 
 def test_listing_may_lack_an_upload_answered_after_it_was_asked_for():
@@ -46,7 +53,8 @@ def test_listing_must_not_show_a_file_whose_delete_answered_before_it_was_asked_
     window = ledger.listing_sent(ACCOUNT)
     assert ledger.listing_problems(window, []) == []
     assert ledger.listing_problems(window, [item(record)]) == [
-        "gone listed: its delete answered before the listing was asked for"]
+        "gone listed: its delete answered before the listing was asked for"
+    ]
 
 
 def test_listing_may_or_may_not_show_a_file_whose_delete_is_in_flight():
@@ -85,7 +93,9 @@ def test_listing_flags_fields_that_differ_from_the_upload():
     record = uploaded(ledger, "one")
     window = ledger.listing_sent(ACCOUNT)
     assert ledger.listing_problems(window, [item(record, size=11, key="other")]) == [
-        "one: key is 'other', expected 'key-one'", "one: size is 11, expected 10"]
+        "one: key is 'other', expected 'key-one'",
+        "one: size is 11, expected 10",
+    ]
 
 
 def test_final_listing_must_equal_the_live_files_exactly():
@@ -101,7 +111,10 @@ def test_final_listing_must_equal_the_live_files_exactly():
 def test_final_listing_must_be_newest_first():
     ledger = Ledger([ACCOUNT])
     old, new = uploaded(ledger, "old"), uploaded(ledger, "new")
-    newest_first = [item(new, created_at="2030-01-02T00:00:00Z"), item(old, created_at="2030-01-01T00:00:00Z")]
+    newest_first = [
+        item(new, created_at="2030-01-02T00:00:00Z"),
+        item(old, created_at="2030-01-01T00:00:00Z"),
+    ]
     assert ledger.final_problems(ACCOUNT, newest_first) == []
     assert ledger.final_problems(ACCOUNT, newest_first[::-1]) == ["the list is not newest first"]
 
@@ -112,7 +125,8 @@ def test_final_check_flags_unknown_files_listed_during_the_run_that_no_upload_ex
     ledger.listing_problems(ledger.listing_sent(ACCOUNT), [{"file_url": "stranger"}])
     ledger.upload_finished(ACCOUNT, None)
     assert ledger.final_problems(ACCOUNT, []) == [
-        "stranger was listed during the run but is no upload of this account"]
+        "stranger was listed during the run but is no upload of this account"
+    ]
 
 
 def test_live_and_deleted_files_cover_anonymous_uploads():

@@ -1,12 +1,19 @@
 """The seeded workload of the load test."""
+
 import pytest
 
 from loadgen.plan import KIB, LOGIN_EVERY, MIB, account_of, build_plan, parse_size
 
 
 def test_parse_size_reads_binary_units():
-    assert [parse_size(text) for text in ("512", "1KB", "1 kb", "20MB", "1.5M", "1GiB")] == \
-        [512, KIB, KIB, 20 * MIB, 3 * MIB // 2, 1024 * MIB]
+    assert [parse_size(text) for text in ("512", "1KB", "1 kb", "20MB", "1.5M", "1GiB")] == [
+        512,
+        KIB,
+        KIB,
+        20 * MIB,
+        3 * MIB // 2,
+        1024 * MIB,
+    ]
 
 
 @pytest.mark.parametrize("text", ["", "MB", "1 parsec", "-1KB"])
@@ -32,7 +39,11 @@ def test_sizes_are_skewed_to_small_files():
 
 def test_uploads_are_dealt_round_robin_to_every_client():
     plan = build_plan(1, 3, 10, KIB, MIB)
-    assert [[step.number for step in client.steps] for client in plan.clients] == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
+    assert [[step.number for step in client.steps] for client in plan.clients] == [
+        [0, 3, 6, 9],
+        [1, 4, 7],
+        [2, 5, 8],
+    ]
 
 
 def test_every_eighth_client_is_anonymous_and_clients_4k_and_4k_plus_1_share_an_account():

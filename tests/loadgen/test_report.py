@@ -1,4 +1,5 @@
 """The verdict and the printed report of a load test run."""
+
 import os
 
 from loadgen.checks import upload_reply_problems
@@ -12,12 +13,20 @@ BOUND = 64 * MIB
 
 def report_of(load: Recorder, memory: list[MemoryFigures] | None, log_errors: dict | None) -> dict:
     final = Recorder("final check")
-    report = {"settings": {"seed": 1, "clients": 1, "uploads": 1, "sizes": "one file", "target": "nowhere",
-                           "memory_note": "note"},
-              "phases": {"load": phase_summary(load), "final check": phase_summary(final)},
-              "memory": memory_summary(memory) if memory is not None else None,
-              "service_log_errors": log_errors,
-              "load_generator": {"cpu_seconds": 1.0, "wall_seconds": 2.0, "peak_rss": MIB}}
+    report = {
+        "settings": {
+            "seed": 1,
+            "clients": 1,
+            "uploads": 1,
+            "sizes": "one file",
+            "target": "nowhere",
+            "memory_note": "note",
+        },
+        "phases": {"load": phase_summary(load), "final check": phase_summary(final)},
+        "memory": memory_summary(memory) if memory is not None else None,
+        "service_log_errors": log_errors,
+        "load_generator": {"cpu_seconds": 1.0, "wall_seconds": 2.0, "peak_rss": MIB},
+    }
     report["failures"] = failures(report)
     return report
 
@@ -40,8 +49,12 @@ def test_errors_mismatches_memory_growth_and_logged_errors_fail_the_run():
     load.error("upload", "HTTP 500")
     load.mismatch("download", "sha256")
     report = report_of(load, [figures(BOUND + 1)], {"files": ["ERROR boom"]})
-    assert report["failures"] == ["1 error(s) in the load phase", "1 mismatch(es) in the load phase",
-                                  "files grew by 64.0 MiB after the warm-up (bound 64 MiB)", "files logged 1 error line(s)"]
+    assert report["failures"] == [
+        "1 error(s) in the load phase",
+        "1 mismatch(es) in the load phase",
+        "files grew by 64.0 MiB after the warm-up (bound 64 MiB)",
+        "files logged 1 error line(s)",
+    ]
     assert "RESULT: FAIL" in render(report)
 
 
@@ -72,8 +85,16 @@ def test_upload_reply_problems_accept_the_contracts_reply_and_name_each_differen
     step = build_plan(1, 1, 1, 10, 10).clients[0].steps[0]
     ext = "." + step.filename.rsplit(".", 1)[1].lower()
     url = "abcdefghij" + (ext if step.include_ext else "")
-    reply = {"status": "success", "message": "File uploaded successfully", "file_url": url,
-             "file_url_full": f"http://h/file/{url}", "key": "k", "ext": ext, "user_filename": step.filename,
-             "synced": True, "auth_error": {}}
+    reply = {
+        "status": "success",
+        "message": "File uploaded successfully",
+        "file_url": url,
+        "file_url_full": f"http://h/file/{url}",
+        "key": "k",
+        "ext": ext,
+        "user_filename": step.filename,
+        "synced": True,
+        "auth_error": {},
+    }
     assert upload_reply_problems(reply, step, synced=True) == []
     assert upload_reply_problems(reply, step, synced=False) == ["synced is True, expected False"]
