@@ -51,10 +51,13 @@ class Api:
             )
             return None
         try:
-            return response.json()
+            body = response.json()
         except ValueError:
-            self._recorder.error(kind, f"{method} {path}: not JSON: {response.text[:BODY_EXCERPT]}")
+            body = None
+        if not isinstance(body, dict):
+            self._recorder.error(kind, f"{method} {path}: not a JSON object: {response.text[:BODY_EXCERPT]}")
             return None
+        return body
 
     async def fetch(
         self, kind: str, path: str, *, expect: int = 200, headers: dict[str, str] | None = None

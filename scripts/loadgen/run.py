@@ -88,7 +88,7 @@ class LoadRun:
         self.ledger = Ledger(plan.accounts)
         self.load = Recorder("load")
         self._progress = Progress(plan, self.load)
-        self._registrar = {}  # account -> the client that registers it (its first); the others log in
+        self._registrar: dict[str | None, int] = {}  # account -> its first client, which registers it
         for client in plan.clients:
             self._registrar.setdefault(client.account, client.index)
 
