@@ -37,10 +37,8 @@ def cpu_seconds(pid: int) -> float:
         text = pathlib.Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
-    fields = text.rsplit(")", 1)[
-        1
-    ].split()  # the fields after "pid (command)"; utime and stime are 14th and 15th
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    after_command = text.rsplit(")", 1)[1].split()  # fields 3 onwards: utime and stime are 14 and 15
+    return (int(after_command[11]) + int(after_command[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -97,13 +95,13 @@ class RssSampler:
         cpu = {name: self._cpu["end"][name] - self._cpu["start"][name] for name in self._pids}
         return [
             MemoryFigures(
-                name,
-                start[name],
-                warm[name],
-                self._peaks[name],
-                end[name],
-                self._bound if name in self._bounded else None,
-                cpu[name],
+                process=name,
+                start=start[name],
+                warm=warm[name],
+                peak=self._peaks[name],
+                end=end[name],
+                bound=self._bound if name in self._bounded else None,
+                cpu_seconds=cpu[name],
             )
             for name in self._pids
         ]

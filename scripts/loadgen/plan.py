@@ -21,6 +21,7 @@ RANGE_SHARE = 0.25  # of uploads, downloaded once more with a Range header
 DELETE_SHARE = 0.25  # of uploads, followed by deleting one of the client's files
 CHUNKED_SHARE = 0.2  # of uploads, sent with Transfer-Encoding: chunked instead of Content-Length
 INCLUDE_EXT_SHARE = 0.5  # of uploads, with include_ext=true
+UPPER_CASE_EXT_SHARE = 0.1  # of file names, with the extension in capitals (the server lower-cases it)
 LOGIN_EVERY = 10  # uploads between two logins of an account client
 EXTENSIONS = (".bin", ".txt", ".png", ".jpg", ".mp4", ".pdf", ".zip")
 
@@ -125,7 +126,7 @@ def _draw_step(rng: random.Random, number: int, size: int, login_first: bool) ->
         number=number,
         size=size,
         seed=rng.getrandbits(63),
-        filename=f"load-{number}{ext.upper() if rng.random() < 0.1 else ext}",
+        filename=f"load-{number}{ext.upper() if rng.random() < UPPER_CASE_EXT_SHARE else ext}",
         include_ext=rng.random() < INCLUDE_EXT_SHARE,
         anonymous=rng.random() < ANONYMOUS_SHARE,
         chunked=rng.random() < CHUNKED_SHARE,
