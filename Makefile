@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements/constraints.txt requirements/dev.txt protos/pyproject.toml \
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
-.PHONY: install run test test-unit test-integration test-e2e conformance protos protos-check bench clean
+.PHONY: install run test test-unit test-integration test-e2e conformance loadtest loadtest-short protos protos-check bench clean
 
 install: $(STAMP)
 
@@ -24,7 +24,7 @@ test: install
 	$(PY) -m pytest
 
 test-unit: install
-	$(PY) -m pytest services/*/tests/unit
+	$(PY) -m pytest services/*/tests/unit tests/loadgen
 
 test-integration: install
 	$(PY) -m pytest services/*/tests/integration
@@ -35,6 +35,15 @@ test-e2e: install
 # The black-box suite of ../shared/conformance against a gateway started with default settings.
 conformance: install
 	$(PY) scripts/run_conformance.py
+
+# The load test (scripts/loadtest.py; README: "Load test"): 32 clients, 1000 uploads of 1 KB-20 MB on a
+# fresh stack of its own. Options through LOADTEST_ARGS, e.g. LOADTEST_ARGS="--database-url postgresql://...".
+loadtest: install
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
+
+# Its short version, as `make test` (and CI) runs it: 8 clients, 100 uploads of 1 KB-2 MB, SQLite and PostgreSQL.
+loadtest-short: install
+	$(PY) -m pytest tests/e2e/test_load.py
 
 protos: install
 	$(PY) protos/generate.py
