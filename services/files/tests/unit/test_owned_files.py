@@ -19,7 +19,12 @@ def upload(service, make_chunks, file_urls):
 
 
 async def test_list_owned_files_streams_every_owned_file_by_file_url(service, upload):
-    for file_url, owner in [("c-file", "acc-1"), ("A-file", "acc-2"), ("b-anonymous", ""), ("a-file", "acc-1")]:
+    for file_url, owner in [
+        ("c-file", "acc-1"),
+        ("A-file", "acc-2"),
+        ("b-anonymous", ""),
+        ("a-file", "acc-1"),
+    ]:
         await upload(file_url, owner)
 
     listed = [stored async for stored in service.list_owned_files()]

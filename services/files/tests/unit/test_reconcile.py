@@ -235,7 +235,9 @@ async def test_reconcile_leaves_outbox_events_younger_than_the_grace_period(
     assert publisher_connections == []
 
 
-async def test_reconcile_counts_every_difference_but_lists_only_the_first_ones(reconciler, keep_file, blob_store):
+async def test_reconcile_counts_every_difference_but_lists_only_the_first_ones(
+    reconciler, keep_file, blob_store
+):
     keep_file("one", "aaaa0001")
     for number in range(5):
         blob_store.blobs[f"ffff000{number}"] = b"orphan"
