@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
 CONNECT_TIMEOUT_SECONDS = 5.0
+CONNECT_ATTEMPTS = 1
 
 
 class JetStreamEventsApplied:
@@ -42,6 +43,15 @@ class JetStreamEventsApplied:
     async def _connected(self) -> Client:
         if self._client is None:
             self._client = await nats.connect(
-                self._url, connect_timeout=CONNECT_TIMEOUT_SECONDS, allow_reconnect=False
+                self._url,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                allow_reconnect=False,
+                max_reconnect_attempts=CONNECT_ATTEMPTS,
+                reconnect_time_wait=0,
+                error_cb=_log_error,
             )
         return self._client
+
+
+async def _log_error(error: Exception) -> None:
+    logger.debug("NATS: %r", error)
