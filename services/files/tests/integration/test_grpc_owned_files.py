@@ -16,7 +16,8 @@ DOMAIN = "files.fileuploader"
 
 
 @pytest.fixture
-async def files_server(start_files_server, make_settings, nats_server, database_url):
+async def files_server(nats_server, start_files_server, make_settings, database_url):
+    """nats_server first, so that it stops after the files server."""
     return await start_files_server(make_settings(nats_url=nats_server.url, database_url=database_url))
 
 
