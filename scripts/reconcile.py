@@ -26,7 +26,9 @@ def reconcile(stack: Stack, arguments: Sequence[str]) -> int:
     worst = 0
     for name in ORDER:
         argv = [sys.executable, "-m", SERVICE_MODULES[name], "reconcile", *arguments]
-        completed = subprocess.run(argv, env=stack.service_env(name), stdout=subprocess.PIPE if as_json else None)
+        completed = subprocess.run(
+            argv, env=stack.service_env(name), stdout=subprocess.PIPE if as_json else None, check=False
+        )
         worst = max(worst, completed.returncode if completed.returncode in (0, 1) else EXIT_ERROR)
         if as_json:
             reports[name] = json.loads(completed.stdout) if completed.stdout.strip() else None

@@ -139,6 +139,7 @@ class AccountListsReconciler:
         async with self._unit_of_work() as uow:
             outcomes = [await _repair_one(uow, d, d.file_url in unknown, may_remove) for d in batch]
             await uow.commit()
+        logger.info("repaired %d of %d list difference(s)", sum(o.repaired for o in outcomes), len(batch))
         return outcomes
 
     async def _count_remaining(self, report: ReconcileReport, settled_before: datetime) -> None:
