@@ -68,6 +68,10 @@ def _entry_of(path: pathlib.Path) -> StorageEntry | None:
     return StorageEntry(path.name, status.st_size, datetime.fromtimestamp(status.st_mtime, UTC))
 
 
+def _subdirectories(path: pathlib.Path, *excluded: str) -> list[pathlib.Path]:
+    return sorted(entry for entry in path.iterdir() if entry.is_dir() and entry.name not in excluded)
+
+
 def _fsync_directory(path: pathlib.Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -170,10 +174,10 @@ class LocalDiskBlobStore:
 
     async def iter_blobs(self) -> AsyncGenerator[StorageEntry, None]:
         """Sorted shard by shard: a key's shards are its first characters, so the keys come out sorted."""
-        shards = await _blocking(self._shard_directories)
-        for shard in shards:
-            for blob in await _blocking(self._blobs_in, shard):
-                yield blob
+        for top in await _blocking(_subdirectories, self._root, TEMP_DIR_NAME):
+            for shard in await _blocking(_subdirectories, top):
+                for blob in await _blocking(self._blobs_in, shard):
+                    yield blob
 
     async def stat(self, key: str) -> StorageEntry | None:
         return await _blocking(_entry_of, self._path_of(key))
@@ -220,15 +224,6 @@ class LocalDiskBlobStore:
             if not path.is_dir():
                 path.mkdir(mode=0o750, exist_ok=True)
                 _fsync_directory(path.parent)
-
-    def _shard_directories(self) -> list[pathlib.Path]:
-        return [
-            shard
-            for top in sorted(self._root.iterdir())
-            if top.is_dir() and top.name != TEMP_DIR_NAME
-            for shard in sorted(top.iterdir())
-            if shard.is_dir()
-        ]
 
     @staticmethod
     def _blobs_in(shard: pathlib.Path) -> list[StorageEntry]:
