@@ -7,6 +7,7 @@ them (FU_DATA_DIR, the ports, FU_NATS_URL, any FU_* variable; see README "Repair
 files goes first: the events it publishes from its outbox reach the account lists before auth compares
 them. The exit status is the worse of the two: 0 no differences, 1 differences found, 2 an error.
 """
+
 import json
 import subprocess
 import sys
