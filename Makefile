@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements/constraints.txt requirements/dev.txt protos/pyproject.toml \
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
-.PHONY: install run test test-unit test-integration test-e2e conformance loadtest loadtest-short protos protos-check bench clean
+.PHONY: install run test test-unit test-integration test-e2e conformance loadtest loadtest-short protos protos-check \
+	bench reconcile clean
 
 install: $(STAMP)
 
@@ -53,6 +54,10 @@ protos-check: install
 
 bench: install
 	$(PY) scripts/bench.py
+
+# files' then auth's reconcile command against the `make run` stack: make reconcile ARGS="--repair"
+reconcile: install
+	$(PY) scripts/reconcile.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

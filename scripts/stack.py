@@ -133,6 +133,7 @@ class Stack:
                 "FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{c.auth_port}",
                 "FU_AUTH_DATA_DIR": data,
                 "FU_AUTH_NATS_URL": self.nats_url,
+                "FU_AUTH_FILES_ADDRESS": f"127.0.0.1:{c.files_port}",
                 **({"FU_AUTH_DATABASE_URL": c.auth_database_url} if c.auth_database_url else {}),
             },
             "files": {

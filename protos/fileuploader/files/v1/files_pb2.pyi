@@ -1,10 +1,11 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -21,6 +22,7 @@ class FilesErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RANGE_NOT_SATISFIABLE: _ClassVar[FilesErrorReason]
     BAD_FILENAME: _ClassVar[FilesErrorReason]
     UPLOAD_INCOMPLETE: _ClassVar[FilesErrorReason]
+    TOO_MANY_FILES: _ClassVar[FilesErrorReason]
 FILES_ERROR_REASON_UNSPECIFIED: FilesErrorReason
 FILE_NOT_FOUND: FilesErrorReason
 INVALID_DELETE_KEY: FilesErrorReason
@@ -31,6 +33,7 @@ STORAGE_FULL: FilesErrorReason
 RANGE_NOT_SATISFIABLE: FilesErrorReason
 BAD_FILENAME: FilesErrorReason
 UPLOAD_INCOMPLETE: FilesErrorReason
+TOO_MANY_FILES: FilesErrorReason
 
 class UploadMetadata(_message.Message):
     __slots__ = ("user_filename", "include_ext", "owner_account_id")
@@ -123,3 +126,37 @@ class DeleteFileRequest(_message.Message):
 class DeleteFileResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ListOwnedFilesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class OwnedFile(_message.Message):
+    __slots__ = ("file", "owner_account_id", "delete_key")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELETE_KEY_FIELD_NUMBER: _ClassVar[int]
+    file: FileInfo
+    owner_account_id: str
+    delete_key: str
+    def __init__(self, file: _Optional[_Union[FileInfo, _Mapping]] = ..., owner_account_id: _Optional[str] = ..., delete_key: _Optional[str] = ...) -> None: ...
+
+class ListOwnedFilesResponse(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[OwnedFile]
+    def __init__(self, files: _Optional[_Iterable[_Union[OwnedFile, _Mapping]]] = ...) -> None: ...
+
+class RepublishFileEventsRequest(_message.Message):
+    __slots__ = ("file_urls",)
+    FILE_URLS_FIELD_NUMBER: _ClassVar[int]
+    file_urls: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, file_urls: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RepublishFileEventsResponse(_message.Message):
+    __slots__ = ("republished", "unknown_file_urls")
+    REPUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_FILE_URLS_FIELD_NUMBER: _ClassVar[int]
+    republished: int
+    unknown_file_urls: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, republished: _Optional[int] = ..., unknown_file_urls: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -57,6 +57,16 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteFileRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteFileResponse.FromString,
                 _registered_method=True)
+        self.ListOwnedFiles = channel.unary_stream(
+                '/fileuploader.files.v1.FilesService/ListOwnedFiles',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ListOwnedFilesRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ListOwnedFilesResponse.FromString,
+                _registered_method=True)
+        self.RepublishFileEvents = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/RepublishFileEvents',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsResponse.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -96,6 +106,24 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListOwnedFiles(self, request, context):
+        """Every file that has an owner, in ascending file_url order (by code point), a batch per
+        message: the truth the account lists are reconciled with. The delete keys travel as in
+        FileUploaded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RepublishFileEvents(self, request, context):
+        """For each file_url that names an owned file, publishes a fresh FileUploaded with the file's
+        current metadata (through the outbox, like every event); answers the file_urls that name no
+        owned file. At most 1000 file_urls per call, else TOO_MANY_FILES.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -118,6 +146,16 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.DeleteFile,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteFileRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteFileResponse.SerializeToString,
+            ),
+            'ListOwnedFiles': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListOwnedFiles,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ListOwnedFilesRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ListOwnedFilesResponse.SerializeToString,
+            ),
+            'RepublishFileEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.RepublishFileEvents,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -231,6 +269,60 @@ class FilesService:
             '/fileuploader.files.v1.FilesService/DeleteFile',
             fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteFileRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOwnedFiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/ListOwnedFiles',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.ListOwnedFilesRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.ListOwnedFilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RepublishFileEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/RepublishFileEvents',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

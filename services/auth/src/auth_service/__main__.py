@@ -1,10 +1,13 @@
-"""`python -m auth_service` and the fileuploader-auth console script."""
+"""`python -m auth_service` (and the fileuploader-auth console script): serve; or `... reconcile`."""
 
+import argparse
 import asyncio
 import logging
+import sys
 
 from pydantic import ValidationError
 
+from auth_service.entrypoints import reconcile_cli
 from auth_service.entrypoints.request_id import RequestIdLogFilter
 from auth_service.entrypoints.server import serve
 from auth_service.settings import Settings
@@ -21,6 +24,7 @@ def configure_logging() -> None:
 
 
 def main() -> None:
+    arguments = _parser().parse_args()
     configure_logging()
     try:
         settings = Settings()
@@ -28,7 +32,17 @@ def main() -> None:
         logger.error("refusing to start, invalid configuration: %s", _describe(error))
         raise SystemExit(2) from None
     logging.getLogger().setLevel(settings.log_level)
+    if arguments.command == "reconcile":
+        sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     asyncio.run(serve(settings))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="auth_service", description="The File Uploader auth service.")
+    commands = parser.add_subparsers(dest="command", title="commands (none: serve)")
+    reconcile = commands.add_parser("reconcile", help="compare the account file lists with files; repair")
+    reconcile_cli.add_arguments(reconcile)
+    return parser
 
 
 def _describe(error: ValidationError) -> str:

@@ -4,16 +4,20 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
+import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth_service.adapters.clock import SystemClock
 from auth_service.adapters.database import create_engine, create_schema
+from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.adapters.jwt_secret import load_or_create_secret
 from auth_service.adapters.nats_consumer import NatsFileEventConsumer
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
+from auth_service.entrypoints.files_client import GrpcFilesRecords
+from auth_service.reconcile import AccountListsReconciler
 from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHasher
 from auth_service.security.tokens import JwtTokenCodec
 from auth_service.service import AccountFilesProjection, AuthService
@@ -41,9 +45,7 @@ def bootstrap(settings: Settings) -> Application:
     projection = AccountFilesProjection(unit_of_work)
     consumer = NatsFileEventConsumer(
         url=settings.nats_url,
-        config=EventStreamConfig(
-            settings.events_stream, settings.events_subject_prefix, settings.events_durable
-        ),
+        config=event_stream_config(settings),
         handler=FileEventHandler(projection, settings.events_subject_prefix),
     )
     auth = AuthService(
@@ -66,8 +68,40 @@ def bootstrap(settings: Settings) -> Application:
     return Application(auth=auth, projection=projection, consumer=consumer, engine=engine)
 
 
+def event_stream_config(settings: Settings) -> EventStreamConfig:
+    return EventStreamConfig(settings.events_stream, settings.events_subject_prefix, settings.events_durable)
+
+
 def jwt_secret(settings: Settings) -> str:
     """The configured secret; in development without one, a generated one kept in the data dir."""
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
     return load_or_create_secret(settings.jwt_secret_file)
+
+
+@dataclass
+class Reconciliation:
+    """What the reconcile command works with: no schema is created, no event consumed, no token touched."""
+
+    reconciler: AccountListsReconciler
+    engine: AsyncEngine
+    files_channel: grpc.aio.Channel
+    events: JetStreamEventsApplied
+
+    async def close(self) -> None:
+        await self.events.close()
+        await self.files_channel.close()
+        await self.engine.dispose()
+
+
+def build_reconciliation(settings: Settings) -> Reconciliation:
+    engine = create_engine(settings.database_url)
+    files_channel = grpc.aio.insecure_channel(settings.files_address)
+    events = JetStreamEventsApplied(settings.nats_url, event_stream_config(settings))
+    reconciler = AccountListsReconciler(
+        unit_of_work=functools.partial(SqlAlchemyUnitOfWork, engine),
+        files=GrpcFilesRecords(files_channel),
+        events=events,
+        clock=SystemClock(),
+    )
+    return Reconciliation(reconciler, engine, files_channel, events)

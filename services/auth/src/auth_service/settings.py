@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     events_stream: str = "FILE_EVENTS"
     events_subject_prefix: str = "files"
     events_durable: str = "auth-account-files"
+    files_address: str = "127.0.0.1:50052"
     environment: Literal["development", "production"] = "development"
     jwt_secret: SecretStr | None = None
     token_ttl_seconds: PositiveInt = 432_000

@@ -24,6 +24,8 @@ from auth_service.entrypoints.server import AuthServer
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2_grpc
 
+from .fake_files import FakeFilesServer
+
 pytestmark = pytest.mark.integration
 
 STREAM = "FILE_EVENTS"
@@ -180,3 +182,12 @@ async def publisher(nats_server) -> AsyncIterator[EventPublisher]:
     await publisher.ensure_stream()
     yield publisher
     await publisher.close()
+
+
+@pytest.fixture
+async def fake_files() -> AsyncIterator[FakeFilesServer]:
+    """A FilesService stand-in on a real gRPC server on a free port."""
+    server = FakeFilesServer()
+    await server.start()
+    yield server
+    await server.stop()

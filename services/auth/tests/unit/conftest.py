@@ -1,6 +1,7 @@
 """In-memory doubles for the auth use cases: repositories, unit of work, hasher, clock, event progress."""
 
 import copy
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -88,6 +89,18 @@ class InMemoryAccountFileRepository:
 
     async def list_live(self, account_id: str) -> list[AccountFile]:
         return newest_first([f for f in self._files.values() if f.account_id == account_id and not f.deleted])
+
+    async def stream_all(self) -> AsyncGenerator[AccountFile, None]:
+        for file_url in sorted(self._files):
+            yield self._files[file_url]
+
+    async def correct(self, file: AccountFile) -> None:
+        if file.file_url in self._files:
+            self._files[file.file_url] = replace(file, deleted=self._files[file.file_url].deleted)
+
+    async def revive(self, file: AccountFile) -> None:
+        if file.file_url in self._files:
+            self._files[file.file_url] = replace(file, deleted=False)
 
 
 class InMemoryUnitOfWork:

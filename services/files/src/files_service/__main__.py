@@ -1,22 +1,53 @@
-"""`python -m files_service` and the fileuploader-files console script."""
+"""`python -m files_service` (and the fileuploader-files console script): serve; or `... reconcile`."""
 
+import argparse
 import asyncio
 import logging
+import sys
 
+from pydantic import ValidationError
+
+from files_service.domain.reconciliation import EXIT_ERROR
+from files_service.entrypoints import reconcile_cli
 from files_service.entrypoints.request_id import RequestIdLogFilter
 from files_service.entrypoints.server import serve
 from files_service.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 
 def main() -> None:
-    settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-    )
+    arguments = _parser().parse_args()
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(RequestIdLogFilter())
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        logger.error("invalid configuration: %s", _describe(error))
+        sys.exit(EXIT_ERROR)
+    logging.getLogger().setLevel(settings.log_level)
+    if arguments.command == "reconcile":
+        sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     asyncio.run(serve(settings))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="files_service", description="The File Uploader files service.")
+    commands = parser.add_subparsers(dest="command", title="commands (none: serve)")
+    reconcile = commands.add_parser(
+        "reconcile", help="compare file metadata, stored bytes, temp data and the outbox; repair"
+    )
+    reconcile_cli.add_arguments(reconcile)
+    return parser
+
+
+def _describe(error: ValidationError) -> str:
+    """The problems without the input values, which may hold secrets."""
+    problems = error.errors(include_input=False, include_url=False)
+    return "; ".join(
+        f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems
+    )
 
 
 if __name__ == "__main__":

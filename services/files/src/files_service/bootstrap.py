@@ -15,6 +15,7 @@ from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.entrypoints.event_codec import encode_event
 from files_service.ports import BlobStore
+from files_service.reconcile import FilesReconciler
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService, UnitOfWorkFactory
 from files_service.settings import Settings
@@ -44,14 +45,30 @@ class Application:
         await self.engine.dispose()
 
 
-async def build_blob_store(settings: Settings) -> BlobStore:
-    """The storage is ready (directories made, temp leftovers removed) when this returns."""
+def create_blob_store(settings: Settings) -> LocalDiskBlobStore:
     match settings.storage_backend:
         case "local":
-            store = LocalDiskBlobStore(settings.blob_directory, read_chunk_size=settings.read_chunk_size)
-            await store.prepare()
+            return LocalDiskBlobStore(settings.blob_directory, read_chunk_size=settings.read_chunk_size)
+
+
+async def build_blob_store(settings: Settings) -> BlobStore:
+    """The storage is ready (directories made, temp leftovers removed) when this returns."""
+    store = create_blob_store(settings)
+    await store.prepare()
     await store.clean_temp()
     return store
+
+
+def create_nats_connection(settings: Settings) -> NatsConnection:
+    return NatsConnection(
+        settings.nats_url.get_secret_value(),
+        stream_name=settings.events_stream,
+        stream_subjects=[f"{settings.events_subject_prefix}.>"],
+    )
+
+
+def create_uow_factory(settings: Settings, engine: AsyncEngine) -> UnitOfWorkFactory:
+    return functools.partial(SqlAlchemyUnitOfWork, engine, encode_event, settings.events_subject_prefix)
 
 
 async def bootstrap(settings: Settings) -> Application:
@@ -63,18 +80,45 @@ async def bootstrap(settings: Settings) -> Application:
     except BaseException:
         await engine.dispose()
         raise
-    nats_connection = NatsConnection(
-        settings.nats_url.get_secret_value(),
-        stream_name=settings.events_stream,
-        stream_subjects=[f"{settings.events_subject_prefix}.>"],
-    )
+    nats_connection = create_nats_connection(settings)
     nats_connection.start()
     publisher = NatsEventPublisher(nats_connection, settings.events_stream, settings.publish_timeout_seconds)
-    uow_factory = functools.partial(
-        SqlAlchemyUnitOfWork, engine, encode_event, settings.events_subject_prefix
-    )
+    uow_factory = create_uow_factory(settings, engine)
     service = FilesService(uow_factory, blob_store, publisher, max_file_size=settings.max_file_size)
     relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
     application = Application(service, relay, blob_store, engine, nats_connection, uow_factory)
     application.start_relay()
     return application
+
+
+@dataclass
+class Reconciliation:
+    """What the reconcile command works with. It neither creates tables nor touches temp data at start:
+    it must not alter a store it is about to inspect."""
+
+    reconciler: FilesReconciler
+    engine: AsyncEngine
+    nats: NatsConnection
+
+    async def close(self) -> None:
+        await self.nats.close()
+        await self.engine.dispose()
+
+
+def build_reconciliation(settings: Settings, nats_timeout_seconds: float) -> Reconciliation:
+    """NATS is connected only when there are events to publish, and waited for at most the timeout."""
+    engine = create_engine(settings.sqlalchemy_url)
+    nats_connection = create_nats_connection(settings)
+    publisher = NatsEventPublisher(nats_connection, settings.events_stream, settings.publish_timeout_seconds)
+    uow_factory = create_uow_factory(settings, engine)
+    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
+
+    async def connect_publisher() -> None:
+        nats_connection.start()
+        try:
+            await asyncio.wait_for(nats_connection.wait_ready(), nats_timeout_seconds)
+        except TimeoutError:
+            logger.warning("NATS not ready after %.0f s; the events stay in the outbox", nats_timeout_seconds)
+
+    reconciler = FilesReconciler(uow_factory, create_blob_store(settings), relay, connect_publisher)
+    return Reconciliation(reconciler, engine, nats_connection)

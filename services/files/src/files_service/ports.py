@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -26,6 +27,24 @@ class OutboxMessage:
     payload: bytes
 
 
+@dataclass(frozen=True)
+class StorageEntry:
+    """A stored blob (name: its key) or a temp leftover of a put (name: the temp file's)."""
+
+    name: str
+    size: int
+    modified_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An outbox event, described without its payload."""
+
+    event_id: str
+    subject: str
+    created_at: datetime
+
+
 class BlobStore(Protocol):
     """Stores opaque byte streams under keys the service chooses."""
 
@@ -41,8 +60,20 @@ class BlobStore(Protocol):
     def iter_keys(self) -> AsyncIterator[str]:
         """Every stored key."""
 
+    def iter_blobs(self) -> AsyncGenerator[StorageEntry, None]:
+        """Every stored blob, in ascending key order (by code point)."""
+
+    async def stat(self, key: str) -> StorageEntry | None:
+        """The blob under key; None when there is none."""
+
     async def clean_temp(self) -> int:
         """Remove what interrupted puts left behind; returns how many leftovers were removed."""
+
+    def iter_temp(self) -> AsyncGenerator[StorageEntry, None]:
+        """The temp data of puts, finished or not."""
+
+    async def delete_temp(self, name: str) -> None:
+        """Remove one temp entry; a missing one is not an error."""
 
 
 class FilesRepository(Protocol):
@@ -54,6 +85,16 @@ class FilesRepository(Protocol):
     async def remove(self, file_url: str) -> bool:
         """Delete the file's row; False when there was none."""
 
+    async def count(self) -> int: ...
+
+    async def uses_storage_key(self, storage_key: str) -> bool: ...
+
+    def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
+        """Every file, in ascending storage_key order (by code point), never all in memory."""
+
+    def stream_owned(self) -> AsyncGenerator[StoredFile, None]:
+        """Every file that has an owner, in ascending file_url order (by code point)."""
+
 
 class Outbox(Protocol):
     async def add(self, event: DomainEvent) -> OutboxMessage:
@@ -63,6 +104,11 @@ class Outbox(Protocol):
 
     async def remove(self, event_id: str) -> None:
         """Forget a published event; an unknown id is not an error."""
+
+    async def count_older_than(self, moment: datetime) -> int: ...
+
+    async def oldest_before(self, moment: datetime, limit: int) -> list[PendingEvent]:
+        """Up to `limit` events created before `moment`, oldest first."""
 
 
 class UnitOfWork(Protocol):

@@ -1,13 +1,15 @@
-"""The use cases of the files service: upload, describe, read and delete a file."""
+"""The use cases of the files service: upload, describe, read and delete a file; list owned files and
+publish their upload events again."""
 
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from files_service.chunk_meter import MeteredChunks
-from files_service.domain.errors import FileNotFound, FileUrlTaken, InvalidDeleteKey
+from files_service.domain.errors import FileNotFound, FileUrlTaken, InvalidDeleteKey, TooManyFiles
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.file_names import FileName, parse_file_name
 from files_service.domain.identifiers import (
@@ -30,6 +32,7 @@ from files_service.ports import (
 logger = logging.getLogger(__name__)
 
 MAX_FILE_URL_ATTEMPTS = 5
+MAX_REPUBLISHED_PER_CALL = 1000
 
 Clock = Callable[[], datetime]
 FileUrlGenerator = Callable[[str, bool], str]
@@ -38,6 +41,12 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Republished:
+    count: int
+    unknown_file_urls: list[str]
 
 
 class FilesService:
@@ -101,6 +110,31 @@ class FilesService:
             await uow.commit()
         await self._discard_blob(stored.storage_key)
         await self._publish_now(message)
+
+    async def list_owned_files(self) -> AsyncGenerator[StoredFile, None]:
+        """Every file that has an owner, in ascending file_url order, read as a stream."""
+        async with self._uow_factory() as uow, contextlib.aclosing(uow.files.stream_owned()) as owned:
+            async for stored in owned:
+                yield stored
+
+    async def republish_file_events(self, file_urls: Sequence[str]) -> Republished:
+        """A fresh FileUploaded for each file_url naming an owned file, through the outbox; the rest are unknown."""
+        if len(file_urls) > MAX_REPUBLISHED_PER_CALL:
+            raise TooManyFiles(f"at most {MAX_REPUBLISHED_PER_CALL} files per call")
+        messages: list[OutboxMessage] = []
+        unknown: list[str] = []
+        async with self._uow_factory() as uow:
+            for file_url in dict.fromkeys(file_urls):
+                stored = await uow.files.get(file_url) if could_be_file_url(file_url) else None
+                if stored is None or not stored.has_owner:
+                    unknown.append(file_url)
+                    continue
+                messages.append(await uow.outbox.add(FileUploaded.of(stored, new_event_id(), self._clock())))
+            await uow.commit()
+        for message in messages:
+            await self._publish_now(message)
+        logger.info("republished %d upload event(s); %d file(s) unknown", len(messages), len(unknown))
+        return Republished(count=len(messages), unknown_file_urls=unknown)
 
     async def _record_upload(
         self, request: UploadRequest, name: FileName, storage_key: str, metered: MeteredChunks

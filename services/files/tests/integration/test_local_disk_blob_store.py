@@ -149,6 +149,44 @@ async def test_clean_temp_removes_leftovers_of_a_crash(store, tmp_path, make_chu
     assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == [KEY]
 
 
+async def test_iter_blobs_lists_every_blob_in_key_order_with_size_and_time(store, tmp_path, make_chunks):
+    keys = ["ff" + "0" * 30, "0a" + "1" * 30, "0a0" + "2" * 29, OTHER_KEY, KEY]
+    for number, key in enumerate(keys):
+        await store.put(key, make_chunks(b"x" * number))
+    written = os.stat(tmp_path / "blobs" / KEY[:2] / KEY[2:4] / KEY).st_mtime
+
+    blobs = [blob async for blob in store.iter_blobs()]
+
+    assert [blob.name for blob in blobs] == sorted(keys)
+    assert {blob.name: blob.size for blob in blobs} == {key: number for number, key in enumerate(keys)}
+    assert next(blob for blob in blobs if blob.name == KEY).modified_at.timestamp() == pytest.approx(written)
+
+
+async def test_stat_describes_a_blob_and_is_none_for_an_unknown_key(store, make_chunks):
+    await store.put(KEY, make_chunks(b"hello"))
+
+    blob = await store.stat(KEY)
+
+    assert (blob.name, blob.size) == (KEY, 5) and blob.modified_at.tzinfo is not None
+    assert await store.stat(OTHER_KEY) is None
+
+
+async def test_iter_temp_and_delete_temp_see_and_remove_temp_data(store, tmp_path):
+    (tmp_path / "blobs" / ".tmp" / f"{KEY}.abc.part").write_bytes(b"cut off")
+
+    [entry] = [entry async for entry in store.iter_temp()]
+    await store.delete_temp(entry.name)
+
+    assert (entry.name, entry.size) == (f"{KEY}.abc.part", 7)
+    assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["../01/23/" + KEY, "..", "sub/file.part"])
+async def test_delete_temp_refuses_anything_but_a_name_in_the_temp_directory(store, name):
+    with pytest.raises(ValueError):
+        await store.delete_temp(name)
+
+
 async def _repeat(chunk: bytes, times: int):
     for _ in range(times):
         yield chunk

@@ -1,8 +1,9 @@
 """Fakes for the use cases: an in-memory blob store, unit of work and a recording publisher."""
 
 import copy
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
@@ -11,16 +12,21 @@ import pytest
 from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken
 from files_service.domain.events import DomainEvent, event_subject
 from files_service.domain.model import StoredFile
-from files_service.ports import BlobNotFound, OutboxMessage, PublishFailed
+from files_service.ports import BlobNotFound, OutboxMessage, PendingEvent, PublishFailed, StorageEntry
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService
 
 MAX_FILE_SIZE = 1000
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class FakeBlobStore:
+    """Blobs and temp data in dicts; everything was last written LONG_AGO unless set in modified_at."""
+
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
+        self.temp: dict[str, bytes] = {}
+        self.modified_at: dict[str, datetime] = {}
         self.fail_after_bytes: int | None = None
         self.failure: Exception = OSError("disk exploded")
 
@@ -46,14 +52,35 @@ class FakeBlobStore:
         for key in list(self.blobs):
             yield key
 
+    async def iter_blobs(self) -> AsyncGenerator[StorageEntry, None]:
+        for key in sorted(self.blobs):
+            if key in self.blobs:
+                yield self._entry(key, self.blobs[key])
+
+    async def stat(self, key: str) -> StorageEntry | None:
+        return self._entry(key, self.blobs[key]) if key in self.blobs else None
+
     async def clean_temp(self) -> int:
-        return 0
+        removed = len(self.temp)
+        self.temp.clear()
+        return removed
+
+    async def iter_temp(self) -> AsyncGenerator[StorageEntry, None]:
+        for name, data in list(self.temp.items()):
+            yield self._entry(name, data)
+
+    async def delete_temp(self, name: str) -> None:
+        self.temp.pop(name, None)
+
+    def _entry(self, name: str, data: bytes) -> StorageEntry:
+        return StorageEntry(name, len(data), self.modified_at.get(name, LONG_AGO))
 
 
 @dataclass
 class InMemoryDatabase:
     files: dict[str, StoredFile] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
+    outbox_created_at: dict[str, datetime] = field(default_factory=dict)
     reachable: bool = True
     commits: int = 0
 
@@ -73,18 +100,35 @@ class FakeFilesRepository:
     async def remove(self, file_url: str) -> bool:
         return self._files.pop(file_url, None) is not None
 
+    async def count(self) -> int:
+        return len(self._files)
+
+    async def uses_storage_key(self, storage_key: str) -> bool:
+        return any(stored.storage_key == storage_key for stored in self._files.values())
+
+    async def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
+        for stored in sorted(self._files.values(), key=lambda stored: stored.storage_key):
+            yield stored
+
+    async def stream_owned(self) -> AsyncGenerator[StoredFile, None]:
+        for file_url in sorted(self._files):
+            if self._files[file_url].has_owner:
+                yield self._files[file_url]
+
 
 def encode_for_tests(event: DomainEvent) -> bytes:
     return repr(event).encode()
 
 
 class FakeOutbox:
-    def __init__(self, messages: list[OutboxMessage]) -> None:
+    def __init__(self, messages: list[OutboxMessage], created_at: dict[str, datetime]) -> None:
         self._messages = messages
+        self._created_at = created_at
 
     async def add(self, event: DomainEvent) -> OutboxMessage:
         message = OutboxMessage(event.event_id, event_subject("files", event), encode_for_tests(event))
         self._messages.append(message)
+        self._created_at[event.event_id] = event.occurred_at
         return message
 
     async def oldest(self, limit: int) -> list[OutboxMessage]:
@@ -92,6 +136,16 @@ class FakeOutbox:
 
     async def remove(self, event_id: str) -> None:
         self._messages[:] = [message for message in self._messages if message.event_id != event_id]
+
+    async def count_older_than(self, moment: datetime) -> int:
+        return len(self._before(moment))
+
+    async def oldest_before(self, moment: datetime, limit: int) -> list[PendingEvent]:
+        return self._before(moment)[:limit]
+
+    def _before(self, moment: datetime) -> list[PendingEvent]:
+        pending = [PendingEvent(m.event_id, m.subject, self._created_at[m.event_id]) for m in self._messages]
+        return [event for event in pending if event.created_at < moment]
 
 
 class FakeUnitOfWork:
@@ -106,7 +160,7 @@ class FakeUnitOfWork:
         self._files = dict(self._database.files)
         self._outbox = copy.copy(self._database.outbox)
         self.files = FakeFilesRepository(self._files)
-        self.outbox = FakeOutbox(self._outbox)
+        self.outbox = FakeOutbox(self._outbox, self._database.outbox_created_at)
         return self
 
     async def __aexit__(

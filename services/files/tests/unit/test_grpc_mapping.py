@@ -11,7 +11,12 @@ from google.rpc import error_details_pb2, status_pb2
 from files_service.domain import errors
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.model import StoredFile
-from files_service.entrypoints.convert import file_info_of, upload_request_of, upload_response_of
+from files_service.entrypoints.convert import (
+    file_info_of,
+    owned_file_of,
+    upload_request_of,
+    upload_response_of,
+)
 from files_service.entrypoints.errors import STATUS_OF_ERROR, status_of
 from files_service.entrypoints.event_codec import encode_event
 
@@ -58,6 +63,13 @@ def test_file_info_and_upload_response_carry_the_stored_file():
     assert response.file.created_at.ToDatetime(tzinfo=UTC) == CREATED
 
 
+def test_owned_file_carries_the_file_its_owner_and_its_delete_key():
+    owned = owned_file_of(STORED)
+
+    assert owned.file == file_info_of(STORED)
+    assert (owned.owner_account_id, owned.delete_key) == ("acc-1", STORED.delete_key)
+
+
 def test_upload_request_of_reads_the_metadata():
     metadata = files_pb2.UploadMetadata(user_filename="a.txt", include_ext=True, owner_account_id="acc-9")
 
@@ -82,6 +94,7 @@ def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
         (errors.InvalidDeleteKey("no"), grpc.StatusCode.PERMISSION_DENIED, "INVALID_DELETE_KEY"),
         (errors.FileTooLarge("big"), grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE"),
         (errors.RangeNotSatisfiable("far"), grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
+        (errors.TooManyFiles("many"), grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES"),
         (errors.DatabaseUnavailable("down"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
     ],
 )

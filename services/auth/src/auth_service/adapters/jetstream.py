@@ -67,3 +67,22 @@ async def ensure_consumer(js: JetStreamContext, config: EventStreamConfig) -> No
     )
     await js.add_consumer(config.stream, consumer)
     logger.info("created durable consumer %s on stream %s", config.durable, config.stream)
+
+
+async def last_stream_sequence(js: JetStreamContext, config: EventStreamConfig) -> int:
+    try:
+        return (await js.stream_info(config.stream)).state.last_seq
+    except NotFoundError:
+        return 0
+
+
+async def acked_through(js: JetStreamContext, config: EventStreamConfig, sequence: int) -> bool:
+    """Whether the durable consumer has acknowledged every event up to `sequence`."""
+    if sequence == 0:
+        return True
+    try:
+        info = await js.consumer_info(config.stream, config.durable)
+    except NotFoundError:
+        return False
+    ack_floor = info.ack_floor.stream_seq if info.ack_floor else 0
+    return ack_floor >= sequence or (info.num_pending == 0 and info.num_ack_pending == 0)

@@ -12,9 +12,14 @@ import nats.errors
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 
-from auth_service.adapters.jetstream import EventStreamConfig, ensure_consumer, ensure_stream
+from auth_service.adapters.jetstream import (
+    EventStreamConfig,
+    acked_through,
+    ensure_consumer,
+    ensure_stream,
+    last_stream_sequence,
+)
 from auth_service.backoff import Backoff
 from auth_service.domain.errors import UnprocessableEvent
 
@@ -85,27 +90,11 @@ class NatsFileEventConsumer:
             return
         try:
             async with asyncio.timeout(timeout):
-                last_sequence = await self._last_stream_sequence(self._js)
-                while not await self._acked_through(self._js, last_sequence):
+                last_sequence = await last_stream_sequence(self._js, self._config)
+                while not await acked_through(self._js, self._config, last_sequence):
                     await asyncio.sleep(CATCH_UP_POLL_SECONDS)
         except (TimeoutError, nats.errors.Error) as error:
             logger.debug("file events not caught up (%r): the file list may lag behind", error)
-
-    async def _last_stream_sequence(self, js: JetStreamContext) -> int:
-        try:
-            return (await js.stream_info(self._config.stream)).state.last_seq
-        except NotFoundError:
-            return 0
-
-    async def _acked_through(self, js: JetStreamContext, sequence: int) -> bool:
-        if sequence == 0:
-            return True
-        try:
-            info = await js.consumer_info(self._config.stream, self._config.durable)
-        except NotFoundError:
-            return False
-        ack_floor = info.ack_floor.stream_seq if info.ack_floor else 0
-        return ack_floor >= sequence or (info.num_pending == 0 and info.num_ack_pending == 0)
 
     async def _run(self) -> None:
         await self._connect()

@@ -1,10 +1,11 @@
 """SQLAlchemy repositories for accounts, token records and account files, on one connection."""
 
+from collections.abc import AsyncGenerator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import ColumnElement, Row, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -101,6 +102,27 @@ class SqlAccountFileRepository:
         )
         rows = (await self._connection.execute(statement)).all()
         return [AccountFile(**row._mapping) for row in rows]
+
+    async def stream_all(self) -> AsyncGenerator[AccountFile, None]:
+        # PostgreSQL sorts text by its locale unless told "C"; SQLite compares code points already.
+        file_url: ColumnElement[str] = account_files.c.file_url
+        if self._connection.dialect.name == "postgresql":
+            file_url = file_url.collate("C")
+        async with self._connection.stream(select(account_files).order_by(file_url)) as rows:
+            async for row in rows:
+                yield AccountFile(**row._mapping)
+
+    async def correct(self, file: AccountFile) -> None:
+        values = asdict(file)
+        del values["deleted"]
+        await self._update(file.file_url, values)
+
+    async def revive(self, file: AccountFile) -> None:
+        await self._update(file.file_url, asdict(file) | {"deleted": False})
+
+    async def _update(self, file_url: str, values: dict[str, Any]) -> None:
+        statement = update(account_files).where(account_files.c.file_url == file_url).values(values)
+        await self._connection.execute(statement)
 
     def _insert(self, file: AccountFile) -> postgresql.Insert | sqlite.Insert:
         dialect_insert = postgresql.insert if self._connection.dialect.name == "postgresql" else sqlite.insert

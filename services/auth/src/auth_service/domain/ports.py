@@ -1,12 +1,13 @@
 """What the use cases need from the outside world, named for their role."""
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from auth_service.domain.account_files import AccountFile
+from auth_service.domain.list_comparison import OwnedFile
 from auth_service.domain.model import Account, TokenClaims, TokenRecord
 
 
@@ -43,6 +44,15 @@ class AccountFileRepository(Protocol):
 
     async def list_live(self, account_id: str) -> list[AccountFile]:
         """The account's files that are not deleted, newest first."""
+
+    def stream_all(self) -> AsyncGenerator[AccountFile, None]:
+        """Every row, tombstones too, in ascending file_url order (by code point), never all in memory."""
+
+    async def correct(self, file: AccountFile) -> None:
+        """Sets every value of the file's row from `file`, except whether it is deleted."""
+
+    async def revive(self, file: AccountFile) -> None:
+        """Sets every value of the file's row from `file` and makes it live again."""
 
 
 class UnitOfWork(Protocol):
@@ -98,3 +108,18 @@ class Clock(Protocol):
 class FileEventsProgress(Protocol):
     async def wait_until_caught_up(self, timeout: float) -> None:
         """Returns once every file event published so far is applied, or when the time runs out."""
+
+
+class FilesRecords(Protocol):
+    """The files service's records: the truth the account lists are reconciled with."""
+
+    def owned_files(self) -> AsyncGenerator[OwnedFile, None]:
+        """Every file that has an owner, in ascending file_url order (by code point)."""
+
+    async def republish_uploads(self, file_urls: Sequence[str]) -> set[str]:
+        """Has files publish a fresh FileUploaded for each file_url naming an owned file; returns the others."""
+
+
+class EventsApplied(Protocol):
+    async def wait_until_applied(self, timeout: float) -> bool:
+        """Whether auth's consumer applied every file event published so far, within the timeout."""

@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from auth_service.domain.account_files import AccountFile, FileDeleted, FileUploaded
+from auth_service.domain.list_comparison import OwnedFile
 from auth_service.domain.model import Account, AccountFileList, IssuedToken, TokenKind, ValidatedToken
 from fileuploader.auth.v1 import auth_pb2
 from fileuploader.events.v1 import file_events_pb2
+from fileuploader.files.v1 import files_pb2
 
 _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
 
@@ -83,6 +85,18 @@ def file_deleted_from_pb(event: file_events_pb2.FileDeleted) -> FileDeleted:
         file_url=event.file_url,
         owner_account_id=event.owner_account_id,
         occurred_at=_first_set(event, "occurred_at"),
+    )
+
+
+def owned_file_from_pb(owned: files_pb2.OwnedFile) -> OwnedFile:
+    return OwnedFile(
+        file_url=owned.file.file_url,
+        account_id=owned.owner_account_id,
+        delete_key=owned.delete_key,
+        ext=owned.file.ext,
+        user_filename=owned.file.user_filename,
+        size=owned.file.size,
+        created_at=owned.file.created_at.ToDatetime(tzinfo=UTC),
     )
 
 

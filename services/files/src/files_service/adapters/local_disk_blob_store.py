@@ -7,12 +7,14 @@ import logging
 import os
 import pathlib
 import re
+import stat
 import tempfile
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from typing import BinaryIO, TypeVar
 
 from files_service.domain.errors import StorageFull
-from files_service.ports import BlobNotFound
+from files_service.ports import BlobNotFound, StorageEntry
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,21 @@ def _open_for_reading(path: pathlib.Path) -> BinaryIO:
 
 def _close(file: BinaryIO) -> None:
     file.close()
+
+
+def _entry_of(path: pathlib.Path) -> StorageEntry | None:
+    """None when the file is gone (a concurrent delete) or is not a regular file."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    return StorageEntry(path.name, status.st_size, datetime.fromtimestamp(status.st_mtime, UTC))
+
+
+def _subdirectories(path: pathlib.Path, *excluded: str) -> list[pathlib.Path]:
+    return sorted(entry for entry in path.iterdir() if entry.is_dir() and entry.name not in excluded)
 
 
 def _fsync_directory(path: pathlib.Path) -> None:
@@ -152,16 +169,34 @@ class LocalDiskBlobStore:
         await _blocking(lambda: path.unlink(missing_ok=True))
 
     async def iter_keys(self) -> AsyncIterator[str]:
-        shards = await _blocking(self._shard_directories)
-        for shard in shards:
-            for key in await _blocking(self._keys_in, shard):
-                yield key
+        async for blob in self.iter_blobs():
+            yield blob.name
+
+    async def iter_blobs(self) -> AsyncGenerator[StorageEntry, None]:
+        """Sorted shard by shard: a key's shards are its first characters, so the keys come out sorted."""
+        for top in await _blocking(_subdirectories, self._root, TEMP_DIR_NAME):
+            for shard in await _blocking(_subdirectories, top):
+                for blob in await _blocking(self._blobs_in, shard):
+                    yield blob
+
+    async def stat(self, key: str) -> StorageEntry | None:
+        return await _blocking(_entry_of, self._path_of(key))
 
     async def clean_temp(self) -> int:
         removed = await _blocking(self._remove_temp_files)
         if removed:
             logger.info("removed %d temp file(s) left by interrupted uploads", removed)
         return removed
+
+    async def iter_temp(self) -> AsyncGenerator[StorageEntry, None]:
+        for entry in await _blocking(self._temp_entries):
+            yield entry
+
+    async def delete_temp(self, name: str) -> None:
+        if pathlib.PurePath(name).name != name or name in {".", ".."}:
+            raise ValueError(f"not a temp file name: {name!r}")
+        path = self._temp_dir / name
+        await _blocking(lambda: path.unlink(missing_ok=True))
 
     def _path_of(self, key: str) -> pathlib.Path:
         if not _KEY.fullmatch(key):
@@ -190,20 +225,14 @@ class LocalDiskBlobStore:
                 path.mkdir(mode=0o750, exist_ok=True)
                 _fsync_directory(path.parent)
 
-    def _shard_directories(self) -> list[pathlib.Path]:
-        return [
-            shard
-            for top in sorted(self._root.iterdir())
-            if top.is_dir() and top.name != TEMP_DIR_NAME
-            for shard in sorted(top.iterdir())
-            if shard.is_dir()
-        ]
-
     @staticmethod
-    def _keys_in(shard: pathlib.Path) -> list[str]:
-        return sorted(
-            entry.name for entry in shard.iterdir() if entry.is_file() and _KEY.fullmatch(entry.name)
-        )
+    def _blobs_in(shard: pathlib.Path) -> list[StorageEntry]:
+        paths = sorted(path for path in shard.iterdir() if _KEY.fullmatch(path.name))
+        return [entry for entry in map(_entry_of, paths) if entry is not None]
+
+    def _temp_entries(self) -> list[StorageEntry]:
+        paths = sorted(self._temp_dir.iterdir())
+        return [entry for entry in map(_entry_of, paths) if entry is not None]
 
     def _remove_temp_files(self) -> int:
         removed = 0

@@ -1,13 +1,14 @@
 """The transactional outbox: encoded events written in the same transaction as the change."""
 
 from collections.abc import Callable
+from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from files_service.adapters.tables import outbox_table
 from files_service.domain.events import DomainEvent, event_subject
-from files_service.ports import OutboxMessage
+from files_service.ports import OutboxMessage, PendingEvent
 
 EventEncoder = Callable[[DomainEvent], bytes]
 
@@ -47,3 +48,17 @@ class SqlAlchemyOutbox:
 
     async def remove(self, event_id: str) -> None:
         await self._connection.execute(delete(outbox_table).where(outbox_table.c.event_id == event_id))
+
+    async def count_older_than(self, moment: datetime) -> int:
+        query = select(func.count()).select_from(outbox_table).where(outbox_table.c.created_at < moment)
+        return (await self._connection.execute(query)).scalar_one()
+
+    async def oldest_before(self, moment: datetime, limit: int) -> list[PendingEvent]:
+        query = (
+            select(outbox_table.c.event_id, outbox_table.c.subject, outbox_table.c.created_at)
+            .where(outbox_table.c.created_at < moment)
+            .order_by(outbox_table.c.id)
+            .limit(limit)
+        )
+        result = await self._connection.execute(query)
+        return [PendingEvent(row.event_id, row.subject, row.created_at) for row in result]

@@ -1,6 +1,9 @@
 """File metadata rows, read and written inside a unit of work's transaction."""
 
-from sqlalchemy import RowMapping, delete, insert, select
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,6 +31,38 @@ class SqlAlchemyFilesRepository:
     async def remove(self, file_url: str) -> bool:
         result = await self._connection.execute(delete(files_table).where(files_table.c.file_url == file_url))
         return result.rowcount > 0
+
+    async def count(self) -> int:
+        result = await self._connection.execute(select(func.count()).select_from(files_table))
+        return result.scalar_one()
+
+    async def uses_storage_key(self, storage_key: str) -> bool:
+        query = select(files_table.c.file_url).where(files_table.c.storage_key == storage_key)
+        return (await self._connection.execute(query)).first() is not None
+
+    async def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
+        query = select(files_table).order_by(self._by_code_point(files_table.c.storage_key))
+        async for stored in self._stream(query):
+            yield stored
+
+    async def stream_owned(self) -> AsyncGenerator[StoredFile, None]:
+        query = (
+            select(files_table)
+            .where(files_table.c.owner_account_id != "")
+            .order_by(self._by_code_point(files_table.c.file_url))
+        )
+        async for stored in self._stream(query):
+            yield stored
+
+    async def _stream(self, query: Select[Any]) -> AsyncGenerator[StoredFile, None]:
+        """A server-side cursor: rows arrive as they are read, never all at once."""
+        async with self._connection.stream(query) as result:
+            async for row in result.mappings():
+                yield _stored_file_of(row)
+
+    def _by_code_point(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        """PostgreSQL sorts text by its locale unless told "C"; SQLite compares code points already."""
+        return column.collate("C") if self._connection.dialect.name == "postgresql" else column
 
 
 def _row_of(stored: StoredFile) -> dict[str, object]:

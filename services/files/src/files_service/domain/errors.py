@@ -42,6 +42,10 @@ class RangeNotSatisfiable(FilesError):
     pass
 
 
+class TooManyFiles(FilesError):
+    pass
+
+
 class DatabaseUnavailable(FilesError):
     pass
 

@@ -31,3 +31,11 @@ def upload_response_of(stored: StoredFile) -> files_pb2.UploadFileResponse:
         delete_key=stored.delete_key,
         owner_account_id=stored.owner_account_id,
     )
+
+
+def owned_file_of(stored: StoredFile) -> files_pb2.OwnedFile:
+    return files_pb2.OwnedFile(
+        file=file_info_of(stored),
+        owner_account_id=stored.owner_account_id,
+        delete_key=stored.delete_key,
+    )

@@ -28,6 +28,7 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.UploadIncomplete: (grpc.StatusCode.INVALID_ARGUMENT, "UPLOAD_INCOMPLETE"),
     errors.StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL"),
     errors.RangeNotSatisfiable: (grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
+    errors.TooManyFiles: (grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES"),
     errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
 }
 INTERNAL = (grpc.StatusCode.INTERNAL, UNSPECIFIED)

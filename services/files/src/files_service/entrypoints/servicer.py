@@ -2,17 +2,25 @@
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 from files_service.domain.errors import MetadataMissing, UploadIncomplete
-from files_service.entrypoints.convert import file_info_of, upload_request_of, upload_response_of
+from files_service.domain.model import StoredFile
+from files_service.entrypoints.convert import (
+    file_info_of,
+    owned_file_of,
+    upload_request_of,
+    upload_response_of,
+)
 from files_service.entrypoints.errors import aborting_on_error
 from files_service.service import FilesService
 
 logger = logging.getLogger(__name__)
+
+OWNED_FILES_PER_MESSAGE = 500
 
 
 class FilesServicer(files_pb2_grpc.FilesServiceServicer):
@@ -55,6 +63,24 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             logger.info("deleted file %s", request.file_url)
             return files_pb2.DeleteFileResponse()
 
+    async def ListOwnedFiles(
+        self, request: files_pb2.ListOwnedFilesRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[files_pb2.ListOwnedFilesResponse]:
+        async with aborting_on_error(context, "ListOwnedFiles"):
+            owned = self._service.list_owned_files()
+            async with contextlib.aclosing(_batches(owned, OWNED_FILES_PER_MESSAGE)) as batches:
+                async for batch in batches:
+                    yield files_pb2.ListOwnedFilesResponse(files=[owned_file_of(stored) for stored in batch])
+
+    async def RepublishFileEvents(
+        self, request: files_pb2.RepublishFileEventsRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.RepublishFileEventsResponse:
+        async with aborting_on_error(context, "RepublishFileEvents"):
+            republished = await self._service.republish_file_events(list(request.file_urls))
+            return files_pb2.RepublishFileEventsResponse(
+                republished=republished.count, unknown_file_urls=republished.unknown_file_urls
+            )
+
 
 async def _first_metadata(
     requests: AsyncIterator[files_pb2.UploadFileRequest],
@@ -81,3 +107,18 @@ async def _chunks(requests: AsyncIterator[files_pb2.UploadFileRequest]) -> Async
         else:
             raise UploadIncomplete(f"unexpected {kind} message after {sent} bytes")
     raise UploadIncomplete(f"the upload stream ended after {sent} bytes without its completion message")
+
+
+async def _batches(
+    files: AsyncGenerator[StoredFile, None], size: int
+) -> AsyncGenerator[list[StoredFile], None]:
+    """Groups the stream into lists of `size`; closing the groups closes the stream."""
+    batch: list[StoredFile] = []
+    async with contextlib.aclosing(files):
+        async for stored in files:
+            batch.append(stored)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
