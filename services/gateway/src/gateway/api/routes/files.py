@@ -41,11 +41,10 @@ from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesUpload
 from gateway.downloads import UnsatisfiableRange, plan_download
 from gateway.models import UploadedFile, UploadRequest
-from gateway.uploads import MultipartUploadReader, multipart_boundary
+from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
 router = APIRouter(tags=["files"])
 
-MULTIPART_OVERHEAD_BYTES = 1024 * 1024  # room for boundaries, part headers and small fields
 MAX_FILE_URL_LENGTH = 128
 
 _UPLOAD_RESPONSES = {
