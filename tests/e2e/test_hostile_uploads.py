@@ -97,7 +97,8 @@ def test_connection_closed_mid_body_stores_nothing_and_leaves_no_temp_file(stack
 
 def connection(base_url: str, timeout: float) -> socket.socket:
     host, port = base_url.removeprefix("http://").split(":")
-    return socket.create_connection((host, int(port)), timeout=timeout, source_address=(loopback_address(), 0))
+    source = (loopback_address(), 0)
+    return socket.create_connection((host, int(port)), timeout=timeout, source_address=source)
 
 
 def wait_until(condition: Callable[[], object], failure: str, timeout: float = 10) -> None:
