@@ -113,7 +113,8 @@ class Stack:
     def start_nats(self) -> None:
         """nats-server with the production configuration (JetStream, every write fsynced), on loopback."""
         self._require_free_port(self.config.nats_port, "NATS")
-        argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(self.config.nats_port)]
+        argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", 
+                "-p", str(self.config.nats_port)]
         self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats")})
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"])
 

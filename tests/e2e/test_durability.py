@@ -11,7 +11,8 @@ from support.api import client, uploaded
 
 def test_deploy_nats_config_fsyncs_every_jetstream_write_to_the_given_store(tmp_path):
     port, monitor_port = free_port(), free_port()
-    argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(port), "-m", str(monitor_port)]
+    argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(port),
+            "-m", str(monitor_port)]
     server = subprocess.Popen(argv, env={**os.environ, "NATS_STORE_DIR": str(tmp_path)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

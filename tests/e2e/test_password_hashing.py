@@ -36,7 +36,8 @@ def hashing_stack_config(data_dir: pathlib.Path, postgres_server, argon2_memory_
 
 @pytest.fixture(scope="module")
 def hashing_stack(tmp_path_factory, postgres_server):
-    yield from launched(hashing_stack_config(tmp_path_factory.mktemp("hashing"), postgres_server), postgres_server)
+    config = hashing_stack_config(tmp_path_factory.mktemp("hashing"), postgres_server)
+    yield from launched(config, postgres_server)
 
 
 def login_seconds(c: httpx.Client, username: str, password: str, expected_status: int) -> float:
@@ -114,8 +115,8 @@ def test_simultaneous_logins_hash_one_at_a_time_in_bounded_memory(hashing_stack)
     baseline = peak_rss(auth)
     answered = simultaneous_logins(hashing_stack.gateway_url, name, SIMULTANEOUS_LOGINS)
     growth = peak_rss(auth) - baseline
-    print(f"{SIMULTANEOUS_LOGINS} logins at once answered after " + ", ".join(f"{t * 1000:.0f}" for t in answered)
-          + f" ms; auth peak RSS growth {growth / MB:.0f} MB")
+    moments = ", ".join(f"{moment * 1000:.0f}" for moment in answered)
+    print(f"{SIMULTANEOUS_LOGINS} logins at once: answered after {moments} ms, auth peak RSS +{growth // MB} MB")
     one_hash = ARGON2_MEMORY_KIB * 1024
     assert one_hash / 2 < growth < 2 * one_hash, f"{growth / one_hash:.1f} hashes' memory at once"
 
