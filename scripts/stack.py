@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 
 SERVICE_MODULES = {"auth": "auth_service", "files": "files_service", "gateway": "gateway"}
+NATS_CONFIG = pathlib.Path(__file__).resolve().parent.parent / "deploy" / "nats" / "nats-server.conf"
 
 
 @dataclasses.dataclass
@@ -110,10 +111,11 @@ class Stack:
         return self
 
     def start_nats(self) -> None:
+        """nats-server with the production configuration (JetStream, every write fsynced), on loopback."""
         self._require_free_port(self.config.nats_port, "NATS")
-        store = self.config.data_dir / "nats"
-        argv = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.config.nats_port), "-js", "-sd", str(store)]
-        self._launch("nats", argv, dict(os.environ))
+        argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", 
+                "-p", str(self.config.nats_port)]
+        self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats")})
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"])
 
     def start_service(

@@ -6,7 +6,8 @@ import time
 import jwt
 import pytest
 
-from support.api import assert_auth_error, assert_error, bearer, client, new_username, register
+from support.api import assert_auth_error, assert_error, bearer, client, new_username, register, uploaded
+from support.postgres import fetch
 
 MISSING = "No username/password provided"
 
@@ -43,25 +44,42 @@ def test_register_of_a_taken_name_is_error_1(base_url):
 
 @pytest.mark.parametrize("path", ["/api/register", "/api/login"])
 @pytest.mark.parametrize("body", [{}, {"username": "x"}, {"password": "y"}, {"username": "", "password": "y"},
-                                  {"username": 5, "password": "y"}, [], "text", None])
+                                  {"username": 5, "password": "y"}, {"username": "x", "password": None},
+                                  [], ["x", "y"], "text", 42, 3.5, True, None])
 def test_missing_credentials_are_error_2(base_url, path, body):
     with client(base_url) as c:
         assert_error(c.post(path, json=body), 400, MISSING, 2)
 
 
+NOT_JSON = [b"username=x&password=y", b'{"username": "x", "password":', b"[1, 2", b"\xff\xfe{}", b"", b"nul\x00",
+            b'{"username": "x", "password": "y"} trailing']
+
+
 @pytest.mark.parametrize("path", ["/api/register", "/api/login"])
-def test_body_that_is_not_json_is_error_2(base_url, path):
+@pytest.mark.parametrize("content", NOT_JSON)
+def test_body_that_is_not_json_is_error_2(base_url, path, content):
     with client(base_url) as c:
-        r = c.post(path, content=b"username=x&password=y", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r = c.post(path, content=content, headers={"Content-Type": "application/json"})
     assert_error(r, 400, MISSING, 2)
 
 
-def test_overlong_username_and_password_are_refused(base_url):
+@pytest.mark.parametrize("path", ["/api/register", "/api/login"])
+def test_overlong_username_and_password_are_refused(base_url, path):
+    name = new_username()
     with client(base_url) as c:
-        long_name = c.post("/api/register", json={"username": "u" * 10_000, "password": "p"})
-        long_password = c.post("/api/register", json={"username": new_username(), "password": "p" * 10_000})
-    assert long_name.status_code == 400 and "too long" in long_name.json()["message"]
-    assert long_password.status_code == 400 and "too long" in long_password.json()["message"]
+        register(c, name, "p")
+        long_name = c.post(path, json={"username": "u" * 10_000, "password": "p"})
+        long_password = c.post(path, json={"username": name, "password": "p" * 10_000})
+    assert_error(long_name, 400, "Username is too long (at most 64 characters)")
+    assert_error(long_password, 400, "Password is too long (at most 1024 characters)")
+
+
+@pytest.mark.parametrize("path", ["/api/register", "/api/login"])
+@pytest.mark.parametrize("username", ["nul\x00name", "line\nbreak", "bell\x07"])
+def test_username_with_control_characters_is_refused(base_url, path, username):
+    with client(base_url) as c:
+        assert_error(c.post(path, json={"username": username, "password": "p"}), 400,
+                     "Username must not contain control characters")
 
 
 def test_login_with_a_wrong_password_is_error_3(base_url):
@@ -112,10 +130,18 @@ def test_refresh_accepts_a_bearer_prefix_and_keeps_a_bot_token_a_bot_token(base_
     assert lifetime_days(r.json()["accessToken"]) > 179
 
 
-@pytest.mark.parametrize("body", [{}, {"accessToken": ""}, {"accessToken": 7}, ["x"]])
+@pytest.mark.parametrize("body", [{}, {"accessToken": ""}, {"accessToken": "Bearer "}, {"accessToken": 7},
+                                  {"accessToken": None}, ["x"], "token", 42, None])
 def test_refresh_without_a_token_is_error_5(base_url, body):
     with client(base_url) as c:
         assert_error(c.post("/api/refresh_token", json=body), 400, "No access token provided", 5)
+
+
+@pytest.mark.parametrize("content", NOT_JSON)
+def test_refresh_with_a_body_that_is_not_json_is_error_5(base_url, content):
+    with client(base_url) as c:
+        r = c.post("/api/refresh_token", content=content, headers={"Content-Type": "application/json"})
+    assert_error(r, 400, "No access token provided", 5)
 
 
 def test_refresh_of_garbage_is_an_authorization_error(base_url):
@@ -147,20 +173,63 @@ def test_malformed_authorization_header_is_error_minus_2(base_url, header):
     assert_auth_error(r, -2, "Authorization header must have Bearer <token> format")
 
 
-def test_tokens_that_do_not_verify_are_error_minus_4(base_url):
+def assert_every_token_route_refuses(c, token: str, error_id: int, message: str) -> None:
+    """get_files, logout and refresh answer the 1.1 error; an upload is stored anonymously, carrying it."""
+    assert_auth_error(c.get("/api/get_files", headers=bearer(token)), error_id, message)
+    assert_auth_error(c.post("/api/logout", headers=bearer(token)), error_id, message)
+    assert_auth_error(c.post("/api/refresh_token", json={"accessToken": token}), error_id, message)
+    upload = uploaded(c, token=token)
+    assert upload["synced"] is False and upload["auth_error"] == {"message": message, "errorId": error_id}
+
+
+FORGERIES = ["not-a-jwt", "signature-replaced", "tampered-payload", "another-key", "alg-none",
+             "alg-none-keeping-the-signature", "hs512-with-the-same-claims"]
+
+
+def forged_from(token: str) -> dict[str, str]:
+    head, payload, signature = token.split(".")
+    tampered = base64.urlsafe_b64encode(json.dumps({**claims(token), "sub": "someone-else"}).encode())
+    none_header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    return {
+        "not-a-jwt": "not.a.jwt",
+        "signature-replaced": f"{head}.{payload}.{'A' * len(signature)}",
+        "tampered-payload": f"{head}.{tampered.rstrip(b'=').decode()}.{signature}",
+        "another-key": jwt.encode(claims(token), "another key of at least thirty-two bytes", algorithm="HS256"),
+        "alg-none": jwt.encode(claims(token), None, algorithm="none"),
+        "alg-none-keeping-the-signature": f"{none_header}.{payload}.{signature}",
+        "hs512-with-the-same-claims": jwt.encode(claims(token), "x" * 64, algorithm="HS512"),
+    }
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+def test_tokens_that_do_not_verify_are_error_minus_4_everywhere(base_url, forgery):
+    with client(base_url) as c:
+        forged = forged_from(register(c)["accessToken"])[forgery]
+        assert_every_token_route_refuses(c, forged, -4, "Invalid access token")
+
+
+def test_refreshed_away_token_is_error_minus_5_everywhere(base_url):
+    with client(base_url) as c:
+        old = register(c)["accessToken"]
+        assert c.post("/api/refresh_token", json={"accessToken": old}).status_code == 200
+        assert_every_token_route_refuses(c, old, -5, "Token not found")
+
+
+def test_logged_out_token_is_error_minus_5_everywhere(base_url):
     with client(base_url) as c:
         token = register(c)["accessToken"]
-        head, payload, signature = token.split(".")
-        tampered_payload = base64.urlsafe_b64encode(json.dumps({**claims(token), "sub": "someone-else"}).encode()).rstrip(b"=").decode()
-        forged = [
-            "not.a.jwt",
-            f"{head}.{payload}.{'A' * len(signature)}",
-            f"{head}.{tampered_payload}.{signature}",
-            jwt.encode(claims(token), "another key of at least thirty-two bytes", algorithm="HS256"),
-            jwt.encode(claims(token), None, algorithm="none"),
-        ]
-        for bad in forged:
-            assert_auth_error(c.get("/api/get_files", headers=bearer(bad)), -4, "Invalid access token")
+        assert c.post("/api/logout", headers=bearer(token)).status_code == 200
+        assert_every_token_route_refuses(c, token, -5, "Token not found")
+
+
+def test_token_of_a_deleted_account_is_error_minus_5_everywhere(stack, base_url):
+    """There is no account deletion API: the account's row goes (its tokens with it, by cascade)."""
+    name = new_username()
+    with client(base_url) as c:
+        token = register(c, name, "pw")["accessToken"]
+        fetch(stack.config.auth_database_url, "DELETE FROM accounts WHERE username = $1", name)
+        assert_every_token_route_refuses(c, token, -5, "Token not found")
+        assert_error(c.post("/api/login", json={"username": name, "password": "pw"}), 404, "User not found", 4)
 
 
 def test_expired_token_is_error_minus_3(short_ttl_gateway):

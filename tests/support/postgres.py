@@ -31,6 +31,21 @@ async def _execute(admin_url: str, sql: str) -> None:
         await conn.close()
 
 
+def fetch(url: str, sql: str, *args: object) -> list:
+    """Runs one statement on the database of a SQLAlchemy or plain PostgreSQL URL; returns its rows."""
+    return asyncio.run(_fetch(url, sql, *args))
+
+
+async def _fetch(url: str, sql: str, *args: object) -> list:
+    import asyncpg
+
+    conn = await asyncpg.connect(_asyncpg_dsn(url), timeout=5)
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()
+
+
 def _reachable(admin_url: str) -> bool:
     try:
         asyncio.run(_execute(admin_url, "SELECT 1"))

@@ -94,6 +94,8 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
             await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "CREDENTIALS_MISSING")
         if len(request.username) > 64:
             await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "USERNAME_TOO_LONG")
+        if any(ord(char) < 32 for char in request.username):
+            await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "USERNAME_INVALID")
         if len(request.password) > 1024:
             await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "PASSWORD_TOO_LONG")
 

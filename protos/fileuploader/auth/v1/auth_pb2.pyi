@@ -23,6 +23,7 @@ class AuthErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TOKEN_NOT_FOUND: _ClassVar[AuthErrorReason]
     USERNAME_TOO_LONG: _ClassVar[AuthErrorReason]
     PASSWORD_TOO_LONG: _ClassVar[AuthErrorReason]
+    USERNAME_INVALID: _ClassVar[AuthErrorReason]
 
 class TokenKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -40,6 +41,7 @@ TOKEN_INVALID: AuthErrorReason
 TOKEN_NOT_FOUND: AuthErrorReason
 USERNAME_TOO_LONG: AuthErrorReason
 PASSWORD_TOO_LONG: AuthErrorReason
+USERNAME_INVALID: AuthErrorReason
 TOKEN_KIND_UNSPECIFIED: TokenKind
 TOKEN_KIND_NORMAL: TokenKind
 TOKEN_KIND_BOT: TokenKind

@@ -50,6 +50,7 @@ async def test_register_returns_a_bot_token_for_180_days(stub: Stub) -> None:
         ("alice", "", "CREDENTIALS_MISSING"),
         ("u" * 65, "secret", "USERNAME_TOO_LONG"),
         ("alice", "p" * 1025, "PASSWORD_TOO_LONG"),
+        ("al\x00ice", "secret", "USERNAME_INVALID"),
     ],
 )
 async def test_register_and_login_fail_invalid_argument_for_bad_credentials(

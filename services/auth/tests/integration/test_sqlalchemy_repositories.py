@@ -212,3 +212,12 @@ async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path
         await engine.dispose()
 
     assert pragmas == ["wal", 5000, 1]
+
+
+async def test_sqlite_connections_fsync_every_commit(tmp_path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'auth.db'}")
+    async with engine.connect() as connection:
+        journal = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        synchronous = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
+    await engine.dispose()
+    assert (journal, synchronous) == ("wal", 2)  # 2: FULL

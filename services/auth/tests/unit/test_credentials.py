@@ -1,7 +1,7 @@
 import pytest
 
 from auth_service.domain.credentials import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, check_credentials
-from auth_service.domain.errors import CredentialsMissing, PasswordTooLong, UsernameTooLong
+from auth_service.domain.errors import CredentialsMissing, PasswordTooLong, UsernameInvalid, UsernameTooLong
 
 
 def test_check_credentials_passes_when_both_are_within_limits() -> None:
@@ -26,3 +26,13 @@ def test_check_credentials_raises_password_too_long_over_1024_characters() -> No
 
 def test_check_credentials_counts_characters_not_bytes() -> None:
     check_credentials("é" * MAX_USERNAME_LENGTH, "секрет")
+
+
+@pytest.mark.parametrize("username", ["al\x00ice", "line\nbreak", "tab\there", "del\x7f", "c1\x85"])
+def test_check_credentials_raises_username_invalid_for_control_characters(username: str) -> None:
+    with pytest.raises(UsernameInvalid):
+        check_credentials(username, "secret")
+
+
+def test_check_credentials_accepts_control_characters_in_passwords() -> None:
+    check_credentials("alice", "pass\x00word\n")

@@ -83,3 +83,17 @@ async def test_hash_runs_at_most_the_configured_number_at_once_off_the_event_loo
 
     assert context.most_at_once == 2
     assert ticks >= 10
+
+
+def argon2_parameters_of(password_hash: str) -> str:
+    """"m=1024,t=1,p=1" of "$argon2id$v=19$m=1024,t=1,p=1$salt$digest"."""
+    return password_hash.split("$")[3]
+
+
+async def test_dummy_hash_has_the_parameters_of_a_fresh_hash() -> None:
+    parameters = Argon2Parameters(memory_kib=2048, time_cost=3, parallelism=2)
+    hasher = Argon2PasswordHasher(parameters, concurrency=1)
+
+    fresh = await hasher.hash("secret")
+
+    assert argon2_parameters_of(hasher._dummy_hash) == argon2_parameters_of(fresh) == "m=2048,t=3,p=2"

@@ -9,6 +9,7 @@ from auth_service.domain.errors import (
     TokenInvalid,
     TokenMissing,
     TokenNotFound,
+    UsernameInvalid,
     UsernameTaken,
     UsernameTooLong,
     UserNotFound,
@@ -63,6 +64,7 @@ async def test_register_treats_usernames_case_sensitively(service: AuthService) 
         ("", "secret", CredentialsMissing),
         ("u" * 65, "secret", UsernameTooLong),
         ("bob", "p" * 1025, PasswordTooLong),
+        ("b\x00b", "secret", UsernameInvalid),
     ],
 )
 async def test_register_and_login_reject_bad_credentials_before_anything_else(

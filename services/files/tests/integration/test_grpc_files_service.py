@@ -181,6 +181,17 @@ async def test_unknown_file_is_not_found_for_every_rpc(sqlite_files_server, file
         assert error_of(missing.value) == (grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND", DOMAIN)
 
 
+async def test_file_url_with_a_nul_is_not_found_on_every_database(
+    start_files_server, make_settings, database_url
+):
+    """PostgreSQL refuses NUL in text: such a URL must never reach the query. (No NATS: this test is
+    over before a connection to it would have settled.)"""
+    files_server = await start_files_server(make_settings(database_url=database_url))
+    with pytest.raises(grpc.aio.AioRpcError) as missing:
+        await files_server.stub.GetFileInfo(files_pb2.GetFileInfoRequest(file_url="abc\x00def"))
+    assert error_of(missing.value) == (grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND", DOMAIN)
+
+
 async def test_delete_with_an_empty_key_is_permission_denied(sqlite_files_server):
     uploaded = await upload(sqlite_files_server.stub, "a.txt", b"x")
 

@@ -139,3 +139,12 @@ async def test_unit_of_work_reports_an_unreachable_database(unused_tcp_port):
                 await uow.files.get("url0000001")
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_connections_fsync_every_commit(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'files.db'}")
+    async with engine.connect() as connection:
+        journal = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        synchronous = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
+    await engine.dispose()
+    assert (journal, synchronous) == ("wal", 2)  # 2: FULL

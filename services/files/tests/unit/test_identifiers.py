@@ -1,3 +1,5 @@
+import pytest
+
 from files_service.domain.identifiers import (
     FILE_URL_ALPHABET,
     could_be_file_url,
@@ -39,3 +41,12 @@ def test_could_be_file_url_rejects_empty_and_absurdly_long_urls():
     assert could_be_file_url("a" * 64)
     assert not could_be_file_url("a" * 65)
     assert not could_be_file_url("")
+
+
+@pytest.mark.parametrize("file_url", ["abc\x00def", "a b", "a/b", "%00", "é", "abc\n"])
+def test_could_be_file_url_rejects_characters_no_file_url_has(file_url):
+    assert not could_be_file_url(file_url)
+
+
+def test_could_be_file_url_accepts_a_new_url_with_its_extension():
+    assert could_be_file_url(new_file_url(".tar+gz", include_ext=True))

@@ -26,11 +26,14 @@ def configure_logging(level: str) -> None:
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """X-Forwarded-For is believed only from TRUSTED_PROXIES; with none, the TCP peer is the client
-    (uvicorn would otherwise trust 127.0.0.1)."""
+    (uvicorn would otherwise trust 127.0.0.1). HTTP is parsed by h11, the parser of uvicorn's that
+    bounds a request's line and headers (uvicorn's httptools parser buffers any amount of them)."""
     trusted = settings.trusted_proxy_list
     return {
         "host": settings.host,
         "port": settings.port,
+        "http": "h11",
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
         "log_config": None,

@@ -27,10 +27,11 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    install_error_handlers(app)
+    routers = [module.router for module in (files, accounts, health)]
+    install_error_handlers(app, routers)
     app.add_middleware(RequestIdMiddleware)
-    for module in (files, accounts, health):
-        app.include_router(module.router)
+    for router in routers:
+        app.include_router(router)
     return app
 
 

@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     files_address: str = "127.0.0.1:50052"
     public_url: str | None = None
     max_upload_bytes: int = Field(default=104_857_600, gt=0)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
     upload_rate_limit: str = "2/minute"
     auth_rate_limit: str = "10/minute"
     rate_limit_storage_uri: SecretStr = SecretStr("memory://")

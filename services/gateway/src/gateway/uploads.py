@@ -4,7 +4,9 @@ The request body is pushed, chunk by chunk as it arrives, through python-multipa
 MultipartParser. The first part named "file" with a non-empty filename opens an upload session;
 its bytes are forwarded in ~256 KiB messages, each send awaited (backpressure), and counted: the
 moment the file passes the limit, reading stops. Nothing is held beyond one message, nothing
-touches the disk. Any failure cancels the session, so files keeps nothing.
+touches the disk. The whole body may exceed the file's limit by MULTIPART_OVERHEAD_BYTES only, so
+a chunked body of endless other parts is cut off too. Any failure cancels the session, so files
+keeps nothing.
 """
 from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
@@ -15,6 +17,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from gateway.api.errors import BadFileName, FileTooLarge, MalformedMultipart, NoFileUploaded, OnlyOneFile
 
 MESSAGE_BYTES = 256 * 1024
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024  # room for boundaries, part headers and small fields
 
 
 class UploadSession(Protocol):
@@ -67,6 +70,8 @@ class MultipartUploadReader(Generic[SessionT]):
         try:
             async for chunk in body:
                 self._received_bytes += len(chunk)
+                if self._received_bytes > self._max_file_bytes + MULTIPART_OVERHEAD_BYTES:
+                    raise FileTooLarge(self._max_file_bytes)
                 self._feed(chunk)
                 await self._apply_events()
             return self._completed_session()

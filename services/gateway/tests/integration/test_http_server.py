@@ -107,3 +107,33 @@ async def test_forwarded_for_counts_only_from_trusted_proxies(serve, settings_fo
                                 headers={"X-Forwarded-For": f"192.0.2.{i}"})
             answered.append(r.status_code)
     assert answered == codes
+
+
+def head_of(size: int, header_count: int = 1) -> bytes:
+    value = "a" * (size // header_count)
+    headers = "".join(f"X-Pad-{i}: {value}\r\n" for i in range(header_count))
+    return f"GET /healthz HTTP/1.1\r\nHost: gateway.test\r\n{headers}\r\n".encode()
+
+
+def status_of_streamed_head(base_url: str, head: bytes) -> int | None:
+    """Sends the head in 16 KiB pieces, stopping when the server answers or closes; None: closed."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        with contextlib.suppress(OSError):
+            for start in range(0, len(head), 16 * 1024):
+                if select.select([sock], [], [], 0)[0]:
+                    break
+                sock.sendall(head[start:start + 16 * 1024])
+        with contextlib.suppress(ConnectionResetError):
+            answer = sock.recv(65536)
+            return int(answer.split(b" ")[1]) if answer else None
+    return None
+
+
+@pytest.mark.parametrize("size,header_count", [(MB, 1), (MB, 20_000)])
+async def test_request_heads_past_the_limit_are_refused_with_400(serve, settings_for, size, header_count):
+    """h11 refuses a head once more than the limit of it is buffered incomplete, so one connection's
+    head costs at most the limit plus one socket read, whatever the client sends."""
+    base_url = await serve(settings_for(max_header_bytes=4096))
+    assert await asyncio.to_thread(status_of_streamed_head, base_url, head_of(3000)) == 200
+    assert await asyncio.to_thread(status_of_streamed_head, base_url, head_of(size, header_count)) == 400

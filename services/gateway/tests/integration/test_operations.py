@@ -38,6 +38,43 @@ async def test_openapi_documents_no_framework_validation_body(client):
             assert "422" not in operation["responses"], (method, path)
 
 
+async def test_openapi_documents_the_token_of_an_upload_as_optional(client):
+    spec = (await client.get("/openapi.json")).json()
+    assert {} in spec["paths"]["/api/upload"]["post"]["security"]
+    assert spec["paths"]["/api/get_files"]["get"]["security"] == [{"HTTPBearer": []}]
+
+
+async def test_openapi_links_an_upload_to_the_download_and_delete_of_its_file(client):
+    spec = (await client.get("/openapi.json")).json()
+    operation_ids = {op["operationId"] for item in spec["paths"].values() for op in item.values()}
+    links = spec["paths"]["/api/upload"]["post"]["responses"]["200"]["links"]
+    assert {link["operationId"] for link in links.values()} <= operation_ids
+    assert links["delete"]["parameters"] == {
+        "file_url": "$response.body#/file_url", "key": "$response.body#/key"
+    }
+
+
+async def test_openapi_documents_account_400s_with_and_without_error_id(client):
+    spec = (await client.get("/openapi.json")).json()
+    response = spec["paths"]["/api/login"]["post"]["responses"]["400"]
+    documented = response["content"]["application/json"]["schema"]
+    schema = spec["components"]["schemas"][documented["$ref"].rsplit("/", 1)[-1]]
+    assert "errorId" in schema["properties"] and "errorId" not in schema.get("required", [])
+
+
+async def test_openapi_documents_downloads_of_any_media_type(client):
+    spec = (await client.get("/openapi.json")).json()
+    for method in ("get", "head"):
+        assert set(spec["paths"]["/file/{file_url}"][method]["responses"]["200"]["content"]) == {"*/*"}
+
+
+@pytest.mark.parametrize("path", ["/file/abc", "/f/abc"])
+async def test_wrong_method_on_a_download_lists_get_and_head_in_allow(client, path):
+    r = await client.request("OPTIONS", path)
+    assert r.status_code == 405 and r.json() == {"status": "error", "message": "Method Not Allowed"}
+    assert r.headers["allow"] == "GET, HEAD"
+
+
 async def test_unknown_route_and_wrong_method_are_json_errors(client):
     missing = await client.get("/api/nothing-here")
     wrong_method = await client.delete("/api/upload")

@@ -55,7 +55,7 @@ def test_errors_carry_their_headers():
 @pytest.fixture
 def app() -> FastAPI:
     app = FastAPI()
-    install_error_handlers(app)
+    install_error_handlers(app, [app.router])
 
     @app.get("/gateway-error")
     async def gateway_error() -> None:

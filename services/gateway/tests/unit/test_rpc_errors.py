@@ -14,6 +14,8 @@ from gateway.api.errors import (
     UpstreamFailure,
     UsernameTaken,
 )
+from fileuploader.auth.v1 import auth_pb2
+
 from gateway.clients import auth, files
 from gateway.clients.rpc import error_reason, translate, translated_errors
 
@@ -100,3 +102,8 @@ def test_every_reason_of_the_protos_that_a_client_can_meet_is_mapped():
         "TOO_MANY_FILES"}
     assert set(auth.REASONS) == auth_reasons
     assert set(files.REASONS) == files_reasons
+
+
+def test_every_auth_reason_has_a_gateway_error():
+    sent = {name for name in auth_pb2.AuthErrorReason.keys() if name != "AUTH_ERROR_REASON_UNSPECIFIED"}
+    assert sent <= set(auth.REASONS)

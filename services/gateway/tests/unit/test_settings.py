@@ -55,3 +55,8 @@ def test_uvicorn_trusts_only_the_configured_proxies():
     assert options["proxy_headers"] is True
     assert options["forwarded_allow_ips"] == ["10.0.0.1", "10.1.0.0/16"]
     assert (options["host"], options["port"]) == ("0.0.0.0", 81)
+
+
+def test_uvicorn_parses_with_h11_bounded_by_the_header_limit():
+    options = uvicorn_options(Settings(max_header_bytes=8192))
+    assert options["http"] == "h11" and options["h11_max_incomplete_event_size"] == 8192

@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from gateway.api.errors import BadFileName, FileTooLarge, MalformedMultipart, NoFileUploaded, OnlyOneFile
-from gateway.uploads import MultipartUploadReader, multipart_boundary
+from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
 BOUNDARY = b"----testboundary"
 
@@ -146,6 +146,20 @@ async def test_read_stops_reading_the_body_when_the_limit_is_crossed():
     with pytest.raises(FileTooLarge):
         await reader.read(endless())
     assert consumed == 11
+
+
+async def test_read_stops_reading_when_other_parts_pass_the_body_allowance():
+    consumed = 0
+
+    async def endless_fields() -> AsyncIterator[bytes]:
+        nonlocal consumed
+        while True:
+            consumed += 1
+            yield part(f"field-{consumed}", b"x" * 4000)
+
+    with pytest.raises(FileTooLarge):
+        await MultipartUploadReader(BOUNDARY, 1000, RecordingStarter()).read(endless_fields())
+    assert consumed * 4000 <= 1000 + MULTIPART_OVERHEAD_BYTES + 8000
 
 
 async def test_read_raises_no_file_when_body_is_empty():

@@ -18,6 +18,10 @@ class UsernameTooLong(AuthError):
     message = "The username is too long"
 
 
+class UsernameInvalid(AuthError):
+    message = "The username contains control characters"
+
+
 class PasswordTooLong(AuthError):
     message = "The password is too long"
 

@@ -15,6 +15,7 @@ ERROR_STATUSES: dict[type[errors.AuthError], tuple[grpc.StatusCode, int]] = {
     errors.CredentialsMissing: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.CREDENTIALS_MISSING),
     errors.UsernameTooLong: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.USERNAME_TOO_LONG),
     errors.PasswordTooLong: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.PASSWORD_TOO_LONG),
+    errors.UsernameInvalid: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.USERNAME_INVALID),
     errors.UsernameTaken: (grpc.StatusCode.ALREADY_EXISTS, auth_pb2.USERNAME_TAKEN),
     errors.UserNotFound: (grpc.StatusCode.NOT_FOUND, auth_pb2.USER_NOT_FOUND),
     errors.WrongPassword: (grpc.StatusCode.UNAUTHENTICATED, auth_pb2.WRONG_PASSWORD),

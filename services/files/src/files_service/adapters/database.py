@@ -42,6 +42,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # each commit fsynced, whatever the build's default
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()

@@ -1,5 +1,6 @@
 """Public identifiers of a stored file: its URL, its delete key and its storage key."""
 
+import re
 import secrets
 import string
 import uuid
@@ -7,6 +8,9 @@ import uuid
 FILE_URL_ALPHABET = string.ascii_letters + string.digits + "_-"
 FILE_URL_LENGTH = 10
 MAX_FILE_URL_LENGTH = 64
+# The token's alphabet and the extension's ("." and [a-z0-9_+-]): nothing else is ever looked up,
+# so control characters (PostgreSQL refuses NUL in text) never reach the database.
+_POSSIBLE_FILE_URL = re.compile(rf"[A-Za-z0-9_.+-]{{1,{MAX_FILE_URL_LENGTH}}}")
 
 
 def new_file_url(ext: str, include_ext: bool) -> str:
@@ -27,4 +31,4 @@ def new_event_id() -> str:
 
 
 def could_be_file_url(file_url: str) -> bool:
-    return 0 < len(file_url) <= MAX_FILE_URL_LENGTH
+    return _POSSIBLE_FILE_URL.fullmatch(file_url) is not None

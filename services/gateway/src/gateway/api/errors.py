@@ -6,13 +6,15 @@ authorization errors carry the 1.1 object instead. One handler renders them all.
 import abc
 import enum
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import partial
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.api.allowed_methods import AllowedMethods
 from gateway.request_id import HEADER as REQUEST_ID_HEADER
 
 logger = logging.getLogger(__name__)
@@ -109,6 +111,10 @@ class UsernameTooLong(ApiError):
     message = "Username is too long (at most 64 characters)"
 
 
+class UsernameInvalid(ApiError):
+    message = "Username must not contain control characters"
+
+
 class PasswordTooLong(ApiError):
     message = "Password is too long (at most 1024 characters)"
 
@@ -197,10 +203,12 @@ class UpstreamFailure(ApiError):
         super().__init__(f"{service} service failed to handle the request")
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """`routers`: whose routes a 405's Allow header lists."""
     app.add_exception_handler(GatewayError, _render_gateway_error)
     app.add_exception_handler(RequestValidationError, _render_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _render_http_exception)
+    render_http_exception = partial(_render_http_exception, AllowedMethods(routers))
+    app.add_exception_handler(StarletteHTTPException, render_http_exception)
     app.add_exception_handler(Exception, _render_unexpected_error)
 
 
@@ -214,9 +222,14 @@ async def _render_validation_error(request: Request, error: Exception) -> JSONRe
     return _error_response(400, _describe_validation_error(error))
 
 
-async def _render_http_exception(request: Request, error: Exception) -> JSONResponse:
+async def _render_http_exception(
+    allowed_methods: AllowedMethods, request: Request, error: Exception
+) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    return _error_response(error.status_code, str(error.detail), error.headers)
+    headers = error.headers
+    if error.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods.at(request.scope["path"])}
+    return _error_response(error.status_code, str(error.detail), headers)
 
 
 async def _render_unexpected_error(request: Request, error: Exception) -> JSONResponse:

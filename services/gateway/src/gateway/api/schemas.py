@@ -3,6 +3,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic.json_schema import SkipJsonSchema
 
 
 class ErrorBody(BaseModel):
@@ -12,6 +13,15 @@ class ErrorBody(BaseModel):
 
 class ErrorWithIdBody(ErrorBody):
     errorId: int
+
+
+class AccountErrorBody(ErrorBody):
+    """A 400 of register, login and refresh: the errorId of the contract's table when it gives one;
+    none for the errors it leaves open (an over-long username, an invalid query parameter)."""
+
+    errorId: int | SkipJsonSchema[None] = Field(
+        default=None, description="1 name taken, 2 no username/password, 3 wrong password, 5 no access token"
+    )
 
 
 class AuthErrorObject(BaseModel):
@@ -130,11 +140,26 @@ UPLOAD_REQUEST_BODY: dict[str, Any] = {
     }
 }
 
-BINARY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}},
-    206: {
-        "description": "The requested range of the file's bytes",
-        "content": {"application/octet-stream": {}},
+# A file is served with the media type of its extension (application/octet-stream when unknown).
+ANY_MEDIA_TYPE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+DOWNLOAD_OPERATION = "download_file"
+HEAD_OPERATION = "file_headers"
+DELETE_OPERATION = "delete_file"
+# What an upload's answer leads to (OpenAPI links: clients and API fuzzers follow them).
+UPLOAD_LINKS: dict[str, Any] = {
+    "download": {"operationId": DOWNLOAD_OPERATION, "parameters": {"file_url": "$response.body#/file_url"}},
+    "headers": {"operationId": HEAD_OPERATION, "parameters": {"file_url": "$response.body#/file_url"}},
+    "delete": {
+        "operationId": DELETE_OPERATION,
+        "parameters": {"file_url": "$response.body#/file_url", "key": "$response.body#/key"},
     },
+}
+
+# FastAPI documents the bearer scheme as required; appending the empty requirement makes it optional.
+OPTIONAL_BEARER: dict[str, Any] = {"security": [{}]}
+
+BINARY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file's bytes", "content": ANY_MEDIA_TYPE},
+    206: {"description": "The requested range of the file's bytes", "content": ANY_MEDIA_TYPE},
     304: {"description": "Not modified (If-None-Match matched the ETag)"},
 }

@@ -24,6 +24,7 @@ REASONS: dict[str, ErrorFactory] = {
     "TOKEN_NOT_FOUND": partial(AuthorizationError, AuthFailure.TOKEN_NOT_FOUND),
     "USERNAME_TOO_LONG": errors.UsernameTooLong,
     "PASSWORD_TOO_LONG": errors.PasswordTooLong,
+    "USERNAME_INVALID": errors.UsernameInvalid,
 }
 _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
 

@@ -5,6 +5,7 @@ from pydantic import ValidationError
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, PublicBaseUrl, SmallBody
 from gateway.api.errors import CredentialsMissing, TokenMissing
 from gateway.api.schemas import (
+    AccountErrorBody,
     AuthErrorBody,
     Credentials,
     ErrorBody,
@@ -21,7 +22,7 @@ from gateway.models import AccountFile, IssuedToken, TokenKind
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
-_REGISTER_ERRORS = error_responses({400: ErrorWithIdBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody})
+_REGISTER_ERRORS = error_responses({400: AccountErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody})
 _LOGIN_ERRORS = {**_REGISTER_ERRORS, **error_responses({404: ErrorWithIdBody})}
 _REFRESH_ERRORS = {**_REGISTER_ERRORS, **error_responses({401: AuthErrorBody})}
 _LOGOUT_ERRORS = error_responses({401: AuthErrorBody, 429: ErrorBody, 503: ErrorBody})

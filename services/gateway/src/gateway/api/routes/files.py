@@ -24,6 +24,11 @@ from gateway.api.errors import (
 )
 from gateway.api.schemas import (
     BINARY_RESPONSES,
+    DELETE_OPERATION,
+    DOWNLOAD_OPERATION,
+    HEAD_OPERATION,
+    OPTIONAL_BEARER,
+    UPLOAD_LINKS,
     UPLOAD_REQUEST_BODY,
     AuthErrorObject,
     ErrorBody,
@@ -36,26 +41,28 @@ from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesUpload
 from gateway.downloads import UnsatisfiableRange, plan_download
 from gateway.models import UploadedFile, UploadRequest
-from gateway.uploads import MultipartUploadReader, multipart_boundary
+from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
 router = APIRouter(tags=["files"])
 
-MULTIPART_OVERHEAD_BYTES = 1024 * 1024  # room for boundaries, part headers and small fields
 MAX_FILE_URL_LENGTH = 128
 
-_UPLOAD_ERRORS = error_responses(
-    {400: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody, 507: ErrorBody}
-)
-_DOWNLOAD_ERRORS = error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody})
+_UPLOAD_RESPONSES = {
+    200: {"links": UPLOAD_LINKS},
+    **error_responses({400: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody, 507: ErrorBody}),
+}
+_DOWNLOAD_RESPONSES = {
+    **BINARY_RESPONSES, **error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody})
+}
 
 
 @router.post(
     "/api/upload",
     dependencies=[UploadRateLimit],
     response_model=UploadBody,
-    responses=_UPLOAD_ERRORS,
-    openapi_extra=UPLOAD_REQUEST_BODY,
-    summary='Upload one file (multipart/form-data, field "file")',
+    responses=_UPLOAD_RESPONSES,
+    openapi_extra={**UPLOAD_REQUEST_BODY, **OPTIONAL_BEARER},
+    summary='Upload one file (multipart/form-data, field "file"); a token files it under its account',
 )
 async def upload(
     request: Request,
@@ -78,14 +85,15 @@ async def upload(
     return _upload_body(uploaded, base_url, auth_error)
 
 
-@router.get("/file/{file_url}", response_class=Response, responses={**BINARY_RESPONSES, **_DOWNLOAD_ERRORS},
+@router.get("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
+            operation_id=DOWNLOAD_OPERATION,
             summary="The file's bytes (Range, If-None-Match and If-Range supported)")
-@router.head("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_ERRORS,
-             summary="The file's headers")
-@router.get("/f/{file_url}", response_class=Response, responses={**BINARY_RESPONSES, **_DOWNLOAD_ERRORS},
-            summary="The file's bytes (short alias of /file/)")
-@router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_ERRORS,
-             summary="The file's headers")
+@router.head("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
+             operation_id=HEAD_OPERATION, summary="The file's headers")
+@router.get("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
+            operation_id="download_file_short", summary="The file's bytes (short alias of /file/)")
+@router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
+             operation_id="file_headers_short", summary="The file's headers (short alias of /file/)")
 async def download(file_url: str, request: Request, files: FilesClientDep) -> Response:
     if len(file_url) > MAX_FILE_URL_LENGTH:
         raise FileNotFound()
@@ -103,7 +111,7 @@ async def download(file_url: str, request: Request, files: FilesClientDep) -> Re
 
 @router.get("/api/delete/{file_url}", response_model=MessageBody,
             responses=error_responses({400: ErrorBody, 404: ErrorBody, 503: ErrorBody}),
-            summary="Delete a file with its delete key")
+            operation_id=DELETE_OPERATION, summary="Delete a file with its delete key")
 async def delete(file_url: str, files: FilesClientDep, key: str | None = None) -> MessageBody:
     await files.delete_file(file_url, key or "")
     return MessageBody(message="File deleted successfully")

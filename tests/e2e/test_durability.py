@@ -1,0 +1,32 @@
+"""Production settings are durable: nats-server (deploy/nats/nats-server.conf) fsyncs every
+JetStream write, and the stack runs it so, with the file-event stream on disk."""
+import os
+import subprocess
+
+import httpx
+
+from stack import NATS_CONFIG, free_port, nats_server_binary, wait_for_port
+from support.api import client, uploaded
+
+
+def test_deploy_nats_config_fsyncs_every_jetstream_write_to_the_given_store(tmp_path):
+    port, monitor_port = free_port(), free_port()
+    argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(port),
+            "-m", str(monitor_port)]
+    server = subprocess.Popen(argv, env={**os.environ, "NATS_STORE_DIR": str(tmp_path)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(monitor_port, 15)
+        jetstream = httpx.get(f"http://127.0.0.1:{monitor_port}/varz").json()["jetstream"]["config"]
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert jetstream["sync_always"] is True
+    assert jetstream["store_dir"] == str(tmp_path / "jetstream")
+
+
+def test_the_stack_runs_nats_with_the_deploy_config_and_the_event_stream_on_disk(stack, base_url):
+    assert stack.processes["nats"].argv[1:3] == ["-c", str(NATS_CONFIG)]
+    with client(base_url) as c:
+        uploaded(c)
+    assert (stack.config.data_dir / "nats" / "jetstream" / "$G" / "streams" / "FILE_EVENTS").is_dir()
