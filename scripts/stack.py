@@ -33,6 +33,8 @@ class StackConfig:
     auth_database_url: str | None = None  # None: SQLite under data_dir
     files_database_url: str | None = None
     env: dict[str, str] = dataclasses.field(default_factory=dict)  # extra settings for every service
+    # a command a service is started through, e.g. {"files": ["unshare", ...]}; the service's argv follows it
+    wrappers: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     log_to_files: bool = True  # False: the services write to this terminal
 
 
@@ -60,6 +62,19 @@ class ServiceProcess:
     def signal(self, sig: int) -> None:
         if self.running():
             self.popen.send_signal(sig)
+
+    def kill(self) -> int | None:
+        """SIGKILL: the process gets no chance to clean up (a crash, an OOM kill, a lost machine)."""
+        if self.popen is None:
+            return None
+        if self.running():
+            self.popen.kill()
+        return self.popen.wait()
+
+    def wait(self, timeout: float) -> int:
+        """The exit code; subprocess.TimeoutExpired when the process still runs after `timeout` seconds."""
+        assert self.popen is not None
+        return self.popen.wait(timeout)
 
     def stop(self, grace: float = 15.0) -> int | None:
         if self.popen is None:
@@ -121,7 +136,7 @@ class Stack:
     ) -> ServiceProcess:
         """Start `name` (auth, files or gateway); `instance` and `env` start another replica of it
         (a None in `env` unsets that variable)."""
-        argv = [sys.executable, "-m", SERVICE_MODULES[name]]
+        argv = [*self.config.wrappers.get(name, []), sys.executable, "-m", SERVICE_MODULES[name]]
         merged = {**self.service_env(name), **(env or {})}
         return self._launch(instance or name, argv, {k: v for k, v in merged.items() if v is not None})
 

@@ -5,6 +5,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from files_service.adapters.outbox import EventEncoder, SqlAlchemyOutbox
@@ -12,6 +13,9 @@ from files_service.adapters.repository import SqlAlchemyFilesRepository
 from files_service.domain.errors import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
+
+_CONNECTION_EXCEPTION = "08"
+_OPERATOR_INTERVENTION = frozenset({"57P01", "57P02", "57P03"})
 
 
 class SqlAlchemyUnitOfWork:
@@ -67,11 +71,18 @@ class SqlAlchemyUnitOfWork:
 
 
 def _raise_if_unreachable(error: BaseException) -> None:
-    if _is_unreachable(error):
+    if is_database_unreachable(error):
         raise DatabaseUnavailable("the files database cannot be reached") from error
 
 
-def _is_unreachable(error: BaseException) -> bool:
-    if isinstance(error, (OperationalError, InterfaceError, OSError)):
+def is_database_unreachable(error: BaseException) -> bool:
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeoutError, OSError)):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or _server_cannot_serve_now(getattr(error.orig, "sqlstate", None))
+
+
+def _server_cannot_serve_now(sqlstate: str | None) -> bool:
+    """PostgreSQL starting up, shutting down or crashed (57P01-57P03), or the connection failing (08xxx)."""
+    return bool(sqlstate) and (sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION)

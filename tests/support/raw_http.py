@@ -1,0 +1,98 @@
+"""HTTP/1.1 over a raw socket, for what httpx hides: an upload whose body the test sends piece by
+piece (to kill, stop or disconnect something while it is in flight), and an answer read as soon as
+the server sends it, even while the body is still going out."""
+import json
+import os
+import select
+import socket
+import struct
+import uuid
+from urllib.parse import urlsplit
+
+from support.api import bearer, loopback_address
+
+
+def read_answer(s: socket.socket) -> bytes:
+    """The status line, headers and a Content-Length body (the server may close right after)."""
+    answer = b""
+    try:
+        while data := s.recv(65536):
+            answer += data
+            head, sep, body = answer.partition(b"\r\n\r\n")
+            if sep and len(body) >= content_length(head):
+                break
+    except OSError:
+        pass
+    return answer
+
+
+def content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 1 << 62
+
+
+def parse_answer(answer: bytes) -> tuple[int, dict]:
+    """(status, JSON body); (0, {}) when the server closed without an answer."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if not head:
+        return 0, {}
+    return int(head.split(b" ", 2)[1]), json.loads(body) if body else {}
+
+
+class SlowUpload:
+    """POST /api/upload of `size` random bytes (kept in .data), sent only as the test says."""
+
+    def __init__(self, base_url: str, size: int, name: str = "slow.bin", token: str | None = None,
+                 timeout: float = 60) -> None:
+        self.data = os.urandom(size)
+        self.sent = 0
+        u = urlsplit(base_url)
+        boundary = "b" + uuid.uuid4().hex
+        part_head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                     "Content-Type: application/octet-stream\r\n\r\n").encode()
+        self._tail = f"\r\n--{boundary}--\r\n".encode()
+        headers = "".join(f"{k}: {v}\r\n" for k, v in (bearer(token) if token else {}).items())
+        head = (f"POST /api/upload HTTP/1.1\r\nHost: {u.netloc}\r\n{headers}"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                f"Content-Length: {len(part_head) + size + len(self._tail)}\r\nConnection: close\r\n\r\n").encode()
+        self._socket = socket.create_connection((u.hostname, u.port), timeout=timeout,
+                                                source_address=(loopback_address(), 0))
+        self._socket.sendall(head + part_head)
+
+    def send(self, size: int) -> bool:
+        """Sends up to `size` more file bytes; False when the server answered (or closed) first."""
+        end = min(len(self.data), self.sent + size)
+        try:
+            while self.sent < end:
+                if select.select([self._socket], [], [], 0)[0]:
+                    return False
+                step = min(65536, end - self.sent)
+                self._socket.sendall(self.data[self.sent:self.sent + step])
+                self.sent += step
+        except OSError:
+            return False
+        return True
+
+    def finish(self) -> tuple[int, dict]:
+        """Sends the rest (unless the server answered already) and returns (status, JSON body)."""
+        if self.send(len(self.data)):
+            try:
+                self._socket.sendall(self._tail)
+            except OSError:
+                pass
+        return self.answer()
+
+    def answer(self) -> tuple[int, dict]:
+        try:
+            return parse_answer(read_answer(self._socket))
+        finally:
+            self._socket.close()
+
+    def disconnect(self, reset: bool = False) -> None:
+        """Goes away mid-body: a FIN, or with `reset` an RST (what a crashed client's kernel sends)."""
+        if reset:
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._socket.close()

@@ -1,0 +1,52 @@
+"""What the files service keeps, seen from outside: its rows, its outbox, its blobs and temp files.
+
+Invariants the fault tests check after each fault: every row has its whole bytes, temp space is
+empty once an upload has ended, nothing is served half-written."""
+import hashlib
+import pathlib
+
+import httpx
+
+from support.postgres import query
+
+TEMP_DIR_NAME = ".tmp"
+
+
+def file_rows(files_database_url: str) -> dict[str, dict]:
+    """file_url -> {storage_key, size, sha256, owner_account_id}."""
+    rows = query(files_database_url, "SELECT file_url, storage_key, size, sha256, owner_account_id FROM files")
+    return {row.pop("file_url"): row for row in rows}
+
+
+def outbox_size(files_database_url: str) -> int:
+    return query(files_database_url, "SELECT count(*) AS n FROM outbox")[0]["n"]
+
+
+def blob_sizes(storage_dir: pathlib.Path) -> dict[str, int]:
+    """storage key -> size of every committed blob (temp files excluded)."""
+    return {
+        path.name: path.stat().st_size
+        for path in storage_dir.rglob("*")
+        if path.is_file() and TEMP_DIR_NAME not in path.relative_to(storage_dir).parts
+    }
+
+
+def temp_files(storage_dir: pathlib.Path) -> list[pathlib.Path]:
+    temp_dir = storage_dir / TEMP_DIR_NAME
+    return sorted(temp_dir.iterdir()) if temp_dir.exists() else []
+
+
+def assert_every_row_has_its_bytes(files_database_url: str, storage_dir: pathlib.Path) -> dict[str, dict]:
+    rows = file_rows(files_database_url)
+    blobs = blob_sizes(storage_dir)
+    for file_url, row in rows.items():
+        assert blobs.get(row["storage_key"]) == row["size"], f"{file_url}: a row without its bytes ({row})"
+    return rows
+
+
+def assert_every_file_served_whole(c: httpx.Client, files_database_url: str) -> None:
+    """Each file the database knows downloads completely, with the SHA-256 it was stored with."""
+    for file_url, row in file_rows(files_database_url).items():
+        r = c.get("/file/" + file_url)
+        assert r.status_code == 200, (file_url, r.status_code, r.text)
+        assert (len(r.content), hashlib.sha256(r.content).hexdigest()) == (row["size"], row["sha256"]), file_url
