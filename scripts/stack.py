@@ -143,20 +143,24 @@ class Stack:
     def service_env(self, name: str) -> dict[str, str]:
         c = self.config
         data = str(c.data_dir)
+        # No load balancer watches a local stack's readiness: stopping need not wait for one to notice.
         settings = {
             "auth": {
+                "FU_AUTH_SHUTDOWN_DELAY_SECONDS": "0",
                 "FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{c.auth_port}",
                 "FU_AUTH_DATA_DIR": data,
                 "FU_AUTH_NATS_URL": self.nats_url,
                 **({"FU_AUTH_DATABASE_URL": c.auth_database_url} if c.auth_database_url else {}),
             },
             "files": {
+                "FU_FILES_SHUTDOWN_DELAY_SECONDS": "0",
                 "FU_FILES_LISTEN_ADDRESS": f"127.0.0.1:{c.files_port}",
                 "FU_FILES_DATA_DIR": data,
                 "FU_FILES_NATS_URL": self.nats_url,
                 **({"FU_FILES_DATABASE_URL": c.files_database_url} if c.files_database_url else {}),
             },
             "gateway": {
+                "FU_GATEWAY_SHUTDOWN_DELAY_SECONDS": "0",
                 "FU_GATEWAY_HOST": "127.0.0.1",
                 "FU_GATEWAY_PORT": str(c.gateway_port),
                 "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{c.auth_port}",

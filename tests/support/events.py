@@ -77,3 +77,17 @@ async def _ack_pending(nats_url: str) -> int:
 def ack_pending(nats_url: str) -> int:
     """Events delivered to auth's consumer and not acked yet."""
     return asyncio.run(_ack_pending(nats_url))
+
+
+async def _caught_up(nats_url: str) -> bool:
+    nc = await nats.connect(nats_url)
+    try:
+        info = await nc.jetstream().consumer_info(STREAM, DURABLE)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+    finally:
+        await nc.close()
+
+
+def consumer_caught_up(nats_url: str) -> bool:
+    """Auth's consumer has acked every event in the stream."""
+    return asyncio.run(_caught_up(nats_url))

@@ -50,6 +50,14 @@ class AccountWorker(threading.Thread):
         finally:
             self._client.close()
 
+    def key_of(self, file_url: str) -> str:
+        return self._keys[file_url]
+
+    def forget(self, file_url: str) -> None:
+        """The test deleted the file itself."""
+        del self.stored[file_url]
+        self.deleted.add(file_url)
+
     def successes_since(self, operation: str, since: float) -> int:
         return sum(1 for o in self.outcomes if o.operation == operation and o.status == 200 and o.at >= since)
 

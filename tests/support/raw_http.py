@@ -96,3 +96,47 @@ class SlowUpload:
         if reset:
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self._socket.close()
+
+
+class SlowDownload:
+    """GET of a file read only as the test says, through a small receive buffer, so that the server is
+    still sending while the test holds back."""
+
+    RECEIVE_BUFFER = 64 * 1024
+
+    def __init__(self, base_url: str, path: str, timeout: float = 60) -> None:
+        u = urlsplit(base_url)
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.RECEIVE_BUFFER)
+        self._socket.settimeout(timeout)
+        self._socket.bind((loopback_address(), 0))
+        self._socket.connect((u.hostname, u.port))
+        self._socket.sendall(f"GET {path} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n\r\n".encode())
+        self._received = b""
+        while b"\r\n\r\n" not in self._received:
+            self._received += self._recv()
+        head, _, self.body = self._received.partition(b"\r\n\r\n")
+        self.status = int(head.split(b" ", 2)[1])
+        self.length = content_length(head)
+
+    def read(self, size: int) -> None:
+        """Reads until at least `size` body bytes have arrived."""
+        while len(self.body) < min(size, self.length):
+            self.body += self._recv()
+
+    def finish(self) -> bytes:
+        """The whole body, or what arrived before the server closed."""
+        try:
+            while len(self.body) < self.length and (data := self._socket.recv(1 << 20)):
+                self.body += data
+        except OSError:
+            pass
+        finally:
+            self._socket.close()
+        return self.body
+
+    def _recv(self) -> bytes:
+        data = self._socket.recv(self.RECEIVE_BUFFER)
+        if not data:
+            raise ConnectionError("the server closed the download")
+        return data

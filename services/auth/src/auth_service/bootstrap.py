@@ -42,7 +42,10 @@ def bootstrap(settings: Settings) -> Application:
     consumer = NatsFileEventConsumer(
         url=settings.nats_url,
         config=EventStreamConfig(
-            settings.events_stream, settings.events_subject_prefix, settings.events_durable
+            settings.events_stream,
+            settings.events_subject_prefix,
+            settings.events_durable,
+            settings.events_ack_wait_seconds,
         ),
         handler=FileEventHandler(projection, settings.events_subject_prefix),
     )

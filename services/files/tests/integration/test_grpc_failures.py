@@ -130,6 +130,23 @@ async def test_stop_reports_not_serving_and_refuses_new_calls(files_server):
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
+async def test_stop_reports_not_serving_and_still_serves_until_the_shutdown_delay_ends(files_server):
+    uploaded = await upload(files_server.stub, "a.txt", b"data")
+    request = files_pb2.GetFileInfoRequest(file_url=uploaded.file.file_url)
+
+    stopping = asyncio.create_task(files_server.running.stop(0, delay_seconds=0.5))
+    check = health_pb2.HealthCheckRequest(service="")
+    while (await files_server.running.health.Check(check, None)).status != health_pb2.HealthCheckResponse.NOT_SERVING:
+        await asyncio.sleep(0.01)
+
+    assert (await files_server.stub.GetFileInfo(request, timeout=2)).file.size == 4
+    assert not stopping.done()
+    await stopping
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await files_server.stub.GetFileInfo(request, timeout=2)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
 async def test_logs_of_a_call_carry_the_callers_request_id(files_server, caplog):
     caplog.handler.addFilter(RequestIdLogFilter())
     caplog.set_level(logging.INFO, logger="files_service")
