@@ -8,7 +8,7 @@ from typing import Self
 
 import pytest
 
-from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken
+from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable, FileUrlTaken
 from files_service.domain.events import DomainEvent, event_subject
 from files_service.domain.model import StoredFile
 from files_service.ports import BlobNotFound, OutboxMessage, PublishFailed
@@ -56,6 +56,7 @@ class InMemoryDatabase:
     outbox: list[OutboxMessage] = field(default_factory=list)
     reachable: bool = True
     commits: int = 0
+    lost_on_commit: bool = False  # the connection drops while committing, after the commit took effect
 
 
 class FakeFilesRepository:
@@ -121,6 +122,8 @@ class FakeUnitOfWork:
         self._database.files = dict(self._files)
         self._database.outbox = list(self._outbox)
         self._database.commits += 1
+        if self._database.lost_on_commit:
+            raise CommitOutcomeUnknown("the files database went away while committing")
 
 
 class RecordingPublisher:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from files_service.adapters.outbox import EventEncoder, SqlAlchemyOutbox
 from files_service.adapters.repository import SqlAlchemyFilesRepository
-from files_service.domain.errors import DatabaseUnavailable
+from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,12 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         if self._connection is None:
             raise RuntimeError("commit() outside the unit of work's block")
-        await self._connection.commit()
+        try:
+            await self._connection.commit()
+        except Exception as error:
+            if is_database_unreachable(error):
+                raise CommitOutcomeUnknown("the files database went away while committing") from error
+            raise
 
     @staticmethod
     async def _close(connection: AsyncConnection, pending_error: BaseException | None) -> None:

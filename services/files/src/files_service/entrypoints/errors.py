@@ -29,6 +29,7 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL"),
     errors.RangeNotSatisfiable: (grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
     errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
+    errors.CommitOutcomeUnknown: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
 }
 INTERNAL = (grpc.StatusCode.INTERNAL, UNSPECIFIED)
 
