@@ -15,12 +15,14 @@ from support.storage import temp_files
 from support.waiting import wait_until
 
 MB = 1024 * 1024
-DELAY_SECONDS, GRACE_SECONDS = 1.0, 4.0
+DELAY_SECONDS, GRACE_SECONDS = 2.0, 3.0
 EXIT_MARGIN_SECONDS = 3.0
-SHUTDOWN_SETTINGS = {f"FU_{service}_SHUTDOWN_{name}_SECONDS": str(value)
-                     for service in ("GATEWAY", "AUTH", "FILES")
-                     for name, value in (("DELAY", DELAY_SECONDS), ("GRACE", GRACE_SECONDS))}
-EXIT_CODES = {"gateway": 0, "auth": 0, "files": 0}
+
+
+def shutdown_settings(service: str) -> dict[str, str]:
+    """The delay and grace of the service under test (the others stop at once, as in any local stack)."""
+    prefix = f"FU_{service.upper()}_SHUTDOWN"
+    return {f"{prefix}_DELAY_SECONDS": str(DELAY_SECONDS), f"{prefix}_GRACE_SECONDS": str(GRACE_SECONDS)}
 
 
 def grpc_health(port: int) -> int | None:
@@ -50,7 +52,7 @@ def still_serving(stack, service: str) -> bool:
 
 @pytest.mark.parametrize("service", ["gateway", "files", "auth"])
 def test_sigterm_reports_not_ready_first_lets_transfers_finish_and_exits_in_time(make_stack, service):
-    stack = make_stack(**SHUTDOWN_SETTINGS)
+    stack = make_stack(**shutdown_settings(service))
     storage = stack.config.data_dir / "blobs"
     with client(stack.gateway_url) as c:
         token = register(c)["accessToken"]
@@ -71,13 +73,13 @@ def test_sigterm_reports_not_ready_first_lets_transfers_finish_and_exits_in_time
     status, body = upload.finish()
     assert status == 200 and body["synced"] is True, (status, body)
     assert download.finish() == served
-    assert process.wait(DELAY_SECONDS + GRACE_SECONDS + EXIT_MARGIN_SECONDS) == EXIT_CODES[service]
+    assert process.wait(DELAY_SECONDS + GRACE_SECONDS + EXIT_MARGIN_SECONDS) == 0
     print(f"{service} exited {time.monotonic() - signalled:.1f} s after SIGTERM")
 
 
 @pytest.mark.parametrize("service", ["gateway", "files"])
 def test_sigterm_with_a_stalled_upload_exits_after_the_grace_period_and_keeps_nothing(make_stack, service):
-    stack = make_stack(**SHUTDOWN_SETTINGS)
+    stack = make_stack(**shutdown_settings(service))
     storage = stack.config.data_dir / "blobs"
     upload = SlowUpload(stack.gateway_url, 4 * MB)
     upload.send(2 * MB)
