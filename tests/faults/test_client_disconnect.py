@@ -1,7 +1,7 @@
 """Fault 7: a client that goes away mid-upload, politely (FIN) or not (RST)."""
 from support.api import client, uploaded
 from support.raw_http import SlowUpload
-from support.storage import blob_sizes, file_rows, temp_files
+from support.storage import blob_sizes, file_rows, temp_files, wait_until_an_upload_is_in_temp
 from support.waiting import wait_until
 
 MB = 1024 * 1024
@@ -12,11 +12,12 @@ def test_client_gone_mid_upload_leaves_nothing_stored_and_nothing_in_temp_space(
     for reset in (False, True):
         upload = SlowUpload(own_stack.gateway_url, 4 * MB)
         upload.send(2 * MB)
-        wait_until(lambda: any(p.stat().st_size for p in temp_files(storage)), 10, "files writing the upload")
+        wait_until_an_upload_is_in_temp(storage)
 
         upload.disconnect(reset=reset)
 
-        wait_until(lambda: temp_files(storage) == [], 10, f"temp space emptied after {'RST' if reset else 'FIN'}")
+        how = "RST" if reset else "FIN"
+        wait_until(lambda: temp_files(storage) == [], 10, f"temp space emptied after a {how}")
         assert (file_rows(database), blob_sizes(storage)) == ({}, {})
     with client(own_stack.gateway_url) as c:
         assert uploaded(c, "after.txt", b"uploads go on")["file_url"] in file_rows(database)

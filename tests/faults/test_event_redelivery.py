@@ -2,18 +2,14 @@
 import threading
 import time
 
-from support.api import client, get_files, register, uploaded
+from support.api import client, listed, register, uploaded
 from support.events import ack_pending, consumer_caught_up, publish_again, stream_events, take_without_ack
 from support.load import AccountWorker
-from support.storage import file_rows
+from support.storage import file_rows, owned_like
 from support.waiting import wait_until
 
 ACK_WAIT_SECONDS = 2
 CONVERGE_SECONDS = 20
-
-
-def listed(c, token: str) -> list[str]:
-    return [f["file_url"] for f in get_files(c, token)]
 
 
 def test_every_event_delivered_twice_in_any_order_leaves_every_list_exact(own_stack):
@@ -35,37 +31,37 @@ def test_every_event_delivered_twice_in_any_order_leaves_every_list_exact(own_st
         assert {token: listed(c, token) for token in tokens} == expected
 
 
-def test_auth_killed_while_events_flow_and_events_taken_unacked_leave_every_list_exact(make_stack):
-    stack = make_stack(FU_AUTH_EVENTS_ACK_WAIT_SECONDS=str(ACK_WAIT_SECONDS))
-    stop = threading.Event()
-    workers = [AccountWorker(stack.gateway_url, stop, mixed=False) for _ in range(3)]
+def kill_auth_while_uploads_flow(stack, workers: list[AccountWorker], stop: threading.Event) -> None:
     for worker in workers:
         worker.start()
     try:
         wait_until(lambda: all(w.successes_since("upload", 0) >= 5 for w in workers), 30, "uploads flowing")
         stack.processes["auth"].kill()
-        print(f"events delivered to auth and not acked when it was killed: {ack_pending(stack.nats_url)}")
+        print(f"events delivered to auth, not acked when it was killed: {ack_pending(stack.nats_url)}")
         time.sleep(0.5)
     finally:
         stop.set()
         for worker in workers:
             worker.join(30)
+
+
+def test_auth_killed_while_events_flow_and_events_taken_unacked_leave_every_list_exact(make_stack):
+    stack = make_stack(FU_AUTH_EVENTS_ACK_WAIT_SECONDS=str(ACK_WAIT_SECONDS))
+    stop = threading.Event()
+    workers = [AccountWorker(stack.gateway_url, stop, mixed=False) for _ in range(3)]
+    kill_auth_while_uploads_flow(stack, workers, stop)
+    assert {o.status for w in workers for o in w.outcomes} <= {200, 503}
     with client(stack.gateway_url) as c:
         for worker in workers:
-            file_url = next(iter(worker.stored))
-            assert c.get(f"/api/delete/{file_url}", params={"key": worker.key_of(file_url)}).status_code == 200
-            worker.forget(file_url)
-        assert take_without_ack(stack.nats_url, batch=100) >= len(workers), "a replica took the deletes unacked"
-        assert ack_pending(stack.nats_url) >= len(workers)
+            worker.delete_oldest(c)
+        taken = take_without_ack(stack.nats_url, batch=100)
+        assert taken >= len(workers) and ack_pending(stack.nats_url) >= len(workers), "deletes taken unacked"
 
         stack.start_service("auth")
         stack.wait_ready(30)
         rows = file_rows(stack.config.files_database_url)
         for worker in workers:
             assert set(worker.stored) <= set(rows)
-            owner = rows[next(iter(worker.stored))]["owner_account_id"]
-            owned = {url for url, row in rows.items() if row["owner_account_id"] == owner}
+            owned = owned_like(rows, next(iter(worker.stored)))
             wait_until(lambda: set(listed(c, worker.token)) == owned, CONVERGE_SECONDS, "every list exact")
             assert len(listed(c, worker.token)) == len(owned), "a file listed twice"
-    statuses = {o.status for w in workers for o in w.outcomes}
-    assert statuses <= {200, 503}, statuses

@@ -1,7 +1,7 @@
 """Fault 3: NATS stopped while uploads and deletes go on."""
 import time
 
-from support.api import client, get_files, register, uploaded
+from support.api import client, listed, register, uploaded
 from support.storage import outbox_size
 from support.waiting import wait_until
 
@@ -16,37 +16,39 @@ def timed(call):
     return result, time.monotonic() - started
 
 
-def listed(c, token: str) -> list[str]:
-    return [f["file_url"] for f in get_files(c, token)]
+def upload_and_delete_while_nats_is_down(c, token: str, files: list[dict]) -> None:
+    for i in range(3):
+        body, seconds = timed(lambda: uploaded(c, f"during-{i}.txt", b"during", token=token))
+        assert seconds < FAST_SECONDS, f"an upload waited {seconds:.1f} s for NATS"
+        files.append(body)
+    gone = files.pop(0)
+    r, seconds = timed(lambda: c.get(f"/api/delete/{gone['file_url']}", params={"key": gone["key"]}))
+    assert r.status_code == 200 and seconds < FAST_SECONDS, (r.text, seconds)
+    assert c.get("/file/" + files[-1]["file_url"]).content == b"during"
 
 
 def test_uploads_deletes_and_lists_go_on_while_nats_is_down_and_lists_catch_up_after(make_stack):
     stack = make_stack(FU_FILES_PUBLISH_TIMEOUT_SECONDS=str(PUBLISH_TIMEOUT_SECONDS))
+    database = stack.config.files_database_url
     with client(stack.gateway_url) as c:
         tokens = [register(c)["accessToken"] for _ in range(3)]
-        files = {token: [uploaded(c, f"before-{i}.txt", b"before", token=token) for i in range(2)] for token in tokens}
+        files = {token: [uploaded(c, f"before-{i}.txt", b"before", token=token) for i in range(2)]
+                 for token in tokens}
         before_outage = {token: listed(c, token) for token in tokens}
         stack.processes["nats"].stop()
 
         for token in tokens:
-            for i in range(3):
-                body, seconds = timed(lambda: uploaded(c, f"during-{i}.txt", b"during", token=token))
-                assert seconds < FAST_SECONDS, f"an upload waited {seconds:.1f} s for NATS"
-                files[token].append(body)
-            gone = files[token].pop(0)
-            r, seconds = timed(lambda: c.get(f"/api/delete/{gone['file_url']}", params={"key": gone["key"]}))
-            assert r.status_code == 200 and seconds < FAST_SECONDS, (r.text, seconds)
-            assert c.get("/file/" + files[token][-1]["file_url"]).content == b"during"
+            upload_and_delete_while_nats_is_down(c, token, files[token])
         for token in tokens:
             listing, seconds = timed(lambda: listed(c, token))
             assert seconds < FAST_SECONDS, f"get_files took {seconds:.1f} s while NATS is down"
             assert listing == before_outage[token], "the list as it stood when NATS went down"
-        assert outbox_size(stack.config.files_database_url) == len(tokens) * 4
+        assert outbox_size(database) == len(tokens) * 4
 
         stack.start_nats()
-        started = time.monotonic()
+        returned = time.monotonic()
         for token in tokens:
             expected = [f["file_url"] for f in reversed(files[token])]
-            wait_until(lambda: listed(c, token) == expected, CATCH_UP_SECONDS, "every list complete after NATS returned")
-        print(f"lists complete {time.monotonic() - started:.1f} s after NATS returned")
-        wait_until(lambda: outbox_size(stack.config.files_database_url) == 0, CATCH_UP_SECONDS, "the outbox emptied")
+            wait_until(lambda: listed(c, token) == expected, CATCH_UP_SECONDS, "every list complete again")
+        print(f"every list complete {time.monotonic() - returned:.1f} s after NATS returned")
+        wait_until(lambda: outbox_size(database) == 0, CATCH_UP_SECONDS, "the outbox emptied")

@@ -35,7 +35,8 @@ def events_for(nats_url: str, file_url: str) -> list[str]:
 async def _publish(nats_url: str, subject: str, payload: bytes) -> None:
     nc = await nats.connect(nats_url)
     try:
-        await nc.jetstream().publish(subject, payload, stream=STREAM, headers={"Nats-Msg-Id": uuid.uuid4().hex})
+        headers = {"Nats-Msg-Id": uuid.uuid4().hex}
+        await nc.jetstream().publish(subject, payload, stream=STREAM, headers=headers)
     finally:
         await nc.close()
 

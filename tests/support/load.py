@@ -5,12 +5,13 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 
 from support.api import bearer, client, register
 
-ERROR_STATUS = 0  # no HTTP answer at all: a refused or reset connection, or the client's timeout
+NO_ANSWER = 0  # the status recorded when no HTTP answer came: a refused or reset connection, a timeout
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,8 +24,8 @@ class Outcome:
 
 
 class AccountWorker(threading.Thread):
-    """Uploads with its token in a loop until stopped; with `mixed`, also downloads (checking every
-    byte), lists, deletes and logs in. `stored` and `deleted` are what got a 200."""
+    """Uploads with its token in a loop until `stop` is set; with `mixed`, also downloads (checking
+    every byte), lists, deletes and logs in. `stored` and `deleted` are what got a 200."""
 
     def __init__(self, base_url: str, stop: threading.Event, mixed: bool = True, timeout: float = 30) -> None:
         super().__init__(daemon=True)
@@ -36,8 +37,8 @@ class AccountWorker(threading.Thread):
         self.outcomes: list[Outcome] = []
         self.stored: dict[str, bytes] = {}
         self.deleted: set[str] = set()
-        self._keys: dict[str, str] = {}
         self.corrupt: list[str] = []
+        self._keys: dict[str, str] = {}
 
     def run(self) -> None:
         step = 0
@@ -50,16 +51,15 @@ class AccountWorker(threading.Thread):
         finally:
             self._client.close()
 
-    def key_of(self, file_url: str) -> str:
-        return self._keys[file_url]
-
-    def forget(self, file_url: str) -> None:
-        """The test deleted the file itself."""
-        del self.stored[file_url]
-        self.deleted.add(file_url)
-
     def successes_since(self, operation: str, since: float) -> int:
         return sum(1 for o in self.outcomes if o.operation == operation and o.status == 200 and o.at >= since)
+
+    def delete_oldest(self, c: httpx.Client) -> None:
+        """Deletes the oldest stored file through `c` (once the worker has stopped)."""
+        file_url = next(iter(self.stored))
+        r = c.get(f"/api/delete/{file_url}", params={"key": self._keys[file_url]})
+        assert r.status_code == 200, r.text
+        self._forget(file_url)
 
     def _mixed_step(self, step: int) -> None:
         if self.stored:
@@ -68,13 +68,13 @@ class AccountWorker(threading.Thread):
         if step % 3 == 2 and self.stored:
             self._delete_one(next(iter(self.stored)))
         if step % 5 == 4:
-            self._record("login", lambda c: c.post("/api/login", json={"username": self.username,
-                                                                      "password": self.password}))
+            credentials = {"username": self.username, "password": self.password}
+            self._record("login", lambda c: c.post("/api/login", json=credentials))
 
     def _upload_one(self) -> None:
         data = os.urandom(random.randint(1, 64 * 1024))
         r = self._record("upload", lambda c: c.post("/api/upload", headers=bearer(self.token),
-                                                  files={"file": ("load.bin", data)}))
+                                                    files={"file": ("load.bin", data)}))
         if r is not None and r.status_code == 200:
             body = r.json()
             self.stored[body["file_url"]] = data
@@ -86,20 +86,25 @@ class AccountWorker(threading.Thread):
             self.corrupt.append(file_url)
 
     def _delete_one(self, file_url: str) -> None:
-        r = self._record("delete", lambda c: c.get(f"/api/delete/{file_url}", params={"key": self._keys[file_url]}))
+        key = self._keys[file_url]
+        r = self._record("delete", lambda c: c.get(f"/api/delete/{file_url}", params={"key": key}))
         if r is not None and r.status_code == 200:
-            self.deleted.add(file_url)
-            del self.stored[file_url]
+            self._forget(file_url)
 
-    def _record(self, operation: str, request) -> httpx.Response | None:
+    def _forget(self, file_url: str) -> None:
+        del self.stored[file_url]
+        self.deleted.add(file_url)
+
+    def _record(self, operation: str, request: Callable[[httpx.Client], httpx.Response]
+                ) -> httpx.Response | None:
         started = time.monotonic()
         try:
             r = request(self._client)
         except httpx.HTTPError:
-            self.outcomes.append(Outcome(operation, ERROR_STATUS, time.monotonic() - started, False, time.monotonic()))
-            return None
-        self.outcomes.append(Outcome(operation, r.status_code, time.monotonic() - started, _is_json_error(r),
-                                     time.monotonic()))
+            r = None
+        now = time.monotonic()
+        status, json_error = (NO_ANSWER, False) if r is None else (r.status_code, _is_json_error(r))
+        self.outcomes.append(Outcome(operation, status, now - started, json_error, now))
         return r
 
 

@@ -127,8 +127,8 @@ class PrivatePostgres:
         if not self.data_dir.exists():
             self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self._home} -c fsync=on"
-        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir), "-l", str(self._home / "log"),
-                  "-o", options)
+        log = str(self._home / "log")
+        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir), "-l", log, "-o", options)
         return self
 
     def stop(self, mode: str = "fast") -> None:
@@ -154,21 +154,28 @@ class PrivatePostgres:
         runner = ["runuser", "-u", self._owner.pw_name, "--"] if self._owner is not None else []
         done = subprocess.run([*runner, str(self._bin / program), *args], capture_output=True, text=True)
         if done.returncode != 0:
-            raise RuntimeError(f"{program} failed ({done.returncode}):\n{done.stdout}{done.stderr}\n{self.log_tail()}")
+            output = f"{done.stdout}{done.stderr}\n{self.log_tail()}"
+            raise RuntimeError(f"{program} failed with exit code {done.returncode}:\n{output}")
 
 
 def _postgres_bin_directory() -> pathlib.Path:
     """FU_TEST_POSTGRES_BIN, else pg_config's, else the newest /usr/lib/postgresql/*/bin, else PATH."""
     candidates = [os.environ.get("FU_TEST_POSTGRES_BIN", "")]
     if shutil.which("pg_config"):
-        candidates.append(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
+        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
+        candidates.append(bindir)
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_in_path, reverse=True)
     candidates.append(os.path.dirname(shutil.which("pg_ctl") or ""))
     for candidate in filter(None, candidates):
         if (pathlib.Path(candidate) / "initdb").exists() and (pathlib.Path(candidate) / "pg_ctl").exists():
             return pathlib.Path(candidate)
     raise RuntimeError("PostgreSQL's initdb and pg_ctl were not found: install the PostgreSQL server "
                        "or set FU_TEST_POSTGRES_BIN to the directory that holds them")
+
+
+def _version_in_path(path: str) -> int:
+    version = pathlib.Path(path).parent.name
+    return int(version) if version.isdigit() else 0
 
 
 def _cluster_owner() -> pwd.struct_passwd | None:
@@ -178,7 +185,8 @@ def _cluster_owner() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam("postgres")
     except KeyError as error:
-        raise RuntimeError("running as root, a private PostgreSQL needs a `postgres` user to run as") from error
+        message = "running as root, a private PostgreSQL needs a `postgres` user to run as"
+        raise RuntimeError(message) from error
 
 
 def _docker_available() -> bool:

@@ -55,9 +55,10 @@ class SlowUpload:
                      "Content-Type: application/octet-stream\r\n\r\n").encode()
         self._tail = f"\r\n--{boundary}--\r\n".encode()
         headers = "".join(f"{k}: {v}\r\n" for k, v in (bearer(token) if token else {}).items())
+        length = len(part_head) + size + len(self._tail)
         head = (f"POST /api/upload HTTP/1.1\r\nHost: {u.netloc}\r\n{headers}"
                 f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-                f"Content-Length: {len(part_head) + size + len(self._tail)}\r\nConnection: close\r\n\r\n").encode()
+                f"Content-Length: {length}\r\nConnection: close\r\n\r\n").encode()
         self._socket = socket.create_connection((u.hostname, u.port), timeout=timeout,
                                                 source_address=(loopback_address(), 0))
         self._socket.sendall(head + part_head)

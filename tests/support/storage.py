@@ -8,14 +8,21 @@ import pathlib
 import httpx
 
 from support.postgres import query
+from support.waiting import wait_until
 
 TEMP_DIR_NAME = ".tmp"
 
 
 def file_rows(files_database_url: str) -> dict[str, dict]:
     """file_url -> {storage_key, size, sha256, owner_account_id}."""
-    rows = query(files_database_url, "SELECT file_url, storage_key, size, sha256, owner_account_id FROM files")
-    return {row.pop("file_url"): row for row in rows}
+    columns = "file_url, storage_key, size, sha256, owner_account_id"
+    return {row.pop("file_url"): row for row in query(files_database_url, f"SELECT {columns} FROM files")}
+
+
+def owned_like(rows: dict[str, dict], file_url: str) -> set[str]:
+    """The file_urls of every file whose owner also owns `file_url`."""
+    owner = rows[file_url]["owner_account_id"]
+    return {url for url, row in rows.items() if row["owner_account_id"] == owner}
 
 
 def outbox_size(files_database_url: str) -> int:
@@ -36,6 +43,11 @@ def temp_files(storage_dir: pathlib.Path) -> list[pathlib.Path]:
     return sorted(temp_dir.iterdir()) if temp_dir.exists() else []
 
 
+def wait_until_an_upload_is_in_temp(storage_dir: pathlib.Path) -> None:
+    """Until files has written bytes of an upload to its temp space (the upload is in flight there)."""
+    wait_until(lambda: any(p.stat().st_size for p in temp_files(storage_dir)), 10, "files writing the upload")
+
+
 def assert_every_row_has_its_bytes(files_database_url: str, storage_dir: pathlib.Path) -> dict[str, dict]:
     rows = file_rows(files_database_url)
     blobs = blob_sizes(storage_dir)
@@ -49,4 +61,5 @@ def assert_every_file_served_whole(c: httpx.Client, files_database_url: str) -> 
     for file_url, row in file_rows(files_database_url).items():
         r = c.get("/file/" + file_url)
         assert r.status_code == 200, (file_url, r.status_code, r.text)
-        assert (len(r.content), hashlib.sha256(r.content).hexdigest()) == (row["size"], row["sha256"]), file_url
+        served = len(r.content), hashlib.sha256(r.content).hexdigest()
+        assert served == (row["size"], row["sha256"]), file_url

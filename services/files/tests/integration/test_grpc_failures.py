@@ -136,7 +136,8 @@ async def test_stop_reports_not_serving_and_still_serves_until_the_shutdown_dela
 
     stopping = asyncio.create_task(files_server.running.stop(0, delay_seconds=0.5))
     check = health_pb2.HealthCheckRequest(service="")
-    while (await files_server.running.health.Check(check, None)).status != health_pb2.HealthCheckResponse.NOT_SERVING:
+    not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+    while (await files_server.running.health.Check(check, None)).status != not_serving:
         await asyncio.sleep(0.01)
 
     assert (await files_server.stub.GetFileInfo(request, timeout=2)).file.size == 4

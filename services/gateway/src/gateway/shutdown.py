@@ -24,7 +24,8 @@ class ShutdownState:
 class ReadinessFirstServer(uvicorn.Server):
     """uvicorn's server, except that the first SIGTERM or SIGINT only marks the process not ready: it
     keeps accepting and serving for `delay_seconds`, then uvicorn's own graceful shutdown begins (no new
-    connections; requests in flight get Config.timeout_graceful_shutdown). A second signal stops at once."""
+    connections; requests in flight get Config.timeout_graceful_shutdown). A second signal skips the
+    rest of the delay."""
 
     def __init__(self, config: uvicorn.Config, state: ShutdownState, delay_seconds: float) -> None:
         super().__init__(config)

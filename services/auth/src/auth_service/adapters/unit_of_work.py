@@ -20,7 +20,6 @@ from auth_service.domain.ports import AccountFileRepository, AccountRepository, 
 
 logger = logging.getLogger(__name__)
 
-
 _CONNECTION_EXCEPTION = "08"
 _OPERATOR_INTERVENTION = frozenset({"57P01", "57P02", "57P03"})
 
@@ -35,7 +34,9 @@ def is_database_unreachable(error: BaseException) -> bool:
 
 def _server_cannot_serve_now(sqlstate: str | None) -> bool:
     """PostgreSQL starting up, shutting down or crashed (57P01-57P03), or the connection failing (08xxx)."""
-    return bool(sqlstate) and (sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION)
+    if not sqlstate:
+        return False
+    return sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION
 
 
 @contextmanager

@@ -90,4 +90,6 @@ def is_database_unreachable(error: BaseException) -> bool:
 
 def _server_cannot_serve_now(sqlstate: str | None) -> bool:
     """PostgreSQL starting up, shutting down or crashed (57P01-57P03), or the connection failing (08xxx)."""
-    return bool(sqlstate) and (sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION)
+    if not sqlstate:
+        return False
+    return sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION
