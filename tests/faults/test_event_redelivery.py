@@ -4,7 +4,7 @@ import time
 
 from support.api import client, listed, register, uploaded
 from support.events import ack_pending, consumer_caught_up, publish_again, stream_events, take_without_ack
-from support.load import AccountWorker
+from support.load import AccountWorker, stop_all
 from support.storage import file_rows, owned_like
 from support.waiting import wait_until
 
@@ -40,9 +40,7 @@ def kill_auth_while_uploads_flow(stack, workers: list[AccountWorker], stop: thre
         print(f"events delivered to auth, not acked when it was killed: {ack_pending(stack.nats_url)}")
         time.sleep(0.5)
     finally:
-        stop.set()
-        for worker in workers:
-            worker.join(30)
+        stop_all(workers, stop)
 
 
 def test_auth_killed_while_events_flow_and_events_taken_unacked_leave_every_list_exact(make_stack):

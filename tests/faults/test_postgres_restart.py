@@ -5,7 +5,7 @@ import time
 from collections import Counter
 
 from support.api import client, listed
-from support.load import AccountWorker
+from support.load import AccountWorker, stop_all
 from support.storage import assert_every_file_served_whole, assert_every_row_has_its_bytes, owned_like
 from support.waiting import wait_until
 
@@ -41,9 +41,7 @@ def test_postgres_restart_under_load_gives_json_503s_and_loses_nothing_acknowled
     try:
         crash_and_restart_postgres_under_load(private_postgres, workers)
     finally:
-        stop.set()
-        for worker in workers:
-            worker.join(60)
+        stop_all(workers, stop)
 
     outcomes = [o for w in workers for o in w.outcomes]
     print(Counter((o.operation, o.status) for o in outcomes))

@@ -38,6 +38,7 @@ class AccountWorker(threading.Thread):
         self.stored: dict[str, bytes] = {}
         self.deleted: set[str] = set()
         self.corrupt: list[str] = []
+        self.failure: BaseException | None = None
         self._keys: dict[str, str] = {}
 
     def run(self) -> None:
@@ -48,6 +49,9 @@ class AccountWorker(threading.Thread):
                 if self._mixed:
                     self._mixed_step(step)
                 step += 1
+        except BaseException as error:
+            self.failure = error
+            raise
         finally:
             self._client.close()
 
@@ -106,6 +110,16 @@ class AccountWorker(threading.Thread):
         status, json_error = (NO_ANSWER, False) if r is None else (r.status_code, _is_json_error(r))
         self.outcomes.append(Outcome(operation, status, now - started, json_error, now))
         return r
+
+
+def stop_all(workers: list[AccountWorker], stop: threading.Event) -> None:
+    """Stops the workers and fails when one of them broke (rather than recorded an answer)."""
+    stop.set()
+    for worker in workers:
+        worker.join(60)
+    assert not any(worker.is_alive() for worker in workers), "a worker did not stop"
+    failures = [worker.failure for worker in workers if worker.failure is not None]
+    assert not failures, failures
 
 
 def _is_json_error(r: httpx.Response) -> bool:
