@@ -1,24 +1,32 @@
 """The file-event stream seen from outside: read it, publish into it, take from auth's consumer."""
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 
 import nats
 from fileuploader.events.v1 import file_events_pb2
+from nats.js import JetStreamContext
 
 STREAM = "FILE_EVENTS"
 DURABLE = "auth-account-files"
 EVENT_TYPES = {"files.uploaded": file_events_pb2.FileUploaded, "files.deleted": file_events_pb2.FileDeleted}
 
 
-async def _stream_messages(nats_url: str) -> list[tuple[str, bytes]]:
+@contextlib.asynccontextmanager
+async def _jetstream(nats_url: str) -> AsyncIterator[JetStreamContext]:
     nc = await nats.connect(nats_url)
     try:
-        js = nc.jetstream()
-        state = (await js.stream_info(STREAM)).state
-        messages = [await js.get_msg(STREAM, seq) for seq in range(state.first_seq, state.last_seq + 1)]
-        return [(m.subject, m.data) for m in messages if m.data]
+        yield nc.jetstream()
     finally:
         await nc.close()
+
+
+async def _stream_messages(nats_url: str) -> list[tuple[str, bytes]]:
+    async with _jetstream(nats_url) as js:
+        state = (await js.stream_info(STREAM)).state
+        messages = [await js.get_msg(STREAM, seq) for seq in range(state.first_seq, state.last_seq + 1)]
+    return [(m.subject, m.data) for m in messages if m.data]
 
 
 def stream_events(nats_url: str) -> list[tuple[str, object]]:
@@ -33,12 +41,8 @@ def events_for(nats_url: str, file_url: str) -> list[str]:
 
 
 async def _publish(nats_url: str, subject: str, payload: bytes) -> None:
-    nc = await nats.connect(nats_url)
-    try:
-        headers = {"Nats-Msg-Id": uuid.uuid4().hex}
-        await nc.jetstream().publish(subject, payload, stream=STREAM, headers=headers)
-    finally:
-        await nc.close()
+    async with _jetstream(nats_url) as js:
+        await js.publish(subject, payload, stream=STREAM, headers={"Nats-Msg-Id": uuid.uuid4().hex})
 
 
 def publish_again(nats_url: str, subject: str, event: object) -> None:
@@ -48,17 +52,14 @@ def publish_again(nats_url: str, subject: str, event: object) -> None:
 
 
 async def _take_without_ack(nats_url: str, batch: int) -> int:
-    nc = await nats.connect(nats_url)
-    try:
-        subscription = await nc.jetstream().pull_subscribe_bind(durable=DURABLE, stream=STREAM)
+    async with _jetstream(nats_url) as js:
+        subscription = await js.pull_subscribe_bind(durable=DURABLE, stream=STREAM)
         try:
             taken = await subscription.fetch(batch, timeout=2)
         except TimeoutError:
             taken = []
         await subscription.unsubscribe()
-        return len(taken)
-    finally:
-        await nc.close()
+    return len(taken)
 
 
 def take_without_ack(nats_url: str, batch: int) -> int:
@@ -67,28 +68,17 @@ def take_without_ack(nats_url: str, batch: int) -> int:
     return asyncio.run(_take_without_ack(nats_url, batch))
 
 
-async def _ack_pending(nats_url: str) -> int:
-    nc = await nats.connect(nats_url)
-    try:
-        return (await nc.jetstream().consumer_info(STREAM, DURABLE)).num_ack_pending
-    finally:
-        await nc.close()
+async def _consumer_info(nats_url: str):
+    async with _jetstream(nats_url) as js:
+        return await js.consumer_info(STREAM, DURABLE)
 
 
 def ack_pending(nats_url: str) -> int:
     """Events delivered to auth's consumer and not acked yet."""
-    return asyncio.run(_ack_pending(nats_url))
-
-
-async def _caught_up(nats_url: str) -> bool:
-    nc = await nats.connect(nats_url)
-    try:
-        info = await nc.jetstream().consumer_info(STREAM, DURABLE)
-        return info.num_pending == 0 and info.num_ack_pending == 0
-    finally:
-        await nc.close()
+    return asyncio.run(_consumer_info(nats_url)).num_ack_pending
 
 
 def consumer_caught_up(nats_url: str) -> bool:
     """Auth's consumer has acked every event in the stream."""
-    return asyncio.run(_caught_up(nats_url))
+    info = asyncio.run(_consumer_info(nats_url))
+    return info.num_pending == 0 and info.num_ack_pending == 0
