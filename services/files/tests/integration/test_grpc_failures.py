@@ -14,7 +14,16 @@ from files_service.adapters import local_disk_blob_store
 from files_service.entrypoints.request_id import RequestIdLogFilter
 
 from .conftest import TcpProxy
-from .rpc_helpers import error_of, eventually, metadata_request, read, stored_state, upload
+from .rpc_helpers import (
+    TEST_MAX_FILE_SIZE,
+    complete_request,
+    error_of,
+    eventually,
+    metadata_request,
+    read,
+    stored_state,
+    upload,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -159,3 +168,29 @@ async def test_logs_of_a_call_carry_the_callers_request_id(files_server, caplog)
 
     failures = [record for record in caplog.records if "GetFileInfo failed" in record.getMessage()]
     assert [record.request_id for record in failures] == ["req-42"]
+
+
+async def stream_upload(
+    stub, name: str, chunk_count: int, chunk_size: int = 1024
+) -> grpc.aio.StreamUnaryCall:
+    """Writes an upload a message at a time, as the gateway does; raises if a write is refused."""
+    call = stub.UploadFile(timeout=10)
+    await call.write(metadata_request(name))
+    for _ in range(chunk_count):
+        await call.write(files_pb2.UploadFileRequest(chunk=b"x" * chunk_size))
+    await call.write(complete_request(chunk_size * chunk_count))
+    await call.done_writing()
+    return call
+
+
+async def test_upload_refused_mid_stream_takes_the_rest_before_answering(files_server):
+    call = await stream_upload(files_server.stub, "no-extension", chunk_count=40)
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await call
+    assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION", DOMAIN)
+
+
+async def test_upload_refused_mid_stream_stops_taking_bytes_past_the_file_size_limit(files_server):
+    with pytest.raises((grpc.aio.AioRpcError, asyncio.InvalidStateError)):
+        await stream_upload(files_server.stub, "no-extension", chunk_count=4 * TEST_MAX_FILE_SIZE // 1024)

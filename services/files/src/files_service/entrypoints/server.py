@@ -45,7 +45,8 @@ async def start_server(settings: Settings, application: Application) -> RunningS
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ]
     )
-    files_pb2_grpc.add_FilesServiceServicer_to_server(FilesServicer(application.service), server)
+    servicer = FilesServicer(application.service, drain_limit_bytes=settings.max_file_size)
+    files_pb2_grpc.add_FilesServiceServicer_to_server(servicer, server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     for name in HEALTH_CHECKED_NAMES:
