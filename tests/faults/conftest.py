@@ -6,7 +6,8 @@ from support.postgres import PrivatePostgres
 
 @pytest.fixture
 def private_postgres():
-    """A PostgreSQL cluster of the test's own, free to crash and restart (never the shared server)."""
+    """A PostgreSQL cluster of the test's own, free to crash and restart (never the shared server).
+    A test names it before make_stack, so that its stacks are stopped before the cluster goes."""
     server = PrivatePostgres()
     try:
         yield server.start()
