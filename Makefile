@@ -7,8 +7,8 @@ STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements/constraints.txt requirements/dev.txt protos/pyproject.toml \
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
-.PHONY: install run test test-unit test-integration test-e2e conformance loadtest loadtest-short protos protos-check \
-	bench reconcile clean
+.PHONY: install run test test-unit test-integration test-e2e test-faults conformance loadtest loadtest-short \
+	protos protos-check bench reconcile clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test-integration: install
 
 test-e2e: install
 	$(PY) -m pytest tests/e2e
+
+# Faults on purpose: services killed, NATS and PostgreSQL stopped, a full disk (see README: Failure behaviour).
+test-faults: install
+	$(PY) -m pytest tests/faults
 
 # The black-box suite of ../shared/conformance against a gateway started with default settings.
 conformance: install

@@ -34,6 +34,8 @@ class StackConfig:
     auth_database_url: str | None = None  # None: SQLite under data_dir
     files_database_url: str | None = None
     env: dict[str, str] = dataclasses.field(default_factory=dict)  # extra settings for every service
+    # a command a service is started through, e.g. {"files": ["unshare", ...]}; the service's argv follows it
+    wrappers: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     log_to_files: bool = True  # False: the services write to this terminal
 
 
@@ -61,6 +63,19 @@ class ServiceProcess:
     def signal(self, sig: int) -> None:
         if self.running():
             self.popen.send_signal(sig)
+
+    def kill(self) -> int | None:
+        """SIGKILL: the process gets no chance to clean up (a crash, an OOM kill, a lost machine)."""
+        if self.popen is None:
+            return None
+        if self.running():
+            self.popen.kill()
+        return self.popen.wait()
+
+    def wait(self, timeout: float) -> int:
+        """The exit code; subprocess.TimeoutExpired when the process still runs after `timeout` seconds."""
+        assert self.popen is not None
+        return self.popen.wait(timeout)
 
     def stop(self, grace: float = 15.0) -> int | None:
         if self.popen is None:
@@ -123,15 +138,17 @@ class Stack:
     ) -> ServiceProcess:
         """Start `name` (auth, files or gateway); `instance` and `env` start another replica of it
         (a None in `env` unsets that variable)."""
-        argv = [sys.executable, "-m", SERVICE_MODULES[name]]
+        argv = [*self.config.wrappers.get(name, []), sys.executable, "-m", SERVICE_MODULES[name]]
         merged = {**self.service_env(name), **(env or {})}
         return self._launch(instance or name, argv, {k: v for k, v in merged.items() if v is not None})
 
     def service_env(self, name: str) -> dict[str, str]:
         c = self.config
         data = str(c.data_dir)
+        # No load balancer watches a local stack's readiness: stopping need not wait for one to notice.
         settings = {
             "auth": {
+                "FU_AUTH_SHUTDOWN_DELAY_SECONDS": "0",
                 "FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{c.auth_port}",
                 "FU_AUTH_DATA_DIR": data,
                 "FU_AUTH_NATS_URL": self.nats_url,
@@ -139,12 +156,14 @@ class Stack:
                 **({"FU_AUTH_DATABASE_URL": c.auth_database_url} if c.auth_database_url else {}),
             },
             "files": {
+                "FU_FILES_SHUTDOWN_DELAY_SECONDS": "0",
                 "FU_FILES_LISTEN_ADDRESS": f"127.0.0.1:{c.files_port}",
                 "FU_FILES_DATA_DIR": data,
                 "FU_FILES_NATS_URL": self.nats_url,
                 **({"FU_FILES_DATABASE_URL": c.files_database_url} if c.files_database_url else {}),
             },
             "gateway": {
+                "FU_GATEWAY_SHUTDOWN_DELAY_SECONDS": "0",
                 "FU_GATEWAY_HOST": "127.0.0.1",
                 "FU_GATEWAY_PORT": str(c.gateway_port),
                 "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{c.auth_port}",

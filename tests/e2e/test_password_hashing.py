@@ -13,7 +13,7 @@ import pytest
 
 from support.api import client, new_username, register
 from support.postgres import fetch
-from support.stacks import UNLIMITED, launched, stack_config
+from support.stacks import UNLIMITED_RATES, running_stack, stack_config
 
 MB = 1024 * 1024
 ARGON2_MEMORY_KIB = 32 * 1024
@@ -27,8 +27,7 @@ SAME_TIME_RATIO = 1.5
 def hashing_stack_config(data_dir: pathlib.Path, postgres_server, argon2_memory_kib: int = ARGON2_MEMORY_KIB):
     return stack_config(
         data_dir, postgres_server,
-        FU_GATEWAY_UPLOAD_RATE_LIMIT=UNLIMITED,
-        FU_GATEWAY_AUTH_RATE_LIMIT=UNLIMITED,
+        **UNLIMITED_RATES,
         FU_AUTH_ARGON2_MEMORY_KIB=str(argon2_memory_kib),
         FU_AUTH_PASSWORD_HASH_CONCURRENCY="1",
     )
@@ -37,7 +36,8 @@ def hashing_stack_config(data_dir: pathlib.Path, postgres_server, argon2_memory_
 @pytest.fixture(scope="module")
 def hashing_stack(tmp_path_factory, postgres_server):
     config = hashing_stack_config(tmp_path_factory.mktemp("hashing"), postgres_server)
-    yield from launched(config, postgres_server)
+    with running_stack(config, postgres_server) as running:
+        yield running
 
 
 def login_seconds(c: httpx.Client, username: str, password: str, expected_status: int) -> float:
@@ -126,7 +126,7 @@ def test_wrong_password_after_a_rehash_costs_what_an_unknown_user_costs(tmp_path
     which a wrong password costs what the dummy check of an unknown user costs (new parameters)."""
     name = new_username()
     config = hashing_stack_config(tmp_path / "stack", postgres_server, ARGON2_MEMORY_KIB // 8)
-    for stack in launched(config, postgres_server):
+    with running_stack(config, postgres_server) as stack:
         with client(stack.gateway_url) as c:
             register(c, name, "the right password")
         stack.processes["auth"].stop()

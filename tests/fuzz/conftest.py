@@ -5,20 +5,16 @@ import httpx
 import pytest
 import schemathesis
 
-from support.stacks import UNLIMITED, launched, stack_config
+from support.stacks import UNLIMITED_RATES, running_stack, stack_config
 
 SCHEMATHESIS_CONFIG = pathlib.Path(__file__).with_name("schemathesis.toml")
 
 
 @pytest.fixture(scope="session")
 def fuzz_stack(tmp_path_factory, postgres_server):
-    config = stack_config(
-        tmp_path_factory.mktemp("fuzz-stack"),
-        postgres_server,
-        FU_GATEWAY_UPLOAD_RATE_LIMIT=UNLIMITED,
-        FU_GATEWAY_AUTH_RATE_LIMIT=UNLIMITED,
-    )
-    yield from launched(config, postgres_server)
+    config = stack_config(tmp_path_factory.mktemp("fuzz-stack"), postgres_server, **UNLIMITED_RATES)
+    with running_stack(config, postgres_server) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -47,6 +47,11 @@ def get_files(c: httpx.Client, token: str) -> list[dict]:
     return r.json()["data"]
 
 
+def listed(c: httpx.Client, token: str) -> list[str]:
+    """The file_urls of the account's get_files, in the order given."""
+    return [f["file_url"] for f in get_files(c, token)]
+
+
 def assert_error(r: httpx.Response, status: int, message: str, error_id: int | None = None) -> None:
     assert r.status_code == status, (r.status_code, r.text)
     body = r.json()

@@ -6,6 +6,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from support.api import loopback_address
+from support.raw_http import read_answer
 
 
 def send_oversized_upload(base_url: str, file_size: int) -> tuple[int, dict, int]:
@@ -20,7 +21,7 @@ def send_oversized_upload(base_url: str, file_size: int) -> tuple[int, dict, int
     with socket.create_connection((u.hostname, u.port), timeout=120, source_address=(loopback_address(), 0)) as s:
         s.sendall(request + head)
         sent = _send_until_answered(s, file_size)
-        answer = _read_answer(s)
+        answer = read_answer(s)
     head_part, _, body = answer.partition(b"\r\n\r\n")
     return int(head_part.split(b" ", 2)[1]), json.loads(body), sent
 
@@ -34,25 +35,3 @@ def _send_until_answered(s: socket.socket, file_size: int) -> int:
     except OSError:
         pass  # the server stopped reading; its answer is on the wire
     return sent
-
-
-def _read_answer(s: socket.socket) -> bytes:
-    """The status line, headers and a Content-Length body (the server may close right after)."""
-    answer = b""
-    try:
-        while data := s.recv(65536):
-            answer += data
-            head, sep, body = answer.partition(b"\r\n\r\n")
-            if sep and len(body) >= _content_length(head):
-                break
-    except OSError:
-        pass
-    return answer
-
-
-def _content_length(head: bytes) -> int:
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return int(value)
-    return 1 << 62

@@ -177,14 +177,21 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     async def _upload(self, request_iterator, context) -> files_pb2.UploadFileResponse:
         first = await anext(aiter(request_iterator))
         if first.WhichOneof("payload") != "metadata":
-            await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "METADATA_MISSING")
+            await self._refuse(request_iterator, context, "METADATA_MISSING")
         ext = self._extension(first.metadata.user_filename)
         if not ext:
-            await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION")
+            await self._refuse(request_iterator, context, "BAD_EXTENSION")
         size, digest, data = await self._receive(request_iterator, context)
         if self.storage_full:
             await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL")
         return self._store(first.metadata, ext, size, digest, data)
+
+    @staticmethod
+    async def _refuse(request_iterator, context, reason: str) -> None:
+        """As the real service does: takes the rest of the upload, then refuses it (grpc/grpc#36066)."""
+        async for _ in request_iterator:
+            pass
+        await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, reason)
 
     @staticmethod
     def _extension(user_filename: str) -> str:

@@ -69,7 +69,12 @@ def bootstrap(settings: Settings) -> Application:
 
 
 def event_stream_config(settings: Settings) -> EventStreamConfig:
-    return EventStreamConfig(settings.events_stream, settings.events_subject_prefix, settings.events_durable)
+    return EventStreamConfig(
+        settings.events_stream,
+        settings.events_subject_prefix,
+        settings.events_durable,
+        settings.events_ack_wait_seconds,
+    )
 
 
 def jwt_secret(settings: Settings) -> str:

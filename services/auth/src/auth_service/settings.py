@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     events_subject_prefix: str = "files"
     events_durable: str = "auth-account-files"
     files_address: str = "127.0.0.1:50052"
+    events_ack_wait_seconds: PositiveFloat = 30.0
     environment: Literal["development", "production"] = "development"
     jwt_secret: SecretStr | None = None
     token_ttl_seconds: PositiveInt = 432_000
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     argon2_time_cost: PositiveInt = 2
     argon2_parallelism: PositiveInt = 1
     catch_up_timeout_seconds: float = Field(default=2.0, ge=0)
+    shutdown_delay_seconds: float = Field(default=2.0, ge=0)
     shutdown_grace_seconds: float = Field(default=10, ge=0)
     token_purge_interval_seconds: PositiveFloat = 3600
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

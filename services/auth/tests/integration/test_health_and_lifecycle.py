@@ -45,6 +45,25 @@ async def test_health_reports_not_serving_when_shutting_down(auth_server: AuthSe
         await stopping
 
 
+async def test_stop_reports_not_serving_and_still_serves_until_the_shutdown_delay_ends(
+    make_settings: Callable[..., Settings], start_server, nats_server
+) -> None:
+    server = await start_server(make_settings(nats_url=nats_server.url, shutdown_delay_seconds=0.5))
+    await asyncio.wait_for(server.ready.wait(), 10)
+
+    async with grpc.aio.insecure_channel(server.address) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        stopping = asyncio.create_task(server.stop())
+        while await health_of(channel, SERVICE) != NOT_SERVING:
+            await asyncio.sleep(0.01)
+        issued = await stub.Register(auth_pb2.RegisterRequest(username="late", password="secret"), timeout=5)
+        assert issued.access_token and not stopping.done()
+        await stopping
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.Register(auth_pb2.RegisterRequest(username="later", password="secret"), timeout=2)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
 async def test_rpcs_fail_unavailable_and_health_not_serving_while_the_database_is_unreachable(
     make_settings: Callable[..., Settings], start_server, rpc_error, unused_tcp_port_factory
 ) -> None:

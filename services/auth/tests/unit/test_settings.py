@@ -32,6 +32,13 @@ def test_settings_use_the_async_driver_for_the_database_url(given: str, used: st
     assert Settings(database_url=given).database_url == used
 
 
+def test_settings_default_shutdown_and_redelivery_timings() -> None:
+    settings = Settings()
+
+    assert (settings.shutdown_delay_seconds, settings.shutdown_grace_seconds) == (2.0, 10)
+    assert settings.events_ack_wait_seconds == 30.0
+
+
 def test_settings_read_the_fu_auth_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FU_AUTH_TOKEN_TTL_SECONDS", "60")
     monkeypatch.setenv("FU_AUTH_DATABASE_URL", "postgres://u@db/auth")

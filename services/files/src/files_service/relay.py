@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from files_service.domain.errors import DatabaseUnavailable
 from files_service.ports import EventPublisher, PublishFailed
 from files_service.service import UnitOfWorkFactory
 
@@ -46,6 +47,9 @@ class OutboxRelay:
         while True:
             try:
                 published = await self.relay_once()
+            except DatabaseUnavailable as error:
+                logger.warning("outbox relay waiting for the database: %s", error)
+                published = 0
             except Exception:
                 logger.exception("outbox relay round failed")
                 published = 0

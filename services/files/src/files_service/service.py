@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from files_service.chunk_meter import MeteredChunks
-from files_service.domain.errors import FileNotFound, FileUrlTaken, InvalidDeleteKey, TooManyFiles
+from files_service.domain.errors import (
+    CommitOutcomeUnknown,
+    FileNotFound,
+    FileUrlTaken,
+    InvalidDeleteKey,
+    TooManyFiles,
+)
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.file_names import FileName, parse_file_name
 from files_service.domain.identifiers import (
@@ -74,6 +80,10 @@ class FilesService:
         try:
             await self._blob_store.put(storage_key, metered)
             stored, message = await self._record_upload(request, name, storage_key, metered)
+        except CommitOutcomeUnknown:
+            # The file's row may exist: its bytes must stay (at worst they are orphaned, never served).
+            logger.warning("kept blob %s: the database went away while recording it", storage_key)
+            raise
         except BaseException:
             await self._discard_blob(storage_key)
             raise

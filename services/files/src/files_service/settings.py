@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     publish_timeout_seconds: PositiveFloat = 2.0
     outbox_relay_interval_seconds: PositiveFloat = 1.0
     read_chunk_size: PositiveInt = 262144
+    shutdown_delay_seconds: NonNegativeFloat = 2.0
     shutdown_grace_seconds: NonNegativeFloat = 10.0
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
 

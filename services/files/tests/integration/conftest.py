@@ -30,6 +30,7 @@ def make_settings(tmp_path):
             "publish_timeout_seconds": 0.5,
             "outbox_relay_interval_seconds": 0.1,
             "shutdown_grace_seconds": 0,
+            "shutdown_delay_seconds": 0,
         }
         return Settings(**(values | overrides))
 

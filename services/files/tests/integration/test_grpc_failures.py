@@ -14,7 +14,16 @@ from files_service.adapters import local_disk_blob_store
 from files_service.entrypoints.request_id import RequestIdLogFilter
 
 from .conftest import TcpProxy
-from .rpc_helpers import error_of, eventually, metadata_request, read, stored_state, upload
+from .rpc_helpers import (
+    TEST_MAX_FILE_SIZE,
+    complete_request,
+    error_of,
+    eventually,
+    metadata_request,
+    read,
+    stored_state,
+    upload,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -130,6 +139,24 @@ async def test_stop_reports_not_serving_and_refuses_new_calls(files_server):
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
+async def test_stop_reports_not_serving_and_still_serves_until_the_shutdown_delay_ends(files_server):
+    uploaded = await upload(files_server.stub, "a.txt", b"data")
+    request = files_pb2.GetFileInfoRequest(file_url=uploaded.file.file_url)
+
+    stopping = asyncio.create_task(files_server.running.stop(0, delay_seconds=0.5))
+    check = health_pb2.HealthCheckRequest(service="")
+    not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+    while (await files_server.running.health.Check(check, None)).status != not_serving:
+        await asyncio.sleep(0.01)
+
+    assert (await files_server.stub.GetFileInfo(request, timeout=2)).file.size == 4
+    assert not stopping.done()
+    await stopping
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await files_server.stub.GetFileInfo(request, timeout=2)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
 async def test_logs_of_a_call_carry_the_callers_request_id(files_server, caplog):
     caplog.handler.addFilter(RequestIdLogFilter())
     caplog.set_level(logging.INFO, logger="files_service")
@@ -141,3 +168,29 @@ async def test_logs_of_a_call_carry_the_callers_request_id(files_server, caplog)
 
     failures = [record for record in caplog.records if "GetFileInfo failed" in record.getMessage()]
     assert [record.request_id for record in failures] == ["req-42"]
+
+
+async def stream_upload(
+    stub, name: str, chunk_count: int, chunk_size: int = 1024
+) -> grpc.aio.StreamUnaryCall:
+    """Writes an upload a message at a time, as the gateway does; raises if a write is refused."""
+    call = stub.UploadFile(timeout=10)
+    await call.write(metadata_request(name))
+    for _ in range(chunk_count):
+        await call.write(files_pb2.UploadFileRequest(chunk=b"x" * chunk_size))
+    await call.write(complete_request(chunk_size * chunk_count))
+    await call.done_writing()
+    return call
+
+
+async def test_upload_refused_mid_stream_takes_the_rest_before_answering(files_server):
+    call = await stream_upload(files_server.stub, "no-extension", chunk_count=40)
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await call
+    assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION", DOMAIN)
+
+
+async def test_upload_refused_mid_stream_stops_taking_bytes_past_the_file_size_limit(files_server):
+    with pytest.raises((grpc.aio.AioRpcError, asyncio.InvalidStateError)):
+        await stream_upload(files_server.stub, "no-extension", chunk_count=4 * TEST_MAX_FILE_SIZE // 1024)

@@ -61,6 +61,20 @@ async def test_publish_before_connecting_fails_at_once(nats_server):
         )
 
 
+async def test_publish_while_nats_is_down_fails_without_waiting_for_the_timeout(connection, nats_server):
+    publisher = NatsEventPublisher(connection, STREAM, timeout_seconds=5)
+    nats_server.stop()
+
+    async def disconnected() -> bool:
+        return connection.jetstream is None
+
+    await eventually(disconnected, timeout=5)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(PublishFailed):
+        await publisher.publish(OutboxMessage("event-1", "files.uploaded", b"x"))
+    assert asyncio.get_running_loop().time() - started < 0.5
+
+
 async def test_ensure_stream_never_modifies_an_existing_stream(nats_server, stream_reader):
     await stream_reader.jetstream.add_stream(name=STREAM, subjects=["files.>", "other.>"], max_msgs=1000)
 

@@ -9,7 +9,7 @@ from typing import Self
 
 import pytest
 
-from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken
+from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable, FileUrlTaken
 from files_service.domain.events import DomainEvent, event_subject
 from files_service.domain.model import StoredFile
 from files_service.ports import BlobNotFound, OutboxMessage, PendingEvent, PublishFailed, StorageEntry
@@ -83,6 +83,7 @@ class InMemoryDatabase:
     outbox_created_at: dict[str, datetime] = field(default_factory=dict)
     reachable: bool = True
     commits: int = 0
+    lost_on_commit: bool = False  # the connection drops while committing, after the commit took effect
 
 
 class FakeFilesRepository:
@@ -175,6 +176,8 @@ class FakeUnitOfWork:
         self._database.files = dict(self._files)
         self._database.outbox = list(self._outbox)
         self._database.commits += 1
+        if self._database.lost_on_commit:
+            raise CommitOutcomeUnknown("the files database went away while committing")
 
 
 class RecordingPublisher:

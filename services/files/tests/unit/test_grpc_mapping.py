@@ -96,6 +96,7 @@ def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
         (errors.RangeNotSatisfiable("far"), grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
         (errors.TooManyFiles("many"), grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES"),
         (errors.DatabaseUnavailable("down"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
+        (errors.CommitOutcomeUnknown("lost"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
     ],
 )
 def test_status_of_carries_code_and_error_info_detail(error, code, reason):

@@ -3,7 +3,15 @@ import hashlib
 
 import pytest
 
-from files_service.domain.errors import BadExtension, BadFilename, FileTooLarge, FileUrlTaken, StorageFull
+from files_service.domain.errors import (
+    BadExtension,
+    BadFilename,
+    CommitOutcomeUnknown,
+    DatabaseUnavailable,
+    FileTooLarge,
+    FileUrlTaken,
+    StorageFull,
+)
 from files_service.domain.model import UploadRequest
 from files_service.service import MAX_FILE_URL_ATTEMPTS
 
@@ -86,6 +94,29 @@ async def test_upload_file_storage_failure_keeps_no_metadata(service, database, 
         await service.upload_file(upload_request(), make_chunks(b"abc"))
 
     assert database.files == {} and database.outbox == []
+
+
+async def test_upload_file_keeps_the_bytes_when_the_database_goes_away_while_committing(
+    service, database, blob_store, make_chunks
+):
+    database.lost_on_commit = True
+
+    with pytest.raises(CommitOutcomeUnknown):
+        await service.upload_file(upload_request(), make_chunks(b"abc"))
+
+    (stored,) = database.files.values()
+    assert blob_store.blobs == {stored.storage_key: b"abc"}, "a row without its bytes"
+
+
+async def test_upload_file_discards_the_bytes_when_the_database_is_down_before_committing(
+    service, database, blob_store, make_chunks
+):
+    database.reachable = False
+
+    with pytest.raises(DatabaseUnavailable):
+        await service.upload_file(upload_request(), make_chunks(b"abc"))
+
+    assert blob_store.blobs == {} and database.files == {}
 
 
 async def test_upload_file_cancelled_mid_stream_keeps_nothing(service, database, blob_store):

@@ -1,18 +1,20 @@
 """`python -m gateway` / `fileuploader-gateway`: serve the app with uvicorn, configured from the
 environment."""
 import logging
+import sys
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import STARTUP_FAILURE
 
 from gateway.main import create_app
 from gateway.request_id import RequestIdLogFilter
 from gateway.settings import Settings
+from gateway.shutdown import ReadinessFirstServer, ShutdownState
 
 logger = logging.getLogger(__name__)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"
-SHUTDOWN_GRACE_SECONDS = 10
 
 
 def configure_logging(level: str) -> None:
@@ -39,7 +41,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_config": None,
         "log_level": settings.log_level.lower(),
         "server_header": False,
-        "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
     }
 
 
@@ -57,10 +59,20 @@ def main() -> None:
         logger.warning("rate limits are counted per worker process with memory:// storage; "
                        "set FU_GATEWAY_RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share them")
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), **uvicorn_options(settings))
+        serve_readiness_first(settings)
     else:
+        # uvicorn's supervisor stops every worker at once: each drains, none reports not-ready first.
         uvicorn.run("gateway.__main__:app_from_environment", factory=True, workers=settings.workers,
                     **uvicorn_options(settings))
+
+
+def serve_readiness_first(settings: Settings) -> None:
+    state = ShutdownState()
+    config = uvicorn.Config(create_app(settings, state), **uvicorn_options(settings))
+    server = ReadinessFirstServer(config, state, settings.shutdown_delay_seconds)
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,13 @@ from gateway.clients.rpc import open_channel
 from gateway.ratelimit import RateLimiter
 from gateway.request_id import RequestIdMiddleware
 from gateway.settings import Settings
+from gateway.shutdown import CutOffAtShutdownMiddleware, ShutdownState
 
 READINESS_TIMEOUT_SECONDS = 1.0
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, shutdown: ShutdownState | None = None) -> FastAPI:
+    """`shutdown` is set by the server running the app once it is asked to stop."""
     app = FastAPI(
         title="File Uploader",
         version="1.0.0",
@@ -27,8 +29,10 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    app.state.shutdown = shutdown or ShutdownState()
     routers = [module.router for module in (files, accounts, health)]
     install_error_handlers(app, routers)
+    app.add_middleware(CutOffAtShutdownMiddleware)
     app.add_middleware(RequestIdMiddleware)
     for router in routers:
         app.include_router(router)

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from gateway.__main__ import uvicorn_options
 from gateway.main import create_app
 from gateway.settings import Settings
+from gateway.shutdown import ReadinessFirstServer, ShutdownState
 
 UNLIMITED = "100000/minute"
 CLIENT_ADDRESS = "203.0.113.7"
@@ -95,25 +97,43 @@ def unused_port() -> int:
     return free_port()
 
 
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable[..., Any]]:
-    """serve(settings) -> the base URL of a real uvicorn, configured as __main__ configures it, serving
-    create_app(settings) in this event loop."""
-    servers: list[tuple[uvicorn.Server, asyncio.Task]] = []
+@dataclass
+class Served:
+    base_url: str
+    server: ReadinessFirstServer
+    task: asyncio.Task
 
-    async def start(settings: Settings) -> str:
+
+@pytest.fixture
+async def serve_app() -> AsyncIterator[Callable[..., Any]]:
+    """serve_app(settings) -> Served: a real uvicorn server, configured as __main__ configures it,
+    serving create_app(settings) in this event loop."""
+    served: list[Served] = []
+
+    async def start(settings: Settings) -> Served:
         port = free_port()
         options = {**uvicorn_options(settings), "host": "127.0.0.1", "port": port}
-        config = uvicorn.Config(create_app(settings), lifespan="on", **options)
-        server = uvicorn.Server(config)
+        state = ShutdownState()
+        config = uvicorn.Config(create_app(settings, state), lifespan="on", **options)
+        server = ReadinessFirstServer(config, state, settings.shutdown_delay_seconds)
         task = asyncio.create_task(server.serve())
         while not server.started:
             assert not task.done(), "uvicorn did not start"
             await asyncio.sleep(0.01)
-        servers.append((server, task))
-        return f"http://127.0.0.1:{port}"
+        served.append(Served(f"http://127.0.0.1:{port}", server, task))
+        return served[-1]
 
     yield start
-    for server, task in servers:
-        server.should_exit = True
-        await task
+    for one in served:
+        one.server.should_exit = True
+        await one.task
+
+
+@pytest.fixture
+def serve(serve_app) -> Callable[..., Any]:
+    """serve(settings) -> the base URL of a real uvicorn serving create_app(settings)."""
+
+    async def start(settings: Settings) -> str:
+        return (await serve_app(settings)).base_url
+
+    return start

@@ -19,6 +19,7 @@ def test_settings_defaults_match_the_documented_ones(monkeypatch):
     assert settings.rate_limit_storage_uri.get_secret_value() == "memory://"
     assert settings.trusted_proxy_list == [] and settings.workers == 1 and settings.log_level == "INFO"
     assert (settings.rpc_timeout_seconds, settings.transfer_timeout_seconds) == (5, 3600)
+    assert (settings.shutdown_delay_seconds, settings.shutdown_grace_seconds) == (2, 10)
 
 
 def test_settings_read_the_fu_gateway_prefix(monkeypatch):
@@ -33,7 +34,8 @@ def test_settings_read_the_fu_gateway_prefix(monkeypatch):
 
 @pytest.mark.parametrize("field,value", [
     ("upload_rate_limit", "lots"), ("trusted_proxies", "not-an-ip"), ("public_url", "files.example.com"),
-    ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0),
+    ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0), ("shutdown_delay_seconds", -1),
+    ("shutdown_grace_seconds", -1),
 ])
 def test_settings_refuse_invalid_values(field, value):
     with pytest.raises(ValidationError):
@@ -48,6 +50,10 @@ def test_settings_hide_the_rate_limit_storage_uri():
 def test_uvicorn_ignores_forwarded_headers_when_no_proxy_is_trusted():
     options = uvicorn_options(Settings(trusted_proxies=""))
     assert options["proxy_headers"] is False
+
+
+def test_uvicorn_drains_requests_for_the_configured_grace_period():
+    assert uvicorn_options(Settings(shutdown_grace_seconds=7.5))["timeout_graceful_shutdown"] == 7.5
 
 
 def test_uvicorn_trusts_only_the_configured_proxies():

@@ -10,7 +10,6 @@ from nats.js.errors import APIError, NotFoundError
 logger = logging.getLogger(__name__)
 
 STREAM_DUPLICATE_WINDOW_SECONDS = 120.0
-CONSUMER_ACK_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -18,6 +17,7 @@ class EventStreamConfig:
     stream: str
     subject_prefix: str
     durable: str
+    ack_wait_seconds: float = 30.0  # an event taken by a replica that dies unacked is redelivered after this
 
     @property
     def subjects(self) -> str:
@@ -62,7 +62,7 @@ async def ensure_consumer(js: JetStreamContext, config: EventStreamConfig) -> No
         durable_name=config.durable,
         filter_subject=config.subjects,
         ack_policy=AckPolicy.EXPLICIT,
-        ack_wait=CONSUMER_ACK_WAIT_SECONDS,
+        ack_wait=config.ack_wait_seconds,
         deliver_policy=DeliverPolicy.ALL,
     )
     await js.add_consumer(config.stream, consumer)

@@ -20,11 +20,23 @@ from auth_service.domain.ports import AccountFileRepository, AccountRepository, 
 
 logger = logging.getLogger(__name__)
 
+_CONNECTION_EXCEPTION = "08"
+_OPERATOR_INTERVENTION = frozenset({"57P01", "57P02", "57P03"})
+
 
 def is_database_unreachable(error: BaseException) -> bool:
     if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError | OSError):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or _server_cannot_serve_now(getattr(error.orig, "sqlstate", None))
+
+
+def _server_cannot_serve_now(sqlstate: str | None) -> bool:
+    """PostgreSQL starting up, shutting down or crashed (57P01-57P03), or the connection failing (08xxx)."""
+    if not sqlstate:
+        return False
+    return sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION
 
 
 @contextmanager

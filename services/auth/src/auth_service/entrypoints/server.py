@@ -47,7 +47,10 @@ class AuthServer:
         self._background.append(asyncio.create_task(self._become_ready(), name="auth-readiness"))
 
     async def stop(self) -> None:
+        """NOT_SERVING while still serving (and applying events) for the shutdown delay, then refuse new
+        RPCs and let those in flight finish within the grace period."""
         await self._health.enter_graceful_shutdown()
+        await asyncio.sleep(self._settings.shutdown_delay_seconds)
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -93,5 +96,9 @@ async def serve(settings: Settings) -> None:
     server = AuthServer(settings, bootstrap(settings))
     await server.start()
     await stop_requested.wait()
-    logger.info("shutdown requested")
+    logger.info(
+        "shutting down: not serving, draining in %.1f s (grace %.1f s)",
+        settings.shutdown_delay_seconds,
+        settings.shutdown_grace_seconds,
+    )
     await server.stop()

@@ -61,7 +61,10 @@ class NatsConnection:
 
     @property
     def jetstream(self) -> JetStreamContext | None:
-        """None until connected with the stream in place."""
+        """None until connected with the stream in place, and again while the connection is down
+        (nats-py would buffer a publish until its timeout)."""
+        if self._client is None or not self._client.is_connected:
+            return None
         return self._jetstream
 
     def start(self) -> None:

@@ -19,7 +19,7 @@ class NatsEventPublisher:
     async def publish(self, message: OutboxMessage) -> None:
         jetstream = self._connection.jetstream
         if jetstream is None:
-            raise PublishFailed("not connected to NATS yet")
+            raise PublishFailed("not connected to NATS")
         try:
             ack = await jetstream.publish(
                 message.subject,

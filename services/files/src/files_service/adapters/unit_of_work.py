@@ -5,13 +5,17 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from files_service.adapters.outbox import EventEncoder, SqlAlchemyOutbox
 from files_service.adapters.repository import SqlAlchemyFilesRepository
-from files_service.domain.errors import DatabaseUnavailable
+from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
+
+_CONNECTION_EXCEPTION = "08"
+_OPERATOR_INTERVENTION = frozenset({"57P01", "57P02", "57P03"})
 
 
 class SqlAlchemyUnitOfWork:
@@ -52,7 +56,12 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         if self._connection is None:
             raise RuntimeError("commit() outside the unit of work's block")
-        await self._connection.commit()
+        try:
+            await self._connection.commit()
+        except Exception as error:
+            if is_database_unreachable(error):
+                raise CommitOutcomeUnknown("the files database went away while committing") from error
+            raise
 
     @staticmethod
     async def _close(connection: AsyncConnection, pending_error: BaseException | None) -> None:
@@ -67,11 +76,20 @@ class SqlAlchemyUnitOfWork:
 
 
 def _raise_if_unreachable(error: BaseException) -> None:
-    if _is_unreachable(error):
+    if is_database_unreachable(error):
         raise DatabaseUnavailable("the files database cannot be reached") from error
 
 
-def _is_unreachable(error: BaseException) -> bool:
-    if isinstance(error, (OperationalError, InterfaceError, OSError)):
+def is_database_unreachable(error: BaseException) -> bool:
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeoutError, OSError)):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or _server_cannot_serve_now(getattr(error.orig, "sqlstate", None))
+
+
+def _server_cannot_serve_now(sqlstate: str | None) -> bool:
+    """PostgreSQL starting up, shutting down or crashed (57P01-57P03), or the connection failing (08xxx)."""
+    if not sqlstate:
+        return False
+    return sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION

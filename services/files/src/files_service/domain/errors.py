@@ -50,5 +50,9 @@ class DatabaseUnavailable(FilesError):
     pass
 
 
+class CommitOutcomeUnknown(DatabaseUnavailable):
+    """The database went away while committing: the change may or may not have been saved."""
+
+
 class FileUrlTaken(Exception):
     """The generated file_url already exists: the caller draws another one."""

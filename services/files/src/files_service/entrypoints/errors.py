@@ -30,6 +30,7 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.RangeNotSatisfiable: (grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
     errors.TooManyFiles: (grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES"),
     errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
+    errors.CommitOutcomeUnknown: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
 }
 INTERNAL = (grpc.StatusCode.INTERNAL, UNSPECIFIED)
 

@@ -28,9 +28,11 @@ class RunningServer:
     port: int
     application: Application
 
-    async def stop(self, grace_seconds: float) -> None:
-        """NOT_SERVING first, then let the RPCs in flight finish, then release the resources."""
+    async def stop(self, grace_seconds: float, delay_seconds: float = 0.0) -> None:
+        """NOT_SERVING first while still serving for `delay_seconds` (load balancers notice), then refuse
+        new RPCs and let those in flight finish within `grace_seconds`, then release the resources."""
         await self.health.enter_graceful_shutdown()
+        await asyncio.sleep(delay_seconds)
         await self.server.stop(grace=grace_seconds)
         await self.application.close()
         logger.info("files service stopped")
@@ -43,7 +45,8 @@ async def start_server(settings: Settings, application: Application) -> RunningS
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ]
     )
-    files_pb2_grpc.add_FilesServiceServicer_to_server(FilesServicer(application.service), server)
+    servicer = FilesServicer(application.service, drain_limit_bytes=settings.max_file_size)
+    files_pb2_grpc.add_FilesServiceServicer_to_server(servicer, server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     for name in HEALTH_CHECKED_NAMES:
@@ -70,5 +73,9 @@ async def serve(settings: Settings) -> None:
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stop_requested.set)
     await stop_requested.wait()
-    logger.info("shutting down (grace %.1f s)", settings.shutdown_grace_seconds)
-    await running.stop(settings.shutdown_grace_seconds)
+    logger.info(
+        "shutting down: not serving, draining in %.1f s (grace %.1f s)",
+        settings.shutdown_delay_seconds,
+        settings.shutdown_grace_seconds,
+    )
+    await running.stop(settings.shutdown_grace_seconds, settings.shutdown_delay_seconds)

@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 import grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
-from files_service.domain.errors import MetadataMissing, UploadIncomplete
+from files_service.domain.errors import FilesError, MetadataMissing, UploadIncomplete
 from files_service.domain.model import StoredFile
 from files_service.entrypoints.convert import (
     file_info_of,
@@ -24,8 +24,9 @@ OWNED_FILES_PER_MESSAGE = 500
 
 
 class FilesServicer(files_pb2_grpc.FilesServiceServicer):
-    def __init__(self, service: FilesService) -> None:
+    def __init__(self, service: FilesService, drain_limit_bytes: int) -> None:
         self._service = service
+        self._drain_limit_bytes = drain_limit_bytes
 
     async def UploadFile(
         self,
@@ -33,8 +34,12 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         context: grpc.aio.ServicerContext,
     ) -> files_pb2.UploadFileResponse:
         async with aborting_on_error(context, "UploadFile"):
-            metadata = await _first_metadata(request_iterator)
-            stored = await self._service.upload_file(upload_request_of(metadata), _chunks(request_iterator))
+            try:
+                request = upload_request_of(await _first_metadata(request_iterator))
+                stored = await self._service.upload_file(request, _chunks(request_iterator))
+            except FilesError:
+                await _drain(request_iterator, self._drain_limit_bytes)
+                raise
             logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
             return upload_response_of(stored)
 
@@ -80,6 +85,17 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             return files_pb2.RepublishFileEventsResponse(
                 republished=republished.count, unknown_file_urls=republished.unknown_file_urls
             )
+
+
+async def _drain(requests: AsyncIterator[files_pb2.UploadFileRequest], limit_bytes: int) -> None:
+    """Reads and drops what the caller still sends, so that the error status reaches it after it has
+    half-closed: a grpc.aio client whose write is in flight when the status arrives may report INTERNAL
+    instead of the real status (grpc/grpc#36066). A stream past `limit_bytes` is not waited for."""
+    drained = 0
+    async for request in requests:
+        drained += len(request.chunk)
+        if drained > limit_bytes:
+            return
 
 
 async def _first_metadata(

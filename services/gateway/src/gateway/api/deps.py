@@ -18,6 +18,7 @@ from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
+from gateway.shutdown import ShutdownState
 
 UPLOAD_BUCKET = "upload"
 AUTH_BUCKET = "auth"
@@ -38,6 +39,10 @@ def _files_client(request: Request) -> FilesClient:
 
 def _health_clients(request: Request) -> dict[str, HealthClient]:
     return request.app.state.health_clients
+
+
+def _shutdown(request: Request) -> ShutdownState:
+    return request.app.state.shutdown
 
 
 def _rate_limiter(request: Request) -> RateLimiter:
@@ -72,6 +77,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 AuthClientDep = Annotated[AuthClient, Depends(_auth_client)]
 FilesClientDep = Annotated[FilesClient, Depends(_files_client)]
 HealthClientsDep = Annotated[dict[str, HealthClient], Depends(_health_clients)]
+ShutdownDep = Annotated[ShutdownState, Depends(_shutdown)]
 RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
 ClientAddress = Annotated[str, Depends(client_address)]
 PublicBaseUrl = Annotated[str, Depends(_public_base_url)]

@@ -194,6 +194,15 @@ class ServiceUnavailable(ApiError):
         super().__init__(f"{service} service is unavailable, try again later")
 
 
+class ShuttingDown(ApiError):
+    """A request cut off because it outlived the gateway's shutdown grace period."""
+
+    status_code, message = 503, "The gateway is shutting down, try again"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Connection": "close"})
+
+
 class UpstreamFailure(ApiError):
     """A service behind the gateway failed in a way the contract has no answer for."""
 

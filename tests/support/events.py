@@ -1,0 +1,84 @@
+"""The file-event stream seen from outside: read it, publish into it, take from auth's consumer."""
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+import nats
+from fileuploader.events.v1 import file_events_pb2
+from nats.js import JetStreamContext
+
+STREAM = "FILE_EVENTS"
+DURABLE = "auth-account-files"
+EVENT_TYPES = {"files.uploaded": file_events_pb2.FileUploaded, "files.deleted": file_events_pb2.FileDeleted}
+
+
+@contextlib.asynccontextmanager
+async def _jetstream(nats_url: str) -> AsyncIterator[JetStreamContext]:
+    nc = await nats.connect(nats_url)
+    try:
+        yield nc.jetstream()
+    finally:
+        await nc.close()
+
+
+async def _stream_messages(nats_url: str) -> list[tuple[str, bytes]]:
+    async with _jetstream(nats_url) as js:
+        state = (await js.stream_info(STREAM)).state
+        messages = [await js.get_msg(STREAM, seq) for seq in range(state.first_seq, state.last_seq + 1)]
+    return [(m.subject, m.data) for m in messages if m.data]
+
+
+def stream_events(nats_url: str) -> list[tuple[str, object]]:
+    """(subject, decoded event) of every message in the stream, oldest first."""
+    return [(subject, EVENT_TYPES[subject].FromString(data))
+            for subject, data in asyncio.run(_stream_messages(nats_url))]
+
+
+def events_for(nats_url: str, file_url: str) -> list[str]:
+    """The subjects of the stream's messages about one file, oldest first."""
+    return [subject for subject, event in stream_events(nats_url) if event.file_url == file_url]
+
+
+async def _publish(nats_url: str, subject: str, payload: bytes) -> None:
+    async with _jetstream(nats_url) as js:
+        await js.publish(subject, payload, stream=STREAM, headers={"Nats-Msg-Id": uuid.uuid4().hex})
+
+
+def publish_again(nats_url: str, subject: str, event: object) -> None:
+    """The same event once more under a new Nats-Msg-Id: JetStream's dedupe does not drop it, so the
+    consumer sees a true duplicate delivery."""
+    asyncio.run(_publish(nats_url, subject, event.SerializeToString()))
+
+
+async def _take_without_ack(nats_url: str, batch: int) -> int:
+    async with _jetstream(nats_url) as js:
+        subscription = await js.pull_subscribe_bind(durable=DURABLE, stream=STREAM)
+        try:
+            taken = await subscription.fetch(batch, timeout=2)
+        except TimeoutError:
+            taken = []
+        await subscription.unsubscribe()
+    return len(taken)
+
+
+def take_without_ack(nats_url: str, batch: int) -> int:
+    """Acts as an auth replica that takes up to `batch` events from the shared durable consumer and
+    dies before acking any of them; returns how many it took."""
+    return asyncio.run(_take_without_ack(nats_url, batch))
+
+
+async def _consumer_info(nats_url: str):
+    async with _jetstream(nats_url) as js:
+        return await js.consumer_info(STREAM, DURABLE)
+
+
+def ack_pending(nats_url: str) -> int:
+    """Events delivered to auth's consumer and not acked yet."""
+    return asyncio.run(_consumer_info(nats_url)).num_ack_pending
+
+
+def consumer_caught_up(nats_url: str) -> bool:
+    """Auth's consumer has acked every event in the stream."""
+    info = asyncio.run(_consumer_info(nats_url))
+    return info.num_pending == 0 and info.num_ack_pending == 0
