@@ -6,7 +6,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from auth_service.entrypoints.server import AuthServer
+from auth_service.entrypoints.server import AuthServer, server_options
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 
@@ -118,3 +118,35 @@ async def test_server_stops_promptly_while_nats_is_down(
     await server.stop()
 
     assert time.monotonic() - started < 3.0
+
+
+async def test_liveness_serves_while_the_database_is_unreachable(
+    make_settings: Callable[..., Settings], start_server, unused_tcp_port_factory
+) -> None:
+    unreachable = f"postgresql://postgres@127.0.0.1:{unused_tcp_port_factory()}/auth"
+    server = await start_server(
+        make_settings(database_url=unreachable, nats_url=f"nats://127.0.0.1:{unused_tcp_port_factory()}")
+    )
+
+    async with grpc.aio.insecure_channel(server.address) as channel:
+        assert await health_of(channel, "liveness") == SERVING
+        assert await health_of(channel, "") == NOT_SERVING
+
+
+async def test_liveness_stops_serving_once_shutdown_begins(auth_server: AuthServer) -> None:
+    async with grpc.aio.insecure_channel(auth_server.address) as channel:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service="liveness"))
+        assert (await watch.read()).status == SERVING
+
+        stopping = asyncio.create_task(auth_server.stop())
+        assert (await watch.read()).status == NOT_SERVING
+        watch.cancel()
+        await stopping
+
+
+def test_connections_are_aged_out_so_clients_rebalance(make_settings: Callable[..., Settings]) -> None:
+    options = dict(server_options(make_settings(max_connection_age_seconds=120,
+                                                max_connection_age_grace_seconds=7.5)))
+
+    assert options == {"grpc.max_connection_age_ms": 120_000, "grpc.max_connection_age_grace_ms": 7_500}
+    assert server_options(make_settings(max_connection_age_seconds=0)) == []

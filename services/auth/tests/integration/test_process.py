@@ -50,6 +50,7 @@ async def running_auth(tmp_path: Path, nats_server) -> AsyncIterator[tuple[async
         data_dir=str(data_dir),
         nats_url=nats_server.url,
         argon2_memory_kib="1024",
+        metrics_port="0",
     )
     process = await run_auth(env)
     yield process, data_dir
