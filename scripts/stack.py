@@ -146,7 +146,8 @@ class Stack:
     @property
     def metrics_urls(self) -> dict[str, str]:
         """Each service's /metrics, as its first process serves it."""
-        return {name: f"http://127.0.0.1:{port}/metrics" for name, port in self.config.metrics_ports.items() if port}
+        ports = self.config.metrics_ports
+        return {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items() if port}
 
     def start_service(
         self, name: str, *, instance: str | None = None, env: dict[str, str | None] | None = None

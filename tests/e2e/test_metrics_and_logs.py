@@ -1,4 +1,5 @@
 """The three services' metrics and logs, as Prometheus and a log collector see them."""
+
 import uuid
 
 from support.api import bearer, client, get_files, register, uploaded
@@ -14,15 +15,19 @@ def scrape_all(stack) -> dict[str, Series]:
     return {name: scrape(url) for name, url in stack.metrics_urls.items()}
 
 
-def moved(before: dict[str, Series], after: dict[str, Series], service: str, name: str, **labels: str) -> float:
+def moved(
+    before: dict[str, Series], after: dict[str, Series], service: str, name: str, **labels: str
+) -> float:
     return value(after[service], name, **labels) - value(before[service], name, **labels)
 
 
 def caught_up(series: dict[str, Series]) -> bool:
     """No file event waits in files' outbox or in auth's consumer."""
-    return (value(series["files"], "fileuploader_outbox_pending_events") == 0
-            and value(series["auth"], "fileuploader_event_consumer_pending") == 0
-            and value(series["auth"], "fileuploader_event_consumer_ack_pending") == 0)
+    return (
+        value(series["files"], "fileuploader_outbox_pending_events") == 0
+        and value(series["auth"], "fileuploader_event_consumer_pending") == 0
+        and value(series["auth"], "fileuploader_event_consumer_ack_pending") == 0
+    )
 
 
 def scraped_once_caught_up(stack) -> dict[str, Series]:
@@ -55,8 +60,9 @@ def test_an_upload_a_download_and_a_listing_move_every_services_metrics(stack, b
     assert value(after["gateway"], "fileuploader_uploads_in_flight") == 0
 
     def rpc(service: str, labels: dict[str, str], method: str) -> float:
-        return moved(before, after, service, "grpc_server_handled_total", **labels, grpc_method=method,
-                     grpc_code="OK")
+        return moved(
+            before, after, service, "grpc_server_handled_total", **labels, grpc_method=method, grpc_code="OK"
+        )
 
     assert rpc("auth", AUTH, "ValidateToken") == 1 and rpc("auth", AUTH, "ListAccountFiles") == 1
     assert rpc("files", FILES, "UploadFile") == 1 and rpc("files", FILES, "ReadFile") == 1
@@ -64,8 +70,10 @@ def test_an_upload_a_download_and_a_listing_move_every_services_metrics(stack, b
     assert moved(before, after, "files", "fileuploader_stored_bytes_total") == len(CONTENT)
     assert moved(before, after, "files", "fileuploader_served_bytes_total") == len(CONTENT)
     assert moved(before, after, "files", "fileuploader_events_published_total") == 1
-    assert moved(before, after, "auth", "fileuploader_events_applied_total", kind="uploaded",
-                 outcome="applied") >= 1
+    assert (
+        moved(before, after, "auth", "fileuploader_events_applied_total", kind="uploaded", outcome="applied")
+        >= 1
+    )
     assert file_url not in str(after)
 
 
@@ -80,19 +88,28 @@ def test_a_requests_id_is_in_every_services_log(stack, base_url):
     request_id = f"e2e-{uuid.uuid4().hex}"
     with client(base_url) as c:
         token = register(c)["accessToken"]
-        r = c.post("/api/upload", files={"file": ("traced.txt", b"traced")},
-                   headers={**bearer(token), "X-Request-ID": request_id})
+        r = c.post(
+            "/api/upload",
+            files={"file": ("traced.txt", b"traced")},
+            headers={**bearer(token), "X-Request-ID": request_id},
+        )
     assert r.status_code == 200 and r.headers["x-request-id"] == request_id
 
     def logged_everywhere() -> bool:
-        return all(request_id in stack.processes[name].log_path.read_text(errors="replace")
-                   for name in ("gateway", "auth", "files"))
+        return all(
+            request_id in stack.processes[name].log_path.read_text(errors="replace")
+            for name in ("gateway", "auth", "files")
+        )
 
     wait_until(logged_everywhere, timeout=10, what=f"{request_id} in the gateway's, auth's and files' logs")
-    lines = {name: [line for line in stack.processes[name].log_path.read_text().splitlines() if request_id in line]
-             for name in ("gateway", "auth", "files")}
+    lines = {
+        name: [line for line in stack.processes[name].log_path.read_text().splitlines() if request_id in line]
+        for name in ("gateway", "auth", "files")
+    }
     assert any('"POST /api/upload HTTP/1.1" 200' in line for line in lines["gateway"]), lines["gateway"]
-    assert any("/fileuploader.auth.v1.AuthService/ValidateToken OK" in line for line in lines["auth"]), lines["auth"]
+    assert any("/fileuploader.auth.v1.AuthService/ValidateToken OK" in line for line in lines["auth"]), lines[
+        "auth"
+    ]
     assert any("stored file" in line for line in lines["files"]), lines["files"]
     assert all(f"[request_id={request_id}]" in line for name in lines for line in lines[name])
 

@@ -2,6 +2,7 @@
 
 Labels stay few and bounded: RPC names, status codes, event kinds and outcomes; never a username,
 token, account or file."""
+
 import contextlib
 import logging
 from collections.abc import Iterator
@@ -25,10 +26,16 @@ class RpcMetrics:
         rpc = ["grpc_service", "grpc_method"]
         return cls(
             started=Counter("grpc_server_started", "RPCs started", rpc, registry=registry),
-            handled=Counter("grpc_server_handled", "RPCs finished, by status code", [*rpc, "grpc_code"],
-                            registry=registry),
-            latency=Histogram("grpc_server_handling_seconds", "Time an RPC took, whatever its status", rpc,
-                              buckets=LATENCY_BUCKETS, registry=registry),
+            handled=Counter(
+                "grpc_server_handled", "RPCs finished, by status code", [*rpc, "grpc_code"], registry=registry
+            ),
+            latency=Histogram(
+                "grpc_server_handling_seconds",
+                "Time an RPC took, whatever its status",
+                rpc,
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
         )
 
 
@@ -41,15 +48,23 @@ class EventMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "EventMetrics":
         return cls(
-            applied=Counter("fileuploader_events_applied",
-                            "File events taken from the stream, by kind (uploaded, deleted, unknown) and outcome "
-                            "(applied; dropped: undecodable; failed: delivered again later)",
-                            ["kind", "outcome"], registry=registry),
-            pending=Gauge("fileuploader_event_consumer_pending",
-                          "File events in the stream not yet delivered to auth (the consumer's num_pending)",
-                          registry=registry),
-            ack_pending=Gauge("fileuploader_event_consumer_ack_pending",
-                              "File events delivered to auth and not yet acknowledged", registry=registry),
+            applied=Counter(
+                "fileuploader_events_applied",
+                "File events taken from the stream, by kind (uploaded, deleted, unknown) and outcome "
+                "(applied; dropped: undecodable; failed: delivered again later)",
+                ["kind", "outcome"],
+                registry=registry,
+            ),
+            pending=Gauge(
+                "fileuploader_event_consumer_pending",
+                "File events in the stream not yet delivered to auth (the consumer's num_pending)",
+                registry=registry,
+            ),
+            ack_pending=Gauge(
+                "fileuploader_event_consumer_ack_pending",
+                "File events delivered to auth and not yet acknowledged",
+                registry=registry,
+            ),
         )
 
 
@@ -61,11 +76,16 @@ class PasswordHashMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "PasswordHashMetrics":
         return cls(
-            in_flight=Gauge("fileuploader_password_hashes_in_flight",
-                            "argon2 hashes or checks being computed", registry=registry),
-            waiting=Gauge("fileuploader_password_hashes_waiting",
-                          "argon2 hashes or checks waiting for a free slot (PASSWORD_HASH_CONCURRENCY)",
-                          registry=registry),
+            in_flight=Gauge(
+                "fileuploader_password_hashes_in_flight",
+                "argon2 hashes or checks being computed",
+                registry=registry,
+            ),
+            waiting=Gauge(
+                "fileuploader_password_hashes_waiting",
+                "argon2 hashes or checks waiting for a free slot (PASSWORD_HASH_CONCURRENCY)",
+                registry=registry,
+            ),
         )
 
 
@@ -77,13 +97,16 @@ class AuthMetrics:
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "AuthMetrics":
-        return cls(RpcMetrics.register(registry), EventMetrics.register(registry),
-                   PasswordHashMetrics.register(registry))
+        return cls(
+            RpcMetrics.register(registry),
+            EventMetrics.register(registry),
+            PasswordHashMetrics.register(registry),
+        )
 
 
 @contextlib.contextmanager
 def metrics_served(host: str, port: int, registry: CollectorRegistry) -> Iterator[None]:
-    """Serves `registry` at http://host:port/metrics (from a thread) for the duration; port 0 serves nothing."""
+    """Serves `registry` at http://host:port/metrics from a thread for the duration; port 0 serves none."""
     if port == 0:
         yield
         return

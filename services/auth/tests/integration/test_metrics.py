@@ -34,11 +34,19 @@ def scrape(port: int) -> str:
 
 @pytest.fixture
 async def metered_server(
-    make_settings: Callable[..., Settings], database_url: str, nats_server, start_server, unused_tcp_port: int,
+    make_settings: Callable[..., Settings],
+    database_url: str,
+    nats_server,
+    start_server,
+    unused_tcp_port: int,
     eventually,
 ) -> tuple[AuthServer, int]:
-    settings = make_settings(database_url=database_url, nats_url=nats_server.url, metrics_port=unused_tcp_port,
-                             metrics_refresh_seconds=0.05)
+    settings = make_settings(
+        database_url=database_url,
+        nats_url=nats_server.url,
+        metrics_port=unused_tcp_port,
+        metrics_refresh_seconds=0.05,
+    )
     server = await start_server(settings)
     await eventually(lambda: server.ready.is_set() and server.app.consumer.is_consuming)
     return server, unused_tcp_port
@@ -58,8 +66,14 @@ async def test_rpcs_are_counted_by_method_and_status_code(metered_server: tuple[
 
     rpc = {"grpc_service": SERVICE}
     assert sample(text, "grpc_server_handled_total", **rpc, grpc_method="Register", grpc_code="OK") == 1
-    assert sample(text, "grpc_server_handled_total", **rpc, grpc_method="Register", grpc_code="ALREADY_EXISTS") == 1
-    assert sample(text, "grpc_server_handled_total", **rpc, grpc_method="Login", grpc_code="UNAUTHENTICATED") == 1
+    assert (
+        sample(text, "grpc_server_handled_total", **rpc, grpc_method="Register", grpc_code="ALREADY_EXISTS")
+        == 1
+    )
+    assert (
+        sample(text, "grpc_server_handled_total", **rpc, grpc_method="Login", grpc_code="UNAUTHENTICATED")
+        == 1
+    )
     assert sample(text, "grpc_server_handling_seconds_count", **rpc, grpc_method="Register") == 2
     assert sample(text, "fileuploader_password_hashes_in_flight") == 0
     assert "mia" not in text
@@ -74,9 +88,11 @@ async def test_applied_events_are_counted_and_the_consumer_lag_falls_to_zero(
 
     def caught_up() -> bool:
         text = scrape(port)
-        return (sample(text, "fileuploader_events_applied_total", kind="uploaded", outcome="applied") == 2
-                and sample(text, "fileuploader_event_consumer_pending") == 0
-                and sample(text, "fileuploader_event_consumer_ack_pending") == 0)
+        return (
+            sample(text, "fileuploader_events_applied_total", kind="uploaded", outcome="applied") == 2
+            and sample(text, "fileuploader_event_consumer_pending") == 0
+            and sample(text, "fileuploader_event_consumer_ack_pending") == 0
+        )
 
     await eventually(caught_up)
 
@@ -89,4 +105,3 @@ async def test_consumer_lag_counts_the_events_not_yet_delivered(publisher) -> No
         await publisher.publish("files.uploaded", uploaded(f"f{number}", "acc"), f"up-{number}")
 
     assert await consumer_lag(js, config) == ConsumerLag(pending=3, ack_pending=0)
-

@@ -49,8 +49,9 @@ def observer(registry: CollectorRegistry) -> RpcObserver:
     return RpcObserver(RpcMetrics.register(registry))
 
 
-async def observed(observer: RpcObserver, handler: grpc.RpcMethodHandler,
-                   method: str = f"/{SERVICE}/Login") -> grpc.RpcMethodHandler:
+async def observed(
+    observer: RpcObserver, handler: grpc.RpcMethodHandler, method: str = f"/{SERVICE}/Login"
+) -> grpc.RpcMethodHandler:
     async def continuation(details: Any) -> grpc.RpcMethodHandler:
         return handler
 
@@ -62,7 +63,9 @@ def handled(registry: CollectorRegistry, method: str, code: str, service: str = 
     return registry.get_sample_value("grpc_server_handled_total", labels)
 
 
-async def test_successful_rpc_is_counted_ok_and_timed(observer: RpcObserver, registry: CollectorRegistry) -> None:
+async def test_successful_rpc_is_counted_ok_and_timed(
+    observer: RpcObserver, registry: CollectorRegistry
+) -> None:
     async def login(request: str, context: FakeContext) -> str:
         return f"token for {request}"
 
@@ -89,7 +92,9 @@ async def test_aborted_rpc_is_counted_with_the_status_it_aborted_with(
     assert handled(registry, "Login", "UNAUTHENTICATED") == 1 and handled(registry, "Login", "OK") is None
 
 
-async def test_rpc_failing_unexpectedly_is_counted_unknown(observer: RpcObserver, registry: CollectorRegistry) -> None:
+async def test_rpc_failing_unexpectedly_is_counted_unknown(
+    observer: RpcObserver, registry: CollectorRegistry
+) -> None:
     async def login(request: str, context: FakeContext) -> str:
         raise ValueError("bug")
 
@@ -100,7 +105,9 @@ async def test_rpc_failing_unexpectedly_is_counted_unknown(observer: RpcObserver
     assert handled(registry, "Login", "UNKNOWN") == 1
 
 
-async def test_rpc_the_caller_cancelled_is_counted_cancelled(observer: RpcObserver, registry: CollectorRegistry) -> None:
+async def test_rpc_the_caller_cancelled_is_counted_cancelled(
+    observer: RpcObserver, registry: CollectorRegistry
+) -> None:
     async def login(request: str, context: FakeContext) -> str:
         await asyncio.sleep(10)
         return "late"
@@ -123,7 +130,9 @@ async def test_streamed_responses_pass_through_and_the_rpc_is_counted_when_the_s
         yield "first"
         yield "second"
 
-    wrapped = await observed(observer, grpc.unary_stream_rpc_method_handler(list_files), f"/{SERVICE}/ListOwnedFiles")
+    wrapped = await observed(
+        observer, grpc.unary_stream_rpc_method_handler(list_files), f"/{SERVICE}/ListOwnedFiles"
+    )
 
     assert [response async for response in wrapped.unary_stream("all", FakeContext())] == ["first", "second"]
     assert handled(registry, "ListOwnedFiles", "OK") == 1
@@ -184,11 +193,15 @@ async def test_handler_runs_under_the_callers_request_id_and_is_logged_with_it(
     assert line.startswith(f"rpc /{SERVICE}/Login OK ") and line.endswith(" ms")
 
 
-async def test_health_checks_are_logged_at_debug_only(observer: RpcObserver, caplog: pytest.LogCaptureFixture) -> None:
+async def test_health_checks_are_logged_at_debug_only(
+    observer: RpcObserver, caplog: pytest.LogCaptureFixture
+) -> None:
     async def check(request: str, context: FakeContext) -> str:
         return "SERVING"
 
-    wrapped = await observed(observer, grpc.unary_unary_rpc_method_handler(check), "/grpc.health.v1.Health/Check")
+    wrapped = await observed(
+        observer, grpc.unary_unary_rpc_method_handler(check), "/grpc.health.v1.Health/Check"
+    )
     caplog.set_level(logging.INFO, logger="auth_service.entrypoints.rpc_observer")
 
     await wrapped.unary_unary("", FakeContext())

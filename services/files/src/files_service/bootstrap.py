@@ -72,7 +72,9 @@ def create_nats_connection(settings: Settings) -> NatsConnection:
     )
 
 
-def create_publisher(settings: Settings, connection: NatsConnection, metrics: EventMetrics) -> NatsEventPublisher:
+def create_publisher(
+    settings: Settings, connection: NatsConnection, metrics: EventMetrics
+) -> NatsEventPublisher:
     return NatsEventPublisher(
         connection,
         settings.events_stream,
@@ -104,7 +106,9 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     uow_factory = create_uow_factory(settings, engine)
     service = FilesService(uow_factory, blob_store, publisher, max_file_size=settings.max_file_size)
     relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
-    application = Application(service, relay, blob_store, engine, nats_connection, uow_factory, metrics, registry)
+    application = Application(
+        service, relay, blob_store, engine, nats_connection, uow_factory, metrics, registry
+    )
     application.start_relay()
     return application
 

@@ -25,10 +25,16 @@ class RpcMetrics:
         rpc = ["grpc_service", "grpc_method"]
         return cls(
             started=Counter("grpc_server_started", "RPCs started", rpc, registry=registry),
-            handled=Counter("grpc_server_handled", "RPCs finished, by status code", [*rpc, "grpc_code"],
-                            registry=registry),
-            latency=Histogram("grpc_server_handling_seconds", "Time an RPC took, whatever its status", rpc,
-                              buckets=LATENCY_BUCKETS, registry=registry),
+            handled=Counter(
+                "grpc_server_handled", "RPCs finished, by status code", [*rpc, "grpc_code"], registry=registry
+            ),
+            latency=Histogram(
+                "grpc_server_handling_seconds",
+                "Time an RPC took, whatever its status",
+                rpc,
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
         )
 
 
@@ -41,11 +47,17 @@ class TransferMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "TransferMetrics":
         return cls(
-            stored_bytes=Counter("fileuploader_stored_bytes", "Bytes of the files stored (uploads that succeeded)",
-                                 registry=registry),
-            served_bytes=Counter("fileuploader_served_bytes", "Bytes of files sent to readers", registry=registry),
-            uploads_in_flight=Gauge("fileuploader_uploads_in_flight", "Uploads being received",
-                                    registry=registry),
+            stored_bytes=Counter(
+                "fileuploader_stored_bytes",
+                "Bytes of the files stored (uploads that succeeded)",
+                registry=registry,
+            ),
+            served_bytes=Counter(
+                "fileuploader_served_bytes", "Bytes of files sent to readers", registry=registry
+            ),
+            uploads_in_flight=Gauge(
+                "fileuploader_uploads_in_flight", "Uploads being received", registry=registry
+            ),
         )
 
 
@@ -58,13 +70,19 @@ class EventMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "EventMetrics":
         return cls(
-            published=Counter("fileuploader_events_published", "File events JetStream acknowledged",
-                              registry=registry),
-            publish_failures=Counter("fileuploader_event_publish_failures",
-                                     "File event publishes that failed (the event stays in the outbox)",
-                                     registry=registry),
-            outbox_pending=Gauge("fileuploader_outbox_pending_events",
-                                 "File events in the outbox waiting to be published", registry=registry),
+            published=Counter(
+                "fileuploader_events_published", "File events JetStream acknowledged", registry=registry
+            ),
+            publish_failures=Counter(
+                "fileuploader_event_publish_failures",
+                "File event publishes that failed (the event stays in the outbox)",
+                registry=registry,
+            ),
+            outbox_pending=Gauge(
+                "fileuploader_outbox_pending_events",
+                "File events in the outbox waiting to be published",
+                registry=registry,
+            ),
         )
 
 
@@ -76,12 +94,14 @@ class FilesMetrics:
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "FilesMetrics":
-        return cls(RpcMetrics.register(registry), TransferMetrics.register(registry), EventMetrics.register(registry))
+        return cls(
+            RpcMetrics.register(registry), TransferMetrics.register(registry), EventMetrics.register(registry)
+        )
 
 
 @contextlib.contextmanager
 def metrics_served(host: str, port: int, registry: CollectorRegistry) -> Iterator[None]:
-    """Serves `registry` at http://host:port/metrics (from a thread) for the duration; port 0 serves nothing."""
+    """Serves `registry` at http://host:port/metrics from a thread for the duration; port 0 serves none."""
     if port == 0:
         yield
         return

@@ -49,7 +49,10 @@ async def test_rpcs_and_bytes_are_counted_by_method_and_status_code(
     rpc = {"grpc_service": SERVICE}
     assert sample(text, "grpc_server_handled_total", **rpc, grpc_method="UploadFile", grpc_code="OK") == 1
     assert sample(text, "grpc_server_handled_total", **rpc, grpc_method="ReadFile", grpc_code="OK") == 1
-    assert sample(text, "grpc_server_handled_total", **rpc, grpc_method="GetFileInfo", grpc_code="NOT_FOUND") == 1
+    assert (
+        sample(text, "grpc_server_handled_total", **rpc, grpc_method="GetFileInfo", grpc_code="NOT_FOUND")
+        == 1
+    )
     assert sample(text, "grpc_server_handling_seconds_count", **rpc, grpc_method="UploadFile") == 1
     assert sample(text, "fileuploader_stored_bytes_total") == 4000
     assert sample(text, "fileuploader_served_bytes_total") == 4000
@@ -67,8 +70,10 @@ async def test_events_waiting_while_nats_is_down_show_as_outbox_backlog(
 
     async def backlog_of_two() -> bool:
         text = await asyncio.to_thread(scrape, metrics_port)
-        return (sample(text, "fileuploader_outbox_pending_events") == 2
-                and sample(text, "fileuploader_event_publish_failures_total") >= 2)
+        return (
+            sample(text, "fileuploader_outbox_pending_events") == 2
+            and sample(text, "fileuploader_event_publish_failures_total") >= 2
+        )
 
     await eventually(backlog_of_two)
 
@@ -98,7 +103,14 @@ async def test_upload_is_in_flight_until_it_ends(start_files_server, make_settin
 
 
 def test_connections_are_aged_out_so_clients_rebalance(make_settings):
-    options = dict(server_options(make_settings(max_connection_age_seconds=60, max_connection_age_grace_seconds=1.5)))
+    options = dict(
+        server_options(make_settings(max_connection_age_seconds=60, max_connection_age_grace_seconds=1.5))
+    )
 
-    assert (options["grpc.max_connection_age_ms"], options["grpc.max_connection_age_grace_ms"]) == (60_000, 1_500)
-    assert "grpc.max_connection_age_ms" not in dict(server_options(make_settings(max_connection_age_seconds=0)))
+    assert (options["grpc.max_connection_age_ms"], options["grpc.max_connection_age_grace_ms"]) == (
+        60_000,
+        1_500,
+    )
+    assert "grpc.max_connection_age_ms" not in dict(
+        server_options(make_settings(max_connection_age_seconds=0))
+    )

@@ -65,7 +65,9 @@ async def test_publish_before_connecting_fails_at_once(nats_server):
     never_started = NatsConnection(nats_server.url, STREAM, ["files.>"])
 
     with pytest.raises(PublishFailed):
-        await publisher_of(never_started, timeout_seconds=2).publish(OutboxMessage("event-1", "files.uploaded", b"x"))
+        await publisher_of(never_started, timeout_seconds=2).publish(
+            OutboxMessage("event-1", "files.uploaded", b"x")
+        )
 
 
 async def test_publish_while_nats_is_down_fails_without_waiting_for_the_timeout(connection, nats_server):
@@ -170,7 +172,9 @@ async def _outbox_is_empty(application) -> bool:
 
 
 async def test_stream_created_on_a_cluster_gets_the_configured_replicas(nats_cluster):
-    nats_connection = NatsConnection(nats_cluster.url, STREAM, ["files.>"], retry_seconds=0.2, stream_replicas=3)
+    nats_connection = NatsConnection(
+        nats_cluster.url, STREAM, ["files.>"], retry_seconds=0.2, stream_replicas=3
+    )
     nats_connection.start()
     try:
         async with asyncio.timeout(20):

@@ -1,4 +1,5 @@
 """Every HTTP request counted by route template, method and status, timed, and its body bytes both ways."""
+
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

@@ -1,4 +1,5 @@
 """Log lines as text or as one JSON object each, every one carrying the request id it was logged under."""
+
 import logging
 from typing import Literal
 

@@ -1,6 +1,7 @@
 """The gateway's Prometheus instruments, registered on the registry the caller gives.
 
 Labels stay few and bounded: a route is its template ("/file/{file_url}"), never the raw path."""
+
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -25,20 +26,20 @@ class GatewayMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "GatewayMetrics":
         route = ["method", "route"]
+        in_flight = {"registry": registry, "multiprocess_mode": _IN_FLIGHT_MODE}
         return cls(
             requests=Counter("http_requests", "HTTP requests answered, by route template, method and status",
                              [*route, "status"], registry=registry),
             latency=Histogram("http_request_duration_seconds",
-                              "Time from a request's arrival to the end of its answer (whole transfers included)",
+                              "Time from a request's arrival to the end of its answer (transfers included)",
                               route, buckets=LATENCY_BUCKETS, registry=registry),
             request_bytes=Counter("http_request_body_bytes", "Bytes of request bodies received", route,
                                   registry=registry),
             response_bytes=Counter("http_response_body_bytes", "Bytes of response bodies sent", route,
                                    registry=registry),
-            uploads_in_flight=Gauge("fileuploader_uploads_in_flight", "Uploads being received",
-                                    registry=registry, multiprocess_mode=_IN_FLIGHT_MODE),
-            downloads_in_flight=Gauge("fileuploader_downloads_in_flight", "Downloads whose bytes are being sent",
-                                      registry=registry, multiprocess_mode=_IN_FLIGHT_MODE),
+            uploads_in_flight=Gauge("fileuploader_uploads_in_flight", "Uploads being received", **in_flight),
+            downloads_in_flight=Gauge("fileuploader_downloads_in_flight", "Downloads being sent",
+                                      **in_flight),
             rate_limited=Counter("fileuploader_rate_limited_requests",
                                  "Requests refused with 429, by rate-limit bucket (upload, auth)", ["bucket"],
                                  registry=registry),

@@ -4,6 +4,7 @@ One process serves its own registry. With several uvicorn workers, each worker w
 files in a directory the main process creates (prometheus-client's multiprocess mode, switched on by
 PROMETHEUS_MULTIPROC_DIR, which the workers uvicorn spawns inherit), and the main process serves
 their sum."""
+
 import contextlib
 import glob
 import logging

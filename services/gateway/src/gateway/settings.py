@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _metrics_port_is_not_the_api_port(self) -> Self:
         if self.metrics_port and self.metrics_port == self.port:
-            raise ValueError("FU_GATEWAY_METRICS_PORT must differ from FU_GATEWAY_PORT: /metrics is never public")
+            raise ValueError("FU_GATEWAY_METRICS_PORT must differ from FU_GATEWAY_PORT: "
+                             "/metrics is never public")
         return self
 
     @property

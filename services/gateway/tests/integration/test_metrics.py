@@ -1,4 +1,5 @@
 """The gateway's metrics: what the real app records, the endpoint on its own port, several workers."""
+
 import asyncio
 import os
 import pathlib
@@ -47,19 +48,31 @@ async def metered(settings_for, client_of):
 async def test_requests_are_counted_by_route_template_method_and_status(metered, fake_auth):
     client, registry = metered
     token = fake_auth.servicer.sign_up("metered")
-    uploaded = await client.post("/api/upload", files={"file": ("m.txt", b"0123456789")},
-                                 headers={"Authorization": f"Bearer {token}"})
+    uploaded = await client.post(
+        "/api/upload", files={"file": ("m.txt", b"0123456789")}, headers={"Authorization": f"Bearer {token}"}
+    )
     file_url = uploaded.json()["file_url"]
     assert (await client.get(f"/file/{file_url}")).content == b"0123456789"
     assert (await client.head(f"/f/{file_url}")).status_code == 200
     assert (await client.get("/file/nothing-here")).status_code == 404
-    assert (await client.get("/api/get_files", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+    assert (
+        await client.get("/api/get_files", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
     assert (await client.get("/not/a/route")).status_code == 404
     text = generate_latest(registry).decode()
-    expected = [("POST", "/api/upload", "200"), ("GET", "/file/{file_url}", "200"), ("HEAD", "/f/{file_url}", "200"),
-                ("GET", "/file/{file_url}", "404"), ("GET", "/api/get_files", "200"), ("GET", "unmatched", "404")]
+    expected = [
+        ("POST", "/api/upload", "200"),
+        ("GET", "/file/{file_url}", "200"),
+        ("HEAD", "/f/{file_url}", "200"),
+        ("GET", "/file/{file_url}", "404"),
+        ("GET", "/api/get_files", "200"),
+        ("GET", "unmatched", "404"),
+    ]
     for method, route, status in expected:
-        assert sample(text, "http_requests_total", method=method, route=route, status=status) == 1, (method, route)
+        assert sample(text, "http_requests_total", method=method, route=route, status=status) == 1, (
+            method,
+            route,
+        )
     assert file_url not in text and "nothing-here" not in text and "/not/a/route" not in text
     assert sample(text, "http_response_body_bytes_total", method="GET", route="/file/{file_url}") >= 10
     assert sample(text, "http_request_body_bytes_total", method="POST", route="/api/upload") > 10
@@ -74,11 +87,17 @@ async def test_public_port_serves_no_metrics(metered):
 
 async def test_refused_requests_are_counted_by_rate_limit_bucket(metered):
     client, registry = metered
-    codes = [(await client.post("/api/upload", files={"file": ("r.txt", b"x")})).status_code for _ in range(3)]
+    codes = [
+        (await client.post("/api/upload", files={"file": ("r.txt", b"x")})).status_code for _ in range(3)
+    ]
     assert codes == [200, 200, 429]
     assert registry.get_sample_value("fileuploader_rate_limited_requests_total", {"bucket": "upload"}) == 1
-    assert registry.get_sample_value("http_requests_total",
-                                     {"method": "POST", "route": "/api/upload", "status": "429"}) == 1
+    assert (
+        registry.get_sample_value(
+            "http_requests_total", {"method": "POST", "route": "/api/upload", "status": "429"}
+        )
+        == 1
+    )
 
 
 async def test_upload_is_in_flight_while_its_body_streams(metered):
@@ -86,8 +105,9 @@ async def test_upload_is_in_flight_while_its_body_streams(metered):
     half_sent, finish = asyncio.Event(), asyncio.Event()
 
     async def body():
-        yield (f'--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="s.bin"\r\n'
-               "\r\n").encode() + b"x" * 1000
+        yield (
+            f'--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="s.bin"\r\n\r\n'
+        ).encode() + b"x" * 1000
         half_sent.set()
         await finish.wait()
         yield f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
@@ -154,12 +174,19 @@ async def test_several_workers_answer_through_one_metrics_endpoint(tmp_path, fak
     port, metrics_port = free_port(), free_port()
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = {**os.environ, "FU_GATEWAY_PORT": str(port), "FU_GATEWAY_METRICS_PORT": str(metrics_port),
-           "FU_GATEWAY_WORKERS": "2", "FU_GATEWAY_AUTH_ADDRESS": fake_auth.address,
-           "FU_GATEWAY_FILES_ADDRESS": fake_files.address, "TMPDIR": str(temp)}
+    env = {
+        **os.environ,
+        "FU_GATEWAY_PORT": str(port),
+        "FU_GATEWAY_METRICS_PORT": str(metrics_port),
+        "FU_GATEWAY_WORKERS": "2",
+        "FU_GATEWAY_AUTH_ADDRESS": fake_auth.address,
+        "FU_GATEWAY_FILES_ADDRESS": fake_files.address,
+        "TMPDIR": str(temp),
+    }
     log = tmp_path / "gateway.log"
-    process = subprocess.Popen([sys.executable, "-m", "gateway"], env=env, stdout=log.open("wb"),
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
     try:
         await wait_until_ready(f"http://127.0.0.1:{port}", process, log)
         for _ in range(20):

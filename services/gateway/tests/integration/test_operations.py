@@ -167,10 +167,10 @@ async def test_access_log_lines_are_json_with_the_request_id(serve, settings_for
     assert '"GET /healthz HTTP/1.1" 200' in record["message"] and record["service"] == "gateway"
 
 
-async def test_calls_are_spread_over_every_address_of_a_service(fake_auth):
-    """round_robin: a name resolving to several servers (as a headless Service does) gets calls to each."""
-    replicas = [await FakeServer(FakeFilesService(), files_pb2_grpc.add_FilesServiceServicer_to_server).start()
-                for _ in range(2)]
+async def test_calls_are_spread_over_every_address_of_a_service():
+    """round_robin: a name resolving to several servers (as a headless Service does) sends calls to each."""
+    add_files = files_pb2_grpc.add_FilesServiceServicer_to_server
+    replicas = [await FakeServer(FakeFilesService(), add_files).start() for _ in range(2)]
     channel = open_channel("ipv4:" + ",".join(replica.address for replica in replicas))
     try:
         files = FilesClient(channel, timeout_seconds=2, transfer_timeout_seconds=2)

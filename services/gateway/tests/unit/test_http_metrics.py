@@ -1,4 +1,5 @@
 """HttpMetricsMiddleware around fake ASGI apps: labels, status, body bytes, time."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -23,14 +24,18 @@ def routed_app(template: str | None, status: int = 200, body_chunks: tuple[bytes
             more = (await receive()).get("more_body", False)
         await send({"type": "http.response.start", "status": status, "headers": []})
         for index, chunk in enumerate(body_chunks):
-            await send({"type": "http.response.body", "body": chunk, "more_body": index < len(body_chunks) - 1})
+            await send(
+                {"type": "http.response.body", "body": chunk, "more_body": index < len(body_chunks) - 1}
+            )
 
     return app
 
 
 def body_receiver(*chunks: bytes):
-    messages = [{"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
-                for i, chunk in enumerate(chunks)]
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
 
     async def receive():
         return messages.pop(0)
@@ -67,23 +72,27 @@ async def test_request_is_counted_by_route_template_method_and_status(registry, 
 
 async def test_body_bytes_are_counted_both_ways_as_they_stream(registry, metrics):
     app = routed_app("/api/upload", 200, body_chunks=(b"abc", b"defg"))
-    await HttpMetricsMiddleware(app, metrics)(http_scope("POST", "/api/upload"), body_receiver(b"12", b"345"),
-                                              discard)
+    await HttpMetricsMiddleware(app, metrics)(
+        http_scope("POST", "/api/upload"), body_receiver(b"12", b"345"), discard
+    )
     labels = {"method": "POST", "route": "/api/upload"}
     assert value(registry, "http_request_body_bytes_total", **labels) == 5
     assert value(registry, "http_response_body_bytes_total", **labels) == 7
 
 
 async def test_request_no_route_matched_is_labelled_unmatched_not_by_its_path(registry, metrics):
-    await HttpMetricsMiddleware(routed_app(None, 404), metrics)(http_scope("GET", "/wp-admin/x"),
-                                                                 body_receiver(b""), discard)
+    await HttpMetricsMiddleware(routed_app(None, 404), metrics)(
+        http_scope("GET", "/wp-admin/x"), body_receiver(b""), discard
+    )
     assert value(registry, "http_requests_total", method="GET", route="unmatched", status="404") == 1
     exposed = {sample.labels.get("route") for family in registry.collect() for sample in family.samples}
     assert "/wp-admin/x" not in exposed
 
 
 async def test_unknown_method_is_labelled_other(registry, metrics):
-    await HttpMetricsMiddleware(routed_app(None, 405), metrics)(http_scope("BREW"), body_receiver(b""), discard)
+    await HttpMetricsMiddleware(routed_app(None, 405), metrics)(
+        http_scope("BREW"), body_receiver(b""), discard
+    )
     assert value(registry, "http_requests_total", method="other", route="unmatched", status="405") == 1
 
 

@@ -1,4 +1,5 @@
 """The log formats: JSON objects one to a line, and text, both with the request id."""
+
 import io
 import json
 import logging
@@ -47,7 +48,10 @@ def test_json_record_has_the_documented_fields(logged):
     [line] = logged("json", in_request("req-1", lambda log: log.warning("stored %d bytes", 5)))
     record = json.loads(line)
     assert {key: record[key] for key in ("level", "logger", "message", "request_id", "service")} == {
-        "level": "WARNING", "logger": "test.logs.json", "message": "stored 5 bytes", "request_id": "req-1",
+        "level": "WARNING",
+        "logger": "test.logs.json",
+        "message": "stored 5 bytes",
+        "request_id": "req-1",
         "service": "gateway",
     }
     assert record["timestamp"].endswith("+00:00") and "exception" not in record

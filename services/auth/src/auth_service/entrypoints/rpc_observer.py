@@ -60,7 +60,7 @@ class _ObservedRpc:
         return observed
 
     def streaming(self, behavior: Callable[..., Any]) -> Callable[..., Any]:
-        """grpc.aio takes a stream's handler as an async generator or as a coroutine writing to the context."""
+        """grpc.aio takes a stream handler as an async generator or as a coroutine writing to the context."""
         if not inspect.isasyncgenfunction(behavior):
             return self.unary(behavior)
 
@@ -94,8 +94,10 @@ class _ObservedRpc:
 
 
 def _observed(handler: grpc.RpcMethodHandler, rpc: _ObservedRpc) -> grpc.RpcMethodHandler:
-    codecs = {"request_deserializer": handler.request_deserializer,
-              "response_serializer": handler.response_serializer}
+    codecs = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
     if handler.unary_unary:
         return grpc.unary_unary_rpc_method_handler(rpc.unary(handler.unary_unary), **codecs)
     if handler.stream_unary:

@@ -22,7 +22,9 @@ def redacted(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else "<nats url>"
 
 
-async def ensure_stream(jetstream: JetStreamContext, name: str, subjects: list[str], replicas: int = 1) -> None:
+async def ensure_stream(
+    jetstream: JetStreamContext, name: str, subjects: list[str], replicas: int = 1
+) -> None:
     """Create the stream (with `replicas` copies on a NATS cluster) when it does not exist; an existing
     stream is never modified."""
     try:
@@ -103,7 +105,7 @@ class NatsConnection:
         jetstream = self._client.jetstream()
         while True:
             try:
-                await ensure_stream(jetstream, self._stream_name, self._stream_subjects, self._stream_replicas)
+                await self._ensure_stream(jetstream)
                 break
             except Exception as error:
                 logger.warning("cannot ensure stream %s yet (%s); retrying", self._stream_name, error)
@@ -136,9 +138,12 @@ class NatsConnection:
     async def _ensure_stream_after_reconnect(self, jetstream: JetStreamContext) -> None:
         """A NATS server that came back without its data would otherwise refuse every publish."""
         try:
-            await ensure_stream(jetstream, self._stream_name, self._stream_subjects, self._stream_replicas)
+            await self._ensure_stream(jetstream)
         except Exception as error:
             logger.warning("cannot ensure stream %s after reconnecting: %s", self._stream_name, error)
+
+    async def _ensure_stream(self, jetstream: JetStreamContext) -> None:
+        await ensure_stream(jetstream, self._stream_name, self._stream_subjects, self._stream_replicas)
 
     async def _on_error(self, error: Exception) -> None:
         """The client retries every reconnect_time_wait: log each distinct error once, not every try."""

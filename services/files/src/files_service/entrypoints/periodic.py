@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 logger = logging.getLogger(__name__)
 
 
-async def run_periodically(action: Callable[[], Awaitable[object]], interval: float, description: str) -> None:
+async def run_periodically(
+    action: Callable[[], Awaitable[object]], interval: float, description: str
+) -> None:
     """Runs `action` now and then every `interval` seconds; a failure is logged and retried next time."""
     while True:
         try:

@@ -71,7 +71,9 @@ async def record_outbox_backlog(application: Application) -> None:
 
 
 async def start_server(settings: Settings, application: Application) -> RunningServer:
-    server = grpc.aio.server(interceptors=[RpcObserver(application.metrics.rpc)], options=server_options(settings))
+    server = grpc.aio.server(
+        interceptors=[RpcObserver(application.metrics.rpc)], options=server_options(settings)
+    )
     servicer = FilesServicer(application.service, settings.max_file_size, application.metrics.transfers)
     files_pb2_grpc.add_FilesServiceServicer_to_server(servicer, server)
     health = health_aio.HealthServicer()
@@ -81,7 +83,9 @@ async def start_server(settings: Settings, application: Application) -> RunningS
         await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     port = server.add_insecure_port(settings.listen_address)
     running = RunningServer(server=server, health=health, port=port, application=application)
-    running.resources.enter_context(metrics_served(settings.listen_host, settings.metrics_port, application.registry))
+    running.resources.enter_context(
+        metrics_served(settings.listen_host, settings.metrics_port, application.registry)
+    )
     await server.start()
     for name in HEALTH_CHECKED_NAMES:
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
