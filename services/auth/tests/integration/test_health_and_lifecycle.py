@@ -150,3 +150,58 @@ def test_connections_are_aged_out_so_clients_rebalance(make_settings: Callable[.
 
     assert options == {"grpc.max_connection_age_ms": 120_000, "grpc.max_connection_age_grace_ms": 7_500}
     assert server_options(make_settings(max_connection_age_seconds=0)) == []
+
+
+class CountingProxy:
+    """Forwards TCP connections to `target`, counting them."""
+
+    def __init__(self, target: str) -> None:
+        self._host, port = target.rsplit(":", 1)
+        self._port = int(port)
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._forward, "127.0.0.1", 0)
+        return f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        upstream_reader, upstream_writer = await asyncio.open_connection(self._host, self._port)
+        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer),
+                             return_exceptions=True)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+async def test_calls_keep_succeeding_while_connections_are_aged_out(
+    make_settings: Callable[..., Settings], start_server, nats_server
+) -> None:
+    settings = make_settings(nats_url=nats_server.url, max_connection_age_seconds=0.2,
+                             max_connection_age_grace_seconds=1)
+    server = await start_server(settings)
+    await asyncio.wait_for(server.ready.wait(), 10)
+    proxy = CountingProxy(server.address)
+
+    async with grpc.aio.insecure_channel(await proxy.start()) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        issued = await stub.Register(auth_pb2.RegisterRequest(username="aged", password="secret"), timeout=5)
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            request = auth_pb2.ValidateTokenRequest(access_token=issued.access_token)
+            assert (await stub.ValidateToken(request, timeout=5)).account == issued.account
+            await asyncio.sleep(0.01)
+    await proxy.stop()
+
+    assert proxy.connections >= 4, "the server closed the client's connection every 0.2 s (±20 %)"
