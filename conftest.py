@@ -3,7 +3,7 @@ import pathlib
 
 import pytest
 
-from support.nats import NatsServer
+from support.nats import NatsCluster, NatsServer
 from support.postgres import PostgresServer
 
 
@@ -13,6 +13,14 @@ def nats_server(tmp_path: pathlib.Path):
     server = NatsServer(tmp_path / "nats").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def nats_cluster(tmp_path: pathlib.Path):
+    """Three clustered nats-servers with JetStream on free ports; `url` is the first one's."""
+    cluster = NatsCluster(tmp_path / "nats-cluster").start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -103,7 +103,10 @@ def main() -> int:
         config = StackConfig(tmpdir / "stack", gateway_port=free_port(), auth_port=free_port(), files_port=free_port(),
                              nats_port=free_port(), env={"FU_GATEWAY_UPLOAD_RATE_LIMIT": UNLIMITED,
                                                          "FU_GATEWAY_AUTH_RATE_LIMIT": UNLIMITED,
-                                                         "FU_GATEWAY_LOG_LEVEL": "WARNING"})
+                                                         # no access lines: the hot paths, not logging
+                                                         "FU_GATEWAY_LOG_LEVEL": "WARNING",
+                                                         "FU_AUTH_LOG_LEVEL": "WARNING",
+                                                         "FU_FILES_LOG_LEVEL": "WARNING"})
         stack = Stack(config).start()
         try:
             results = run_cases(stack.gateway_url, tmpdir, args)

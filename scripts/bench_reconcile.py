@@ -105,6 +105,7 @@ def bench(count: int) -> None:
             "FU_FILES_LISTEN_ADDRESS": f"127.0.0.1:{port}",
             "FU_AUTH_FILES_ADDRESS": f"127.0.0.1:{port}",
             "FU_FILES_LOG_LEVEL": "WARNING",
+            "FU_FILES_METRICS_PORT": "0",
         }
         files_service = None
         try:

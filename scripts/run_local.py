@@ -10,12 +10,12 @@ import pathlib
 import sys
 import time
 
-from stack import Stack, StackConfig, forward_signals_to_stop
+from stack import METRICS_PORT_VARIABLES, Stack, StackConfig, forward_signals_to_stop
 
 
 def config_from_env() -> StackConfig:
     env = os.environ
-    return StackConfig(
+    config = StackConfig(
         data_dir=pathlib.Path(env.get("FU_DATA_DIR", "data")).resolve(),
         gateway_port=int(env.get("FU_GATEWAY_PORT", 8080)),
         auth_port=int(env.get("FU_AUTH_PORT", 50051)),
@@ -24,6 +24,10 @@ def config_from_env() -> StackConfig:
         nats_url=env.get("FU_NATS_URL"),
         log_to_files=False,
     )
+    for name, variable in METRICS_PORT_VARIABLES.items():
+        if variable in env:
+            config.metrics_ports[name] = int(env[variable])
+    return config
 
 
 def main() -> int:
@@ -35,6 +39,8 @@ def main() -> int:
         print(f"File Uploader did not start: {error}", file=sys.stderr)
         return 1
     print(f"\nFile Uploader is running at {stack.gateway_url}  (API docs: {stack.gateway_url}/docs)")
+    metrics = "   ".join(f"{name} {url}" for name, url in stack.metrics_urls.items()) or "off"
+    print(f"Metrics: {metrics}")
     print(f"Data: {stack.config.data_dir}   NATS: {stack.nats_url}   Press Ctrl-C to stop.\n", flush=True)
     while all(p.running() for p in stack.processes.values()):
         time.sleep(0.5)

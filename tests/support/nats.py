@@ -34,3 +34,41 @@ class NatsServer:
                 self._process.kill()
                 self._process.wait()
         self._process = None
+
+
+class NatsCluster:
+    """Three nats-servers clustered with JetStream (as production runs them), each on free ports."""
+
+    SIZE = 3
+
+    def __init__(self, store_dir: pathlib.Path):
+        self.store_dir = store_dir
+        self.ports = [free_port() for _ in range(self.SIZE)]
+        self._cluster_ports = [free_port() for _ in range(self.SIZE)]
+        self.url = f"nats://127.0.0.1:{self.ports[0]}"  # a client learns the other nodes from it
+        self._processes: list[subprocess.Popen] = []
+
+    def start(self) -> "NatsCluster":
+        routes = ",".join(f"nats://127.0.0.1:{port}" for port in self._cluster_ports)
+        for index, (port, cluster_port) in enumerate(zip(self.ports, self._cluster_ports, strict=True)):
+            store = self.store_dir / f"node-{index}"
+            store.mkdir(parents=True, exist_ok=True)
+            argv = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-n", f"node-{index}", "-js",
+                    "-sd", str(store), "--cluster_name", "fileuploader-test",
+                    "--cluster", f"nats://127.0.0.1:{cluster_port}", "--routes", routes]
+            log = open(store / "nats-server.log", "ab")
+            self._processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+        for port in self.ports:
+            wait_for_port(port, 10)
+        return self
+
+    def stop(self) -> None:
+        for process in self._processes:
+            process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._processes = []

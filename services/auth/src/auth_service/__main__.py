@@ -8,30 +8,22 @@ import sys
 from pydantic import ValidationError
 
 from auth_service.entrypoints import reconcile_cli
-from auth_service.entrypoints.request_id import RequestIdLogFilter
+from auth_service.entrypoints.logs import configure_logging
 from auth_service.entrypoints.server import serve
 from auth_service.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s request_id=%(request_id)s %(message)s"
-
-
-def configure_logging() -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdLogFilter())
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[handler])
-
 
 def main() -> None:
     arguments = _parser().parse_args()
-    configure_logging()
+    configure_logging("INFO", "text")  # until the settings, and so the chosen format, are known
     try:
         settings = Settings()
     except ValidationError as error:
         logger.error("refusing to start, invalid configuration: %s", _describe(error))
         raise SystemExit(2) from None
-    logging.getLogger().setLevel(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if arguments.command == "reconcile":
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     asyncio.run(serve(settings))

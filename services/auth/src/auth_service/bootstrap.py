@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import grpc
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth_service.adapters.clock import SystemClock
@@ -16,7 +17,8 @@ from auth_service.adapters.nats_consumer import NatsFileEventConsumer
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
-from auth_service.entrypoints.files_client import GrpcFilesRecords
+from auth_service.entrypoints.files_client import GrpcFilesRecords, open_files_channel
+from auth_service.metrics import AuthMetrics
 from auth_service.reconcile import AccountListsReconciler
 from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHasher
 from auth_service.security.tokens import JwtTokenCodec
@@ -30,6 +32,8 @@ class Application:
     projection: AccountFilesProjection
     consumer: NatsFileEventConsumer
     engine: AsyncEngine
+    metrics: AuthMetrics
+    registry: CollectorRegistry
 
     async def create_schema(self) -> None:
         await create_schema(self.engine)
@@ -39,14 +43,17 @@ class Application:
         await self.engine.dispose()
 
 
-def bootstrap(settings: Settings) -> Application:
+def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> Application:
+    """The metrics go to `registry` (one of the application's own when None)."""
+    registry = registry if registry is not None else CollectorRegistry()
+    metrics = AuthMetrics.register(registry)
     engine = create_engine(settings.database_url)
     unit_of_work = functools.partial(SqlAlchemyUnitOfWork, engine)
     projection = AccountFilesProjection(unit_of_work)
     consumer = NatsFileEventConsumer(
         url=settings.nats_url,
         config=event_stream_config(settings),
-        handler=FileEventHandler(projection, settings.events_subject_prefix),
+        handler=FileEventHandler(projection, settings.events_subject_prefix, metrics.events.applied),
     )
     auth = AuthService(
         unit_of_work=unit_of_work,
@@ -55,6 +62,7 @@ def bootstrap(settings: Settings) -> Application:
                 settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
             ),
             concurrency=settings.password_hash_concurrency,
+            metrics=metrics.password_hashes,
         ),
         tokens=JwtTokenCodec(jwt_secret(settings)),
         clock=SystemClock(),
@@ -65,7 +73,7 @@ def bootstrap(settings: Settings) -> Application:
         file_events=consumer,
         catch_up_timeout=settings.catch_up_timeout_seconds,
     )
-    return Application(auth=auth, projection=projection, consumer=consumer, engine=engine)
+    return Application(auth, projection, consumer, engine, metrics, registry)
 
 
 def event_stream_config(settings: Settings) -> EventStreamConfig:
@@ -74,6 +82,7 @@ def event_stream_config(settings: Settings) -> EventStreamConfig:
         settings.events_subject_prefix,
         settings.events_durable,
         settings.events_ack_wait_seconds,
+        settings.events_stream_replicas,
     )
 
 
@@ -101,7 +110,7 @@ class Reconciliation:
 
 def build_reconciliation(settings: Settings) -> Reconciliation:
     engine = create_engine(settings.database_url)
-    files_channel = grpc.aio.insecure_channel(settings.files_address)
+    files_channel = open_files_channel(settings.files_address)
     events = JetStreamEventsApplied(settings.nats_url, event_stream_config(settings))
     reconciler = AccountListsReconciler(
         unit_of_work=functools.partial(SqlAlchemyUnitOfWork, engine),

@@ -59,6 +59,7 @@ def make_settings(tmp_path: Path, jwt_secret: str) -> Callable[..., Settings]:
             "catch_up_timeout_seconds": 10.0,
             "shutdown_grace_seconds": 1.0,
             "shutdown_delay_seconds": 0.0,
+            "metrics_port": 0,
         }
         return Settings(**(values | overrides))
 

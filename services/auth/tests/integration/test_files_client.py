@@ -59,3 +59,22 @@ async def test_an_unreachable_files_service_fails_the_call() -> None:
             [_ async for _ in GrpcFilesRecords(channel).owned_files()]
 
     assert failed.value.code() is grpc.StatusCode.UNAVAILABLE
+
+
+async def test_reconcile_channel_spreads_calls_over_every_files_address() -> None:
+    """round_robin: every pod behind the files name (a headless Service) takes a share of the calls."""
+    replicas = [FakeFilesServer(), FakeFilesServer()]
+    for replica in replicas:
+        await replica.start()
+    channel = files_client.open_files_channel("ipv4:" + ",".join(replica.address for replica in replicas))
+    try:
+        records = GrpcFilesRecords(channel)
+        for _ in range(20):
+            await records.republish_uploads(["a"])
+    finally:
+        await channel.close()
+        for replica in replicas:
+            await replica.stop()
+
+    calls = [len(replica.servicer.republish_requests) for replica in replicas]
+    assert sum(calls) == 20 and min(calls) > 0, calls

@@ -6,7 +6,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from auth_service.entrypoints.server import AuthServer
+from auth_service.entrypoints.server import AuthServer, server_options
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 
@@ -118,3 +118,90 @@ async def test_server_stops_promptly_while_nats_is_down(
     await server.stop()
 
     assert time.monotonic() - started < 3.0
+
+
+async def test_liveness_serves_while_the_database_is_unreachable(
+    make_settings: Callable[..., Settings], start_server, unused_tcp_port_factory
+) -> None:
+    unreachable = f"postgresql://postgres@127.0.0.1:{unused_tcp_port_factory()}/auth"
+    server = await start_server(
+        make_settings(database_url=unreachable, nats_url=f"nats://127.0.0.1:{unused_tcp_port_factory()}")
+    )
+
+    async with grpc.aio.insecure_channel(server.address) as channel:
+        assert await health_of(channel, "liveness") == SERVING
+        assert await health_of(channel, "") == NOT_SERVING
+
+
+async def test_liveness_stops_serving_once_shutdown_begins(auth_server: AuthServer) -> None:
+    async with grpc.aio.insecure_channel(auth_server.address) as channel:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service="liveness"))
+        assert (await watch.read()).status == SERVING
+
+        stopping = asyncio.create_task(auth_server.stop())
+        assert (await watch.read()).status == NOT_SERVING
+        watch.cancel()
+        await stopping
+
+
+def test_connections_are_aged_out_so_clients_rebalance(make_settings: Callable[..., Settings]) -> None:
+    options = dict(server_options(make_settings(max_connection_age_seconds=120,
+                                                max_connection_age_grace_seconds=7.5)))
+
+    assert options == {"grpc.max_connection_age_ms": 120_000, "grpc.max_connection_age_grace_ms": 7_500}
+    assert server_options(make_settings(max_connection_age_seconds=0)) == []
+
+
+class CountingProxy:
+    """Forwards TCP connections to `target`, counting them."""
+
+    def __init__(self, target: str) -> None:
+        self._host, port = target.rsplit(":", 1)
+        self._port = int(port)
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._forward, "127.0.0.1", 0)
+        return f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        upstream_reader, upstream_writer = await asyncio.open_connection(self._host, self._port)
+        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer),
+                             return_exceptions=True)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+async def test_calls_keep_succeeding_while_connections_are_aged_out(
+    make_settings: Callable[..., Settings], start_server, nats_server
+) -> None:
+    settings = make_settings(nats_url=nats_server.url, max_connection_age_seconds=0.2,
+                             max_connection_age_grace_seconds=1)
+    server = await start_server(settings)
+    await asyncio.wait_for(server.ready.wait(), 10)
+    proxy = CountingProxy(server.address)
+
+    async with grpc.aio.insecure_channel(await proxy.start()) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        issued = await stub.Register(auth_pb2.RegisterRequest(username="aged", password="secret"), timeout=5)
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            request = auth_pb2.ValidateTokenRequest(access_token=issued.access_token)
+            assert (await stub.ValidateToken(request, timeout=5)).account == issued.account
+            await asyncio.sleep(0.01)
+    await proxy.stop()
+
+    assert proxy.connections >= 4, "the server closed the client's connection every 0.2 s (±20 %)"

@@ -145,3 +145,23 @@ async def test_replicas_share_the_durable_consumer(make_consumer, js, eventually
 
     delivered = [payload for _, payload in first.deliveries + second.deliveries]
     assert sorted(delivered) == sorted(payloads)
+
+
+async def test_stream_created_on_a_cluster_gets_the_configured_replicas(nats_cluster) -> None:
+    config = EventStreamConfig("FILE_EVENTS", "files", "auth-account-files", replicas=3)
+    consumer = NatsFileEventConsumer(url=nats_cluster.url, config=config, handler=RecordingHandler())
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not consumer.is_consuming:
+            assert time.monotonic() < deadline, "the consumer never subscribed"
+            await asyncio.sleep(0.05)
+    finally:
+        await consumer.close()
+
+    client = await nats.connect(nats_cluster.url)
+    try:
+        info = await client.jetstream().stream_info("FILE_EVENTS")
+    finally:
+        await client.close()
+    assert info.config.num_replicas == 3 and len(info.cluster.replicas) == 2

@@ -1,6 +1,7 @@
 """`python -m auth_service` as a real process: configuration checks, startup, SIGTERM."""
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -50,6 +51,7 @@ async def running_auth(tmp_path: Path, nats_server) -> AsyncIterator[tuple[async
         data_dir=str(data_dir),
         nats_url=nats_server.url,
         argon2_memory_kib="1024",
+        metrics_port="0",
     )
     process = await run_auth(env)
     yield process, data_dir
@@ -85,3 +87,22 @@ async def test_process_serves_with_a_generated_secret_and_stops_on_sigterm(runni
     _, stderr = await asyncio.wait_for(process.communicate(), 15)
     assert process.returncode == 0
     assert b"auth service stopped" in stderr
+
+
+async def test_process_logs_one_json_object_a_line_when_asked(tmp_path: Path, nats_server) -> None:
+    env = environment(listen_address="127.0.0.1:0", data_dir=str(tmp_path / "data"), nats_url=nats_server.url,
+                      metrics_port="0", log_format="json")
+    process = await run_auth(env)
+    assert process.stderr is not None
+    try:
+        records = []
+        while not any("auth service listening on" in record["message"] for record in records):
+            line = await asyncio.wait_for(process.stderr.readline(), 10)
+            assert line, "the process ended before it listened"
+            records.append(json.loads(line))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 15)
+
+    assert {record["service"] for record in records} == {"auth"}
+    assert all({"timestamp", "level", "logger", "message", "request_id"} <= set(record) for record in records)

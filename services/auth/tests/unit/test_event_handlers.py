@@ -2,10 +2,12 @@ from datetime import UTC, datetime
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+from prometheus_client import CollectorRegistry
 
 from auth_service.domain.account_files import FileDeleted, FileUploaded
 from auth_service.domain.errors import UnprocessableEvent
 from auth_service.entrypoints.event_handlers import FileEventHandler
+from auth_service.metrics import EventMetrics
 from auth_service.service import AccountFilesProjection
 from fileuploader.events.v1 import file_events_pb2
 
@@ -19,8 +21,17 @@ def timestamp(moment: datetime) -> Timestamp:
 
 
 @pytest.fixture
-def handler(projection: AccountFilesProjection) -> FileEventHandler:
-    return FileEventHandler(projection, "files")
+def registry() -> CollectorRegistry:
+    return CollectorRegistry()
+
+
+@pytest.fixture
+def handler(projection: AccountFilesProjection, registry: CollectorRegistry) -> FileEventHandler:
+    return FileEventHandler(projection, "files", EventMetrics.register(registry).applied)
+
+
+def applied(registry: CollectorRegistry, kind: str, outcome: str) -> float | None:
+    return registry.get_sample_value("fileuploader_events_applied_total", {"kind": kind, "outcome": outcome})
 
 
 def test_decode_turns_an_uploaded_payload_into_the_domain_event(handler: FileEventHandler) -> None:
@@ -72,9 +83,38 @@ def test_decode_raises_unprocessable_when_the_event_cannot_be_applied(
         handler.decode(subject, payload)
 
 
-async def test_handler_applies_the_decoded_event(handler: FileEventHandler, database) -> None:
+async def test_handler_applies_the_decoded_event(
+    handler: FileEventHandler, database, registry: CollectorRegistry
+) -> None:
     payload = file_events_pb2.FileUploaded(file_url="abc", owner_account_id="acc").SerializeToString()
 
     await handler("files.uploaded", payload)
 
     assert database.tables.files["abc"].account_id == "acc"
+    assert applied(registry, "uploaded", "applied") == 1
+
+
+@pytest.mark.parametrize(("subject", "kind"), [("files.deleted", "deleted"), ("files.renamed", "unknown")])
+async def test_handler_counts_an_undecodable_event_as_dropped(
+    handler: FileEventHandler, registry: CollectorRegistry, subject: str, kind: str
+) -> None:
+    with pytest.raises(UnprocessableEvent):
+        await handler(subject, b"\xff\xff garbage")
+
+    assert applied(registry, kind, "dropped") == 1
+
+
+async def test_handler_counts_an_event_it_could_not_store_as_failed(
+    registry: CollectorRegistry, projection: AccountFilesProjection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unavailable(event: object) -> None:
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(projection, "apply", unavailable)
+    handler = FileEventHandler(projection, "files", EventMetrics.register(registry).applied)
+    payload = file_events_pb2.FileDeleted(file_url="abc", owner_account_id="acc").SerializeToString()
+
+    with pytest.raises(ConnectionError):
+        await handler("files.deleted", payload)
+
+    assert applied(registry, "deleted", "failed") == 1 and applied(registry, "deleted", "applied") is None

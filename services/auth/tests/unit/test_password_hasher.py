@@ -3,10 +3,16 @@ import threading
 import time
 
 import pytest
+from prometheus_client import CollectorRegistry
 
+from auth_service.metrics import PasswordHashMetrics
 from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHasher
 
 FAST = Argon2Parameters(memory_kib=1024, time_cost=1, parallelism=1)
+
+
+def unobserved() -> PasswordHashMetrics:
+    return PasswordHashMetrics.register(CollectorRegistry())
 
 
 class SlowRecordingContext:
@@ -34,7 +40,7 @@ class SlowRecordingContext:
 
 @pytest.fixture
 def hasher() -> Argon2PasswordHasher:
-    return Argon2PasswordHasher(FAST, concurrency=2)
+    return Argon2PasswordHasher(FAST, concurrency=2, metrics=unobserved())
 
 
 async def test_check_matches_the_password_it_hashed(hasher: Argon2PasswordHasher) -> None:
@@ -47,7 +53,7 @@ async def test_check_matches_the_password_it_hashed(hasher: Argon2PasswordHasher
 
 async def test_check_returns_a_new_hash_when_parameters_changed(hasher: Argon2PasswordHasher) -> None:
     old_hash = await hasher.hash("secret")
-    stronger = Argon2PasswordHasher(Argon2Parameters(2048, 2, 1), concurrency=1)
+    stronger = Argon2PasswordHasher(Argon2Parameters(2048, 2, 1), concurrency=1, metrics=unobserved())
 
     check = await stronger.check("secret", old_hash)
 
@@ -66,7 +72,7 @@ async def test_check_against_dummy_costs_a_real_check(hasher: Argon2PasswordHash
 
 
 async def test_hash_runs_at_most_the_configured_number_at_once_off_the_event_loop() -> None:
-    hasher = Argon2PasswordHasher(FAST, concurrency=2)
+    hasher = Argon2PasswordHasher(FAST, concurrency=2, metrics=unobserved())
     context = SlowRecordingContext()
     hasher._context = context  # type: ignore[assignment]
     ticks = 0
@@ -92,8 +98,29 @@ def argon2_parameters_of(password_hash: str) -> str:
 
 async def test_dummy_hash_has_the_parameters_of_a_fresh_hash() -> None:
     parameters = Argon2Parameters(memory_kib=2048, time_cost=3, parallelism=2)
-    hasher = Argon2PasswordHasher(parameters, concurrency=1)
+    hasher = Argon2PasswordHasher(parameters, concurrency=1, metrics=unobserved())
 
     fresh = await hasher.hash("secret")
 
     assert argon2_parameters_of(hasher._dummy_hash) == argon2_parameters_of(fresh) == "m=2048,t=3,p=2"
+
+
+async def test_metrics_show_hashes_computing_and_waiting_for_a_slot() -> None:
+    registry = CollectorRegistry()
+    hasher = Argon2PasswordHasher(FAST, concurrency=2, metrics=PasswordHashMetrics.register(registry))
+    hasher._context = SlowRecordingContext()  # type: ignore[assignment]
+    seen: list[tuple[float | None, float | None]] = []
+
+    async def watch() -> None:
+        while True:
+            seen.append((registry.get_sample_value("fileuploader_password_hashes_in_flight"),
+                         registry.get_sample_value("fileuploader_password_hashes_waiting")))
+            await asyncio.sleep(0.01)
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.gather(*(hasher.hash(f"pw{i}") for i in range(5)))
+    watcher.cancel()
+
+    assert (2.0, 3.0) in seen
+    assert registry.get_sample_value("fileuploader_password_hashes_in_flight") == 0
+    assert registry.get_sample_value("fileuploader_password_hashes_waiting") == 0

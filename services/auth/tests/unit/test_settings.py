@@ -8,7 +8,8 @@ from auth_service.settings import Settings
 
 @pytest.fixture(autouse=True)
 def no_auth_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FU_AUTH_ENVIRONMENT", "FU_AUTH_JWT_SECRET", "FU_AUTH_DATABASE_URL", "FU_AUTH_DATA_DIR"):
+    for name in ("FU_AUTH_ENVIRONMENT", "FU_AUTH_JWT_SECRET", "FU_AUTH_DATABASE_URL", "FU_AUTH_DATA_DIR",
+                 "FU_AUTH_METRICS_PORT", "FU_AUTH_LOG_FORMAT", "FU_AUTH_LISTEN_ADDRESS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -65,3 +66,45 @@ def test_settings_accept_production_with_a_long_secret() -> None:
 
 def test_settings_allow_development_without_a_secret() -> None:
     assert Settings().jwt_secret is None
+
+
+def test_settings_default_metrics_logs_stream_and_connection_age() -> None:
+    settings = Settings()
+
+    assert (settings.metrics_port, settings.metrics_refresh_seconds) == (9101, 5.0)
+    assert settings.log_format == "text"
+    assert settings.events_stream_replicas == 1
+    assert (settings.max_connection_age_seconds, settings.max_connection_age_grace_seconds) == (300.0, 30.0)
+
+
+def test_settings_read_the_log_format_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FU_AUTH_LOG_FORMAT", "JSON")
+
+    assert Settings().log_format == "json"
+
+
+@pytest.mark.parametrize(
+    "invalid",
+    [
+        {"log_format": "xml"},
+        {"events_stream_replicas": 0},
+        {"metrics_port": -1},
+        {"max_connection_age_seconds": -1},
+    ],
+)
+def test_settings_refuse_invalid_operational_values(invalid: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Settings(**invalid)
+
+
+def test_settings_refuse_metrics_on_the_grpc_port() -> None:
+    with pytest.raises(ValidationError, match="FU_AUTH_METRICS_PORT must differ"):
+        Settings(listen_address="0.0.0.0:9101", metrics_port=9101)
+
+
+@pytest.mark.parametrize(
+    ("listen_address", "host"),
+    [("0.0.0.0:50051", "0.0.0.0"), ("[::]:50051", "::"), ("127.0.0.1:0", "127.0.0.1")],
+)
+def test_metrics_are_served_on_the_host_grpc_listens_on(listen_address: str, host: str) -> None:
+    assert Settings(listen_address=listen_address).listen_host == host

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from files_service.domain.reconciliation import EXIT_ERROR
 from files_service.entrypoints import reconcile_cli
-from files_service.entrypoints.request_id import RequestIdLogFilter
+from files_service.entrypoints.logs import configure_logging
 from files_service.entrypoints.server import serve
 from files_service.settings import Settings
 
@@ -18,15 +18,13 @@ logger = logging.getLogger(__name__)
 
 def main() -> None:
     arguments = _parser().parse_args()
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RequestIdLogFilter())
+    configure_logging("WARNING", "text")  # until the settings, and so the chosen format, are known
     try:
         settings = Settings()
     except ValidationError as error:
         logger.error("invalid configuration: %s", _describe(error))
         sys.exit(EXIT_ERROR)
-    logging.getLogger().setLevel(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if arguments.command == "reconcile":
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     asyncio.run(serve(settings))

@@ -6,6 +6,7 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from files_service.adapters.database import create_engine, create_schema
@@ -14,6 +15,7 @@ from files_service.adapters.nats_connection import NatsConnection
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.entrypoints.event_codec import encode_event
+from files_service.metrics import EventMetrics, FilesMetrics
 from files_service.ports import BlobStore
 from files_service.reconcile import FilesReconciler
 from files_service.relay import OutboxRelay
@@ -31,6 +33,8 @@ class Application:
     engine: AsyncEngine
     nats: NatsConnection
     uow_factory: UnitOfWorkFactory
+    metrics: FilesMetrics
+    registry: CollectorRegistry
     _relay_task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def start_relay(self) -> None:
@@ -64,6 +68,19 @@ def create_nats_connection(settings: Settings) -> NatsConnection:
         settings.nats_url.get_secret_value(),
         stream_name=settings.events_stream,
         stream_subjects=[f"{settings.events_subject_prefix}.>"],
+        stream_replicas=settings.events_stream_replicas,
+    )
+
+
+def create_publisher(
+    settings: Settings, connection: NatsConnection, metrics: EventMetrics
+) -> NatsEventPublisher:
+    return NatsEventPublisher(
+        connection,
+        settings.events_stream,
+        settings.publish_timeout_seconds,
+        published=metrics.published,
+        failures=metrics.publish_failures,
     )
 
 
@@ -71,8 +88,11 @@ def create_uow_factory(settings: Settings, engine: AsyncEngine) -> UnitOfWorkFac
     return functools.partial(SqlAlchemyUnitOfWork, engine, encode_event, settings.events_subject_prefix)
 
 
-async def bootstrap(settings: Settings) -> Application:
-    """Storage and database ready, NATS connecting in the background, the outbox relay running."""
+async def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> Application:
+    """Storage and database ready, NATS connecting in the background, the outbox relay running. The
+    metrics go to `registry` (one of the application's own when None)."""
+    registry = registry if registry is not None else CollectorRegistry()
+    metrics = FilesMetrics.register(registry)
     blob_store = await build_blob_store(settings)
     engine = create_engine(settings.sqlalchemy_url)
     try:
@@ -82,11 +102,13 @@ async def bootstrap(settings: Settings) -> Application:
         raise
     nats_connection = create_nats_connection(settings)
     nats_connection.start()
-    publisher = NatsEventPublisher(nats_connection, settings.events_stream, settings.publish_timeout_seconds)
+    publisher = create_publisher(settings, nats_connection, metrics.events)
     uow_factory = create_uow_factory(settings, engine)
     service = FilesService(uow_factory, blob_store, publisher, max_file_size=settings.max_file_size)
     relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
-    application = Application(service, relay, blob_store, engine, nats_connection, uow_factory)
+    application = Application(
+        service, relay, blob_store, engine, nats_connection, uow_factory, metrics, registry
+    )
     application.start_relay()
     return application
 
@@ -109,7 +131,8 @@ def build_reconciliation(settings: Settings, nats_timeout_seconds: float) -> Rec
     """NATS is connected only when there are events to publish, and waited for at most the timeout."""
     engine = create_engine(settings.sqlalchemy_url)
     nats_connection = create_nats_connection(settings)
-    publisher = NatsEventPublisher(nats_connection, settings.events_stream, settings.publish_timeout_seconds)
+    unserved = EventMetrics.register(CollectorRegistry())  # a one-off command: nobody scrapes it
+    publisher = create_publisher(settings, nats_connection, unserved)
     uow_factory = create_uow_factory(settings, engine)
     relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
 

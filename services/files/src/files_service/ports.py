@@ -105,6 +105,8 @@ class Outbox(Protocol):
     async def remove(self, event_id: str) -> None:
         """Forget a published event; an unknown id is not an error."""
 
+    async def count(self) -> int: ...
+
     async def count_older_than(self, moment: datetime) -> int: ...
 
     async def oldest_before(self, moment: datetime, limit: int) -> list[PendingEvent]:

@@ -42,6 +42,11 @@ class OutboxRelay:
             logger.info("outbox relay published %d event(s)", published)
         return published
 
+    async def backlog(self) -> int:
+        """How many events wait in the outbox."""
+        async with self._uow_factory() as uow:
+            return await uow.outbox.count()
+
     async def run(self) -> None:
         """Relay until cancelled: at once while a backlog drains, else every interval."""
         while True:

@@ -1,9 +1,17 @@
 """The files service's configuration, from FU_FILES_* environment variables."""
 
 import pathlib
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import NonNegativeFloat, PositiveFloat, PositiveInt, SecretStr, field_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _ASYNC_DRIVERS = {
@@ -32,17 +40,40 @@ class Settings(BaseSettings):
     nats_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
     events_stream: str = "FILE_EVENTS"
     events_subject_prefix: str = "files"
+    events_stream_replicas: PositiveInt = 1
     publish_timeout_seconds: PositiveFloat = 2.0
     outbox_relay_interval_seconds: PositiveFloat = 1.0
     read_chunk_size: PositiveInt = 262144
     shutdown_delay_seconds: NonNegativeFloat = 2.0
     shutdown_grace_seconds: NonNegativeFloat = 10.0
+    # The grace outlasts the longest upload or download a gateway allows (its TRANSFER_TIMEOUT_SECONDS).
+    max_connection_age_seconds: NonNegativeFloat = 300.0
+    max_connection_age_grace_seconds: NonNegativeFloat = 3600.0
+    metrics_port: int = Field(default=9102, ge=0, le=65535)
+    metrics_refresh_seconds: PositiveFloat = 5.0
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+    log_format: Literal["json", "text"] = "text"
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _metrics_port_is_not_the_grpc_port(self) -> Self:
+        if self.metrics_port and self.listen_address.endswith(f":{self.metrics_port}"):
+            raise ValueError("FU_FILES_METRICS_PORT must differ from the port of FU_FILES_LISTEN_ADDRESS")
+        return self
+
+    @property
+    def listen_host(self) -> str:
+        """The host part of LISTEN_ADDRESS, where the metrics are served too."""
+        return self.listen_address.rsplit(":", 1)[0].strip("[]")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -31,6 +31,7 @@ def make_settings(tmp_path):
             "outbox_relay_interval_seconds": 0.1,
             "shutdown_grace_seconds": 0,
             "shutdown_delay_seconds": 0,
+            "metrics_port": 0,
         }
         return Settings(**(values | overrides))
 

@@ -206,6 +206,17 @@ async def test_delete_with_an_empty_key_is_permission_denied(sqlite_files_server
 async def test_health_is_serving_for_the_server_and_the_files_service(sqlite_files_server):
     health = health_pb2_grpc.HealthStub(sqlite_files_server.channel)
 
-    for service in ("", "fileuploader.files.v1.FilesService"):
+    for service in ("", "fileuploader.files.v1.FilesService", "liveness"):
         response = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
         assert response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_liveness_stops_serving_once_shutdown_begins(sqlite_files_server):
+    health = health_pb2_grpc.HealthStub(sqlite_files_server.channel)
+    watch = health.Watch(health_pb2.HealthCheckRequest(service="liveness"))
+    assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING
+
+    await sqlite_files_server.running.health.enter_graceful_shutdown()
+
+    assert (await watch.read()).status == health_pb2.HealthCheckResponse.NOT_SERVING
+    watch.cancel()

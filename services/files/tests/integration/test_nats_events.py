@@ -1,19 +1,28 @@
 import asyncio
 
+import nats
 import pytest
 from fileuploader.events.v1 import file_events_pb2
 from nats.js.api import StorageType
+from prometheus_client import CollectorRegistry
 from nats.js.errors import NotFoundError
 
 from files_service.adapters.nats_connection import NatsConnection, ensure_stream
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.bootstrap import bootstrap
 from files_service.domain.model import UploadRequest
+from files_service.metrics import EventMetrics
 from files_service.ports import OutboxMessage, PublishFailed
 
 pytestmark = pytest.mark.integration
 
 STREAM = "FILE_EVENTS"
+
+
+def publisher_of(connection: NatsConnection, timeout_seconds: float, metrics: EventMetrics | None = None):
+    metrics = metrics or EventMetrics.register(CollectorRegistry())
+    return NatsEventPublisher(connection, STREAM, timeout_seconds, published=metrics.published,
+                              failures=metrics.publish_failures)
 
 
 @pytest.fixture
@@ -40,7 +49,7 @@ async def test_connection_creates_the_stream_for_the_subject_prefix(connection, 
 
 
 async def test_publish_twice_with_one_event_id_is_deduplicated(connection, stream_reader):
-    publisher = NatsEventPublisher(connection, STREAM, timeout_seconds=2)
+    publisher = publisher_of(connection, timeout_seconds=2)
     message = OutboxMessage(event_id="event-1", subject="files.uploaded", payload=b"payload")
 
     await publisher.publish(message)
@@ -56,13 +65,15 @@ async def test_publish_before_connecting_fails_at_once(nats_server):
     never_started = NatsConnection(nats_server.url, STREAM, ["files.>"])
 
     with pytest.raises(PublishFailed):
-        await NatsEventPublisher(never_started, STREAM, timeout_seconds=2).publish(
+        await publisher_of(never_started, timeout_seconds=2).publish(
             OutboxMessage("event-1", "files.uploaded", b"x")
         )
 
 
 async def test_publish_while_nats_is_down_fails_without_waiting_for_the_timeout(connection, nats_server):
-    publisher = NatsEventPublisher(connection, STREAM, timeout_seconds=5)
+    registry = CollectorRegistry()
+    publisher = publisher_of(connection, timeout_seconds=5, metrics=EventMetrics.register(registry))
+    await publisher.publish(OutboxMessage("event-0", "files.uploaded", b"x"))
     nats_server.stop()
 
     async def disconnected() -> bool:
@@ -73,6 +84,8 @@ async def test_publish_while_nats_is_down_fails_without_waiting_for_the_timeout(
     with pytest.raises(PublishFailed):
         await publisher.publish(OutboxMessage("event-1", "files.uploaded", b"x"))
     assert asyncio.get_running_loop().time() - started < 0.5
+    assert registry.get_sample_value("fileuploader_events_published_total") == 1
+    assert registry.get_sample_value("fileuploader_event_publish_failures_total") == 1
 
 
 async def test_ensure_stream_never_modifies_an_existing_stream(nats_server, stream_reader):
@@ -156,3 +169,22 @@ async def test_upload_while_nats_is_down_is_published_by_the_relay_once_it_is_ba
 async def _outbox_is_empty(application) -> bool:
     async with application.uow_factory() as uow:
         return await uow.outbox.oldest(1) == []
+
+
+async def test_stream_created_on_a_cluster_gets_the_configured_replicas(nats_cluster):
+    nats_connection = NatsConnection(
+        nats_cluster.url, STREAM, ["files.>"], retry_seconds=0.2, stream_replicas=3
+    )
+    nats_connection.start()
+    try:
+        async with asyncio.timeout(20):
+            await nats_connection.wait_ready()
+    finally:
+        await nats_connection.close()
+
+    client = await nats.connect(nats_cluster.url)
+    try:
+        info = await client.jetstream().stream_info(STREAM)
+    finally:
+        await client.close()
+    assert info.config.num_replicas == 3 and len(info.cluster.replicas) == 2

@@ -138,6 +138,9 @@ class FakeOutbox:
     async def remove(self, event_id: str) -> None:
         self._messages[:] = [message for message in self._messages if message.event_id != event_id]
 
+    async def count(self) -> int:
+        return len(self._messages)
+
     async def count_older_than(self, moment: datetime) -> int:
         return len(self._before(moment))
 

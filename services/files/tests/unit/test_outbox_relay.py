@@ -62,3 +62,12 @@ async def test_relay_run_keeps_going_after_a_failed_round(relay, database, publi
         running.cancel()
 
     assert [m.event_id for m in publisher.published] == ["event-1"]
+
+
+async def test_backlog_counts_every_event_waiting_beyond_one_batch(relay, database, publisher):
+    database.outbox = [message(1), message(2), message(3)]
+    publisher.failing = True
+
+    await relay.relay_once()
+
+    assert await relay.backlog() == 3

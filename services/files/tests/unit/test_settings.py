@@ -71,3 +71,37 @@ def test_settings_accept_a_lower_case_log_level(monkeypatch):
     monkeypatch.setenv("FU_FILES_LOG_LEVEL", "debug")
 
     assert Settings().log_level == "DEBUG"
+
+
+def test_settings_default_metrics_logs_stream_and_connection_age():
+    settings = Settings()
+
+    assert (settings.metrics_port, settings.metrics_refresh_seconds) == (9102, 5.0)
+    assert settings.log_format == "text"
+    assert settings.events_stream_replicas == 1
+    assert (settings.max_connection_age_seconds, settings.max_connection_age_grace_seconds) == (300.0, 3600.0)
+
+
+def test_settings_read_the_log_format_in_any_case(monkeypatch):
+    monkeypatch.setenv("FU_FILES_LOG_FORMAT", "Json")
+
+    assert Settings().log_format == "json"
+
+
+@pytest.mark.parametrize(
+    "invalid", [{"log_format": "xml"}, {"events_stream_replicas": 0}, {"metrics_port": 65536},
+                {"max_connection_age_grace_seconds": -1}],
+)
+def test_settings_refuse_invalid_operational_values(invalid):
+    with pytest.raises(ValidationError):
+        Settings(**invalid)
+
+
+def test_settings_refuse_metrics_on_the_grpc_port():
+    with pytest.raises(ValidationError, match="FU_FILES_METRICS_PORT must differ"):
+        Settings(listen_address="0.0.0.0:9102", metrics_port=9102)
+
+
+@pytest.mark.parametrize(("listen_address", "host"), [("0.0.0.0:50052", "0.0.0.0"), ("[::1]:50052", "::1")])
+def test_metrics_are_served_on_the_host_grpc_listens_on(listen_address, host):
+    assert Settings(listen_address=listen_address).listen_host == host

@@ -1,35 +1,29 @@
 """`python -m gateway` / `fileuploader-gateway`: serve the app with uvicorn, configured from the
-environment."""
+environment, and its metrics on a port of their own."""
 import logging
 import sys
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from uvicorn.config import STARTUP_FAILURE
 
+from gateway.logs import configure_logging
 from gateway.main import create_app
-from gateway.request_id import RequestIdLogFilter
+from gateway.metrics_endpoint import metrics_served, shared_by_workers
 from gateway.settings import Settings
 from gateway.shutdown import ReadinessFirstServer, ShutdownState
 
 logger = logging.getLogger(__name__)
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdLogFilter())
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(level)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """X-Forwarded-For is believed only from TRUSTED_PROXIES; with none, the TCP peer is the client
     (uvicorn would otherwise trust 127.0.0.1). HTTP is parsed by h11, the parser of uvicorn's that
-    bounds a request's line and headers (uvicorn's httptools parser buffers any amount of them)."""
+    bounds a request's line and headers (uvicorn's httptools parser buffers any amount of them).
+    uvicorn configures no logging of its own: its records, the access log's included, go to the root
+    handler that configure_logging sets up."""
     trusted = settings.trusted_proxy_list
     return {
         "host": settings.host,
@@ -48,27 +42,29 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def app_from_environment() -> FastAPI:
     """The app factory each worker process calls when WORKERS > 1."""
     settings = Settings()
-    configure_logging(settings.log_level)
-    return create_app(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings, registry=REGISTRY)
 
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.workers > 1 and settings.rate_limit_storage_uri.get_secret_value().startswith("memory"):
         logger.warning("rate limits are counted per worker process with memory:// storage; "
                        "set FU_GATEWAY_RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share them")
     if settings.workers == 1:
-        serve_readiness_first(settings)
-    else:
-        # uvicorn's supervisor stops every worker at once: each drains, none reports not-ready first.
+        with metrics_served(settings.host, settings.metrics_port, REGISTRY):
+            serve_readiness_first(settings)
+        return
+    # uvicorn's supervisor stops every worker at once: each drains, none reports not-ready first.
+    with shared_by_workers() as registry, metrics_served(settings.host, settings.metrics_port, registry):
         uvicorn.run("gateway.__main__:app_from_environment", factory=True, workers=settings.workers,
                     **uvicorn_options(settings))
 
 
 def serve_readiness_first(settings: Settings) -> None:
     state = ShutdownState()
-    config = uvicorn.Config(create_app(settings, state), **uvicorn_options(settings))
+    config = uvicorn.Config(create_app(settings, state, REGISTRY), **uvicorn_options(settings))
     server = ReadinessFirstServer(config, state, settings.shutdown_delay_seconds)
     server.run()
     if not server.started:

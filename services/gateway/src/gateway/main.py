@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from gateway.api.deps import AUTH_BUCKET, UPLOAD_BUCKET
 from gateway.api.errors import install_error_handlers
@@ -12,6 +13,8 @@ from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
 from gateway.clients.rpc import open_channel
+from gateway.http_metrics import HttpMetricsMiddleware
+from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
 from gateway.request_id import RequestIdMiddleware
 from gateway.settings import Settings
@@ -20,8 +23,11 @@ from gateway.shutdown import CutOffAtShutdownMiddleware, ShutdownState
 READINESS_TIMEOUT_SECONDS = 1.0
 
 
-def create_app(settings: Settings, shutdown: ShutdownState | None = None) -> FastAPI:
-    """`shutdown` is set by the server running the app once it is asked to stop."""
+def create_app(
+    settings: Settings, shutdown: ShutdownState | None = None, registry: CollectorRegistry | None = None
+) -> FastAPI:
+    """`shutdown` is set by the server running the app once it is asked to stop; the metrics go to
+    `registry` (a registry of the app's own when None), which the app itself never serves."""
     app = FastAPI(
         title="File Uploader",
         version="1.0.0",
@@ -30,9 +36,12 @@ def create_app(settings: Settings, shutdown: ShutdownState | None = None) -> Fas
     )
     app.state.settings = settings
     app.state.shutdown = shutdown or ShutdownState()
+    app.state.metrics_registry = registry if registry is not None else CollectorRegistry()
+    app.state.metrics = GatewayMetrics.register(app.state.metrics_registry)
     routers = [module.router for module in (files, accounts, health)]
     install_error_handlers(app, routers)
     app.add_middleware(CutOffAtShutdownMiddleware)
+    app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     for router in routers:
         app.include_router(router)

@@ -1,8 +1,9 @@
 """The gateway's configuration, read from FU_GATEWAY_* environment variables."""
 import ipaddress
+from typing import Literal, Self
 
 from limits import parse
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     shutdown_delay_seconds: float = Field(default=2.0, ge=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "text"
+    metrics_port: int = Field(default=9100, ge=0, le=65535)
 
     @field_validator("public_url")
     @classmethod
@@ -54,6 +57,18 @@ class Settings(BaseSettings):
     @classmethod
     def _log_level_upper(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format_lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _metrics_port_is_not_the_api_port(self) -> Self:
+        if self.metrics_port and self.metrics_port == self.port:
+            raise ValueError("FU_GATEWAY_METRICS_PORT must differ from FU_GATEWAY_PORT: "
+                             "/metrics is never public")
+        return self
 
     @property
     def trusted_proxy_list(self) -> list[str]:

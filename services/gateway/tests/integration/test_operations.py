@@ -1,6 +1,19 @@
-"""Health, the API description, framework errors as JSON, and the request id."""
+"""Health, the API description, framework errors as JSON, the request id, access logs, balancing."""
+import io
+import json
+import logging
+
 import httpx
 import pytest
+from fileuploader.files.v1 import files_pb2_grpc
+
+from gateway.api.errors import FileNotFound
+from gateway.clients.files import FilesClient
+from gateway.clients.rpc import open_channel
+from gateway.logs import log_formatter
+from gateway.request_id import RequestIdLogFilter
+
+from ..conftest import FakeFilesService, FakeServer
 
 
 async def test_healthz_answers_without_calling_the_services(client, fake_auth, fake_files):
@@ -133,3 +146,40 @@ async def test_app_serves_through_uvicorn_with_its_lifespan(serve, settings_for)
     async with httpx.AsyncClient(base_url=base_url) as http:
         r = await http.get("/readyz")
     assert r.status_code == 200 and r.json()["checks"] == {"auth": "ok", "files": "ok"}
+
+
+async def test_access_log_lines_are_json_with_the_request_id(serve, settings_for):
+    base_url = await serve(settings_for())
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdLogFilter())
+    handler.setFormatter(log_formatter("json"))
+    access_logger = logging.getLogger("uvicorn.access")
+    access_logger.addHandler(handler)
+    try:
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            await http.get("/healthz", headers={"X-Request-ID": "access-9"})
+    finally:
+        access_logger.removeHandler(handler)
+    [line] = stream.getvalue().splitlines()
+    record = json.loads(line)
+    assert record["request_id"] == "access-9" and record["logger"] == "uvicorn.access"
+    assert '"GET /healthz HTTP/1.1" 200' in record["message"] and record["service"] == "gateway"
+
+
+async def test_calls_are_spread_over_every_address_of_a_service():
+    """round_robin: a name resolving to several servers (as a headless Service does) sends calls to each."""
+    add_files = files_pb2_grpc.add_FilesServiceServicer_to_server
+    replicas = [await FakeServer(FakeFilesService(), add_files).start() for _ in range(2)]
+    channel = open_channel("ipv4:" + ",".join(replica.address for replica in replicas))
+    try:
+        files = FilesClient(channel, timeout_seconds=2, transfer_timeout_seconds=2)
+        for _ in range(20):
+            with pytest.raises(FileNotFound):
+                await files.get_file_info("missing")
+    finally:
+        await channel.close()
+        for replica in replicas:
+            await replica.stop()
+    calls = [len(replica.servicer.request_ids) for replica in replicas]
+    assert sum(calls) == 20 and min(calls) > 0, calls

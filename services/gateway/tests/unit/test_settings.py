@@ -20,6 +20,7 @@ def test_settings_defaults_match_the_documented_ones(monkeypatch):
     assert settings.trusted_proxy_list == [] and settings.workers == 1 and settings.log_level == "INFO"
     assert (settings.rpc_timeout_seconds, settings.transfer_timeout_seconds) == (5, 3600)
     assert (settings.shutdown_delay_seconds, settings.shutdown_grace_seconds) == (2, 10)
+    assert (settings.metrics_port, settings.log_format) == (9100, "text")
 
 
 def test_settings_read_the_fu_gateway_prefix(monkeypatch):
@@ -35,11 +36,25 @@ def test_settings_read_the_fu_gateway_prefix(monkeypatch):
 @pytest.mark.parametrize("field,value", [
     ("upload_rate_limit", "lots"), ("trusted_proxies", "not-an-ip"), ("public_url", "files.example.com"),
     ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0), ("shutdown_delay_seconds", -1),
-    ("shutdown_grace_seconds", -1),
+    ("shutdown_grace_seconds", -1), ("log_format", "xml"), ("metrics_port", 70000),
 ])
 def test_settings_refuse_invalid_values(field, value):
     with pytest.raises(ValidationError):
         Settings(**{field: value})
+
+
+def test_settings_read_the_log_format_in_any_case(monkeypatch):
+    monkeypatch.setenv("FU_GATEWAY_LOG_FORMAT", "JSON")
+    assert Settings().log_format == "json"
+
+
+def test_settings_refuse_metrics_on_the_public_port():
+    with pytest.raises(ValidationError, match="never public"):
+        Settings(port=9000, metrics_port=9000)
+
+
+def test_settings_allow_metrics_off_whatever_the_public_port():
+    assert Settings(port=0, metrics_port=0).metrics_port == 0
 
 
 def test_settings_hide_the_rate_limit_storage_uri():

@@ -18,6 +18,7 @@ class EventStreamConfig:
     subject_prefix: str
     durable: str
     ack_wait_seconds: float = 30.0  # an event taken by a replica that dies unacked is redelivered after this
+    replicas: int = 1  # of the stream, when auth creates it
 
     @property
     def subjects(self) -> str:
@@ -36,8 +37,9 @@ async def ensure_stream(js: JetStreamContext, config: EventStreamConfig) -> None
             subjects=[config.subjects],
             storage=StorageType.FILE,
             duplicate_window=STREAM_DUPLICATE_WINDOW_SECONDS,
+            num_replicas=config.replicas,
         )
-        logger.info("created stream %s for %s", config.stream, config.subjects)
+        logger.info("created stream %s for %s (%d replicas)", config.stream, config.subjects, config.replicas)
     except APIError as error:
         if not await _stream_exists(js, config.stream):
             raise
@@ -67,6 +69,17 @@ async def ensure_consumer(js: JetStreamContext, config: EventStreamConfig) -> No
     )
     await js.add_consumer(config.stream, consumer)
     logger.info("created durable consumer %s on stream %s", config.durable, config.stream)
+
+
+@dataclass(frozen=True)
+class ConsumerLag:
+    pending: int  # events in the stream not yet delivered to the consumer
+    ack_pending: int  # delivered, not yet acknowledged
+
+
+async def consumer_lag(js: JetStreamContext, config: EventStreamConfig) -> ConsumerLag:
+    info = await js.consumer_info(config.stream, config.durable)
+    return ConsumerLag(pending=info.num_pending or 0, ack_pending=info.num_ack_pending or 0)
 
 
 async def last_stream_sequence(js: JetStreamContext, config: EventStreamConfig) -> int:

@@ -14,8 +14,10 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from auth_service.adapters.jetstream import (
+    ConsumerLag,
     EventStreamConfig,
     acked_through,
+    consumer_lag,
     ensure_consumer,
     ensure_stream,
     last_stream_sequence,
@@ -95,6 +97,16 @@ class NatsFileEventConsumer:
                     await asyncio.sleep(CATCH_UP_POLL_SECONDS)
         except (TimeoutError, nats.errors.Error) as error:
             logger.debug("file events not caught up (%r): the file list may lag behind", error)
+
+    async def lag(self) -> ConsumerLag | None:
+        """How far the durable consumer is behind the stream; None while NATS cannot tell."""
+        if self._js is None or not self._nc.is_connected:
+            return None
+        try:
+            return await consumer_lag(self._js, self._config)
+        except (TimeoutError, nats.errors.Error) as error:
+            logger.debug("could not read the consumer's lag: %r", error)
+            return None
 
     async def _run(self) -> None:
         await self._connect()

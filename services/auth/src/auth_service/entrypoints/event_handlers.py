@@ -1,6 +1,7 @@
 """Raw file events from the bus, (subject, bytes), decoded and handed to the read model."""
 
 from google.protobuf.message import DecodeError
+from prometheus_client import Counter
 
 from auth_service.domain.account_files import FileEvent
 from auth_service.domain.errors import UnprocessableEvent
@@ -10,13 +11,28 @@ from fileuploader.events.v1 import file_events_pb2
 
 
 class FileEventHandler:
-    def __init__(self, projection: AccountFilesProjection, subject_prefix: str) -> None:
+    """`applied` counts each event taken, by kind and outcome (applied, dropped, failed)."""
+
+    def __init__(self, projection: AccountFilesProjection, subject_prefix: str, applied: Counter) -> None:
         self._projection = projection
         self._uploaded_subject = f"{subject_prefix}.uploaded"
         self._deleted_subject = f"{subject_prefix}.deleted"
+        self._applied = applied
 
     async def __call__(self, subject: str, payload: bytes) -> None:
-        await self._projection.apply(self.decode(subject, payload))
+        kind = self._kind(subject)
+        try:
+            await self._projection.apply(self.decode(subject, payload))
+        except UnprocessableEvent:
+            self._applied.labels(kind, "dropped").inc()
+            raise
+        except Exception:
+            self._applied.labels(kind, "failed").inc()
+            raise
+        self._applied.labels(kind, "applied").inc()
+
+    def _kind(self, subject: str) -> str:
+        return {self._uploaded_subject: "uploaded", self._deleted_subject: "deleted"}.get(subject, "unknown")
 
     def decode(self, subject: str, payload: bytes) -> FileEvent:
         try:

@@ -1,5 +1,6 @@
 """The files service's records over gRPC, for the reconciliation of the account lists."""
 
+import json
 from collections.abc import AsyncGenerator, Sequence
 from uuid import uuid4
 
@@ -13,6 +14,13 @@ from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 LIST_TIMEOUT_SECONDS = 3600.0
 REPUBLISH_TIMEOUT_SECONDS = 30.0
 MAX_REPUBLISHED_PER_CALL = 1000
+# Calls go to every address the files service's name resolves to in turn (every pod behind a headless
+# Kubernetes Service, with `dns:///files:50052`).
+ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+
+
+def open_files_channel(address: str) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=[("grpc.service_config", ROUND_ROBIN)])
 
 
 class GrpcFilesRecords:

@@ -1,4 +1,5 @@
-"""What every AuthService RPC does around its use case: request id in logs, errors as statuses."""
+"""What every AuthService RPC does around its use case: errors as statuses. (RpcObserver, around
+every handler, binds the request id for the logs.)"""
 
 import functools
 import logging
@@ -9,7 +10,6 @@ import grpc
 
 from auth_service.domain import errors
 from auth_service.entrypoints.errors import internal_status, status_for
-from auth_service.entrypoints.request_id import bind_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +21,10 @@ Handler = Callable[[Servicer, Request, Context], Awaitable[Response]]
 
 
 def handles_rpc(handler: Handler[Servicer, Request, Response]) -> Handler[Servicer, Request, Response]:
-    """Binds the request id, turns domain errors into their status and anything else into INTERNAL."""
+    """Turns domain errors into their status and anything else into INTERNAL."""
 
     @functools.wraps(handler)
     async def handle(servicer: Servicer, request: Request, context: Context) -> Response:
-        bind_request_id(context)
         try:
             return await handler(servicer, request, context)
         except errors.StorageUnavailable as error:

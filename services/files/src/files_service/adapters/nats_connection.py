@@ -22,8 +22,11 @@ def redacted(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else "<nats url>"
 
 
-async def ensure_stream(jetstream: JetStreamContext, name: str, subjects: list[str]) -> None:
-    """Create the stream when it does not exist; an existing stream is never modified."""
+async def ensure_stream(
+    jetstream: JetStreamContext, name: str, subjects: list[str], replicas: int = 1
+) -> None:
+    """Create the stream (with `replicas` copies on a NATS cluster) when it does not exist; an existing
+    stream is never modified."""
     try:
         await jetstream.stream_info(name)
         return
@@ -35,8 +38,9 @@ async def ensure_stream(jetstream: JetStreamContext, name: str, subjects: list[s
             subjects=subjects,
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            num_replicas=replicas,
         )
-        logger.info("created JetStream stream %s for %s", name, subjects)
+        logger.info("created JetStream stream %s for %s (%d replicas)", name, subjects, replicas)
     except BadRequestError as error:
         if error.err_code != STREAM_NAME_IN_USE:
             raise
@@ -47,11 +51,17 @@ class NatsConnection:
     """Connects (retrying until NATS answers, then reconnecting forever) and ensures the stream."""
 
     def __init__(
-        self, url: str, stream_name: str, stream_subjects: list[str], retry_seconds: float = 1.0
+        self,
+        url: str,
+        stream_name: str,
+        stream_subjects: list[str],
+        retry_seconds: float = 1.0,
+        stream_replicas: int = 1,
     ) -> None:
         self._url = url
         self._stream_name = stream_name
         self._stream_subjects = stream_subjects
+        self._stream_replicas = stream_replicas
         self._retry_seconds = retry_seconds
         self._client: Client | None = None
         self._jetstream: JetStreamContext | None = None
@@ -95,7 +105,7 @@ class NatsConnection:
         jetstream = self._client.jetstream()
         while True:
             try:
-                await ensure_stream(jetstream, self._stream_name, self._stream_subjects)
+                await self._ensure_stream(jetstream)
                 break
             except Exception as error:
                 logger.warning("cannot ensure stream %s yet (%s); retrying", self._stream_name, error)
@@ -128,9 +138,12 @@ class NatsConnection:
     async def _ensure_stream_after_reconnect(self, jetstream: JetStreamContext) -> None:
         """A NATS server that came back without its data would otherwise refuse every publish."""
         try:
-            await ensure_stream(jetstream, self._stream_name, self._stream_subjects)
+            await self._ensure_stream(jetstream)
         except Exception as error:
             logger.warning("cannot ensure stream %s after reconnecting: %s", self._stream_name, error)
+
+    async def _ensure_stream(self, jetstream: JetStreamContext) -> None:
+        await ensure_stream(jetstream, self._stream_name, self._stream_subjects, self._stream_replicas)
 
     async def _on_error(self, error: Exception) -> None:
         """The client retries every reconnect_time_wait: log each distinct error once, not every try."""

@@ -3,6 +3,7 @@
 import logging
 
 import nats.errors
+from prometheus_client import Counter
 
 from files_service.adapters.nats_connection import NatsConnection
 from files_service.ports import OutboxMessage, PublishFailed
@@ -11,12 +12,32 @@ logger = logging.getLogger(__name__)
 
 
 class NatsEventPublisher:
-    def __init__(self, connection: NatsConnection, stream_name: str, timeout_seconds: float) -> None:
+    """`published` counts the events JetStream acknowledged, `failures` the publishes that failed."""
+
+    def __init__(
+        self,
+        connection: NatsConnection,
+        stream_name: str,
+        timeout_seconds: float,
+        *,
+        published: Counter,
+        failures: Counter,
+    ) -> None:
         self._connection = connection
         self._stream_name = stream_name
         self._timeout_seconds = timeout_seconds
+        self._published = published
+        self._failures = failures
 
     async def publish(self, message: OutboxMessage) -> None:
+        try:
+            await self._publish(message)
+        except PublishFailed:
+            self._failures.inc()
+            raise
+        self._published.inc()
+
+    async def _publish(self, message: OutboxMessage) -> None:
         jetstream = self._connection.jetstream
         if jetstream is None:
             raise PublishFailed("not connected to NATS")

@@ -49,6 +49,9 @@ class SqlAlchemyOutbox:
     async def remove(self, event_id: str) -> None:
         await self._connection.execute(delete(outbox_table).where(outbox_table.c.event_id == event_id))
 
+    async def count(self) -> int:
+        return (await self._connection.execute(select(func.count()).select_from(outbox_table))).scalar_one()
+
     async def count_older_than(self, moment: datetime) -> int:
         query = select(func.count()).select_from(outbox_table).where(outbox_table.c.created_at < moment)
         return (await self._connection.execute(query)).scalar_one()

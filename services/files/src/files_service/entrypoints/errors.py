@@ -11,7 +11,6 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from files_service.domain import errors
-from files_service.entrypoints.request_id import bind_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +48,8 @@ def status_of(error: errors.FilesError) -> grpc.Status:
 
 @contextlib.asynccontextmanager
 async def aborting_on_error(context: grpc.aio.ServicerContext, rpc: str) -> AsyncIterator[None]:
-    """Ends the RPC with the status of what went wrong; unexpected errors are logged, never leaked."""
-    bind_request_id(context)
+    """Ends the RPC with the status of what went wrong; unexpected errors are logged, never leaked.
+    (RpcObserver, around every handler, binds the request id for the logs.)"""
     try:
         yield
     except grpc.aio.AbortError:

@@ -19,6 +19,10 @@ def bind_request_id(context: grpc.aio.ServicerContext) -> None:
             return
 
 
+def current_request_id() -> str:
+    return _current.get()
+
+
 class RequestIdLogFilter(logging.Filter):
     """Gives every log record a `request_id` attribute ("-" outside an RPC)."""
 

@@ -16,6 +16,7 @@ from files_service.entrypoints.convert import (
     upload_response_of,
 )
 from files_service.entrypoints.errors import aborting_on_error
+from files_service.metrics import TransferMetrics
 from files_service.service import FilesService
 
 logger = logging.getLogger(__name__)
@@ -24,9 +25,10 @@ OWNED_FILES_PER_MESSAGE = 500
 
 
 class FilesServicer(files_pb2_grpc.FilesServiceServicer):
-    def __init__(self, service: FilesService, drain_limit_bytes: int) -> None:
+    def __init__(self, service: FilesService, drain_limit_bytes: int, metrics: TransferMetrics) -> None:
         self._service = service
         self._drain_limit_bytes = drain_limit_bytes
+        self._metrics = metrics
 
     async def UploadFile(
         self,
@@ -34,12 +36,14 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         context: grpc.aio.ServicerContext,
     ) -> files_pb2.UploadFileResponse:
         async with aborting_on_error(context, "UploadFile"):
-            try:
-                request = upload_request_of(await _first_metadata(request_iterator))
-                stored = await self._service.upload_file(request, _chunks(request_iterator))
-            except FilesError:
-                await _drain(request_iterator, self._drain_limit_bytes)
-                raise
+            with self._metrics.uploads_in_flight.track_inprogress():
+                try:
+                    request = upload_request_of(await _first_metadata(request_iterator))
+                    stored = await self._service.upload_file(request, _chunks(request_iterator))
+                except FilesError:
+                    await _drain(request_iterator, self._drain_limit_bytes)
+                    raise
+            self._metrics.stored_bytes.inc(stored.size)
             logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
             return upload_response_of(stored)
 
@@ -59,6 +63,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             async with contextlib.aclosing(chunks):
                 async for chunk in chunks:
                     yield files_pb2.ReadFileResponse(chunk=chunk)
+                    self._metrics.served_bytes.inc(len(chunk))
 
     async def DeleteFile(
         self, request: files_pb2.DeleteFileRequest, context: grpc.aio.ServicerContext

@@ -16,6 +16,7 @@ from gateway.api.errors import (
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
+from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from gateway.shutdown import ShutdownState
@@ -49,6 +50,10 @@ def _rate_limiter(request: Request) -> RateLimiter:
     return request.app.state.rate_limiter
 
 
+def _metrics(request: Request) -> GatewayMetrics:
+    return request.app.state.metrics
+
+
 def client_address(request: Request) -> str:
     """The TCP peer, or the X-Forwarded-For client when uvicorn trusts the peer as a proxy."""
     return request.client.host if request.client else "unknown"
@@ -79,15 +84,17 @@ FilesClientDep = Annotated[FilesClient, Depends(_files_client)]
 HealthClientsDep = Annotated[dict[str, HealthClient], Depends(_health_clients)]
 ShutdownDep = Annotated[ShutdownState, Depends(_shutdown)]
 RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
+MetricsDep = Annotated[GatewayMetrics, Depends(_metrics)]
 ClientAddress = Annotated[str, Depends(client_address)]
 PublicBaseUrl = Annotated[str, Depends(_public_base_url)]
 SmallBody = Annotated[bytes, Depends(_small_body)]
 
 
 def _rate_limit(bucket: str) -> Callable[..., Awaitable[None]]:
-    async def count_request(limiter: RateLimiterDep, client: ClientAddress) -> None:
+    async def count_request(limiter: RateLimiterDep, client: ClientAddress, metrics: MetricsDep) -> None:
         retry_after = await limiter.hit(bucket, client)
         if retry_after is not None:
+            metrics.rate_limited.labels(bucket).inc()
             raise TooManyRequests(retry_after)
 
     return count_request

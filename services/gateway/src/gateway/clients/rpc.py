@@ -1,5 +1,6 @@
 """What every gRPC client of the gateway shares: channels, call metadata, and failures turned into
 gateway errors by the google.rpc.ErrorInfo reason they carry."""
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,7 +17,12 @@ logger = logging.getLogger(__name__)
 ErrorFactory = Callable[[], GatewayError]
 
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
-CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
+# Calls go to every address the name resolves to in turn: `dns:///auth:50051` naming a headless
+# Kubernetes Service spreads them over all its pods (the servers' max connection age makes the
+# channel resolve again, so it follows pods as they come and go).
+ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+CHANNEL_OPTIONS: tuple[tuple[str, int | str], ...] = (
+    ("grpc.service_config", ROUND_ROBIN),
     ("grpc.max_reconnect_backoff_ms", 1000),
     ("grpc.initial_reconnect_backoff_ms", 200),
     ("grpc.min_reconnect_backoff_ms", 200),

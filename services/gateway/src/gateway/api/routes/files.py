@@ -9,6 +9,7 @@ from gateway.api.deps import (
     AuthClientDep,
     AuthorizationHeader,
     FilesClientDep,
+    MetricsDep,
     PublicBaseUrl,
     SettingsDep,
     UploadRateLimit,
@@ -71,17 +72,19 @@ async def upload(
     files: FilesClientDep,
     settings: SettingsDep,
     base_url: PublicBaseUrl,
+    metrics: MetricsDep,
     include_ext: bool = False,
 ) -> UploadBody:
-    owner_account_id, auth_error = await _identify_uploader(authorization, auth)
-    boundary = _upload_boundary(request, settings.max_upload_bytes)
+    with metrics.uploads_in_flight.track_inprogress():
+        owner_account_id, auth_error = await _identify_uploader(authorization, auth)
+        boundary = _upload_boundary(request, settings.max_upload_bytes)
 
-    async def start_upload(filename: str) -> FilesUpload:
-        return await files.start_upload(UploadRequest(filename, include_ext, owner_account_id))
+        async def start_upload(filename: str) -> FilesUpload:
+            return await files.start_upload(UploadRequest(filename, include_ext, owner_account_id))
 
-    reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload)
-    session = await _read_body(reader, request)
-    uploaded = await session.finish()
+        reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload)
+        session = await _read_body(reader, request)
+        uploaded = await session.finish()
     return _upload_body(uploaded, base_url, auth_error)
 
 
@@ -94,7 +97,7 @@ async def upload(
             operation_id="download_file_short", summary="The file's bytes (short alias of /file/)")
 @router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
              operation_id="file_headers_short", summary="The file's headers (short alias of /file/)")
-async def download(file_url: str, request: Request, files: FilesClientDep) -> Response:
+async def download(file_url: str, request: Request, files: FilesClientDep, metrics: MetricsDep) -> Response:
     if len(file_url) > MAX_FILE_URL_LENGTH:
         raise FileNotFound()
     info = await files.get_file_info(file_url)
@@ -106,7 +109,8 @@ async def download(file_url: str, request: Request, files: FilesClientDep) -> Re
         return Response(status_code=plan.status_code, headers=plan.headers)
     offset, length = (plan.byte_range.start, plan.byte_range.length) if plan.byte_range else (0, None)
     stream = await files.read_file(file_url, offset, length)
-    return StreamingResponse(stream.chunks(), status_code=plan.status_code, headers=plan.headers)
+    chunks = metrics.counted_download(stream.chunks())
+    return StreamingResponse(chunks, status_code=plan.status_code, headers=plan.headers)
 
 
 @router.get("/api/delete/{file_url}", response_model=MessageBody,
