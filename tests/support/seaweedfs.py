@@ -128,6 +128,9 @@ class SeaweedFS:
     def put_object(self, bucket: str, key: str, data: bytes) -> None:
         self._client.put_object(Bucket=bucket, Key=key, Body=data)
 
+    def delete_object(self, bucket: str, key: str) -> None:
+        self._client.delete_object(Bucket=bucket, Key=key)
+
     def begin_upload(self, bucket: str, key: str, first_part: bytes) -> str:
         """A multipart upload with one part, left incomplete (as by a crashed uploader); its upload id."""
         upload_id = self._client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]

@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+from aiobotocore.response import AioStreamingBody as StreamingBody
 from botocore.exceptions import ClientError
 
 from files_service.adapters.s3_client import S3Client, error_code, storage_errors
@@ -37,6 +38,16 @@ def _checked(key: str) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+async def _read_up_to(body: StreamingBody, size: int) -> bytes:
+    """`size` bytes of the body, fewer only where it ends: whole chunks, whatever the network delivers."""
+    parts = [await body.read(size)]
+    received = len(parts[0])
+    while parts[-1] and received < size:
+        parts.append(await body.read(size - received))
+        received += len(parts[-1])
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class S3BlobStore:
@@ -107,11 +118,12 @@ class S3BlobStore:
             body = await self._open_body(_checked(key), offset, length)
             async with body:
                 remaining = length
-                async for chunk in body.iter_chunks(self._read_chunk_size):
+                while remaining > 0:
+                    chunk = await _read_up_to(body, min(self._read_chunk_size, remaining))
+                    if not chunk:
+                        raise EOFError(f"blob {key} ends {remaining} bytes before the requested range")
                     remaining -= len(chunk)
                     yield chunk
-        if remaining > 0:
-            raise EOFError(f"blob {key} ends {remaining} bytes before the requested range")
 
     async def delete(self, key: str) -> None:
         with storage_errors("deleting a blob"):
@@ -174,7 +186,7 @@ class S3BlobStore:
         seconds = max(1, int(expires_in.total_seconds()))
         return await self._signer.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
 
-    async def _open_body(self, key: str, offset: int, length: int):
+    async def _open_body(self, key: str, offset: int, length: int) -> StreamingBody:
         try:
             reply = await self._client.get_object(
                 Bucket=self._bucket, Key=key, Range=f"bytes={offset}-{offset + length - 1}"

@@ -32,6 +32,7 @@ class S3Connection:
     addressing_style: Literal["path", "virtual", "auto"]
     access_key_id: str | None = None
     secret_access_key: str | None = field(default=None, repr=False)
+    max_attempts: int = MAX_ATTEMPTS
 
 
 def s3_client(connection: S3Connection, endpoint_url: str | None = None) -> contextlib.AbstractAsyncContextManager:
@@ -41,7 +42,7 @@ def s3_client(connection: S3Connection, endpoint_url: str | None = None) -> cont
         s3={"addressing_style": connection.addressing_style},
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "max_attempts": connection.max_attempts},
         max_pool_connections=MAX_POOL_CONNECTIONS,
     )
     return get_session().create_client(
