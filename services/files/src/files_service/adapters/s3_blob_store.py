@@ -230,6 +230,8 @@ class S3BlobStore:
             await upload.abort()
         except Exception:
             logger.exception("could not abort the upload of blob %s (%s)", upload.key, upload.upload_id)
+            return
+        logger.info("aborted the upload of blob %s after %d part(s)", upload.key, upload.parts_sent)
 
     async def _create_bucket(self) -> None:
         region = self._client.meta.region_name

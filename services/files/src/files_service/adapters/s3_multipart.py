@@ -46,6 +46,10 @@ class MultipartUpload:
     upload_id: str
     _completed: list[dict[str, object]] = field(default_factory=list)
 
+    @property
+    def parts_sent(self) -> int:
+        return len(self._completed)
+
     @classmethod
     async def begin(cls, client: S3Client, bucket: str, key: str) -> "MultipartUpload":
         reply = await client.create_multipart_upload(
