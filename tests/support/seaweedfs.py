@@ -62,10 +62,9 @@ class SeaweedFS:
             "credentials": [{"accessKey": self.access_key_id, "secretKey": self.secret_access_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }]}))
-        log = open(self.data_dir / "weed.log", "ab")
-        self._process = subprocess.Popen(
-            self._argv(identities), cwd=self.data_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with open(self.data_dir / "weed.log", "ab") as log:
+            self._process = subprocess.Popen(self._argv(identities), cwd=self.data_dir, stdout=log,
+                                             stderr=subprocess.STDOUT, start_new_session=True)
         self._client = self.make_client()
         try:
             self._wait_until_writable()

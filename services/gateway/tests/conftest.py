@@ -268,7 +268,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         if self.download_url_base is None:
             await files_abort(context, grpc.StatusCode.FAILED_PRECONDITION, "DOWNLOAD_URL_UNSUPPORTED")
         await self._blob(request.file_url, context)
-        return files_pb2.GetDownloadUrlResponse(url=f"{self.download_url_base}/{request.file_url}?X-Amz-Signature=s")
+        url = f"{self.download_url_base}/{request.file_url}?X-Amz-Signature=s"
+        return files_pb2.GetDownloadUrlResponse(url=url)
 
     async def DeleteFile(self, request, context):
         blob = await self._blob(request.file_url, context)

@@ -80,9 +80,9 @@ class Settings(BaseSettings):
         if self.storage_backend != "s3":
             return self
         if len(self.s3_bucket) < 3:
-            raise ValueError("FU_FILES_S3_BUCKET must name a bucket (3 characters or more) for the s3 backend")
+            raise ValueError("the s3 backend needs FU_FILES_S3_BUCKET (3 characters or more)")
         if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
-            raise ValueError("set both FU_FILES_S3_ACCESS_KEY_ID and FU_FILES_S3_SECRET_ACCESS_KEY, or neither")
+            raise ValueError("set both FU_FILES_S3_ACCESS_KEY_ID and _SECRET_ACCESS_KEY, or neither")
         return self
 
     @property

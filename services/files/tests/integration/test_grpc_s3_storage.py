@@ -21,8 +21,11 @@ pytestmark = pytest.mark.integration
 DOMAIN = "files.fileuploader"
 MAX_FILE_SIZE = 16 * MIB
 PAYLOAD = os.urandom(2 * S3_PART_SIZE + 4321)
-HEADERS = {"content_type": "video/mp4", "content_disposition": "inline; filename=\"clip.mp4\"",
-           "cache_control": "no-cache"}
+HEADERS = {
+    "content_type": "video/mp4",
+    "content_disposition": 'inline; filename="clip.mp4"',
+    "cache_control": "no-cache",
+}
 
 
 def mebibytes(data: bytes) -> list[bytes]:
@@ -32,7 +35,9 @@ def mebibytes(data: bytes) -> list[bytes]:
 @pytest.fixture
 def s3_server_settings(make_settings, s3_settings):
     def make(**overrides):
-        return make_settings(max_file_size=MAX_FILE_SIZE, read_chunk_size=256 * 1024, **(s3_settings | overrides))
+        return make_settings(
+            max_file_size=MAX_FILE_SIZE, read_chunk_size=256 * 1024, **(s3_settings | overrides)
+        )
 
     return make
 
@@ -85,7 +90,9 @@ async def test_cancelled_upload_of_several_parts_keeps_no_object_and_no_incomple
     assert seaweedfs.incomplete_uploads(s3_bucket) == []
 
 
-async def test_upload_ending_without_completion_after_parts_keeps_nothing(s3_files_server, seaweedfs, s3_bucket):
+async def test_upload_ending_without_completion_after_parts_keeps_nothing(
+    s3_files_server, seaweedfs, s3_bucket
+):
     call = await start_cut_off_upload(s3_files_server, seaweedfs, s3_bucket)
 
     await call.done_writing()
@@ -118,7 +125,8 @@ async def test_download_url_serves_the_file_with_the_headers_asked_for(s3_files_
         response = await client.get(reply.url)
     assert response.status_code == 200 and response.content == b"not really a video"
     assert (response.headers["content-type"], response.headers["content-disposition"]) == (
-        HEADERS["content_type"], HEADERS["content_disposition"]
+        HEADERS["content_type"],
+        HEADERS["content_disposition"],
     )
     expected_expiry = datetime.now(UTC) + timedelta(seconds=300)
     assert abs(reply.expires_at.ToDatetime(tzinfo=UTC) - expected_expiry) < timedelta(seconds=10)
@@ -128,8 +136,12 @@ async def test_download_url_serves_the_file_with_the_headers_asked_for(s3_files_
     ("file_url", "headers", "status", "reason"),
     [
         ("missing123", HEADERS, grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND"),
-        (None, {"content_type": "text/plain\r\nSet-Cookie: a=b"}, grpc.StatusCode.INVALID_ARGUMENT,
-         "INVALID_DOWNLOAD_HEADERS"),
+        (
+            None,
+            {"content_type": "text/plain\r\nSet-Cookie: a=b"},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "INVALID_DOWNLOAD_HEADERS",
+        ),
     ],
 )
 async def test_download_url_refuses_an_unknown_file_and_header_values_on_two_lines(
@@ -152,7 +164,11 @@ async def test_download_url_from_local_disk_is_failed_precondition(start_files_s
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await server.stub.GetDownloadUrl(request, timeout=10)
 
-    assert error_of(refused.value) == (grpc.StatusCode.FAILED_PRECONDITION, "DOWNLOAD_URL_UNSUPPORTED", DOMAIN)
+    assert error_of(refused.value) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "DOWNLOAD_URL_UNSUPPORTED",
+        DOMAIN,
+    )
 
 
 async def test_a_replica_starting_on_the_same_bucket_leaves_an_upload_in_flight_alone(
@@ -195,5 +211,9 @@ async def test_unreachable_store_is_unavailable(start_files_server, s3_server_se
     for call in (read(server.stub, uploaded.file.file_url), upload(server.stub, "b.txt", b"more")):
         with pytest.raises(grpc.aio.AioRpcError) as unavailable:
             await asyncio.wait_for(call, 30)
-        assert error_of(unavailable.value) == (grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED", DOMAIN)
+        assert error_of(unavailable.value) == (
+            grpc.StatusCode.UNAVAILABLE,
+            "FILES_ERROR_REASON_UNSPECIFIED",
+            DOMAIN,
+        )
     assert info.file.size == 4

@@ -143,7 +143,9 @@ async def test_iter_keys_lists_every_stored_blob(store, make_chunks):
     assert sorted([key async for key in store.iter_keys()]) == sorted([KEY, OTHER_KEY])
 
 
-async def test_stale_temp_cleanup_removes_old_leftovers_and_keeps_a_fresh_temp_file(store, tmp_path, make_chunks):
+async def test_stale_temp_cleanup_removes_old_leftovers_and_keeps_a_fresh_temp_file(
+    store, tmp_path, make_chunks
+):
     await store.put(KEY, make_chunks(b"kept"))
     crashed = tmp_path / "blobs" / ".tmp" / f"{OTHER_KEY}.abc.part"
     crashed.write_bytes(b"half an upload")

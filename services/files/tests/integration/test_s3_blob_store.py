@@ -69,7 +69,9 @@ async def test_put_stores_every_byte_whatever_the_number_of_parts(store, seaweed
     assert seaweedfs.objects(s3_bucket) == {KEY: size} and seaweedfs.incomplete_uploads(s3_bucket) == []
 
 
-async def test_put_failing_after_a_part_leaves_no_object_and_no_incomplete_upload(store, seaweedfs, s3_bucket):
+async def test_put_failing_after_a_part_leaves_no_object_and_no_incomplete_upload(
+    store, seaweedfs, s3_bucket
+):
     async def failing():
         async for chunk in chunks_of(BIG):
             yield chunk
@@ -81,7 +83,9 @@ async def test_put_failing_after_a_part_leaves_no_object_and_no_incomplete_uploa
     assert nothing_stored(seaweedfs, s3_bucket)
 
 
-async def test_put_cancelled_after_a_part_leaves_no_object_and_no_incomplete_upload(store, seaweedfs, s3_bucket):
+async def test_put_cancelled_after_a_part_leaves_no_object_and_no_incomplete_upload(
+    store, seaweedfs, s3_bucket
+):
     put = asyncio.create_task(store.put(KEY, stalled_after(BIG)))
     await until(lambda: seaweedfs.incomplete_uploads(s3_bucket))
 

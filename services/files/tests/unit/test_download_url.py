@@ -8,7 +8,7 @@ from files_service.service import FilesService
 
 from .conftest import MAX_FILE_SIZE, FakeUnitOfWork
 
-HEADERS = DownloadHeaders("image/png", "inline; filename=\"a.png\"", "no-cache")
+HEADERS = DownloadHeaders("image/png", 'inline; filename="a.png"', "no-cache")
 TTL = timedelta(minutes=2)
 
 
@@ -72,7 +72,7 @@ async def test_get_download_url_without_a_signer_is_unsupported(service, make_ch
     "headers",
     [
         ("text/plain\r\nX-Injected: 1", "", ""),
-        ("", "attachment; filename=\"r\u00e9sum\u00e9.txt\"", ""),
+        ("", 'attachment; filename="r\u00e9sum\u00e9.txt"', ""),
         ("", "", "no-cache\x00"),
         ("", "a" * 4097, ""),
     ],

@@ -82,11 +82,15 @@ def test_upload_request_of_reads_the_metadata():
 
 def test_download_url_request_and_response_carry_headers_url_and_expiry():
     request = files_pb2.GetDownloadUrlRequest(
-        file_url="abcDEF-_12", content_type="image/png", content_disposition="inline", cache_control="no-cache"
+        file_url="abcDEF-_12",
+        content_type="image/png",
+        content_disposition="inline",
+        cache_control="no-cache",
     )
 
     headers = download_headers_of(request)
-    response = download_url_response_of(DownloadUrl(url="https://s3.test/b/k?X-Amz-Signature=1", expires_at=CREATED))
+    signed = DownloadUrl(url="https://s3.test/b/k?X-Amz-Signature=1", expires_at=CREATED)
+    response = download_url_response_of(signed)
 
     assert (headers.content_type, headers.content_disposition, headers.cache_control) == (
         "image/png", "inline", "no-cache"
@@ -112,9 +116,13 @@ def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
         (errors.FileTooLarge("big"), grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE"),
         (errors.RangeNotSatisfiable("far"), grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
         (errors.TooManyFiles("many"), grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES"),
-        (errors.DownloadUrlUnsupported("disk"), grpc.StatusCode.FAILED_PRECONDITION, "DOWNLOAD_URL_UNSUPPORTED"),
-        (errors.InvalidDownloadHeaders("crlf"), grpc.StatusCode.INVALID_ARGUMENT, "INVALID_DOWNLOAD_HEADERS"),
-        (errors.StorageUnavailable("s3 down"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
+        (
+            errors.DownloadUrlUnsupported("no"),
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "DOWNLOAD_URL_UNSUPPORTED",
+        ),
+        (errors.InvalidDownloadHeaders("lf"), grpc.StatusCode.INVALID_ARGUMENT, "INVALID_DOWNLOAD_HEADERS"),
+        (errors.StorageUnavailable("down"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
         (errors.DatabaseUnavailable("down"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
         (errors.CommitOutcomeUnknown("lost"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
     ],

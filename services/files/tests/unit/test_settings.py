@@ -95,7 +95,8 @@ def test_settings_read_the_s3_environment(monkeypatch):
     )
     assert (settings.s3_access_key_id, settings.s3_secret_access_key.get_secret_value()) == ("id", "key")
     assert settings.s3_create_bucket and settings.s3_part_size == 5 * 1024 * 1024
-    assert (settings.s3_addressing_style, settings.s3_public_endpoint_url) == ("virtual", "https://s3.example.com")
+    assert settings.s3_addressing_style == "virtual"
+    assert settings.s3_public_endpoint_url == "https://s3.example.com"
     assert settings.presigned_url_ttl_seconds == 60
 
 

@@ -20,7 +20,8 @@ def png(fake_files) -> str:
 
 
 @pytest.mark.parametrize("prefix", ["/file/", "/f/"])
-async def test_get_redirects_to_a_url_answering_with_the_downloads_headers(redirecting, fake_files, png, prefix):
+async def test_get_redirects_to_a_url_answering_with_the_downloads_headers(
+        redirecting, fake_files, png, prefix):
     r = await redirecting.get(prefix + png)
 
     assert r.status_code == 302 and r.content == b""

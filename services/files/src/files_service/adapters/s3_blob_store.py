@@ -235,9 +235,11 @@ class S3BlobStore:
 
     async def _create_bucket(self) -> None:
         region = self._client.meta.region_name
-        location = {} if region == _AWS_DEFAULT_REGION else {
-            "CreateBucketConfiguration": {"LocationConstraint": region}
-        }
+        location = (
+            {}
+            if region == _AWS_DEFAULT_REGION
+            else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        )
         try:
             await self._client.create_bucket(Bucket=self._bucket, **location)
         except ClientError as error:

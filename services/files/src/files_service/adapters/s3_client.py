@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
+from aiobotocore.session import ClientCreatorContext, get_session
 from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadError
 from botocore.exceptions import ConnectionError as S3ConnectionError
 
@@ -35,7 +35,7 @@ class S3Connection:
     max_attempts: int = MAX_ATTEMPTS
 
 
-def s3_client(connection: S3Connection, endpoint_url: str | None = None) -> contextlib.AbstractAsyncContextManager:
+def s3_client(connection: S3Connection, endpoint_url: str | None = None) -> ClientCreatorContext:
     """An async context manager giving a client of `endpoint_url` (by default the connection's)."""
     config = AioConfig(
         signature_version="s3v4",
