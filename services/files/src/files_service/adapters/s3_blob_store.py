@@ -1,8 +1,8 @@
 """S3BlobStore: blobs as objects named by their key in one bucket (AWS S3 or an S3-compatible store).
 
 A put of less than a part is one PutObject; a larger one is a multipart upload whose parts are sent as
-they fill, so memory stays about a part per upload; it is aborted on any failure or cancellation.
-The store's temp data are the incomplete multipart uploads (named "<key>/<upload id>")."""
+they fill, so an upload holds at most about two parts in memory; it is aborted on any failure or
+cancellation. The store's temp data are the incomplete multipart uploads (named "<key>/<upload id>")."""
 
 import asyncio
 import contextlib
