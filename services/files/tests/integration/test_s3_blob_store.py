@@ -118,6 +118,63 @@ async def test_put_cancelled_again_while_aborting_still_aborts(store, seaweedfs,
     assert nothing_stored(seaweedfs, s3_bucket)
 
 
+async def test_put_cancelled_while_a_part_is_sent_lets_it_land_then_aborts(
+    store, seaweedfs, s3_bucket, monkeypatch
+):
+    """S3 may store a part whose request was under way after the abort, bringing the upload back."""
+    events: list[str] = []
+    sending = asyncio.Event()
+    upload_part, abort = s3_multipart.MultipartUpload._upload_part, s3_multipart.MultipartUpload.abort
+
+    async def slow_upload_part(upload, number, data):
+        sending.set()
+        await asyncio.sleep(0.3)
+        reply = await upload_part(upload, number, data)
+        events.append(f"part {number}")
+        return reply
+
+    async def recorded_abort(upload):
+        await abort(upload)
+        events.append("aborted")
+
+    monkeypatch.setattr(s3_multipart.MultipartUpload, "_upload_part", slow_upload_part)
+    monkeypatch.setattr(s3_multipart.MultipartUpload, "abort", recorded_abort)
+    put = asyncio.create_task(store.put(KEY, stalled_after(BIG)))
+    await sending.wait()
+    put.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await put
+
+    await store.wait_for_aborts()
+    assert events == ["part 1", "aborted"]
+    assert nothing_stored(seaweedfs, s3_bucket)
+
+
+async def test_put_cancelled_while_its_upload_begins_aborts_the_upload(
+    store, seaweedfs, s3_bucket, monkeypatch
+):
+    beginning = asyncio.Event()
+    begun: list[str] = []
+    begin = s3_multipart.MultipartUpload.begin.__func__
+
+    async def slow_begin(cls, client, bucket, key):
+        beginning.set()
+        await asyncio.sleep(0.3)
+        upload = await begin(cls, client, bucket, key)
+        begun.append(upload.upload_id)
+        return upload
+
+    monkeypatch.setattr(s3_multipart.MultipartUpload, "begin", classmethod(slow_begin))
+    put = asyncio.create_task(store.put(KEY, stalled_after(BIG)))
+    await beginning.wait()
+    put.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await put
+
+    await store.wait_for_aborts()
+    assert len(begun) == 1 and nothing_stored(seaweedfs, s3_bucket)
+
+
 @pytest.mark.parametrize(
     ("offset", "length"),
     [(0, len(BIG)), (7, 100), (S3_PART_SIZE - 10, 20), (2 * S3_PART_SIZE, 12345), (len(BIG) - 1, 1)],

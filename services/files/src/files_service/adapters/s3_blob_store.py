@@ -15,7 +15,7 @@ from aiobotocore.response import AioStreamingBody as StreamingBody
 from botocore.exceptions import ClientError
 
 from files_service.adapters.s3_client import S3Client, error_code, storage_errors
-from files_service.adapters.s3_multipart import MultipartUpload, gather_parts
+from files_service.adapters.s3_multipart import NO_SUCH_UPLOAD, MultipartUpload, gather_parts
 from files_service.domain.model import DownloadHeaders
 from files_service.ports import BlobNotFound, StorageEntry
 
@@ -25,7 +25,6 @@ _KEY = re.compile(r"[0-9a-f]{8,64}")
 _NO_SUCH_KEY = {"NoSuchKey", "404", "NotFound"}
 _NO_SUCH_BUCKET = {"NoSuchBucket", "404", "NotFound"}
 _BUCKET_ALREADY_OURS = {"BucketAlreadyOwnedByYou"}
-_NO_SUCH_UPLOAD = {"NoSuchUpload", "404", "NotFound"}
 _AWS_DEFAULT_REGION = "us-east-1"
 ABORT_WAIT_SECONDS = 10.0
 
@@ -97,7 +96,7 @@ class S3BlobStore:
                 if first.last:
                     await self._client.put_object(Bucket=self._bucket, Key=key, Body=first.data)
                     return
-                upload = await MultipartUpload.begin(self._client, self._bucket, key)
+                upload = await self._begin(key)
                 try:
                     await upload.send(first.data)
                     del first  # each part's memory is freed before the next one fills
@@ -172,7 +171,7 @@ class S3BlobStore:
             try:
                 await self._client.abort_multipart_upload(Bucket=self._bucket, Key=key, UploadId=upload_id)
             except ClientError as error:
-                if error_code(error) not in _NO_SUCH_UPLOAD:
+                if error_code(error) not in NO_SUCH_UPLOAD:
                     raise
 
     async def presigned_get_url(self, key: str, headers: DownloadHeaders, expires_in: timedelta) -> str:
@@ -211,10 +210,21 @@ class S3BlobStore:
                     size += part["Size"]
                     last_written = max(last_written, _utc(part["LastModified"]))
         except ClientError as error:
-            if error_code(error) in _NO_SUCH_UPLOAD:
+            if error_code(error) in NO_SUCH_UPLOAD:
                 return None
             raise
         return StorageEntry(f"{key}/{upload_id}", size, last_written)
+
+    async def _begin(self, key: str) -> MultipartUpload:
+        """Shielded: a put cancelled while its upload begins aborts that upload once it has begun."""
+        begin = asyncio.ensure_future(MultipartUpload.begin(self._client, self._bucket, key))
+        try:
+            return await asyncio.shield(begin)
+        except asyncio.CancelledError:
+            await asyncio.wait([begin])
+            if not begin.cancelled() and begin.exception() is None:
+                await self._abort(begin.result())
+            raise
 
     async def _abort(self, upload: MultipartUpload) -> None:
         """Shielded: a cancelled put still aborts its upload (in the background if cancelled again)."""

@@ -1,12 +1,17 @@
 """The pieces of a streamed put into S3: the incoming chunks gathered into parts, and one multipart
 upload whose parts are sent as they fill."""
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from files_service.adapters.s3_client import S3Client
+from botocore.exceptions import ClientError
+
+from files_service.adapters.s3_client import S3Client, error_code
 
 CHECKSUM_ALGORITHM = "CRC32"
+NO_SUCH_UPLOAD = frozenset({"NoSuchUpload", "404", "NotFound"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class MultipartUpload:
     key: str
     upload_id: str
     _completed: list[dict[str, object]] = field(default_factory=list)
+    _in_flight: asyncio.Task[dict[str, Any]] | None = None
 
     @property
     def parts_sent(self) -> int:
@@ -58,15 +64,11 @@ class MultipartUpload:
         return cls(client, bucket, key, reply["UploadId"])
 
     async def send(self, data: bytes) -> None:
+        """Shielded: a cancelled send leaves its request to finish, and abort() waits for it, since a
+        part stored after the abort would bring the upload back."""
         number = len(self._completed) + 1
-        reply = await self.client.upload_part(
-            Bucket=self.bucket,
-            Key=self.key,
-            UploadId=self.upload_id,
-            PartNumber=number,
-            Body=data,
-            ChecksumAlgorithm=CHECKSUM_ALGORITHM,
-        )
+        self._in_flight = asyncio.ensure_future(self._upload_part(number, data))
+        reply = await asyncio.shield(self._in_flight)
         completed: dict[str, object] = {"PartNumber": number, "ETag": reply["ETag"]}
         if "ChecksumCRC32" in reply:
             completed["ChecksumCRC32"] = reply["ChecksumCRC32"]
@@ -81,4 +83,23 @@ class MultipartUpload:
         )
 
     async def abort(self) -> None:
-        await self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
+        """Once no part is in flight; an upload already gone (completed or aborted) is not an error."""
+        if self._in_flight is not None:
+            await asyncio.wait([self._in_flight])
+        try:
+            await self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id
+            )
+        except ClientError as error:
+            if error_code(error) not in NO_SUCH_UPLOAD:
+                raise
+
+    async def _upload_part(self, number: int, data: bytes) -> dict[str, Any]:
+        return await self.client.upload_part(
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self.upload_id,
+            PartNumber=number,
+            Body=data,
+            ChecksumAlgorithm=CHECKSUM_ALGORITHM,
+        )
