@@ -1,10 +1,11 @@
-"""Fixtures every test suite in the repository may use: real NATS and real PostgreSQL."""
+"""Fixtures every test suite in the repository may use: real NATS, PostgreSQL and S3 (SeaweedFS)."""
 import pathlib
 
 import pytest
 
 from support.nats import NatsCluster, NatsServer
 from support.postgres import PostgresServer
+from support.seaweedfs import SeaweedFS
 
 
 @pytest.fixture
@@ -45,3 +46,19 @@ def database_url(request, tmp_path: pathlib.Path):
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
     else:
         yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """A SeaweedFS S3 server on free loopback ports for the whole session (credentials enforced)."""
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(seaweedfs: SeaweedFS):
+    """A fresh, empty bucket of the session's SeaweedFS, emptied and deleted after the test."""
+    bucket = seaweedfs.create_bucket()
+    yield bucket
+    seaweedfs.delete_bucket(bucket)

@@ -176,6 +176,8 @@ class Stack:
             },
             "files": {
                 "FU_FILES_SHUTDOWN_DELAY_SECONDS": "0",
+                # One files process per stack: temp data found at its start is a dead upload's, however young.
+                "FU_FILES_TEMP_CLEANUP_GRACE_SECONDS": "0",
                 "FU_FILES_LISTEN_ADDRESS": f"127.0.0.1:{c.files_port}",
                 "FU_FILES_DATA_DIR": data,
                 "FU_FILES_NATS_URL": self.nats_url,

@@ -85,3 +85,12 @@ def test_dockerfile_is_multi_stage_non_root_with_a_healthcheck(service):
     assert re.search(r"^USER 10001", dockerfile, re.MULTILINE)
     assert re.search(r"^HEALTHCHECK ", dockerfile, re.MULTILINE)
     assert "requirements/dev.txt" not in dockerfile and "pytest" not in dockerfile
+
+
+def test_storage_variables_of_compose_and_kubernetes_are_files_settings():
+    from files_service.settings import Settings
+
+    texts = [(ROOT / "docker-compose.yml").read_text(), *(path.read_text() for path in K8S.rglob("*.yaml"))]
+    used = {name for text in texts for name in re.findall(r"FU_FILES_(?:S3|STORAGE)_[A-Z_]+", text)}
+    known = {f"FU_FILES_{field.upper()}" for field in Settings.model_fields}
+    assert used and used <= known, used - known

@@ -18,7 +18,7 @@ from support.waiting import wait_until
 
 MB = 1024 * 1024
 RESTART_SECONDS = 30
-TEMP_CLEANED = "removed 1 temp file(s) left by interrupted uploads"
+TEMP_CLEANED = "removed 1 temp leftover(s) of interrupted uploads"
 
 
 def test_files_killed_mid_upload_answers_json_5xx_and_keeps_no_part_of_it(own_stack):

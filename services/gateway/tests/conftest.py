@@ -164,6 +164,11 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     read_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
     vanish_before_read: bool = False
     request_ids: list[str | None] = field(default_factory=list)
+    # None: answers GetDownloadUrl as a service on local disk does (DOWNLOAD_URL_UNSUPPORTED).
+    download_url_base: str | None = None
+    # As a files service that predates GetDownloadUrl answers it.
+    download_urls_unimplemented: bool = False
+    download_url_requests: list[files_pb2.GetDownloadUrlRequest] = field(default_factory=list)
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -255,6 +260,16 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         except asyncio.CancelledError:
             self.read_cancelled.set()
             raise
+
+    async def GetDownloadUrl(self, request, context):
+        self.download_url_requests.append(request)
+        if self.download_urls_unimplemented:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
+        if self.download_url_base is None:
+            await files_abort(context, grpc.StatusCode.FAILED_PRECONDITION, "DOWNLOAD_URL_UNSUPPORTED")
+        await self._blob(request.file_url, context)
+        url = f"{self.download_url_base}/{request.file_url}?X-Amz-Signature=s"
+        return files_pb2.GetDownloadUrlResponse(url=url)
 
     async def DeleteFile(self, request, context):
         blob = await self._blob(request.file_url, context)

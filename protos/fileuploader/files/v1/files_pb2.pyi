@@ -23,6 +23,8 @@ class FilesErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BAD_FILENAME: _ClassVar[FilesErrorReason]
     UPLOAD_INCOMPLETE: _ClassVar[FilesErrorReason]
     TOO_MANY_FILES: _ClassVar[FilesErrorReason]
+    DOWNLOAD_URL_UNSUPPORTED: _ClassVar[FilesErrorReason]
+    INVALID_DOWNLOAD_HEADERS: _ClassVar[FilesErrorReason]
 FILES_ERROR_REASON_UNSPECIFIED: FilesErrorReason
 FILE_NOT_FOUND: FilesErrorReason
 INVALID_DELETE_KEY: FilesErrorReason
@@ -34,6 +36,8 @@ RANGE_NOT_SATISFIABLE: FilesErrorReason
 BAD_FILENAME: FilesErrorReason
 UPLOAD_INCOMPLETE: FilesErrorReason
 TOO_MANY_FILES: FilesErrorReason
+DOWNLOAD_URL_UNSUPPORTED: FilesErrorReason
+INVALID_DOWNLOAD_HEADERS: FilesErrorReason
 
 class UploadMetadata(_message.Message):
     __slots__ = ("user_filename", "include_ext", "owner_account_id")
@@ -160,3 +164,23 @@ class RepublishFileEventsResponse(_message.Message):
     republished: int
     unknown_file_urls: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, republished: _Optional[int] = ..., unknown_file_urls: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetDownloadUrlRequest(_message.Message):
+    __slots__ = ("file_url", "content_type", "content_disposition", "cache_control")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_DISPOSITION_FIELD_NUMBER: _ClassVar[int]
+    CACHE_CONTROL_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    content_type: str
+    content_disposition: str
+    cache_control: str
+    def __init__(self, file_url: _Optional[str] = ..., content_type: _Optional[str] = ..., content_disposition: _Optional[str] = ..., cache_control: _Optional[str] = ...) -> None: ...
+
+class GetDownloadUrlResponse(_message.Message):
+    __slots__ = ("url", "expires_at")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, url: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

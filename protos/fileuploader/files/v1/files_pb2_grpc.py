@@ -67,6 +67,11 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsResponse.FromString,
                 _registered_method=True)
+        self.GetDownloadUrl = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/GetDownloadUrl',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlResponse.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -124,6 +129,15 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDownloadUrl(self, request, context):
+        """A short-lived URL from which a client downloads the file's bytes directly (the object store's,
+        presigned), answered with the given header values. FILE_NOT_FOUND for an unknown file;
+        DOWNLOAD_URL_UNSUPPORTED when the storage cannot make such URLs (local disk): stream it instead.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -156,6 +170,11 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.RepublishFileEvents,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsResponse.SerializeToString,
+            ),
+            'GetDownloadUrl': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDownloadUrl,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -323,6 +342,33 @@ class FilesService:
             '/fileuploader.files.v1.FilesService/RepublishFileEvents',
             fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.RepublishFileEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDownloadUrl(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/GetDownloadUrl',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlResponse.FromString,
             options,
             channel_credentials,
             insecure,

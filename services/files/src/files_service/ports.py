@@ -2,12 +2,12 @@
 
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
 from files_service.domain.events import DomainEvent
-from files_service.domain.model import StoredFile
+from files_service.domain.model import DownloadHeaders, StoredFile
 
 
 class BlobNotFound(LookupError):
@@ -29,7 +29,8 @@ class OutboxMessage:
 
 @dataclass(frozen=True)
 class StorageEntry:
-    """A stored blob (name: its key) or a temp leftover of a put (name: the temp file's)."""
+    """A stored blob (name: its key) or the temp data of a put (name: what delete_temp takes);
+    modified_at is when it was last written."""
 
     name: str
     size: int
@@ -66,14 +67,18 @@ class BlobStore(Protocol):
     async def stat(self, key: str) -> StorageEntry | None:
         """The blob under key; None when there is none."""
 
-    async def clean_temp(self) -> int:
-        """Remove what interrupted puts left behind; returns how many leftovers were removed."""
-
     def iter_temp(self) -> AsyncGenerator[StorageEntry, None]:
-        """The temp data of puts, finished or not."""
+        """The temp data of puts, in progress or left behind by interrupted ones."""
 
     async def delete_temp(self, name: str) -> None:
         """Remove one temp entry; a missing one is not an error."""
+
+
+class DownloadUrlSigner(Protocol):
+    """A store whose blobs clients can download directly (an object store's presigned URLs)."""
+
+    async def presigned_get_url(self, key: str, headers: DownloadHeaders, expires_in: timedelta) -> str:
+        """A URL that serves the blob under key, answered with `headers`, until `expires_in` has passed."""
 
 
 class FilesRepository(Protocol):

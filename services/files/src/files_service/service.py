@@ -1,16 +1,17 @@
-"""The use cases of the files service: upload, describe, read and delete a file; list owned files and
-publish their upload events again."""
+"""The use cases of the files service: upload, describe, read and delete a file, give a download URL;
+list owned files and publish their upload events again."""
 
 import contextlib
 import hmac
 import logging
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from files_service.chunk_meter import MeteredChunks
 from files_service.domain.errors import (
     CommitOutcomeUnknown,
+    DownloadUrlUnsupported,
     FileNotFound,
     FileUrlTaken,
     InvalidDeleteKey,
@@ -25,10 +26,18 @@ from files_service.domain.identifiers import (
     new_file_url,
     new_storage_key,
 )
-from files_service.domain.model import ByteRange, StoredFile, UploadRequest, resolve_range
+from files_service.domain.model import (
+    ByteRange,
+    DownloadHeaders,
+    DownloadUrl,
+    StoredFile,
+    UploadRequest,
+    resolve_range,
+)
 from files_service.ports import (
     BlobNotFound,
     BlobStore,
+    DownloadUrlSigner,
     EventPublisher,
     OutboxMessage,
     PublishFailed,
@@ -39,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_URL_ATTEMPTS = 5
 MAX_REPUBLISHED_PER_CALL = 1000
+DEFAULT_DOWNLOAD_URL_TTL = timedelta(minutes=5)
 
 Clock = Callable[[], datetime]
 FileUrlGenerator = Callable[[str, bool], str]
@@ -64,13 +74,18 @@ class FilesService:
         max_file_size: int,
         clock: Clock = utc_now,
         file_url_generator: FileUrlGenerator = new_file_url,
+        url_signer: DownloadUrlSigner | None = None,
+        download_url_ttl: timedelta = DEFAULT_DOWNLOAD_URL_TTL,
     ) -> None:
+        """`url_signer`: the store's way to make download URLs, when it has one."""
         self._uow_factory = uow_factory
         self._blob_store = blob_store
         self._publisher = publisher
         self._max_file_size = max_file_size
         self._clock = clock
         self._file_url_generator = file_url_generator
+        self._url_signer = url_signer
+        self._download_url_ttl = download_url_ttl
 
     async def upload_file(self, request: UploadRequest, chunks: AsyncIterable[bytes]) -> StoredFile:
         """Validate the name, store the bytes, then record the file and its event in one transaction."""
@@ -104,6 +119,16 @@ class FilesService:
         stored = await self.get_file_info(file_url)
         byte_range = resolve_range(stored.size, offset, length)
         return self._stream_blob(stored, byte_range)
+
+    async def get_download_url(self, file_url: str, headers: DownloadHeaders) -> DownloadUrl:
+        """A short-lived URL of the file's bytes in the store, answered with `headers`: for a file that
+        exists, from a store that can make one (DownloadUrlUnsupported otherwise)."""
+        if self._url_signer is None:
+            raise DownloadUrlUnsupported("the storage cannot make download URLs")
+        stored = await self.get_file_info(file_url)
+        expires_at = self._clock() + self._download_url_ttl
+        url = await self._url_signer.presigned_get_url(stored.storage_key, headers, self._download_url_ttl)
+        return DownloadUrl(url=url, expires_at=expires_at)
 
     async def delete_file(self, file_url: str, delete_key: str) -> None:
         if not could_be_file_url(file_url):

@@ -14,6 +14,11 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIB = 1024 * 1024
+S3_MIN_PART_SIZE = 5 * MIB
+# SigV4 presigned URLs are valid for at most 7 days.
+MAX_PRESIGNED_URL_TTL_SECONDS = 7 * 24 * 3600
+
 _ASYNC_DRIVERS = {
     "postgresql://": "postgresql+asyncpg://",
     "postgres://": "postgresql+asyncpg://",
@@ -34,8 +39,19 @@ class Settings(BaseSettings):
     listen_address: str = "127.0.0.1:50052"
     data_dir: pathlib.Path = pathlib.Path("./data")
     database_url: SecretStr | None = None
-    storage_backend: Literal["local"] = "local"
+    storage_backend: Literal["local", "s3"] = "local"
     storage_dir: pathlib.Path | None = None
+    temp_cleanup_grace_seconds: NonNegativeFloat = 3600.0
+    s3_endpoint_url: str | None = None
+    s3_public_endpoint_url: str | None = None
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_create_bucket: bool = False
+    s3_part_size: int = Field(default=8 * MIB, ge=S3_MIN_PART_SIZE)
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    presigned_url_ttl_seconds: int = Field(default=300, gt=0, le=MAX_PRESIGNED_URL_TTL_SECONDS)
     max_file_size: PositiveInt = 104857600
     nats_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
     events_stream: str = "FILE_EVENTS"
@@ -74,6 +90,23 @@ class Settings(BaseSettings):
     def listen_host(self) -> str:
         """The host part of LISTEN_ADDRESS, where the metrics are served too."""
         return self.listen_address.rsplit(":", 1)[0].strip("[]")
+
+    @field_validator(
+        "s3_endpoint_url", "s3_public_endpoint_url", "s3_access_key_id", "s3_secret_access_key", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _s3_is_complete(self) -> Self:
+        if self.storage_backend != "s3":
+            return self
+        if len(self.s3_bucket) < 3:
+            raise ValueError("the s3 backend needs FU_FILES_S3_BUCKET (3 characters or more)")
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError("set both FU_FILES_S3_ACCESS_KEY_ID and _SECRET_ACCESS_KEY, or neither")
+        return self
 
     @property
     def sqlalchemy_url(self) -> str:

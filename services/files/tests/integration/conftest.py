@@ -1,6 +1,7 @@
 """Real servers for the integration tests: the files service on port 0, a NATS client to inspect streams."""
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 import grpc
@@ -9,6 +10,8 @@ import pytest
 from fileuploader.files.v1 import files_pb2_grpc
 from nats.js.errors import NotFoundError
 
+from files_service.adapters.s3_blob_store import S3BlobStore
+from files_service.adapters.s3_client import S3Connection, s3_client
 from files_service.bootstrap import Application, bootstrap
 from files_service.entrypoints.server import RunningServer, start_server
 from files_service.settings import Settings
@@ -16,6 +19,8 @@ from files_service.settings import Settings
 from .rpc_helpers import TEST_MAX_FILE_SIZE
 
 STREAM = "FILE_EVENTS"
+MIB = 1024 * 1024
+S3_PART_SIZE = 5 * MIB  # the smallest S3 allows (SeaweedFS too), so that tests need few bytes for parts
 
 
 @pytest.fixture
@@ -36,6 +41,50 @@ def make_settings(tmp_path):
         return Settings(**(values | overrides))
 
     return make
+
+
+@pytest.fixture
+def s3_settings(seaweedfs, s3_bucket) -> dict:
+    """Settings overrides that store in a fresh bucket of the session's SeaweedFS."""
+    return {
+        "storage_backend": "s3",
+        "s3_endpoint_url": seaweedfs.endpoint_url,
+        "s3_bucket": s3_bucket,
+        "s3_access_key_id": seaweedfs.access_key_id,
+        "s3_secret_access_key": seaweedfs.secret_access_key,
+        "s3_part_size": S3_PART_SIZE,
+    }
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_settings(request) -> dict:
+    """Each test that takes it runs twice: on local disk and on S3 (a fresh SeaweedFS bucket)."""
+    return request.getfixturevalue("s3_settings") if request.param == "s3" else {}
+
+
+def s3_connection(seaweedfs, secret_access_key: str | None = None) -> S3Connection:
+    return S3Connection(
+        endpoint_url=seaweedfs.endpoint_url,
+        region="us-east-1",
+        addressing_style="path",
+        access_key_id=seaweedfs.access_key_id,
+        secret_access_key=secret_access_key or seaweedfs.secret_access_key,
+    )
+
+
+@pytest.fixture
+async def make_s3_store(seaweedfs, s3_bucket):
+    """make_s3_store(**options) -> an S3BlobStore of the fresh bucket (part size 5 MiB, 16 KiB reads)."""
+    async with contextlib.AsyncExitStack() as connections:
+
+        async def make(**options) -> S3BlobStore:
+            client = await connections.enter_async_context(s3_client(s3_connection(seaweedfs)))
+            values = {"part_size": S3_PART_SIZE, "read_chunk_size": 16 * 1024} | options
+            store = S3BlobStore(client, s3_bucket, **values)
+            connections.push_async_callback(store.wait_for_aborts)
+            return store
+
+        yield make
 
 
 @dataclass

@@ -1,7 +1,6 @@
 """Small helpers for calling the files service through its generated stub."""
 
 import asyncio
-import pathlib
 
 import grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
@@ -56,12 +55,12 @@ def error_of(error: grpc.aio.AioRpcError) -> tuple[grpc.StatusCode, str, str]:
     return error.code(), info.reason, info.domain
 
 
-async def stored_state(application: Application, blobs_dir: pathlib.Path) -> tuple[list[str], int, list[str]]:
-    """(blob keys, file rows, temp files) the service keeps."""
+async def stored_state(application: Application) -> tuple[list[str], int, list[str]]:
+    """(blob keys, file rows, temp data) the service keeps, as its blob store lists them."""
     keys = [key async for key in application.blob_store.iter_keys()]
     async with application.engine.connect() as connection:
         rows = (await connection.execute(select(func.count()).select_from(files_table))).scalar_one()
-    temp = sorted(path.name for path in (blobs_dir / ".tmp").iterdir())
+    temp = sorted([entry.name async for entry in application.blob_store.iter_temp()])
     return keys, rows, temp
 
 

@@ -50,7 +50,7 @@ async def start_stalled_upload(files_server, timeout: float | None = None):
 
 
 async def nothing_kept(files_server) -> bool:
-    state = await stored_state(files_server.application, files_server.settings.blob_directory)
+    state = await stored_state(files_server.application)
     return state == ([], 0, [])
 
 

@@ -26,13 +26,16 @@ CONTENT = bytes(range(256)) * 100
 
 
 @pytest.fixture
-async def files_server(start_files_server, make_settings, nats_server, database_url):
-    return await start_files_server(make_settings(nats_url=nats_server.url, database_url=database_url))
+async def files_server(start_files_server, make_settings, nats_server, database_url, storage_settings):
+    """On SQLite and PostgreSQL, each on local disk and on S3."""
+    settings = make_settings(nats_url=nats_server.url, database_url=database_url, **storage_settings)
+    return await start_files_server(settings)
 
 
 @pytest.fixture
-async def sqlite_files_server(start_files_server, make_settings):
-    return await start_files_server(make_settings())
+async def sqlite_files_server(start_files_server, make_settings, storage_settings):
+    """On SQLite, on local disk and on S3."""
+    return await start_files_server(make_settings(**storage_settings))
 
 
 async def test_upload_info_read_and_delete_round_trip(files_server, stream_reader):
@@ -58,7 +61,7 @@ async def test_upload_info_read_and_delete_round_trip(files_server, stream_reade
     with pytest.raises(grpc.aio.AioRpcError) as gone:
         await stub.GetFileInfo(files_pb2.GetFileInfoRequest(file_url=file_url))
     assert error_of(gone.value) == (grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND", DOMAIN)
-    assert await stored_state(files_server.application, files_server.settings.blob_directory) == ([], 0, [])
+    assert await stored_state(files_server.application) == ([], 0, [])
 
     async def both_events_published() -> bool:
         return len(await stream_reader.messages()) == 2
@@ -83,7 +86,7 @@ async def test_upload_over_the_limit_is_refused_and_keeps_nothing(sqlite_files_s
 
     assert error_of(refused.value) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE", DOMAIN)
     server = sqlite_files_server
-    assert await stored_state(server.application, server.settings.blob_directory) == ([], 0, [])
+    assert await stored_state(server.application) == ([], 0, [])
 
 
 @pytest.mark.parametrize(
@@ -142,12 +145,13 @@ async def test_upload_without_a_proper_completion_keeps_nothing(sqlite_files_ser
         await sqlite_files_server.stub.UploadFile(requests(), timeout=10)
 
     assert error_of(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, "UPLOAD_INCOMPLETE", DOMAIN)
-    state = await stored_state(sqlite_files_server.application, sqlite_files_server.settings.blob_directory)
+    state = await stored_state(sqlite_files_server.application)
     assert state == ([], 0, [])
 
 
-async def test_upload_and_read_in_one_mebibyte_messages(start_files_server, make_settings):
-    server = await start_files_server(make_settings(max_file_size=4 * 2**20, read_chunk_size=2**20))
+async def test_upload_and_read_in_one_mebibyte_messages(start_files_server, make_settings, storage_settings):
+    settings = make_settings(max_file_size=4 * 2**20, read_chunk_size=2**20, **storage_settings)
+    server = await start_files_server(settings)
     mebibyte = bytes(range(256)) * 4096
 
     uploaded = await upload(server.stub, "big.bin", mebibyte, mebibyte)

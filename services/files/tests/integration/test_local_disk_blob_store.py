@@ -1,6 +1,8 @@
 import asyncio
 import errno
 import os
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,6 +10,7 @@ from files_service.adapters import local_disk_blob_store
 from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
 from files_service.domain.errors import StorageFull
 from files_service.ports import BlobNotFound
+from files_service.temp_cleanup import remove_stale_temp
 
 pytestmark = pytest.mark.integration
 
@@ -140,13 +143,20 @@ async def test_iter_keys_lists_every_stored_blob(store, make_chunks):
     assert sorted([key async for key in store.iter_keys()]) == sorted([KEY, OTHER_KEY])
 
 
-async def test_clean_temp_removes_leftovers_of_a_crash(store, tmp_path, make_chunks):
+async def test_stale_temp_cleanup_removes_old_leftovers_and_keeps_a_fresh_temp_file(
+    store, tmp_path, make_chunks
+):
     await store.put(KEY, make_chunks(b"kept"))
-    (tmp_path / "blobs" / ".tmp" / f"{OTHER_KEY}.abc.part").write_bytes(b"half an upload")
+    crashed = tmp_path / "blobs" / ".tmp" / f"{OTHER_KEY}.abc.part"
+    crashed.write_bytes(b"half an upload")
+    two_hours_ago = time.time() - 7200
+    os.utime(crashed, (two_hours_ago, two_hours_ago))
+    (tmp_path / "blobs" / ".tmp" / f"{OTHER_KEY}.def.part").write_bytes(b"being written")
 
-    assert await store.clean_temp() == 1
+    removed = await remove_stale_temp(store, written_before=datetime.now(UTC) - timedelta(hours=1))
 
-    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == [KEY]
+    assert removed == 1 and temp_files(tmp_path) == [f"{OTHER_KEY}.def.part"]
+    assert [key async for key in store.iter_keys()] == [KEY]
 
 
 async def test_iter_blobs_lists_every_blob_in_key_order_with_size_and_time(store, tmp_path, make_chunks):

@@ -30,20 +30,23 @@ def settings(make_settings, nats_server, database_url) -> Settings:
     return make_settings(nats_url=nats_server.url, database_url=database_url)
 
 
+async def run_reconcile(settings: Settings, capsys, *arguments: str) -> tuple[int, dict]:
+    """The exit status and the JSON report."""
+    parser = argparse.ArgumentParser()
+    reconcile_cli.add_arguments(parser)
+    status = await reconcile_cli.reconcile(settings, parser.parse_args(["--json", *arguments]))
+    return status, json.loads(capsys.readouterr().out)
+
+
 @pytest.fixture
 def run_command(settings, capsys):
     async def run(*arguments: str) -> tuple[int, dict]:
-        """The exit status and the JSON report."""
-        parser = argparse.ArgumentParser()
-        reconcile_cli.add_arguments(parser)
-        status = await reconcile_cli.reconcile(settings, parser.parse_args(["--json", *arguments]))
-        return status, json.loads(capsys.readouterr().out)
+        return await run_reconcile(settings, capsys, *arguments)
 
     return run
 
 
-@pytest.fixture
-async def uploaded(settings, make_chunks) -> list[StoredFile]:
+async def upload_three_files(settings: Settings, make_chunks) -> list[StoredFile]:
     """Three files stored by the service, which is then stopped."""
     application = await bootstrap(settings)
     try:
@@ -56,6 +59,11 @@ async def uploaded(settings, make_chunks) -> list[StoredFile]:
         ]
     finally:
         await application.close()
+
+
+@pytest.fixture
+async def uploaded(settings, make_chunks) -> list[StoredFile]:
+    return await upload_three_files(settings, make_chunks)
 
 
 def blob_path(settings: Settings, key: str):
@@ -180,3 +188,30 @@ async def test_reconcile_fails_with_status_2_against_a_database_without_the_tabl
     assert status == 2
     assert capsys.readouterr().out == ""
     assert "reconciliation failed" in caplog.text and "no such table" in caplog.text
+
+
+async def test_reconcile_on_s3_finds_and_repairs_orphans_and_incomplete_uploads_and_keeps_the_rest(
+    make_settings, nats_server, s3_settings, seaweedfs, s3_bucket, make_chunks, capsys
+):
+    settings = make_settings(nats_url=nats_server.url, **s3_settings)
+    files = await upload_three_files(settings, make_chunks)
+    seaweedfs.put_object(s3_bucket, ORPHAN_KEY, b"nobody's bytes")
+    seaweedfs.put_object(s3_bucket, "not-a-blob.txt", b"not the service's")
+    seaweedfs.put_object(s3_bucket, files[1].storage_key, b"cut")
+    seaweedfs.delete_object(s3_bucket, files[0].storage_key)
+    upload_id = seaweedfs.begin_upload(s3_bucket, "1" * 32, b"half an upload")
+
+    status, report = await run_reconcile(settings, capsys, "--grace-seconds", "0")
+    repair_status, repaired = await run_reconcile(settings, capsys, "--repair", "--grace-seconds", "0")
+    again_status, again = await run_reconcile(settings, capsys, "--repair", "--grace-seconds", "0")
+
+    assert status == repair_status == again_status == 1
+    assert found(report) == {"orphaned_blob": 1, "missing_blob": 1, "size_mismatch": 1, "temp_leftover": 1}
+    assert subjects(report, "temp_leftover") == [f"{'1' * 32}/{upload_id}"]
+    assert report["checked"] == {"files": 3, "blobs": 3, "temp_files": 1}
+    assert {kind: tally["repaired"] for kind, tally in repaired["kinds"].items() if tally["repaired"]} == {
+        "orphaned_blob": 1, "temp_leftover": 1
+    }
+    assert found(again) == {"missing_blob": 1, "size_mismatch": 1}
+    assert set(seaweedfs.objects(s3_bucket)) == {"not-a-blob.txt", files[1].storage_key, files[2].storage_key}
+    assert seaweedfs.incomplete_uploads(s3_bucket) == []

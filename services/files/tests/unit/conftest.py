@@ -60,11 +60,6 @@ class FakeBlobStore:
     async def stat(self, key: str) -> StorageEntry | None:
         return self._entry(key, self.blobs[key]) if key in self.blobs else None
 
-    async def clean_temp(self) -> int:
-        removed = len(self.temp)
-        self.temp.clear()
-        return removed
-
     async def iter_temp(self) -> AsyncGenerator[StorageEntry, None]:
         for name, data in list(self.temp.items()):
             yield self._entry(name, data)

@@ -10,8 +10,10 @@ from google.rpc import error_details_pb2, status_pb2
 
 from files_service.domain import errors
 from files_service.domain.events import FileDeleted, FileUploaded
-from files_service.domain.model import StoredFile
+from files_service.domain.model import DownloadUrl, StoredFile
 from files_service.entrypoints.convert import (
+    download_headers_of,
+    download_url_response_of,
     file_info_of,
     owned_file_of,
     upload_request_of,
@@ -78,6 +80,25 @@ def test_upload_request_of_reads_the_metadata():
     assert (request.user_filename, request.include_ext, request.owner_account_id) == ("a.txt", True, "acc-9")
 
 
+def test_download_url_request_and_response_carry_headers_url_and_expiry():
+    request = files_pb2.GetDownloadUrlRequest(
+        file_url="abcDEF-_12",
+        content_type="image/png",
+        content_disposition="inline",
+        cache_control="no-cache",
+    )
+
+    headers = download_headers_of(request)
+    signed = DownloadUrl(url="https://s3.test/b/k?X-Amz-Signature=1", expires_at=CREATED)
+    response = download_url_response_of(signed)
+
+    assert (headers.content_type, headers.content_disposition, headers.cache_control) == (
+        "image/png", "inline", "no-cache"
+    )
+    assert response.url == "https://s3.test/b/k?X-Amz-Signature=1"
+    assert response.expires_at.ToDatetime(tzinfo=UTC) == CREATED
+
+
 def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
     domain_errors = {
         cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.FilesError)
@@ -95,6 +116,13 @@ def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
         (errors.FileTooLarge("big"), grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE"),
         (errors.RangeNotSatisfiable("far"), grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
         (errors.TooManyFiles("many"), grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES"),
+        (
+            errors.DownloadUrlUnsupported("no"),
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "DOWNLOAD_URL_UNSUPPORTED",
+        ),
+        (errors.InvalidDownloadHeaders("lf"), grpc.StatusCode.INVALID_ARGUMENT, "INVALID_DOWNLOAD_HEADERS"),
+        (errors.StorageUnavailable("down"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
         (errors.DatabaseUnavailable("down"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
         (errors.CommitOutcomeUnknown("lost"), grpc.StatusCode.UNAVAILABLE, "FILES_ERROR_REASON_UNSPECIFIED"),
     ],

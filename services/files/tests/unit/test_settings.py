@@ -53,10 +53,72 @@ def test_settings_database_url_gets_an_async_driver(monkeypatch, given, used):
     assert Settings().sqlalchemy_url == used
 
 
-def test_settings_hide_the_database_url_in_their_repr(monkeypatch):
-    monkeypatch.setenv("FU_FILES_DATABASE_URL", "postgresql://u:secret@db/files")
+def test_settings_hide_the_database_url_and_the_s3_secret_in_their_repr(monkeypatch):
+    monkeypatch.setenv("FU_FILES_DATABASE_URL", "postgresql://u:db-password-7@db/files")
+    monkeypatch.setenv("FU_FILES_S3_ACCESS_KEY_ID", "key-id")
+    monkeypatch.setenv("FU_FILES_S3_SECRET_ACCESS_KEY", "s3-password-7")
 
-    assert "secret" not in repr(Settings())
+    text = repr(Settings())
+
+    assert "db-password-7" not in text and "s3-password-7" not in text
+
+
+def test_settings_s3_defaults_use_path_style_parts_of_8_mib_and_no_keys(monkeypatch):
+    monkeypatch.setenv("FU_FILES_STORAGE_BACKEND", "s3")
+    monkeypatch.setenv("FU_FILES_S3_BUCKET", "files")
+    monkeypatch.setenv("FU_FILES_S3_ENDPOINT_URL", "")
+    monkeypatch.setenv("FU_FILES_S3_ACCESS_KEY_ID", "")
+    monkeypatch.setenv("FU_FILES_S3_SECRET_ACCESS_KEY", "")
+
+    settings = Settings()
+
+    assert (settings.s3_endpoint_url, settings.s3_access_key_id, settings.s3_secret_access_key) == (None,) * 3
+    assert (settings.s3_addressing_style, settings.s3_part_size) == ("path", 8 * 1024 * 1024)
+    assert (settings.s3_region, settings.s3_create_bucket) == ("us-east-1", False)
+    assert (settings.presigned_url_ttl_seconds, settings.temp_cleanup_grace_seconds) == (300, 3600.0)
+
+
+def test_settings_read_the_s3_environment(monkeypatch):
+    values = {
+        "STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": "http://seaweedfs:8333", "S3_BUCKET": "fileuploader",
+        "S3_REGION": "eu-west-3", "S3_ACCESS_KEY_ID": "id", "S3_SECRET_ACCESS_KEY": "key",
+        "S3_CREATE_BUCKET": "true", "S3_PART_SIZE": str(5 * 1024 * 1024), "S3_ADDRESSING_STYLE": "virtual",
+        "S3_PUBLIC_ENDPOINT_URL": "https://s3.example.com", "PRESIGNED_URL_TTL_SECONDS": "60",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(f"FU_FILES_{name}", value)
+
+    settings = Settings()
+
+    assert (settings.s3_endpoint_url, settings.s3_bucket, settings.s3_region) == (
+        "http://seaweedfs:8333", "fileuploader", "eu-west-3"
+    )
+    assert (settings.s3_access_key_id, settings.s3_secret_access_key.get_secret_value()) == ("id", "key")
+    assert settings.s3_create_bucket and settings.s3_part_size == 5 * 1024 * 1024
+    assert settings.s3_addressing_style == "virtual"
+    assert settings.s3_public_endpoint_url == "https://s3.example.com"
+    assert settings.presigned_url_ttl_seconds == 60
+
+
+@pytest.mark.parametrize(
+    "s3_values",
+    [
+        {},
+        {"S3_BUCKET": "ab"},
+        {"S3_BUCKET": "files", "S3_ACCESS_KEY_ID": "id"},
+        {"S3_BUCKET": "files", "S3_SECRET_ACCESS_KEY": "key"},
+        {"S3_BUCKET": "files", "S3_PART_SIZE": str(5 * 1024 * 1024 - 1)},
+        {"S3_BUCKET": "files", "PRESIGNED_URL_TTL_SECONDS": str(7 * 24 * 3600 + 1)},
+        {"S3_BUCKET": "files", "S3_ADDRESSING_STYLE": "sideways"},
+    ],
+)
+def test_settings_refuse_an_incomplete_or_invalid_s3_configuration(monkeypatch, s3_values):
+    monkeypatch.setenv("FU_FILES_STORAGE_BACKEND", "s3")
+    for name, value in s3_values.items():
+        monkeypatch.setenv(f"FU_FILES_{name}", value)
+
+    with pytest.raises(ValidationError):
+        Settings()
 
 
 @pytest.mark.parametrize(("name", "value"), [("STORAGE_BACKEND", "ftp"), ("MAX_FILE_SIZE", "0")])

@@ -45,6 +45,9 @@ _MEDIA_TYPES: dict[str, str] = {
 }
 
 ACTIVE_CONTENT_EXTENSIONS = frozenset({".html", ".htm", ".xhtml", ".xml", ".js", ".mjs"})
+# Never sent to an object store's URL: scripts can run in these, and the sandboxing CSP (like nosniff)
+# cannot be put on the store's response.
+NEVER_REDIRECTED_EXTENSIONS = ACTIVE_CONTENT_EXTENSIONS | {".svg"}
 
 _SANDBOX_EXEMPT = frozenset({"application/pdf"})
 
@@ -65,3 +68,8 @@ def media_type_for(ext: str) -> MediaType:
     if known is None:
         return MediaType(OCTET_STREAM, inline=False, sandboxed=True)
     return MediaType(known, inline=True, sandboxed=known not in _SANDBOX_EXEMPT)
+
+
+def may_redirect(ext: str) -> bool:
+    """Whether a download of this extension may be answered with a redirect to the object store."""
+    return ext.lower() not in NEVER_REDIRECTED_EXTENSIONS

@@ -32,6 +32,15 @@ class StoredFile:
 
 
 @dataclass(frozen=True)
+class DownloadHeaders:
+    """What an object store's download URL is to answer with, as the gateway would."""
+
+    content_type: str
+    content_disposition: str
+    cache_control: str
+
+
+@dataclass(frozen=True)
 class UploadedFile:
     file: StoredFile
     delete_key: str

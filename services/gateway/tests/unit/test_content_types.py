@@ -1,6 +1,6 @@
 import pytest
 
-from gateway.content_types import ACTIVE_CONTENT_EXTENSIONS, MediaType, media_type_for
+from gateway.content_types import ACTIVE_CONTENT_EXTENSIONS, MediaType, may_redirect, media_type_for
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 
@@ -39,3 +39,13 @@ def test_media_type_is_sandbox_free_only_for_pdf():
 @pytest.mark.parametrize("ext", [".qqzz", "", ".exe", ".php"])
 def test_media_type_is_octet_stream_attachment_when_extension_is_unknown(ext):
     assert media_type_for(ext) == MediaType("application/octet-stream", inline=False, sandboxed=True)
+
+
+@pytest.mark.parametrize("ext", [*sorted(ACTIVE_CONTENT_EXTENSIONS), ".svg", ".SVG", ".Html"])
+def test_active_content_is_never_redirected(ext):
+    assert not may_redirect(ext)
+
+
+@pytest.mark.parametrize("ext", [".png", ".mp4", ".txt", ".pdf", ".zip", ".json", ".qqzz"])
+def test_inert_content_may_be_redirected(ext):
+    assert may_redirect(ext)

@@ -96,10 +96,11 @@ def test_every_reason_of_the_protos_that_a_client_can_meet_is_mapped():
 
     auth_reasons = set(auth_pb2.AuthErrorReason.keys()) - {"AUTH_ERROR_REASON_UNSPECIFIED"}
     # The gateway always sends metadata first and `complete` last (it stops listening once it cancels),
-    # asks only for ranges it has checked against the file's size, and never republishes events.
+    # asks only for ranges it has checked against the file's size, and never republishes events; when
+    # files makes no download URL, get_download_url answers None and the file is streamed.
     files_reasons = set(files_pb2.FilesErrorReason.keys()) - {
         "FILES_ERROR_REASON_UNSPECIFIED", "METADATA_MISSING", "UPLOAD_INCOMPLETE", "RANGE_NOT_SATISFIABLE",
-        "TOO_MANY_FILES"}
+        "TOO_MANY_FILES", "DOWNLOAD_URL_UNSUPPORTED", "INVALID_DOWNLOAD_HEADERS"}
     assert set(auth.REASONS) == auth_reasons
     assert set(files.REASONS) == files_reasons
 

@@ -21,14 +21,16 @@ def test_settings_defaults_match_the_documented_ones(monkeypatch):
     assert (settings.rpc_timeout_seconds, settings.transfer_timeout_seconds) == (5, 3600)
     assert (settings.shutdown_delay_seconds, settings.shutdown_grace_seconds) == (2, 10)
     assert (settings.metrics_port, settings.log_format) == (9100, "text")
+    assert settings.download_redirect == "off"
 
 
 def test_settings_read_the_fu_gateway_prefix(monkeypatch):
+    monkeypatch.setenv("FU_GATEWAY_DOWNLOAD_REDIRECT", "presigned")
     monkeypatch.setenv("FU_GATEWAY_PORT", "9000")
     monkeypatch.setenv("FU_GATEWAY_PUBLIC_URL", "https://files.example.com/")
     monkeypatch.setenv("FU_GATEWAY_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16")
     settings = Settings()
-    assert settings.port == 9000
+    assert settings.port == 9000 and settings.download_redirect == "presigned"
     assert settings.public_url == "https://files.example.com"
     assert settings.trusted_proxy_list == ["10.0.0.1", "192.168.0.0/16"]
 
@@ -36,7 +38,7 @@ def test_settings_read_the_fu_gateway_prefix(monkeypatch):
 @pytest.mark.parametrize("field,value", [
     ("upload_rate_limit", "lots"), ("trusted_proxies", "not-an-ip"), ("public_url", "files.example.com"),
     ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0), ("shutdown_delay_seconds", -1),
-    ("shutdown_grace_seconds", -1), ("log_format", "xml"), ("metrics_port", 70000),
+    ("shutdown_grace_seconds", -1), ("log_format", "xml"), ("metrics_port", 70000), ("shutdown_grace_seconds", -1), ("download_redirect", "always"),
 ])
 def test_settings_refuse_invalid_values(field, value):
     with pytest.raises(ValidationError):

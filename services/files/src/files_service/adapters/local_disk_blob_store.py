@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import errno
-import logging
 import os
 import pathlib
 import re
@@ -15,8 +14,6 @@ from typing import BinaryIO, TypeVar
 
 from files_service.domain.errors import StorageFull
 from files_service.ports import BlobNotFound, StorageEntry
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -182,12 +179,6 @@ class LocalDiskBlobStore:
     async def stat(self, key: str) -> StorageEntry | None:
         return await _blocking(_entry_of, self._path_of(key))
 
-    async def clean_temp(self) -> int:
-        removed = await _blocking(self._remove_temp_files)
-        if removed:
-            logger.info("removed %d temp file(s) left by interrupted uploads", removed)
-        return removed
-
     async def iter_temp(self) -> AsyncGenerator[StorageEntry, None]:
         for entry in await _blocking(self._temp_entries):
             yield entry
@@ -233,11 +224,3 @@ class LocalDiskBlobStore:
     def _temp_entries(self) -> list[StorageEntry]:
         paths = sorted(self._temp_dir.iterdir())
         return [entry for entry in map(_entry_of, paths) if entry is not None]
-
-    def _remove_temp_files(self) -> int:
-        removed = 0
-        for entry in self._temp_dir.iterdir():
-            if entry.is_file():
-                entry.unlink(missing_ok=True)
-                removed += 1
-        return removed

@@ -46,6 +46,18 @@ class TooManyFiles(FilesError):
     pass
 
 
+class DownloadUrlUnsupported(FilesError):
+    """The storage cannot make download URLs (local disk): the caller streams the bytes instead."""
+
+
+class InvalidDownloadHeaders(FilesError):
+    """A header value asked of a download URL is not printable ASCII, or too long."""
+
+
+class StorageUnavailable(FilesError):
+    """The object store cannot be reached, or fails (after retries): try again later."""
+
+
 class DatabaseUnavailable(FilesError):
     pass
 

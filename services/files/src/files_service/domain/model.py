@@ -1,9 +1,11 @@
-"""A stored file's metadata and the byte ranges that may be read from it."""
+"""A stored file's metadata, the byte ranges that may be read from it, and download URLs."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from files_service.domain.errors import RangeNotSatisfiable
+from files_service.domain.errors import InvalidDownloadHeaders, RangeNotSatisfiable
+
+MAX_HEADER_VALUE_LENGTH = 4096
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,26 @@ class StoredFile:
     @property
     def has_owner(self) -> bool:
         return bool(self.owner_account_id)
+
+
+@dataclass(frozen=True)
+class DownloadHeaders:
+    """The header values a download URL is answered with (an empty one is left as the store sends it)."""
+
+    content_type: str
+    content_disposition: str
+    cache_control: str
+
+    def __post_init__(self) -> None:
+        for value in (self.content_type, self.content_disposition, self.cache_control):
+            if len(value) > MAX_HEADER_VALUE_LENGTH or not all(" " <= char <= "~" for char in value):
+                raise InvalidDownloadHeaders("header values must be printable ASCII")
+
+
+@dataclass(frozen=True)
+class DownloadUrl:
+    url: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)

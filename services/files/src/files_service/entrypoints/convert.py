@@ -2,7 +2,7 @@
 
 from fileuploader.files.v1 import files_pb2
 
-from files_service.domain.model import StoredFile, UploadRequest
+from files_service.domain.model import DownloadHeaders, DownloadUrl, StoredFile, UploadRequest
 from files_service.entrypoints.event_codec import timestamp_of
 
 
@@ -38,4 +38,18 @@ def owned_file_of(stored: StoredFile) -> files_pb2.OwnedFile:
         file=file_info_of(stored),
         owner_account_id=stored.owner_account_id,
         delete_key=stored.delete_key,
+    )
+
+
+def download_headers_of(request: files_pb2.GetDownloadUrlRequest) -> DownloadHeaders:
+    return DownloadHeaders(
+        content_type=request.content_type,
+        content_disposition=request.content_disposition,
+        cache_control=request.cache_control,
+    )
+
+
+def download_url_response_of(download_url: DownloadUrl) -> files_pb2.GetDownloadUrlResponse:
+    return files_pb2.GetDownloadUrlResponse(
+        url=download_url.url, expires_at=timestamp_of(download_url.expires_at)
     )

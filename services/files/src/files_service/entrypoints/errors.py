@@ -28,6 +28,9 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL"),
     errors.RangeNotSatisfiable: (grpc.StatusCode.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE"),
     errors.TooManyFiles: (grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES"),
+    errors.DownloadUrlUnsupported: (grpc.StatusCode.FAILED_PRECONDITION, "DOWNLOAD_URL_UNSUPPORTED"),
+    errors.InvalidDownloadHeaders: (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_DOWNLOAD_HEADERS"),
+    errors.StorageUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
     errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
     errors.CommitOutcomeUnknown: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
 }

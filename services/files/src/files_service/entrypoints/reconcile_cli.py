@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 
 from files_service.bootstrap import build_reconciliation
-from files_service.domain.reconciliation import EXIT_ERROR
+from files_service.domain.reconciliation import EXIT_ERROR, ReconcileReport
 from files_service.entrypoints.reconcile_report import report_as_json, report_as_text
 from files_service.reconcile import ReconcileOptions
 from files_service.settings import Settings
@@ -49,16 +49,21 @@ async def reconcile(settings: Settings, arguments: argparse.Namespace) -> int:
         grace=timedelta(seconds=arguments.grace_seconds),
         sample_size=max(arguments.limit, 0),
     )
-    reconciliation = build_reconciliation(settings, NATS_TIMEOUT_SECONDS)
     try:
-        report = await reconciliation.reconciler.reconcile(options)
+        report = await _reconcile(settings, options)
     except Exception as error:
         logger.error("reconciliation failed: %s", _describe(error))
         return EXIT_ERROR
-    finally:
-        await reconciliation.close()
     sys.stdout.write((report_as_json(report) if arguments.json else report_as_text(report)) + "\n")
     return report.exit_status
+
+
+async def _reconcile(settings: Settings, options: ReconcileOptions) -> ReconcileReport:
+    reconciliation = await build_reconciliation(settings, NATS_TIMEOUT_SECONDS)
+    try:
+        return await reconciliation.reconciler.reconcile(options)
+    finally:
+        await reconciliation.close()
 
 
 def _non_negative(value: str) -> float:

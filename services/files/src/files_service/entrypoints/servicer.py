@@ -10,6 +10,8 @@ from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from files_service.domain.errors import FilesError, MetadataMissing, UploadIncomplete
 from files_service.domain.model import StoredFile
 from files_service.entrypoints.convert import (
+    download_headers_of,
+    download_url_response_of,
     file_info_of,
     owned_file_of,
     upload_request_of,
@@ -64,6 +66,14 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
                 async for chunk in chunks:
                     yield files_pb2.ReadFileResponse(chunk=chunk)
                     self._metrics.served_bytes.inc(len(chunk))
+
+    async def GetDownloadUrl(
+        self, request: files_pb2.GetDownloadUrlRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.GetDownloadUrlResponse:
+        async with aborting_on_error(context, "GetDownloadUrl"):
+            headers = download_headers_of(request)
+            download_url = await self._service.get_download_url(request.file_url, headers)
+            return download_url_response_of(download_url)
 
     async def DeleteFile(
         self, request: files_pb2.DeleteFileRequest, context: grpc.aio.ServicerContext

@@ -161,5 +161,7 @@ OPTIONAL_BEARER: dict[str, Any] = {"security": [{}]}
 BINARY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The file's bytes", "content": ANY_MEDIA_TYPE},
     206: {"description": "The requested range of the file's bytes", "content": ANY_MEDIA_TYPE},
+    302: {"description": "With FU_GATEWAY_DOWNLOAD_REDIRECT=presigned: the file at a short-lived URL of the "
+               "object store (GET only; never for HTML, XML, JavaScript or SVG)"},
     304: {"description": "Not modified (If-None-Match matched the ETag)"},
 }

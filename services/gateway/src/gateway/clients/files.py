@@ -1,5 +1,6 @@
 """The files service's gRPC API as the gateway uses it: metadata, deletes, and the two streams."""
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager
 from datetime import timezone
@@ -9,8 +10,10 @@ import grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 from gateway.api import errors
-from gateway.clients.rpc import ErrorFactory, call_metadata, translated_errors
-from gateway.models import StoredFile, UploadedFile, UploadRequest
+from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
+from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
+
+logger = logging.getLogger(__name__)
 
 SERVICE = "Files"
 DOMAIN = "files.fileuploader"
@@ -36,6 +39,7 @@ class FilesClient:
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
         self._timeout = timeout_seconds
         self._transfer_timeout = transfer_timeout_seconds
+        self._warned_about_streaming = False
 
     async def get_file_info(self, file_url: str) -> StoredFile:
         request = files_pb2.GetFileInfoRequest(file_url=file_url)
@@ -47,6 +51,25 @@ class FilesClient:
         request = files_pb2.DeleteFileRequest(file_url=file_url, delete_key=delete_key)
         with _translated():
             await self._stub.DeleteFile(request, timeout=self._timeout, metadata=call_metadata())
+
+    async def get_download_url(self, file_url: str, headers: DownloadHeaders) -> str | None:
+        """A short-lived URL of the file in the object store; None when files cannot make one (its
+        storage is local disk, it predates GetDownloadUrl, or a header value is too long for a URL):
+        the caller streams the file instead."""
+        request = files_pb2.GetDownloadUrlRequest(
+            file_url=file_url,
+            content_type=headers.content_type,
+            content_disposition=headers.content_disposition,
+            cache_control=headers.cache_control,
+        )
+        try:
+            reply = await self._stub.GetDownloadUrl(request, timeout=self._timeout, metadata=call_metadata())
+        except grpc.aio.AioRpcError as error:
+            if _cannot_presign(error):
+                self._note_streaming(error)
+                return None
+            raise translate(error, SERVICE, DOMAIN, REASONS) from error
+        return reply.url
 
     async def read_file(self, file_url: str, offset: int = 0, length: int | None = None) -> "FileStream":
         """Opens the stream and waits for its first message, so a failure is known before any byte is sent."""
@@ -75,6 +98,20 @@ class FilesClient:
             upload.cancel()
             raise
         return upload
+
+    def _note_streaming(self, error: grpc.aio.AioRpcError) -> None:
+        """Said once at WARNING (a setting that cannot work), then at DEBUG."""
+        level = logging.DEBUG if self._warned_about_streaming else logging.WARNING
+        self._warned_about_streaming = True
+        logger.log(level, "files made no download URL (%s %s): the file is streamed", error.code().name,
+                   error.details())
+
+
+_NO_DOWNLOAD_URL = frozenset({"DOWNLOAD_URL_UNSUPPORTED", "INVALID_DOWNLOAD_HEADERS"})
+
+
+def _cannot_presign(error: grpc.aio.AioRpcError) -> bool:
+    return error.code() == grpc.StatusCode.UNIMPLEMENTED or error_reason(error, DOMAIN) in _NO_DOWNLOAD_URL
 
 
 class FileStream:

@@ -2,7 +2,7 @@
 from contextlib import aclosing
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
 from gateway.api.deps import (
@@ -39,9 +39,10 @@ from gateway.api.schemas import (
     error_responses,
 )
 from gateway.clients.auth import AuthClient
-from gateway.clients.files import FilesUpload
-from gateway.downloads import UnsatisfiableRange, plan_download
-from gateway.models import UploadedFile, UploadRequest
+from gateway.clients.files import FilesClient, FilesUpload
+from gateway.content_types import may_redirect
+from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download
+from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
 from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
 router = APIRouter(tags=["files"])
@@ -97,7 +98,9 @@ async def upload(
             operation_id="download_file_short", summary="The file's bytes (short alias of /file/)")
 @router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
              operation_id="file_headers_short", summary="The file's headers (short alias of /file/)")
-async def download(file_url: str, request: Request, files: FilesClientDep, metrics: MetricsDep) -> Response:
+async def download(
+    file_url: str, request: Request, files: FilesClientDep, settings: SettingsDep, metrics: MetricsDep
+) -> Response:
     if len(file_url) > MAX_FILE_URL_LENGTH:
         raise FileNotFound()
     info = await files.get_file_info(file_url)
@@ -107,10 +110,29 @@ async def download(file_url: str, request: Request, files: FilesClientDep, metri
         raise RangeNotSatisfiable(info.size) from error
     if request.method == "HEAD" or plan.status_code == 304:
         return Response(status_code=plan.status_code, headers=plan.headers)
+    if settings.download_redirect == "presigned" and may_redirect(info.ext):
+        redirect = await _redirect_to_the_store(files, info, plan)
+        if redirect is not None:
+            return redirect
     offset, length = (plan.byte_range.start, plan.byte_range.length) if plan.byte_range else (0, None)
     stream = await files.read_file(file_url, offset, length)
     chunks = metrics.counted_download(stream.chunks())
     return StreamingResponse(chunks, status_code=plan.status_code, headers=plan.headers)
+
+
+async def _redirect_to_the_store(files: FilesClient, info: StoredFile, plan: DownloadPlan) -> Response | None:
+    """A redirect to a presigned URL of the object store, which answers with the headers this download
+    would have had (Range and its own ETag are then the store's); None when files cannot make one."""
+    headers = DownloadHeaders(
+        content_type=plan.headers["Content-Type"],
+        content_disposition=plan.headers["Content-Disposition"],
+        cache_control=plan.headers["Cache-Control"],
+    )
+    url = await files.get_download_url(info.file_url, headers)
+    if url is None:
+        return None
+    # The URL expires: neither the browser nor a cache in between may keep the redirect.
+    return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/delete/{file_url}", response_model=MessageBody,
