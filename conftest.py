@@ -5,6 +5,7 @@ import pytest
 
 from support.nats import NatsCluster, NatsServer
 from support.postgres import PostgresServer
+from support.redis import RedisServer
 from support.seaweedfs import SeaweedFS
 
 
@@ -62,3 +63,11 @@ def s3_bucket(seaweedfs: SeaweedFS):
     bucket = seaweedfs.create_bucket()
     yield bucket
     seaweedfs.delete_bucket(bucket)
+
+
+@pytest.fixture
+def redis_server():
+    """A private redis-server on a free port, stopped after the test (`.stop()` / `.start()` to cut it)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -1,4 +1,9 @@
-"""Per-client rate limits over named buckets, counted in a moving window by the `limits` library."""
+"""Per-client rate limits over named buckets, counted in a moving window by the `limits` library.
+
+When the counters' storage (Redis) cannot be reached the request is let through: the limits guard
+against abuse, while refusing every upload and login because a counter store is down would turn a
+cache outage into a full outage. The failures are logged, at most once a minute."""
+import logging
 import math
 import time
 from collections.abc import Mapping
@@ -8,7 +13,12 @@ from typing import Any, Self
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 from limits.storage import storage_from_string
+
+logger = logging.getLogger(__name__)
+
+STORAGE_FAILURE_LOG_INTERVAL_SECONDS = 60.0
 
 
 def async_storage_uri(uri: str) -> str:
@@ -20,12 +30,13 @@ class RateLimiter:
     """Use as `async with RateLimiter(...) as limiter:`; entering opens the storage's connections."""
 
     def __init__(self, storage_uri: str, limits_by_bucket: Mapping[str, str]) -> None:
-        self._storage = storage_from_string(async_storage_uri(storage_uri))
+        self._storage = storage_from_string(async_storage_uri(storage_uri), wrap_exceptions=True)
         self._strategy = MovingWindowRateLimiter(self._storage)
         self._items: dict[str, RateLimitItem] = {
             bucket: parse(limit) for bucket, limit in limits_by_bucket.items()
         }
         self._exit_stack = AsyncExitStack()
+        self._last_failure_logged = -math.inf
 
     async def __aenter__(self) -> Self:
         client = _storage_client(self._storage)
@@ -40,12 +51,23 @@ class RateLimiter:
     async def hit(self, bucket: str, client: str) -> int | None:
         """Counts one request of `client` in `bucket`.
 
-        Returns None when it is allowed, else the whole seconds (at least 1) until it would be."""
+        Returns None when it is allowed (or the counters cannot be reached), else the whole seconds
+        (at least 1) until it would be."""
         item = self._items[bucket]
-        if await self._strategy.hit(item, bucket, client):
+        try:
+            if await self._strategy.hit(item, bucket, client):
+                return None
+            stats = await self._strategy.get_window_stats(item, bucket, client)
+        except StorageError as error:
+            self._storage_failed(error)
             return None
-        stats = await self._strategy.get_window_stats(item, bucket, client)
         return max(1, math.ceil(stats.reset_time - time.time()))
+
+    def _storage_failed(self, error: StorageError) -> None:
+        now = time.monotonic()
+        if now - self._last_failure_logged >= STORAGE_FAILURE_LOG_INTERVAL_SECONDS:
+            self._last_failure_logged = now
+            logger.warning("rate-limit storage unreachable, requests pass unlimited: %s", error.storage_error)
 
 
 def _storage_client(storage: Any) -> Any | None:
