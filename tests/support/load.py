@@ -94,6 +94,10 @@ class AccountWorker(threading.Thread):
         r = self._record("delete", lambda c: c.get(f"/api/delete/{file_url}", params={"key": key}))
         if r is not None and r.status_code == 200:
             self._forget(file_url)
+        elif r is None or r.status_code == 503:
+            # A delete cut off by the outage may have been committed or not: the file is neither
+            # acknowledged as stored any more nor as deleted, and is left out of later requests.
+            del self.stored[file_url]
 
     def _forget(self, file_url: str) -> None:
         del self.stored[file_url]
