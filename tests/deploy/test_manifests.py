@@ -87,10 +87,14 @@ def test_dockerfile_is_multi_stage_non_root_with_a_healthcheck(service):
     assert "requirements/dev.txt" not in dockerfile and "pytest" not in dockerfile
 
 
-def test_storage_variables_of_compose_and_kubernetes_are_files_settings():
-    from files_service.settings import Settings
+def test_every_setting_the_deployment_assets_name_is_a_real_setting():
+    from auth_service.settings import Settings as AuthSettings
+    from files_service.settings import Settings as FilesSettings
+    from gateway.settings import Settings as GatewaySettings
 
-    texts = [(ROOT / "docker-compose.yml").read_text(), *(path.read_text() for path in K8S.rglob("*.yaml"))]
-    used = {name for text in texts for name in re.findall(r"FU_FILES_(?:S3|STORAGE)_[A-Z_]+", text)}
-    known = {f"FU_FILES_{field.upper()}" for field in Settings.model_fields}
-    assert used and used <= known, used - known
+    known = {f"FU_{service}_{field.upper()}"
+             for service, settings in (("AUTH", AuthSettings), ("FILES", FilesSettings), ("GATEWAY", GatewaySettings))
+             for field in settings.model_fields}
+    assets = [ROOT / "docker-compose.yml", *K8S.rglob("*.yaml"), *(ROOT / "services").glob("*/Dockerfile")]
+    used = {name for path in assets for name in re.findall(r"FU_(?:AUTH|FILES|GATEWAY)_[A-Z0-9_]+", path.read_text())}
+    assert len(used) > 20 and used <= known, sorted(used - known)
