@@ -1,0 +1,149 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AuthErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AUTH_ERROR_REASON_UNSPECIFIED: _ClassVar[AuthErrorReason]
+    USERNAME_TAKEN: _ClassVar[AuthErrorReason]
+    CREDENTIALS_MISSING: _ClassVar[AuthErrorReason]
+    WRONG_PASSWORD: _ClassVar[AuthErrorReason]
+    USER_NOT_FOUND: _ClassVar[AuthErrorReason]
+    TOKEN_MISSING: _ClassVar[AuthErrorReason]
+    TOKEN_EXPIRED: _ClassVar[AuthErrorReason]
+    TOKEN_INVALID: _ClassVar[AuthErrorReason]
+    TOKEN_NOT_FOUND: _ClassVar[AuthErrorReason]
+    USERNAME_TOO_LONG: _ClassVar[AuthErrorReason]
+    PASSWORD_TOO_LONG: _ClassVar[AuthErrorReason]
+    USERNAME_INVALID: _ClassVar[AuthErrorReason]
+
+class TokenKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TOKEN_KIND_UNSPECIFIED: _ClassVar[TokenKind]
+    TOKEN_KIND_NORMAL: _ClassVar[TokenKind]
+    TOKEN_KIND_BOT: _ClassVar[TokenKind]
+AUTH_ERROR_REASON_UNSPECIFIED: AuthErrorReason
+USERNAME_TAKEN: AuthErrorReason
+CREDENTIALS_MISSING: AuthErrorReason
+WRONG_PASSWORD: AuthErrorReason
+USER_NOT_FOUND: AuthErrorReason
+TOKEN_MISSING: AuthErrorReason
+TOKEN_EXPIRED: AuthErrorReason
+TOKEN_INVALID: AuthErrorReason
+TOKEN_NOT_FOUND: AuthErrorReason
+USERNAME_TOO_LONG: AuthErrorReason
+PASSWORD_TOO_LONG: AuthErrorReason
+USERNAME_INVALID: AuthErrorReason
+TOKEN_KIND_UNSPECIFIED: TokenKind
+TOKEN_KIND_NORMAL: TokenKind
+TOKEN_KIND_BOT: TokenKind
+
+class Account(_message.Message):
+    __slots__ = ("account_id", "username")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    username: str
+    def __init__(self, account_id: _Optional[str] = ..., username: _Optional[str] = ...) -> None: ...
+
+class RegisterRequest(_message.Message):
+    __slots__ = ("username", "password", "token_kind")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_KIND_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    password: str
+    token_kind: TokenKind
+    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ..., token_kind: _Optional[_Union[TokenKind, str]] = ...) -> None: ...
+
+class LoginRequest(_message.Message):
+    __slots__ = ("username", "password", "token_kind")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_KIND_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    password: str
+    token_kind: TokenKind
+    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ..., token_kind: _Optional[_Union[TokenKind, str]] = ...) -> None: ...
+
+class IssuedToken(_message.Message):
+    __slots__ = ("access_token", "account", "token_kind", "expires_at")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_KIND_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    account: Account
+    token_kind: TokenKind
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, access_token: _Optional[str] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., token_kind: _Optional[_Union[TokenKind, str]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RefreshTokenRequest(_message.Message):
+    __slots__ = ("access_token",)
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    def __init__(self, access_token: _Optional[str] = ...) -> None: ...
+
+class LogoutRequest(_message.Message):
+    __slots__ = ("access_token",)
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    def __init__(self, access_token: _Optional[str] = ...) -> None: ...
+
+class LogoutResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ValidateTokenRequest(_message.Message):
+    __slots__ = ("access_token",)
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    def __init__(self, access_token: _Optional[str] = ...) -> None: ...
+
+class ValidateTokenResponse(_message.Message):
+    __slots__ = ("account", "token_kind", "expires_at")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_KIND_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    token_kind: TokenKind
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ..., token_kind: _Optional[_Union[TokenKind, str]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListAccountFilesRequest(_message.Message):
+    __slots__ = ("access_token",)
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    def __init__(self, access_token: _Optional[str] = ...) -> None: ...
+
+class AccountFile(_message.Message):
+    __slots__ = ("file_url", "delete_key", "ext", "user_filename", "size", "created_at")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    DELETE_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXT_FIELD_NUMBER: _ClassVar[int]
+    USER_FILENAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    delete_key: str
+    ext: str
+    user_filename: str
+    size: int
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, file_url: _Optional[str] = ..., delete_key: _Optional[str] = ..., ext: _Optional[str] = ..., user_filename: _Optional[str] = ..., size: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListAccountFilesResponse(_message.Message):
+    __slots__ = ("account", "files")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    files: _containers.RepeatedCompositeFieldContainer[AccountFile]
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ..., files: _Optional[_Iterable[_Union[AccountFile, _Mapping]]] = ...) -> None: ...

@@ -1,0 +1,186 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class FilesErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FILES_ERROR_REASON_UNSPECIFIED: _ClassVar[FilesErrorReason]
+    FILE_NOT_FOUND: _ClassVar[FilesErrorReason]
+    INVALID_DELETE_KEY: _ClassVar[FilesErrorReason]
+    BAD_EXTENSION: _ClassVar[FilesErrorReason]
+    FILE_TOO_LARGE: _ClassVar[FilesErrorReason]
+    METADATA_MISSING: _ClassVar[FilesErrorReason]
+    STORAGE_FULL: _ClassVar[FilesErrorReason]
+    RANGE_NOT_SATISFIABLE: _ClassVar[FilesErrorReason]
+    BAD_FILENAME: _ClassVar[FilesErrorReason]
+    UPLOAD_INCOMPLETE: _ClassVar[FilesErrorReason]
+    TOO_MANY_FILES: _ClassVar[FilesErrorReason]
+    DOWNLOAD_URL_UNSUPPORTED: _ClassVar[FilesErrorReason]
+    INVALID_DOWNLOAD_HEADERS: _ClassVar[FilesErrorReason]
+FILES_ERROR_REASON_UNSPECIFIED: FilesErrorReason
+FILE_NOT_FOUND: FilesErrorReason
+INVALID_DELETE_KEY: FilesErrorReason
+BAD_EXTENSION: FilesErrorReason
+FILE_TOO_LARGE: FilesErrorReason
+METADATA_MISSING: FilesErrorReason
+STORAGE_FULL: FilesErrorReason
+RANGE_NOT_SATISFIABLE: FilesErrorReason
+BAD_FILENAME: FilesErrorReason
+UPLOAD_INCOMPLETE: FilesErrorReason
+TOO_MANY_FILES: FilesErrorReason
+DOWNLOAD_URL_UNSUPPORTED: FilesErrorReason
+INVALID_DOWNLOAD_HEADERS: FilesErrorReason
+
+class UploadMetadata(_message.Message):
+    __slots__ = ("user_filename", "include_ext", "owner_account_id")
+    USER_FILENAME_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_EXT_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    user_filename: str
+    include_ext: bool
+    owner_account_id: str
+    def __init__(self, user_filename: _Optional[str] = ..., include_ext: _Optional[bool] = ..., owner_account_id: _Optional[str] = ...) -> None: ...
+
+class UploadComplete(_message.Message):
+    __slots__ = ("size",)
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    size: int
+    def __init__(self, size: _Optional[int] = ...) -> None: ...
+
+class UploadFileRequest(_message.Message):
+    __slots__ = ("metadata", "chunk", "complete")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    metadata: UploadMetadata
+    chunk: bytes
+    complete: UploadComplete
+    def __init__(self, metadata: _Optional[_Union[UploadMetadata, _Mapping]] = ..., chunk: _Optional[bytes] = ..., complete: _Optional[_Union[UploadComplete, _Mapping]] = ...) -> None: ...
+
+class FileInfo(_message.Message):
+    __slots__ = ("file_url", "ext", "user_filename", "size", "sha256", "created_at")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    EXT_FIELD_NUMBER: _ClassVar[int]
+    USER_FILENAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    ext: str
+    user_filename: str
+    size: int
+    sha256: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, file_url: _Optional[str] = ..., ext: _Optional[str] = ..., user_filename: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class UploadFileResponse(_message.Message):
+    __slots__ = ("file", "delete_key", "owner_account_id")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    DELETE_KEY_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    file: FileInfo
+    delete_key: str
+    owner_account_id: str
+    def __init__(self, file: _Optional[_Union[FileInfo, _Mapping]] = ..., delete_key: _Optional[str] = ..., owner_account_id: _Optional[str] = ...) -> None: ...
+
+class ReadFileRequest(_message.Message):
+    __slots__ = ("file_url", "offset", "length")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    offset: int
+    length: int
+    def __init__(self, file_url: _Optional[str] = ..., offset: _Optional[int] = ..., length: _Optional[int] = ...) -> None: ...
+
+class ReadFileResponse(_message.Message):
+    __slots__ = ("chunk",)
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    chunk: bytes
+    def __init__(self, chunk: _Optional[bytes] = ...) -> None: ...
+
+class GetFileInfoRequest(_message.Message):
+    __slots__ = ("file_url",)
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    def __init__(self, file_url: _Optional[str] = ...) -> None: ...
+
+class GetFileInfoResponse(_message.Message):
+    __slots__ = ("file",)
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    file: FileInfo
+    def __init__(self, file: _Optional[_Union[FileInfo, _Mapping]] = ...) -> None: ...
+
+class DeleteFileRequest(_message.Message):
+    __slots__ = ("file_url", "delete_key")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    DELETE_KEY_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    delete_key: str
+    def __init__(self, file_url: _Optional[str] = ..., delete_key: _Optional[str] = ...) -> None: ...
+
+class DeleteFileResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListOwnedFilesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class OwnedFile(_message.Message):
+    __slots__ = ("file", "owner_account_id", "delete_key")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELETE_KEY_FIELD_NUMBER: _ClassVar[int]
+    file: FileInfo
+    owner_account_id: str
+    delete_key: str
+    def __init__(self, file: _Optional[_Union[FileInfo, _Mapping]] = ..., owner_account_id: _Optional[str] = ..., delete_key: _Optional[str] = ...) -> None: ...
+
+class ListOwnedFilesResponse(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[OwnedFile]
+    def __init__(self, files: _Optional[_Iterable[_Union[OwnedFile, _Mapping]]] = ...) -> None: ...
+
+class RepublishFileEventsRequest(_message.Message):
+    __slots__ = ("file_urls",)
+    FILE_URLS_FIELD_NUMBER: _ClassVar[int]
+    file_urls: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, file_urls: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RepublishFileEventsResponse(_message.Message):
+    __slots__ = ("republished", "unknown_file_urls")
+    REPUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_FILE_URLS_FIELD_NUMBER: _ClassVar[int]
+    republished: int
+    unknown_file_urls: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, republished: _Optional[int] = ..., unknown_file_urls: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetDownloadUrlRequest(_message.Message):
+    __slots__ = ("file_url", "content_type", "content_disposition", "cache_control")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_DISPOSITION_FIELD_NUMBER: _ClassVar[int]
+    CACHE_CONTROL_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    content_type: str
+    content_disposition: str
+    cache_control: str
+    def __init__(self, file_url: _Optional[str] = ..., content_type: _Optional[str] = ..., content_disposition: _Optional[str] = ..., cache_control: _Optional[str] = ...) -> None: ...
+
+class GetDownloadUrlResponse(_message.Message):
+    __slots__ = ("url", "expires_at")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, url: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

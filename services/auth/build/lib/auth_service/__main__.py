@@ -1,0 +1,49 @@
+"""`python -m auth_service` (and the fileuploader-auth console script): serve; or `... reconcile`."""
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from auth_service.entrypoints import reconcile_cli
+from auth_service.entrypoints.logs import configure_logging
+from auth_service.entrypoints.server import serve
+from auth_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def main() -> None:
+    arguments = _parser().parse_args()
+    configure_logging("INFO", "text")  # until the settings, and so the chosen format, are known
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        logger.error("refusing to start, invalid configuration: %s", _describe(error))
+        raise SystemExit(2) from None
+    configure_logging(settings.log_level, settings.log_format)
+    if arguments.command == "reconcile":
+        sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
+    asyncio.run(serve(settings))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="auth_service", description="The File Uploader auth service.")
+    commands = parser.add_subparsers(dest="command", title="commands (none: serve)")
+    reconcile = commands.add_parser("reconcile", help="compare the account file lists with files; repair")
+    reconcile_cli.add_arguments(reconcile)
+    return parser
+
+
+def _describe(error: ValidationError) -> str:
+    """The problems without the input values, which may hold secrets."""
+    problems = error.errors(include_input=False, include_url=False)
+    return "; ".join(
+        f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems
+    )
+
+
+if __name__ == "__main__":
+    main()

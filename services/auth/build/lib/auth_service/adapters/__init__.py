@@ -1,0 +1,1 @@
+"""Adapters: the only code that touches SQLAlchemy, NATS and the disk."""

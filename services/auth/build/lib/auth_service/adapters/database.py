@@ -1,0 +1,41 @@
+"""The async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), and schema creation."""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from auth_service.adapters.tables import metadata
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(
+            url, pool_pre_ping=True, connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+        )
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # each commit fsynced, whatever the build's default
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Creates the tables that do not exist yet (idempotent)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)

@@ -1,0 +1,101 @@
+"""The file-events stream and the auth durable consumer: created when missing, never modified."""
+
+import logging
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType
+from nats.js.errors import APIError, NotFoundError
+
+logger = logging.getLogger(__name__)
+
+STREAM_DUPLICATE_WINDOW_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class EventStreamConfig:
+    stream: str
+    subject_prefix: str
+    durable: str
+    ack_wait_seconds: float = 30.0  # an event taken by a replica that dies unacked is redelivered after this
+    replicas: int = 1  # of the stream, when auth creates it
+
+    @property
+    def subjects(self) -> str:
+        return f"{self.subject_prefix}.>"
+
+
+async def ensure_stream(js: JetStreamContext, config: EventStreamConfig) -> None:
+    try:
+        await js.stream_info(config.stream)
+        return
+    except NotFoundError:
+        pass
+    try:
+        await js.add_stream(
+            name=config.stream,
+            subjects=[config.subjects],
+            storage=StorageType.FILE,
+            duplicate_window=STREAM_DUPLICATE_WINDOW_SECONDS,
+            num_replicas=config.replicas,
+        )
+        logger.info("created stream %s for %s (%d replicas)", config.stream, config.subjects, config.replicas)
+    except APIError as error:
+        if not await _stream_exists(js, config.stream):
+            raise
+        logger.info("stream %s was created concurrently (%s)", config.stream, error.description)
+
+
+async def _stream_exists(js: JetStreamContext, stream: str) -> bool:
+    try:
+        await js.stream_info(stream)
+        return True
+    except NotFoundError:
+        return False
+
+
+async def ensure_consumer(js: JetStreamContext, config: EventStreamConfig) -> None:
+    try:
+        await js.consumer_info(config.stream, config.durable)
+        return
+    except NotFoundError:
+        pass
+    consumer = ConsumerConfig(
+        durable_name=config.durable,
+        filter_subject=config.subjects,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=config.ack_wait_seconds,
+        deliver_policy=DeliverPolicy.ALL,
+    )
+    await js.add_consumer(config.stream, consumer)
+    logger.info("created durable consumer %s on stream %s", config.durable, config.stream)
+
+
+@dataclass(frozen=True)
+class ConsumerLag:
+    pending: int  # events in the stream not yet delivered to the consumer
+    ack_pending: int  # delivered, not yet acknowledged
+
+
+async def consumer_lag(js: JetStreamContext, config: EventStreamConfig) -> ConsumerLag:
+    info = await js.consumer_info(config.stream, config.durable)
+    return ConsumerLag(pending=info.num_pending or 0, ack_pending=info.num_ack_pending or 0)
+
+
+async def last_stream_sequence(js: JetStreamContext, config: EventStreamConfig) -> int:
+    try:
+        return (await js.stream_info(config.stream)).state.last_seq
+    except NotFoundError:
+        return 0
+
+
+async def acked_through(js: JetStreamContext, config: EventStreamConfig, sequence: int) -> bool:
+    """Whether the durable consumer has acknowledged every event up to `sequence`."""
+    if sequence == 0:
+        return True
+    try:
+        info = await js.consumer_info(config.stream, config.durable)
+    except NotFoundError:
+        return False
+    ack_floor = info.ack_floor.stream_seq if info.ack_floor else 0
+    return ack_floor >= sequence or (info.num_pending == 0 and info.num_ack_pending == 0)

@@ -1,0 +1,222 @@
+"""Applies the files service's events from JetStream through an injected handler.
+
+One durable pull consumer is shared by every auth replica. The loop survives NATS outages:
+the client reconnects forever, and any failure re-creates the subscription after a backoff.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import nats.errors
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from auth_service.adapters.jetstream import (
+    ConsumerLag,
+    EventStreamConfig,
+    acked_through,
+    consumer_lag,
+    ensure_consumer,
+    ensure_stream,
+    last_stream_sequence,
+)
+from auth_service.backoff import Backoff
+from auth_service.domain.errors import UnprocessableEvent
+
+logger = logging.getLogger(__name__)
+
+EventHandler = Callable[[str, bytes], Awaitable[None]]
+
+CATCH_UP_POLL_SECONDS = 0.01
+
+
+class NatsFileEventConsumer:
+    def __init__(
+        self,
+        *,
+        url: str,
+        config: EventStreamConfig,
+        handler: EventHandler,
+        redelivery_delay: float = 5.0,
+        fetch_wait: float = 1.0,
+        drain_batch: int = 100,
+        drain_wait: float = 0.02,
+        reconnect_wait: float = 0.5,
+        request_timeout: float = 2.0,
+    ) -> None:
+        self._url = url
+        self._config = config
+        self._handler = handler
+        self._redelivery_delay = redelivery_delay
+        self._fetch_wait = fetch_wait
+        self._drain_batch = drain_batch
+        self._drain_wait = drain_wait
+        self._reconnect_wait = reconnect_wait
+        self._request_timeout = request_timeout
+        self._nc = NATS()
+        self._js: JetStreamContext | None = None
+        self._subscription: JetStreamContext.PullSubscription | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._error_reported = False
+        self._stopping = False
+        self._connect_attempted = False
+
+    @property
+    def is_consuming(self) -> bool:
+        return self._subscription is not None and self._nc.is_connected
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="file-event-consumer")
+
+    async def stop(self) -> None:
+        """Stops applying events; the connection stays open for catch-up checks until close()."""
+        self._stopping = True
+        if self._task is not None:
+            # Python 3.11's wait_for (inside nats-py's next_msg) can swallow a cancellation when a
+            # message arrives at the same moment; the flag then ends the loop after that fetch.
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._unsubscribe()
+
+    async def close(self) -> None:
+        await self.stop()
+        if self._connect_attempted:
+            await self._close_connection()
+
+    async def wait_until_caught_up(self, timeout: float) -> None:
+        if self._stopping or self._js is None or not self._nc.is_connected:
+            logger.debug("not consuming file events: the file list may lag behind them")
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                last_sequence = await last_stream_sequence(self._js, self._config)
+                while not await acked_through(self._js, self._config, last_sequence):
+                    await asyncio.sleep(CATCH_UP_POLL_SECONDS)
+        except (TimeoutError, nats.errors.Error) as error:
+            logger.debug("file events not caught up (%r): the file list may lag behind", error)
+
+    async def lag(self) -> ConsumerLag | None:
+        """How far the durable consumer is behind the stream; None while NATS cannot tell."""
+        if self._js is None or not self._nc.is_connected:
+            return None
+        try:
+            return await consumer_lag(self._js, self._config)
+        except (TimeoutError, nats.errors.Error) as error:
+            logger.debug("could not read the consumer's lag: %r", error)
+            return None
+
+    async def _run(self) -> None:
+        await self._connect()
+        js = self._js = self._nc.jetstream(timeout=self._request_timeout)
+        backoff = Backoff()
+        while not self._stopping:
+            try:
+                await self._subscribe(js)
+                backoff.reset()
+                await self._consume()
+            except Exception:
+                delay = backoff.next_delay()
+                logger.warning("file event consumer failed, retrying in %.1fs", delay, exc_info=True)
+                await self._unsubscribe()
+                await asyncio.sleep(delay)
+
+    async def _connect(self) -> None:
+        """Retries forever: unreachable servers inside nats-py, anything else (e.g. refused auth) here."""
+        backoff = Backoff()
+        while True:
+            self._connect_attempted = True
+            try:
+                await self._nc.connect(
+                    self._url,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=self._reconnect_wait,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                )
+                logger.info("connected to NATS at %s", self._url)
+                return
+            except Exception as error:
+                delay = backoff.next_delay()
+                logger.warning(
+                    "could not connect to NATS at %s (%r), retrying in %.1fs", self._url, error, delay
+                )
+                await self._close_connection()
+                self._nc = NATS()
+                await asyncio.sleep(delay)
+
+    async def _close_connection(self) -> None:
+        if self._nc.is_closed:
+            return
+        try:
+            await self._nc.close()
+        except (
+            OSError,
+            nats.errors.Error,
+            AssertionError,
+        ) as error:  # nats-py asserts if connect() never got far
+            logger.debug("closing the NATS connection failed: %r", error)
+
+    async def _subscribe(self, js: JetStreamContext) -> None:
+        await ensure_stream(js, self._config)
+        await ensure_consumer(js, self._config)
+        self._subscription = await js.pull_subscribe_bind(
+            durable=self._config.durable, stream=self._config.stream
+        )
+        logger.info("consuming %s from stream %s", self._config.subjects, self._config.stream)
+
+    async def _consume(self) -> None:
+        while not self._stopping:
+            batch = await self._fetch(1, self._fetch_wait)
+            while batch:
+                for message in batch:
+                    await self._process(message)
+                batch = await self._fetch(self._drain_batch, self._drain_wait)
+
+    async def _fetch(self, batch: int, wait: float) -> list[Msg]:
+        if self._subscription is None:
+            raise RuntimeError("fetch before subscribe")
+        try:
+            return await self._subscription.fetch(batch, timeout=wait)
+        except TimeoutError:
+            return []
+
+    async def _process(self, message: Msg) -> None:
+        sequence = message.metadata.sequence.stream
+        try:
+            await self._handler(message.subject, message.data)
+        except UnprocessableEvent as error:
+            logger.error("dropping file event #%d on %s: %s", sequence, message.subject, error)
+            await message.term()
+            return
+        except Exception:
+            logger.exception(
+                "could not apply file event #%d on %s, redelivering later", sequence, message.subject
+            )
+            await message.nak(delay=self._redelivery_delay)
+            return
+        await message.ack()
+
+    async def _unsubscribe(self) -> None:
+        subscription, self._subscription = self._subscription, None
+        if subscription is None:
+            return
+        try:
+            await subscription.unsubscribe()
+        except nats.errors.Error as error:
+            logger.debug("unsubscribing failed: %r", error)
+
+    async def _on_error(self, error: Exception) -> None:
+        level = logging.DEBUG if self._error_reported else logging.WARNING
+        logger.log(level, "NATS at %s: %r (retrying in the background)", self._url, error)
+        self._error_reported = True
+
+    async def _on_disconnected(self) -> None:
+        logger.warning("disconnected from NATS at %s", self._url)
+
+    async def _on_reconnected(self) -> None:
+        self._error_reported = False
+        logger.info("reconnected to NATS at %s", self._url)

@@ -1,0 +1,129 @@
+"""SQLAlchemy repositories for accounts, token records and account files, on one connection."""
+
+from collections.abc import AsyncGenerator
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from auth_service.adapters.tables import access_tokens, account_files, accounts
+from auth_service.domain.account_files import AccountFile
+from auth_service.domain.errors import UsernameTaken
+from auth_service.domain.model import Account, TokenKind, TokenRecord
+
+
+class SqlAccountRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, account: Account) -> None:
+        try:
+            await self._connection.execute(accounts.insert().values(asdict(account)))
+        except IntegrityError as error:
+            raise UsernameTaken() from error
+
+    async def get(self, account_id: str) -> Account | None:
+        return await self._one(accounts.c.account_id == account_id)
+
+    async def get_by_username(self, username: str) -> Account | None:
+        return await self._one(accounts.c.username == username)
+
+    async def update_password_hash(self, account_id: str, password_hash: str) -> None:
+        statement = (
+            update(accounts).where(accounts.c.account_id == account_id).values(password_hash=password_hash)
+        )
+        await self._connection.execute(statement)
+
+    async def _one(self, condition: Any) -> Account | None:
+        row = (await self._connection.execute(select(accounts).where(condition))).one_or_none()
+        return Account(**row._mapping) if row else None
+
+
+class SqlTokenRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, record: TokenRecord) -> None:
+        await self._connection.execute(
+            access_tokens.insert().values(asdict(record) | {"kind": record.kind.value})
+        )
+
+    async def get(self, token_hash: str) -> TokenRecord | None:
+        statement = select(access_tokens).where(access_tokens.c.token_hash == token_hash)
+        return _token_record((await self._connection.execute(statement)).one_or_none())
+
+    async def take(self, token_hash: str) -> TokenRecord | None:
+        statement = (
+            delete(access_tokens).where(access_tokens.c.token_hash == token_hash).returning(*access_tokens.c)
+        )
+        return _token_record((await self._connection.execute(statement)).one_or_none())
+
+    async def delete_expired(self, now: datetime) -> int:
+        result = await self._connection.execute(
+            delete(access_tokens).where(access_tokens.c.expires_at <= now)
+        )
+        return result.rowcount
+
+
+def _token_record(row: Row[Any] | None) -> TokenRecord | None:
+    if row is None:
+        return None
+    return TokenRecord(**(dict(row._mapping) | {"kind": TokenKind(row.kind)}))
+
+
+class SqlAccountFileRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add_unless_present(self, file: AccountFile) -> None:
+        statement = self._insert(file).on_conflict_do_nothing(index_elements=[account_files.c.file_url])
+        await self._connection.execute(statement)
+
+    async def tombstone(self, tombstone: AccountFile) -> None:
+        statement = self._insert(tombstone).on_conflict_do_update(
+            index_elements=[account_files.c.file_url], set_={"deleted": True}
+        )
+        await self._connection.execute(statement)
+
+    async def get(self, file_url: str) -> AccountFile | None:
+        statement = select(account_files).where(account_files.c.file_url == file_url)
+        row = (await self._connection.execute(statement)).one_or_none()
+        return AccountFile(**row._mapping) if row else None
+
+    async def list_live(self, account_id: str) -> list[AccountFile]:
+        statement = (
+            select(account_files)
+            .where(account_files.c.account_id == account_id, account_files.c.deleted.is_(False))
+            .order_by(account_files.c.created_at.desc(), account_files.c.file_url)
+        )
+        rows = (await self._connection.execute(statement)).all()
+        return [AccountFile(**row._mapping) for row in rows]
+
+    async def stream_all(self) -> AsyncGenerator[AccountFile, None]:
+        # PostgreSQL sorts text by its locale unless told "C"; SQLite compares code points already.
+        file_url: ColumnElement[str] = account_files.c.file_url
+        if self._connection.dialect.name == "postgresql":
+            file_url = file_url.collate("C")
+        async with self._connection.stream(select(account_files).order_by(file_url)) as rows:
+            async for row in rows:
+                yield AccountFile(**row._mapping)
+
+    async def correct(self, file: AccountFile) -> None:
+        values = asdict(file)
+        del values["deleted"]
+        await self._update(file.file_url, values)
+
+    async def revive(self, file: AccountFile) -> None:
+        await self._update(file.file_url, asdict(file) | {"deleted": False})
+
+    async def _update(self, file_url: str, values: dict[str, Any]) -> None:
+        statement = update(account_files).where(account_files.c.file_url == file_url).values(values)
+        await self._connection.execute(statement)
+
+    def _insert(self, file: AccountFile) -> postgresql.Insert | sqlite.Insert:
+        dialect_insert = postgresql.insert if self._connection.dialect.name == "postgresql" else sqlite.insert
+        return dialect_insert(account_files).values(asdict(file))

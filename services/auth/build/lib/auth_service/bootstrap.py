@@ -1,0 +1,121 @@
+"""The composition root: the one place that builds concrete adapters and wires the use cases."""
+
+import functools
+from dataclasses import dataclass
+from datetime import timedelta
+
+import grpc
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth_service.adapters.clock import SystemClock
+from auth_service.adapters.database import create_engine, create_schema
+from auth_service.adapters.events_applied import JetStreamEventsApplied
+from auth_service.adapters.jetstream import EventStreamConfig
+from auth_service.adapters.jwt_secret import load_or_create_secret
+from auth_service.adapters.nats_consumer import NatsFileEventConsumer
+from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from auth_service.domain.model import TokenLifetimes
+from auth_service.entrypoints.event_handlers import FileEventHandler
+from auth_service.entrypoints.files_client import GrpcFilesRecords, open_files_channel
+from auth_service.metrics import AuthMetrics
+from auth_service.reconcile import AccountListsReconciler
+from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHasher
+from auth_service.security.tokens import JwtTokenCodec
+from auth_service.service import AccountFilesProjection, AuthService
+from auth_service.settings import Settings
+
+
+@dataclass
+class Application:
+    auth: AuthService
+    projection: AccountFilesProjection
+    consumer: NatsFileEventConsumer
+    engine: AsyncEngine
+    metrics: AuthMetrics
+    registry: CollectorRegistry
+
+    async def create_schema(self) -> None:
+        await create_schema(self.engine)
+
+    async def close(self) -> None:
+        await self.consumer.close()
+        await self.engine.dispose()
+
+
+def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> Application:
+    """The metrics go to `registry` (one of the application's own when None)."""
+    registry = registry if registry is not None else CollectorRegistry()
+    metrics = AuthMetrics.register(registry)
+    engine = create_engine(settings.database_url)
+    unit_of_work = functools.partial(SqlAlchemyUnitOfWork, engine)
+    projection = AccountFilesProjection(unit_of_work)
+    consumer = NatsFileEventConsumer(
+        url=settings.nats_url,
+        config=event_stream_config(settings),
+        handler=FileEventHandler(projection, settings.events_subject_prefix, metrics.events.applied),
+    )
+    auth = AuthService(
+        unit_of_work=unit_of_work,
+        passwords=Argon2PasswordHasher(
+            Argon2Parameters(
+                settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+            ),
+            concurrency=settings.password_hash_concurrency,
+            metrics=metrics.password_hashes,
+        ),
+        tokens=JwtTokenCodec(jwt_secret(settings)),
+        clock=SystemClock(),
+        lifetimes=TokenLifetimes(
+            normal=timedelta(seconds=settings.token_ttl_seconds),
+            bot=timedelta(seconds=settings.bot_token_ttl_seconds),
+        ),
+        file_events=consumer,
+        catch_up_timeout=settings.catch_up_timeout_seconds,
+    )
+    return Application(auth, projection, consumer, engine, metrics, registry)
+
+
+def event_stream_config(settings: Settings) -> EventStreamConfig:
+    return EventStreamConfig(
+        settings.events_stream,
+        settings.events_subject_prefix,
+        settings.events_durable,
+        settings.events_ack_wait_seconds,
+        settings.events_stream_replicas,
+    )
+
+
+def jwt_secret(settings: Settings) -> str:
+    """The configured secret; in development without one, a generated one kept in the data dir."""
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value()
+    return load_or_create_secret(settings.jwt_secret_file)
+
+
+@dataclass
+class Reconciliation:
+    """What the reconcile command works with: no schema is created, no event consumed, no token touched."""
+
+    reconciler: AccountListsReconciler
+    engine: AsyncEngine
+    files_channel: grpc.aio.Channel
+    events: JetStreamEventsApplied
+
+    async def close(self) -> None:
+        await self.events.close()
+        await self.files_channel.close()
+        await self.engine.dispose()
+
+
+def build_reconciliation(settings: Settings) -> Reconciliation:
+    engine = create_engine(settings.database_url)
+    files_channel = open_files_channel(settings.files_address)
+    events = JetStreamEventsApplied(settings.nats_url, event_stream_config(settings))
+    reconciler = AccountListsReconciler(
+        unit_of_work=functools.partial(SqlAlchemyUnitOfWork, engine),
+        files=GrpcFilesRecords(files_channel),
+        events=events,
+        clock=SystemClock(),
+    )
+    return Reconciliation(reconciler, engine, files_channel, events)

@@ -1,0 +1,1 @@
+"""The auth domain: pure rules and models, free of frameworks and transports."""

@@ -1,0 +1,62 @@
+"""Expected failures of the auth use cases; each maps to one gRPC status in entrypoints/errors.py."""
+
+
+class AuthError(Exception):
+    """Base of every expected failure of an auth use case."""
+
+    message = "auth request failed"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+
+
+class CredentialsMissing(AuthError):
+    message = "No username/password provided"
+
+
+class UsernameTooLong(AuthError):
+    message = "The username is too long"
+
+
+class UsernameInvalid(AuthError):
+    message = "The username contains control characters"
+
+
+class PasswordTooLong(AuthError):
+    message = "The password is too long"
+
+
+class UsernameTaken(AuthError):
+    message = "An account with this name is already registered"
+
+
+class UserNotFound(AuthError):
+    message = "User not found"
+
+
+class WrongPassword(AuthError):
+    message = "Wrong password"
+
+
+class TokenMissing(AuthError):
+    message = "No access token provided"
+
+
+class TokenExpired(AuthError):
+    message = "Access token expired"
+
+
+class TokenInvalid(AuthError):
+    message = "Invalid access token"
+
+
+class TokenNotFound(AuthError):
+    message = "Token not found"
+
+
+class StorageUnavailable(AuthError):
+    message = "The auth database cannot be reached"
+
+
+class UnprocessableEvent(Exception):
+    """A file event that can never be applied (undecodable, unknown subject): drop it."""

@@ -1,0 +1,78 @@
+"""Accounts and access tokens."""
+
+import enum
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from auth_service.domain.account_files import AccountFile
+
+
+class TokenKind(enum.StrEnum):
+    NORMAL = "normal"
+    BOT = "bot"
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    username: str
+    password_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What an access token says about itself (its signed payload)."""
+
+    account_id: str
+    token_id: str
+    kind: TokenKind
+    issued_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """What the server keeps of an issued token: only its hash."""
+
+    token_hash: str
+    account_id: str
+    kind: TokenKind
+    expires_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    account: Account
+    kind: TokenKind
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ValidatedToken:
+    account: Account
+    kind: TokenKind
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenLifetimes:
+    normal: timedelta
+    bot: timedelta
+
+    def of(self, kind: TokenKind) -> timedelta:
+        return self.bot if kind is TokenKind.BOT else self.normal
+
+
+def hash_token(access_token: str) -> str:
+    """The form in which a token is stored and looked up: sha256, hex."""
+    return hashlib.sha256(access_token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AccountFileList:
+    account: Account
+    files: list[AccountFile]

@@ -1,0 +1,125 @@
+"""What the use cases need from the outside world, named for their role."""
+
+from collections.abc import AsyncGenerator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from auth_service.domain.account_files import AccountFile
+from auth_service.domain.list_comparison import OwnedFile
+from auth_service.domain.model import Account, TokenClaims, TokenRecord
+
+
+class AccountRepository(Protocol):
+    async def add(self, account: Account) -> None:
+        """Raises UsernameTaken when the username is already registered."""
+
+    async def get(self, account_id: str) -> Account | None: ...
+
+    async def get_by_username(self, username: str) -> Account | None: ...
+
+    async def update_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+
+class TokenRepository(Protocol):
+    async def add(self, record: TokenRecord) -> None: ...
+
+    async def get(self, token_hash: str) -> TokenRecord | None: ...
+
+    async def take(self, token_hash: str) -> TokenRecord | None:
+        """Deletes the record and returns it; None when no record was deleted."""
+
+    async def delete_expired(self, now: datetime) -> int: ...
+
+
+class AccountFileRepository(Protocol):
+    async def add_unless_present(self, file: AccountFile) -> None:
+        """Inserts the row unless a row (live or tombstone) has its file_url."""
+
+    async def tombstone(self, tombstone: AccountFile) -> None:
+        """Marks the row deleted, inserting the tombstone when there is no row yet."""
+
+    async def get(self, file_url: str) -> AccountFile | None: ...
+
+    async def list_live(self, account_id: str) -> list[AccountFile]:
+        """The account's files that are not deleted, newest first."""
+
+    def stream_all(self) -> AsyncGenerator[AccountFile, None]:
+        """Every row, tombstones too, in ascending file_url order (by code point), never all in memory."""
+
+    async def correct(self, file: AccountFile) -> None:
+        """Sets every value of the file's row from `file`, except whether it is deleted."""
+
+    async def revive(self, file: AccountFile) -> None:
+        """Sets every value of the file's row from `file` and makes it live again."""
+
+
+class UnitOfWork(Protocol):
+    """One database transaction: nothing is kept unless commit() is called."""
+
+    accounts: AccountRepository
+    tokens: TokenRepository
+    files: AccountFileRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    matches: bool
+    new_hash: str | None = None
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def check(self, password: str, password_hash: str) -> PasswordCheck:
+        """Whether the password matches, and a fresh hash when the stored one is outdated."""
+
+    async def check_against_dummy(self, password: str) -> None:
+        """Spends the time a real check takes, for a user that does not exist."""
+
+
+class TokenCodec(Protocol):
+    def encode(self, claims: TokenClaims) -> str: ...
+
+    def decode(self, access_token: str) -> TokenClaims:
+        """Raises TokenExpired or TokenInvalid."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+
+
+class FileEventsProgress(Protocol):
+    async def wait_until_caught_up(self, timeout: float) -> None:
+        """Returns once every file event published so far is applied, or when the time runs out."""
+
+
+class FilesRecords(Protocol):
+    """The files service's records: the truth the account lists are reconciled with."""
+
+    def owned_files(self) -> AsyncGenerator[OwnedFile, None]:
+        """Every file that has an owner, in ascending file_url order (by code point)."""
+
+    async def republish_uploads(self, file_urls: Sequence[str]) -> set[str]:
+        """Has files publish a fresh FileUploaded for each file_url naming an owned file; returns the others."""
+
+
+class EventsApplied(Protocol):
+    async def wait_until_applied(self, timeout: float) -> bool:
+        """Whether auth's consumer applied every file event published so far, within the timeout."""

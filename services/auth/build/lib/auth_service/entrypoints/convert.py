@@ -1,0 +1,109 @@
+"""Domain objects to and from the generated protobuf messages."""
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from auth_service.domain.account_files import AccountFile, FileDeleted, FileUploaded
+from auth_service.domain.list_comparison import OwnedFile
+from auth_service.domain.model import Account, AccountFileList, IssuedToken, TokenKind, ValidatedToken
+from fileuploader.auth.v1 import auth_pb2
+from fileuploader.events.v1 import file_events_pb2
+from fileuploader.files.v1 import files_pb2
+
+_TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
+
+
+def token_kind_from_pb(kind: int) -> TokenKind:
+    """TOKEN_KIND_BOT asks for a bot token; anything else for a normal one."""
+    return TokenKind.BOT if kind == auth_pb2.TOKEN_KIND_BOT else TokenKind.NORMAL
+
+
+def token_kind_to_pb(kind: TokenKind) -> int:
+    return _TOKEN_KINDS[kind]
+
+
+def timestamp_of(moment: datetime) -> Timestamp:
+    timestamp = Timestamp()
+    timestamp.FromDatetime(moment)
+    return timestamp
+
+
+def account_to_pb(account: Account) -> auth_pb2.Account:
+    return auth_pb2.Account(account_id=account.account_id, username=account.username)
+
+
+def issued_token_to_pb(issued: IssuedToken) -> auth_pb2.IssuedToken:
+    return auth_pb2.IssuedToken(
+        access_token=issued.access_token,
+        account=account_to_pb(issued.account),
+        token_kind=token_kind_to_pb(issued.kind),
+        expires_at=timestamp_of(issued.expires_at),
+    )
+
+
+def validated_token_to_pb(validated: ValidatedToken) -> auth_pb2.ValidateTokenResponse:
+    return auth_pb2.ValidateTokenResponse(
+        account=account_to_pb(validated.account),
+        token_kind=token_kind_to_pb(validated.kind),
+        expires_at=timestamp_of(validated.expires_at),
+    )
+
+
+def account_file_to_pb(file: AccountFile) -> auth_pb2.AccountFile:
+    return auth_pb2.AccountFile(
+        file_url=file.file_url,
+        delete_key=file.delete_key,
+        ext=file.ext,
+        user_filename=file.user_filename,
+        size=file.size,
+        created_at=timestamp_of(file.created_at),
+    )
+
+
+def account_file_list_to_pb(listing: AccountFileList) -> auth_pb2.ListAccountFilesResponse:
+    return auth_pb2.ListAccountFilesResponse(
+        account=account_to_pb(listing.account),
+        files=[account_file_to_pb(file) for file in listing.files],
+    )
+
+
+def file_uploaded_from_pb(event: file_events_pb2.FileUploaded) -> FileUploaded:
+    return FileUploaded(
+        file_url=event.file_url,
+        owner_account_id=event.owner_account_id,
+        delete_key=event.delete_key,
+        ext=event.ext,
+        user_filename=event.user_filename,
+        size=event.size,
+        created_at=_first_set(event, "created_at", "occurred_at"),
+    )
+
+
+def file_deleted_from_pb(event: file_events_pb2.FileDeleted) -> FileDeleted:
+    return FileDeleted(
+        file_url=event.file_url,
+        owner_account_id=event.owner_account_id,
+        occurred_at=_first_set(event, "occurred_at"),
+    )
+
+
+def owned_file_from_pb(owned: files_pb2.OwnedFile) -> OwnedFile:
+    return OwnedFile(
+        file_url=owned.file.file_url,
+        account_id=owned.owner_account_id,
+        delete_key=owned.delete_key,
+        ext=owned.file.ext,
+        user_filename=owned.file.user_filename,
+        size=owned.file.size,
+        created_at=owned.file.created_at.ToDatetime(tzinfo=UTC),
+    )
+
+
+def _first_set(event: file_events_pb2.FileUploaded | file_events_pb2.FileDeleted, *fields: str) -> datetime:
+    """The first of these timestamps the producer set; the arrival time when none is."""
+    for field in fields:
+        if event.HasField(field):
+            timestamp: Timestamp = getattr(event, field)
+            return timestamp.ToDatetime(tzinfo=UTC)
+    return datetime.now(UTC)

@@ -1,0 +1,54 @@
+"""The files service's records over gRPC, for the reconciliation of the account lists."""
+
+import json
+from collections.abc import AsyncGenerator, Sequence
+from uuid import uuid4
+
+import grpc
+
+from auth_service.domain.list_comparison import OwnedFile
+from auth_service.entrypoints.convert import owned_file_from_pb
+from auth_service.entrypoints.request_id import METADATA_KEY
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+
+LIST_TIMEOUT_SECONDS = 3600.0
+REPUBLISH_TIMEOUT_SECONDS = 30.0
+MAX_REPUBLISHED_PER_CALL = 1000
+# Calls go to every address the files service's name resolves to in turn (every pod behind a headless
+# Kubernetes Service, with `dns:///files:50052`).
+ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+
+
+def open_files_channel(address: str) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=[("grpc.service_config", ROUND_ROBIN)])
+
+
+class GrpcFilesRecords:
+    """Every call carries one request id, so that the files service's logs show the reconciliation."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = files_pb2_grpc.FilesServiceStub(channel)
+        self._metadata = ((METADATA_KEY, f"reconcile-{uuid4().hex}"),)
+
+    async def owned_files(self) -> AsyncGenerator[OwnedFile, None]:
+        call = self._stub.ListOwnedFiles(
+            files_pb2.ListOwnedFilesRequest(), timeout=LIST_TIMEOUT_SECONDS, metadata=self._metadata
+        )
+        try:
+            async for response in call:
+                for owned in response.files:
+                    yield owned_file_from_pb(owned)
+        finally:
+            call.cancel()
+
+    async def republish_uploads(self, file_urls: Sequence[str]) -> set[str]:
+        unknown: set[str] = set()
+        for start in range(0, len(file_urls), MAX_REPUBLISHED_PER_CALL):
+            chunk = file_urls[start : start + MAX_REPUBLISHED_PER_CALL]
+            response = await self._stub.RepublishFileEvents(
+                files_pb2.RepublishFileEventsRequest(file_urls=chunk),
+                timeout=REPUBLISH_TIMEOUT_SECONDS,
+                metadata=self._metadata,
+            )
+            unknown.update(response.unknown_file_urls)
+        return unknown

@@ -1,0 +1,19 @@
+"""Background work that repeats for the life of the server."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+logger = logging.getLogger(__name__)
+
+
+async def run_periodically(
+    action: Callable[[], Awaitable[object]], interval: float, description: str
+) -> None:
+    """Runs `action` now and then every `interval` seconds; a failure is logged and retried next time."""
+    while True:
+        try:
+            await action()
+        except Exception:
+            logger.exception("%s failed; next attempt in %.0fs", description, interval)
+        await asyncio.sleep(interval)

@@ -1,0 +1,52 @@
+"""fileuploader.auth.v1.AuthService over grpc.aio: requests in, use cases called, responses out."""
+
+from typing import Any
+
+import grpc
+
+from auth_service.entrypoints import convert
+from auth_service.entrypoints.rpc_handler import handles_rpc
+from auth_service.service import AuthService
+from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
+    def __init__(self, service: AuthService) -> None:
+        self._service = service
+
+    @handles_rpc
+    async def Register(self, request: auth_pb2.RegisterRequest, context: Context) -> auth_pb2.IssuedToken:
+        kind = convert.token_kind_from_pb(request.token_kind)
+        issued = await self._service.register(request.username, request.password, kind)
+        return convert.issued_token_to_pb(issued)
+
+    @handles_rpc
+    async def Login(self, request: auth_pb2.LoginRequest, context: Context) -> auth_pb2.IssuedToken:
+        kind = convert.token_kind_from_pb(request.token_kind)
+        issued = await self._service.login(request.username, request.password, kind)
+        return convert.issued_token_to_pb(issued)
+
+    @handles_rpc
+    async def RefreshToken(
+        self, request: auth_pb2.RefreshTokenRequest, context: Context
+    ) -> auth_pb2.IssuedToken:
+        return convert.issued_token_to_pb(await self._service.refresh_token(request.access_token))
+
+    @handles_rpc
+    async def Logout(self, request: auth_pb2.LogoutRequest, context: Context) -> auth_pb2.LogoutResponse:
+        await self._service.logout(request.access_token)
+        return auth_pb2.LogoutResponse()
+
+    @handles_rpc
+    async def ValidateToken(
+        self, request: auth_pb2.ValidateTokenRequest, context: Context
+    ) -> auth_pb2.ValidateTokenResponse:
+        return convert.validated_token_to_pb(await self._service.validate_token(request.access_token))
+
+    @handles_rpc
+    async def ListAccountFiles(
+        self, request: auth_pb2.ListAccountFilesRequest, context: Context
+    ) -> auth_pb2.ListAccountFilesResponse:
+        return convert.account_file_list_to_pb(await self._service.list_account_files(request.access_token))

@@ -1,0 +1,155 @@
+"""The auth use cases: accounts, access tokens, and the file-event read model."""
+
+import logging
+from uuid import uuid4
+
+from auth_service.domain.account_files import AccountFile, FileEvent, FileUploaded
+from auth_service.domain.credentials import check_credentials
+from auth_service.domain.errors import TokenMissing, TokenNotFound, UserNotFound, WrongPassword
+from auth_service.domain.model import (
+    Account,
+    AccountFileList,
+    IssuedToken,
+    TokenClaims,
+    TokenKind,
+    TokenLifetimes,
+    TokenRecord,
+    ValidatedToken,
+    hash_token,
+)
+from auth_service.domain.ports import (
+    Clock,
+    FileEventsProgress,
+    PasswordHasher,
+    TokenCodec,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class AuthService:
+    def __init__(
+        self,
+        *,
+        unit_of_work: UnitOfWorkFactory,
+        passwords: PasswordHasher,
+        tokens: TokenCodec,
+        clock: Clock,
+        lifetimes: TokenLifetimes,
+        file_events: FileEventsProgress,
+        catch_up_timeout: float,
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self._passwords = passwords
+        self._tokens = tokens
+        self._clock = clock
+        self._lifetimes = lifetimes
+        self._file_events = file_events
+        self._catch_up_timeout = catch_up_timeout
+
+    async def register(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
+        check_credentials(username, password)
+        password_hash = await self._passwords.hash(password)
+        account = Account(str(uuid4()), username, password_hash, self._clock.now())
+        async with self._unit_of_work() as uow:
+            await uow.accounts.add(account)
+            issued = await self._issue(uow, account, kind)
+            await uow.commit()
+        logger.info("registered account %s", account.account_id)
+        return issued
+
+    async def login(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
+        check_credentials(username, password)
+        account = await self._account_named(username, password)
+        check = await self._passwords.check(password, account.password_hash)
+        if not check.matches:
+            raise WrongPassword()
+        async with self._unit_of_work() as uow:
+            if check.new_hash is not None:
+                await uow.accounts.update_password_hash(account.account_id, check.new_hash)
+                logger.info("rehashed the password of account %s", account.account_id)
+            issued = await self._issue(uow, account, kind)
+            await uow.commit()
+        return issued
+
+    async def refresh_token(self, access_token: str) -> IssuedToken:
+        self._decode(access_token)
+        async with self._unit_of_work() as uow:
+            record = await uow.tokens.take(hash_token(access_token))
+            account = await uow.accounts.get(record.account_id) if record else None
+            if record is None or account is None:
+                raise TokenNotFound()
+            issued = await self._issue(uow, account, record.kind)
+            await uow.commit()
+        return issued
+
+    async def logout(self, access_token: str) -> None:
+        self._decode(access_token)
+        async with self._unit_of_work() as uow:
+            if await uow.tokens.take(hash_token(access_token)) is None:
+                raise TokenNotFound()
+            await uow.commit()
+
+    async def validate_token(self, access_token: str) -> ValidatedToken:
+        self._decode(access_token)
+        async with self._unit_of_work() as uow:
+            record = await uow.tokens.get(hash_token(access_token))
+            account = await uow.accounts.get(record.account_id) if record else None
+        if record is None or account is None:
+            raise TokenNotFound()
+        return ValidatedToken(account, record.kind, record.expires_at)
+
+    async def list_account_files(self, access_token: str) -> AccountFileList:
+        account = (await self.validate_token(access_token)).account
+        await self._file_events.wait_until_caught_up(self._catch_up_timeout)
+        async with self._unit_of_work() as uow:
+            files = await uow.files.list_live(account.account_id)
+        return AccountFileList(account, files)
+
+    async def purge_expired_tokens(self) -> int:
+        async with self._unit_of_work() as uow:
+            purged = await uow.tokens.delete_expired(self._clock.now())
+            await uow.commit()
+        logger.info("purged %d expired access tokens", purged)
+        return purged
+
+    async def _account_named(self, username: str, password: str) -> Account:
+        async with self._unit_of_work() as uow:
+            account = await uow.accounts.get_by_username(username)
+        if account is None:
+            await self._passwords.check_against_dummy(password)
+            raise UserNotFound()
+        return account
+
+    def _decode(self, access_token: str) -> TokenClaims:
+        if not access_token:
+            raise TokenMissing()
+        return self._tokens.decode(access_token)
+
+    async def _issue(self, uow: UnitOfWork, account: Account, kind: TokenKind) -> IssuedToken:
+        now = self._clock.now().replace(microsecond=0)
+        claims = TokenClaims(account.account_id, uuid4().hex, kind, now, now + self._lifetimes.of(kind))
+        access_token = self._tokens.encode(claims)
+        record = TokenRecord(hash_token(access_token), account.account_id, kind, claims.expires_at, now)
+        await uow.tokens.add(record)
+        return IssuedToken(access_token, account, kind, claims.expires_at)
+
+
+class AccountFilesProjection:
+    """Applies file events to each account's file list (idempotent, order-independent)."""
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
+        self._unit_of_work = unit_of_work
+
+    async def apply(self, event: FileEvent) -> None:
+        if not event.owner_account_id:
+            logger.debug("ignoring %s of anonymous file %s", type(event).__name__, event.file_url)
+            return
+        async with self._unit_of_work() as uow:
+            if isinstance(event, FileUploaded):
+                await uow.files.add_unless_present(AccountFile.listed(event))
+            else:
+                await uow.files.tombstone(AccountFile.tombstone(event))
+            await uow.commit()

@@ -1,0 +1,100 @@
+"""The auth service's configuration, from FU_AUTH_* environment variables."""
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_JWT_SECRET_LENGTH = 32
+_ASYNC_DRIVERS = {
+    "postgres://": "postgresql+asyncpg://",
+    "postgresql://": "postgresql+asyncpg://",
+    "sqlite://": "sqlite+aiosqlite://",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FU_AUTH_", extra="ignore")
+
+    listen_address: str = "127.0.0.1:50051"
+    data_dir: Path = Path("./data")
+    database_url: str = Field(default="", description="default: sqlite+aiosqlite:///<data_dir>/auth.db")
+    nats_url: str = "nats://127.0.0.1:4222"
+    events_stream: str = "FILE_EVENTS"
+    events_subject_prefix: str = "files"
+    events_durable: str = "auth-account-files"
+    events_stream_replicas: PositiveInt = 1
+    files_address: str = "127.0.0.1:50052"
+    events_ack_wait_seconds: PositiveFloat = 30.0
+    environment: Literal["development", "production"] = "development"
+    jwt_secret: SecretStr | None = None
+    token_ttl_seconds: PositiveInt = 432_000
+    bot_token_ttl_seconds: PositiveInt = 15_552_000
+    password_hash_concurrency: PositiveInt = 2
+    argon2_memory_kib: PositiveInt = 19_456
+    argon2_time_cost: PositiveInt = 2
+    argon2_parallelism: PositiveInt = 1
+    catch_up_timeout_seconds: float = Field(default=2.0, ge=0)
+    shutdown_delay_seconds: float = Field(default=2.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=10, ge=0)
+    token_purge_interval_seconds: PositiveFloat = 3600
+    max_connection_age_seconds: NonNegativeFloat = 300.0
+    max_connection_age_grace_seconds: NonNegativeFloat = 30.0
+    metrics_port: int = Field(default=9101, ge=0, le=65535)
+    metrics_refresh_seconds: PositiveFloat = 5.0
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "text"] = "text"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case_log_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _resolve_database_url(self) -> Self:
+        url = self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'auth.db'}"
+        for scheme, async_scheme in _ASYNC_DRIVERS.items():
+            if url.startswith(scheme):
+                url = async_scheme + url.removeprefix(scheme)
+        self.database_url = url
+        return self
+
+    @model_validator(mode="after")
+    def _require_a_strong_secret_in_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        if self.jwt_secret is None or len(self.jwt_secret.get_secret_value()) < MIN_JWT_SECRET_LENGTH:
+            raise ValueError(
+                f"FU_AUTH_JWT_SECRET must be set to at least {MIN_JWT_SECRET_LENGTH} characters "
+                "when FU_AUTH_ENVIRONMENT=production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_port_is_not_the_grpc_port(self) -> Self:
+        if self.metrics_port and self.listen_address.endswith(f":{self.metrics_port}"):
+            raise ValueError("FU_AUTH_METRICS_PORT must differ from the port of FU_AUTH_LISTEN_ADDRESS")
+        return self
+
+    @property
+    def jwt_secret_file(self) -> Path:
+        return self.data_dir / "jwt-secret"
+
+    @property
+    def listen_host(self) -> str:
+        """The host part of LISTEN_ADDRESS, where the metrics are served too."""
+        return self.listen_address.rsplit(":", 1)[0].strip("[]")

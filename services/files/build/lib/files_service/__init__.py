@@ -1,0 +1,1 @@
+"""File Uploader files service: file bytes, file metadata and the file events."""

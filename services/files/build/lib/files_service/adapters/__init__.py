@@ -1,0 +1,1 @@
+"""The only code that touches SQLAlchemy, NATS and the disk."""

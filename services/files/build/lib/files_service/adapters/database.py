@@ -1,0 +1,48 @@
+"""The async engine for SQLite or PostgreSQL, and the schema."""
+
+import pathlib
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from files_service.adapters.tables import metadata
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
+
+def create_engine(url: str) -> AsyncEngine:
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        _ensure_sqlite_directory(url)
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        return engine
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+    )
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # each commit fsynced, whatever the build's default
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()

@@ -1,0 +1,226 @@
+"""LocalDiskBlobStore: blobs as files under <root>/<key[:2]>/<key[2:4]>/<key>, written atomically."""
+
+import asyncio
+import contextlib
+import errno
+import os
+import pathlib
+import re
+import stat
+import tempfile
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from typing import BinaryIO, TypeVar
+
+from files_service.domain.errors import StorageFull
+from files_service.ports import BlobNotFound, StorageEntry
+
+T = TypeVar("T")
+
+TEMP_DIR_NAME = ".tmp"
+TEMP_SUFFIX = ".part"
+DEFAULT_WRITE_SIZE = 1024 * 1024
+_KEY = re.compile(r"[0-9a-f]{8,64}")
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+async def _blocking(
+    func: Callable[..., T], *args: object, on_abandoned: Callable[[T], object] | None = None
+) -> T:
+    """Run func in a thread. When cancelled, wait for the thread before re-raising, so that the
+    caller's cleanup never races a write still in flight; on_abandoned gets a result nobody awaits."""
+    future = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        if on_abandoned is not None and future.exception() is None:
+            on_abandoned(future.result())
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _open_for_reading(path: pathlib.Path) -> BinaryIO:
+    return path.open("rb")
+
+
+def _close(file: BinaryIO) -> None:
+    file.close()
+
+
+def _entry_of(path: pathlib.Path) -> StorageEntry | None:
+    """None when the file is gone (a concurrent delete) or is not a regular file."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    return StorageEntry(path.name, status.st_size, datetime.fromtimestamp(status.st_mtime, UTC))
+
+
+def _subdirectories(path: pathlib.Path, *excluded: str) -> list[pathlib.Path]:
+    return sorted(entry for entry in path.iterdir() if entry.is_dir() and entry.name not in excluded)
+
+
+def _fsync_directory(path: pathlib.Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _disk_full_as_storage_full() -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        if error.errno in _DISK_FULL:
+            raise StorageFull("no space left for the file") from error
+        raise
+
+
+class _TempFile:
+    def __init__(self, temp_dir: pathlib.Path, key: str) -> None:
+        fd, name = tempfile.mkstemp(prefix=f"{key}.", suffix=TEMP_SUFFIX, dir=temp_dir)
+        self.fd: int | None = fd
+        self.path = pathlib.Path(name)
+
+    def write(self, data: bytes) -> None:
+        assert self.fd is not None
+        _write_all(self.fd, data)
+
+    def flush_and_close(self) -> None:
+        assert self.fd is not None
+        fd, self.fd = self.fd, None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def discard(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
+        self.path.unlink(missing_ok=True)
+
+
+async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncGenerator[bytes, None]:
+    """Gather small incoming chunks into writes of about `size` bytes."""
+    buffer = bytearray()
+    async for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= size:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+class LocalDiskBlobStore:
+    def __init__(
+        self, root: pathlib.Path, read_chunk_size: int, write_size: int = DEFAULT_WRITE_SIZE
+    ) -> None:
+        self._root = root
+        self._temp_dir = root / TEMP_DIR_NAME
+        self._read_chunk_size = read_chunk_size
+        self._write_size = write_size
+
+    async def prepare(self) -> None:
+        await _blocking(lambda: self._temp_dir.mkdir(mode=0o750, parents=True, exist_ok=True))
+
+    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        final_path = self._path_of(key)
+        with _disk_full_as_storage_full():
+            temp = await _blocking(_TempFile, self._temp_dir, key, on_abandoned=_TempFile.discard)
+            try:
+                async with contextlib.aclosing(_coalesce(chunks, self._write_size)) as blocks:
+                    async for block in blocks:
+                        await _blocking(temp.write, block)
+                await _blocking(self._commit, temp, final_path)
+            except BaseException:
+                await _blocking(temp.discard)
+                raise
+
+    async def open_range(self, key: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
+        try:
+            file = await _blocking(_open_for_reading, self._path_of(key), on_abandoned=_close)
+        except FileNotFoundError as error:
+            raise BlobNotFound(key) from error
+        try:
+            await _blocking(file.seek, offset)
+            async for chunk in self._read_chunks(file, key, length):
+                yield chunk
+        finally:
+            file.close()
+
+    async def delete(self, key: str) -> None:
+        path = self._path_of(key)
+        await _blocking(lambda: path.unlink(missing_ok=True))
+
+    async def iter_keys(self) -> AsyncIterator[str]:
+        async for blob in self.iter_blobs():
+            yield blob.name
+
+    async def iter_blobs(self) -> AsyncGenerator[StorageEntry, None]:
+        """Sorted shard by shard: a key's shards are its first characters, so the keys come out sorted."""
+        for top in await _blocking(_subdirectories, self._root, TEMP_DIR_NAME):
+            for shard in await _blocking(_subdirectories, top):
+                for blob in await _blocking(self._blobs_in, shard):
+                    yield blob
+
+    async def stat(self, key: str) -> StorageEntry | None:
+        return await _blocking(_entry_of, self._path_of(key))
+
+    async def iter_temp(self) -> AsyncGenerator[StorageEntry, None]:
+        for entry in await _blocking(self._temp_entries):
+            yield entry
+
+    async def delete_temp(self, name: str) -> None:
+        if pathlib.PurePath(name).name != name or name in {".", ".."}:
+            raise ValueError(f"not a temp file name: {name!r}")
+        path = self._temp_dir / name
+        await _blocking(lambda: path.unlink(missing_ok=True))
+
+    def _path_of(self, key: str) -> pathlib.Path:
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"not a blob key: {key!r}")
+        return self._root / key[:2] / key[2:4] / key
+
+    async def _read_chunks(self, file: BinaryIO, key: str, length: int) -> AsyncIterator[bytes]:
+        remaining = length
+        while remaining > 0:
+            chunk = await _blocking(file.read, min(self._read_chunk_size, remaining))
+            if not chunk:
+                raise EOFError(f"blob {key} ends {remaining} bytes before the requested range")
+            remaining -= len(chunk)
+            yield chunk
+
+    def _commit(self, temp: _TempFile, final_path: pathlib.Path) -> None:
+        temp.flush_and_close()
+        self._make_directories(final_path.parent)
+        os.replace(temp.path, final_path)
+        _fsync_directory(final_path.parent)
+
+    def _make_directories(self, directory: pathlib.Path) -> None:
+        """Create the shard directories, fsyncing each parent that gains an entry."""
+        for path in (directory.parent, directory):
+            if not path.is_dir():
+                path.mkdir(mode=0o750, exist_ok=True)
+                _fsync_directory(path.parent)
+
+    @staticmethod
+    def _blobs_in(shard: pathlib.Path) -> list[StorageEntry]:
+        paths = sorted(path for path in shard.iterdir() if _KEY.fullmatch(path.name))
+        return [entry for entry in map(_entry_of, paths) if entry is not None]
+
+    def _temp_entries(self) -> list[StorageEntry]:
+        paths = sorted(self._temp_dir.iterdir())
+        return [entry for entry in map(_entry_of, paths) if entry is not None]

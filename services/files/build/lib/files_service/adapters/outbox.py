@@ -1,0 +1,67 @@
+"""The transactional outbox: encoded events written in the same transaction as the change."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from files_service.adapters.tables import outbox_table
+from files_service.domain.events import DomainEvent, event_subject
+from files_service.ports import OutboxMessage, PendingEvent
+
+EventEncoder = Callable[[DomainEvent], bytes]
+
+
+class SqlAlchemyOutbox:
+    def __init__(self, connection: AsyncConnection, encode: EventEncoder, subject_prefix: str) -> None:
+        self._connection = connection
+        self._encode = encode
+        self._subject_prefix = subject_prefix
+
+    async def add(self, event: DomainEvent) -> OutboxMessage:
+        message = OutboxMessage(
+            event_id=event.event_id,
+            subject=event_subject(self._subject_prefix, event),
+            payload=self._encode(event),
+        )
+        await self._connection.execute(
+            insert(outbox_table).values(
+                event_id=message.event_id,
+                subject=message.subject,
+                payload=message.payload,
+                created_at=event.occurred_at,
+            )
+        )
+        return message
+
+    async def oldest(self, limit: int) -> list[OutboxMessage]:
+        query = (
+            select(outbox_table.c.event_id, outbox_table.c.subject, outbox_table.c.payload)
+            .order_by(outbox_table.c.id)
+            .limit(limit)
+        )
+        result = await self._connection.execute(query)
+        return [
+            OutboxMessage(event_id=row.event_id, subject=row.subject, payload=row.payload) for row in result
+        ]
+
+    async def remove(self, event_id: str) -> None:
+        await self._connection.execute(delete(outbox_table).where(outbox_table.c.event_id == event_id))
+
+    async def count(self) -> int:
+        return (await self._connection.execute(select(func.count()).select_from(outbox_table))).scalar_one()
+
+    async def count_older_than(self, moment: datetime) -> int:
+        query = select(func.count()).select_from(outbox_table).where(outbox_table.c.created_at < moment)
+        return (await self._connection.execute(query)).scalar_one()
+
+    async def oldest_before(self, moment: datetime, limit: int) -> list[PendingEvent]:
+        query = (
+            select(outbox_table.c.event_id, outbox_table.c.subject, outbox_table.c.created_at)
+            .where(outbox_table.c.created_at < moment)
+            .order_by(outbox_table.c.id)
+            .limit(limit)
+        )
+        result = await self._connection.execute(query)
+        return [PendingEvent(row.event_id, row.subject, row.created_at) for row in result]

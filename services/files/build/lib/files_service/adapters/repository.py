@@ -1,0 +1,93 @@
+"""File metadata rows, read and written inside a unit of work's transaction."""
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from files_service.adapters.tables import files_table
+from files_service.domain.errors import FileUrlTaken
+from files_service.domain.model import StoredFile
+
+
+class SqlAlchemyFilesRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, stored: StoredFile) -> None:
+        try:
+            await self._connection.execute(insert(files_table).values(**_row_of(stored)))
+        except IntegrityError as error:
+            # file_url is the only unique value not drawn from uuid4.
+            raise FileUrlTaken(stored.file_url) from error
+
+    async def get(self, file_url: str) -> StoredFile | None:
+        result = await self._connection.execute(select(files_table).where(files_table.c.file_url == file_url))
+        row = result.mappings().first()
+        return _stored_file_of(row) if row is not None else None
+
+    async def remove(self, file_url: str) -> bool:
+        result = await self._connection.execute(delete(files_table).where(files_table.c.file_url == file_url))
+        return result.rowcount > 0
+
+    async def count(self) -> int:
+        result = await self._connection.execute(select(func.count()).select_from(files_table))
+        return result.scalar_one()
+
+    async def uses_storage_key(self, storage_key: str) -> bool:
+        query = select(files_table.c.file_url).where(files_table.c.storage_key == storage_key)
+        return (await self._connection.execute(query)).first() is not None
+
+    async def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
+        query = select(files_table).order_by(self._by_code_point(files_table.c.storage_key))
+        async for stored in self._stream(query):
+            yield stored
+
+    async def stream_owned(self) -> AsyncGenerator[StoredFile, None]:
+        query = (
+            select(files_table)
+            .where(files_table.c.owner_account_id != "")
+            .order_by(self._by_code_point(files_table.c.file_url))
+        )
+        async for stored in self._stream(query):
+            yield stored
+
+    async def _stream(self, query: Select[Any]) -> AsyncGenerator[StoredFile, None]:
+        """A server-side cursor: rows arrive as they are read, never all at once."""
+        async with self._connection.stream(query) as result:
+            async for row in result.mappings():
+                yield _stored_file_of(row)
+
+    def _by_code_point(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        """PostgreSQL sorts text by its locale unless told "C"; SQLite compares code points already."""
+        return column.collate("C") if self._connection.dialect.name == "postgresql" else column
+
+
+def _row_of(stored: StoredFile) -> dict[str, object]:
+    return {
+        "file_url": stored.file_url,
+        "storage_key": stored.storage_key,
+        "user_filename": stored.user_filename,
+        "ext": stored.ext,
+        "size": stored.size,
+        "sha256": stored.sha256,
+        "delete_key": stored.delete_key,
+        "owner_account_id": stored.owner_account_id,
+        "created_at": stored.created_at,
+    }
+
+
+def _stored_file_of(row: RowMapping) -> StoredFile:
+    return StoredFile(
+        file_url=row["file_url"],
+        storage_key=row["storage_key"],
+        user_filename=row["user_filename"],
+        ext=row["ext"],
+        size=row["size"],
+        sha256=row["sha256"],
+        delete_key=row["delete_key"],
+        owner_account_id=row["owner_account_id"] or "",
+        created_at=row["created_at"],
+    )

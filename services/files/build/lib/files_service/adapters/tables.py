@@ -1,0 +1,64 @@
+"""The files service's tables: file metadata and the transactional outbox."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+)
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them without a zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+files_table = Table(
+    "files",
+    metadata,
+    Column("file_url", String(64), primary_key=True),
+    Column("storage_key", String(64), nullable=False, unique=True),
+    Column("user_filename", String(255), nullable=False),
+    Column("ext", String(17), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("delete_key", String(36), nullable=False),
+    Column("owner_account_id", String(128), nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+outbox_table = Table(
+    "outbox",
+    metadata,
+    # SQLite autoincrements only an INTEGER PRIMARY KEY.
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("subject", String(255), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,95 @@
+"""SqlAlchemyUnitOfWork: one database transaction over the files repository and the outbox."""
+
+import logging
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from files_service.adapters.outbox import EventEncoder, SqlAlchemyOutbox
+from files_service.adapters.repository import SqlAlchemyFilesRepository
+from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
+
+_CONNECTION_EXCEPTION = "08"
+_OPERATOR_INTERVENTION = frozenset({"57P01", "57P02", "57P03"})
+
+
+class SqlAlchemyUnitOfWork:
+    """Leaving the block without commit() rolls back; a lost database surfaces as DatabaseUnavailable."""
+
+    files: SqlAlchemyFilesRepository
+    outbox: SqlAlchemyOutbox
+
+    def __init__(self, engine: AsyncEngine, encode: EventEncoder, subject_prefix: str) -> None:
+        self._engine = engine
+        self._encode = encode
+        self._subject_prefix = subject_prefix
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            connection = await self._engine.connect()
+        except Exception as error:
+            _raise_if_unreachable(error)
+            raise
+        self._connection = connection
+        self.files = SqlAlchemyFilesRepository(connection)
+        self.outbox = SqlAlchemyOutbox(connection, self._encode, self._subject_prefix)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await self._close(connection, pending_error=exc)
+        if exc is not None:
+            _raise_if_unreachable(exc)
+
+    async def commit(self) -> None:
+        if self._connection is None:
+            raise RuntimeError("commit() outside the unit of work's block")
+        try:
+            await self._connection.commit()
+        except Exception as error:
+            if is_database_unreachable(error):
+                raise CommitOutcomeUnknown("the files database went away while committing") from error
+            raise
+
+    @staticmethod
+    async def _close(connection: AsyncConnection, pending_error: BaseException | None) -> None:
+        """Closing rolls back whatever was not committed."""
+        try:
+            await connection.close()
+        except Exception as error:
+            if pending_error is None:
+                _raise_if_unreachable(error)
+                raise
+            logger.warning("closing a failed transaction's connection failed too: %s", error)
+
+
+def _raise_if_unreachable(error: BaseException) -> None:
+    if is_database_unreachable(error):
+        raise DatabaseUnavailable("the files database cannot be reached") from error
+
+
+def is_database_unreachable(error: BaseException) -> bool:
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeoutError, OSError)):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or _server_cannot_serve_now(getattr(error.orig, "sqlstate", None))
+
+
+def _server_cannot_serve_now(sqlstate: str | None) -> bool:
+    """PostgreSQL starting up, shutting down or crashed (57P01-57P03), or the connection failing (08xxx)."""
+    if not sqlstate:
+        return False
+    return sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION

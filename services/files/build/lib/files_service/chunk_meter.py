@@ -1,0 +1,28 @@
+"""Size limit and checksum of an upload, measured while its chunks pass to the blob store."""
+
+import hashlib
+from collections.abc import AsyncIterable, AsyncIterator
+
+from files_service.domain.errors import FileTooLarge
+
+
+class MeteredChunks:
+    """Wraps a chunk stream: counts and hashes what passes, raises FileTooLarge past max_size."""
+
+    def __init__(self, chunks: AsyncIterable[bytes], max_size: int) -> None:
+        self._chunks = chunks
+        self._max_size = max_size
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._chunks:
+            self.size += len(chunk)
+            if self.size > self._max_size:
+                raise FileTooLarge(f"the file exceeds the limit of {self._max_size} bytes")
+            self._digest.update(chunk)
+            yield chunk

@@ -1,0 +1,1 @@
+"""Pure rules of the files service: no database, transport, broker or disk."""

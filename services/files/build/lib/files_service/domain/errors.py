@@ -1,0 +1,70 @@
+"""Expected failures of the files service. The entrypoints map each class to one status."""
+
+
+class FilesError(Exception):
+    """Base of every failure a caller can act on."""
+
+
+class FileNotFound(FilesError):
+    pass
+
+
+class InvalidDeleteKey(FilesError):
+    pass
+
+
+class BadFilename(FilesError):
+    pass
+
+
+class BadExtension(FilesError):
+    pass
+
+
+class FileTooLarge(FilesError):
+    pass
+
+
+class MetadataMissing(FilesError):
+    pass
+
+
+class UploadIncomplete(FilesError):
+    """The upload stream did not end with its completion message for exactly the bytes sent,
+    or carried a message out of order: what arrived may be a cut-off file, so none of it is kept."""
+
+
+class StorageFull(FilesError):
+    pass
+
+
+class RangeNotSatisfiable(FilesError):
+    pass
+
+
+class TooManyFiles(FilesError):
+    pass
+
+
+class DownloadUrlUnsupported(FilesError):
+    """The storage cannot make download URLs (local disk): the caller streams the bytes instead."""
+
+
+class InvalidDownloadHeaders(FilesError):
+    """A header value asked of a download URL is not printable ASCII, or too long."""
+
+
+class StorageUnavailable(FilesError):
+    """The object store cannot be reached, or fails (after retries): try again later."""
+
+
+class DatabaseUnavailable(FilesError):
+    pass
+
+
+class CommitOutcomeUnknown(DatabaseUnavailable):
+    """The database went away while committing: the change may or may not have been saved."""
+
+
+class FileUrlTaken(Exception):
+    """The generated file_url already exists: the caller draws another one."""

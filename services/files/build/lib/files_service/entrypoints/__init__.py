@@ -1,0 +1,1 @@
+"""The gRPC transport: the only code that touches the generated protobuf modules."""

@@ -1,0 +1,47 @@
+"""Domain events as the fileuploader.events.v1 protobuf messages the consumers share."""
+
+from datetime import datetime
+
+from fileuploader.events.v1 import file_events_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from files_service.domain.events import DomainEvent, FileDeleted, FileUploaded
+
+
+def encode_event(event: DomainEvent) -> bytes:
+    match event:
+        case FileUploaded():
+            return _file_uploaded(event).SerializeToString()
+        case FileDeleted():
+            return _file_deleted(event).SerializeToString()
+    raise TypeError(f"no encoding for {type(event).__name__}")
+
+
+def timestamp_of(moment: datetime) -> Timestamp:
+    timestamp = Timestamp()
+    timestamp.FromDatetime(moment)
+    return timestamp
+
+
+def _file_uploaded(event: FileUploaded) -> file_events_pb2.FileUploaded:
+    return file_events_pb2.FileUploaded(
+        event_id=event.event_id,
+        occurred_at=timestamp_of(event.occurred_at),
+        file_url=event.file_url,
+        owner_account_id=event.owner_account_id,
+        delete_key=event.delete_key,
+        ext=event.ext,
+        user_filename=event.user_filename,
+        size=event.size,
+        sha256=event.sha256,
+        created_at=timestamp_of(event.created_at),
+    )
+
+
+def _file_deleted(event: FileDeleted) -> file_events_pb2.FileDeleted:
+    return file_events_pb2.FileDeleted(
+        event_id=event.event_id,
+        occurred_at=timestamp_of(event.occurred_at),
+        file_url=event.file_url,
+        owner_account_id=event.owner_account_id,
+    )

@@ -1,0 +1,117 @@
+"""The grpc.aio server: FilesService plus grpc.health.v1 and metrics, with a graceful shutdown on
+SIGTERM/SIGINT."""
+
+import asyncio
+import contextlib
+import functools
+import logging
+import signal
+from dataclasses import dataclass, field
+
+import grpc
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from prometheus_client import REGISTRY
+
+from files_service.bootstrap import Application, bootstrap
+from files_service.entrypoints.periodic import run_periodically
+from files_service.entrypoints.rpc_observer import RpcObserver
+from files_service.entrypoints.servicer import FilesServicer
+from files_service.metrics import metrics_served
+from files_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+SERVICE_NAME = files_pb2.DESCRIPTOR.services_by_name["FilesService"].full_name
+HEALTH_CHECKED_NAMES = ("", SERVICE_NAME)
+# SERVING from the start until shutdown begins: the process answers (liveness probe).
+LIVENESS = "liveness"
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class RunningServer:
+    server: grpc.aio.Server
+    health: health_aio.HealthServicer
+    port: int
+    application: Application
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+    resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    async def stop(self, grace_seconds: float, delay_seconds: float = 0.0) -> None:
+        """NOT_SERVING first while still serving for `delay_seconds` (load balancers notice), then refuse
+        new RPCs and let those in flight finish within `grace_seconds`, then release the resources."""
+        await self.health.enter_graceful_shutdown()
+        await asyncio.sleep(delay_seconds)
+        for task in self.background:
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        await self.server.stop(grace=grace_seconds)
+        self.resources.close()
+        await self.application.close()
+        logger.info("files service stopped")
+
+
+def server_options(settings: Settings) -> list[tuple[str, int]]:
+    """Connections are closed (GOAWAY, then the grace for calls in flight) after MAX_CONNECTION_AGE,
+    so clients resolve the service's name again and spread their calls over the pods there are now."""
+    options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+               ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+    if settings.max_connection_age_seconds:
+        options += [
+            ("grpc.max_connection_age_ms", round(settings.max_connection_age_seconds * 1000)),
+            ("grpc.max_connection_age_grace_ms", round(settings.max_connection_age_grace_seconds * 1000)),
+        ]
+    return options
+
+
+async def record_outbox_backlog(application: Application) -> None:
+    application.metrics.events.outbox_pending.set(await application.relay.backlog())
+
+
+async def start_server(settings: Settings, application: Application) -> RunningServer:
+    server = grpc.aio.server(
+        interceptors=[RpcObserver(application.metrics.rpc)], options=server_options(settings)
+    )
+    servicer = FilesServicer(application.service, settings.max_file_size, application.metrics.transfers)
+    files_pb2_grpc.add_FilesServiceServicer_to_server(servicer, server)
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    await health.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
+    for name in HEALTH_CHECKED_NAMES:
+        await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    port = server.add_insecure_port(settings.listen_address)
+    running = RunningServer(server=server, health=health, port=port, application=application)
+    running.resources.enter_context(
+        metrics_served(settings.listen_host, settings.metrics_port, application.registry)
+    )
+    await server.start()
+    for name in HEALTH_CHECKED_NAMES:
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    backlog = run_periodically(functools.partial(record_outbox_backlog, application),
+                               settings.metrics_refresh_seconds, "counting the outbox")
+    running.background.append(asyncio.create_task(backlog, name="outbox-backlog-gauge"))
+    logger.info("files service listening on %s:%d", settings.listen_address.rpartition(":")[0], port)
+    return running
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    application = await bootstrap(settings, REGISTRY)
+    try:
+        running = await start_server(settings, application)
+    except BaseException:
+        await application.close()
+        raise
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop_requested.set)
+    await stop_requested.wait()
+    logger.info(
+        "shutting down: not serving, draining in %.1f s (grace %.1f s)",
+        settings.shutdown_delay_seconds,
+        settings.shutdown_grace_seconds,
+    )
+    await running.stop(settings.shutdown_grace_seconds, settings.shutdown_delay_seconds)

@@ -1,0 +1,155 @@
+"""fileuploader.files.v1.FilesService on grpc.aio, delegating to the use cases."""
+
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+
+import grpc
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+
+from files_service.domain.errors import FilesError, MetadataMissing, UploadIncomplete
+from files_service.domain.model import StoredFile
+from files_service.entrypoints.convert import (
+    download_headers_of,
+    download_url_response_of,
+    file_info_of,
+    owned_file_of,
+    upload_request_of,
+    upload_response_of,
+)
+from files_service.entrypoints.errors import aborting_on_error
+from files_service.metrics import TransferMetrics
+from files_service.service import FilesService
+
+logger = logging.getLogger(__name__)
+
+OWNED_FILES_PER_MESSAGE = 500
+
+
+class FilesServicer(files_pb2_grpc.FilesServiceServicer):
+    def __init__(self, service: FilesService, drain_limit_bytes: int, metrics: TransferMetrics) -> None:
+        self._service = service
+        self._drain_limit_bytes = drain_limit_bytes
+        self._metrics = metrics
+
+    async def UploadFile(
+        self,
+        request_iterator: AsyncIterator[files_pb2.UploadFileRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> files_pb2.UploadFileResponse:
+        async with aborting_on_error(context, "UploadFile"):
+            with self._metrics.uploads_in_flight.track_inprogress():
+                try:
+                    request = upload_request_of(await _first_metadata(request_iterator))
+                    stored = await self._service.upload_file(request, _chunks(request_iterator))
+                except FilesError:
+                    await _drain(request_iterator, self._drain_limit_bytes)
+                    raise
+            self._metrics.stored_bytes.inc(stored.size)
+            logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
+            return upload_response_of(stored)
+
+    async def GetFileInfo(
+        self, request: files_pb2.GetFileInfoRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.GetFileInfoResponse:
+        async with aborting_on_error(context, "GetFileInfo"):
+            stored = await self._service.get_file_info(request.file_url)
+            return files_pb2.GetFileInfoResponse(file=file_info_of(stored))
+
+    async def ReadFile(
+        self, request: files_pb2.ReadFileRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[files_pb2.ReadFileResponse]:
+        async with aborting_on_error(context, "ReadFile"):
+            length = request.length if request.HasField("length") else None
+            chunks = await self._service.read_file(request.file_url, request.offset, length)
+            async with contextlib.aclosing(chunks):
+                async for chunk in chunks:
+                    yield files_pb2.ReadFileResponse(chunk=chunk)
+                    self._metrics.served_bytes.inc(len(chunk))
+
+    async def GetDownloadUrl(
+        self, request: files_pb2.GetDownloadUrlRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.GetDownloadUrlResponse:
+        async with aborting_on_error(context, "GetDownloadUrl"):
+            headers = download_headers_of(request)
+            download_url = await self._service.get_download_url(request.file_url, headers)
+            return download_url_response_of(download_url)
+
+    async def DeleteFile(
+        self, request: files_pb2.DeleteFileRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.DeleteFileResponse:
+        async with aborting_on_error(context, "DeleteFile"):
+            await self._service.delete_file(request.file_url, request.delete_key)
+            logger.info("deleted file %s", request.file_url)
+            return files_pb2.DeleteFileResponse()
+
+    async def ListOwnedFiles(
+        self, request: files_pb2.ListOwnedFilesRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[files_pb2.ListOwnedFilesResponse]:
+        async with aborting_on_error(context, "ListOwnedFiles"):
+            owned = self._service.list_owned_files()
+            async with contextlib.aclosing(_batches(owned, OWNED_FILES_PER_MESSAGE)) as batches:
+                async for batch in batches:
+                    yield files_pb2.ListOwnedFilesResponse(files=[owned_file_of(stored) for stored in batch])
+
+    async def RepublishFileEvents(
+        self, request: files_pb2.RepublishFileEventsRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.RepublishFileEventsResponse:
+        async with aborting_on_error(context, "RepublishFileEvents"):
+            republished = await self._service.republish_file_events(list(request.file_urls))
+            return files_pb2.RepublishFileEventsResponse(
+                republished=republished.count, unknown_file_urls=republished.unknown_file_urls
+            )
+
+
+async def _drain(requests: AsyncIterator[files_pb2.UploadFileRequest], limit_bytes: int) -> None:
+    """Reads and drops what the caller still sends, so that the error status reaches it after it has
+    half-closed: a grpc.aio client whose write is in flight when the status arrives may report INTERNAL
+    instead of the real status (grpc/grpc#36066). A stream past `limit_bytes` is not waited for."""
+    drained = 0
+    async for request in requests:
+        drained += len(request.chunk)
+        if drained > limit_bytes:
+            return
+
+
+async def _first_metadata(
+    requests: AsyncIterator[files_pb2.UploadFileRequest],
+) -> files_pb2.UploadMetadata:
+    first = await anext(requests, None)
+    if first is None or first.WhichOneof("payload") != "metadata":
+        raise MetadataMissing("the first message of an upload must be its metadata")
+    return first.metadata
+
+
+async def _chunks(requests: AsyncIterator[files_pb2.UploadFileRequest]) -> AsyncIterator[bytes]:
+    """The file's bytes; raises UploadIncomplete (so the blob store keeps nothing) unless the stream
+    ends with `complete` for exactly the bytes sent. A cancelled call may look like an ended stream."""
+    sent = 0
+    async for request in requests:
+        kind = request.WhichOneof("payload")
+        if kind == "chunk":
+            sent += len(request.chunk)
+            yield request.chunk
+        elif kind == "complete" and request.complete.size == sent:
+            if await anext(requests, None) is None:
+                return
+            raise UploadIncomplete("nothing may follow the completion message")
+        else:
+            raise UploadIncomplete(f"unexpected {kind} message after {sent} bytes")
+    raise UploadIncomplete(f"the upload stream ended after {sent} bytes without its completion message")
+
+
+async def _batches(
+    files: AsyncGenerator[StoredFile, None], size: int
+) -> AsyncGenerator[list[StoredFile], None]:
+    """Groups the stream into lists of `size`; closing the groups closes the stream."""
+    batch: list[StoredFile] = []
+    async with contextlib.aclosing(files):
+        async for stored in files:
+            batch.append(stored)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,115 @@
+"""The files service's Prometheus instruments, and GET /metrics on a port of its own.
+
+Labels stay few and bounded: RPC names and status codes; never a file URL, name or key."""
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+logger = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+@dataclass(frozen=True)
+class RpcMetrics:
+    started: Counter
+    handled: Counter
+    latency: Histogram
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> "RpcMetrics":
+        rpc = ["grpc_service", "grpc_method"]
+        return cls(
+            started=Counter("grpc_server_started", "RPCs started", rpc, registry=registry),
+            handled=Counter(
+                "grpc_server_handled", "RPCs finished, by status code", [*rpc, "grpc_code"], registry=registry
+            ),
+            latency=Histogram(
+                "grpc_server_handling_seconds",
+                "Time an RPC took, whatever its status",
+                rpc,
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class TransferMetrics:
+    stored_bytes: Counter
+    served_bytes: Counter
+    uploads_in_flight: Gauge
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> "TransferMetrics":
+        return cls(
+            stored_bytes=Counter(
+                "fileuploader_stored_bytes",
+                "Bytes of the files stored (uploads that succeeded)",
+                registry=registry,
+            ),
+            served_bytes=Counter(
+                "fileuploader_served_bytes", "Bytes of files sent to readers", registry=registry
+            ),
+            uploads_in_flight=Gauge(
+                "fileuploader_uploads_in_flight", "Uploads being received", registry=registry
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class EventMetrics:
+    published: Counter
+    publish_failures: Counter
+    outbox_pending: Gauge
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> "EventMetrics":
+        return cls(
+            published=Counter(
+                "fileuploader_events_published", "File events JetStream acknowledged", registry=registry
+            ),
+            publish_failures=Counter(
+                "fileuploader_event_publish_failures",
+                "File event publishes that failed (the event stays in the outbox)",
+                registry=registry,
+            ),
+            outbox_pending=Gauge(
+                "fileuploader_outbox_pending_events",
+                "File events in the outbox waiting to be published",
+                registry=registry,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class FilesMetrics:
+    rpc: RpcMetrics
+    transfers: TransferMetrics
+    events: EventMetrics
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> "FilesMetrics":
+        return cls(
+            RpcMetrics.register(registry), TransferMetrics.register(registry), EventMetrics.register(registry)
+        )
+
+
+@contextlib.contextmanager
+def metrics_served(host: str, port: int, registry: CollectorRegistry) -> Iterator[None]:
+    """Serves `registry` at http://host:port/metrics from a thread for the duration; port 0 serves none."""
+    if port == 0:
+        yield
+        return
+    server, thread = start_http_server(port, addr=host, registry=registry)
+    logger.info("metrics on http://%s:%d/metrics", host, port)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,144 @@
+"""What the use cases need from the outside world, as protocols the adapters fulfil."""
+
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Protocol, Self
+
+from files_service.domain.events import DomainEvent
+from files_service.domain.model import DownloadHeaders, StoredFile
+
+
+class BlobNotFound(LookupError):
+    """No blob is stored under the key."""
+
+
+class PublishFailed(Exception):
+    """The broker did not acknowledge the event (down, slow or refusing)."""
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """An encoded event waiting to be published."""
+
+    event_id: str
+    subject: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class StorageEntry:
+    """A stored blob (name: its key) or the temp data of a put (name: what delete_temp takes);
+    modified_at is when it was last written."""
+
+    name: str
+    size: int
+    modified_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An outbox event, described without its payload."""
+
+    event_id: str
+    subject: str
+    created_at: datetime
+
+
+class BlobStore(Protocol):
+    """Stores opaque byte streams under keys the service chooses."""
+
+    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        """Store every chunk under key, all or nothing: a failure or a cancellation keeps nothing."""
+
+    def open_range(self, key: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
+        """`length` bytes from `offset`, in chunks; BlobNotFound when the key is unknown."""
+
+    async def delete(self, key: str) -> None:
+        """Remove the blob; a missing key is not an error."""
+
+    def iter_keys(self) -> AsyncIterator[str]:
+        """Every stored key."""
+
+    def iter_blobs(self) -> AsyncGenerator[StorageEntry, None]:
+        """Every stored blob, in ascending key order (by code point)."""
+
+    async def stat(self, key: str) -> StorageEntry | None:
+        """The blob under key; None when there is none."""
+
+    def iter_temp(self) -> AsyncGenerator[StorageEntry, None]:
+        """The temp data of puts, in progress or left behind by interrupted ones."""
+
+    async def delete_temp(self, name: str) -> None:
+        """Remove one temp entry; a missing one is not an error."""
+
+
+class DownloadUrlSigner(Protocol):
+    """A store whose blobs clients can download directly (an object store's presigned URLs)."""
+
+    async def presigned_get_url(self, key: str, headers: DownloadHeaders, expires_in: timedelta) -> str:
+        """A URL that serves the blob under key, answered with `headers`, until `expires_in` has passed."""
+
+
+class FilesRepository(Protocol):
+    async def add(self, stored: StoredFile) -> None:
+        """Insert the file; FileUrlTaken when its file_url already exists."""
+
+    async def get(self, file_url: str) -> StoredFile | None: ...
+
+    async def remove(self, file_url: str) -> bool:
+        """Delete the file's row; False when there was none."""
+
+    async def count(self) -> int: ...
+
+    async def uses_storage_key(self, storage_key: str) -> bool: ...
+
+    def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
+        """Every file, in ascending storage_key order (by code point), never all in memory."""
+
+    def stream_owned(self) -> AsyncGenerator[StoredFile, None]:
+        """Every file that has an owner, in ascending file_url order (by code point)."""
+
+
+class Outbox(Protocol):
+    async def add(self, event: DomainEvent) -> OutboxMessage:
+        """Encode the event and keep it until it is published."""
+
+    async def oldest(self, limit: int) -> list[OutboxMessage]: ...
+
+    async def remove(self, event_id: str) -> None:
+        """Forget a published event; an unknown id is not an error."""
+
+    async def count(self) -> int: ...
+
+    async def count_older_than(self, moment: datetime) -> int: ...
+
+    async def oldest_before(self, moment: datetime, limit: int) -> list[PendingEvent]:
+        """Up to `limit` events created before `moment`, oldest first."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the files and the outbox. Leaving without commit() rolls back."""
+
+    @property
+    def files(self) -> FilesRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, message: OutboxMessage) -> None:
+        """Publish and wait for the broker's acknowledgement, or raise PublishFailed."""

@@ -1,0 +1,241 @@
+"""The use cases of the files service: upload, describe, read and delete a file, give a download URL;
+list owned files and publish their upload events again."""
+
+import contextlib
+import hmac
+import logging
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from files_service.chunk_meter import MeteredChunks
+from files_service.domain.errors import (
+    CommitOutcomeUnknown,
+    DownloadUrlUnsupported,
+    FileNotFound,
+    FileUrlTaken,
+    InvalidDeleteKey,
+    TooManyFiles,
+)
+from files_service.domain.events import FileDeleted, FileUploaded
+from files_service.domain.file_names import FileName, parse_file_name
+from files_service.domain.identifiers import (
+    could_be_file_url,
+    new_delete_key,
+    new_event_id,
+    new_file_url,
+    new_storage_key,
+)
+from files_service.domain.model import (
+    ByteRange,
+    DownloadHeaders,
+    DownloadUrl,
+    StoredFile,
+    UploadRequest,
+    resolve_range,
+)
+from files_service.ports import (
+    BlobNotFound,
+    BlobStore,
+    DownloadUrlSigner,
+    EventPublisher,
+    OutboxMessage,
+    PublishFailed,
+    UnitOfWork,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_URL_ATTEMPTS = 5
+MAX_REPUBLISHED_PER_CALL = 1000
+DEFAULT_DOWNLOAD_URL_TTL = timedelta(minutes=5)
+
+Clock = Callable[[], datetime]
+FileUrlGenerator = Callable[[str, bool], str]
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Republished:
+    count: int
+    unknown_file_urls: list[str]
+
+
+class FilesService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        blob_store: BlobStore,
+        publisher: EventPublisher,
+        max_file_size: int,
+        clock: Clock = utc_now,
+        file_url_generator: FileUrlGenerator = new_file_url,
+        url_signer: DownloadUrlSigner | None = None,
+        download_url_ttl: timedelta = DEFAULT_DOWNLOAD_URL_TTL,
+    ) -> None:
+        """`url_signer`: the store's way to make download URLs, when it has one."""
+        self._uow_factory = uow_factory
+        self._blob_store = blob_store
+        self._publisher = publisher
+        self._max_file_size = max_file_size
+        self._clock = clock
+        self._file_url_generator = file_url_generator
+        self._url_signer = url_signer
+        self._download_url_ttl = download_url_ttl
+
+    async def upload_file(self, request: UploadRequest, chunks: AsyncIterable[bytes]) -> StoredFile:
+        """Validate the name, store the bytes, then record the file and its event in one transaction."""
+        name = parse_file_name(request.user_filename)
+        storage_key = new_storage_key()
+        metered = MeteredChunks(chunks, self._max_file_size)
+        try:
+            await self._blob_store.put(storage_key, metered)
+            stored, message = await self._record_upload(request, name, storage_key, metered)
+        except CommitOutcomeUnknown:
+            # The file's row may exist: its bytes must stay (at worst they are orphaned, never served).
+            logger.warning("kept blob %s: the database went away while recording it", storage_key)
+            raise
+        except BaseException:
+            await self._discard_blob(storage_key)
+            raise
+        await self._publish_now(message)
+        return stored
+
+    async def get_file_info(self, file_url: str) -> StoredFile:
+        if not could_be_file_url(file_url):
+            raise FileNotFound("file not found")
+        async with self._uow_factory() as uow:
+            stored = await uow.files.get(file_url)
+        if stored is None:
+            raise FileNotFound("file not found")
+        return stored
+
+    async def read_file(self, file_url: str, offset: int, length: int | None) -> AsyncGenerator[bytes, None]:
+        """Check that the file and the range exist, then return the bytes as a lazy stream."""
+        stored = await self.get_file_info(file_url)
+        byte_range = resolve_range(stored.size, offset, length)
+        return self._stream_blob(stored, byte_range)
+
+    async def get_download_url(self, file_url: str, headers: DownloadHeaders) -> DownloadUrl:
+        """A short-lived URL of the file's bytes in the store, answered with `headers`: for a file that
+        exists, from a store that can make one (DownloadUrlUnsupported otherwise)."""
+        if self._url_signer is None:
+            raise DownloadUrlUnsupported("the storage cannot make download URLs")
+        stored = await self.get_file_info(file_url)
+        expires_at = self._clock() + self._download_url_ttl
+        url = await self._url_signer.presigned_get_url(stored.storage_key, headers, self._download_url_ttl)
+        return DownloadUrl(url=url, expires_at=expires_at)
+
+    async def delete_file(self, file_url: str, delete_key: str) -> None:
+        if not could_be_file_url(file_url):
+            raise FileNotFound("file not found")
+        async with self._uow_factory() as uow:
+            stored = await uow.files.get(file_url)
+            if stored is None:
+                raise FileNotFound("file not found")
+            if not _same_key(stored.delete_key, delete_key):
+                raise InvalidDeleteKey("invalid delete key")
+            if not await uow.files.remove(file_url):
+                raise FileNotFound("file not found")
+            message = await uow.outbox.add(FileDeleted.of(stored, new_event_id(), self._clock()))
+            await uow.commit()
+        await self._discard_blob(stored.storage_key)
+        await self._publish_now(message)
+
+    async def list_owned_files(self) -> AsyncGenerator[StoredFile, None]:
+        """Every file that has an owner, in ascending file_url order, read as a stream."""
+        async with self._uow_factory() as uow, contextlib.aclosing(uow.files.stream_owned()) as owned:
+            async for stored in owned:
+                yield stored
+
+    async def republish_file_events(self, file_urls: Sequence[str]) -> Republished:
+        """A fresh FileUploaded for each file_url naming an owned file, through the outbox; the rest are unknown."""
+        if len(file_urls) > MAX_REPUBLISHED_PER_CALL:
+            raise TooManyFiles(f"at most {MAX_REPUBLISHED_PER_CALL} files per call")
+        messages: list[OutboxMessage] = []
+        unknown: list[str] = []
+        async with self._uow_factory() as uow:
+            for file_url in dict.fromkeys(file_urls):
+                stored = await uow.files.get(file_url) if could_be_file_url(file_url) else None
+                if stored is None or not stored.has_owner:
+                    unknown.append(file_url)
+                    continue
+                messages.append(await uow.outbox.add(FileUploaded.of(stored, new_event_id(), self._clock())))
+            await uow.commit()
+        for message in messages:
+            await self._publish_now(message)
+        logger.info("republished %d upload event(s); %d file(s) unknown", len(messages), len(unknown))
+        return Republished(count=len(messages), unknown_file_urls=unknown)
+
+    async def _record_upload(
+        self, request: UploadRequest, name: FileName, storage_key: str, metered: MeteredChunks
+    ) -> tuple[StoredFile, OutboxMessage]:
+        for attempt in range(1, MAX_FILE_URL_ATTEMPTS + 1):
+            stored = StoredFile(
+                file_url=self._file_url_generator(name.ext, request.include_ext),
+                storage_key=storage_key,
+                user_filename=name.user_filename,
+                ext=name.ext,
+                size=metered.size,
+                sha256=metered.sha256,
+                delete_key=new_delete_key(),
+                owner_account_id=request.owner_account_id,
+                created_at=self._clock(),
+            )
+            try:
+                return stored, await self._insert_uploaded(stored)
+            except FileUrlTaken:
+                logger.warning("file_url %s is taken (attempt %d), drawing another", stored.file_url, attempt)
+        raise FileUrlTaken(f"no free file_url after {MAX_FILE_URL_ATTEMPTS} attempts")
+
+    async def _insert_uploaded(self, stored: StoredFile) -> OutboxMessage:
+        async with self._uow_factory() as uow:
+            await uow.files.add(stored)
+            message = await uow.outbox.add(FileUploaded.of(stored, new_event_id(), stored.created_at))
+            await uow.commit()
+        return message
+
+    async def _stream_blob(self, stored: StoredFile, byte_range: ByteRange) -> AsyncGenerator[bytes, None]:
+        if byte_range.length == 0:
+            return
+        chunks = self._blob_store.open_range(stored.storage_key, byte_range.offset, byte_range.length)
+        async with contextlib.aclosing(chunks):
+            try:
+                async for chunk in chunks:
+                    yield chunk
+            except BlobNotFound as error:
+                raise FileNotFound("file not found") from error
+
+    async def _discard_blob(self, storage_key: str) -> None:
+        """Orphaned bytes are harmless (never listed or served), so a failure here is only logged."""
+        try:
+            await self._blob_store.delete(storage_key)
+        except Exception:
+            logger.exception("could not delete blob %s; its bytes stay orphaned", storage_key)
+
+    async def _publish_now(self, message: OutboxMessage) -> None:
+        """Publish right after the commit; whatever fails here is left to the outbox relay."""
+        try:
+            await self._publisher.publish(message)
+        except PublishFailed as error:
+            logger.warning("event %s stays in the outbox for the relay: %s", message.event_id, error)
+            return
+        except Exception:
+            # The file is committed: the caller gets its answer, the relay retries the event.
+            logger.exception("event %s stays in the outbox for the relay", message.event_id)
+            return
+        try:
+            async with self._uow_factory() as uow:
+                await uow.outbox.remove(message.event_id)
+                await uow.commit()
+        except Exception as error:
+            # The relay publishes the row again; JetStream drops it as a duplicate.
+            logger.warning("published event %s stays in the outbox: %s", message.event_id, error)
+
+
+def _same_key(expected: str, given: str) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), given.encode())

@@ -1,0 +1,120 @@
+"""The files service's configuration, from FU_FILES_* environment variables."""
+
+import pathlib
+from typing import Literal, Self
+
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+S3_MIN_PART_SIZE = 5 * MIB
+# SigV4 presigned URLs are valid for at most 7 days.
+MAX_PRESIGNED_URL_TTL_SECONDS = 7 * 24 * 3600
+
+_ASYNC_DRIVERS = {
+    "postgresql://": "postgresql+asyncpg://",
+    "postgres://": "postgresql+asyncpg://",
+    "sqlite://": "sqlite+aiosqlite://",
+}
+
+
+def with_async_driver(url: str) -> str:
+    for plain, async_prefix in _ASYNC_DRIVERS.items():
+        if url.startswith(plain):
+            return async_prefix + url.removeprefix(plain)
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FU_FILES_", frozen=True)
+
+    listen_address: str = "127.0.0.1:50052"
+    data_dir: pathlib.Path = pathlib.Path("./data")
+    database_url: SecretStr | None = None
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_dir: pathlib.Path | None = None
+    temp_cleanup_grace_seconds: NonNegativeFloat = 3600.0
+    s3_endpoint_url: str | None = None
+    s3_public_endpoint_url: str | None = None
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_create_bucket: bool = False
+    s3_part_size: int = Field(default=8 * MIB, ge=S3_MIN_PART_SIZE)
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    presigned_url_ttl_seconds: int = Field(default=300, gt=0, le=MAX_PRESIGNED_URL_TTL_SECONDS)
+    max_file_size: PositiveInt = 104857600
+    nats_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
+    events_stream: str = "FILE_EVENTS"
+    events_subject_prefix: str = "files"
+    events_stream_replicas: PositiveInt = 1
+    publish_timeout_seconds: PositiveFloat = 2.0
+    outbox_relay_interval_seconds: PositiveFloat = 1.0
+    read_chunk_size: PositiveInt = 262144
+    shutdown_delay_seconds: NonNegativeFloat = 2.0
+    shutdown_grace_seconds: NonNegativeFloat = 10.0
+    # The grace outlasts the longest upload or download a gateway allows (its TRANSFER_TIMEOUT_SECONDS).
+    max_connection_age_seconds: NonNegativeFloat = 300.0
+    max_connection_age_grace_seconds: NonNegativeFloat = 3600.0
+    metrics_port: int = Field(default=9102, ge=0, le=65535)
+    metrics_refresh_seconds: PositiveFloat = 5.0
+    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+    log_format: Literal["json", "text"] = "text"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _metrics_port_is_not_the_grpc_port(self) -> Self:
+        if self.metrics_port and self.listen_address.endswith(f":{self.metrics_port}"):
+            raise ValueError("FU_FILES_METRICS_PORT must differ from the port of FU_FILES_LISTEN_ADDRESS")
+        return self
+
+    @property
+    def listen_host(self) -> str:
+        """The host part of LISTEN_ADDRESS, where the metrics are served too."""
+        return self.listen_address.rsplit(":", 1)[0].strip("[]")
+
+    @field_validator(
+        "s3_endpoint_url", "s3_public_endpoint_url", "s3_access_key_id", "s3_secret_access_key", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _s3_is_complete(self) -> Self:
+        if self.storage_backend != "s3":
+            return self
+        if len(self.s3_bucket) < 3:
+            raise ValueError("the s3 backend needs FU_FILES_S3_BUCKET (3 characters or more)")
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError("set both FU_FILES_S3_ACCESS_KEY_ID and _SECRET_ACCESS_KEY, or neither")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """DATABASE_URL with an async driver; by default a SQLite file in DATA_DIR."""
+        if self.database_url is None:
+            return f"sqlite+aiosqlite:///{self.data_dir / 'files.db'}"
+        return with_async_driver(self.database_url.get_secret_value())
+
+    @property
+    def blob_directory(self) -> pathlib.Path:
+        return self.storage_dir if self.storage_dir is not None else self.data_dir / "blobs"

@@ -1,0 +1,1 @@
+"""File Uploader gateway: the public HTTP API in front of the auth and files services."""

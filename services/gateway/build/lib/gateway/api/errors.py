@@ -1,0 +1,268 @@
+"""Every error the gateway answers with, and the handlers that render them as the contract's JSON.
+
+An error carries its HTTP status, its message and, where the contract gives one, its errorId;
+authorization errors carry the 1.1 object instead. One handler renders them all.
+"""
+import abc
+import enum
+import logging
+from collections.abc import Mapping, Sequence
+from functools import partial
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.api.allowed_methods import AllowedMethods
+from gateway.request_id import HEADER as REQUEST_ID_HEADER
+
+logger = logging.getLogger(__name__)
+
+
+class AuthFailure(enum.Enum):
+    """The contract's 1.1 authorization errors."""
+
+    NO_HEADER = (-1, "No Authorization header provided")
+    BAD_HEADER = (-2, "Authorization header must have Bearer <token> format")
+    TOKEN_EXPIRED = (-3, "Access token expired")
+    TOKEN_INVALID = (-4, "Invalid access token")
+    TOKEN_NOT_FOUND = (-5, "Token not found")
+
+    def __init__(self, error_id: int, message: str) -> None:
+        self.error_id = error_id
+        self.message = message
+
+    def as_object(self) -> dict[str, object]:
+        return {"message": self.message, "errorId": self.error_id}
+
+
+class GatewayError(Exception, abc.ABC):
+    """Base of every error the gateway answers with."""
+
+    status_code = 500
+
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.headers = dict(headers or {})
+
+    @abc.abstractmethod
+    def body(self) -> dict[str, object]:
+        """The JSON body of the answer."""
+
+
+class AuthorizationError(GatewayError):
+    status_code = 401
+
+    def __init__(self, failure: AuthFailure) -> None:
+        super().__init__()
+        self.failure = failure
+
+    def __str__(self) -> str:
+        return self.failure.message
+
+    def body(self) -> dict[str, object]:
+        return {"status": "error", "auth_error": self.failure.as_object()}
+
+
+class ApiError(GatewayError):
+    """{"status": "error", "message": ...} plus "errorId" when the contract's table gives one."""
+
+    status_code = 400
+    message = "Bad request"
+    error_id: int | None = None
+
+    def __init__(self, message: str | None = None, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(headers)
+        if message is not None:
+            self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def body(self) -> dict[str, object]:
+        body: dict[str, object] = {"status": "error", "message": self.message}
+        if self.error_id is not None:
+            body["errorId"] = self.error_id
+        return body
+
+
+class UsernameTaken(ApiError):
+    message, error_id = "An account with this name is already registered", 1
+
+
+class CredentialsMissing(ApiError):
+    message, error_id = "No username/password provided", 2
+
+
+class WrongPassword(ApiError):
+    message, error_id = "Wrong password", 3
+
+
+class UserNotFound(ApiError):
+    status_code, message, error_id = 404, "User not found", 4
+
+
+class TokenMissing(ApiError):
+    message, error_id = "No access token provided", 5
+
+
+class UsernameTooLong(ApiError):
+    message = "Username is too long (at most 64 characters)"
+
+
+class UsernameInvalid(ApiError):
+    message = "Username must not contain control characters"
+
+
+class PasswordTooLong(ApiError):
+    message = "Password is too long (at most 1024 characters)"
+
+
+class FileNotFound(ApiError):
+    status_code, message = 404, "File not found"
+
+
+class InvalidDeleteKey(ApiError):
+    message = "Invalid unique key"
+
+
+class NoFileUploaded(ApiError):
+    message = "No file uploaded"
+
+
+class BadFileExtension(ApiError):
+    message = "Bad file extension"
+
+
+class BadFileName(ApiError):
+    message = "Bad file name"
+
+
+class OnlyOneFile(ApiError):
+    message = "Only one file may be uploaded"
+
+
+class MalformedMultipart(ApiError):
+    message = "Malformed multipart body"
+
+
+class ClientClosedRequest(ApiError):
+    """Nobody reads this answer: it only ends a request whose client went away mid-body."""
+
+    message = "The client closed the connection before the request body ended"
+
+
+class FileTooLarge(ApiError):
+    """Sent while the request body may still be arriving: the connection is closed after it."""
+
+    status_code, message = 413, "File size exceeds the limit (100MB)"
+
+    def __init__(self, limit_bytes: int | None = None) -> None:
+        message = None
+        if limit_bytes is not None:
+            message = f"File size exceeds the limit ({_describe_size(limit_bytes)})"
+        super().__init__(message, headers={"Connection": "close"})
+
+
+class BodyTooLarge(ApiError):
+    status_code, message = 413, "Request body too large"
+
+
+class StorageFull(ApiError):
+    status_code, message = 507, "Storage is full, try again later"
+
+
+class RangeNotSatisfiable(ApiError):
+    status_code, message = 416, "Requested range not satisfiable"
+
+    def __init__(self, size: int) -> None:
+        super().__init__(headers={"Content-Range": f"bytes */{size}"})
+
+
+class TooManyRequests(ApiError):
+    status_code, message = 429, "Too many requests, try again later"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after_seconds)})
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"{service} service is unavailable, try again later")
+
+
+class ShuttingDown(ApiError):
+    """A request cut off because it outlived the gateway's shutdown grace period."""
+
+    status_code, message = 503, "The gateway is shutting down, try again"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Connection": "close"})
+
+
+class UpstreamFailure(ApiError):
+    """A service behind the gateway failed in a way the contract has no answer for."""
+
+    status_code = 502
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"{service} service failed to handle the request")
+
+
+def install_error_handlers(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """`routers`: whose routes a 405's Allow header lists."""
+    app.add_exception_handler(GatewayError, _render_gateway_error)
+    app.add_exception_handler(RequestValidationError, _render_validation_error)
+    render_http_exception = partial(_render_http_exception, AllowedMethods(routers))
+    app.add_exception_handler(StarletteHTTPException, render_http_exception)
+    app.add_exception_handler(Exception, _render_unexpected_error)
+
+
+async def _render_gateway_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, GatewayError)
+    return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
+
+
+async def _render_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    return _error_response(400, _describe_validation_error(error))
+
+
+async def _render_http_exception(
+    allowed_methods: AllowedMethods, request: Request, error: Exception
+) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    headers = error.headers
+    if error.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods.at(request.scope["path"])}
+    return _error_response(error.status_code, str(error.detail), headers)
+
+
+async def _render_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    """Runs outside the request-id middleware (Starlette's outermost layer), hence the explicit id."""
+    request_id = getattr(request.state, "request_id", None)
+    logger.error("unexpected error on %s %s (request id %s)", request.method, request.url.path, request_id,
+                 exc_info=error)
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    return _error_response(500, "Internal server error", headers)
+
+
+def _describe_validation_error(error: RequestValidationError) -> str:
+    problems = error.errors()
+    if not problems:
+        return "Invalid request"
+    first = problems[0]
+    where = " ".join(str(part) for part in first.get("loc", ()))
+    return f"Invalid request: {where}: {first.get('msg', 'invalid value')}"
+
+
+def _describe_size(size: int) -> str:
+    mebibyte = 1024 * 1024
+    return f"{size // mebibyte}MB" if size % mebibyte == 0 else f"{size} bytes"
+
+
+def _error_response(status_code: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"status": "error", "message": message}, status_code=status_code, headers=headers)

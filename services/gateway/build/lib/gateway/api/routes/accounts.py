@@ -1,0 +1,112 @@
+"""Accounts (contract 1.3): register, login, refresh, logout, and the account's files."""
+from fastapi import APIRouter
+from pydantic import ValidationError
+
+from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, PublicBaseUrl, SmallBody
+from gateway.api.errors import CredentialsMissing, TokenMissing
+from gateway.api.schemas import (
+    AccountErrorBody,
+    AuthErrorBody,
+    Credentials,
+    ErrorBody,
+    ErrorWithIdBody,
+    FileItem,
+    FilesBody,
+    MessageBody,
+    RefreshRequest,
+    TokenBody,
+    error_responses,
+    json_request_body,
+)
+from gateway.models import AccountFile, IssuedToken, TokenKind
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+_REGISTER_ERRORS = error_responses({400: AccountErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody})
+_LOGIN_ERRORS = {**_REGISTER_ERRORS, **error_responses({404: ErrorWithIdBody})}
+_REFRESH_ERRORS = {**_REGISTER_ERRORS, **error_responses({401: AuthErrorBody})}
+_LOGOUT_ERRORS = error_responses({401: AuthErrorBody, 429: ErrorBody, 503: ErrorBody})
+_TOKEN_ERRORS = error_responses({401: AuthErrorBody, 503: ErrorBody})
+
+
+@router.post("/register", dependencies=[AuthRateLimit], response_model=TokenBody, responses=_REGISTER_ERRORS,
+             openapi_extra=json_request_body(Credentials), summary="Create an account and sign in")
+async def register(body: SmallBody, auth: AuthClientDep, bot: bool = False) -> TokenBody:
+    credentials = _credentials(body)
+    issued = await auth.register(credentials.username, credentials.password, _token_kind(bot))
+    return _token_body(issued, "logged in with password")
+
+
+@router.post("/login", dependencies=[AuthRateLimit], response_model=TokenBody, responses=_LOGIN_ERRORS,
+             openapi_extra=json_request_body(Credentials), summary="Sign in with a username and password")
+async def login(body: SmallBody, auth: AuthClientDep, bot: bool = False) -> TokenBody:
+    credentials = _credentials(body)
+    issued = await auth.login(credentials.username, credentials.password, _token_kind(bot))
+    return _token_body(issued, "logged in with password")
+
+
+@router.post("/refresh_token", dependencies=[AuthRateLimit], response_model=TokenBody,
+             responses=_REFRESH_ERRORS, openapi_extra=json_request_body(RefreshRequest),
+             summary="Exchange a token for a new one of the same kind (the old one is revoked)")
+async def refresh_token(body: SmallBody, auth: AuthClientDep) -> TokenBody:
+    issued = await auth.refresh_token(_presented_token(body))
+    return _token_body(issued, "token refreshed successfully")
+
+
+@router.post("/logout", dependencies=[AuthRateLimit], response_model=MessageBody,
+             responses=_LOGOUT_ERRORS, summary="Revoke the presented token")
+async def logout(token: AccessToken, auth: AuthClientDep) -> MessageBody:
+    await auth.logout(token)
+    return MessageBody(message="logged out successfully")
+
+
+@router.get("/get_files", response_model=FilesBody, responses=_TOKEN_ERRORS, summary="The account's files")
+@router.get("/getFiles", response_model=FilesBody, responses=_TOKEN_ERRORS, deprecated=True,
+            summary="The account's files (use /api/get_files)")
+async def get_files(token: AccessToken, auth: AuthClientDep, base_url: PublicBaseUrl) -> FilesBody:
+    listing = await auth.list_account_files(token)
+    return FilesBody(message="files got successfully", username=listing.account.username,
+                     data=[_file_item(file, base_url) for file in listing.files])
+
+
+def _credentials(body: bytes) -> Credentials:
+    try:
+        return Credentials.model_validate_json(body)
+    except ValidationError as error:
+        raise CredentialsMissing() from error
+
+
+def _presented_token(body: bytes) -> str:
+    """The refresh body's token, with or without a "Bearer " prefix."""
+    try:
+        token = RefreshRequest.model_validate_json(body).accessToken.strip()
+    except ValidationError as error:
+        raise TokenMissing() from error
+    scheme, _, rest = token.partition(" ")
+    if scheme.lower() == "bearer":
+        token = rest.strip()
+    if not token:
+        raise TokenMissing()
+    return token
+
+
+def _token_kind(bot: bool) -> TokenKind:
+    return TokenKind.BOT if bot else TokenKind.NORMAL
+
+
+def _token_body(issued: IssuedToken, message: str) -> TokenBody:
+    return TokenBody(accessToken=issued.access_token, username=issued.account.username, message=message)
+
+
+def _file_item(file: AccountFile, base_url: str) -> FileItem:
+    created = file.created_at
+    return FileItem(
+        file_url=file.file_url,
+        file_url_full=f"{base_url}/file/{file.file_url}",
+        key=file.delete_key,
+        ext=file.ext,
+        user_filename=file.user_filename,
+        creation_date=f"{created.day}.{created.month}.{created.year}",
+        created_at=created.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        size=file.size,
+    )

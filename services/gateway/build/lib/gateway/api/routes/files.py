@@ -1,0 +1,187 @@
+"""Files (contract 1.2): upload, download (GET and HEAD, /file/ and /f/), delete."""
+from contextlib import aclosing
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
+from starlette.requests import ClientDisconnect
+
+from gateway.api.deps import (
+    AuthClientDep,
+    AuthorizationHeader,
+    FilesClientDep,
+    MetricsDep,
+    PublicBaseUrl,
+    SettingsDep,
+    UploadRateLimit,
+    bearer_token,
+)
+from gateway.api.errors import (
+    AuthorizationError,
+    ClientClosedRequest,
+    FileNotFound,
+    FileTooLarge,
+    NoFileUploaded,
+    RangeNotSatisfiable,
+)
+from gateway.api.schemas import (
+    BINARY_RESPONSES,
+    DELETE_OPERATION,
+    DOWNLOAD_OPERATION,
+    HEAD_OPERATION,
+    OPTIONAL_BEARER,
+    UPLOAD_LINKS,
+    UPLOAD_REQUEST_BODY,
+    AuthErrorObject,
+    ErrorBody,
+    MessageBody,
+    NoAuthError,
+    UploadBody,
+    error_responses,
+)
+from gateway.clients.auth import AuthClient
+from gateway.clients.files import FilesClient, FilesUpload
+from gateway.content_types import may_redirect
+from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download
+from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
+from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
+
+router = APIRouter(tags=["files"])
+
+MAX_FILE_URL_LENGTH = 128
+
+_UPLOAD_RESPONSES = {
+    200: {"links": UPLOAD_LINKS},
+    **error_responses({400: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody, 507: ErrorBody}),
+}
+_DOWNLOAD_RESPONSES = {
+    **BINARY_RESPONSES, **error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody})
+}
+
+
+@router.post(
+    "/api/upload",
+    dependencies=[UploadRateLimit],
+    response_model=UploadBody,
+    responses=_UPLOAD_RESPONSES,
+    openapi_extra={**UPLOAD_REQUEST_BODY, **OPTIONAL_BEARER},
+    summary='Upload one file (multipart/form-data, field "file"); a token files it under its account',
+)
+async def upload(
+    request: Request,
+    authorization: AuthorizationHeader,
+    auth: AuthClientDep,
+    files: FilesClientDep,
+    settings: SettingsDep,
+    base_url: PublicBaseUrl,
+    metrics: MetricsDep,
+    include_ext: bool = False,
+) -> UploadBody:
+    with metrics.uploads_in_flight.track_inprogress():
+        owner_account_id, auth_error = await _identify_uploader(authorization, auth)
+        boundary = _upload_boundary(request, settings.max_upload_bytes)
+
+        async def start_upload(filename: str) -> FilesUpload:
+            return await files.start_upload(UploadRequest(filename, include_ext, owner_account_id))
+
+        reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload)
+        session = await _read_body(reader, request)
+        uploaded = await session.finish()
+    return _upload_body(uploaded, base_url, auth_error)
+
+
+@router.get("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
+            operation_id=DOWNLOAD_OPERATION,
+            summary="The file's bytes (Range, If-None-Match and If-Range supported)")
+@router.head("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
+             operation_id=HEAD_OPERATION, summary="The file's headers")
+@router.get("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
+            operation_id="download_file_short", summary="The file's bytes (short alias of /file/)")
+@router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
+             operation_id="file_headers_short", summary="The file's headers (short alias of /file/)")
+async def download(
+    file_url: str, request: Request, files: FilesClientDep, settings: SettingsDep, metrics: MetricsDep
+) -> Response:
+    if len(file_url) > MAX_FILE_URL_LENGTH:
+        raise FileNotFound()
+    info = await files.get_file_info(file_url)
+    try:
+        plan = plan_download(info, request.headers)
+    except UnsatisfiableRange as error:
+        raise RangeNotSatisfiable(info.size) from error
+    if request.method == "HEAD" or plan.status_code == 304:
+        return Response(status_code=plan.status_code, headers=plan.headers)
+    if settings.download_redirect == "presigned" and may_redirect(info.ext):
+        redirect = await _redirect_to_the_store(files, info, plan)
+        if redirect is not None:
+            return redirect
+    offset, length = (plan.byte_range.start, plan.byte_range.length) if plan.byte_range else (0, None)
+    stream = await files.read_file(file_url, offset, length)
+    chunks = metrics.counted_download(stream.chunks())
+    return StreamingResponse(chunks, status_code=plan.status_code, headers=plan.headers)
+
+
+async def _redirect_to_the_store(files: FilesClient, info: StoredFile, plan: DownloadPlan) -> Response | None:
+    """A redirect to a presigned URL of the object store, which answers with the headers this download
+    would have had (Range and its own ETag are then the store's); None when files cannot make one."""
+    headers = DownloadHeaders(
+        content_type=plan.headers["Content-Type"],
+        content_disposition=plan.headers["Content-Disposition"],
+        cache_control=plan.headers["Cache-Control"],
+    )
+    url = await files.get_download_url(info.file_url, headers)
+    if url is None:
+        return None
+    # The URL expires: neither the browser nor a cache in between may keep the redirect.
+    return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/delete/{file_url}", response_model=MessageBody,
+            responses=error_responses({400: ErrorBody, 404: ErrorBody, 503: ErrorBody}),
+            operation_id=DELETE_OPERATION, summary="Delete a file with its delete key")
+async def delete(file_url: str, files: FilesClientDep, key: str | None = None) -> MessageBody:
+    await files.delete_file(file_url, key or "")
+    return MessageBody(message="File deleted successfully")
+
+
+async def _identify_uploader(header: str | None, auth: AuthClient) -> tuple[str, dict[str, object]]:
+    """(owner account id, auth_error): anonymous with the 1.1 object when the header fails; auth
+    being unreachable is not a token failure and propagates (503), so nothing gets stored."""
+    if header is None:
+        return "", {}
+    try:
+        account = await auth.validate_token(bearer_token(header))
+    except AuthorizationError as error:
+        return "", error.failure.as_object()
+    return account.account_id, {}
+
+
+def _upload_boundary(request: Request, max_upload_bytes: int) -> bytes:
+    boundary = multipart_boundary(request.headers.get("content-type"))
+    declared_length = request.headers.get("content-length", "")
+    if boundary is None or declared_length == "0":
+        raise NoFileUploaded()
+    if declared_length.isdigit() and int(declared_length) > max_upload_bytes + MULTIPART_OVERHEAD_BYTES:
+        raise FileTooLarge(max_upload_bytes)
+    return boundary
+
+
+async def _read_body(reader: MultipartUploadReader[FilesUpload], request: Request) -> FilesUpload:
+    try:
+        async with aclosing(request.stream()) as body:
+            return await reader.read(body)
+    except ClientDisconnect as error:
+        raise ClientClosedRequest() from error
+
+
+def _upload_body(uploaded: UploadedFile, base_url: str, auth_error: dict[str, object]) -> UploadBody:
+    file = uploaded.file
+    return UploadBody(
+        message="File uploaded successfully",
+        file_url=file.file_url,
+        file_url_full=f"{base_url}/file/{file.file_url}",
+        key=uploaded.delete_key,
+        ext=file.ext,
+        user_filename=file.user_filename,
+        synced=bool(uploaded.owner_account_id),
+        auth_error=AuthErrorObject.model_validate(auth_error) if auth_error else NoAuthError(),
+    )

@@ -1,0 +1,167 @@
+"""Every request and response body of the public API, so /docs and /openapi.json describe the real ones."""
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic.json_schema import SkipJsonSchema
+
+
+class ErrorBody(BaseModel):
+    status: Literal["error"] = "error"
+    message: str
+
+
+class ErrorWithIdBody(ErrorBody):
+    errorId: int
+
+
+class AccountErrorBody(ErrorBody):
+    """A 400 of register, login and refresh: the errorId of the contract's table when it gives one;
+    none for the errors it leaves open (an over-long username, an invalid query parameter)."""
+
+    errorId: int | SkipJsonSchema[None] = Field(
+        default=None, description="1 name taken, 2 no username/password, 3 wrong password, 5 no access token"
+    )
+
+
+class AuthErrorObject(BaseModel):
+    message: str
+    errorId: int = Field(
+        description="-1 no header, -2 malformed header, -3 expired, -4 invalid, -5 not found"
+    )
+
+
+class AuthErrorBody(BaseModel):
+    status: Literal["error"] = "error"
+    auth_error: AuthErrorObject
+
+
+class NoAuthError(BaseModel):
+    """`{}`: the upload had no Authorization header, or a valid one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MessageBody(BaseModel):
+    status: Literal["success"] = "success"
+    message: str
+
+
+class UploadBody(MessageBody):
+    file_url: str
+    file_url_full: str
+    key: str = Field(description="the secret delete key")
+    ext: str
+    user_filename: str
+    synced: bool = Field(description="true when the file was stored under the token's account")
+    auth_error: AuthErrorObject | NoAuthError
+
+
+class Credentials(BaseModel):
+    username: StrictStr = Field(min_length=1)
+    password: StrictStr = Field(min_length=1)
+
+
+class RefreshRequest(BaseModel):
+    accessToken: StrictStr = Field(min_length=1, description='the token, with or without a "Bearer " prefix')
+
+
+class TokenBody(BaseModel):
+    status: Literal["success"] = "success"
+    accessToken: str
+    username: str
+    message: str
+
+
+class FileItem(BaseModel):
+    file_url: str
+    file_url_full: str
+    key: str
+    ext: str
+    user_filename: str
+    creation_date: str = Field(description="D.M.YYYY (UTC)")
+    created_at: str = Field(description="ISO-8601, UTC")
+    size: int
+    synced: bool = True
+
+
+class FilesBody(MessageBody):
+    username: str
+    data: list[FileItem]
+
+
+class HealthBody(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ReadyBody(BaseModel):
+    status: Literal["ok"] = "ok"
+    checks: dict[str, str]
+
+
+class NotReadyBody(BaseModel):
+    status: Literal["error"] = "error"
+    message: str = "not ready"
+    checks: dict[str, str]
+
+
+def error_responses(models: Mapping[int, type[BaseModel]]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: the error body of each status it may answer with; any other client
+    error (an invalid query parameter, say) is an ErrorBody too, never FastAPI's 422."""
+    documented: dict[int | str, dict[str, Any]] = {
+        status: {"model": model} for status, model in models.items()
+    }
+    documented["4XX"] = {
+        "model": ErrorBody, "description": "Any other client error, e.g. an invalid parameter"
+    }
+    return documented
+
+
+def json_request_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra=` documenting a JSON body that the route parses by hand."""
+    content = {"application/json": {"schema": model.model_json_schema()}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+UPLOAD_REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "the one file"}
+                    },
+                }
+            }
+        },
+    }
+}
+
+# A file is served with the media type of its extension (application/octet-stream when unknown).
+ANY_MEDIA_TYPE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+DOWNLOAD_OPERATION = "download_file"
+HEAD_OPERATION = "file_headers"
+DELETE_OPERATION = "delete_file"
+# What an upload's answer leads to (OpenAPI links: clients and API fuzzers follow them).
+UPLOAD_LINKS: dict[str, Any] = {
+    "download": {"operationId": DOWNLOAD_OPERATION, "parameters": {"file_url": "$response.body#/file_url"}},
+    "headers": {"operationId": HEAD_OPERATION, "parameters": {"file_url": "$response.body#/file_url"}},
+    "delete": {
+        "operationId": DELETE_OPERATION,
+        "parameters": {"file_url": "$response.body#/file_url", "key": "$response.body#/key"},
+    },
+}
+
+# FastAPI documents the bearer scheme as required; appending the empty requirement makes it optional.
+OPTIONAL_BEARER: dict[str, Any] = {"security": [{}]}
+
+BINARY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file's bytes", "content": ANY_MEDIA_TYPE},
+    206: {"description": "The requested range of the file's bytes", "content": ANY_MEDIA_TYPE},
+    302: {"description": "With FU_GATEWAY_DOWNLOAD_REDIRECT=presigned: the file at a short-lived URL of the "
+               "object store (GET only; never for HTML, XML, JavaScript or SVG)"},
+    304: {"description": "Not modified (If-None-Match matched the ETag)"},
+}

@@ -1,0 +1,94 @@
+"""The auth service's gRPC API as the gateway uses it."""
+from datetime import timezone
+from functools import partial
+
+import grpc
+from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+
+from gateway.api import errors
+from gateway.api.errors import AuthFailure, AuthorizationError
+from gateway.clients.rpc import ErrorFactory, call_metadata, translated_errors
+from gateway.models import Account, AccountFile, AccountFiles, IssuedToken, TokenKind
+
+SERVICE = "Auth"
+DOMAIN = "auth.fileuploader"
+
+REASONS: dict[str, ErrorFactory] = {
+    "USERNAME_TAKEN": errors.UsernameTaken,
+    "CREDENTIALS_MISSING": errors.CredentialsMissing,
+    "WRONG_PASSWORD": errors.WrongPassword,
+    "USER_NOT_FOUND": errors.UserNotFound,
+    "TOKEN_MISSING": errors.TokenMissing,
+    "TOKEN_EXPIRED": partial(AuthorizationError, AuthFailure.TOKEN_EXPIRED),
+    "TOKEN_INVALID": partial(AuthorizationError, AuthFailure.TOKEN_INVALID),
+    "TOKEN_NOT_FOUND": partial(AuthorizationError, AuthFailure.TOKEN_NOT_FOUND),
+    "USERNAME_TOO_LONG": errors.UsernameTooLong,
+    "PASSWORD_TOO_LONG": errors.PasswordTooLong,
+    "USERNAME_INVALID": errors.UsernameInvalid,
+}
+_TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
+
+
+class AuthClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout_seconds: float) -> None:
+        self._stub = auth_pb2_grpc.AuthServiceStub(channel)
+        self._timeout = timeout_seconds
+
+    async def register(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
+        request = auth_pb2.RegisterRequest(
+            username=username, password=password, token_kind=_TOKEN_KINDS[kind]
+        )
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            reply = await self._stub.Register(request, timeout=self._timeout, metadata=call_metadata())
+        return _issued_token(reply)
+
+    async def login(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
+        request = auth_pb2.LoginRequest(username=username, password=password, token_kind=_TOKEN_KINDS[kind])
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            reply = await self._stub.Login(request, timeout=self._timeout, metadata=call_metadata())
+        return _issued_token(reply)
+
+    async def refresh_token(self, access_token: str) -> IssuedToken:
+        request = auth_pb2.RefreshTokenRequest(access_token=access_token)
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            reply = await self._stub.RefreshToken(request, timeout=self._timeout, metadata=call_metadata())
+        return _issued_token(reply)
+
+    async def logout(self, access_token: str) -> None:
+        request = auth_pb2.LogoutRequest(access_token=access_token)
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            await self._stub.Logout(request, timeout=self._timeout, metadata=call_metadata())
+
+    async def validate_token(self, access_token: str) -> Account:
+        request = auth_pb2.ValidateTokenRequest(access_token=access_token)
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            reply = await self._stub.ValidateToken(request, timeout=self._timeout, metadata=call_metadata())
+        return _account(reply.account)
+
+    async def list_account_files(self, access_token: str) -> AccountFiles:
+        request = auth_pb2.ListAccountFilesRequest(access_token=access_token)
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            reply = await self._stub.ListAccountFiles(
+                request, timeout=self._timeout, metadata=call_metadata()
+            )
+        files = [_account_file(item) for item in reply.files]
+        return AccountFiles(account=_account(reply.account), files=files)
+
+
+def _account(message: auth_pb2.Account) -> Account:
+    return Account(account_id=message.account_id, username=message.username)
+
+
+def _issued_token(message: auth_pb2.IssuedToken) -> IssuedToken:
+    return IssuedToken(access_token=message.access_token, account=_account(message.account))
+
+
+def _account_file(message: auth_pb2.AccountFile) -> AccountFile:
+    return AccountFile(
+        file_url=message.file_url,
+        delete_key=message.delete_key,
+        ext=message.ext,
+        user_filename=message.user_filename,
+        size=message.size,
+        created_at=message.created_at.ToDatetime(tzinfo=timezone.utc),
+    )

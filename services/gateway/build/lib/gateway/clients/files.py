@@ -1,0 +1,186 @@
+"""The files service's gRPC API as the gateway uses it: metadata, deletes, and the two streams."""
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
+from datetime import timezone
+from typing import NoReturn
+
+import grpc
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+
+from gateway.api import errors
+from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
+from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
+
+logger = logging.getLogger(__name__)
+
+SERVICE = "Files"
+DOMAIN = "files.fileuploader"
+
+REASONS: dict[str, ErrorFactory] = {
+    "FILE_NOT_FOUND": errors.FileNotFound,
+    "INVALID_DELETE_KEY": errors.InvalidDeleteKey,
+    "BAD_EXTENSION": errors.BadFileExtension,
+    "FILE_TOO_LARGE": errors.FileTooLarge,
+    "STORAGE_FULL": errors.StorageFull,
+    "BAD_FILENAME": errors.BadFileName,
+}
+
+
+def _translated() -> AbstractContextManager[None]:
+    return translated_errors(SERVICE, DOMAIN, REASONS)
+
+
+class FilesClient:
+    def __init__(
+        self, channel: grpc.aio.Channel, timeout_seconds: float, transfer_timeout_seconds: float
+    ) -> None:
+        self._stub = files_pb2_grpc.FilesServiceStub(channel)
+        self._timeout = timeout_seconds
+        self._transfer_timeout = transfer_timeout_seconds
+        self._warned_about_streaming = False
+
+    async def get_file_info(self, file_url: str) -> StoredFile:
+        request = files_pb2.GetFileInfoRequest(file_url=file_url)
+        with _translated():
+            reply = await self._stub.GetFileInfo(request, timeout=self._timeout, metadata=call_metadata())
+        return _stored_file(reply.file)
+
+    async def delete_file(self, file_url: str, delete_key: str) -> None:
+        request = files_pb2.DeleteFileRequest(file_url=file_url, delete_key=delete_key)
+        with _translated():
+            await self._stub.DeleteFile(request, timeout=self._timeout, metadata=call_metadata())
+
+    async def get_download_url(self, file_url: str, headers: DownloadHeaders) -> str | None:
+        """A short-lived URL of the file in the object store; None when files cannot make one (its
+        storage is local disk, it predates GetDownloadUrl, or a header value is too long for a URL):
+        the caller streams the file instead."""
+        request = files_pb2.GetDownloadUrlRequest(
+            file_url=file_url,
+            content_type=headers.content_type,
+            content_disposition=headers.content_disposition,
+            cache_control=headers.cache_control,
+        )
+        try:
+            reply = await self._stub.GetDownloadUrl(request, timeout=self._timeout, metadata=call_metadata())
+        except grpc.aio.AioRpcError as error:
+            if _cannot_presign(error):
+                self._note_streaming(error)
+                return None
+            raise translate(error, SERVICE, DOMAIN, REASONS) from error
+        return reply.url
+
+    async def read_file(self, file_url: str, offset: int = 0, length: int | None = None) -> "FileStream":
+        """Opens the stream and waits for its first message, so a failure is known before any byte is sent."""
+        request = files_pb2.ReadFileRequest(file_url=file_url, offset=offset, length=length)
+        call = self._stub.ReadFile(request, timeout=self._transfer_timeout, metadata=call_metadata())
+        try:
+            with _translated():
+                first = await call.read()
+        except BaseException:
+            call.cancel()
+            raise
+        return FileStream(call, None if first is grpc.aio.EOF else first.chunk)
+
+    async def start_upload(self, request: UploadRequest) -> "FilesUpload":
+        """Opens UploadFile and sends its metadata; the file's bytes follow through FilesUpload.send."""
+        call = self._stub.UploadFile(timeout=self._transfer_timeout, metadata=call_metadata())
+        upload = FilesUpload(call)
+        metadata = files_pb2.UploadMetadata(
+            user_filename=request.user_filename,
+            include_ext=request.include_ext,
+            owner_account_id=request.owner_account_id,
+        )
+        try:
+            await upload.write(files_pb2.UploadFileRequest(metadata=metadata))
+        except BaseException:
+            upload.cancel()
+            raise
+        return upload
+
+    def _note_streaming(self, error: grpc.aio.AioRpcError) -> None:
+        """Said once at WARNING (a setting that cannot work), then at DEBUG."""
+        level = logging.DEBUG if self._warned_about_streaming else logging.WARNING
+        self._warned_about_streaming = True
+        logger.log(level, "files made no download URL (%s %s): the file is streamed", error.code().name,
+                   error.details())
+
+
+_NO_DOWNLOAD_URL = frozenset({"DOWNLOAD_URL_UNSUPPORTED", "INVALID_DOWNLOAD_HEADERS"})
+
+
+def _cannot_presign(error: grpc.aio.AioRpcError) -> bool:
+    return error.code() == grpc.StatusCode.UNIMPLEMENTED or error_reason(error, DOMAIN) in _NO_DOWNLOAD_URL
+
+
+class FileStream:
+    """The bytes of a ReadFile call; iterating ends (or cancels) the call."""
+
+    def __init__(self, call: grpc.aio.UnaryStreamCall, first_chunk: bytes | None) -> None:
+        self._call = call
+        self._first_chunk = first_chunk
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            if self._first_chunk is None:
+                return
+            yield self._first_chunk
+            while True:
+                with _translated():
+                    message = await self._call.read()
+                if message is grpc.aio.EOF:
+                    return
+                yield message.chunk
+        finally:
+            self._call.cancel()
+
+
+class FilesUpload:
+    """One UploadFile call; each write waits for the call to take the message (backpressure).
+    Only finish() marks the upload complete: a call that ends any other way keeps nothing."""
+
+    def __init__(self, call: grpc.aio.StreamUnaryCall) -> None:
+        self._call = call
+        self._sent = 0
+
+    async def send(self, chunk: bytes) -> None:
+        await self.write(files_pb2.UploadFileRequest(chunk=chunk))
+        self._sent += len(chunk)
+
+    async def write(self, message: files_pb2.UploadFileRequest) -> None:
+        try:
+            await self._call.write(message)
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+            await self._raise_final_status()
+
+    async def finish(self) -> UploadedFile:
+        await self.write(files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete(size=self._sent)))
+        with _translated():
+            await self._call.done_writing()
+            reply = await self._call
+        return UploadedFile(
+            file=_stored_file(reply.file),
+            delete_key=reply.delete_key,
+            owner_account_id=reply.owner_account_id,
+        )
+
+    def cancel(self) -> None:
+        self._call.cancel()
+
+    async def _raise_final_status(self) -> NoReturn:
+        """A write failed because files ended the call (say, it refused the metadata): answer its status."""
+        with _translated():
+            await self._call
+        raise errors.UpstreamFailure(SERVICE)
+
+
+def _stored_file(message: files_pb2.FileInfo) -> StoredFile:
+    return StoredFile(
+        file_url=message.file_url,
+        ext=message.ext,
+        user_filename=message.user_filename,
+        size=message.size,
+        sha256=message.sha256,
+        created_at=message.created_at.ToDatetime(tzinfo=timezone.utc),
+    )

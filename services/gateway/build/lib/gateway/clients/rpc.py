@@ -1,0 +1,83 @@
+"""What every gRPC client of the gateway shares: channels, call metadata, and failures turned into
+gateway errors by the google.rpc.ErrorInfo reason they carry."""
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from gateway.api.errors import GatewayError, ServiceUnavailable, UpstreamFailure
+from gateway.request_id import current_request_id
+
+logger = logging.getLogger(__name__)
+
+ErrorFactory = Callable[[], GatewayError]
+
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+# Calls go to every address the name resolves to in turn: `dns:///auth:50051` naming a headless
+# Kubernetes Service spreads them over all its pods (the servers' max connection age makes the
+# channel resolve again, so it follows pods as they come and go).
+ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+CHANNEL_OPTIONS: tuple[tuple[str, int | str], ...] = (
+    ("grpc.service_config", ROUND_ROBIN),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.min_reconnect_backoff_ms", 200),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+)
+_UNREACHABLE = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
+)
+
+
+def open_channel(address: str) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+
+
+def call_metadata() -> tuple[tuple[str, str], ...]:
+    request_id = current_request_id()
+    return (("x-request-id", request_id),) if request_id else ()
+
+
+def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
+    """The reason of the ErrorInfo detail of `domain` in the call's status, if there is one."""
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:
+        return None
+    if status is None:
+        return None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            if info.domain == domain:
+                return info.reason
+    return None
+
+
+def translate(error: grpc.aio.AioRpcError, service: str, domain: str,
+              reasons: Mapping[str, ErrorFactory]) -> GatewayError:
+    if error.code() in _UNREACHABLE:
+        logger.warning("%s service unreachable: %s %s", service, error.code().name, error.details())
+        return ServiceUnavailable(service)
+    reason = error_reason(error, domain)
+    factory = reasons.get(reason) if reason else None
+    if factory is None:
+        logger.error(
+            "%s service failed: %s %s (reason %s)", service, error.code().name, error.details(), reason
+        )
+        return UpstreamFailure(service)
+    return factory()
+
+
+@contextmanager
+def translated_errors(service: str, domain: str, reasons: Mapping[str, ErrorFactory]) -> Iterator[None]:
+    try:
+        yield
+    except grpc.aio.AioRpcError as error:
+        raise translate(error, service, domain, reasons) from error

@@ -1,0 +1,73 @@
+"""The FastAPI application factory; its lifespan opens (and closes) the gRPC channels and the rate limiter."""
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from gateway.api.deps import AUTH_BUCKET, UPLOAD_BUCKET
+from gateway.api.errors import install_error_handlers
+from gateway.api.routes import accounts, files, health
+from gateway.clients.auth import AuthClient
+from gateway.clients.files import FilesClient
+from gateway.clients.health import HealthClient
+from gateway.clients.rpc import open_channel
+from gateway.http_metrics import HttpMetricsMiddleware
+from gateway.metrics import GatewayMetrics
+from gateway.ratelimit import RateLimiter
+from gateway.request_id import RequestIdMiddleware
+from gateway.settings import Settings
+from gateway.shutdown import CutOffAtShutdownMiddleware, ShutdownState
+
+READINESS_TIMEOUT_SECONDS = 1.0
+
+
+def create_app(
+    settings: Settings, shutdown: ShutdownState | None = None, registry: CollectorRegistry | None = None
+) -> FastAPI:
+    """`shutdown` is set by the server running the app once it is asked to stop; the metrics go to
+    `registry` (a registry of the app's own when None), which the app itself never serves."""
+    app = FastAPI(
+        title="File Uploader",
+        version="1.0.0",
+        summary="Upload a file, get a short link and a delete key; accounts list their files.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.shutdown = shutdown or ShutdownState()
+    app.state.metrics_registry = registry if registry is not None else CollectorRegistry()
+    app.state.metrics = GatewayMetrics.register(app.state.metrics_registry)
+    routers = [module.router for module in (files, accounts, health)]
+    install_error_handlers(app, routers)
+    app.add_middleware(CutOffAtShutdownMiddleware)
+    app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    auth_channel = open_channel(settings.auth_address)
+    files_channel = open_channel(settings.files_address)
+    app.state.auth_client = AuthClient(auth_channel, settings.rpc_timeout_seconds)
+    app.state.files_client = FilesClient(
+        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds
+    )
+    app.state.health_clients = {
+        "auth": HealthClient(auth_channel, READINESS_TIMEOUT_SECONDS),
+        "files": HealthClient(files_channel, READINESS_TIMEOUT_SECONDS),
+    }
+    rate_limiter = RateLimiter(
+        settings.rate_limit_storage_uri.get_secret_value(),
+        {UPLOAD_BUCKET: settings.upload_rate_limit, AUTH_BUCKET: settings.auth_rate_limit},
+    )
+    try:
+        async with rate_limiter:
+            app.state.rate_limiter = rate_limiter
+            yield
+    finally:
+        await asyncio.gather(auth_channel.close(), files_channel.close())

@@ -1,0 +1,70 @@
+"""Plain values the gateway works with; the gRPC clients translate protobuf messages into these."""
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class TokenKind(enum.Enum):
+    NORMAL = "normal"
+    BOT = "bot"
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    username: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    account: Account
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_url: str
+    ext: str
+    user_filename: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DownloadHeaders:
+    """What an object store's download URL is to answer with, as the gateway would."""
+
+    content_type: str
+    content_disposition: str
+    cache_control: str
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    file: StoredFile
+    delete_key: str
+    owner_account_id: str
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    user_filename: str
+    include_ext: bool
+    owner_account_id: str
+
+
+@dataclass(frozen=True)
+class AccountFile:
+    file_url: str
+    delete_key: str
+    ext: str
+    user_filename: str
+    size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountFiles:
+    account: Account
+    files: list[AccountFile]

@@ -1,0 +1,80 @@
+"""The gateway's configuration, read from FU_GATEWAY_* environment variables."""
+import ipaddress
+from typing import Literal, Self
+
+from limits import parse
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FU_GATEWAY_", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    auth_address: str = "127.0.0.1:50051"
+    files_address: str = "127.0.0.1:50052"
+    public_url: str | None = None
+    max_upload_bytes: int = Field(default=104_857_600, gt=0)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    upload_rate_limit: str = "2/minute"
+    auth_rate_limit: str = "10/minute"
+    rate_limit_storage_uri: SecretStr = SecretStr("memory://")
+    trusted_proxies: str = ""
+    rpc_timeout_seconds: float = Field(default=5.0, gt=0)
+    transfer_timeout_seconds: float = Field(default=3600.0, gt=0)
+    download_redirect: Literal["off", "presigned"] = "off"
+    workers: int = Field(default=1, ge=1)
+    shutdown_delay_seconds: float = Field(default=2.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "text"
+    metrics_port: int = Field(default=9100, ge=0, le=65535)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_absolute(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("upload_rate_limit", "auth_rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        parse(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_are_addresses(cls, value: str) -> str:
+        for entry in _split(value):
+            if entry != "*":
+                ipaddress.ip_network(entry, strict=False)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_upper(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format_lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _metrics_port_is_not_the_api_port(self) -> Self:
+        if self.metrics_port and self.metrics_port == self.port:
+            raise ValueError("FU_GATEWAY_METRICS_PORT must differ from FU_GATEWAY_PORT: "
+                             "/metrics is never public")
+        return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _split(self.trusted_proxies)
+
+
+def _split(value: str) -> list[str]:
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
