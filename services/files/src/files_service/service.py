@@ -15,6 +15,7 @@ from files_service.domain.errors import (
     FileNotFound,
     FileUrlTaken,
     InvalidDeleteKey,
+    StorageUnavailable,
     TooManyFiles,
 )
 from files_service.domain.events import FileDeleted, FileUploaded
@@ -98,6 +99,11 @@ class FilesService:
         except CommitOutcomeUnknown:
             # The file's row may exist: its bytes must stay (at worst they are orphaned, never served).
             logger.warning("kept blob %s: the database went away while recording it", storage_key)
+            raise
+        except StorageUnavailable:
+            # A store that just failed would only fail the delete too, after its own retries: the
+            # caller hears at once, and any bytes that did land are left to the reconciler.
+            logger.warning("did not delete blob %s: the store failed while storing it", storage_key)
             raise
         except BaseException:
             await self._discard_blob(storage_key)

@@ -11,6 +11,7 @@ from files_service.domain.errors import (
     FileTooLarge,
     FileUrlTaken,
     StorageFull,
+    StorageUnavailable,
 )
 from files_service.domain.model import UploadRequest
 from files_service.service import MAX_FILE_URL_ATTEMPTS
@@ -92,6 +93,23 @@ async def test_upload_file_storage_failure_keeps_no_metadata(service, database, 
 
     with pytest.raises(StorageFull):
         await service.upload_file(upload_request(), make_chunks(b"abc"))
+
+    assert database.files == {} and database.outbox == []
+
+
+async def test_upload_file_to_an_unreachable_store_fails_without_waiting_on_a_delete_there(
+    service, database, blob_store, make_chunks
+):
+    blob_store.fail_after_bytes = 1
+    blob_store.failure = StorageUnavailable("object store unreachable")
+
+    async def delete_that_retries_for_ever(key: str) -> None:
+        await asyncio.Event().wait()
+
+    blob_store.delete = delete_that_retries_for_ever
+
+    with pytest.raises(StorageUnavailable):
+        await asyncio.wait_for(service.upload_file(upload_request(), make_chunks(b"abc")), 5)
 
     assert database.files == {} and database.outbox == []
 
