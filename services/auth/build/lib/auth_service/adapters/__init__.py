@@ -1,1 +1,0 @@
-"""Adapters: the only code that touches SQLAlchemy, NATS and the disk."""

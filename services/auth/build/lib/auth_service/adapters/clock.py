@@ -1,6 +1,0 @@
-from datetime import UTC, datetime
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)

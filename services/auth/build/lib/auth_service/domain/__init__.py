@@ -1,1 +1,0 @@
-"""The auth domain: pure rules and models, free of frameworks and transports."""

@@ -1,1 +1,0 @@
-"""Password hashing and access-token signing: pure computation, no I/O."""

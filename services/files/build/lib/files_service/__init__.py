@@ -1,1 +1,0 @@
-"""File Uploader files service: file bytes, file metadata and the file events."""

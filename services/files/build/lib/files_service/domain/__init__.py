@@ -1,1 +1,0 @@
-"""Pure rules of the files service: no database, transport, broker or disk."""

@@ -1,1 +1,0 @@
-"""The gRPC transport: the only code that touches the generated protobuf modules."""

@@ -1,1 +1,0 @@
-"""The public HTTP API: routes, dependencies, bodies and errors."""

@@ -1,1 +1,0 @@
-"""The public API's routes, one module per area."""

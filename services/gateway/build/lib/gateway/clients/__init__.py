@@ -1,1 +1,0 @@
-"""gRPC clients of auth and files: the only modules touching generated protobuf code."""
