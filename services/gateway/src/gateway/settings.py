@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
     transfer_timeout_seconds: float = Field(default=3600.0, gt=0)
+    body_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     download_redirect: Literal["off", "presigned"] = "off"
     workers: int = Field(default=1, ge=1)
     shutdown_delay_seconds: float = Field(default=2.0, ge=0)

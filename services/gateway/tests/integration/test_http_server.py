@@ -5,6 +5,7 @@ import json
 import os
 import select
 import socket
+import time
 
 import httpx
 import pytest
@@ -82,6 +83,31 @@ async def test_upload_is_cancelled_when_the_client_goes_away_mid_body(serve, set
     await writer.drain()
     await asyncio.sleep(0.2)
     writer.close()
+    await asyncio.wait_for(fake_files.servicer.upload_cancelled.wait(), 5)
+    assert fake_files.servicer.blobs == {}
+
+
+def answer_to_a_stalled_upload(base_url: str, declared_size: int, sent_size: int) -> tuple[int, dict, float]:
+    """Declares `declared_size` file bytes, sends `sent_size` of them, then waits for the answer:
+    (status, JSON body, seconds from the last byte sent to the answer)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(upload_head(host, declared_size) + b"\0" * sent_size)
+        last_byte_sent = time.monotonic()
+        answer = read_answer(sock)
+        waited = time.monotonic() - last_byte_sent
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), json.loads(body), waited
+
+
+async def test_an_upload_whose_body_stalls_is_cut_off_with_408_and_nothing_kept(serve, settings_for, fake_files):
+    base_url = await serve(settings_for(body_idle_timeout_seconds=1))
+
+    status, body, waited = await asyncio.to_thread(answer_to_a_stalled_upload, base_url, 8 * MB, 600_000)
+
+    assert (status, body) == (408, {"status": "error",
+                                    "message": "The request body stalled: nothing arrived for 1 seconds"})
+    assert 1 <= waited < 10
     await asyncio.wait_for(fake_files.servicer.upload_cancelled.wait(), 5)
     assert fake_files.servicer.blobs == {}
 

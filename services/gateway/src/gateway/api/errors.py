@@ -165,6 +165,16 @@ class FileTooLarge(ApiError):
         super().__init__(message, headers={"Connection": "close"})
 
 
+class BodyStalled(ApiError):
+    """A request body that stopped arriving: the connection is closed after the answer."""
+
+    status_code = 408
+
+    def __init__(self, idle_seconds: float) -> None:
+        super().__init__(f"The request body stalled: nothing arrived for {idle_seconds:g} seconds",
+                         headers={"Connection": "close"})
+
+
 class BodyTooLarge(ApiError):
     status_code, message = 413, "Request body too large"
 

@@ -43,7 +43,7 @@ from gateway.clients.files import FilesClient, FilesUpload
 from gateway.content_types import may_redirect
 from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
-from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
+from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, cut_off_when_idle, multipart_boundary
 
 router = APIRouter(tags=["files"])
 
@@ -51,7 +51,8 @@ MAX_FILE_URL_LENGTH = 128
 
 _UPLOAD_RESPONSES = {
     200: {"links": UPLOAD_LINKS},
-    **error_responses({400: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody, 507: ErrorBody}),
+    **error_responses({400: ErrorBody, 408: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody,
+                       507: ErrorBody}),
 }
 _DOWNLOAD_RESPONSES = {
     **BINARY_RESPONSES, **error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody})
@@ -84,7 +85,7 @@ async def upload(
             return await files.start_upload(UploadRequest(filename, include_ext, owner_account_id))
 
         reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload)
-        session = await _read_body(reader, request)
+        session = await _read_body(reader, request, settings.body_idle_timeout_seconds)
         uploaded = await session.finish()
     return _upload_body(uploaded, base_url, auth_error)
 
@@ -165,10 +166,12 @@ def _upload_boundary(request: Request, max_upload_bytes: int) -> bytes:
     return boundary
 
 
-async def _read_body(reader: MultipartUploadReader[FilesUpload], request: Request) -> FilesUpload:
+async def _read_body(
+    reader: MultipartUploadReader[FilesUpload], request: Request, idle_seconds: float
+) -> FilesUpload:
     try:
-        async with aclosing(request.stream()) as body:
-            return await reader.read(body)
+        async with aclosing(request.stream()) as body, aclosing(cut_off_when_idle(body, idle_seconds)) as chunks:
+            return await reader.read(chunks)
     except ClientDisconnect as error:
         raise ClientClosedRequest() from error
 
