@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import quote
 
-from gateway.content_types import media_type_for
+from gateway.content_types import Confinement, media_type_for
 from gateway.models import StoredFile
 
-SANDBOX_POLICY = (
-    "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
-)
+# The browser's own image and media documents need their inline styles, and to load the file itself.
+NO_SCRIPT_POLICY = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
+SANDBOX_POLICY = f"{NO_SCRIPT_POLICY}; sandbox"
+_POLICIES = {Confinement.SANDBOX: SANDBOX_POLICY, Confinement.NO_SCRIPT: NO_SCRIPT_POLICY}
 _SINGLE_RANGE = re.compile(r"bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", re.IGNORECASE)
 _RFC5987_SAFE = "!#$&+-.^_`|~"
 
@@ -127,8 +128,9 @@ def representation_headers(file: StoredFile) -> dict[str, str]:
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
     }
-    if media.sandboxed:
-        headers["Content-Security-Policy"] = SANDBOX_POLICY
+    policy = _POLICIES.get(media.confinement)
+    if policy is not None:
+        headers["Content-Security-Policy"] = policy
     return headers
 
 

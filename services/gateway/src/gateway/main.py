@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from gateway.api.deps import AUTH_BUCKET, UPLOAD_BUCKET
+from gateway.api.docs_pages import install_docs_pages
 from gateway.api.errors import install_error_handlers
 from gateway.api.routes import accounts, files, health
 from gateway.clients.auth import AuthClient
@@ -33,6 +34,8 @@ def create_app(
         version="1.0.0",
         summary="Upload a file, get a short link and a delete key; accounts list their files.",
         lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.shutdown = shutdown or ShutdownState()
@@ -45,6 +48,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     for router in routers:
         app.include_router(router)
+    install_docs_pages(app)
     return app
 
 

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-SANDBOX = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+NO_SCRIPT = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
+SANDBOX = f"{NO_SCRIPT}; sandbox"
 DATA = os.urandom(200_000)
 
 
@@ -30,16 +31,30 @@ async def test_download_streams_the_whole_file_with_its_headers(client, sample, 
 
 
 @pytest.mark.parametrize("name,content_type", [
-    ("a.png", "image/png"), ("a.jpg", "image/jpeg"), ("a.mp4", "video/mp4"), ("a.mp3", "audio/mpeg"),
     ("a.txt", "text/plain; charset=utf-8"), ("a.csv", "text/csv; charset=utf-8"), ("a.svg", "image/svg+xml"),
     ("a.html", "text/plain; charset=utf-8"), ("a.js", "text/plain; charset=utf-8"),
 ])
-async def test_download_serves_known_types_inline_under_the_sandbox(client, fake_files, name, content_type):
+async def test_download_serves_text_markup_and_svg_inline_under_the_sandbox(client, fake_files, name, content_type):
     url = fake_files.servicer.put(name, b"<script>alert(1)</script>").file_url
     r = await client.get("/file/" + url)
     assert r.headers["content-type"] == content_type
     assert r.headers["content-disposition"].startswith("inline; ")
     assert r.headers["content-security-policy"] == SANDBOX
+
+
+@pytest.mark.parametrize("name,content_type", [
+    ("a.png", "image/png"), ("a.jpg", "image/jpeg"), ("a.mp4", "video/mp4"), ("a.webm", "video/webm"),
+    ("a.mp3", "audio/mpeg"),
+])
+async def test_download_serves_images_audio_and_video_with_no_script_but_no_sandbox(
+    client, fake_files, name, content_type
+):
+    url = fake_files.servicer.put(name, b"some bytes").file_url
+    for r in (await client.get("/file/" + url), await client.get("/file/" + url, headers={"range": "bytes=0-1"})):
+        assert r.headers["content-type"] == content_type
+        assert r.headers["content-disposition"].startswith("inline; ")
+        assert r.headers["content-security-policy"] == NO_SCRIPT
+        assert r.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_download_serves_pdf_without_the_sandbox(client, fake_files):

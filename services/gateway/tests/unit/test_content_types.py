@@ -1,6 +1,12 @@
 import pytest
 
-from gateway.content_types import ACTIVE_CONTENT_EXTENSIONS, MediaType, may_redirect, media_type_for
+from gateway.content_types import (
+    ACTIVE_CONTENT_EXTENSIONS,
+    Confinement,
+    MediaType,
+    may_redirect,
+    media_type_for,
+)
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 
@@ -24,21 +30,33 @@ def test_media_type_is_inline_when_extension_is_known(ext, content_type):
 
 @pytest.mark.parametrize("ext", sorted(ACTIVE_CONTENT_EXTENSIONS))
 def test_media_type_is_sandboxed_plain_text_when_content_is_active(ext):
-    assert media_type_for(ext) == MediaType(TEXT_PLAIN, inline=True, sandboxed=True)
+    assert media_type_for(ext) == MediaType(TEXT_PLAIN, inline=True, confinement=Confinement.SANDBOX)
 
 
 def test_media_type_keeps_svg_under_sandbox():
-    assert media_type_for(".svg") == MediaType("image/svg+xml", inline=True, sandboxed=True)
+    assert media_type_for(".svg") == MediaType("image/svg+xml", inline=True, confinement=Confinement.SANDBOX)
 
 
-def test_media_type_is_sandbox_free_only_for_pdf():
-    assert not media_type_for(".pdf").sandboxed
-    assert all(media_type_for(ext).sandboxed for ext in (".png", ".mp4", ".txt", ".zip", ".json"))
+@pytest.mark.parametrize("ext", [".png", ".jpg", ".gif", ".webp", ".avif", ".ico", ".mp4", ".webm", ".mov",
+                                 ".mp3", ".ogg", ".wav", ".flac", ".m4a"])
+def test_media_type_lets_images_audio_and_video_keep_their_origin_but_run_nothing(ext):
+    assert media_type_for(ext).confinement is Confinement.NO_SCRIPT
+
+
+@pytest.mark.parametrize("ext", [".txt", ".csv", ".md", ".css", ".json", ".zip", ".svg"])
+def test_media_type_sandboxes_text_and_everything_not_image_audio_or_video(ext):
+    assert media_type_for(ext).confinement is Confinement.SANDBOX
+
+
+def test_media_type_leaves_only_pdf_unconfined():
+    assert media_type_for(".pdf").confinement is Confinement.NONE
 
 
 @pytest.mark.parametrize("ext", [".qqzz", "", ".exe", ".php"])
 def test_media_type_is_octet_stream_attachment_when_extension_is_unknown(ext):
-    assert media_type_for(ext) == MediaType("application/octet-stream", inline=False, sandboxed=True)
+    assert media_type_for(ext) == MediaType(
+        "application/octet-stream", inline=False, confinement=Confinement.SANDBOX
+    )
 
 
 @pytest.mark.parametrize("ext", [*sorted(ACTIVE_CONTENT_EXTENSIONS), ".svg", ".SVG", ".Html"])

@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway.downloads import (
+    NO_SCRIPT_POLICY,
     SANDBOX_POLICY,
     ByteRange,
     UnsatisfiableRange,
@@ -102,7 +103,7 @@ def test_plan_download_sends_whole_file_with_representation_headers():
     assert plan.headers["Cache-Control"] == "no-cache"
     assert plan.headers["Accept-Ranges"] == "bytes"
     assert plan.headers["X-Content-Type-Options"] == "nosniff"
-    assert plan.headers["Content-Security-Policy"] == SANDBOX_POLICY
+    assert plan.headers["Content-Security-Policy"] == NO_SCRIPT_POLICY
     assert plan.headers["Content-Disposition"].startswith("inline; ")
 
 
@@ -138,3 +139,10 @@ def test_plan_download_leaves_pdf_without_sandbox():
     plan = plan_download(stored("doc.pdf", ".pdf"), {})
     assert plan.headers["Content-Type"] == "application/pdf"
     assert "Content-Security-Policy" not in plan.headers
+
+
+def test_plan_download_sandboxes_text_and_keeps_the_policy_on_304():
+    plan = plan_download(stored("notes.txt", ".txt"), {})
+    assert plan.headers["Content-Security-Policy"] == SANDBOX_POLICY
+    revalidated = plan_download(stored("notes.txt", ".txt"), {"if-none-match": ETAG})
+    assert revalidated.status_code == 304 and revalidated.headers["Content-Security-Policy"] == SANDBOX_POLICY
