@@ -3,60 +3,68 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt
-STAMP := $(VENV)/.installed
-INSTALL_INPUTS := requirements/constraints.txt requirements/dev.txt protos/pyproject.toml \
+# `make run` installs the services and nats-server only; the test tools come with the first `make test`.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+RUN_INPUTS := requirements/constraints.txt requirements/run.txt protos/pyproject.toml \
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
-.PHONY: install run test test-unit test-integration test-e2e test-faults conformance loadtest loadtest-short \
-	protos protos-check bench reconcile clean
+.PHONY: install install-dev run test test-unit test-integration test-e2e test-faults conformance loadtest \
+	loadtest-short protos protos-check bench reconcile clean
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-$(STAMP): $(INSTALL_INPUTS)
+install-dev: $(DEV_STAMP)
+
+$(RUN_STAMP): $(RUN_INPUTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP_INSTALL) -e protos -e services/auth -e services/files -e 'services/gateway[redis]' -r requirements/dev.txt
-	touch $(STAMP)
+	$(PIP_INSTALL) -e protos -e services/auth -e services/files -e 'services/gateway[redis]' -r requirements/run.txt
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): $(RUN_STAMP) requirements/dev.txt
+	$(PIP_INSTALL) -r requirements/dev.txt
+	touch $(DEV_STAMP)
 
 run: install
 	$(PY) scripts/run_local.py
 
-test: install
+test: install-dev
 	$(PY) protos/generate.py --check
 	$(PY) -m pytest
 
-test-unit: install
+test-unit: install-dev
 	$(PY) -m pytest services/*/tests/unit tests/loadgen
 
-test-integration: install
+test-integration: install-dev
 	$(PY) -m pytest services/*/tests/integration
 
-test-e2e: install
+test-e2e: install-dev
 	$(PY) -m pytest tests/e2e
 
 # Faults on purpose: services killed, NATS and PostgreSQL stopped, a full disk (see README: Failure behaviour).
-test-faults: install
+test-faults: install-dev
 	$(PY) -m pytest tests/faults
 
 # The black-box suite of ../shared/conformance against a gateway started with default settings.
-conformance: install
+conformance: install-dev
 	$(PY) scripts/run_conformance.py
 
 # The load test (scripts/loadtest.py; README: "Load test"): 32 clients, 1000 uploads of 1 KB-20 MB on a
 # fresh stack of its own. Options through LOADTEST_ARGS, e.g. LOADTEST_ARGS="--database-url postgresql://...".
-loadtest: install
+loadtest: install-dev
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
 # Its short version, as `make test` (and CI) runs it: 8 clients, 100 uploads of 1 KB-2 MB, SQLite and PostgreSQL.
-loadtest-short: install
+loadtest-short: install-dev
 	$(PY) -m pytest tests/e2e/test_load.py
 
-protos: install
+protos: install-dev
 	$(PY) protos/generate.py
 
-protos-check: install
+protos-check: install-dev
 	$(PY) protos/generate.py --check
 
-bench: install
+bench: install-dev
 	$(PY) scripts/bench.py
 
 # files' then auth's reconcile command against the `make run` stack: make reconcile ARGS="--repair"
