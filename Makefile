@@ -64,8 +64,10 @@ protos: install-dev
 protos-check: install-dev
 	$(PY) protos/generate.py --check
 
+# Ours beside the reference monolith and nginx (README: "Benchmarks"); ~10 minutes. Options through
+# BENCH_ARGS, e.g. BENCH_ARGS=--quick (~2 minutes) or BENCH_ARGS="--targets ours,nginx".
 bench: install-dev
-	$(PY) scripts/bench.py
+	PYTHONPATH=scripts $(PY) -m bench $(BENCH_ARGS)
 
 # files' then auth's reconcile command against the `make run` stack: make reconcile ARGS="--repair"
 reconcile: install
