@@ -49,7 +49,7 @@ def _concurrency(targets: dict, case: str, title: str, path: pathlib.Path) -> pa
         axes.set_xlabel("concurrent clients")
         axes.set_ylabel(ylabel)
         axes.grid(True, which="both", alpha=0.3)
-        axes.legend()
+        _legend(axes)
     figure.suptitle(title)
     return _save(figure, path)
 
@@ -71,7 +71,7 @@ def _sizes(targets: dict, title: str, path: pathlib.Path) -> pathlib.Path:
         axes.set_xlabel("file size (log scale)")
         axes.set_ylabel("throughput (MiB/s of file bytes, log scale)")
         axes.grid(True, which="both", alpha=0.3)
-        axes.legend()
+        _legend(axes)
     figure.suptitle(title)
     return _save(figure, path)
 
@@ -81,6 +81,13 @@ def _line(axes, name: str, label: str, xs: list, ys: list) -> None:
     points = [(x, y) for x, y in zip(xs, ys) if y is not None and y > 0]  # log scale: no zero, no gap
     if points:
         axes.plot(*zip(*points), marker=marker, color=color, label=label)
+
+
+def _legend(axes) -> None:
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend()
+    else:
+        axes.text(0.5, 0.5, "no figures", transform=axes.transAxes, ha="center", va="center")
 
 
 def _save(figure, path: pathlib.Path) -> pathlib.Path:
