@@ -65,8 +65,8 @@ def memory_growth(target: Target, plan: Plan, samples: SampleFiles) -> dict | No
         _check(curl.run_batch(curl.upload_args(url, target.upload, samples.path(plan.large_size)), 1),
                "100 MB upload")
     total = sum(growth.values())
-    _say(f"{target.name}: memory growth during a {plan.large_size // MIB} MiB upload: {total / MIB:.1f} MiB "
-         + ", ".join(f"({name} {value / MIB:.1f})" for name, value in growth.items()))
+    parts = ", ".join(f"{name} {value / MIB:.1f}" for name, value in growth.items())
+    _say(f"{target.name}: memory growth during a {plan.large_size // MIB} MiB upload: {total / MIB:.1f} MiB ({parts})")
     return {"size_bytes": plan.large_size, "growth_bytes": total, "by_process": growth}
 
 

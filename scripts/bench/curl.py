@@ -21,7 +21,9 @@ def download_args(url: str) -> list[str]:
 def upload_args(url: str, route: UploadRoute, file: pathlib.Path) -> list[str]:
     body = ["-F", f"file=@{file};filename=bench.bin;type=application/octet-stream"] if route.multipart \
         else ["-X", route.method, "-T", str(file)]
-    return ["-sS", "-o", "/dev/null", "-w", WRITE_OUT, "--max-time", str(TRANSFER_TIMEOUT_SECONDS), *body, url]
+    # no "Expect: 100-continue": curl would wait for an interim answer before each large body
+    return ["-sS", "-o", "/dev/null", "-w", WRITE_OUT, "--max-time", str(TRANSFER_TIMEOUT_SECONDS), "-H", "Expect:",
+            *body, url]
 
 
 def batch_command(transfer: list[str], count: int) -> list[str]:
