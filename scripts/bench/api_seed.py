@@ -30,5 +30,6 @@ def seed(base_url: str, samples: SampleFiles) -> tuple[str, dict[int, str]]:
 
 def _ok(response: httpx.Response) -> dict:
     if response.status_code != 200:
-        raise RuntimeError(f"seeding {response.request.url.path}: {response.status_code} {response.text[:300]}")
+        path = response.request.url.path
+        raise RuntimeError(f"seeding {path}: {response.status_code} {response.text[:300]}")
     return response.json()

@@ -66,7 +66,8 @@ def memory_growth(target: Target, plan: Plan, samples: SampleFiles) -> dict | No
                "100 MB upload")
     total = sum(growth.values())
     parts = ", ".join(f"{name} {value / MIB:.1f}" for name, value in growth.items())
-    _say(f"{target.name}: memory growth during a {plan.large_size // MIB} MiB upload: {total / MIB:.1f} MiB ({parts})")
+    _say(f"{target.name}: memory growth during a {plan.large_size // MIB} MiB upload: "
+         f"{total / MIB:.1f} MiB ({parts})")
     return {"size_bytes": plan.large_size, "growth_bytes": total, "by_process": growth}
 
 
@@ -87,8 +88,8 @@ def _transfers(target: Target, plan: Plan, size: int, transfer: list[str], what:
     probe = _check(curl.run_batch(transfer, 1), f"{what} of {size} B")  # also warms up; not counted
     count = curl.transfers_for(plan.transfer_seconds, probe[0][2], size, plan.max_transfer_bytes,
                                plan.max_transfers)
-    return _point(target, f"{what} {size} B", {"size_bytes": size}, curl.summarize(curl.run_batch(transfer, count),
-                                                                                 size))
+    measured = curl.summarize(curl.run_batch(transfer, count), size)
+    return _point(target, f"{what} {size} B", {"size_bytes": size}, measured)
 
 
 def _check(transfers: list[tuple[int, int, float]], what: str) -> list[tuple[int, int, float]]:

@@ -16,9 +16,10 @@ import signal
 import subprocess
 from collections.abc import Iterator
 
+from stack import free_port
+
 from bench import processes
 from bench.target import SampleFiles, Target, UploadRoute
-from stack import free_port
 
 START_SECONDS = 15.0
 MAX_BODY = "200m"

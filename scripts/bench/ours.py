@@ -6,9 +6,10 @@ import contextlib
 import pathlib
 from collections.abc import Iterator
 
+from stack import Stack, StackConfig, free_port
+
 from bench import api_seed
 from bench.target import API_UPLOAD, SampleFiles, Target
-from stack import Stack, StackConfig, free_port
 
 UNLIMITED = "100000000/minute"
 SETTINGS = {

@@ -6,8 +6,8 @@ import pathlib
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 STYLE = {"ours": ("tab:blue", "o"), "reference": ("tab:orange", "s"), "nginx": ("tab:gray", "^")}
 SIZE_UNITS = ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"), (1, "B"))
@@ -22,13 +22,15 @@ def size_label(size: float, _position=None) -> str:
 
 def draw_all(document: dict, out_dir: pathlib.Path) -> list[pathlib.Path]:
     targets, meta = document["targets"], document["meta"]
-    subtitle = f"{meta['plan']} run, {meta['started']}, {meta['cpus']} CPUs, load average {meta['load_average']}"
+    subtitle = (f"{meta['plan']} run, {meta['started']}, {meta['cpus']} CPUs, "
+                f"load average {meta['load_average']}")
     return [
         _concurrency(targets, "small_get", f"GET of a 1 KiB file (wrk)\n{subtitle}",
                      out_dir / "concurrency-small-get.png"),
         _concurrency(targets, "small_upload", f"Upload of a 64 KiB file (hey)\n{subtitle}",
                      out_dir / "concurrency-small-upload.png"),
-        _sizes(targets, f"Throughput by file size, one client (curl)\n{subtitle}", out_dir / "file-sizes.png"),
+        _sizes(targets, f"Throughput by file size, one client (curl)\n{subtitle}",
+               out_dir / "file-sizes.png"),
     ]
 
 

@@ -12,9 +12,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+from stack import free_port
+
 from bench import api_seed, processes
 from bench.target import API_UPLOAD, SampleFiles, Target
-from stack import free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DIRECTORY_VARIABLE = "FU_BENCH_REFERENCE_DIR"

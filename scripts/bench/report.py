@@ -69,7 +69,8 @@ HOT_PATHS = (
     HotPath("GET /api/get_files (token, 20 files)", "req/s",
             lambda r, p: (r.get("get_files") or {}).get("requests_per_second"), 1.5),
     HotPath("POST /api/upload 64 KiB, 16 clients", "req/s",
-            lambda r, p: point(r.get("small_upload"), "concurrency", p.upload_clients, "requests_per_second"), 1),
+            lambda r, p: point(r.get("small_upload"), "concurrency", p.upload_clients, "requests_per_second"),
+            1),
     HotPath("POST /api/upload 100 MiB", "MiB/s",
             lambda r, p: point(r.get("upload_sizes"), "size_bytes", p.large_size, "mib_per_second"), 2),
     HotPath("GET 100 MiB", "MiB/s",
@@ -82,7 +83,8 @@ def rows(targets: dict[str, dict], plan: Plan) -> list[Row]:
     def figure(name: str, path: HotPath) -> float | None:
         return path.figure(targets[name], plan) if name in targets else None
 
-    return [Row(path, figure("reference", path), figure("ours", path), figure("nginx", path)) for path in HOT_PATHS]
+    return [Row(path, figure("reference", path), figure("ours", path), figure("nginx", path))
+            for path in HOT_PATHS]
 
 
 def render(table: list[Row]) -> str:
@@ -94,7 +96,8 @@ def render(table: list[Row]) -> str:
     left = {0, 1, 5, 6}
 
     def format_line(line: tuple[str, ...]) -> str:
-        cells = [cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths))]
+        cells = [cell.ljust(width) if i in left else cell.rjust(width)
+                 for i, (cell, width) in enumerate(zip(line, widths))]
         return "| " + " | ".join(cells) + " |"
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
@@ -117,7 +120,8 @@ def as_json(targets: dict[str, dict], table: list[Row], meta: dict) -> dict:
     return {
         "meta": meta,
         "table": [{"hot_path": row.path.label, "unit": row.path.unit, "reference": row.reference,
-                   "ours": row.ours, "nginx": row.nginx, "ratio": row.ratio, "goal": row.path.goal, "met": row.met}
+                   "ours": row.ours, "nginx": row.nginx, "ratio": row.ratio, "goal": row.path.goal,
+                   "met": row.met}
                   for row in table],
         "targets": targets,
     }

@@ -40,7 +40,7 @@ class SampleFiles:
     def path(self, size: int) -> pathlib.Path:
         return self.directory / f"sample-{size}.bin"
 
-    def write(self) -> "SampleFiles":
+    def write(self) -> SampleFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         for size in self.sizes:
             with open(self.path(size), "wb") as out:

@@ -30,7 +30,8 @@ def command(url: str, connections: int, seconds: float, script: pathlib.Path | N
 
 def run(url: str, connections: int, seconds: float, script: pathlib.Path | None = None) -> Measurement:
     argv = command(url, connections, seconds, script)
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + TIMEOUT_SECONDS + 30)
+    done = subprocess.run(argv, capture_output=True, text=True, check=False,
+                          timeout=seconds + TIMEOUT_SECONDS + 30)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
     return parse(done.stdout)

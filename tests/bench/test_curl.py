@@ -2,7 +2,6 @@
 import pathlib
 
 import pytest
-
 from bench import curl
 from bench.results import MIB
 from bench.target import API_UPLOAD, UploadRoute
@@ -16,7 +15,8 @@ def test_a_batch_repeats_the_transfer_with_next_between_them():
 def test_an_api_upload_is_a_multipart_form_and_an_nginx_upload_a_raw_put():
     api = curl.upload_args("http://h/api/upload", API_UPLOAD, pathlib.Path("/s/f.bin"))
     assert "-F" in api and api[api.index("-F") + 1].startswith("file=@/s/f.bin;")
-    raw = curl.upload_args("http://h/upload/b", UploadRoute("PUT", "/upload/b", multipart=False), pathlib.Path("/s/f"))
+    put = UploadRoute("PUT", "/upload/b", multipart=False)
+    raw = curl.upload_args("http://h/upload/b", put, pathlib.Path("/s/f"))
     assert raw[raw.index("-X") + 1] == "PUT" and raw[raw.index("-T") + 1] == "/s/f" and "-F" not in raw
 
 

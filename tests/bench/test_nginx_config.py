@@ -3,7 +3,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from bench import nginx
 
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
@@ -14,8 +13,8 @@ def test_nginx_accepts_the_generated_configuration(tmp_path):
     (tmp_path / "files").mkdir()
     conf = tmp_path / "nginx.conf"
     conf.write_text(nginx.config(tmp_path, 1, tmp_path / "files"))
-    checked = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
-                             capture_output=True, text=True, timeout=30)
+    argv = [NGINX, "-t", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")]
+    checked = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     assert checked.returncode == 0, checked.stderr
 
 

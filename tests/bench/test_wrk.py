@@ -2,7 +2,6 @@
 import math
 
 import pytest
-
 from bench import wrk
 
 REPORT = """Running 2s test @ http://127.0.0.1:48333/file/sample-1024.bin
