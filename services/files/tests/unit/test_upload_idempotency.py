@@ -45,7 +45,8 @@ async def test_the_same_key_for_a_different_upload_is_refused_and_stores_nothing
 
 async def test_keys_are_separate_per_scope(service, database, make_chunks):
     mine = await service.upload_file(keyed(), make_chunks(b"hello"))
-    theirs = await service.upload_file(keyed(IdempotencyKey("address:10.0.0.9", KEY.key)), make_chunks(b"hello"))
+    other_scope = IdempotencyKey("address:10.0.0.9", KEY.key)
+    theirs = await service.upload_file(keyed(other_scope), make_chunks(b"hello"))
 
     assert mine.file_url != theirs.file_url and len(database.files) == 2
 

@@ -223,7 +223,9 @@ async def test_upload_sends_the_request_id_to_auth_and_files(client, fake_auth, 
 
 
 @pytest.mark.parametrize("key", ["", "k" * 256, "tab\there", "caf\u00e9"])
-async def test_upload_is_400_and_stores_nothing_when_the_idempotency_key_is_malformed(client, fake_files, key):
+async def test_upload_is_400_and_stores_nothing_when_the_idempotency_key_is_malformed(
+    client, fake_files, key
+):
     r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
                           headers={"Idempotency-Key": key.encode("utf-8")})
     assert r.status_code == 400 and r.json() == {
@@ -232,5 +234,6 @@ async def test_upload_is_400_and_stores_nothing_when_the_idempotency_key_is_malf
 
 
 async def test_upload_accepts_a_255_character_idempotency_key(client, fake_files):
-    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")}, headers={"Idempotency-Key": "k" * 255})
+    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
+                          headers={"Idempotency-Key": "k" * 255})
     assert r.status_code == 200 and list(fake_files.servicer.blobs) == [r.json()["file_url"]]
