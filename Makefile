@@ -10,7 +10,7 @@ RUN_INPUTS := requirements/constraints.txt requirements/run.txt protos/pyproject
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
 .PHONY: install install-dev run test test-unit test-integration test-e2e test-faults conformance loadtest \
-	loadtest-short protos protos-check bench reconcile clean
+	loadtest-short protos protos-check bench reconcile migrate clean
 
 install: $(RUN_STAMP)
 
@@ -72,6 +72,10 @@ bench: install-dev
 # files' then auth's reconcile command against the `make run` stack: make reconcile ARGS="--repair"
 reconcile: install
 	$(PY) scripts/reconcile.py $(ARGS)
+
+# files' and auth's schema brought to the newest revision (as each start does), with `make run`'s settings.
+migrate: install
+	$(PY) scripts/migrate.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -31,9 +31,9 @@ CREATED = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
 
 async def fill(files_url: str, auth_url: str, blobs: Path, count: int) -> None:
     from auth_service.adapters.database import create_engine as auth_engine
-    from auth_service.adapters.database import create_schema as auth_schema
+    from auth_service.adapters.schema import upgrade_schema as auth_schema
     from files_service.adapters.database import create_engine as files_engine
-    from files_service.adapters.database import create_schema as files_schema
+    from files_service.adapters.schema import upgrade_schema as files_schema
 
     for create, schema, url in (
         (files_engine, files_schema, files_url),

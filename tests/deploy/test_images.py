@@ -17,6 +17,8 @@ ENTRYPOINT_MODULES = {
               "files_service.entrypoints.reconcile_cli"],
     "gateway": ["gateway.__main__", "gateway.main"],
 }
+# The services that keep a database: their migrations must ship inside the installed package.
+MIGRATED = {"auth": "auth_service", "files": "files_service"}
 TEST_TOOLS = ("pytest", "schemathesis", "hypothesis", "testcontainers", "grpcio-tools")
 NOT_IN_BUILD_CONTEXT = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "tests")
 
@@ -55,6 +57,14 @@ def test_the_image_install_starts_the_service_without_test_tools(service, tmp_pa
     imports = "; ".join(f"import {module}" for module in ENTRYPOINT_MODULES[service])
     subprocess.run([str(venv / "bin" / "python"), "-c", imports], check=True, cwd=tmp_path)
     assert (venv / "bin" / f"fileuploader-{service}").exists()
+    if service in MIGRATED:
+        prefix = f"FU_{service.upper()}_"
+        env = {"PATH": "/usr/bin:/bin", f"{prefix}DATA_DIR": str(tmp_path / "data"),
+               f"{prefix}LOG_LEVEL": "INFO"}
+        migrated = subprocess.run([str(venv / "bin" / f"fileuploader-{service}"), "migrate"], cwd=tmp_path,
+                                  env=env, capture_output=True, text=True, timeout=120)
+        assert migrated.returncode == 0, migrated.stderr
+        assert re.search(r"schema at revision \w+ \(was none\)", migrated.stderr), migrated.stderr
     installed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=freeze"], check=True,
                                capture_output=True, text=True).stdout.lower()
     assert not [tool for tool in TEST_TOOLS if f"\n{tool}==" in "\n" + installed]

@@ -25,6 +25,7 @@ class FilesErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TOO_MANY_FILES: _ClassVar[FilesErrorReason]
     DOWNLOAD_URL_UNSUPPORTED: _ClassVar[FilesErrorReason]
     INVALID_DOWNLOAD_HEADERS: _ClassVar[FilesErrorReason]
+    IDEMPOTENCY_KEY_REUSED: _ClassVar[FilesErrorReason]
 FILES_ERROR_REASON_UNSPECIFIED: FilesErrorReason
 FILE_NOT_FOUND: FilesErrorReason
 INVALID_DELETE_KEY: FilesErrorReason
@@ -38,16 +39,21 @@ UPLOAD_INCOMPLETE: FilesErrorReason
 TOO_MANY_FILES: FilesErrorReason
 DOWNLOAD_URL_UNSUPPORTED: FilesErrorReason
 INVALID_DOWNLOAD_HEADERS: FilesErrorReason
+IDEMPOTENCY_KEY_REUSED: FilesErrorReason
 
 class UploadMetadata(_message.Message):
-    __slots__ = ("user_filename", "include_ext", "owner_account_id")
+    __slots__ = ("user_filename", "include_ext", "owner_account_id", "idempotency_key", "idempotency_scope")
     USER_FILENAME_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_EXT_FIELD_NUMBER: _ClassVar[int]
     OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_SCOPE_FIELD_NUMBER: _ClassVar[int]
     user_filename: str
     include_ext: bool
     owner_account_id: str
-    def __init__(self, user_filename: _Optional[str] = ..., include_ext: _Optional[bool] = ..., owner_account_id: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    idempotency_scope: str
+    def __init__(self, user_filename: _Optional[str] = ..., include_ext: _Optional[bool] = ..., owner_account_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., idempotency_scope: _Optional[str] = ...) -> None: ...
 
 class UploadComplete(_message.Message):
     __slots__ = ("size",)

@@ -1,4 +1,5 @@
-"""`python -m auth_service` (and the fileuploader-auth console script): serve; or `... reconcile`."""
+"""`python -m auth_service` (and the fileuploader-auth console script): serve; or `... reconcile`,
+`... migrate`."""
 
 import argparse
 import asyncio
@@ -7,7 +8,7 @@ import sys
 
 from pydantic import ValidationError
 
-from auth_service.entrypoints import reconcile_cli
+from auth_service.entrypoints import migrate_cli, reconcile_cli
 from auth_service.entrypoints.logs import configure_logging
 from auth_service.entrypoints.server import serve
 from auth_service.settings import Settings
@@ -26,6 +27,8 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     if arguments.command == "reconcile":
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
+    if arguments.command == "migrate":
+        sys.exit(asyncio.run(migrate_cli.migrate(settings)))
     asyncio.run(serve(settings))
 
 
@@ -34,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", title="commands (none: serve)")
     reconcile = commands.add_parser("reconcile", help="compare the account file lists with files; repair")
     reconcile_cli.add_arguments(reconcile)
+    commands.add_parser("migrate", help="bring the database to the newest schema revision (as a start does)")
     return parser
 
 

@@ -9,11 +9,12 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth_service.adapters.clock import SystemClock
-from auth_service.adapters.database import create_engine, create_schema
+from auth_service.adapters.database import create_engine
 from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.adapters.jwt_secret import load_or_create_secret
 from auth_service.adapters.nats_consumer import NatsFileEventConsumer
+from auth_service.adapters.schema import upgrade_schema
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
@@ -35,8 +36,8 @@ class Application:
     metrics: AuthMetrics
     registry: CollectorRegistry
 
-    async def create_schema(self) -> None:
-        await create_schema(self.engine)
+    async def upgrade_schema(self) -> None:
+        await upgrade_schema(self.engine)
 
     async def close(self) -> None:
         await self.consumer.close()

@@ -17,7 +17,8 @@ from grpc_status import rpc_status
 from nats.js.api import StorageType
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth_service.adapters.database import create_engine, create_schema
+from auth_service.adapters.database import create_engine
+from auth_service.adapters.schema import upgrade_schema
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.bootstrap import bootstrap
 from auth_service.entrypoints.server import AuthServer
@@ -35,7 +36,7 @@ READY_TIMEOUT = 10.0
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
-    await create_schema(engine)
+    await upgrade_schema(engine)
     yield engine
     await engine.dispose()
 

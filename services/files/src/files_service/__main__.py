@@ -1,4 +1,5 @@
-"""`python -m files_service` (and the fileuploader-files console script): serve; or `... reconcile`."""
+"""`python -m files_service` (and the fileuploader-files console script): serve; or `... reconcile`,
+`... migrate`."""
 
 import argparse
 import asyncio
@@ -8,7 +9,7 @@ import sys
 from pydantic import ValidationError
 
 from files_service.domain.reconciliation import EXIT_ERROR
-from files_service.entrypoints import reconcile_cli
+from files_service.entrypoints import migrate_cli, reconcile_cli
 from files_service.entrypoints.logs import configure_logging
 from files_service.entrypoints.server import serve
 from files_service.settings import Settings
@@ -27,6 +28,8 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     if arguments.command == "reconcile":
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
+    if arguments.command == "migrate":
+        sys.exit(asyncio.run(migrate_cli.migrate(settings)))
     asyncio.run(serve(settings))
 
 
@@ -37,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         "reconcile", help="compare file metadata, stored bytes, temp data and the outbox; repair"
     )
     reconcile_cli.add_arguments(reconcile)
+    commands.add_parser("migrate", help="bring the database to the newest schema revision (as a start does)")
     return parser
 
 

@@ -10,12 +10,13 @@ from datetime import timedelta
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from files_service.adapters.database import create_engine, create_schema
+from files_service.adapters.database import create_engine
 from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
 from files_service.adapters.nats_connection import NatsConnection
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
+from files_service.adapters.schema import upgrade_schema
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.entrypoints.event_codec import encode_event
 from files_service.metrics import EventMetrics, FilesMetrics
@@ -138,7 +139,7 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     try:
         blob_store = await open_blob_store(settings, connections)
         await prepare_blob_store(settings, blob_store)
-        await create_schema(engine)
+        await upgrade_schema(engine)
     except BaseException:
         await engine.dispose()
         await connections.aclose()

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from files_service.domain.events import DomainEvent
+from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.model import DownloadHeaders, StoredFile
 
 
@@ -118,6 +119,21 @@ class Outbox(Protocol):
         """Up to `limit` events created before `moment`, oldest first."""
 
 
+class IdempotencyRecords(Protocol):
+    async def add(self, record: IdempotencyRecord) -> None:
+        """Insert the record; IdempotencyKeyTaken when its scope and key already have one."""
+
+    async def get(self, key: IdempotencyKey) -> IdempotencyRecord | None: ...
+
+    async def remove(self, key: IdempotencyKey) -> None: ...
+
+    async def remove_for_file(self, file_url: str) -> None:
+        """Forget the record of the upload that stored this file, if there is one."""
+
+    async def purge(self, created_before: datetime) -> int:
+        """Delete the records made before that moment; returns how many."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over the files and the outbox. Leaving without commit() rolls back."""
 
@@ -126,6 +142,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRecords: ...
 
     async def __aenter__(self) -> Self: ...
 

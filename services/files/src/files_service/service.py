@@ -14,12 +14,15 @@ from files_service.domain.errors import (
     DownloadUrlUnsupported,
     FileNotFound,
     FileUrlTaken,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
     InvalidDeleteKey,
     StorageUnavailable,
     TooManyFiles,
 )
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.file_names import FileName, parse_file_name
+from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord, upload_fingerprint
 from files_service.domain.identifiers import (
     could_be_file_url,
     new_delete_key,
@@ -89,13 +92,19 @@ class FilesService:
         self._download_url_ttl = download_url_ttl
 
     async def upload_file(self, request: UploadRequest, chunks: AsyncIterable[bytes]) -> StoredFile:
-        """Validate the name, store the bytes, then record the file and its event in one transaction."""
+        """Validate the name, store the bytes, then record the file, its event and its idempotency key (if
+        any) in one transaction. A key that an earlier upload recorded answers that upload's file when
+        this one is the same (IdempotencyKeyReused otherwise); the new bytes are then discarded."""
         name = parse_file_name(request.user_filename)
         storage_key = new_storage_key()
         metered = MeteredChunks(chunks, self._max_file_size)
         try:
             await self._blob_store.put(storage_key, metered)
             stored, message = await self._record_upload(request, name, storage_key, metered)
+            if message is None:
+                await self._discard_blob(storage_key)
+                logger.info("answered the earlier upload %s of a retried idempotency key", stored.file_url)
+                return stored
         except CommitOutcomeUnknown:
             # The file's row may exist: its bytes must stay (at worst they are orphaned, never served).
             logger.warning("kept blob %s: the database went away while recording it", storage_key)
@@ -147,6 +156,8 @@ class FilesService:
                 raise InvalidDeleteKey("invalid delete key")
             if not await uow.files.remove(file_url):
                 raise FileNotFound("file not found")
+            # A retry of the upload that stored it, arriving after the delete, stores it again.
+            await uow.idempotency.remove_for_file(file_url)
             message = await uow.outbox.add(FileDeleted.of(stored, new_event_id(), self._clock()))
             await uow.commit()
         await self._discard_blob(stored.storage_key)
@@ -177,9 +188,21 @@ class FilesService:
         logger.info("republished %d upload event(s); %d file(s) unknown", len(messages), len(unknown))
         return Republished(count=len(messages), unknown_file_urls=unknown)
 
+    async def purge_idempotency_records(self, older_than: timedelta) -> int:
+        async with self._uow_factory() as uow:
+            purged = await uow.idempotency.purge(self._clock() - older_than)
+            await uow.commit()
+        if purged:
+            logger.info("forgot %d idempotency key(s) older than %s", purged, older_than)
+        return purged
+
     async def _record_upload(
         self, request: UploadRequest, name: FileName, storage_key: str, metered: MeteredChunks
-    ) -> tuple[StoredFile, OutboxMessage]:
+    ) -> tuple[StoredFile, OutboxMessage | None]:
+        """The new file and its event; or, for a retry of an idempotency key, the earlier file and None."""
+        fingerprint = upload_fingerprint(
+            metered.sha256, request.user_filename, request.include_ext, request.owner_account_id
+        )
         for attempt in range(1, MAX_FILE_URL_ATTEMPTS + 1):
             stored = StoredFile(
                 file_url=self._file_url_generator(name.ext, request.include_ext),
@@ -193,17 +216,43 @@ class FilesService:
                 created_at=self._clock(),
             )
             try:
-                return stored, await self._insert_uploaded(stored)
+                return stored, await self._insert_uploaded(stored, request.idempotency, fingerprint)
             except FileUrlTaken:
                 logger.warning("file_url %s is taken (attempt %d), drawing another", stored.file_url, attempt)
+            except IdempotencyKeyTaken:
+                assert request.idempotency is not None
+                earlier = await self._earlier_upload(request.idempotency, fingerprint)
+                if earlier is not None:
+                    return earlier, None
         raise FileUrlTaken(f"no free file_url after {MAX_FILE_URL_ATTEMPTS} attempts")
 
-    async def _insert_uploaded(self, stored: StoredFile) -> OutboxMessage:
+    async def _insert_uploaded(
+        self, stored: StoredFile, idempotency: IdempotencyKey | None, fingerprint: str
+    ) -> OutboxMessage:
+        """Writes first and lets the unique key decide, so that concurrent retries of one key store once."""
         async with self._uow_factory() as uow:
             await uow.files.add(stored)
+            if idempotency is not None:
+                await uow.idempotency.add(IdempotencyRecord(
+                    idempotency.scope, idempotency.key, fingerprint, stored.file_url, stored.created_at
+                ))
             message = await uow.outbox.add(FileUploaded.of(stored, new_event_id(), stored.created_at))
             await uow.commit()
         return message
+
+    async def _earlier_upload(self, idempotency: IdempotencyKey, fingerprint: str) -> StoredFile | None:
+        """The file the key's earlier upload stored; None when it is gone (the key is then freed)."""
+        async with self._uow_factory() as uow:
+            earlier = await uow.idempotency.get(idempotency)
+            if earlier is None:
+                return None
+            if earlier.fingerprint != fingerprint:
+                raise IdempotencyKeyReused("Idempotency-Key was used for a different upload")
+            stored = await uow.files.get(earlier.file_url)
+            if stored is None:
+                await uow.idempotency.remove(idempotency)
+                await uow.commit()
+            return stored
 
     async def _stream_blob(self, stored: StoredFile, byte_range: ByteRange) -> AsyncGenerator[bytes, None]:
         if byte_range.length == 0:

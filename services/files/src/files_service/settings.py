@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     publish_timeout_seconds: PositiveFloat = 2.0
     outbox_relay_interval_seconds: PositiveFloat = 1.0
     read_chunk_size: PositiveInt = 262144
+    # The API promises 24 h: a shorter time would break that promise.
+    idempotency_ttl_seconds: float = Field(default=86400.0, ge=86400.0)
+    idempotency_purge_interval_seconds: PositiveFloat = 600.0
     shutdown_delay_seconds: NonNegativeFloat = 2.0
     shutdown_grace_seconds: NonNegativeFloat = 10.0
     # The grace outlasts the longest upload or download a gateway allows (its TRANSFER_TIMEOUT_SECONDS).

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from files_service.adapters.database import create_engine, create_schema
+from files_service.adapters.database import create_engine
+from files_service.adapters.schema import upgrade_schema
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken
 from files_service.domain.events import FileDeleted, FileUploaded
@@ -33,7 +34,7 @@ def stored_file(file_url: str = "url0000001", storage_key: str = "a" * 32, owner
 @pytest.fixture
 async def uow_factory(database_url):
     engine = create_engine(database_url)
-    await create_schema(engine)
+    await upgrade_schema(engine)
     yield functools.partial(SqlAlchemyUnitOfWork, engine, encode_event, "files")
     await engine.dispose()
 

@@ -9,7 +9,13 @@ from typing import Self
 
 import pytest
 
-from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable, FileUrlTaken
+from files_service.domain.errors import (
+    CommitOutcomeUnknown,
+    DatabaseUnavailable,
+    FileUrlTaken,
+    IdempotencyKeyTaken,
+)
+from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.events import DomainEvent, event_subject
 from files_service.domain.model import StoredFile
 from files_service.ports import BlobNotFound, OutboxMessage, PendingEvent, PublishFailed, StorageEntry
@@ -76,6 +82,7 @@ class InMemoryDatabase:
     files: dict[str, StoredFile] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
     outbox_created_at: dict[str, datetime] = field(default_factory=dict)
+    idempotency: dict[IdempotencyKey, IdempotencyRecord] = field(default_factory=dict)
     reachable: bool = True
     commits: int = 0
     lost_on_commit: bool = False  # the connection drops while committing, after the commit took effect
@@ -110,6 +117,33 @@ class FakeFilesRepository:
         for file_url in sorted(self._files):
             if self._files[file_url].has_owner:
                 yield self._files[file_url]
+
+
+class FakeIdempotencyRecords:
+    def __init__(self, records: dict[IdempotencyKey, IdempotencyRecord]) -> None:
+        self._records = records
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        key = IdempotencyKey(record.scope, record.key)
+        if key in self._records:
+            raise IdempotencyKeyTaken(f"{record.scope}/{record.key}")
+        self._records[key] = record
+
+    async def get(self, key: IdempotencyKey) -> IdempotencyRecord | None:
+        return self._records.get(key)
+
+    async def remove(self, key: IdempotencyKey) -> None:
+        self._records.pop(key, None)
+
+    async def remove_for_file(self, file_url: str) -> None:
+        for key in [key for key, record in self._records.items() if record.file_url == file_url]:
+            del self._records[key]
+
+    async def purge(self, created_before: datetime) -> int:
+        old = [key for key, record in self._records.items() if record.created_at < created_before]
+        for key in old:
+            del self._records[key]
+        return len(old)
 
 
 def encode_for_tests(event: DomainEvent) -> bytes:
@@ -160,6 +194,8 @@ class FakeUnitOfWork:
         self._outbox = copy.copy(self._database.outbox)
         self.files = FakeFilesRepository(self._files)
         self.outbox = FakeOutbox(self._outbox, self._database.outbox_created_at)
+        self._idempotency = dict(self._database.idempotency)
+        self.idempotency = FakeIdempotencyRecords(self._idempotency)
         return self
 
     async def __aexit__(
@@ -173,6 +209,7 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         self._database.files = dict(self._files)
         self._database.outbox = list(self._outbox)
+        self._database.idempotency = dict(self._idempotency)
         self._database.commits += 1
         if self._database.lost_on_commit:
             raise CommitOutcomeUnknown("the files database went away while committing")

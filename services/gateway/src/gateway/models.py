@@ -52,6 +52,9 @@ class UploadRequest:
     user_filename: str
     include_ext: bool
     owner_account_id: str
+    # An Idempotency-Key (empty: none) and whose it is: "account:<id>", or "address:<client>" when anonymous.
+    idempotency_key: str = ""
+    idempotency_scope: str = ""
 
 
 @dataclass(frozen=True)

@@ -220,3 +220,20 @@ async def test_upload_sends_the_request_id_to_auth_and_files(client, fake_auth, 
     assert r.headers["x-request-id"] == "trace-42"
     assert fake_auth.servicer.request_ids[-1] == "trace-42"
     assert fake_files.servicer.request_ids[-1] == "trace-42"
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256, "tab\there", "caf\u00e9"])
+async def test_upload_is_400_and_stores_nothing_when_the_idempotency_key_is_malformed(
+    client, fake_files, key
+):
+    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
+                          headers={"Idempotency-Key": key.encode("utf-8")})
+    assert r.status_code == 400 and r.json() == {
+        "status": "error", "message": "Idempotency-Key must be 1-255 printable ASCII characters"}
+    assert fake_files.servicer.blobs == {}
+
+
+async def test_upload_accepts_a_255_character_idempotency_key(client, fake_files):
+    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
+                          headers={"Idempotency-Key": "k" * 255})
+    assert r.status_code == 200 and list(fake_files.servicer.blobs) == [r.json()["file_url"]]

@@ -1,4 +1,4 @@
-"""The async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), and schema creation."""
+"""The async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg); the schema is in `schema`."""
 
 from pathlib import Path
 from typing import Any
@@ -6,8 +6,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-from auth_service.adapters.tables import metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
@@ -33,9 +31,3 @@ def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any)
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-async def create_schema(engine: AsyncEngine) -> None:
-    """Creates the tables that do not exist yet (idempotent)."""
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)

@@ -112,7 +112,7 @@ class AuthServer:
         backoff = Backoff()
         while True:
             try:
-                await self.app.create_schema()
+                await self.app.upgrade_schema()
                 return
             except Exception as error:
                 delay = backoff.next_delay()

@@ -1,4 +1,4 @@
-"""The async engine for SQLite or PostgreSQL, and the schema."""
+"""The async engine for SQLite or PostgreSQL (the schema is `schema.upgrade_schema`'s)."""
 
 import pathlib
 from typing import Any
@@ -6,8 +6,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-from files_service.adapters.tables import metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
@@ -25,11 +23,6 @@ def create_engine(url: str) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
     )
-
-
-async def create_schema(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
 
 
 def _ensure_sqlite_directory(url: str) -> None:

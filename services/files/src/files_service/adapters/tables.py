@@ -1,4 +1,5 @@
-"""The files service's tables: file metadata and the transactional outbox."""
+"""The files service's tables: file metadata, the transactional outbox, the uploads' idempotency keys.
+A change here needs a migration (adapters/migrations/versions/)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -61,4 +62,15 @@ outbox_table = Table(
     Column("subject", String(255), nullable=False),
     Column("payload", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# One row per upload that came with an Idempotency-Key, written in the file row's own transaction.
+upload_idempotency_table = Table(
+    "upload_idempotency",
+    metadata,
+    Column("scope", String(160), primary_key=True),
+    Column("idempotency_key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("file_url", String(64), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
 )

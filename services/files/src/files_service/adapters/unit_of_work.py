@@ -1,4 +1,4 @@
-"""SqlAlchemyUnitOfWork: one database transaction over the files repository and the outbox."""
+"""SqlAlchemyUnitOfWork: one database transaction over the files, the outbox and the idempotency records."""
 
 import logging
 from types import TracebackType
@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from files_service.adapters.idempotency_records import SqlAlchemyIdempotencyRecords
 from files_service.adapters.outbox import EventEncoder, SqlAlchemyOutbox
 from files_service.adapters.repository import SqlAlchemyFilesRepository
 from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable
@@ -23,6 +24,7 @@ class SqlAlchemyUnitOfWork:
 
     files: SqlAlchemyFilesRepository
     outbox: SqlAlchemyOutbox
+    idempotency: SqlAlchemyIdempotencyRecords
 
     def __init__(self, engine: AsyncEngine, encode: EventEncoder, subject_prefix: str) -> None:
         self._engine = engine
@@ -39,6 +41,7 @@ class SqlAlchemyUnitOfWork:
         self._connection = connection
         self.files = SqlAlchemyFilesRepository(connection)
         self.outbox = SqlAlchemyOutbox(connection, self._encode, self._subject_prefix)
+        self.idempotency = SqlAlchemyIdempotencyRecords(connection)
         return self
 
     async def __aexit__(

@@ -50,6 +50,18 @@ class DownloadUrlUnsupported(FilesError):
     """The storage cannot make download URLs (local disk): the caller streams the bytes instead."""
 
 
+class IdempotencyKeyReused(FilesError):
+    """The idempotency key was used for an upload with other bytes, filename, include_ext or owner."""
+
+
+class InvalidIdempotencyKey(FilesError):
+    """A key that is empty or longer than 255 characters, or a scope longer than 160."""
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another upload recorded the same scope and key first (an adapter's signal to the use case)."""
+
+
 class InvalidDownloadHeaders(FilesError):
     """A header value asked of a download URL is not printable ASCII, or too long."""
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from files_service.domain.errors import InvalidDownloadHeaders, RangeNotSatisfiable
+from files_service.domain.idempotency import IdempotencyKey
 
 MAX_HEADER_VALUE_LENGTH = 4096
 
@@ -13,6 +14,7 @@ class UploadRequest:
     user_filename: str
     include_ext: bool
     owner_account_id: str
+    idempotency: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from fileuploader.files.v1 import files_pb2
 
+from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import DownloadHeaders, DownloadUrl, StoredFile, UploadRequest
 from files_service.entrypoints.event_codec import timestamp_of
 
@@ -11,6 +12,8 @@ def upload_request_of(metadata: files_pb2.UploadMetadata) -> UploadRequest:
         user_filename=metadata.user_filename,
         include_ext=metadata.include_ext,
         owner_account_id=metadata.owner_account_id,
+        idempotency=(IdempotencyKey(metadata.idempotency_scope, metadata.idempotency_key)
+                     if metadata.idempotency_key else None),
     )
 
 

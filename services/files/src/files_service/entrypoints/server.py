@@ -7,6 +7,7 @@ import functools
 import logging
 import signal
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
@@ -92,6 +93,11 @@ async def start_server(settings: Settings, application: Application) -> RunningS
     backlog = run_periodically(functools.partial(record_outbox_backlog, application),
                                settings.metrics_refresh_seconds, "counting the outbox")
     running.background.append(asyncio.create_task(backlog, name="outbox-backlog-gauge"))
+    purge = run_periodically(
+        functools.partial(application.service.purge_idempotency_records,
+                          timedelta(seconds=settings.idempotency_ttl_seconds)),
+        settings.idempotency_purge_interval_seconds, "forgetting old idempotency keys")
+    running.background.append(asyncio.create_task(purge, name="idempotency-purge"))
     logger.info("files service listening on %s:%d", settings.listen_address.rpartition(":")[0], port)
     return running
 

@@ -139,6 +139,14 @@ class BadFileName(ApiError):
     message = "Bad file name"
 
 
+class BadIdempotencyKey(ApiError):
+    message = "Idempotency-Key must be 1-255 printable ASCII characters"
+
+
+class IdempotencyKeyReused(ApiError):
+    status_code, message = 409, "Idempotency-Key was used for a different upload"
+
+
 class OnlyOneFile(ApiError):
     message = "Only one file may be uploaded"
 

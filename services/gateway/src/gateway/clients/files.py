@@ -25,6 +25,7 @@ REASONS: dict[str, ErrorFactory] = {
     "FILE_TOO_LARGE": errors.FileTooLarge,
     "STORAGE_FULL": errors.StorageFull,
     "BAD_FILENAME": errors.BadFileName,
+    "IDEMPOTENCY_KEY_REUSED": errors.IdempotencyKeyReused,
 }
 
 
@@ -91,6 +92,8 @@ class FilesClient:
             user_filename=request.user_filename,
             include_ext=request.include_ext,
             owner_account_id=request.owner_account_id,
+            idempotency_key=request.idempotency_key,
+            idempotency_scope=request.idempotency_scope,
         )
         try:
             await upload.write(files_pb2.UploadFileRequest(metadata=metadata))

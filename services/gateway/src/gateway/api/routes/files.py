@@ -1,7 +1,8 @@
 """Files (contract 1.2): upload, download (GET and HEAD, /file/ and /f/), delete."""
 from contextlib import aclosing
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
@@ -14,9 +15,11 @@ from gateway.api.deps import (
     SettingsDep,
     UploadRateLimit,
     bearer_token,
+    client_address,
 )
 from gateway.api.errors import (
     AuthorizationError,
+    BadIdempotencyKey,
     ClientClosedRequest,
     FileNotFound,
     FileTooLarge,
@@ -48,11 +51,21 @@ from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, cut
 router = APIRouter(tags=["files"])
 
 MAX_FILE_URL_LENGTH = 128
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+IDEMPOTENCY_KEY_DESCRIPTION = (
+    "Makes retries safe: a retry with the same key, file, filename and include_ext (same token, or "
+    "same client address when anonymous) within 24 h gets the first upload's answer (same file_url and "
+    "key) instead of storing the file twice; a different upload with a used key gets 409. 1-255 "
+    "printable ASCII characters; a random UUID per upload is a good key."
+)
+IdempotencyKeyHeader = Annotated[
+    str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_KEY_DESCRIPTION)
+]
 
 _UPLOAD_RESPONSES = {
     200: {"links": UPLOAD_LINKS},
-    **error_responses({400: ErrorBody, 408: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody,
-                       507: ErrorBody}),
+    **error_responses({400: ErrorBody, 408: ErrorBody, 409: ErrorBody, 413: ErrorBody, 429: ErrorBody,
+                       503: ErrorBody, 507: ErrorBody}),
 }
 _DOWNLOAD_RESPONSES = {
     **BINARY_RESPONSES, **error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody})
@@ -75,14 +88,20 @@ async def upload(
     settings: SettingsDep,
     base_url: PublicBaseUrl,
     metrics: MetricsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
     include_ext: bool = False,
 ) -> UploadBody:
     with metrics.uploads_in_flight.track_inprogress():
+        _check_idempotency_key(idempotency_key)
         owner_account_id, auth_error = await _identify_uploader(authorization, auth)
         boundary = _upload_boundary(request, settings.max_upload_bytes)
+        scope = f"account:{owner_account_id}" if owner_account_id else f"address:{client_address(request)}"
 
         async def start_upload(filename: str) -> FilesUpload:
-            return await files.start_upload(UploadRequest(filename, include_ext, owner_account_id))
+            return await files.start_upload(
+                UploadRequest(filename, include_ext, owner_account_id, idempotency_key or "",
+                              scope if idempotency_key else "")
+            )
 
         reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload)
         session = await _read_body(reader, request, settings.body_idle_timeout_seconds)
@@ -142,6 +161,13 @@ async def _redirect_to_the_store(files: FilesClient, info: StoredFile, plan: Dow
 async def delete(file_url: str, files: FilesClientDep, key: str | None = None) -> MessageBody:
     await files.delete_file(file_url, key or "")
     return MessageBody(message="File deleted successfully")
+
+
+def _check_idempotency_key(key: str | None) -> None:
+    if key is None:
+        return
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not all(" " <= char <= "~" for char in key):
+        raise BadIdempotencyKey()
 
 
 async def _identify_uploader(header: str | None, auth: AuthClient) -> tuple[str, dict[str, object]]:

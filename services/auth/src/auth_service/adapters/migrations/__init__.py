@@ -1,0 +1,1 @@
+"""The auth service's Alembic migration history (env.py and versions/), shipped inside the package."""

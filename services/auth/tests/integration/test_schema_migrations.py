@@ -1,0 +1,181 @@
+"""The Alembic history: it makes the tables the models describe, upgrades a database that an earlier
+release made with create_all (rows included) instead of recreating it, and lets replicas start together."""
+
+import asyncio
+import functools
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    inspect,
+)
+
+from auth_service.adapters.database import create_engine
+from auth_service.adapters.schema import (
+    VERSION_TABLE,
+    UnknownSchema,
+    current_revision,
+    head_revision,
+    upgrade_schema,
+)
+from auth_service.adapters.tables import UtcDateTime, metadata
+from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from auth_service.domain.account_files import AccountFile
+from auth_service.domain.model import Account, TokenKind, TokenRecord
+
+pytestmark = pytest.mark.integration
+
+CREATED = datetime(2025, 11, 12, 13, 14, 15, 161718, tzinfo=UTC)
+EXPIRES = datetime(2035, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+# The tables as the releases before migrations defined them (and create_all made them), frozen here.
+LEGACY = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Table(
+    "accounts",
+    LEGACY,
+    Column("account_id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Table(
+    "access_tokens",
+    LEGACY,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("kind", String(16), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Table(
+    "account_files",
+    LEGACY,
+    Column("file_url", String, primary_key=True),
+    Column("account_id", String, nullable=False),
+    Column("delete_key", String, nullable=False),
+    Column("ext", String, nullable=False),
+    Column("user_filename", String, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Index(None, "account_id", "created_at"),
+)
+
+ACCOUNT = Account("acc-legacy", "alice", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", CREATED)
+TOKEN = TokenRecord("d" * 64, "acc-legacy", TokenKind.BOT, EXPIRES, CREATED)
+LISTED = AccountFile("legacy0001", "acc-legacy", "0b1d3a52-7a35-4c0a-9e57-3d1f5b0e8f11", ".pdf",
+                     "old report.pdf", 12345, CREATED)
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+def differences_from_models(connection: Connection) -> list:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return compare_metadata(context, metadata)
+
+
+def schema_of(connection: Connection) -> dict:
+    """Every table's columns, keys, constraints and indexes, as the database reports them."""
+    inspector = inspect(connection)
+    return {
+        table: {
+            "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
+            "primary key": inspector.get_pk_constraint(table),
+            "unique": sorted((u["name"], tuple(u["column_names"]))
+                             for u in inspector.get_unique_constraints(table)),
+            "foreign keys": sorted((f["name"], tuple(f["constrained_columns"]), f["referred_table"],
+                                    str(f["options"])) for f in inspector.get_foreign_keys(table)),
+            "indexes": sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)),
+        }
+        for table in sorted(inspector.get_table_names())
+        if table != VERSION_TABLE
+    }
+
+
+async def test_the_migrations_make_the_tables_the_models_describe(engine):
+    await upgrade_schema(engine)
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences_from_models) == []
+    assert await current_revision(engine) == head_revision()
+
+
+async def test_the_baseline_makes_exactly_what_create_all_made(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(LEGACY.create_all)
+        made_by_create_all = await connection.run_sync(schema_of)
+        await connection.run_sync(LEGACY.drop_all)
+
+    await upgrade_schema(engine)
+
+    async with engine.connect() as connection:
+        baseline_tables = {name: value for name, value in (await connection.run_sync(schema_of)).items()
+                           if name in LEGACY.tables}
+    assert baseline_tables == made_by_create_all
+
+
+async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(LEGACY.create_all)
+        await connection.execute(LEGACY.tables["accounts"].insert().values(**ACCOUNT.__dict__))
+        await connection.execute(LEGACY.tables["access_tokens"].insert().values(
+            token_hash=TOKEN.token_hash, account_id=TOKEN.account_id, kind=TOKEN.kind.value,
+            expires_at=TOKEN.expires_at, created_at=TOKEN.created_at,
+        ))
+        await connection.execute(LEGACY.tables["account_files"].insert().values(**LISTED.__dict__))
+
+    await upgrade_schema(engine)
+
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        assert await uow.accounts.get_by_username("alice") == ACCOUNT
+        assert await uow.tokens.get(TOKEN.token_hash) == TOKEN
+        assert await uow.files.list_live("acc-legacy") == [LISTED]
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences_from_models) == []
+    assert await current_revision(engine) == head_revision()
+
+
+async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_untouched(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(functools.partial(LEGACY.create_all, tables=[LEGACY.tables["accounts"]]))
+
+    with pytest.raises(UnknownSchema, match="access_tokens"):
+        await upgrade_schema(engine)
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(lambda sync: inspect(sync).get_table_names()) == ["accounts"]
+
+
+@pytest.mark.timeout(60)
+async def test_replicas_starting_together_on_one_database_both_come_up(database_url):
+    engines = [create_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(upgrade_schema(engine) for engine in engines))
+        assert await current_revision(engines[0]) == head_revision()
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -1,0 +1,171 @@
+"""The Alembic history: it makes the tables the models describe, upgrades a database that an earlier
+release made with create_all (rows included) instead of recreating it, and lets replicas start together."""
+
+import asyncio
+import functools
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    inspect,
+    select,
+)
+
+from files_service.adapters.database import create_engine
+from files_service.adapters.schema import (
+    VERSION_TABLE,
+    UnknownSchema,
+    current_revision,
+    head_revision,
+    upgrade_schema,
+)
+from files_service.adapters.tables import metadata, outbox_table
+from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from files_service.domain.model import StoredFile
+from files_service.entrypoints.event_codec import encode_event
+
+pytestmark = pytest.mark.integration
+
+CREATED = datetime(2025, 11, 12, 13, 14, 15, 161718, tzinfo=UTC)
+
+# The tables as the releases before migrations defined them (and create_all made them), frozen here.
+LEGACY = MetaData()
+Table(
+    "files",
+    LEGACY,
+    Column("file_url", String(64), primary_key=True),
+    Column("storage_key", String(64), nullable=False, unique=True),
+    Column("user_filename", String(255), nullable=False),
+    Column("ext", String(17), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("delete_key", String(36), nullable=False),
+    Column("owner_account_id", String(128), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Table(
+    "outbox",
+    LEGACY,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("subject", String(255), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+LEGACY_FILE = StoredFile(
+    file_url="legacy0001",
+    storage_key="b" * 32,
+    user_filename="old report.pdf",
+    ext=".pdf",
+    size=12345,
+    sha256="c" * 64,
+    delete_key="0b1d3a52-7a35-4c0a-9e57-3d1f5b0e8f11",
+    owner_account_id="acc-legacy",
+    created_at=CREATED,
+)
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+def differences_from_models(connection: Connection) -> list:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return compare_metadata(context, metadata)
+
+
+def schema_of(connection: Connection) -> dict:
+    """Every table's columns, keys, unique constraints and indexes, as the database reports them."""
+    inspector = inspect(connection)
+    return {
+        table: {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+            ],
+            "primary key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "unique": sorted((u["name"], tuple(u["column_names"]))
+                             for u in inspector.get_unique_constraints(table)),
+            "indexes": sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)),
+        }
+        for table in sorted(inspector.get_table_names())
+        if table != VERSION_TABLE
+    }
+
+
+async def test_the_migrations_make_the_tables_the_models_describe(engine):
+    await upgrade_schema(engine)
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences_from_models) == []
+    assert await current_revision(engine) == head_revision()
+
+
+async def test_the_baseline_makes_exactly_what_create_all_made(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(LEGACY.create_all)
+        made_by_create_all = await connection.run_sync(schema_of)
+        await connection.run_sync(LEGACY.drop_all)
+
+    await upgrade_schema(engine)
+
+    async with engine.connect() as connection:
+        baseline_tables = {name: value for name, value in (await connection.run_sync(schema_of)).items()
+                           if name in LEGACY.tables}
+    assert baseline_tables == made_by_create_all
+
+
+async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(LEGACY.create_all)
+        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_FILE.__dict__))
+        await connection.execute(LEGACY.tables["outbox"].insert().values(
+            event_id="8a0d3c1e-3f7b-4c0e-9a1b-2c3d4e5f6a7b", subject="files.uploaded", payload=b"\x0a\x01x",
+            created_at=CREATED,
+        ))
+
+    await upgrade_schema(engine)
+
+    async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
+        assert await uow.files.get("legacy0001") == LEGACY_FILE
+    async with engine.connect() as connection:
+        pending = (await connection.execute(select(outbox_table.c.subject, outbox_table.c.payload))).all()
+        assert pending == [("files.uploaded", b"\x0a\x01x")]
+        assert await connection.run_sync(differences_from_models) == []
+    assert await current_revision(engine) == head_revision()
+
+
+async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_untouched(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(functools.partial(LEGACY.create_all, tables=[LEGACY.tables["files"]]))
+
+    with pytest.raises(UnknownSchema, match="outbox"):
+        await upgrade_schema(engine)
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(lambda sync: inspect(sync).get_table_names()) == ["files"]
+
+
+@pytest.mark.timeout(60)
+async def test_replicas_starting_together_on_one_database_both_come_up(database_url):
+    engines = [create_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(upgrade_schema(engine) for engine in engines))
+        assert await current_revision(engines[0]) == head_revision()
+    finally:
+        for engine in engines:
+            await engine.dispose()
