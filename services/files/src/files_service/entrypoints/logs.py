@@ -34,3 +34,5 @@ def configure_logging(level: str, log_format: LogFormat) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    # Alembic narrates every migration context at INFO; a start that changes nothing says nothing.
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
