@@ -114,7 +114,9 @@ def build_reconciliation(settings: Settings) -> Reconciliation:
     events = JetStreamEventsApplied(settings.nats_url, event_stream_config(settings))
     reconciler = AccountListsReconciler(
         unit_of_work=functools.partial(SqlAlchemyUnitOfWork, engine),
-        files=GrpcFilesRecords(files_channel),
+        files=GrpcFilesRecords(
+            files_channel, settings.rpc_token.get_secret_value() if settings.rpc_token else None
+        ),
         events=events,
         clock=SystemClock(),
     )

@@ -15,6 +15,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_JWT_SECRET_LENGTH = 32
+MIN_RPC_TOKEN_LENGTH = 32
 _ASYNC_DRIVERS = {
     "postgres://": "postgresql+asyncpg://",
     "postgresql://": "postgresql+asyncpg://",
@@ -37,6 +38,8 @@ class Settings(BaseSettings):
     events_ack_wait_seconds: PositiveFloat = 30.0
     environment: Literal["development", "production"] = "development"
     jwt_secret: SecretStr | None = None
+    gateway_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     token_ttl_seconds: PositiveInt = 432_000
     bot_token_ttl_seconds: PositiveInt = 15_552_000
     password_hash_concurrency: PositiveInt = 2

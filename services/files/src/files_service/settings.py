@@ -15,6 +15,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+MIN_RPC_TOKEN_LENGTH = 32
 S3_MIN_PART_SIZE = 5 * MIB
 # SigV4 presigned URLs are valid for at most 7 days.
 MAX_PRESIGNED_URL_TTL_SECONDS = 7 * 24 * 3600
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
     presigned_url_ttl_seconds: int = Field(default=300, gt=0, le=MAX_PRESIGNED_URL_TTL_SECONDS)
     max_file_size: PositiveInt = 104857600
+    environment: Literal["development", "production"] = "development"
+    gateway_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     nats_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
     events_stream: str = "FILE_EVENTS"
     events_subject_prefix: str = "files"
