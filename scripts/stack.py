@@ -124,6 +124,10 @@ class Stack:
     def nats_url(self) -> str:
         return self.config.nats_url or f"nats://127.0.0.1:{self.config.nats_port}"
 
+    def nats_credentials(self, user: str) -> dict[str, str]:
+        """nats.connect() keywords of the stack's NATS user `user` (files or auth)."""
+        return {"user": user, "password": self.secrets[f"nats-{user}-password"]}
+
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.config.gateway_port}"
@@ -149,7 +153,9 @@ class Stack:
         self._require_free_port(self.config.nats_port, "NATS")
         argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", 
                 "-p", str(self.config.nats_port)]
-        self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats")})
+        self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats"),
+                                    "NATS_FILES_PASSWORD": self.secrets["nats-files-password"],
+                                    "NATS_AUTH_PASSWORD": self.secrets["nats-auth-password"]})
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"])
 
     @property
@@ -183,6 +189,7 @@ class Stack:
                 "FU_AUTH_LOG_FORMAT": "text",
                 "FU_AUTH_GATEWAY_RPC_TOKEN": self.secrets["gateway-rpc-token"],
                 "FU_AUTH_RPC_TOKEN": self.secrets["auth-rpc-token"],
+                "FU_AUTH_NATS_PASSWORD": self.secrets["nats-auth-password"],
                 **({"FU_AUTH_DATABASE_URL": c.auth_database_url} if c.auth_database_url else {}),
             },
             "files": {
@@ -195,6 +202,7 @@ class Stack:
                 "FU_FILES_LOG_FORMAT": "text",
                 "FU_FILES_GATEWAY_RPC_TOKEN": self.secrets["gateway-rpc-token"],
                 "FU_FILES_AUTH_RPC_TOKEN": self.secrets["auth-rpc-token"],
+                "FU_FILES_NATS_PASSWORD": self.secrets["nats-files-password"],
                 **({"FU_FILES_DATABASE_URL": c.files_database_url} if c.files_database_url else {}),
             },
             "gateway": {
@@ -244,7 +252,7 @@ class Stack:
 
 # The internal plane's credentials a local stack generates on its first start (README: "Internal
 # authentication"): each caller's gRPC token, and each service's NATS password.
-STACK_SECRETS = ("gateway-rpc-token", "auth-rpc-token")
+STACK_SECRETS = ("gateway-rpc-token", "auth-rpc-token", "nats-files-password", "nats-auth-password")
 
 
 def load_or_create_secrets(directory: pathlib.Path) -> dict[str, str]:

@@ -54,6 +54,7 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
         url=settings.nats_url,
         config=event_stream_config(settings),
         handler=FileEventHandler(projection, settings.events_subject_prefix, metrics.events.applied),
+        credentials=settings.nats_credentials,
     )
     auth = AuthService(
         unit_of_work=unit_of_work,
@@ -111,7 +112,9 @@ class Reconciliation:
 def build_reconciliation(settings: Settings) -> Reconciliation:
     engine = create_engine(settings.database_url)
     files_channel = open_files_channel(settings.files_address)
-    events = JetStreamEventsApplied(settings.nats_url, event_stream_config(settings))
+    events = JetStreamEventsApplied(
+        settings.nats_url, event_stream_config(settings), settings.nats_credentials
+    )
     reconciler = AccountListsReconciler(
         unit_of_work=functools.partial(SqlAlchemyUnitOfWork, engine),
         files=GrpcFilesRecords(

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     gateway_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     nats_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
+    nats_user: str = "files"
+    nats_password: SecretStr | None = None
     events_stream: str = "FILE_EVENTS"
     events_subject_prefix: str = "files"
     events_stream_replicas: PositiveInt = 1
@@ -89,6 +91,19 @@ class Settings(BaseSettings):
         if self.metrics_port and self.listen_address.endswith(f":{self.metrics_port}"):
             raise ValueError("FU_FILES_METRICS_PORT must differ from the port of FU_FILES_LISTEN_ADDRESS")
         return self
+
+    @model_validator(mode="after")
+    def _nats_password_in_production(self) -> Self:
+        if self.environment == "production" and self.nats_password is None:
+            raise ValueError("FU_FILES_NATS_PASSWORD must be set when FU_FILES_ENVIRONMENT=production")
+        return self
+
+    @property
+    def nats_credentials(self) -> dict[str, str]:
+        """nats.connect() keywords: the user and password, when a password is set."""
+        if self.nats_password is None:
+            return {}
+        return {"user": self.nats_user, "password": self.nats_password.get_secret_value()}
 
     @property
     def listen_host(self) -> str:
