@@ -11,6 +11,7 @@ import ctypes
 import dataclasses
 import os
 import pathlib
+import secrets
 import shutil
 import signal
 import socket
@@ -133,10 +134,22 @@ class Stack:
         self.config = config
         self.processes: dict[str, ServiceProcess] = {}
         self.logs_dir = config.data_dir / "logs"
+        self._secrets: dict[str, str] | None = None
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        """The stack's internal credentials (generated into <data dir>/secrets on first use)."""
+        if self._secrets is None:
+            self._secrets = load_or_create_secrets(self.config.data_dir / "secrets")
+        return self._secrets
 
     @property
     def nats_url(self) -> str:
         return self.config.nats_url or f"nats://127.0.0.1:{self.config.nats_port}"
+
+    def nats_credentials(self, user: str) -> dict[str, str]:
+        """nats.connect() keywords of the stack's NATS user `user` (files or auth)."""
+        return {"user": user, "password": self.secrets[f"nats-{user}-password"]}
 
     @property
     def gateway_url(self) -> str:
@@ -166,7 +179,9 @@ class Stack:
         self._require_free_port(self.config.nats_port, "NATS")
         argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1",
                 "-p", str(self.config.nats_port)]
-        self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats")})
+        self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats"),
+                                    "NATS_FILES_PASSWORD": self.secrets["nats-files-password"],
+                                    "NATS_AUTH_PASSWORD": self.secrets["nats-auth-password"]})
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"], cancelled=cancelled)
 
     @property
@@ -198,6 +213,9 @@ class Stack:
                 "FU_AUTH_NATS_URL": self.nats_url,
                 "FU_AUTH_FILES_ADDRESS": f"127.0.0.1:{c.files_port}",
                 "FU_AUTH_LOG_FORMAT": "text",
+                "FU_AUTH_GATEWAY_RPC_TOKEN": self.secrets["gateway-rpc-token"],
+                "FU_AUTH_RPC_TOKEN": self.secrets["auth-rpc-token"],
+                "FU_AUTH_NATS_PASSWORD": self.secrets["nats-auth-password"],
                 **({"FU_AUTH_DATABASE_URL": c.auth_database_url} if c.auth_database_url else {}),
             },
             "files": {
@@ -208,6 +226,9 @@ class Stack:
                 "FU_FILES_DATA_DIR": data,
                 "FU_FILES_NATS_URL": self.nats_url,
                 "FU_FILES_LOG_FORMAT": "text",
+                "FU_FILES_GATEWAY_RPC_TOKEN": self.secrets["gateway-rpc-token"],
+                "FU_FILES_AUTH_RPC_TOKEN": self.secrets["auth-rpc-token"],
+                "FU_FILES_NATS_PASSWORD": self.secrets["nats-files-password"],
                 **({"FU_FILES_DATABASE_URL": c.files_database_url} if c.files_database_url else {}),
             },
             "gateway": {
@@ -217,6 +238,7 @@ class Stack:
                 "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{c.auth_port}",
                 "FU_GATEWAY_FILES_ADDRESS": f"127.0.0.1:{c.files_port}",
                 "FU_GATEWAY_LOG_FORMAT": "text",
+                "FU_GATEWAY_RPC_TOKEN": self.secrets["gateway-rpc-token"],
             },
         }[name]
         settings[METRICS_PORT_VARIABLES[name]] = str(c.metrics_ports[name])
@@ -253,6 +275,28 @@ class Stack:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 raise RuntimeError(f"port {port} for {what} is already taken; choose another (see README: settings)")
+
+
+# The internal plane's credentials a local stack generates on its first start (README: "Internal
+# authentication"): each caller's gRPC token, and each service's NATS password.
+STACK_SECRETS = ("gateway-rpc-token", "auth-rpc-token", "nats-files-password", "nats-auth-password")
+
+
+def load_or_create_secrets(directory: pathlib.Path) -> dict[str, str]:
+    """Each secret from its file in `directory` (0700), made with 0600 permissions when missing."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = {}
+    for name in STACK_SECRETS:
+        path = directory / name
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            found[name] = path.read_text().strip()
+            continue
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+        found[name] = path.read_text().strip()
+    return found
 
 
 def nats_server_binary() -> str:

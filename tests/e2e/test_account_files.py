@@ -70,7 +70,7 @@ async def test_upload_and_delete_publish_protobuf_events_with_a_dedupe_id(stack)
         token = register(c)["accessToken"]
         body = uploaded(c, "evt.txt", b"event", token=token)
         c.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]})
-    nc = await nats.connect(stack.nats_url)
+    nc = await nats.connect(stack.nats_url, **stack.nats_credentials("auth"))
     try:
         js = nc.jetstream()
         uploaded_event = await _last_event_for(js, "files.uploaded", body["file_url"], file_events_pb2.FileUploaded)

@@ -13,7 +13,8 @@ def test_deploy_nats_config_fsyncs_every_jetstream_write_to_the_given_store(tmp_
     port, monitor_port = free_port(), free_port()
     argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(port),
             "-m", str(monitor_port)]
-    server = subprocess.Popen(argv, env={**os.environ, "NATS_STORE_DIR": str(tmp_path)},
+    passwords = {"NATS_FILES_PASSWORD": "files-password", "NATS_AUTH_PASSWORD": "auth-password"}
+    server = subprocess.Popen(argv, env={**os.environ, "NATS_STORE_DIR": str(tmp_path), **passwords},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(monitor_port, 15)
@@ -23,6 +24,14 @@ def test_deploy_nats_config_fsyncs_every_jetstream_write_to_the_given_store(tmp_
         server.wait(10)
     assert jetstream["sync_always"] is True
     assert jetstream["store_dir"] == str(tmp_path / "jetstream")
+
+
+def test_deploy_nats_config_does_not_start_without_the_services_passwords(tmp_path):
+    argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(free_port())]
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("NATS_")}
+    completed = subprocess.run(argv, env={**environment, "NATS_STORE_DIR": str(tmp_path)},
+                               capture_output=True, timeout=15, check=False)
+    assert completed.returncode != 0 and b"NATS_FILES_PASSWORD" in completed.stdout + completed.stderr
 
 
 def test_the_stack_runs_nats_with_the_deploy_config_and_the_event_stream_on_disk(stack, base_url):

@@ -23,10 +23,10 @@ def test_every_event_delivered_twice_in_any_order_leaves_every_list_exact(own_st
         expected = {token: kept[token][::-1] for token in tokens}
         assert {token: listed(c, token) for token in tokens} == expected
 
-        events = stream_events(own_stack.nats_url)
+        events = stream_events(own_stack)
         for subject, event in [*reversed(events), *events]:
-            publish_again(own_stack.nats_url, subject, event)
-        wait_until(lambda: consumer_caught_up(own_stack.nats_url), 10, "auth applying the duplicates")
+            publish_again(own_stack, subject, event)
+        wait_until(lambda: consumer_caught_up(own_stack), 10, "auth applying the duplicates")
 
         assert {token: listed(c, token) for token in tokens} == expected
 
@@ -37,7 +37,7 @@ def kill_auth_while_uploads_flow(stack, workers: list[AccountWorker], stop: thre
     try:
         wait_until(lambda: all(w.successes_since("upload", 0) >= 5 for w in workers), 30, "uploads flowing")
         stack.processes["auth"].kill()
-        print(f"events delivered to auth, not acked when it was killed: {ack_pending(stack.nats_url)}")
+        print(f"events delivered to auth, not acked when it was killed: {ack_pending(stack)}")
         time.sleep(0.5)
     finally:
         stop_all(workers, stop)
@@ -52,8 +52,8 @@ def test_auth_killed_while_events_flow_and_events_taken_unacked_leave_every_list
     with client(stack.gateway_url) as c:
         for worker in workers:
             worker.delete_oldest(c)
-        taken = take_without_ack(stack.nats_url, batch=100)
-        assert taken >= len(workers) and ack_pending(stack.nats_url) >= len(workers), "deletes taken unacked"
+        taken = take_without_ack(stack, batch=100)
+        assert taken >= len(workers) and ack_pending(stack) >= len(workers), "deletes taken unacked"
 
         stack.start_service("auth")
         stack.wait_ready(30)

@@ -65,7 +65,7 @@ def test_event_committed_before_files_is_killed_is_published_after_restart_exact
         expected = [body["file_url"], earlier["file_url"]]
         wait_until(lambda: listed(c, token) == expected, 15, "the relayed event listed")
         wait_until(lambda: outbox_size(database) == 0, 10, "the outbox emptied by the relay")
-        assert events_for(own_stack.nats_url, body["file_url"]) == ["files.uploaded"]
+        assert events_for(own_stack, body["file_url"]) == ["files.uploaded"]
         assert listed(c, token) == expected
 
 

@@ -55,6 +55,7 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
         url=settings.nats_url,
         config=event_stream_config(settings),
         handler=FileEventHandler(projection, settings.events_subject_prefix, metrics.events.applied),
+        credentials=settings.nats_credentials,
     )
     auth = AuthService(
         unit_of_work=unit_of_work,
@@ -112,10 +113,14 @@ class Reconciliation:
 def build_reconciliation(settings: Settings) -> Reconciliation:
     engine = create_engine(settings.database_url)
     files_channel = open_files_channel(settings.files_address)
-    events = JetStreamEventsApplied(settings.nats_url, event_stream_config(settings))
+    events = JetStreamEventsApplied(
+        settings.nats_url, event_stream_config(settings), settings.nats_credentials
+    )
     reconciler = AccountListsReconciler(
         unit_of_work=functools.partial(SqlAlchemyUnitOfWork, engine),
-        files=GrpcFilesRecords(files_channel),
+        files=GrpcFilesRecords(
+            files_channel, settings.rpc_token.get_secret_value() if settings.rpc_token else None
+        ),
         events=events,
         clock=SystemClock(),
     )

@@ -15,6 +15,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_JWT_SECRET_LENGTH = 32
+MIN_RPC_TOKEN_LENGTH = 32
 _ASYNC_DRIVERS = {
     "postgres://": "postgresql+asyncpg://",
     "postgresql://": "postgresql+asyncpg://",
@@ -29,6 +30,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str = Field(default="", description="default: sqlite+aiosqlite:///<data_dir>/auth.db")
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str = "auth"
+    nats_password: SecretStr | None = None
     events_stream: str = "FILE_EVENTS"
     events_subject_prefix: str = "files"
     events_durable: str = "auth-account-files"
@@ -37,6 +40,8 @@ class Settings(BaseSettings):
     events_ack_wait_seconds: PositiveFloat = 30.0
     environment: Literal["development", "production"] = "development"
     jwt_secret: SecretStr | None = None
+    gateway_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     token_ttl_seconds: PositiveInt = 432_000
     bot_token_ttl_seconds: PositiveInt = 15_552_000
     password_hash_concurrency: PositiveInt = 2
@@ -82,6 +87,8 @@ class Settings(BaseSettings):
                 f"FU_AUTH_JWT_SECRET must be set to at least {MIN_JWT_SECRET_LENGTH} characters "
                 "when FU_AUTH_ENVIRONMENT=production"
             )
+        if self.nats_password is None:
+            raise ValueError("FU_AUTH_NATS_PASSWORD must be set when FU_AUTH_ENVIRONMENT=production")
         return self
 
     @model_validator(mode="after")
@@ -89,6 +96,13 @@ class Settings(BaseSettings):
         if self.metrics_port and self.listen_address.endswith(f":{self.metrics_port}"):
             raise ValueError("FU_AUTH_METRICS_PORT must differ from the port of FU_AUTH_LISTEN_ADDRESS")
         return self
+
+    @property
+    def nats_credentials(self) -> dict[str, str]:
+        """nats.connect() keywords: the user and password, when a password is set."""
+        if self.nats_password is None:
+            return {}
+        return {"user": self.nats_user, "password": self.nats_password.get_secret_value()}
 
     @property
     def jwt_secret_file(self) -> Path:

@@ -110,6 +110,7 @@ def create_nats_connection(settings: Settings) -> NatsConnection:
         stream_name=settings.events_stream,
         stream_subjects=[f"{settings.events_subject_prefix}.>"],
         stream_replicas=settings.events_stream_replicas,
+        credentials=settings.nats_credentials,
     )
 
 

@@ -15,6 +15,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+MIN_RPC_TOKEN_LENGTH = 32
 S3_MIN_PART_SIZE = 5 * MIB
 # SigV4 presigned URLs are valid for at most 7 days.
 MAX_PRESIGNED_URL_TTL_SECONDS = 7 * 24 * 3600
@@ -53,7 +54,12 @@ class Settings(BaseSettings):
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
     presigned_url_ttl_seconds: int = Field(default=300, gt=0, le=MAX_PRESIGNED_URL_TTL_SECONDS)
     max_file_size: PositiveInt = 104857600
+    environment: Literal["development", "production"] = "development"
+    gateway_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     nats_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
+    nats_user: str = "files"
+    nats_password: SecretStr | None = None
     events_stream: str = "FILE_EVENTS"
     events_subject_prefix: str = "files"
     events_stream_replicas: PositiveInt = 1
@@ -88,6 +94,19 @@ class Settings(BaseSettings):
         if self.metrics_port and self.listen_address.endswith(f":{self.metrics_port}"):
             raise ValueError("FU_FILES_METRICS_PORT must differ from the port of FU_FILES_LISTEN_ADDRESS")
         return self
+
+    @model_validator(mode="after")
+    def _nats_password_in_production(self) -> Self:
+        if self.environment == "production" and self.nats_password is None:
+            raise ValueError("FU_FILES_NATS_PASSWORD must be set when FU_FILES_ENVIRONMENT=production")
+        return self
+
+    @property
+    def nats_credentials(self) -> dict[str, str]:
+        """nats.connect() keywords: the user and password, when a password is set."""
+        if self.nats_password is None:
+            return {}
+        return {"user": self.nats_user, "password": self.nats_password.get_secret_value()}
 
     @property
     def listen_host(self) -> str:

@@ -9,6 +9,7 @@ import nats
 import pytest
 from fileuploader.files.v1 import files_pb2_grpc
 from nats.js.errors import NotFoundError
+from support.rpc_tokens import AUTH_TOKEN, GATEWAY_TOKEN, channel_with_tokens, files_caller_token
 
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
@@ -37,6 +38,8 @@ def make_settings(tmp_path):
             "shutdown_grace_seconds": 0,
             "shutdown_delay_seconds": 0,
             "metrics_port": 0,
+            "gateway_rpc_token": GATEWAY_TOKEN,
+            "auth_rpc_token": AUTH_TOKEN,
         }
         return Settings(**(values | overrides))
 
@@ -107,7 +110,7 @@ async def start_files_server():
     async def start(settings: Settings) -> FilesServer:
         application = await bootstrap(settings)
         running = await start_server(settings, application)
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+        channel = channel_with_tokens(f"127.0.0.1:{running.port}", files_caller_token)
         server = FilesServer(settings, running, channel, files_pb2_grpc.FilesServiceStub(channel))
         started.append(server)
         return server

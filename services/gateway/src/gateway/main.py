@@ -57,9 +57,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     auth_channel = open_channel(settings.auth_address)
     files_channel = open_channel(settings.files_address)
-    app.state.auth_client = AuthClient(auth_channel, settings.rpc_timeout_seconds)
+    token = settings.rpc_token.get_secret_value() if settings.rpc_token else None
+    app.state.auth_client = AuthClient(auth_channel, settings.rpc_timeout_seconds, token)
     app.state.files_client = FilesClient(
-        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds
+        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds, token
     )
     app.state.health_clients = {
         "auth": HealthClient(auth_channel, READINESS_TIMEOUT_SECONDS),

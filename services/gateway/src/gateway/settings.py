@@ -6,6 +6,8 @@ from limits import parse
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_RPC_TOKEN_LENGTH = 32
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FU_GATEWAY_", frozen=True)
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "text"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
+    environment: Literal["development", "production"] = "development"
+    rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
 
     @field_validator("public_url")
     @classmethod
@@ -70,6 +74,12 @@ class Settings(BaseSettings):
         if self.metrics_port and self.metrics_port == self.port:
             raise ValueError("FU_GATEWAY_METRICS_PORT must differ from FU_GATEWAY_PORT: "
                              "/metrics is never public")
+        return self
+
+    @model_validator(mode="after")
+    def _rpc_token_in_production(self) -> Self:
+        if self.environment == "production" and self.rpc_token is None:
+            raise ValueError("FU_GATEWAY_RPC_TOKEN must be set when FU_GATEWAY_ENVIRONMENT=production")
         return self
 
     @property

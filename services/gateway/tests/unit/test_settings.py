@@ -83,3 +83,11 @@ def test_uvicorn_trusts_only_the_configured_proxies():
 def test_uvicorn_parses_with_h11_bounded_by_the_header_limit():
     options = uvicorn_options(Settings(max_header_bytes=8192))
     assert options["http"] == "h11" and options["h11_max_incomplete_event_size"] == 8192
+
+
+def test_in_production_the_gateway_needs_its_rpc_token_and_a_long_one():
+    with pytest.raises(ValidationError, match="FU_GATEWAY_RPC_TOKEN"):
+        Settings(environment="production")
+    with pytest.raises(ValidationError):
+        Settings(environment="production", rpc_token="short")
+    assert Settings(environment="production", rpc_token="t" * 32).rpc_token.get_secret_value() == "t" * 32

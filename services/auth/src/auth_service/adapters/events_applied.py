@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 import nats
 import nats.errors
@@ -19,8 +20,11 @@ CONNECT_ATTEMPTS = 1
 class JetStreamEventsApplied:
     """Connects on first use, without retrying: a reconciliation that cannot tell says so and goes on."""
 
-    def __init__(self, url: str, config: EventStreamConfig) -> None:
+    def __init__(
+        self, url: str, config: EventStreamConfig, credentials: Mapping[str, str] | None = None
+    ) -> None:
         self._url = url
+        self._credentials = dict(credentials or {})
         self._config = config
         self._client: Client | None = None
 
@@ -49,6 +53,7 @@ class JetStreamEventsApplied:
                 max_reconnect_attempts=CONNECT_ATTEMPTS,
                 reconnect_time_wait=0,
                 error_cb=_log_error,
+                **self._credentials,
             )
         return self._client
 

@@ -6,7 +6,7 @@ the client reconnects forever, and any failure re-creates the subscription after
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import nats.errors
 from nats.aio.client import Client as NATS
@@ -45,8 +45,11 @@ class NatsFileEventConsumer:
         drain_wait: float = 0.02,
         reconnect_wait: float = 0.5,
         request_timeout: float = 2.0,
+        credentials: Mapping[str, str] | None = None,
     ) -> None:
+        """`credentials`: nats.connect()'s `user` and `password`, when NATS asks for them."""
         self._url = url
+        self._credentials = dict(credentials or {})
         self._config = config
         self._handler = handler
         self._redelivery_delay = redelivery_delay
@@ -136,6 +139,7 @@ class NatsFileEventConsumer:
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,
+                    **self._credentials,
                 )
                 logger.info("connected to NATS at %s", self._url)
                 return

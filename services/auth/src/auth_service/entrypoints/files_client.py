@@ -26,9 +26,11 @@ def open_files_channel(address: str) -> grpc.aio.Channel:
 class GrpcFilesRecords:
     """Every call carries one request id, so that the files service's logs show the reconciliation."""
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, token: str | None = None) -> None:
+        """`token`: auth's own (FU_AUTH_RPC_TOKEN), by which files knows the caller is auth."""
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
-        self._metadata = ((METADATA_KEY, f"reconcile-{uuid4().hex}"),)
+        credentials = (("authorization", f"Bearer {token}"),) if token else ()
+        self._metadata = ((METADATA_KEY, f"reconcile-{uuid4().hex}"), *credentials)
 
     async def owned_files(self) -> AsyncGenerator[OwnedFile, None]:
         call = self._stub.ListOwnedFiles(

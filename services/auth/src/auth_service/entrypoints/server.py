@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 from auth_service.adapters.nats_consumer import NatsFileEventConsumer
 from auth_service.backoff import Backoff
 from auth_service.bootstrap import Application, bootstrap
+from auth_service.entrypoints.caller_gate import CallerGate
 from auth_service.entrypoints.periodic import run_periodically
 from auth_service.entrypoints.rpc_observer import RpcObserver
 from auth_service.entrypoints.servicer import AuthServicer
@@ -28,6 +29,19 @@ HEALTH_CHECKED_SERVICES = ("", AUTH_SERVICE_NAME)
 # SERVING from the start until shutdown begins, whatever the database: the process answers (liveness
 # probe); "" and AuthService report readiness.
 LIVENESS = "liveness"
+
+
+def caller_gate(settings: Settings) -> CallerGate:
+    """Only the gateway calls auth, and it may call every AuthService method. Refuses to serve in
+    production without the gateway's token (the reconcile command needs none)."""
+    token = settings.gateway_rpc_token
+    if token is None and settings.environment == "production":
+        raise ValueError("FU_AUTH_GATEWAY_RPC_TOKEN must be set when FU_AUTH_ENVIRONMENT=production")
+    if token is None:
+        logger.warning("FU_AUTH_GATEWAY_RPC_TOKEN is not set: every AuthService call is refused")
+    methods = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].methods
+    return CallerGate({"gateway": token.get_secret_value() if token else None},
+                      {"gateway": [f"/{AUTH_SERVICE_NAME}/{method.name}" for method in methods]})
 
 
 def server_options(settings: Settings) -> list[tuple[str, int]]:
@@ -56,7 +70,7 @@ class AuthServer:
         self.ready = asyncio.Event()
         self._settings = settings
         self._health = health.aio.HealthServicer()
-        self._server = grpc.aio.server(interceptors=[RpcObserver(app.metrics.rpc)],
+        self._server = grpc.aio.server(interceptors=[RpcObserver(app.metrics.rpc), caller_gate(settings)],
                                        options=server_options(settings))
         self._background: list[asyncio.Task[None]] = []
         self._metrics_endpoint = contextlib.ExitStack()

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import nats
@@ -57,8 +58,11 @@ class NatsConnection:
         stream_subjects: list[str],
         retry_seconds: float = 1.0,
         stream_replicas: int = 1,
+        credentials: Mapping[str, str] | None = None,
     ) -> None:
+        """`credentials`: nats.connect()'s `user` and `password`, when NATS asks for them."""
         self._url = url
+        self._credentials = dict(credentials or {})
         self._stream_name = stream_name
         self._stream_subjects = stream_subjects
         self._stream_replicas = stream_replicas
@@ -122,6 +126,7 @@ class NatsConnection:
             disconnected_cb=self._on_disconnected,
             reconnected_cb=self._on_reconnected,
             error_cb=self._on_error,
+            **self._credentials,
         )
 
     async def _on_disconnected(self) -> None:

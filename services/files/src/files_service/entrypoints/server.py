@@ -16,6 +16,7 @@ from grpc_health.v1.health import aio as health_aio
 from prometheus_client import REGISTRY
 
 from files_service.bootstrap import Application, bootstrap
+from files_service.entrypoints.caller_gate import CallerGate
 from files_service.entrypoints.periodic import run_periodically
 from files_service.entrypoints.rpc_observer import RpcObserver
 from files_service.entrypoints.servicer import FilesServicer
@@ -29,6 +30,11 @@ HEALTH_CHECKED_NAMES = ("", SERVICE_NAME)
 # SERVING from the start until shutdown begins: the process answers (liveness probe).
 LIVENESS = "liveness"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# Who may call what: the gateway serves the public API; auth only reconciles its account lists.
+CALLER_METHODS = {
+    "gateway": ("UploadFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl"),
+    "auth": ("ListOwnedFiles", "RepublishFileEvents"),
+}
 
 
 @dataclass
@@ -67,13 +73,28 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
     return options
 
 
+def caller_gate(settings: Settings) -> CallerGate:
+    """Refuses to serve in production without every caller's token (the reconcile command needs none)."""
+    tokens = {"gateway": settings.gateway_rpc_token, "auth": settings.auth_rpc_token}
+    missing = [f"FU_FILES_{name.upper()}_RPC_TOKEN" for name, token in tokens.items() if token is None]
+    if missing and settings.environment == "production":
+        raise ValueError(f"{' and '.join(missing)} must be set when FU_FILES_ENVIRONMENT=production")
+    if missing:
+        logger.warning("%s not set: those calls are all refused", " and ".join(missing))
+    return CallerGate(
+        {name: token.get_secret_value() if token else None for name, token in tokens.items()},
+        {caller: [f"/{SERVICE_NAME}/{name}" for name in names] for caller, names in CALLER_METHODS.items()},
+    )
+
+
 async def record_outbox_backlog(application: Application) -> None:
     application.metrics.events.outbox_pending.set(await application.relay.backlog())
 
 
 async def start_server(settings: Settings, application: Application) -> RunningServer:
     server = grpc.aio.server(
-        interceptors=[RpcObserver(application.metrics.rpc)], options=server_options(settings)
+        interceptors=[RpcObserver(application.metrics.rpc), caller_gate(settings)],
+        options=server_options(settings),
     )
     servicer = FilesServicer(application.service, settings.max_file_size, application.metrics.transfers)
     files_pb2_grpc.add_FilesServiceServicer_to_server(servicer, server)

@@ -30,46 +30,50 @@ _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: aut
 
 
 class AuthClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_seconds: float) -> None:
+    def __init__(self, channel: grpc.aio.Channel, timeout_seconds: float, token: str | None = None) -> None:
         self._stub = auth_pb2_grpc.AuthServiceStub(channel)
+        self._token = token
         self._timeout = timeout_seconds
+
+    def _metadata(self) -> tuple[tuple[str, str], ...]:
+        return call_metadata(self._token)
 
     async def register(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
         request = auth_pb2.RegisterRequest(
             username=username, password=password, token_kind=_TOKEN_KINDS[kind]
         )
         with translated_errors(SERVICE, DOMAIN, REASONS):
-            reply = await self._stub.Register(request, timeout=self._timeout, metadata=call_metadata())
+            reply = await self._stub.Register(request, timeout=self._timeout, metadata=self._metadata())
         return _issued_token(reply)
 
     async def login(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
         request = auth_pb2.LoginRequest(username=username, password=password, token_kind=_TOKEN_KINDS[kind])
         with translated_errors(SERVICE, DOMAIN, REASONS):
-            reply = await self._stub.Login(request, timeout=self._timeout, metadata=call_metadata())
+            reply = await self._stub.Login(request, timeout=self._timeout, metadata=self._metadata())
         return _issued_token(reply)
 
     async def refresh_token(self, access_token: str) -> IssuedToken:
         request = auth_pb2.RefreshTokenRequest(access_token=access_token)
         with translated_errors(SERVICE, DOMAIN, REASONS):
-            reply = await self._stub.RefreshToken(request, timeout=self._timeout, metadata=call_metadata())
+            reply = await self._stub.RefreshToken(request, timeout=self._timeout, metadata=self._metadata())
         return _issued_token(reply)
 
     async def logout(self, access_token: str) -> None:
         request = auth_pb2.LogoutRequest(access_token=access_token)
         with translated_errors(SERVICE, DOMAIN, REASONS):
-            await self._stub.Logout(request, timeout=self._timeout, metadata=call_metadata())
+            await self._stub.Logout(request, timeout=self._timeout, metadata=self._metadata())
 
     async def validate_token(self, access_token: str) -> Account:
         request = auth_pb2.ValidateTokenRequest(access_token=access_token)
         with translated_errors(SERVICE, DOMAIN, REASONS):
-            reply = await self._stub.ValidateToken(request, timeout=self._timeout, metadata=call_metadata())
+            reply = await self._stub.ValidateToken(request, timeout=self._timeout, metadata=self._metadata())
         return _account(reply.account)
 
     async def list_account_files(self, access_token: str) -> AccountFiles:
         request = auth_pb2.ListAccountFilesRequest(access_token=access_token)
         with translated_errors(SERVICE, DOMAIN, REASONS):
             reply = await self._stub.ListAccountFiles(
-                request, timeout=self._timeout, metadata=call_metadata()
+                request, timeout=self._timeout, metadata=self._metadata()
             )
         files = [_account_file(item) for item in reply.files]
         return AccountFiles(account=_account(reply.account), files=files)

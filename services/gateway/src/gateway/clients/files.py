@@ -35,23 +35,28 @@ def _translated() -> AbstractContextManager[None]:
 
 class FilesClient:
     def __init__(
-        self, channel: grpc.aio.Channel, timeout_seconds: float, transfer_timeout_seconds: float
+        self, channel: grpc.aio.Channel, timeout_seconds: float, transfer_timeout_seconds: float,
+        token: str | None = None,
     ) -> None:
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
+        self._token = token
         self._timeout = timeout_seconds
         self._transfer_timeout = transfer_timeout_seconds
         self._warned_about_streaming = False
 
+    def _metadata(self) -> tuple[tuple[str, str], ...]:
+        return call_metadata(self._token)
+
     async def get_file_info(self, file_url: str) -> StoredFile:
         request = files_pb2.GetFileInfoRequest(file_url=file_url)
         with _translated():
-            reply = await self._stub.GetFileInfo(request, timeout=self._timeout, metadata=call_metadata())
+            reply = await self._stub.GetFileInfo(request, timeout=self._timeout, metadata=self._metadata())
         return _stored_file(reply.file)
 
     async def delete_file(self, file_url: str, delete_key: str) -> None:
         request = files_pb2.DeleteFileRequest(file_url=file_url, delete_key=delete_key)
         with _translated():
-            await self._stub.DeleteFile(request, timeout=self._timeout, metadata=call_metadata())
+            await self._stub.DeleteFile(request, timeout=self._timeout, metadata=self._metadata())
 
     async def get_download_url(self, file_url: str, headers: DownloadHeaders) -> str | None:
         """A short-lived URL of the file in the object store; None when files cannot make one (its
@@ -64,7 +69,7 @@ class FilesClient:
             cache_control=headers.cache_control,
         )
         try:
-            reply = await self._stub.GetDownloadUrl(request, timeout=self._timeout, metadata=call_metadata())
+            reply = await self._stub.GetDownloadUrl(request, timeout=self._timeout, metadata=self._metadata())
         except grpc.aio.AioRpcError as error:
             if _cannot_presign(error):
                 self._note_streaming(error)
@@ -75,7 +80,7 @@ class FilesClient:
     async def read_file(self, file_url: str, offset: int = 0, length: int | None = None) -> "FileStream":
         """Opens the stream and waits for its first message, so a failure is known before any byte is sent."""
         request = files_pb2.ReadFileRequest(file_url=file_url, offset=offset, length=length)
-        call = self._stub.ReadFile(request, timeout=self._transfer_timeout, metadata=call_metadata())
+        call = self._stub.ReadFile(request, timeout=self._transfer_timeout, metadata=self._metadata())
         try:
             with _translated():
                 first = await call.read()
@@ -86,7 +91,7 @@ class FilesClient:
 
     async def start_upload(self, request: UploadRequest) -> "FilesUpload":
         """Opens UploadFile and sends its metadata; the file's bytes follow through FilesUpload.send."""
-        call = self._stub.UploadFile(timeout=self._transfer_timeout, metadata=call_metadata())
+        call = self._stub.UploadFile(timeout=self._transfer_timeout, metadata=self._metadata())
         upload = FilesUpload(call)
         metadata = files_pb2.UploadMetadata(
             user_filename=request.user_filename,

@@ -38,9 +38,12 @@ def open_channel(address: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 
-def call_metadata() -> tuple[tuple[str, str], ...]:
+def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
+    """The request id, and the gateway's secret token (FU_GATEWAY_RPC_TOKEN) by which auth and files
+    know the caller is the gateway (without it they refuse the call)."""
     request_id = current_request_id()
-    return (("x-request-id", request_id),) if request_id else ()
+    entries = (("x-request-id", request_id),) if request_id else ()
+    return (*entries, ("authorization", f"Bearer {token}")) if token else entries
 
 
 def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
