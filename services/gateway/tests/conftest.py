@@ -279,21 +279,39 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         return files_pb2.DeleteFileResponse()
 
 
+class AuthorizationRecorder(grpc.aio.ServerInterceptor):
+    """Notes the `authorization` metadata each call to the fake carries (None: none)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str | None] = []
+
+    async def intercept_service(self, continuation, details):
+        if not details.method.startswith("/grpc.health."):
+            self.seen.append(dict(details.invocation_metadata or ()).get("authorization"))
+        return await continuation(details)
+
+
 class FakeServer:
-    """A grpc.aio server on a free port (kept across stop/start) serving one fake and grpc.health.v1."""
+    """A grpc.aio server on a free port (kept across stop/start) serving one fake and grpc.health.v1;
+    `authorizations` lists what each call to the fake presented as its caller's token."""
 
     def __init__(self, servicer, add_to_server: Callable) -> None:
         self.servicer = servicer
         self._add_to_server = add_to_server
         self._server: grpc.aio.Server | None = None
+        self._recorder = AuthorizationRecorder()
         self.port = 0
+
+    @property
+    def authorizations(self) -> list[str | None]:
+        return self._recorder.seen
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     async def start(self) -> "FakeServer":
-        self._server = grpc.aio.server()
+        self._server = grpc.aio.server(interceptors=[self._recorder])
         self._add_to_server(self.servicer, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), self._server)
         self.port = self._server.add_insecure_port(f"127.0.0.1:{self.port}")

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
             raise ValueError("FU_AUTH_METRICS_PORT must differ from the port of FU_AUTH_LISTEN_ADDRESS")
         return self
 
+    @model_validator(mode="after")
+    def _own_token_is_not_the_gateways(self) -> Self:
+        if self.rpc_token and self.rpc_token == self.gateway_rpc_token:
+            raise ValueError("FU_AUTH_RPC_TOKEN and FU_AUTH_GATEWAY_RPC_TOKEN must differ: files, which "
+                             "knows auth's token, could otherwise pass for the gateway here")
+        return self
+
     @property
     def nats_credentials(self) -> dict[str, str]:
         """nats.connect() keywords: the user and password, when a password is set."""

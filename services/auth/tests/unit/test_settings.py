@@ -97,6 +97,12 @@ def test_settings_refuse_invalid_operational_values(invalid: dict[str, object]) 
         Settings(**invalid)
 
 
+def test_settings_refuse_auths_own_token_as_the_gateways() -> None:
+    with pytest.raises(ValidationError, match="must differ"):
+        Settings(rpc_token="t" * 32, gateway_rpc_token="t" * 32)
+    assert Settings(rpc_token="a" * 32, gateway_rpc_token="g" * 32).gateway_rpc_token is not None
+
+
 def test_settings_refuse_metrics_on_the_grpc_port() -> None:
     with pytest.raises(ValidationError, match="FU_AUTH_METRICS_PORT must differ"):
         Settings(listen_address="0.0.0.0:9101", metrics_port=9101)

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
             raise ValueError("FU_FILES_NATS_PASSWORD must be set when FU_FILES_ENVIRONMENT=production")
         return self
 
+    @model_validator(mode="after")
+    def _one_token_per_caller(self) -> Self:
+        if self.gateway_rpc_token and self.gateway_rpc_token == self.auth_rpc_token:
+            raise ValueError("FU_FILES_GATEWAY_RPC_TOKEN and FU_FILES_AUTH_RPC_TOKEN must differ: "
+                             "either caller could otherwise call the other's methods")
+        return self
+
     @property
     def nats_credentials(self) -> dict[str, str]:
         """nats.connect() keywords: the user and password, when a password is set."""

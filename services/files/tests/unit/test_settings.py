@@ -159,6 +159,12 @@ def test_settings_refuse_invalid_operational_values(invalid):
         Settings(**invalid)
 
 
+def test_settings_refuse_one_token_for_both_callers():
+    with pytest.raises(ValidationError, match="must differ"):
+        Settings(gateway_rpc_token="t" * 32, auth_rpc_token="t" * 32)
+    assert Settings(gateway_rpc_token="g" * 32, auth_rpc_token="a" * 32).auth_rpc_token is not None
+
+
 def test_settings_refuse_metrics_on_the_grpc_port():
     with pytest.raises(ValidationError, match="FU_FILES_METRICS_PORT must differ"):
         Settings(listen_address="0.0.0.0:9102", metrics_port=9102)

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
 
 from gateway.api.deps import AUTH_BUCKET, UPLOAD_BUCKET
 from gateway.api.docs_pages import install_docs_pages
@@ -57,10 +58,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     auth_channel = open_channel(settings.auth_address)
     files_channel = open_channel(settings.files_address)
-    token = settings.rpc_token.get_secret_value() if settings.rpc_token else None
-    app.state.auth_client = AuthClient(auth_channel, settings.rpc_timeout_seconds, token)
+    app.state.auth_client = AuthClient(
+        auth_channel, settings.rpc_timeout_seconds, _value(settings.auth_rpc_token)
+    )
     app.state.files_client = FilesClient(
-        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds, token
+        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds,
+        _value(settings.files_rpc_token),
     )
     app.state.health_clients = {
         "auth": HealthClient(auth_channel, READINESS_TIMEOUT_SECONDS),
@@ -76,3 +79,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             yield
     finally:
         await asyncio.gather(auth_channel.close(), files_channel.close())
+
+
+def _value(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret else None

@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
     environment: Literal["development", "production"] = "development"
-    rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    # One token per callee: neither service learns a token the other accepts from the gateway.
+    auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    files_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
 
     @field_validator("public_url")
     @classmethod
@@ -77,9 +79,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _rpc_token_in_production(self) -> Self:
-        if self.environment == "production" and self.rpc_token is None:
-            raise ValueError("FU_GATEWAY_RPC_TOKEN must be set when FU_GATEWAY_ENVIRONMENT=production")
+    def _rpc_tokens_in_production_and_one_per_callee(self) -> Self:
+        tokens = {"FU_GATEWAY_AUTH_RPC_TOKEN": self.auth_rpc_token,
+                  "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token}
+        missing = [name for name, token in tokens.items() if token is None]
+        if missing and self.environment == "production":
+            raise ValueError(f"{' and '.join(missing)} must be set when FU_GATEWAY_ENVIRONMENT=production")
+        if self.auth_rpc_token and self.auth_rpc_token == self.files_rpc_token:
+            raise ValueError("FU_GATEWAY_AUTH_RPC_TOKEN and FU_GATEWAY_FILES_RPC_TOKEN must differ: "
+                             "either service could otherwise pass for the gateway with the other")
         return self
 
     @property

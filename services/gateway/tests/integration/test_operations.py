@@ -136,6 +136,20 @@ async def test_request_id_travels_to_the_services_as_metadata(client, fake_auth,
     assert fake_auth.servicer.request_ids[-1] == "login-8"
 
 
+async def test_each_service_is_sent_the_token_of_its_own_pair_and_no_other(
+    make_app, client_of, fake_auth, fake_files
+):
+    auth_token, files_token = "gateway-to-auth-" + "a" * 32, "gateway-to-files-" + "f" * 32
+    client = client_of(await make_app(auth_rpc_token=auth_token, files_rpc_token=files_token))
+    token = fake_auth.servicer.sign_up("alice")
+    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    assert (await client.get("/file/" + r.json()["file_url"])).status_code == 200
+    assert set(fake_auth.authorizations) == {f"Bearer {auth_token}"}
+    assert set(fake_files.authorizations) == {f"Bearer {files_token}"}
+
+
 async def test_error_responses_carry_the_request_id(client):
     r = await client.get("/file/nope", headers={"X-Request-ID": "err-1"})
     assert r.status_code == 404 and r.headers["x-request-id"] == "err-1"

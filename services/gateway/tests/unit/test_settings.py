@@ -85,9 +85,22 @@ def test_uvicorn_parses_with_h11_bounded_by_the_header_limit():
     assert options["http"] == "h11" and options["h11_max_incomplete_event_size"] == 8192
 
 
-def test_in_production_the_gateway_needs_its_rpc_token_and_a_long_one():
-    with pytest.raises(ValidationError, match="FU_GATEWAY_RPC_TOKEN"):
+def test_in_production_the_gateway_needs_a_long_rpc_token_for_each_callee():
+    auth_token, files_token = "a" * 32, "f" * 32
+    both_missing = "FU_GATEWAY_AUTH_RPC_TOKEN and FU_GATEWAY_FILES_RPC_TOKEN must be set"
+    with pytest.raises(ValidationError, match=both_missing):
         Settings(environment="production")
+    with pytest.raises(ValidationError, match="FU_GATEWAY_FILES_RPC_TOKEN must be set"):
+        Settings(environment="production", auth_rpc_token=auth_token)
+    with pytest.raises(ValidationError, match="FU_GATEWAY_AUTH_RPC_TOKEN must be set"):
+        Settings(environment="production", files_rpc_token=files_token)
     with pytest.raises(ValidationError):
-        Settings(environment="production", rpc_token="short")
-    assert Settings(environment="production", rpc_token="t" * 32).rpc_token.get_secret_value() == "t" * 32
+        Settings(environment="production", auth_rpc_token="short", files_rpc_token=files_token)
+    settings = Settings(environment="production", auth_rpc_token=auth_token, files_rpc_token=files_token)
+    assert settings.auth_rpc_token.get_secret_value() == auth_token
+    assert settings.files_rpc_token.get_secret_value() == files_token
+
+
+def test_the_gateway_refuses_one_token_for_both_callees():
+    with pytest.raises(ValidationError, match="must differ"):
+        Settings(auth_rpc_token="t" * 32, files_rpc_token="t" * 32)

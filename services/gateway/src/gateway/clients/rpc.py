@@ -39,8 +39,9 @@ def open_channel(address: str) -> grpc.aio.Channel:
 
 
 def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
-    """The request id, and the gateway's secret token (FU_GATEWAY_RPC_TOKEN) by which auth and files
-    know the caller is the gateway (without it they refuse the call)."""
+    """The request id, and the gateway's secret token for the callee (FU_GATEWAY_AUTH_RPC_TOKEN or
+    FU_GATEWAY_FILES_RPC_TOKEN) by which it knows the caller is the gateway (without it, it refuses
+    the call)."""
     request_id = current_request_id()
     entries = (("x-request-id", request_id),) if request_id else ()
     return (*entries, ("authorization", f"Bearer {token}")) if token else entries
