@@ -213,8 +213,8 @@ class Stack:
                 "FU_AUTH_NATS_URL": self.nats_url,
                 "FU_AUTH_FILES_ADDRESS": f"127.0.0.1:{c.files_port}",
                 "FU_AUTH_LOG_FORMAT": "text",
-                "FU_AUTH_GATEWAY_RPC_TOKEN": self.secrets["gateway-rpc-token"],
-                "FU_AUTH_RPC_TOKEN": self.secrets["auth-rpc-token"],
+                "FU_AUTH_GATEWAY_RPC_TOKEN": self.secrets["gateway-auth-rpc-token"],
+                "FU_AUTH_RPC_TOKEN": self.secrets["auth-files-rpc-token"],
                 "FU_AUTH_NATS_PASSWORD": self.secrets["nats-auth-password"],
                 **({"FU_AUTH_DATABASE_URL": c.auth_database_url} if c.auth_database_url else {}),
             },
@@ -226,8 +226,8 @@ class Stack:
                 "FU_FILES_DATA_DIR": data,
                 "FU_FILES_NATS_URL": self.nats_url,
                 "FU_FILES_LOG_FORMAT": "text",
-                "FU_FILES_GATEWAY_RPC_TOKEN": self.secrets["gateway-rpc-token"],
-                "FU_FILES_AUTH_RPC_TOKEN": self.secrets["auth-rpc-token"],
+                "FU_FILES_GATEWAY_RPC_TOKEN": self.secrets["gateway-files-rpc-token"],
+                "FU_FILES_AUTH_RPC_TOKEN": self.secrets["auth-files-rpc-token"],
                 "FU_FILES_NATS_PASSWORD": self.secrets["nats-files-password"],
                 **({"FU_FILES_DATABASE_URL": c.files_database_url} if c.files_database_url else {}),
             },
@@ -238,7 +238,8 @@ class Stack:
                 "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{c.auth_port}",
                 "FU_GATEWAY_FILES_ADDRESS": f"127.0.0.1:{c.files_port}",
                 "FU_GATEWAY_LOG_FORMAT": "text",
-                "FU_GATEWAY_RPC_TOKEN": self.secrets["gateway-rpc-token"],
+                "FU_GATEWAY_AUTH_RPC_TOKEN": self.secrets["gateway-auth-rpc-token"],
+                "FU_GATEWAY_FILES_RPC_TOKEN": self.secrets["gateway-files-rpc-token"],
             },
         }[name]
         settings[METRICS_PORT_VARIABLES[name]] = str(c.metrics_ports[name])
@@ -278,8 +279,9 @@ class Stack:
 
 
 # The internal plane's credentials a local stack generates on its first start (README: "Internal
-# authentication"): each caller's gRPC token, and each service's NATS password.
-STACK_SECRETS = ("gateway-rpc-token", "auth-rpc-token", "nats-files-password", "nats-auth-password")
+# authentication"): a gRPC token for each caller-to-callee pair, and each service's NATS password.
+STACK_SECRETS = ("gateway-auth-rpc-token", "gateway-files-rpc-token", "auth-files-rpc-token",
+                 "nats-files-password", "nats-auth-password")
 
 
 def load_or_create_secrets(directory: pathlib.Path) -> dict[str, str]:

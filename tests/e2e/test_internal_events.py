@@ -22,7 +22,7 @@ def forged_upload(owner_account_id: str) -> bytes:
 
 
 def account_id(stack, access_token: str) -> str:
-    metadata = (("authorization", f"Bearer {stack.secrets['gateway-rpc-token']}"),)
+    metadata = (("authorization", f"Bearer {stack.secrets['gateway-auth-rpc-token']}"),)
     with grpc.insecure_channel(f"127.0.0.1:{stack.config.auth_port}") as channel:
         request = auth_pb2.ValidateTokenRequest(access_token=access_token)
         reply = auth_pb2_grpc.AuthServiceStub(channel).ValidateToken(request, metadata=metadata, timeout=10)

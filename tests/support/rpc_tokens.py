@@ -4,8 +4,11 @@ from typing import Any
 
 import grpc
 
-GATEWAY_TOKEN = "test-gateway-rpc-token-0123456789abcdef"
-AUTH_TOKEN = "test-auth-rpc-token-0123456789abcdefghij"
+# One token per caller-to-callee pair, as in a real deployment: auth never learns what files accepts
+# from the gateway, nor files what auth accepts.
+GATEWAY_AUTH_TOKEN = "test-gateway-to-auth-rpc-token-0123456789"
+GATEWAY_FILES_TOKEN = "test-gateway-to-files-rpc-token-012345678"
+AUTH_TOKEN = "test-auth-to-files-rpc-token-0123456789ab"
 # What auth alone may call on files: everything else there is the gateway's.
 AUTH_METHODS_OF_FILES = frozenset({"ListOwnedFiles", "RepublishFileEvents"})
 
@@ -14,7 +17,7 @@ TokenFor = Callable[[str], str]  # a method's full name -> the token to send
 
 def files_caller_token(method: str) -> str:
     """The token of the caller that may call `method` of files."""
-    return AUTH_TOKEN if method.rpartition("/")[2] in AUTH_METHODS_OF_FILES else GATEWAY_TOKEN
+    return AUTH_TOKEN if method.rpartition("/")[2] in AUTH_METHODS_OF_FILES else GATEWAY_FILES_TOKEN
 
 
 class _Tokens:
@@ -56,5 +59,6 @@ def channel_with_tokens(address: str, token_for: TokenFor, **options: Any) -> gr
     return grpc.aio.insecure_channel(address, interceptors=interceptors, **options)
 
 
-def gateway_token(_method: str) -> str:
-    return GATEWAY_TOKEN
+def gateway_auth_token(_method: str) -> str:
+    """The gateway's token for auth, whatever the method."""
+    return GATEWAY_AUTH_TOKEN

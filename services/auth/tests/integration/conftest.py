@@ -16,7 +16,7 @@ from grpc_health.v1 import health_pb2_grpc
 from grpc_status import rpc_status
 from nats.js.api import StorageType
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support.rpc_tokens import GATEWAY_TOKEN, channel_with_tokens
+from support.rpc_tokens import GATEWAY_AUTH_TOKEN, channel_with_tokens
 
 from auth_service.adapters.database import create_engine
 from auth_service.adapters.schema import upgrade_schema
@@ -62,7 +62,7 @@ def make_settings(tmp_path: Path, jwt_secret: str) -> Callable[..., Settings]:
             "shutdown_grace_seconds": 1.0,
             "shutdown_delay_seconds": 0.0,
             "metrics_port": 0,
-            "gateway_rpc_token": GATEWAY_TOKEN,
+            "gateway_rpc_token": GATEWAY_AUTH_TOKEN,
         }
         return Settings(**(values | overrides))
 
@@ -116,7 +116,7 @@ async def auth_server(settings: Settings, start_server: StartServer) -> AuthServ
 
 @pytest.fixture
 async def channel(auth_server: AuthServer) -> AsyncIterator[grpc.aio.Channel]:
-    async with channel_with_tokens(auth_server.address, lambda _method: GATEWAY_TOKEN) as channel:
+    async with channel_with_tokens(auth_server.address, lambda _method: GATEWAY_AUTH_TOKEN) as channel:
         yield channel
 
 

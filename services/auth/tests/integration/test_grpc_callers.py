@@ -5,7 +5,7 @@ import grpc
 import pytest
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from support.rpc_tokens import AUTH_TOKEN, channel_with_tokens
+from support.rpc_tokens import AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens
 
 from auth_service.bootstrap import bootstrap
 from auth_service.entrypoints.server import AuthServer
@@ -13,7 +13,8 @@ from auth_service.entrypoints.server import AuthServer
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("token", [None, AUTH_TOKEN, "x" * 40], ids=["none", "auth's", "unknown"])
+@pytest.mark.parametrize("token", [None, AUTH_TOKEN, GATEWAY_FILES_TOKEN, "x" * 40],
+                         ids=["none", "auth's", "the gateway's for files", "unknown"])
 async def test_only_the_gateway_may_call_auth(auth_server, stub, token):
     await stub.Register(auth_pb2.RegisterRequest(username="alice", password="secret"))
     address = auth_server.address

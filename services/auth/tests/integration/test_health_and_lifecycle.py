@@ -9,7 +9,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from auth_service.entrypoints.server import AuthServer, server_options
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
-from support.rpc_tokens import channel_with_tokens, gateway_token
+from support.rpc_tokens import channel_with_tokens, gateway_auth_token
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ async def test_health_answers_not_found_for_an_unknown_service(channel: grpc.aio
 
 
 async def test_health_reports_not_serving_when_shutting_down(auth_server: AuthServer) -> None:
-    async with channel_with_tokens(auth_server.address, gateway_token) as channel:
+    async with channel_with_tokens(auth_server.address, gateway_auth_token) as channel:
         watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=SERVICE))
         assert (await watch.read()).status == SERVING
 
@@ -52,7 +52,7 @@ async def test_stop_reports_not_serving_and_still_serves_until_the_shutdown_dela
     server = await start_server(make_settings(nats_url=nats_server.url, shutdown_delay_seconds=0.5))
     await asyncio.wait_for(server.ready.wait(), 10)
 
-    async with channel_with_tokens(server.address, gateway_token) as channel:
+    async with channel_with_tokens(server.address, gateway_auth_token) as channel:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
         stopping = asyncio.create_task(server.stop())
         while await health_of(channel, SERVICE) != NOT_SERVING:
@@ -74,7 +74,7 @@ async def test_rpcs_fail_unavailable_and_health_not_serving_while_the_database_i
         make_settings(database_url=unreachable, nats_url=f"nats://127.0.0.1:{free_port()}")
     )
 
-    async with channel_with_tokens(server.address, gateway_token) as channel:
+    async with channel_with_tokens(server.address, gateway_auth_token) as channel:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
         assert await health_of(channel, "") == NOT_SERVING
         assert await health_of(channel, SERVICE) == NOT_SERVING
@@ -96,7 +96,7 @@ async def test_server_serves_accounts_while_nats_is_down(
     )
     await asyncio.wait_for(server.ready.wait(), 10)
 
-    async with channel_with_tokens(server.address, gateway_token) as channel:
+    async with channel_with_tokens(server.address, gateway_auth_token) as channel:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
         issued = await stub.Register(auth_pb2.RegisterRequest(username="alice", password="secret"))
         started = time.monotonic()
@@ -129,13 +129,13 @@ async def test_liveness_serves_while_the_database_is_unreachable(
         make_settings(database_url=unreachable, nats_url=f"nats://127.0.0.1:{unused_tcp_port_factory()}")
     )
 
-    async with channel_with_tokens(server.address, gateway_token) as channel:
+    async with channel_with_tokens(server.address, gateway_auth_token) as channel:
         assert await health_of(channel, "liveness") == SERVING
         assert await health_of(channel, "") == NOT_SERVING
 
 
 async def test_liveness_stops_serving_once_shutdown_begins(auth_server: AuthServer) -> None:
-    async with channel_with_tokens(auth_server.address, gateway_token) as channel:
+    async with channel_with_tokens(auth_server.address, gateway_auth_token) as channel:
         watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service="liveness"))
         assert (await watch.read()).status == SERVING
 
@@ -195,7 +195,7 @@ async def test_calls_keep_succeeding_while_connections_are_aged_out(
     await asyncio.wait_for(server.ready.wait(), 10)
     proxy = CountingProxy(server.address)
 
-    async with channel_with_tokens(await proxy.start(), gateway_token) as channel:
+    async with channel_with_tokens(await proxy.start(), gateway_auth_token) as channel:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
         issued = await stub.Register(auth_pb2.RegisterRequest(username="aged", password="secret"), timeout=5)
         deadline = time.monotonic() + 1.5

@@ -11,7 +11,7 @@ from auth_service.adapters.jetstream import ConsumerLag, EventStreamConfig, cons
 from auth_service.entrypoints.server import AuthServer
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
-from support.rpc_tokens import channel_with_tokens, gateway_token
+from support.rpc_tokens import channel_with_tokens, gateway_auth_token
 
 from .test_file_events import uploaded
 
@@ -55,7 +55,7 @@ async def metered_server(
 
 async def test_rpcs_are_counted_by_method_and_status_code(metered_server: tuple[AuthServer, int]) -> None:
     server, port = metered_server
-    async with channel_with_tokens(server.address, gateway_token) as channel:
+    async with channel_with_tokens(server.address, gateway_auth_token) as channel:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
         await stub.Register(auth_pb2.RegisterRequest(username="mia", password="secret"))
         with pytest.raises(grpc.aio.AioRpcError):

@@ -9,7 +9,7 @@ import nats
 import pytest
 from fileuploader.files.v1 import files_pb2_grpc
 from nats.js.errors import NotFoundError
-from support.rpc_tokens import AUTH_TOKEN, GATEWAY_TOKEN, channel_with_tokens, files_caller_token
+from support.rpc_tokens import AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens, files_caller_token
 
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
@@ -38,7 +38,7 @@ def make_settings(tmp_path):
             "shutdown_grace_seconds": 0,
             "shutdown_delay_seconds": 0,
             "metrics_port": 0,
-            "gateway_rpc_token": GATEWAY_TOKEN,
+            "gateway_rpc_token": GATEWAY_FILES_TOKEN,
             "auth_rpc_token": AUTH_TOKEN,
         }
         return Settings(**(values | overrides))

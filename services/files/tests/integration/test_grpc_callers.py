@@ -5,7 +5,7 @@ import grpc
 import pytest
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from support.rpc_tokens import AUTH_TOKEN, GATEWAY_TOKEN, channel_with_tokens
+from support.rpc_tokens import AUTH_TOKEN, GATEWAY_AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens
 
 from .rpc_helpers import read, stored_state, upload
 
@@ -29,7 +29,8 @@ def stub_as(files_server, token: str | None) -> tuple[grpc.aio.Channel, files_pb
     return channel, files_pb2_grpc.FilesServiceStub(channel)
 
 
-@pytest.mark.parametrize("token", [None, "a-token-files-does-not-know-0123456789"], ids=["none", "unknown"])
+@pytest.mark.parametrize("token", [None, "a-token-files-does-not-know-0123456789", GATEWAY_AUTH_TOKEN],
+                         ids=["none", "unknown", "the gateway's for auth"])
 async def test_an_unauthenticated_caller_can_neither_upload_nor_list_nor_read(files_server, token):
     uploaded = await upload(files_server.stub, "a.txt", b"secret bytes", owner="victim")
     channel, stub = stub_as(files_server, token)
@@ -47,7 +48,7 @@ async def test_an_unauthenticated_caller_can_neither_upload_nor_list_nor_read(fi
 
 
 async def test_the_gateway_may_not_list_owned_files_nor_republish_events(files_server):
-    channel, stub = stub_as(files_server, GATEWAY_TOKEN)
+    channel, stub = stub_as(files_server, GATEWAY_FILES_TOKEN)
     async with channel:
         listing = stub.ListOwnedFiles(files_pb2.ListOwnedFilesRequest())
         assert await refusal(listing.read()) == grpc.StatusCode.PERMISSION_DENIED
