@@ -71,6 +71,46 @@ def test_secret_template_holds_no_secret():
     assert all(value == "" for value in template["stringData"].values())
 
 
+def containers_in(resource: object) -> list[dict]:
+    """Every container spec anywhere in `resource` (Deployments, StatefulSets, CronJobs' job templates)."""
+    if isinstance(resource, list):
+        return [container for item in resource for container in containers_in(item)]
+    if not isinstance(resource, dict):
+        return []
+    found = [c for c in resource.get("containers", []) if isinstance(c, dict) and "image" in c]
+    return found + [c for key, value in resource.items() if key != "containers" for c in containers_in(value)]
+
+
+def pair_secrets(holders: list[tuple[str, str, str]]) -> dict[str, set[str]]:
+    """(service, variable, secret) triples -> each RPC token secret and the services that hold it."""
+    pairs: dict[str, set[str]] = {}
+    for service, variable, secret in holders:
+        if variable.endswith("_RPC_TOKEN"):
+            pairs.setdefault(secret, set()).add(service)
+    return pairs
+
+
+def test_each_kubernetes_rpc_token_reaches_only_the_two_ends_of_its_pair():
+    holders = [(container["image"].split("/")[-1].split(":")[0], env["name"],
+                env["valueFrom"]["secretKeyRef"]["key"])
+               for container in containers_in(kustomize(K8S / "base"))
+               for env in container.get("env", []) if "secretKeyRef" in env.get("valueFrom", {})]
+    pairs = pair_secrets(holders)
+    assert pairs == {"FU_GATEWAY_AUTH_RPC_TOKEN": {"gateway", "auth"},
+                     "FU_GATEWAY_FILES_RPC_TOKEN": {"gateway", "files"},
+                     "FU_AUTH_RPC_TOKEN": {"auth", "files"}}
+    template = yaml.safe_load((K8S / "secret.template.yaml").read_text())
+    assert set(pairs) <= set(template["stringData"])
+
+
+def test_each_compose_rpc_token_reaches_only_the_two_ends_of_its_pair():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    holders = [(name, variable, value) for name in SERVICES
+               for variable, value in services[name]["environment"].items()]
+    assert sorted(sorted(ends) for ends in pair_secrets(holders).values()) == [
+        ["auth", "files"], ["auth", "gateway"], ["files", "gateway"]]
+
+
 def test_compose_file_matches_the_compose_spec():
     checker = pathlib.Path(sys.executable).parent / "check-jsonschema"
     result = subprocess.run([str(checker), "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
