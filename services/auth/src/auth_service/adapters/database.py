@@ -14,14 +14,18 @@ POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def create_engine(database_url: str) -> AsyncEngine:
+    """A failed statement's error (which gets logged) leaves out its parameters: hashes, delete keys."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(
-            url, pool_pre_ping=True, connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
         )
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
 

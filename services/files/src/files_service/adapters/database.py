@@ -14,15 +14,17 @@ POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def create_engine(url: str) -> AsyncEngine:
+    """A failed statement's error (which gets logged) leaves out its parameters: delete keys."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         _ensure_sqlite_directory(url)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     return create_async_engine(
         url,
         pool_pre_ping=True,
+        hide_parameters=True,
         connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
     )
 
