@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api.allowed_methods import AllowedMethods
 from gateway.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.security_headers import security_headers
 
 logger = logging.getLogger(__name__)
 
@@ -252,11 +253,13 @@ async def _render_http_exception(
 
 
 async def _render_unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    """Runs outside the request-id middleware (Starlette's outermost layer), hence the explicit id."""
+    """Runs outside every middleware (Starlette's outermost layer), hence the explicit id and headers."""
     request_id = getattr(request.state, "request_id", None)
     logger.error("unexpected error on %s %s (request id %s)", request.method, request.url.path, request_id,
                  exc_info=error)
-    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    headers = security_headers(request.url.path)
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
     return _error_response(500, "Internal server error", headers)
 
 
