@@ -72,6 +72,7 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
         ),
         file_events=consumer,
         catch_up_timeout=settings.catch_up_timeout_seconds,
+        min_password_length=settings.min_password_length,
     )
     return Application(auth, projection, consumer, engine, metrics, registry)
 

@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     auth_address: str = "127.0.0.1:50051"
     files_address: str = "127.0.0.1:50052"
+    environment: Literal["development", "production"] = "development"
     public_url: str | None = None
     max_upload_bytes: int = Field(default=104_857_600, gt=0)
     max_header_bytes: int = Field(default=16_384, ge=1024)
@@ -70,6 +71,13 @@ class Settings(BaseSettings):
         if self.metrics_port and self.metrics_port == self.port:
             raise ValueError("FU_GATEWAY_METRICS_PORT must differ from FU_GATEWAY_PORT: "
                              "/metrics is never public")
+        return self
+
+    @model_validator(mode="after")
+    def _production_names_its_public_url(self) -> Self:
+        if self.environment == "production" and self.public_url is None:
+            raise ValueError("FU_GATEWAY_PUBLIC_URL must be set when FU_GATEWAY_ENVIRONMENT=production: "
+                             "links would otherwise be built from each request's Host header")
         return self
 
     @property

@@ -51,6 +51,10 @@ class GatewayError(Exception, abc.ABC):
     def body(self) -> dict[str, object]:
         """The JSON body of the answer."""
 
+    def with_details(self, details: Mapping[str, str]) -> "GatewayError":
+        """This error, completed with the facts the service sent along with it (most need none)."""
+        return self
+
 
 class AuthorizationError(GatewayError):
     status_code = 401
@@ -116,8 +120,24 @@ class UsernameInvalid(ApiError):
     message = "Username must not contain control characters"
 
 
+class UsernameUntrimmed(ApiError):
+    message = "Username must not begin or end with whitespace"
+
+
 class PasswordTooLong(ApiError):
     message = "Password is too long (at most 1024 characters)"
+
+
+class PasswordTooShort(ApiError):
+    """Its message names the minimum that auth sent along (FU_AUTH_MIN_PASSWORD_LENGTH)."""
+
+    message = "Password is too short"
+
+    def with_details(self, details: Mapping[str, str]) -> GatewayError:
+        minimum = details.get("min_length", "")
+        if not minimum.isdigit():
+            return self
+        return PasswordTooShort(f"Password is too short (at least {int(minimum)} characters)")
 
 
 class FileNotFound(ApiError):
