@@ -22,6 +22,8 @@ import urllib.request
 SERVICE_MODULES = {"auth": "auth_service", "files": "files_service", "gateway": "gateway"}
 METRICS_PORT_VARIABLES = {name: f"FU_{name.upper()}_METRICS_PORT" for name in SERVICE_MODULES}
 NATS_CONFIG = pathlib.Path(__file__).resolve().parent.parent / "deploy" / "nats" / "nats-server.conf"
+# What the stack writes (databases, file bytes, the JWT secret, NATS's store, logs) is its user's alone.
+PRIVATE_UMASK = 0o077
 
 
 def free_port() -> int:
@@ -57,9 +59,10 @@ class ServiceProcess:
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> None:
-        out = open(self.log_path, "ab") if self.log_path else None
+        out = open(self.log_path, "ab", opener=private_file_opener) if self.log_path else None
         self.popen = subprocess.Popen(
-            self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+            self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True,
+            umask=PRIVATE_UMASK,
         )
 
     @property
@@ -120,8 +123,8 @@ class Stack:
         return f"http://127.0.0.1:{self.config.gateway_port}"
 
     def start(self, timeout: float = 60.0) -> "Stack":
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.logs_dir.mkdir(exist_ok=True)
+        private_directory(self.config.data_dir)
+        private_directory(self.logs_dir)
         try:
             if self.config.nats_url is None:
                 self.start_nats()
@@ -226,6 +229,19 @@ class Stack:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 raise RuntimeError(f"port {port} for {what} is already taken; choose another (see README: settings)")
+
+
+def private_file_opener(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+def private_directory(path: pathlib.Path) -> None:
+    """`path` created for its user only, or made so (with a note) when an earlier run left it open."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o7777
+    if mode & 0o077:
+        path.chmod(mode & 0o700)
+        print(f"{path} was open to other users (mode {mode:04o}); it is now {mode & 0o700:04o}", file=sys.stderr)
 
 
 def nats_server_binary() -> str:

@@ -34,10 +34,18 @@ async def create_schema(engine: AsyncEngine) -> None:
         await connection.run_sync(metadata.create_all)
 
 
+def sqlite_database_path(url: str) -> pathlib.Path | None:
+    """The file of a SQLite database; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return pathlib.Path(parsed.database)
+
+
 def _ensure_sqlite_directory(url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
+    database = sqlite_database_path(url)
+    if database is not None:
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any) -> None:
