@@ -61,8 +61,8 @@ class ServiceProcess:
     def start(self) -> None:
         out = open(self.log_path, "ab", opener=private_file_opener) if self.log_path else None
         self.popen = subprocess.Popen(
-            self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True,
-            umask=PRIVATE_UMASK,
+            self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None,
+            start_new_session=True, umask=PRIVATE_UMASK,
         )
 
     @property
@@ -241,7 +241,8 @@ def private_directory(path: pathlib.Path) -> None:
     mode = path.stat().st_mode & 0o7777
     if mode & 0o077:
         path.chmod(mode & 0o700)
-        print(f"{path} was open to other users (mode {mode:04o}); it is now {mode & 0o700:04o}", file=sys.stderr)
+        print(f"{path} was open to other users (mode {mode:04o}); it is now {mode & 0o700:04o}",
+              file=sys.stderr)
 
 
 def nats_server_binary() -> str:

@@ -94,11 +94,12 @@ def test_register_refuses_a_username_with_bidi_or_invisible_format_characters(ba
     name = new_username()
     with client(base_url) as c:
         register(c, name, "p")
-        look_alike = c.post("/api/register", json={"username": name[:3] + invisible + name[3:], "password": "p"})
+        look_alike = c.post("/api/register",
+                            json={"username": name[:3] + invisible + name[3:], "password": "p"})
     assert_error(look_alike, 400, "Username must not contain control characters")
 
 
-def test_register_refuses_a_password_under_the_minimum_and_old_accounts_still_log_in(base_url, strict_gateway):
+def test_register_refuses_a_short_password_and_old_accounts_still_log_in(base_url, strict_gateway):
     early = new_username()
     with client(base_url) as c:
         register(c, early, "short")

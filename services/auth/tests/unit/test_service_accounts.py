@@ -234,7 +234,9 @@ async def test_register_refuses_a_password_under_the_minimum_login_does_not(make
     assert (await strict.register("late", "twelve chars", TokenKind.NORMAL)).account.username == "late"
 
 
-async def test_register_refuses_an_untrimmed_username_and_stores_nothing(service: AuthService, database) -> None:
+async def test_register_refuses_an_untrimmed_username_and_stores_nothing(
+    service: AuthService, database
+) -> None:
     with pytest.raises(UsernameUntrimmed):
         await service.register("alice ", "secret", TokenKind.NORMAL)
 

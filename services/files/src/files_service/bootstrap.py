@@ -15,7 +15,11 @@ from files_service.adapters.database import create_engine, create_schema, sqlite
 from files_service.adapters.local_disk_blob_store import TEMP_DIR_NAME, LocalDiskBlobStore
 from files_service.adapters.nats_connection import NatsConnection
 from files_service.adapters.nats_publisher import NatsEventPublisher
-from files_service.adapters.private_storage import create_private_files_from_now_on, make_private, sqlite_files
+from files_service.adapters.private_storage import (
+    create_private_files_from_now_on,
+    make_private,
+    sqlite_files,
+)
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork

@@ -13,7 +13,8 @@ def test_process_refuses_production_without_a_public_url_and_shows_no_secret():
     env |= {"FU_GATEWAY_ENVIRONMENT": "production",
             "FU_GATEWAY_RATE_LIMIT_STORAGE_URI": "redis://:redis-s3cret@redis.internal:6379/0"}
 
-    result = subprocess.run([sys.executable, "-m", "gateway"], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "gateway"], env=env, capture_output=True, text=True,
+                            timeout=60)
 
     assert result.returncode == 2
     assert "refusing to start, invalid configuration" in result.stderr

@@ -37,7 +37,8 @@ def test_the_access_line_of_a_delete_leaves_its_key_out(log_format, root_logging
 @pytest.mark.parametrize("query,expected", [
     ("?key=abc", "?key=[redacted]"),
     ("?include_ext=true&key=abc", "?include_ext=true&key=[redacted]"),
-    ("?token=a&access_token=b&accessToken=c", "?token=[redacted]&access_token=[redacted]&accessToken=[redacted]"),
+    ("?token=a&access_token=b&accessToken=c",
+     "?token=[redacted]&access_token=[redacted]&accessToken=[redacted]"),
     ("?%6Bey=abc", "?%6Bey=[redacted]"),
     ("?X-Amz-Signature=abc&X-Amz-Expires=300", "?X-Amz-Signature=[redacted]&X-Amz-Expires=300"),
     ("?password=hunter2&bot=true", "?password=[redacted]&bot=true"),

@@ -20,8 +20,8 @@ from gateway.clients import auth, files
 from gateway.clients.rpc import error_reason, translate, translated_errors
 
 
-def rpc_error(code: grpc.StatusCode, reason: str | None = None,
-              domain: str = "auth.fileuploader", metadata: dict[str, str] | None = None) -> grpc.aio.AioRpcError:
+def rpc_error(code: grpc.StatusCode, reason: str | None = None, domain: str = "auth.fileuploader",
+              metadata: dict[str, str] | None = None) -> grpc.aio.AioRpcError:
     if reason is None:
         return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), "failed")
     detail = any_pb2.Any()
@@ -83,7 +83,8 @@ def test_a_password_too_short_names_the_minimum_auth_sent_along(metadata, messag
 def test_an_untrimmed_username_is_a_400_saying_so():
     rpc = rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "USERNAME_UNTRIMMED")
     error = translate(rpc, auth.SERVICE, auth.DOMAIN, auth.REASONS)
-    assert (error.status_code, error.body()["message"]) == (400, "Username must not begin or end with whitespace")
+    assert error.status_code == 400
+    assert error.body()["message"] == "Username must not begin or end with whitespace"
 
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED])
