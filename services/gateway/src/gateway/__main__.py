@@ -7,6 +7,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
+from pydantic import ValidationError
 from uvicorn.config import STARTUP_FAILURE
 
 from gateway.logs import configure_logging
@@ -47,7 +48,7 @@ def app_from_environment() -> FastAPI:
 
 
 def main() -> None:
-    settings = Settings()
+    settings = validated_settings()
     configure_logging(settings.log_level, settings.log_format)
     if settings.workers > 1 and settings.rate_limit_storage_uri.get_secret_value().startswith("memory"):
         logger.warning("rate limits are counted per worker process with memory:// storage; "
@@ -60,6 +61,20 @@ def main() -> None:
     with shared_by_workers() as registry, metrics_served(settings.host, settings.metrics_port, registry):
         uvicorn.run("gateway.__main__:app_from_environment", factory=True, workers=settings.workers,
                     **uvicorn_options(settings))
+
+
+def validated_settings() -> Settings:
+    """The settings, or exit status 2 with what is wrong with them (never their values: secrets)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        configure_logging("INFO", "text")
+        problems = error.errors(include_input=False, include_url=False)
+        described = "; ".join(
+            f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems
+        )
+        logger.error("refusing to start, invalid configuration: %s", described)
+        raise SystemExit(2) from None
 
 
 def serve_readiness_first(settings: Settings) -> None:

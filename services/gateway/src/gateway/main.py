@@ -18,6 +18,7 @@ from gateway.http_metrics import HttpMetricsMiddleware
 from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
 from gateway.request_id import RequestIdMiddleware
+from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.settings import Settings
 from gateway.shutdown import CutOffAtShutdownMiddleware, ShutdownState
 
@@ -46,6 +47,7 @@ def create_app(
     app.add_middleware(CutOffAtShutdownMiddleware)
     app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     for router in routers:
         app.include_router(router)
     install_docs_pages(app)

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     auth_address: str = "127.0.0.1:50051"
     files_address: str = "127.0.0.1:50052"
+    environment: Literal["development", "production"] = "development"
     public_url: str | None = None
     max_upload_bytes: int = Field(default=104_857_600, gt=0)
     max_header_bytes: int = Field(default=16_384, ge=1024)
@@ -33,7 +34,6 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "text"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
-    environment: Literal["development", "production"] = "development"
     rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
 
     @field_validator("public_url")
@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     def _rpc_token_in_production(self) -> Self:
         if self.environment == "production" and self.rpc_token is None:
             raise ValueError("FU_GATEWAY_RPC_TOKEN must be set when FU_GATEWAY_ENVIRONMENT=production")
+        return self
+
+    @model_validator(mode="after")
+    def _production_names_its_public_url(self) -> Self:
+        if self.environment == "production" and self.public_url is None:
+            raise ValueError("FU_GATEWAY_PUBLIC_URL must be set when FU_GATEWAY_ENVIRONMENT=production: "
+                             "links would otherwise be built from each request's Host header")
         return self
 
     @property

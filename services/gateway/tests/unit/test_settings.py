@@ -45,6 +45,17 @@ def test_settings_refuse_invalid_values(field, value):
         Settings(**{field: value})
 
 
+def test_production_refuses_to_build_links_from_the_host_header():
+    with pytest.raises(ValidationError, match="FU_GATEWAY_PUBLIC_URL must be set when"):
+        Settings(environment="production")
+
+
+def test_production_accepts_a_public_url_and_development_needs_none():
+    production = Settings(environment="production", public_url="https://files.example.com")
+    assert production.environment == "production"
+    assert Settings().environment == "development" and Settings().public_url is None
+
+
 def test_settings_read_the_log_format_in_any_case(monkeypatch):
     monkeypatch.setenv("FU_GATEWAY_LOG_FORMAT", "JSON")
     assert Settings().log_format == "json"

@@ -46,8 +46,8 @@ def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
     return (*entries, ("authorization", f"Bearer {token}")) if token else entries
 
 
-def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
-    """The reason of the ErrorInfo detail of `domain` in the call's status, if there is one."""
+def error_info(error: grpc.aio.AioRpcError, domain: str) -> error_details_pb2.ErrorInfo | None:
+    """The ErrorInfo detail of `domain` in the call's status, if there is one."""
     try:
         status = rpc_status.from_call(error)
     except ValueError:
@@ -59,8 +59,13 @@ def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
             if info.domain == domain:
-                return info.reason
+                return info
     return None
+
+
+def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
+    info = error_info(error, domain)
+    return info.reason if info is not None else None
 
 
 def translate(error: grpc.aio.AioRpcError, service: str, domain: str,
@@ -68,14 +73,15 @@ def translate(error: grpc.aio.AioRpcError, service: str, domain: str,
     if error.code() in _UNREACHABLE:
         logger.warning("%s service unreachable: %s %s", service, error.code().name, error.details())
         return ServiceUnavailable(service)
-    reason = error_reason(error, domain)
+    info = error_info(error, domain)
+    reason = info.reason if info is not None else None
     factory = reasons.get(reason) if reason else None
-    if factory is None:
+    if info is None or factory is None:
         logger.error(
             "%s service failed: %s %s (reason %s)", service, error.code().name, error.details(), reason
         )
         return UpstreamFailure(service)
-    return factory()
+    return factory().with_details(info.metadata)
 
 
 @contextmanager
