@@ -13,7 +13,7 @@ from gateway.api.routes import accounts, files, health
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
-from gateway.clients.rpc import open_channel
+from gateway.clients.rpc import Keepalive, open_channel
 from gateway.http_metrics import HttpMetricsMiddleware
 from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
@@ -57,12 +57,14 @@ def create_app(
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    auth_channel = open_channel(settings.auth_address)
-    files_channel = open_channel(settings.files_address)
+    keepalive = Keepalive(settings.rpc_keepalive_seconds, settings.rpc_keepalive_timeout_seconds)
+    auth_channel = open_channel(settings.auth_address, keepalive)
+    files_channel = open_channel(settings.files_address, keepalive)
     token = settings.rpc_token.get_secret_value() if settings.rpc_token else None
     app.state.auth_client = AuthClient(auth_channel, settings.rpc_timeout_seconds, token)
     app.state.files_client = FilesClient(
-        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds, token
+        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds,
+        settings.stream_step_timeout_seconds, token,
     )
     app.state.health_clients = {
         "auth": HealthClient(auth_channel, READINESS_TIMEOUT_SECONDS),

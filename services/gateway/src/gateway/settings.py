@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
     transfer_timeout_seconds: float = Field(default=3600.0, gt=0)
+    stream_step_timeout_seconds: float = Field(default=15.0, gt=0)
+    # auth and files accept a ping a second at most: twice that leaves room for jitter.
+    rpc_keepalive_seconds: float = Field(default=5.0, ge=2.0)
+    rpc_keepalive_timeout_seconds: float = Field(default=5.0, gt=0)
     body_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     download_redirect: Literal["off", "presigned"] = "off"
     workers: int = Field(default=1, ge=1)

@@ -19,6 +19,8 @@ def test_settings_defaults_match_the_documented_ones(monkeypatch):
     assert settings.rate_limit_storage_uri.get_secret_value() == "memory://"
     assert settings.trusted_proxy_list == [] and settings.workers == 1 and settings.log_level == "INFO"
     assert (settings.rpc_timeout_seconds, settings.transfer_timeout_seconds) == (5, 3600)
+    assert settings.stream_step_timeout_seconds == 15
+    assert (settings.rpc_keepalive_seconds, settings.rpc_keepalive_timeout_seconds) == (5, 5)
     assert (settings.shutdown_delay_seconds, settings.shutdown_grace_seconds) == (2, 10)
     assert (settings.metrics_port, settings.log_format) == (9100, "text")
     assert settings.download_redirect == "off"
@@ -39,6 +41,8 @@ def test_settings_read_the_fu_gateway_prefix(monkeypatch):
     ("upload_rate_limit", "lots"), ("trusted_proxies", "not-an-ip"), ("public_url", "files.example.com"),
     ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0), ("shutdown_delay_seconds", -1),
     ("shutdown_grace_seconds", -1), ("log_format", "xml"), ("metrics_port", 70000), ("shutdown_grace_seconds", -1), ("download_redirect", "always"),
+    ("stream_step_timeout_seconds", 0), ("rpc_keepalive_timeout_seconds", 0),
+    ("rpc_keepalive_seconds", 1),  # auth and files take a ping a second at most
 ])
 def test_settings_refuse_invalid_values(field, value):
     with pytest.raises(ValidationError):

@@ -4,6 +4,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import grpc
 from google.rpc import error_details_pb2
@@ -34,8 +35,29 @@ _UNREACHABLE = frozenset(
 )
 
 
-def open_channel(address: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+@dataclass(frozen=True)
+class Keepalive:
+    """An HTTP/2 ping every `interval_seconds`, calls or not; one unanswered for `timeout_seconds` closes
+    the connection and fails its calls with UNAVAILABLE. A frozen peer's kernel still takes the bytes
+    of a call, so an unanswered ping is the only sign of it before the call's deadline."""
+
+    interval_seconds: float
+    timeout_seconds: float
+
+    def channel_options(self) -> tuple[tuple[str, int], ...]:
+        timeout_ms = round(self.timeout_seconds * 1000)
+        return (
+            ("grpc.keepalive_time_ms", round(self.interval_seconds * 1000)),
+            ("grpc.keepalive_timeout_ms", timeout_ms),
+            # What grpc core actually waits for a ping's answer (a minute by default), keepalive or not.
+            ("grpc.http2.ping_timeout_ms", timeout_ms),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_pings_without_data", 0),  # a download sends the peer no data: ping all the same
+        )
+
+
+def open_channel(address: str, keepalive: Keepalive) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS + keepalive.channel_options())
 
 
 def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
