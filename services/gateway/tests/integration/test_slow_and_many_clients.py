@@ -13,10 +13,16 @@ HEALTH = b"GET /healthz HTTP/1.1\r\nHost: gateway.test\r\n\r\n"
 BODY = b'{"username": "slowpoke", "password": "a good password"}'
 
 
+def content_length(head: bytes) -> int:
+    lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+               if line.lower().startswith(b"content-length:")]
+    return lengths[0] if lengths else 0
+
+
 class RawClient:
     """One blocking connection from a loopback address of the test's choosing."""
 
-    def __init__(self, base_url: str, source: str = "127.0.0.1", timeout: float = 10) -> None:
+    def __init__(self, base_url: str, source: str = "127.0.0.1", timeout: float = 5) -> None:
         url = urlsplit(base_url)
         self.socket = socket.create_connection((url.hostname, url.port), timeout=timeout,
                                                source_address=(source, 0))
@@ -31,26 +37,25 @@ class RawClient:
 
     def answered(self) -> bool:
         """Whether the server has sent something (or closed) that the test has not read yet."""
-        self.socket.setblocking(False)
         try:
-            self.socket.recv(1, socket.MSG_PEEK)
+            self.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
         except BlockingIOError:
             return False
         except OSError:
             pass
-        finally:
-            self.socket.setblocking(True)
         return True
 
     def answer(self) -> tuple[int, dict, bytes]:
-        """(status, JSON body, everything read after that answer until the server closed)."""
+        """(status, JSON body, everything read after that answer until the server closed);
+        (0, {}, b"") when nothing came before the server closed or the socket's timeout."""
         data = b""
         with contextlib.suppress(OSError):
             while chunk := self.socket.recv(65536):
                 data += chunk
+        if not data:
+            return 0, {}, b""
         head, _, rest = data.partition(b"\r\n\r\n")
-        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length:"))
+        length = content_length(head)
         return int(head.split(b" ")[1]), json.loads(rest[:length]), rest[length:]
 
     def one_answer(self) -> tuple[int, bytes]:
@@ -59,9 +64,7 @@ class RawClient:
         while b"\r\n\r\n" not in data:
             data += self.socket.recv(65536)
         head, _, body = data.partition(b"\r\n\r\n")
-        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length:"))
-        while len(body) < length:
+        while len(body) < content_length(head):
             body += self.socket.recv(65536)
         return int(head.split(b" ")[1]), body
 
