@@ -30,7 +30,7 @@ class ConnectionLimiter:
 
     def __init__(self, max_total: int, max_per_client: int, uncapped_clients: Iterable[str] = ()) -> None:
         """`uncapped_clients`: addresses or CIDRs ("*": every address) held to the total only."""
-        self._max_total = max_total
+        self.max_total = max_total
         self._max_per_client = max_per_client
         entries = list(uncapped_clients)
         self._everyone_uncapped = "*" in entries
@@ -45,7 +45,7 @@ class ConnectionLimiter:
 
     def admit(self, client: str | None) -> Refusal | None:
         """None when the connection from `client` (None: an address unknown) is admitted and counted."""
-        if self._total >= self._max_total:
+        if self._total >= self.max_total:
             return Refusal.GATEWAY_FULL
         capped = client is not None and not self._is_uncapped(client)
         if capped and self._per_client[client] >= self._max_per_client:

@@ -11,6 +11,8 @@ import pytest
 
 HEALTH = b"GET /healthz HTTP/1.1\r\nHost: gateway.test\r\n\r\n"
 BODY = b'{"username": "slowpoke", "password": "a good password"}'
+CLIENT_FULL = "Too many open connections from your address, try again later"
+GATEWAY_FULL = "The gateway has too many open connections, try again later"
 
 
 def content_length(head: bytes) -> int:
@@ -154,7 +156,8 @@ def stalled_json_body(base_url: str, path: str) -> tuple[int, dict, float]:
 
 
 @pytest.mark.parametrize("path", ["/api/register", "/api/login", "/api/refresh_token"])
-async def test_a_json_body_that_stalls_is_answered_408_and_changes_nothing(serve, settings_for, fake_auth, path):
+async def test_a_json_body_that_stalls_is_answered_408_and_changes_nothing(serve, settings_for, fake_auth,
+                                                                           path):
     base_url = await serve(settings_for(body_idle_timeout_seconds=1))
     status, body, waited = await asyncio.to_thread(stalled_json_body, base_url, path)
     assert (status, body) == (408, {"status": "error",
@@ -226,8 +229,7 @@ async def test_connections_over_the_per_client_cap_are_refused_with_429(serve, s
     held = [await asyncio.to_thread(open_served, base_url, "127.0.0.2") for _ in range(2)]
     try:
         status, body = await asyncio.to_thread(refused_or_served, base_url, "127.0.0.2")
-        assert (status, body) == (429, {"status": "error",
-                                        "message": "Too many open connections from your address, try again later"})
+        assert (status, body) == (429, {"status": "error", "message": CLIENT_FULL})
         assert (await asyncio.to_thread(refused_or_served, base_url, "127.0.0.3"))[0] == 200
         held.pop().close()
         await asyncio.sleep(0.2)
@@ -242,8 +244,7 @@ async def test_connections_over_the_gateway_cap_are_refused_with_503(serve, sett
     held = [await asyncio.to_thread(open_served, base_url, f"127.0.0.{i}") for i in (2, 3)]
     try:
         status, body = await asyncio.to_thread(refused_or_served, base_url, "127.0.0.4")
-        assert (status, body) == (503, {"status": "error",
-                                        "message": "The gateway has too many open connections, try again later"})
+        assert (status, body) == (503, {"status": "error", "message": GATEWAY_FULL})
     finally:
         for client in held:
             client.close()
