@@ -6,9 +6,11 @@
   the previous answer on a kept-alive connection; else a JSON 408 (or, when nothing of a request came,
   a silent close).
 - A head past MAX_HEADER_BYTES, a request with both Content-Length and Transfer-Encoding, and any
-  other request that is not valid HTTP/1.1 get a JSON 400 (request_heads.CheckedConnection).
-A refusal closes the connection after a short linger that reads and drops what the client still
-sends, so that closing with unread data (a TCP reset) cannot destroy the answer before it is read.
+  other request that is not valid HTTP/1.1 get a JSON 400 (request_heads.CheckedConnection) and are
+  closed at once, whatever else the client is sending.
+The 503, 429 and 408 close the connection after a short linger that reads and drops what the client
+still sends (a little of it), so that closing with unread data, which sends a TCP reset, cannot destroy
+the answer before the client has read it: such a client is typically sending its request just then.
 """
 import asyncio
 import json
@@ -25,6 +27,7 @@ from gateway.connection_limits import ConnectionLimiter
 from gateway.request_heads import CheckedConnection
 
 LINGER_SECONDS = 2.0
+LINGER_BYTES = 64 * 1024
 REASONS = {400: "Bad Request", 408: "Request Timeout", 429: "Too Many Requests", 503: "Service Unavailable"}
 
 
@@ -49,6 +52,7 @@ class GuardedH11Protocol(H11Protocol):
         self._client_host: str | None = None
         self._admitted = False  # counted by the limiter until the connection is lost
         self._refused = False
+        self._dropped_bytes = 0
         self._lingering_refusal = False  # a refused connection the limiter lets linger
         self._head_deadline: asyncio.TimerHandle | None = None
         self._linger: asyncio.TimerHandle | None = None
@@ -77,6 +81,10 @@ class GuardedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if not self._refused:
             super().data_received(data)
+            return
+        self._dropped_bytes += len(data)
+        if self._dropped_bytes > LINGER_BYTES:
+            self.transport.close()
 
     def handle_events(self) -> None:
         cycle = self.cycle
@@ -90,8 +98,14 @@ class GuardedH11Protocol(H11Protocol):
             self._await_head()
         super().on_response_complete()
 
+    def shutdown(self) -> None:
+        if self._refused:  # its answer is out; h11 may still be waiting to send one
+            self.transport.close()
+            return
+        super().shutdown()
+
     def send_400_response(self, msg: str) -> None:
-        self._refuse(400, self.conn.refusal)
+        self._refuse(400, self.conn.refusal, linger=False)
 
     def _await_head(self) -> None:
         """The next request's head must be complete within the header timeout from now."""
