@@ -3,32 +3,40 @@
 A connection from a trusted proxy counts toward the total only: behind a proxy every client shares the
 proxy's address, so the proxy is the one that can cap each real client's connections. A refused
 connection is answered and held a moment longer (see guarded_protocol), at most MAX_LINGERING of them
-at once: under a flood of connections the rest are closed right after their answer."""
+at once: under a flood of connections the rest are closed right after their answer. Refusals are
+logged as a warning, at most once a minute for each reason, with how many there were."""
 import enum
 import ipaddress
+import logging
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 MAX_LINGERING = 512
+REFUSAL_LOG_INTERVAL_SECONDS = 60.0
 
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+logger = logging.getLogger(__name__)
 
 
 class Refusal(enum.Enum):
-    """Why a connection is not admitted: (HTTP status, message)."""
+    """Why a connection is not admitted: the HTTP status and message it is answered, the log's cause."""
 
-    GATEWAY_FULL = (503, "The gateway has too many open connections, try again later")
-    CLIENT_FULL = (429, "Too many open connections from your address, try again later")
+    GATEWAY_FULL = (503, "The gateway has too many open connections, try again later",
+                    "FU_GATEWAY_MAX_CONNECTIONS reached")
+    CLIENT_FULL = (429, "Too many open connections from your address, try again later",
+                   "a client address at FU_GATEWAY_MAX_CONNECTIONS_PER_CLIENT")
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, status_code: int, message: str, cause: str) -> None:
         self.status_code = status_code
         self.message = message
+        self.cause = cause
 
 
 class ConnectionLimiter:
     """Counts the connections it admitted until each is released. Not thread-safe: one per event loop."""
 
-    def __init__(self, max_total: int, max_per_client: int, uncapped_clients: Iterable[str] = ()) -> None:
+    def __init__(self, max_total: int, max_per_client: int, uncapped_clients: Iterable[str] = (),
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """`uncapped_clients`: addresses or CIDRs ("*": every address) held to the total only."""
         self.max_total = max_total
         self._max_per_client = max_per_client
@@ -38,6 +46,9 @@ class ConnectionLimiter:
         self._total = 0
         self._per_client: Counter[str] = Counter()
         self._lingering = 0
+        self._clock = clock
+        self._unlogged_refusals: Counter[Refusal] = Counter()
+        self._refusals_logged_at: dict[Refusal, float] = {}
 
     @property
     def open_connections(self) -> int:
@@ -46,10 +57,10 @@ class ConnectionLimiter:
     def admit(self, client: str | None) -> Refusal | None:
         """None when the connection from `client` (None: an address unknown) is admitted and counted."""
         if self._total >= self.max_total:
-            return Refusal.GATEWAY_FULL
+            return self._refused(Refusal.GATEWAY_FULL)
         capped = client is not None and not self._is_uncapped(client)
         if capped and self._per_client[client] >= self._max_per_client:
-            return Refusal.CLIENT_FULL
+            return self._refused(Refusal.CLIENT_FULL)
         self._total += 1
         if capped:
             self._per_client[client] += 1
@@ -72,6 +83,16 @@ class ConnectionLimiter:
 
     def stop_lingering(self) -> None:
         self._lingering -= 1
+
+    def _refused(self, refusal: Refusal) -> Refusal:
+        self._unlogged_refusals[refusal] += 1
+        now = self._clock()
+        logged_at = self._refusals_logged_at.get(refusal)
+        if logged_at is None or now - logged_at >= REFUSAL_LOG_INTERVAL_SECONDS:
+            logger.warning("%d connection(s) refused since the last report: %s (%d open)",
+                           self._unlogged_refusals.pop(refusal), refusal.cause, self._total)
+            self._refusals_logged_at[refusal] = now
+        return refusal
 
     def _is_uncapped(self, client: str) -> bool:
         if self._everyone_uncapped:

@@ -34,10 +34,11 @@ REASONS = {400: "Bad Request", 408: "Request Timeout", 429: "Too Many Requests",
 def refusal_bytes(status_code: int, message: str) -> bytes:
     """A whole HTTP/1.1 answer with the contract's error body, announcing the connection's close."""
     body = json.dumps({"status": "error", "message": message}).encode()
+    retry_after = "retry-after: 1\r\n" if status_code in (429, 503) else ""
     head = (f"HTTP/1.1 {status_code} {REASONS[status_code]}\r\n"
             "content-type: application/json\r\n"
             f"content-length: {len(body)}\r\n"
-            "connection: close\r\n\r\n")
+            f"{retry_after}connection: close\r\n\r\n")
     return head.encode("latin-1") + body
 
 

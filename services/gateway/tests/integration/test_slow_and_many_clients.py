@@ -28,6 +28,7 @@ class RawClient:
         url = urlsplit(base_url)
         self.socket = socket.create_connection((url.hostname, url.port), timeout=timeout,
                                                source_address=(source, 0))
+        self.head = b""
 
     def send(self, data: bytes) -> bool:
         """False when the server has already answered or closed."""
@@ -57,6 +58,7 @@ class RawClient:
         if not data:
             return 0, {}, b""
         head, _, rest = data.partition(b"\r\n\r\n")
+        self.head = head
         length = content_length(head)
         return int(head.split(b" ")[1]), json.loads(rest[:length]), rest[length:]
 
@@ -215,11 +217,17 @@ def open_served(base_url: str, source: str) -> RawClient:
 
 
 def refused_or_served(base_url: str, source: str) -> tuple[int, dict]:
+    status, body, _ = refused_or_served_with_head(base_url, source)
+    return status, body
+
+
+def refused_or_served_with_head(base_url: str, source: str) -> tuple[int, dict, bytes]:
+    """(status, JSON body, the answer's head) of a request on a connection of its own."""
     client = RawClient(base_url, source)
     try:
         client.send(HEALTH.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
         status, body, _ = client.answer()
-        return status, body
+        return status, body, client.head
     finally:
         client.close()
 
@@ -228,8 +236,9 @@ async def test_connections_over_the_per_client_cap_are_refused_with_429(serve, s
     base_url = await serve(settings_for(max_connections_per_client=2))
     held = [await asyncio.to_thread(open_served, base_url, "127.0.0.2") for _ in range(2)]
     try:
-        status, body = await asyncio.to_thread(refused_or_served, base_url, "127.0.0.2")
+        status, body, head = await asyncio.to_thread(refused_or_served_with_head, base_url, "127.0.0.2")
         assert (status, body) == (429, {"status": "error", "message": CLIENT_FULL})
+        assert b"\r\nretry-after: 1\r\n" in head.lower()
         assert (await asyncio.to_thread(refused_or_served, base_url, "127.0.0.3"))[0] == 200
         held.pop().close()
         await asyncio.sleep(0.2)
@@ -243,8 +252,9 @@ async def test_connections_over_the_gateway_cap_are_refused_with_503(serve, sett
     base_url = await serve(settings_for(max_connections=2))
     held = [await asyncio.to_thread(open_served, base_url, f"127.0.0.{i}") for i in (2, 3)]
     try:
-        status, body = await asyncio.to_thread(refused_or_served, base_url, "127.0.0.4")
+        status, body, head = await asyncio.to_thread(refused_or_served_with_head, base_url, "127.0.0.4")
         assert (status, body) == (503, {"status": "error", "message": GATEWAY_FULL})
+        assert b"\r\nretry-after: 1\r\n" in head.lower()
     finally:
         for client in held:
             client.close()

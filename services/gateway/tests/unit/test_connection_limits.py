@@ -1,4 +1,6 @@
-from gateway.connection_limits import MAX_LINGERING, ConnectionLimiter, Refusal
+import logging
+
+from gateway.connection_limits import MAX_LINGERING, REFUSAL_LOG_INTERVAL_SECONDS, ConnectionLimiter, Refusal
 
 
 def test_a_client_at_its_cap_is_refused_while_other_clients_are_admitted():
@@ -51,3 +53,19 @@ def test_refused_connections_linger_only_up_to_the_bound():
 
 def test_refusals_carry_the_answer_the_client_gets():
     assert (Refusal.GATEWAY_FULL.status_code, Refusal.CLIENT_FULL.status_code) == (503, 429)
+
+
+def test_refusals_are_logged_at_most_once_a_minute_with_their_count(caplog):
+    now = [1000.0]
+    limiter = ConnectionLimiter(max_total=1, max_per_client=1, clock=lambda: now[0])
+    limiter.admit("198.51.100.1")
+    with caplog.at_level(logging.WARNING, logger="gateway.connection_limits"):
+        for _ in range(5):
+            limiter.admit("198.51.100.2")
+            now[0] += 1
+        now[0] += REFUSAL_LOG_INTERVAL_SECONDS
+        limiter.admit("198.51.100.3")
+    assert [record.getMessage() for record in caplog.records] == [
+        "1 connection(s) refused since the last report: FU_GATEWAY_MAX_CONNECTIONS reached (1 open)",
+        "5 connection(s) refused since the last report: FU_GATEWAY_MAX_CONNECTIONS reached (1 open)",
+    ]
