@@ -10,6 +10,7 @@ from gateway.api.deps import AUTH_BUCKET, UPLOAD_BUCKET
 from gateway.api.docs_pages import install_docs_pages
 from gateway.api.errors import install_error_handlers
 from gateway.api.routes import accounts, files, health
+from gateway.body_idle import BodyIdleTimeoutMiddleware
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
@@ -44,6 +45,7 @@ def create_app(
     app.state.metrics = GatewayMetrics.register(app.state.metrics_registry)
     routers = [module.router for module in (files, accounts, health)]
     install_error_handlers(app, routers)
+    app.add_middleware(BodyIdleTimeoutMiddleware, idle_seconds=settings.body_idle_timeout_seconds)
     app.add_middleware(CutOffAtShutdownMiddleware)
     app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
