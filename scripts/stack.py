@@ -29,6 +29,8 @@ NATS_CONFIG = pathlib.Path(__file__).resolve().parent.parent / "deploy" / "nats"
 STOP_GRACE_SECONDS = 15.0  # from SIGTERM to SIGKILL
 REAP_SECONDS = 10.0  # from SIGKILL to the exit seen
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# What the stack writes (databases, file bytes, the JWT secret, NATS's store, logs) is its user's alone.
+PRIVATE_UMASK = 0o077
 
 
 def free_port() -> int:
@@ -75,12 +77,12 @@ class ServiceProcess:
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> None:
-        out = open(self.log_path, "ab") if self.log_path else None
+        out = open(self.log_path, "ab", opener=private_file_opener) if self.log_path else None
         # A session of its own: a Ctrl-C in the terminal reaches the launcher only, which stops the
         # processes in order (gateway first, NATS last).
         self.popen = subprocess.Popen(
             self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None,
-            start_new_session=True,
+            start_new_session=True, umask=PRIVATE_UMASK,
             preexec_fn=end_with_this_thread(signal.SIGTERM) if self.die_with_parent else None,
         )
 
@@ -157,8 +159,8 @@ class Stack:
 
     def start(self, timeout: float = 60.0, cancelled: Callable[[], bool] = lambda: False) -> "Stack":
         """Every process started and the gateway ready; StartCancelled as soon as `cancelled()` is true."""
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.logs_dir.mkdir(exist_ok=True)
+        private_directory(self.config.data_dir)
+        private_directory(self.logs_dir)
         try:
             if self.config.nats_url is None:
                 raise_if(cancelled)
@@ -299,6 +301,20 @@ def load_or_create_secrets(directory: pathlib.Path) -> dict[str, str]:
             file.write(secrets.token_urlsafe(32))
         found[name] = path.read_text().strip()
     return found
+
+
+def private_file_opener(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+def private_directory(path: pathlib.Path) -> None:
+    """`path` created for its user only, or made so (with a note) when an earlier run left it open."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o7777
+    if mode & 0o077:
+        path.chmod(mode & 0o700)
+        print(f"{path} was open to other users (mode {mode:04o}); it is now {mode & 0o700:04o}",
+              file=sys.stderr)
 
 
 def nats_server_binary() -> str:

@@ -138,3 +138,27 @@ def test_every_setting_the_deployment_assets_name_is_a_real_setting():
     assets = [ROOT / "docker-compose.yml", *K8S.rglob("*.yaml"), *(ROOT / "services").glob("*/Dockerfile")]
     used = {name for path in assets for name in re.findall(r"FU_(?:AUTH|FILES|GATEWAY)_[A-Z0-9_]+", path.read_text())}
     assert len(used) > 20 and used <= known, sorted(used - known)
+
+
+def test_compose_runs_as_development_and_its_try_out_secret_is_refused_in_production():
+    from auth_service.settings import Settings as AuthSettings
+    from pydantic import ValidationError
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    auth, gateway = services["auth"]["environment"], services["gateway"]["environment"]
+    try_out_secret = re.fullmatch(r"\$\{FU_JWT_SECRET:-(.+)\}", auth["FU_AUTH_JWT_SECRET"]).group(1)
+    assert auth["FU_AUTH_ENVIRONMENT"] == "${FU_ENVIRONMENT:-development}"
+    assert gateway["FU_GATEWAY_ENVIRONMENT"] == "${FU_ENVIRONMENT:-development}"
+    with pytest.raises(ValidationError, match="example secret"):
+        AuthSettings(environment="production", jwt_secret=try_out_secret, nats_password="n" * 32)
+
+
+def test_kubernetes_runs_the_gateway_in_production_with_its_public_url():
+    from gateway.settings import Settings as GatewaySettings
+
+    config = yaml.safe_load((K8S / "base" / "config.yaml").read_text())["data"]
+    gateway = {name.removeprefix("FU_GATEWAY_").lower(): value
+               for name, value in config.items() if name.startswith("FU_GATEWAY_")}
+    tokens_from_the_secret = {"auth_rpc_token": "a" * 32, "files_rpc_token": "f" * 32}
+    settings = GatewaySettings(**gateway, **tokens_from_the_secret)
+    assert settings.environment == "production" and settings.public_url == "https://files.example.com"

@@ -82,6 +82,35 @@ def test_username_with_control_characters_is_refused(base_url, path, username):
                      "Username must not contain control characters")
 
 
+@pytest.mark.parametrize("padded", ["{} ", " {}", "\u00a0{}", "{}\u3000"])
+def test_register_refuses_a_username_with_leading_or_trailing_whitespace(base_url, padded):
+    with client(base_url) as c:
+        refused = c.post("/api/register", json={"username": padded.format(new_username()), "password": "p"})
+    assert_error(refused, 400, "Username must not begin or end with whitespace")
+
+
+@pytest.mark.parametrize("invisible", ["\u202e", "\u2066", "\u200b", "\u200d", "\ufeff"])
+def test_register_refuses_a_username_with_bidi_or_invisible_format_characters(base_url, invisible):
+    name = new_username()
+    with client(base_url) as c:
+        register(c, name, "p")
+        look_alike = c.post("/api/register",
+                            json={"username": name[:3] + invisible + name[3:], "password": "p"})
+    assert_error(look_alike, 400, "Username must not contain control characters")
+
+
+def test_register_refuses_a_short_password_and_old_accounts_still_log_in(base_url, strict_gateway):
+    early = new_username()
+    with client(base_url) as c:
+        register(c, early, "short")
+    with client(strict_gateway) as c:
+        too_short = c.post("/api/register", json={"username": new_username(), "password": "p" * 11})
+        long_enough = c.post("/api/register", json={"username": new_username(), "password": "p" * 12})
+        old_account = c.post("/api/login", json={"username": early, "password": "short"})
+    assert_error(too_short, 400, "Password is too short (at least 12 characters)")
+    assert (long_enough.status_code, old_account.status_code) == (200, 200)
+
+
 def test_login_with_a_wrong_password_is_error_3(base_url):
     name = new_username()
     with client(base_url) as c:
@@ -251,6 +280,23 @@ def short_ttl_gateway(stack):
     auth = stack.start_service("auth", instance="auth-short-ttl", env={
         "FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{auth_port}", "FU_AUTH_TOKEN_TTL_SECONDS": "2"})
     gateway = stack.start_service("gateway", instance="gateway-short-ttl", env={
+        "FU_GATEWAY_PORT": str(gateway_port), "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{auth_port}"})
+    url = f"http://127.0.0.1:{gateway_port}"
+    wait_ready(url)
+    yield url
+    gateway.stop()
+    auth.stop()
+
+
+@pytest.fixture(scope="module")
+def strict_gateway(stack):
+    """A second auth replica asking new accounts for 12-character passwords, behind a gateway of its own."""
+    from stack import free_port
+
+    auth_port, gateway_port = free_port(), free_port()
+    auth = stack.start_service("auth", instance="auth-strict", env={
+        "FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{auth_port}", "FU_AUTH_MIN_PASSWORD_LENGTH": "12"})
+    gateway = stack.start_service("gateway", instance="gateway-strict", env={
         "FU_GATEWAY_PORT": str(gateway_port), "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{auth_port}"})
     url = f"http://127.0.0.1:{gateway_port}"
     wait_ready(url)

@@ -1,11 +1,15 @@
 """HTTP that breaks the protocol's own limits or framing: a 4xx or a closed connection, never a 5xx
 or a hang, and the gateway neither grows nor stops serving."""
+import json
 import pathlib
+import socket
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from support.api import loopback_address
 from support.raw_http import exchange, request_head
 
 MB = 1024 * 1024
@@ -72,3 +76,37 @@ def test_unknown_methods_and_absurd_file_urls_are_4xx(base_url, method, target, 
     assert answer.status == status, answer
     if method != "HEAD":
         assert answer.json()["status"] == "error"
+
+
+def everything_answered(base_url: str, request_bytes: bytes) -> bytes:
+    """All the gateway sends back until it closes the connection."""
+    url = urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=10,
+                                  source_address=(loopback_address(), 0)) as sock:
+        sock.sendall(request_bytes)
+        answered = b""
+        while data := sock.recv(65536):
+            answered += data
+    return answered
+
+
+def test_content_length_with_transfer_encoding_is_refused_and_nothing_after_it_is_served(base_url):
+    """RFC 9112 §6.1: a proxy framing by Content-Length would see one request where the gateway saw two."""
+    body = b'{"username": "x", "password": "y"}'
+    smuggled = (b"POST /api/login HTTP/1.1\r\nHost: g\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n" + HEALTH + b"\r\n")
+    answered = everything_answered(base_url, smuggled)
+    assert answered.count(b"HTTP/1.1 ") == 1, answered
+    head, _, answer_body = answered.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"connection: close" in head.lower()
+    assert json.loads(answer_body) == {"status": "error",
+                                       "message": "Content-Length and Transfer-Encoding must not both be sent"}
+
+
+def test_a_head_past_the_limit_sent_in_one_burst_is_refused(base_url):
+    head = HEALTH + b"X-Pad: " + b"a" * 100_000 + b"\r\n\r\n"
+    answer = exchange(base_url, [head], timeout=10)
+    assert answer.status == 400, answer
+    assert answer.json() == {"status": "error",
+                             "message": "Request line and headers too large (at most 16384 bytes)"}

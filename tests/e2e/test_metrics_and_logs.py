@@ -111,3 +111,25 @@ def test_metrics_are_served_on_their_own_ports_only(stack, base_url):
     with client(base_url) as c:
         assert c.get("/metrics").status_code == 404
     assert len(set(stack.config.metrics_ports.values()) | {stack.config.gateway_port}) == 4
+
+
+def test_delete_keys_never_reach_the_gateways_log_even_on_a_failed_attempt(stack, base_url):
+    request_id = f"e2e-{uuid.uuid4().hex}"
+    wrong_key = str(uuid.uuid4())
+    traced = {"X-Request-ID": request_id}
+    with client(base_url) as c:
+        file = uploaded(c, "secret-key.txt", b"delete me")
+        refused = c.get(f"/api/delete/{file['file_url']}", params={"key": wrong_key}, headers=traced)
+        deleted = c.get(f"/api/delete/{file['file_url']}", params={"key": file["key"]}, headers=traced)
+    assert (refused.status_code, deleted.status_code) == (400, 200)
+
+    gateway_log = stack.processes["gateway"].log_path
+
+    def access_lines() -> list[str] | None:
+        lines = [line for line in gateway_log.read_text().splitlines() if request_id in line]
+        return lines if len(lines) >= 2 else None
+
+    lines = wait_until(access_lines, timeout=10, what="both delete attempts in the gateway's log")
+    assert all(f"/api/delete/{file['file_url']}?key=[redacted] HTTP/1.1" in line for line in lines), lines
+    log = gateway_log.read_text()
+    assert wrong_key not in log and file["key"] not in log

@@ -22,6 +22,11 @@ AUTH_DOMAIN = "auth.fileuploader"
 FILES_DOMAIN = "files.fileuploader"
 READ_CHUNK = 64 * 1024
 CREATED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+STALL_SECONDS = 60
+# As the real services permit them: the gateway pings every few seconds, calls or not.
+PINGS_PERMITTED = [
+    ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.min_ping_interval_without_data_ms", 1000)
+]
 
 
 async def abort_with_reason(context, code: grpc.StatusCode, reason: str, domain: str) -> None:
@@ -169,6 +174,11 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     # As a files service that predates GetDownloadUrl answers it.
     download_urls_unimplemented: bool = False
     download_url_requests: list[files_pb2.GetDownloadUrlRequest] = field(default_factory=list)
+    # Alive (it answers pings) but stuck: "upload" takes the metadata and then no message, "answer" takes
+    # the whole upload and never answers, "download" sends nothing, "rest" sends the first chunk only.
+    stall: str | None = None
+    # A pause before each chunk of a download.
+    read_delay_seconds: float = 0.0
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -181,12 +191,16 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
 
     async def _upload(self, request_iterator, context) -> files_pb2.UploadFileResponse:
         first = await anext(aiter(request_iterator))
+        if self.stall == "upload":
+            await asyncio.sleep(STALL_SECONDS)
         if first.WhichOneof("payload") != "metadata":
             await self._refuse(request_iterator, context, "METADATA_MISSING")
         ext = self._extension(first.metadata.user_filename)
         if not ext:
             await self._refuse(request_iterator, context, "BAD_EXTENSION")
         size, digest, data = await self._receive(request_iterator, context)
+        if self.stall == "answer":
+            await asyncio.sleep(STALL_SECONDS)
         if self.storage_full:
             await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL")
         return self._store(first.metadata, ext, size, digest, data)
@@ -255,6 +269,9 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         end = request.offset + request.length if request.HasField("length") else len(blob.data)
         try:
             for start in range(request.offset, end, READ_CHUNK):
+                if self.stall == "download" or (self.stall == "rest" and start > request.offset):
+                    await asyncio.sleep(STALL_SECONDS)
+                await asyncio.sleep(self.read_delay_seconds)
                 chunk = blob.data[start:min(end, start + READ_CHUNK)]
                 await context.write(files_pb2.ReadFileResponse(chunk=chunk))
         except asyncio.CancelledError:
@@ -311,7 +328,7 @@ class FakeServer:
         return f"127.0.0.1:{self.port}"
 
     async def start(self) -> "FakeServer":
-        self._server = grpc.aio.server(interceptors=[self._recorder])
+        self._server = grpc.aio.server(interceptors=[self._recorder], options=PINGS_PERMITTED)
         self._add_to_server(self.servicer, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), self._server)
         self.port = self._server.add_insecure_port(f"127.0.0.1:{self.port}")

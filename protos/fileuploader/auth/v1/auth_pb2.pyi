@@ -24,6 +24,8 @@ class AuthErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     USERNAME_TOO_LONG: _ClassVar[AuthErrorReason]
     PASSWORD_TOO_LONG: _ClassVar[AuthErrorReason]
     USERNAME_INVALID: _ClassVar[AuthErrorReason]
+    USERNAME_UNTRIMMED: _ClassVar[AuthErrorReason]
+    PASSWORD_TOO_SHORT: _ClassVar[AuthErrorReason]
 
 class TokenKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -42,6 +44,8 @@ TOKEN_NOT_FOUND: AuthErrorReason
 USERNAME_TOO_LONG: AuthErrorReason
 PASSWORD_TOO_LONG: AuthErrorReason
 USERNAME_INVALID: AuthErrorReason
+USERNAME_UNTRIMMED: AuthErrorReason
+PASSWORD_TOO_SHORT: AuthErrorReason
 TOKEN_KIND_UNSPECIFIED: TokenKind
 TOKEN_KIND_NORMAL: TokenKind
 TOKEN_KIND_BOT: TokenKind

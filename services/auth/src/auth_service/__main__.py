@@ -8,6 +8,8 @@ import sys
 
 from pydantic import ValidationError
 
+from auth_service.adapters.private_storage import StorageNotPrivate
+from auth_service.bootstrap import protect_local_data
 from auth_service.entrypoints import migrate_cli, reconcile_cli
 from auth_service.entrypoints.logs import configure_logging
 from auth_service.entrypoints.server import serve
@@ -25,6 +27,11 @@ def main() -> None:
         logger.error("refusing to start, invalid configuration: %s", _describe(error))
         raise SystemExit(2) from None
     configure_logging(settings.log_level, settings.log_format)
+    try:
+        protect_local_data(settings)
+    except StorageNotPrivate as error:
+        logger.error("refusing to start: %s", error)
+        raise SystemExit(2) from None
     if arguments.command == "reconcile":
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     if arguments.command == "migrate":

@@ -3,17 +3,19 @@
 import functools
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import grpc
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth_service.adapters.clock import SystemClock
-from auth_service.adapters.database import create_engine
+from auth_service.adapters.database import create_engine, sqlite_database_path
 from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.adapters.jwt_secret import load_or_create_secret
 from auth_service.adapters.nats_consumer import NatsFileEventConsumer
+from auth_service.adapters.private_storage import create_private_files_from_now_on, make_private, sqlite_files
 from auth_service.adapters.schema import upgrade_schema
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.model import TokenLifetimes
@@ -74,8 +76,31 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
         ),
         file_events=consumer,
         catch_up_timeout=settings.catch_up_timeout_seconds,
+        min_password_length=settings.min_password_length,
     )
     return Application(auth, projection, consumer, engine, metrics, registry)
+
+
+def protect_local_data(settings: Settings) -> None:
+    """For the whole process: what it creates is private, and what it keeps here already is made so.
+    Raises StorageNotPrivate when that cannot be done."""
+    create_private_files_from_now_on()
+    make_private(local_data_paths(settings))
+
+
+def local_data_paths(settings: Settings) -> list[Path]:
+    """The data dir when auth keeps anything there (the generated JWT secret, the SQLite database),
+    the secret and the database's files. A database elsewhere leaves its directory alone: it may be
+    shared, but its files are auth's."""
+    paths: list[Path] = []
+    if settings.jwt_secret is None:
+        paths += [settings.data_dir, settings.jwt_secret_file]
+    database = sqlite_database_path(settings.database_url)
+    if database is not None:
+        if database.resolve().is_relative_to(settings.data_dir.resolve()):
+            paths.append(settings.data_dir)
+        paths += sqlite_files(database)
+    return list(dict.fromkeys(paths))
 
 
 def event_stream_config(settings: Settings) -> EventStreamConfig:

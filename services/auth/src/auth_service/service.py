@@ -4,7 +4,7 @@ import logging
 from uuid import uuid4
 
 from auth_service.domain.account_files import AccountFile, FileEvent, FileUploaded
-from auth_service.domain.credentials import check_credentials
+from auth_service.domain.credentials import MIN_PASSWORD_LENGTH, check_credentials, check_new_credentials
 from auth_service.domain.errors import TokenMissing, TokenNotFound, UserNotFound, WrongPassword
 from auth_service.domain.model import (
     Account,
@@ -40,6 +40,7 @@ class AuthService:
         lifetimes: TokenLifetimes,
         file_events: FileEventsProgress,
         catch_up_timeout: float,
+        min_password_length: int = MIN_PASSWORD_LENGTH,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._passwords = passwords
@@ -48,9 +49,10 @@ class AuthService:
         self._lifetimes = lifetimes
         self._file_events = file_events
         self._catch_up_timeout = catch_up_timeout
+        self._min_password_length = min_password_length
 
     async def register(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
-        check_credentials(username, password)
+        check_new_credentials(username, password, self._min_password_length)
         password_hash = await self._passwords.hash(password)
         account = Account(str(uuid4()), username, password_hash, self._clock.now())
         async with self._unit_of_work() as uow:

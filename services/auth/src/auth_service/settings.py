@@ -1,5 +1,6 @@
 """The auth service's configuration, from FU_AUTH_* environment variables."""
 
+import re
 from pathlib import Path
 from typing import Literal, Self
 
@@ -14,8 +15,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from auth_service.domain.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
 MIN_JWT_SECRET_LENGTH = 32
 MIN_RPC_TOKEN_LENGTH = 32
+# docker-compose.yml's try-out secret, and placeholders like it: public, so anyone could sign tokens.
+_EXAMPLE_SECRET = re.compile(r"change[-_ ]?(me|this)|local-try-out-secret", re.IGNORECASE)
 _ASYNC_DRIVERS = {
     "postgres://": "postgresql+asyncpg://",
     "postgresql://": "postgresql+asyncpg://",
@@ -44,6 +49,7 @@ class Settings(BaseSettings):
     rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     token_ttl_seconds: PositiveInt = 432_000
     bot_token_ttl_seconds: PositiveInt = 15_552_000
+    min_password_length: int = Field(default=MIN_PASSWORD_LENGTH, ge=1, le=MAX_PASSWORD_LENGTH)
     password_hash_concurrency: PositiveInt = 2
     argon2_memory_kib: PositiveInt = 19_456
     argon2_time_cost: PositiveInt = 2
@@ -89,6 +95,12 @@ class Settings(BaseSettings):
             )
         if self.nats_password is None:
             raise ValueError("FU_AUTH_NATS_PASSWORD must be set when FU_AUTH_ENVIRONMENT=production")
+        if _EXAMPLE_SECRET.search(self.jwt_secret.get_secret_value()):
+            raise ValueError(
+                "FU_AUTH_JWT_SECRET is an example secret (docker-compose.yml's try-out one, or a "
+                "change-me placeholder), which anyone can read: set one of your own, e.g. "
+                "`openssl rand -base64 48`, when FU_AUTH_ENVIRONMENT=production"
+            )
         return self
 
     @model_validator(mode="after")

@@ -43,6 +43,6 @@ async def test_without_a_configured_gateway_token_every_call_is_refused(make_set
 
 
 async def test_in_production_auth_refuses_to_start_without_the_gateway_token(make_settings):
-    settings = make_settings(environment="production", gateway_rpc_token=None)
+    settings = make_settings(environment="production", gateway_rpc_token=None, nats_password="n" * 32)
     with pytest.raises(ValueError, match="FU_AUTH_GATEWAY_RPC_TOKEN"):
         AuthServer(settings, bootstrap(settings))

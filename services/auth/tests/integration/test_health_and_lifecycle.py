@@ -149,8 +149,10 @@ def test_connections_are_aged_out_so_clients_rebalance(make_settings: Callable[.
     options = dict(server_options(make_settings(max_connection_age_seconds=120,
                                                 max_connection_age_grace_seconds=7.5)))
 
-    assert options == {"grpc.max_connection_age_ms": 120_000, "grpc.max_connection_age_grace_ms": 7_500}
-    assert server_options(make_settings(max_connection_age_seconds=0)) == []
+    assert options["grpc.max_connection_age_ms"] == 120_000
+    assert options["grpc.max_connection_age_grace_ms"] == 7_500
+    never_aged = dict(server_options(make_settings(max_connection_age_seconds=0)))
+    assert "grpc.max_connection_age_ms" not in never_aged
 
 
 class CountingProxy:
@@ -184,6 +186,21 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             await writer.drain()
     finally:
         writer.close()
+
+
+async def test_a_client_pinging_every_two_seconds_keeps_its_connection(auth_server: AuthServer) -> None:
+    """The gateway pings every FU_GATEWAY_RPC_KEEPALIVE_SECONDS (2 s at least), calls or not, to notice a
+    frozen auth; by gRPC's defaults a server answers the third such ping with GOAWAY too_many_pings."""
+    proxy = CountingProxy(auth_server.address)
+    options = [("grpc.keepalive_time_ms", 2000), ("grpc.keepalive_permit_without_calls", 1),
+               ("grpc.http2.max_pings_without_data", 0)]
+    async with grpc.aio.insecure_channel(await proxy.start(), options=options) as channel:
+        assert await health_of(channel, "") == SERVING
+        await asyncio.sleep(9)
+        assert await health_of(channel, "") == SERVING
+    await proxy.stop()
+
+    assert proxy.connections == 1, "the server closed the connection of a client that pinged"
 
 
 async def test_calls_keep_succeeding_while_connections_are_aged_out(

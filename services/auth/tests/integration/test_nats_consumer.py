@@ -1,6 +1,7 @@
 """NatsFileEventConsumer against a real nats-server, with a recording handler in place of the read model."""
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -78,6 +79,20 @@ async def test_consumer_creates_the_stream_and_durable_consumer_when_missing(
         30.0,
         DeliverPolicy.ALL,
     )
+
+
+async def test_consumer_logs_the_nats_url_without_its_credentials(nats_server, eventually, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="auth_service.adapters.nats_consumer")
+    with_password = nats_server.url.replace("nats://", "nats://fileuploader:s3cret-password@")
+    consumer = NatsFileEventConsumer(url=with_password, config=CONFIG, handler=RecordingHandler())
+    consumer.start()
+    try:
+        await consuming(consumer, eventually)
+    finally:
+        await consumer.close()
+
+    assert f"connected to NATS at {nats_server.url}" in caplog.text
+    assert "s3cret-password" not in caplog.text
 
 
 async def test_consumer_leaves_an_existing_stream_as_it_is(make_consumer, js, eventually) -> None:

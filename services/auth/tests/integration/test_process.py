@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import stat
 import sys
 from collections.abc import AsyncIterator
@@ -87,6 +88,39 @@ async def test_process_serves_with_a_generated_secret_and_stops_on_sigterm(runni
     _, stderr = await asyncio.wait_for(process.communicate(), 15)
     assert process.returncode == 0
     assert b"auth service stopped" in stderr
+
+
+async def test_process_makes_an_open_data_dir_and_its_files_private(tmp_path: Path, nats_server) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    sqlite3.connect(data_dir / "auth.db").close()
+    (data_dir / "jwt-secret").write_text("an earlier development secret, 48 characters long")
+    for path, mode in ((data_dir, 0o755), (data_dir / "auth.db", 0o644), (data_dir / "jwt-secret", 0o644)):
+        path.chmod(mode)
+    env = environment(listen_address="127.0.0.1:0", data_dir=str(data_dir), nats_url=nats_server.url,
+                      argon2_memory_kib="1024", metrics_port="0")
+    process = await run_auth(env)
+    assert process.stderr is not None
+    started = b""
+    try:
+        while not (match := LISTENING.search(started)):
+            line = await asyncio.wait_for(process.stderr.readline(), 10)
+            assert line, "the process ended before it listened"
+            started += line
+        async with grpc.aio.insecure_channel(match.group(1).decode()) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            request = health_pb2.HealthCheckRequest(service="fileuploader.auth.v1.AuthService")
+            while (await health.Check(request, timeout=5)).status != health_pb2.HealthCheckResponse.SERVING:
+                await asyncio.sleep(0.05)
+        modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in (data_dir, *data_dir.iterdir())}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 15)
+
+    # auth.db-wal and -shm were created by this start: private from the first byte
+    assert modes == {"data": 0o700, "auth.db": 0o600, "auth.db-wal": 0o600, "auth.db-shm": 0o600,
+                     "jwt-secret": 0o600}
+    assert f"{data_dir / 'auth.db'} was open to other users (mode 0644); it is now 0600".encode() in started
 
 
 async def test_process_logs_one_json_object_a_line_when_asked(tmp_path: Path, nats_server) -> None:

@@ -68,6 +68,16 @@ async def test_accounts_add_raises_username_taken_for_a_duplicate(unit_of_work: 
         await add_account(unit_of_work, account("acc-2", "alice"))
 
 
+async def test_a_failed_statement_does_not_show_its_values_to_the_logs(unit_of_work: UnitOfWork) -> None:
+    await add_account(unit_of_work, account())
+
+    with pytest.raises(UsernameTaken) as refused:
+        await add_account(unit_of_work, account("acc-2", "alice"))
+
+    cause = str(refused.value.__cause__)  # what a traceback in the log shows
+    assert "INSERT INTO accounts" in cause and "$argon2id$hash" not in cause
+
+
 async def test_accounts_add_raises_username_taken_for_a_concurrent_duplicate(
     unit_of_work: UnitOfWork,
 ) -> None:

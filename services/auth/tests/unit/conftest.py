@@ -1,11 +1,11 @@
 """In-memory doubles for the auth use cases: repositories, unit of work, hasher, clock, event progress."""
 
 import copy
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import pytest
 
@@ -195,22 +195,33 @@ def codec(jwt_secret: str) -> JwtTokenCodec:
 
 
 @pytest.fixture
-def service(
+def make_service(
     database: InMemoryDatabase,
     passwords: FakePasswordHasher,
     codec: JwtTokenCodec,
     clock: FakeClock,
     file_events: RecordingFileEventsProgress,
-) -> AuthService:
-    return AuthService(
-        unit_of_work=database.unit_of_work,
-        passwords=passwords,
-        tokens=codec,
-        clock=clock,
-        lifetimes=LIFETIMES,
-        file_events=file_events,
-        catch_up_timeout=CATCH_UP_TIMEOUT,
-    )
+) -> Callable[..., AuthService]:
+    """make_service(**options) -> an AuthService on the shared fakes, e.g. with min_password_length."""
+
+    def make(**options: Any) -> AuthService:
+        return AuthService(
+            unit_of_work=database.unit_of_work,
+            passwords=passwords,
+            tokens=codec,
+            clock=clock,
+            lifetimes=LIFETIMES,
+            file_events=file_events,
+            catch_up_timeout=CATCH_UP_TIMEOUT,
+            **options,
+        )
+
+    return make
+
+
+@pytest.fixture
+def service(make_service: Callable[..., AuthService]) -> AuthService:
+    return make_service()
 
 
 @pytest.fixture

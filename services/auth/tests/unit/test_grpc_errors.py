@@ -45,6 +45,13 @@ def test_status_for_carries_the_code_and_error_info(
     assert (info.reason, info.domain) == (reason, "auth.fileuploader")
 
 
+def test_a_password_too_short_tells_the_minimum_in_the_error_info() -> None:
+    rich, info = error_info_of(status_for(errors.PasswordTooShort(12)))
+
+    assert (info.reason, dict(info.metadata)) == ("PASSWORD_TOO_SHORT", {"min_length": "12"})
+    assert rich.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+
+
 def test_status_reasons_are_names_of_the_proto_enum() -> None:
     names = set(auth_pb2.AuthErrorReason.keys())
 

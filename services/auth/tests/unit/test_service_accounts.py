@@ -5,6 +5,7 @@ import pytest
 from auth_service.domain.errors import (
     CredentialsMissing,
     PasswordTooLong,
+    PasswordTooShort,
     TokenExpired,
     TokenInvalid,
     TokenMissing,
@@ -12,6 +13,7 @@ from auth_service.domain.errors import (
     UsernameInvalid,
     UsernameTaken,
     UsernameTooLong,
+    UsernameUntrimmed,
     UserNotFound,
     WrongPassword,
 )
@@ -220,3 +222,22 @@ async def test_purge_expired_tokens_deletes_only_expired_records(
 
     assert list(database.tables.tokens) == [hash_token(bot.access_token)]
     assert hash_token(normal.access_token) not in database.tables.tokens
+
+
+async def test_register_refuses_a_password_under_the_minimum_login_does_not(make_service) -> None:
+    await make_service().register("early", "short", TokenKind.NORMAL)
+    strict = make_service(min_password_length=12)
+
+    with pytest.raises(PasswordTooShort):
+        await strict.register("late", "elevenchars", TokenKind.NORMAL)
+    assert (await strict.login("early", "short", TokenKind.NORMAL)).account.username == "early"
+    assert (await strict.register("late", "twelve chars", TokenKind.NORMAL)).account.username == "late"
+
+
+async def test_register_refuses_an_untrimmed_username_and_stores_nothing(
+    service: AuthService, database
+) -> None:
+    with pytest.raises(UsernameUntrimmed):
+        await service.register("alice ", "secret", TokenKind.NORMAL)
+
+    assert not database.tables.accounts

@@ -57,8 +57,38 @@ def test_settings_refuse_production_without_a_32_character_secret(secret: str | 
         Settings(environment="production", jwt_secret=secret)
 
 
+@pytest.mark.parametrize("secret", [
+    "local-try-out-secret-change-me-before-any-real-use",  # what docker-compose.yml publishes
+    "please-CHANGE-ME-this-is-32-characters-long",
+    "changethis-changethis-changethis-changethis",
+])
+def test_settings_refuse_production_with_an_example_secret(secret: str) -> None:
+    with pytest.raises(ValidationError, match="FU_AUTH_JWT_SECRET is an example secret") as refused:
+        Settings(environment="production", jwt_secret=secret, nats_password="n" * 32)
+    assert secret not in str(refused.value.errors(include_input=False))
+
+
+def test_settings_allow_the_example_secret_in_development() -> None:
+    secret = "local-try-out-secret-change-me-before-any-real-use"
+    assert Settings(jwt_secret=secret).jwt_secret.get_secret_value() == secret
+
+
+def test_settings_minimum_password_length_defaults_to_what_the_contract_allows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().min_password_length == 1
+    monkeypatch.setenv("FU_AUTH_MIN_PASSWORD_LENGTH", "12")
+    assert Settings().min_password_length == 12
+
+
+@pytest.mark.parametrize("length", [0, 1025])
+def test_settings_refuse_a_minimum_password_length_no_password_could_meet(length: int) -> None:
+    with pytest.raises(ValidationError):
+        Settings(min_password_length=length)
+
+
 def test_settings_accept_production_with_a_long_secret() -> None:
-    settings = Settings(environment="production", jwt_secret="x" * 32)
+    settings = Settings(environment="production", jwt_secret="x" * 32, nats_password="n" * 32)
 
     assert isinstance(settings.jwt_secret, SecretStr)
     assert "x" * 32 not in repr(settings)

@@ -8,6 +8,8 @@ import sys
 
 from pydantic import ValidationError
 
+from files_service.adapters.private_storage import StorageNotPrivate
+from files_service.bootstrap import protect_local_data
 from files_service.domain.reconciliation import EXIT_ERROR
 from files_service.entrypoints import migrate_cli, reconcile_cli
 from files_service.entrypoints.logs import configure_logging
@@ -26,6 +28,11 @@ def main() -> None:
         logger.error("invalid configuration: %s", _describe(error))
         sys.exit(EXIT_ERROR)
     configure_logging(settings.log_level, settings.log_format)
+    try:
+        protect_local_data(settings)
+    except StorageNotPrivate as error:
+        logger.error("refusing to start: %s", error)
+        sys.exit(EXIT_ERROR)
     if arguments.command == "reconcile":
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     if arguments.command == "migrate":

@@ -6,14 +6,20 @@ import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from files_service.adapters.database import create_engine
-from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
+from files_service.adapters.database import create_engine, sqlite_database_path
+from files_service.adapters.local_disk_blob_store import TEMP_DIR_NAME, LocalDiskBlobStore
 from files_service.adapters.nats_connection import NatsConnection
 from files_service.adapters.nats_publisher import NatsEventPublisher
+from files_service.adapters.private_storage import (
+    create_private_files_from_now_on,
+    make_private,
+    sqlite_files,
+)
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
 from files_service.adapters.schema import upgrade_schema
@@ -56,6 +62,29 @@ class Application:
         await self.nats.close()
         await self.engine.dispose()
         await self.storage_connections.aclose()
+
+
+def protect_local_data(settings: Settings) -> None:
+    """For the whole process: what it creates is private, and what it keeps here already is made so.
+    Raises StorageNotPrivate when that cannot be done."""
+    create_private_files_from_now_on()
+    make_private(local_data_paths(settings))
+
+
+def local_data_paths(settings: Settings) -> list[Path]:
+    """The data dir when files keeps anything there, the local store's directories and the SQLite
+    database's files. A database elsewhere leaves its directory alone (it may be shared)."""
+    data_dir = settings.data_dir.resolve()
+    paths: list[Path] = []
+    if settings.storage_backend == "local":
+        blobs = settings.blob_directory
+        paths += [settings.data_dir] if blobs.resolve().is_relative_to(data_dir) else []
+        paths += [blobs, blobs / TEMP_DIR_NAME]
+    database = sqlite_database_path(settings.sqlalchemy_url)
+    if database is not None:
+        paths += [settings.data_dir] if database.resolve().is_relative_to(data_dir) else []
+        paths += sqlite_files(database)
+    return list(dict.fromkeys(paths))
 
 
 def s3_connection_of(settings: Settings) -> S3Connection:

@@ -80,4 +80,5 @@ async def test_a_caller_without_a_configured_token_is_refused(start_files_server
 
 async def test_in_production_files_refuses_to_start_without_its_callers_tokens(start_files_server, make_settings):
     with pytest.raises(ValueError, match="FU_FILES_AUTH_RPC_TOKEN"):
-        await start_files_server(make_settings(environment="production", auth_rpc_token=None))
+        production = make_settings(environment="production", auth_rpc_token=None, nats_password="n" * 32)
+        await start_files_server(production)

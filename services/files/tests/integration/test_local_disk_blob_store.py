@@ -1,6 +1,7 @@
 import asyncio
 import errno
 import os
+import stat
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,15 @@ async def test_put_places_the_blob_under_its_sharded_key(store, tmp_path, make_c
     path = tmp_path / "blobs" / "01" / "23" / KEY
     assert path.read_bytes() == b"hello world"
     assert temp_files(tmp_path) == []
+
+
+async def test_the_store_and_its_shard_directories_are_for_its_own_user_only(store, tmp_path, make_chunks):
+    await store.put(KEY, make_chunks(b"private"))
+
+    directories = [tmp_path / "blobs", tmp_path / "blobs" / ".tmp", tmp_path / "blobs" / "01",
+                   tmp_path / "blobs" / "01" / "23"]
+    assert [stat.S_IMODE(path.stat().st_mode) for path in directories] == [0o700] * 4
+    assert stat.S_IMODE((tmp_path / "blobs" / "01" / "23" / KEY).stat().st_mode) == 0o600
 
 
 async def test_put_is_invisible_until_complete(store, tmp_path):

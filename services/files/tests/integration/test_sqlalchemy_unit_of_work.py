@@ -79,6 +79,19 @@ async def test_files_repository_add_existing_url_raises_file_url_taken(uow_facto
             await uow.commit()
 
 
+async def test_a_failed_statement_does_not_show_its_values_to_the_logs(uow_factory):
+    async with uow_factory() as uow:
+        await uow.files.add(stored_file())
+        await uow.commit()
+
+    with pytest.raises(FileUrlTaken) as refused:
+        async with uow_factory() as uow:
+            await uow.files.add(dataclasses.replace(stored_file(storage_key="b" * 32), delete_key="c" * 36))
+
+    cause = str(refused.value.__cause__)  # what a traceback in the log shows
+    assert "INSERT INTO files" in cause and "c" * 36 not in cause
+
+
 async def test_files_repository_remove_reports_whether_a_row_went(uow_factory):
     async with uow_factory() as uow:
         await uow.files.add(stored_file())

@@ -7,8 +7,12 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
+from pydantic import ValidationError
 from uvicorn.config import STARTUP_FAILURE
 
+from gateway.connection_limits import MAX_LINGERING, ConnectionLimiter
+from gateway.descriptors import connections_room, raise_descriptor_limit
+from gateway.guarded_protocol import guarded_protocol
 from gateway.logs import configure_logging
 from gateway.main import create_app
 from gateway.metrics_endpoint import metrics_served, shared_by_workers
@@ -21,15 +25,16 @@ logger = logging.getLogger(__name__)
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """X-Forwarded-For is believed only from TRUSTED_PROXIES; with none, the TCP peer is the client
     (uvicorn would otherwise trust 127.0.0.1). HTTP is parsed by h11, the parser of uvicorn's that
-    bounds a request's line and headers (uvicorn's httptools parser buffers any amount of them).
-    uvicorn configures no logging of its own: its records, the access log's included, go to the root
-    handler that configure_logging sets up."""
+    bounds a request's line and headers (uvicorn's httptools parser buffers any amount of them), in a
+    protocol that adds connection limits and a header timeout (guarded_protocol). uvicorn configures
+    no logging of its own: its records, the access log's included, go to the root handler that
+    configure_logging sets up."""
     trusted = settings.trusted_proxy_list
     return {
         "host": settings.host,
         "port": settings.port,
-        "http": "h11",
-        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "http": guarded_protocol(_connection_limiter(settings), settings.header_timeout_seconds,
+                                 settings.max_header_bytes),
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
         "log_config": None,
@@ -37,6 +42,15 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "server_header": False,
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
     }
+
+
+def _connection_limiter(settings: Settings) -> ConnectionLimiter:
+    """Connections from trusted proxies are held to the total only (README: "Slow and many clients")."""
+    max_total = max(1, connections_room(settings.max_connections + MAX_LINGERING) - MAX_LINGERING)
+    if max_total < settings.max_connections:
+        logger.warning("the file descriptor limit leaves room for %d connections, "
+                       "not FU_GATEWAY_MAX_CONNECTIONS=%d", max_total, settings.max_connections)
+    return ConnectionLimiter(max_total, settings.max_connections_per_client, settings.trusted_proxy_list)
 
 
 def app_from_environment() -> FastAPI:
@@ -47,8 +61,9 @@ def app_from_environment() -> FastAPI:
 
 
 def main() -> None:
-    settings = Settings()
+    settings = validated_settings()
     configure_logging(settings.log_level, settings.log_format)
+    raise_descriptor_limit(settings.max_connections + MAX_LINGERING)
     if settings.workers > 1 and settings.rate_limit_storage_uri.get_secret_value().startswith("memory"):
         logger.warning("rate limits are counted per worker process with memory:// storage; "
                        "set FU_GATEWAY_RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share them")
@@ -60,6 +75,20 @@ def main() -> None:
     with shared_by_workers() as registry, metrics_served(settings.host, settings.metrics_port, registry):
         uvicorn.run("gateway.__main__:app_from_environment", factory=True, workers=settings.workers,
                     **uvicorn_options(settings))
+
+
+def validated_settings() -> Settings:
+    """The settings, or exit status 2 with what is wrong with them (never their values: secrets)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        configure_logging("INFO", "text")
+        problems = error.errors(include_input=False, include_url=False)
+        described = "; ".join(
+            f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems
+        )
+        logger.error("refusing to start, invalid configuration: %s", described)
+        raise SystemExit(2) from None
 
 
 def serve_readiness_first(settings: Settings) -> None:

@@ -6,6 +6,7 @@ from typing import Literal
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
+from gateway.log_redaction import SecretRedactingFilter
 from gateway.request_id import RequestIdLogFilter
 
 SERVICE = "gateway"
@@ -29,9 +30,11 @@ def log_formatter(log_format: LogFormat) -> logging.Formatter:
 
 
 def configure_logging(level: str, log_format: LogFormat) -> None:
-    """Every record, uvicorn's (access log included) and the app's, goes through one handler on the root."""
+    """Every record, uvicorn's (access log included) and the app's, goes through one handler on the root,
+    secrets in URLs redacted."""
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdLogFilter())
+    handler.addFilter(SecretRedactingFilter())
     handler.setFormatter(log_formatter(log_format))
     root = logging.getLogger()
     root.handlers = [handler]

@@ -11,14 +11,16 @@ from gateway.api.deps import AUTH_BUCKET, UPLOAD_BUCKET
 from gateway.api.docs_pages import install_docs_pages
 from gateway.api.errors import install_error_handlers
 from gateway.api.routes import accounts, files, health
+from gateway.body_idle import BodyIdleTimeoutMiddleware
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
-from gateway.clients.rpc import open_channel
+from gateway.clients.rpc import Keepalive, open_channel
 from gateway.http_metrics import HttpMetricsMiddleware
 from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
 from gateway.request_id import RequestIdMiddleware
+from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.settings import Settings
 from gateway.shutdown import CutOffAtShutdownMiddleware, ShutdownState
 
@@ -44,9 +46,11 @@ def create_app(
     app.state.metrics = GatewayMetrics.register(app.state.metrics_registry)
     routers = [module.router for module in (files, accounts, health)]
     install_error_handlers(app, routers)
+    app.add_middleware(BodyIdleTimeoutMiddleware, idle_seconds=settings.body_idle_timeout_seconds)
     app.add_middleware(CutOffAtShutdownMiddleware)
     app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     for router in routers:
         app.include_router(router)
     install_docs_pages(app)
@@ -56,14 +60,15 @@ def create_app(
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    auth_channel = open_channel(settings.auth_address)
-    files_channel = open_channel(settings.files_address)
+    keepalive = Keepalive(settings.rpc_keepalive_seconds, settings.rpc_keepalive_timeout_seconds)
+    auth_channel = open_channel(settings.auth_address, keepalive)
+    files_channel = open_channel(settings.files_address, keepalive)
     app.state.auth_client = AuthClient(
         auth_channel, settings.rpc_timeout_seconds, _value(settings.auth_rpc_token)
     )
     app.state.files_client = FilesClient(
         files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds,
-        _value(settings.files_rpc_token),
+        settings.stream_step_timeout_seconds, _value(settings.files_rpc_token),
     )
     app.state.health_clients = {
         "auth": HealthClient(auth_channel, READINESS_TIMEOUT_SECONDS),

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     auth_address: str = "127.0.0.1:50051"
     files_address: str = "127.0.0.1:50052"
+    environment: Literal["development", "production"] = "development"
     public_url: str | None = None
     max_upload_bytes: int = Field(default=104_857_600, gt=0)
     max_header_bytes: int = Field(default=16_384, ge=1024)
@@ -25,7 +26,14 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
     transfer_timeout_seconds: float = Field(default=3600.0, gt=0)
+    stream_step_timeout_seconds: float = Field(default=15.0, gt=0)
+    # auth and files accept a ping a second at most: twice that leaves room for jitter.
+    rpc_keepalive_seconds: float = Field(default=5.0, ge=2.0)
+    rpc_keepalive_timeout_seconds: float = Field(default=5.0, gt=0)
     body_idle_timeout_seconds: float = Field(default=60.0, gt=0)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_connections: int = Field(default=10_000, ge=1)
+    max_connections_per_client: int = Field(default=100, ge=1)
     download_redirect: Literal["off", "presigned"] = "off"
     workers: int = Field(default=1, ge=1)
     shutdown_delay_seconds: float = Field(default=2.0, ge=0)
@@ -33,7 +41,6 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "text"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
-    environment: Literal["development", "production"] = "development"
     # One token per callee: neither service learns a token the other accepts from the gateway.
     auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     files_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
@@ -88,6 +95,13 @@ class Settings(BaseSettings):
         if self.auth_rpc_token and self.auth_rpc_token == self.files_rpc_token:
             raise ValueError("FU_GATEWAY_AUTH_RPC_TOKEN and FU_GATEWAY_FILES_RPC_TOKEN must differ: "
                              "either service could otherwise pass for the gateway with the other")
+        return self
+
+    @model_validator(mode="after")
+    def _production_names_its_public_url(self) -> Self:
+        if self.environment == "production" and self.public_url is None:
+            raise ValueError("FU_GATEWAY_PUBLIC_URL must be set when FU_GATEWAY_ENVIRONMENT=production: "
+                             "links would otherwise be built from each request's Host header")
         return self
 
     @property

@@ -8,8 +8,7 @@ touches the disk. The whole body may exceed the file's limit by MULTIPART_OVERHE
 a chunked body of endless other parts is cut off too. Any failure cancels the session, so files
 keeps nothing.
 """
-import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 from python_multipart.exceptions import FormParserError, MultipartParseError
@@ -17,7 +16,6 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from gateway.api.errors import (
     BadFileName,
-    BodyStalled,
     FileTooLarge,
     MalformedMultipart,
     NoFileUploaded,
@@ -35,21 +33,6 @@ class UploadSession(Protocol):
 
 
 SessionT = TypeVar("SessionT", bound=UploadSession)
-
-
-async def cut_off_when_idle(body: AsyncIterable[bytes], idle_seconds: float) -> AsyncIterator[bytes]:
-    """The body's chunks, raising BodyStalled when none arrives for `idle_seconds`: a client that
-    declares more than it sends would otherwise hold its upload open until the transfer deadline."""
-    chunks = aiter(body)
-    while True:
-        try:
-            async with asyncio.timeout(idle_seconds):
-                chunk = await anext(chunks)
-        except StopAsyncIteration:
-            return
-        except TimeoutError as error:
-            raise BodyStalled(idle_seconds) from error
-        yield chunk
 
 
 def multipart_boundary(content_type: str | None) -> bytes | None:

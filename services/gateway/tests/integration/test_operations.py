@@ -9,7 +9,7 @@ from fileuploader.files.v1 import files_pb2_grpc
 
 from gateway.api.errors import FileNotFound
 from gateway.clients.files import FilesClient
-from gateway.clients.rpc import open_channel
+from gateway.clients.rpc import Keepalive, open_channel
 from gateway.logs import log_formatter
 from gateway.request_id import RequestIdLogFilter
 
@@ -185,9 +185,9 @@ async def test_calls_are_spread_over_every_address_of_a_service():
     """round_robin: a name resolving to several servers (as a headless Service does) sends calls to each."""
     add_files = files_pb2_grpc.add_FilesServiceServicer_to_server
     replicas = [await FakeServer(FakeFilesService(), add_files).start() for _ in range(2)]
-    channel = open_channel("ipv4:" + ",".join(replica.address for replica in replicas))
+    channel = open_channel("ipv4:" + ",".join(replica.address for replica in replicas), Keepalive(5, 5))
     try:
-        files = FilesClient(channel, timeout_seconds=2, transfer_timeout_seconds=2)
+        files = FilesClient(channel, timeout_seconds=2, transfer_timeout_seconds=2, step_timeout_seconds=2)
         for _ in range(20):
             with pytest.raises(FileNotFound):
                 await files.get_file_info("missing")

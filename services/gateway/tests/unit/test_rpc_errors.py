@@ -20,12 +20,12 @@ from gateway.clients import auth, files
 from gateway.clients.rpc import error_reason, translate, translated_errors
 
 
-def rpc_error(code: grpc.StatusCode, reason: str | None = None,
-              domain: str = "auth.fileuploader") -> grpc.aio.AioRpcError:
+def rpc_error(code: grpc.StatusCode, reason: str | None = None, domain: str = "auth.fileuploader",
+              metadata: dict[str, str] | None = None) -> grpc.aio.AioRpcError:
     if reason is None:
         return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), "failed")
     detail = any_pb2.Any()
-    detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain))
+    detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=metadata))
     status = rpc_status.to_status(status_pb2.Status(code=code.value[0], message="failed", details=[detail]))
     trailing = grpc.aio.Metadata(*status.trailing_metadata)
     return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), trailing, "failed")
@@ -67,6 +67,24 @@ def test_translate_maps_files_reasons_to_gateway_errors(reason, expected):
     error = translate(rpc_error(grpc.StatusCode.NOT_FOUND, reason, "files.fileuploader"),
                       files.SERVICE, files.DOMAIN, files.REASONS)
     assert isinstance(error, expected)
+
+
+@pytest.mark.parametrize("metadata,message", [
+    ({"min_length": "12"}, "Password is too short (at least 12 characters)"),
+    ({}, "Password is too short"),
+    ({"min_length": "twelve"}, "Password is too short"),
+])
+def test_a_password_too_short_names_the_minimum_auth_sent_along(metadata, message):
+    rpc = rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "PASSWORD_TOO_SHORT", metadata=metadata)
+    error = translate(rpc, auth.SERVICE, auth.DOMAIN, auth.REASONS)
+    assert (error.status_code, error.body()) == (400, {"status": "error", "message": message})
+
+
+def test_an_untrimmed_username_is_a_400_saying_so():
+    rpc = rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "USERNAME_UNTRIMMED")
+    error = translate(rpc, auth.SERVICE, auth.DOMAIN, auth.REASONS)
+    assert error.status_code == 400
+    assert error.body()["message"] == "Username must not begin or end with whitespace"
 
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED])

@@ -1,9 +1,12 @@
 import os
+import resource
 
 import pytest
 from pydantic import ValidationError
 
 from gateway.__main__ import uvicorn_options
+from gateway.connection_limits import MAX_LINGERING
+from gateway.descriptors import RESERVED_DESCRIPTORS, raise_descriptor_limit
 from gateway.settings import Settings
 
 
@@ -19,9 +22,13 @@ def test_settings_defaults_match_the_documented_ones(monkeypatch):
     assert settings.rate_limit_storage_uri.get_secret_value() == "memory://"
     assert settings.trusted_proxy_list == [] and settings.workers == 1 and settings.log_level == "INFO"
     assert (settings.rpc_timeout_seconds, settings.transfer_timeout_seconds) == (5, 3600)
+    assert settings.stream_step_timeout_seconds == 15
+    assert (settings.rpc_keepalive_seconds, settings.rpc_keepalive_timeout_seconds) == (5, 5)
     assert (settings.shutdown_delay_seconds, settings.shutdown_grace_seconds) == (2, 10)
     assert (settings.metrics_port, settings.log_format) == (9100, "text")
     assert settings.download_redirect == "off"
+    assert (settings.header_timeout_seconds, settings.body_idle_timeout_seconds) == (10, 60)
+    assert (settings.max_connections, settings.max_connections_per_client) == (10_000, 100)
 
 
 def test_settings_read_the_fu_gateway_prefix(monkeypatch):
@@ -39,10 +46,29 @@ def test_settings_read_the_fu_gateway_prefix(monkeypatch):
     ("upload_rate_limit", "lots"), ("trusted_proxies", "not-an-ip"), ("public_url", "files.example.com"),
     ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0), ("shutdown_delay_seconds", -1),
     ("shutdown_grace_seconds", -1), ("log_format", "xml"), ("metrics_port", 70000), ("shutdown_grace_seconds", -1), ("download_redirect", "always"),
+    ("stream_step_timeout_seconds", 0), ("rpc_keepalive_timeout_seconds", 0),
+    ("rpc_keepalive_seconds", 1),  # auth and files take a ping a second at most
+    ("header_timeout_seconds", 0), ("max_connections", 0), ("max_connections_per_client", 0),
 ])
 def test_settings_refuse_invalid_values(field, value):
     with pytest.raises(ValidationError):
         Settings(**{field: value})
+
+
+# What production needs besides the setting a test is about.
+RPC_TOKENS = {"auth_rpc_token": "a" * 32, "files_rpc_token": "f" * 32}
+PUBLIC_URL = "https://files.example.com"
+
+
+def test_production_refuses_to_build_links_from_the_host_header():
+    with pytest.raises(ValidationError, match="FU_GATEWAY_PUBLIC_URL must be set when"):
+        Settings(environment="production", **RPC_TOKENS)
+
+
+def test_production_accepts_a_public_url_and_development_needs_none():
+    production = Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS)
+    assert production.environment == "production"
+    assert Settings().environment == "development" and Settings().public_url is None
 
 
 def test_settings_read_the_log_format_in_any_case(monkeypatch):
@@ -80,23 +106,40 @@ def test_uvicorn_trusts_only_the_configured_proxies():
     assert (options["host"], options["port"]) == ("0.0.0.0", 81)
 
 
-def test_uvicorn_parses_with_h11_bounded_by_the_header_limit():
-    options = uvicorn_options(Settings(max_header_bytes=8192))
-    assert options["http"] == "h11" and options["h11_max_incomplete_event_size"] == 8192
+def connection_cap(settings: Settings) -> int:
+    return uvicorn_options(settings)["http"].keywords["limiter"].max_total
+
+
+def test_the_connection_cap_leaves_room_in_the_descriptor_limit(monkeypatch):
+    """Past the process's descriptor limit accept() fails, and real clients wait with the rest."""
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (4000, 4000))
+    assert connection_cap(Settings(max_connections=10_000)) == 4000 - RESERVED_DESCRIPTORS - MAX_LINGERING
+    assert connection_cap(Settings(max_connections=500)) == 500
+
+
+@pytest.mark.parametrize("limits,raised_to", [((1024, 65536), 10_000 + RESERVED_DESCRIPTORS),
+                                              ((1024, 4096), 4096), ((65536, 65536), None)])
+def test_the_soft_descriptor_limit_is_raised_as_far_as_the_connections_need(monkeypatch, limits, raised_to):
+    raised = []
+    monkeypatch.setattr(resource, "getrlimit", lambda _: limits)
+    monkeypatch.setattr(resource, "setrlimit", lambda _, new: raised.append(new))
+    raise_descriptor_limit(10_000)
+    assert raised == ([] if raised_to is None else [(raised_to, limits[1])])
 
 
 def test_in_production_the_gateway_needs_a_long_rpc_token_for_each_callee():
-    auth_token, files_token = "a" * 32, "f" * 32
+    auth_token, files_token = RPC_TOKENS["auth_rpc_token"], RPC_TOKENS["files_rpc_token"]
     both_missing = "FU_GATEWAY_AUTH_RPC_TOKEN and FU_GATEWAY_FILES_RPC_TOKEN must be set"
     with pytest.raises(ValidationError, match=both_missing):
-        Settings(environment="production")
+        Settings(environment="production", public_url=PUBLIC_URL)
     with pytest.raises(ValidationError, match="FU_GATEWAY_FILES_RPC_TOKEN must be set"):
-        Settings(environment="production", auth_rpc_token=auth_token)
+        Settings(environment="production", public_url=PUBLIC_URL, auth_rpc_token=auth_token)
     with pytest.raises(ValidationError, match="FU_GATEWAY_AUTH_RPC_TOKEN must be set"):
-        Settings(environment="production", files_rpc_token=files_token)
+        Settings(environment="production", public_url=PUBLIC_URL, files_rpc_token=files_token)
     with pytest.raises(ValidationError):
-        Settings(environment="production", auth_rpc_token="short", files_rpc_token=files_token)
-    settings = Settings(environment="production", auth_rpc_token=auth_token, files_rpc_token=files_token)
+        Settings(environment="production", public_url=PUBLIC_URL, auth_rpc_token="short",
+                 files_rpc_token=files_token)
+    settings = Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS)
     assert settings.auth_rpc_token.get_secret_value() == auth_token
     assert settings.files_rpc_token.get_secret_value() == files_token
 

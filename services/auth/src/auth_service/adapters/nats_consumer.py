@@ -7,6 +7,7 @@ the client reconnects forever, and any failure re-creates the subscription after
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from urllib.parse import urlsplit
 
 import nats.errors
 from nats.aio.client import Client as NATS
@@ -32,6 +33,12 @@ EventHandler = Callable[[str, bytes], Awaitable[None]]
 CATCH_UP_POLL_SECONDS = 0.01
 
 
+def without_credentials(url: str) -> str:
+    """The server URL(s) as logs may show them: no user, password or token."""
+    servers = (urlsplit(server.strip()) for server in url.split(","))
+    return ",".join(server._replace(netloc=server.netloc.rpartition("@")[2]).geturl() for server in servers)
+
+
 class NatsFileEventConsumer:
     def __init__(
         self,
@@ -50,6 +57,7 @@ class NatsFileEventConsumer:
         """`credentials`: nats.connect()'s `user` and `password`, when NATS asks for them."""
         self._url = url
         self._credentials = dict(credentials or {})
+        self._shown_url = without_credentials(url)
         self._config = config
         self._handler = handler
         self._redelivery_delay = redelivery_delay
@@ -141,12 +149,12 @@ class NatsFileEventConsumer:
                     reconnected_cb=self._on_reconnected,
                     **self._credentials,
                 )
-                logger.info("connected to NATS at %s", self._url)
+                logger.info("connected to NATS at %s", self._shown_url)
                 return
             except Exception as error:
                 delay = backoff.next_delay()
                 logger.warning(
-                    "could not connect to NATS at %s (%r), retrying in %.1fs", self._url, error, delay
+                    "could not connect to NATS at %s (%r), retrying in %.1fs", self._shown_url, error, delay
                 )
                 await self._close_connection()
                 self._nc = NATS()
@@ -215,12 +223,12 @@ class NatsFileEventConsumer:
 
     async def _on_error(self, error: Exception) -> None:
         level = logging.DEBUG if self._error_reported else logging.WARNING
-        logger.log(level, "NATS at %s: %r (retrying in the background)", self._url, error)
+        logger.log(level, "NATS at %s: %r (retrying in the background)", self._shown_url, error)
         self._error_reported = True
 
     async def _on_disconnected(self) -> None:
-        logger.warning("disconnected from NATS at %s", self._url)
+        logger.warning("disconnected from NATS at %s", self._shown_url)
 
     async def _on_reconnected(self) -> None:
         self._error_reported = False
-        logger.info("reconnected to NATS at %s", self._url)
+        logger.info("reconnected to NATS at %s", self._shown_url)

@@ -9,6 +9,11 @@ class AuthError(Exception):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
 
+    @property
+    def details(self) -> dict[str, str]:
+        """Facts a caller may need to explain the failure (none for most)."""
+        return {}
+
 
 class CredentialsMissing(AuthError):
     message = "No username/password provided"
@@ -22,8 +27,22 @@ class UsernameInvalid(AuthError):
     message = "The username contains control characters"
 
 
+class UsernameUntrimmed(AuthError):
+    message = "The username begins or ends with whitespace"
+
+
 class PasswordTooLong(AuthError):
     message = "The password is too long"
+
+
+class PasswordTooShort(AuthError):
+    def __init__(self, min_length: int) -> None:
+        super().__init__(f"The password is shorter than {min_length} characters")
+        self.min_length = min_length
+
+    @property
+    def details(self) -> dict[str, str]:
+        return {"min_length": str(self.min_length)}
 
 
 class UsernameTaken(AuthError):

@@ -16,6 +16,8 @@ ERROR_STATUSES: dict[type[errors.AuthError], tuple[grpc.StatusCode, int]] = {
     errors.UsernameTooLong: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.USERNAME_TOO_LONG),
     errors.PasswordTooLong: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.PASSWORD_TOO_LONG),
     errors.UsernameInvalid: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.USERNAME_INVALID),
+    errors.UsernameUntrimmed: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.USERNAME_UNTRIMMED),
+    errors.PasswordTooShort: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.PASSWORD_TOO_SHORT),
     errors.UsernameTaken: (grpc.StatusCode.ALREADY_EXISTS, auth_pb2.USERNAME_TAKEN),
     errors.UserNotFound: (grpc.StatusCode.NOT_FOUND, auth_pb2.USER_NOT_FOUND),
     errors.WrongPassword: (grpc.StatusCode.UNAUTHENTICATED, auth_pb2.WRONG_PASSWORD),
@@ -28,16 +30,19 @@ ERROR_STATUSES: dict[type[errors.AuthError], tuple[grpc.StatusCode, int]] = {
 INTERNAL_ERROR_MESSAGE = "internal error in the auth service"
 
 
-def rpc_status_of(code: grpc.StatusCode, reason: int, message: str) -> grpc.Status:
+def rpc_status_of(
+    code: grpc.StatusCode, reason: int, message: str, metadata: dict[str, str] | None = None
+) -> grpc.Status:
     detail = any_pb2.Any()
-    detail.Pack(error_details_pb2.ErrorInfo(reason=_Reason.Name(reason), domain=ERROR_DOMAIN))
+    info = error_details_pb2.ErrorInfo(reason=_Reason.Name(reason), domain=ERROR_DOMAIN, metadata=metadata)
+    detail.Pack(info)
     numeric_code: int = code.value[0]
     return rpc_status.to_status(status_pb2.Status(code=numeric_code, message=message, details=[detail]))
 
 
 def status_for(error: errors.AuthError) -> grpc.Status:
     code, reason = ERROR_STATUSES[type(error)]
-    return rpc_status_of(code, reason, str(error))
+    return rpc_status_of(code, reason, str(error), error.details)
 
 
 def internal_status() -> grpc.Status:

@@ -29,6 +29,12 @@ HEALTH_CHECKED_SERVICES = ("", AUTH_SERVICE_NAME)
 # SERVING from the start until shutdown begins, whatever the database: the process answers (liveness
 # probe); "" and AuthService report readiness.
 LIVENESS = "liveness"
+# Clients ping (the gateway every FU_GATEWAY_RPC_KEEPALIVE_SECONDS, 2 s at least) to notice a frozen
+# server; by default gRPC would answer a ping more frequent than every 5 minutes with GOAWAY too_many_pings.
+PINGS_PERMITTED: list[tuple[str, int]] = [
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 1000),
+]
 
 
 def caller_gate(settings: Settings) -> CallerGate:
@@ -48,8 +54,8 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
     """Connections are closed (GOAWAY, then the grace for calls in flight) after MAX_CONNECTION_AGE,
     so clients resolve the service's name again and spread their calls over the pods there are now."""
     if not settings.max_connection_age_seconds:
-        return []
-    return [
+        return PINGS_PERMITTED
+    return PINGS_PERMITTED + [
         ("grpc.max_connection_age_ms", round(settings.max_connection_age_seconds * 1000)),
         ("grpc.max_connection_age_grace_ms", round(settings.max_connection_age_grace_seconds * 1000)),
     ]

@@ -12,23 +12,33 @@ POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def create_engine(url: str) -> AsyncEngine:
+    """A failed statement's error (which gets logged) leaves out its parameters: delete keys."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         _ensure_sqlite_directory(url)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     return create_async_engine(
         url,
         pool_pre_ping=True,
+        hide_parameters=True,
         connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
     )
 
 
+def sqlite_database_path(url: str) -> pathlib.Path | None:
+    """The file of a SQLite database; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return pathlib.Path(parsed.database)
+
+
 def _ensure_sqlite_directory(url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
+    database = sqlite_database_path(url)
+    if database is not None:
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any) -> None:

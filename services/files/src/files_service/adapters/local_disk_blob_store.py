@@ -134,7 +134,11 @@ class LocalDiskBlobStore:
         self._write_size = write_size
 
     async def prepare(self) -> None:
-        await _blocking(lambda: self._temp_dir.mkdir(mode=0o750, parents=True, exist_ok=True))
+        await _blocking(self._make_root_and_temp_dir)
+
+    def _make_root_and_temp_dir(self) -> None:
+        self._root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._temp_dir.mkdir(mode=0o700, exist_ok=True)
 
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
         final_path = self._path_of(key)
@@ -213,7 +217,7 @@ class LocalDiskBlobStore:
         """Create the shard directories, fsyncing each parent that gains an entry."""
         for path in (directory.parent, directory):
             if not path.is_dir():
-                path.mkdir(mode=0o750, exist_ok=True)
+                path.mkdir(mode=0o700, exist_ok=True)
                 _fsync_directory(path.parent)
 
     @staticmethod

@@ -35,6 +35,12 @@ CALLER_METHODS = {
     "gateway": ("UploadFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl"),
     "auth": ("ListOwnedFiles", "RepublishFileEvents"),
 }
+# Clients ping (the gateway every FU_GATEWAY_RPC_KEEPALIVE_SECONDS, 2 s at least) to notice a frozen
+# server; by default gRPC would answer a ping more frequent than every 5 minutes with GOAWAY too_many_pings.
+PINGS_PERMITTED: list[tuple[str, int]] = [
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 1000),
+]
 
 
 @dataclass
@@ -63,8 +69,8 @@ class RunningServer:
 def server_options(settings: Settings) -> list[tuple[str, int]]:
     """Connections are closed (GOAWAY, then the grace for calls in flight) after MAX_CONNECTION_AGE,
     so clients resolve the service's name again and spread their calls over the pods there are now."""
-    options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-               ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+    options = PINGS_PERMITTED + [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
     if settings.max_connection_age_seconds:
         options += [
             ("grpc.max_connection_age_ms", round(settings.max_connection_age_seconds * 1000)),

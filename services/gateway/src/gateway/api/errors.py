@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api.allowed_methods import AllowedMethods
 from gateway.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.security_headers import security_headers
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,10 @@ class GatewayError(Exception, abc.ABC):
     @abc.abstractmethod
     def body(self) -> dict[str, object]:
         """The JSON body of the answer."""
+
+    def with_details(self, details: Mapping[str, str]) -> "GatewayError":
+        """This error, completed with the facts the service sent along with it (most need none)."""
+        return self
 
 
 class AuthorizationError(GatewayError):
@@ -115,8 +120,24 @@ class UsernameInvalid(ApiError):
     message = "Username must not contain control characters"
 
 
+class UsernameUntrimmed(ApiError):
+    message = "Username must not begin or end with whitespace"
+
+
 class PasswordTooLong(ApiError):
     message = "Password is too long (at most 1024 characters)"
+
+
+class PasswordTooShort(ApiError):
+    """Its message names the minimum that auth sent along (FU_AUTH_MIN_PASSWORD_LENGTH)."""
+
+    message = "Password is too short"
+
+    def with_details(self, details: Mapping[str, str]) -> GatewayError:
+        minimum = details.get("min_length", "")
+        if not minimum.isdigit():
+            return self
+        return PasswordTooShort(f"Password is too short (at least {int(minimum)} characters)")
 
 
 class FileNotFound(ApiError):
@@ -260,11 +281,13 @@ async def _render_http_exception(
 
 
 async def _render_unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    """Runs outside the request-id middleware (Starlette's outermost layer), hence the explicit id."""
+    """Runs outside every middleware (Starlette's outermost layer), hence the explicit id and headers."""
     request_id = getattr(request.state, "request_id", None)
     logger.error("unexpected error on %s %s (request id %s)", request.method, request.url.path, request_id,
                  exc_info=error)
-    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    headers = security_headers(request.url.path)
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
     return _error_response(500, "Internal server error", headers)
 
 

@@ -25,6 +25,8 @@ REASONS: dict[str, ErrorFactory] = {
     "USERNAME_TOO_LONG": errors.UsernameTooLong,
     "PASSWORD_TOO_LONG": errors.PasswordTooLong,
     "USERNAME_INVALID": errors.UsernameInvalid,
+    "USERNAME_UNTRIMMED": errors.UsernameUntrimmed,
+    "PASSWORD_TOO_SHORT": errors.PasswordTooShort,
 }
 _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
 

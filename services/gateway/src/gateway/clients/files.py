@@ -11,6 +11,7 @@ from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 from gateway.api import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
+from gateway.clients.stream_steps import StepBound
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
 
 logger = logging.getLogger(__name__)
@@ -34,14 +35,19 @@ def _translated() -> AbstractContextManager[None]:
 
 
 class FilesClient:
+    """`timeout_seconds` bounds a unary call; a stream has `transfer_timeout_seconds` in all and
+    `step_timeout_seconds` for each message sent or received, and for its answer."""
+
     def __init__(
         self, channel: grpc.aio.Channel, timeout_seconds: float, transfer_timeout_seconds: float,
+        step_timeout_seconds: float,
         token: str | None = None,
     ) -> None:
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
         self._token = token
         self._timeout = timeout_seconds
         self._transfer_timeout = transfer_timeout_seconds
+        self._step = StepBound(SERVICE, step_timeout_seconds)
         self._warned_about_streaming = False
 
     def _metadata(self) -> tuple[tuple[str, str], ...]:
@@ -83,16 +89,16 @@ class FilesClient:
         call = self._stub.ReadFile(request, timeout=self._transfer_timeout, metadata=self._metadata())
         try:
             with _translated():
-                first = await call.read()
+                first = await self._step(call, call.read(), "the first message of a download")
         except BaseException:
             call.cancel()
             raise
-        return FileStream(call, None if first is grpc.aio.EOF else first.chunk)
+        return FileStream(call, None if first is grpc.aio.EOF else first.chunk, self._step)
 
     async def start_upload(self, request: UploadRequest) -> "FilesUpload":
         """Opens UploadFile and sends its metadata; the file's bytes follow through FilesUpload.send."""
         call = self._stub.UploadFile(timeout=self._transfer_timeout, metadata=self._metadata())
-        upload = FilesUpload(call)
+        upload = FilesUpload(call, self._step)
         metadata = files_pb2.UploadMetadata(
             user_filename=request.user_filename,
             include_ext=request.include_ext,
@@ -125,9 +131,10 @@ def _cannot_presign(error: grpc.aio.AioRpcError) -> bool:
 class FileStream:
     """The bytes of a ReadFile call; iterating ends (or cancels) the call."""
 
-    def __init__(self, call: grpc.aio.UnaryStreamCall, first_chunk: bytes | None) -> None:
+    def __init__(self, call: grpc.aio.UnaryStreamCall, first_chunk: bytes | None, step: StepBound) -> None:
         self._call = call
         self._first_chunk = first_chunk
+        self._step = step
 
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
@@ -136,7 +143,7 @@ class FileStream:
             yield self._first_chunk
             while True:
                 with _translated():
-                    message = await self._call.read()
+                    message = await self._step(self._call, self._call.read(), "a message of a download")
                 if message is grpc.aio.EOF:
                     return
                 yield message.chunk
@@ -148,8 +155,9 @@ class FilesUpload:
     """One UploadFile call; each write waits for the call to take the message (backpressure).
     Only finish() marks the upload complete: a call that ends any other way keeps nothing."""
 
-    def __init__(self, call: grpc.aio.StreamUnaryCall) -> None:
+    def __init__(self, call: grpc.aio.StreamUnaryCall, step: StepBound) -> None:
         self._call = call
+        self._step = step
         self._sent = 0
 
     async def send(self, chunk: bytes) -> None:
@@ -158,15 +166,15 @@ class FilesUpload:
 
     async def write(self, message: files_pb2.UploadFileRequest) -> None:
         try:
-            await self._call.write(message)
+            await self._step(self._call, self._call.write(message), "a message of an upload")
         except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
             await self._raise_final_status()
 
     async def finish(self) -> UploadedFile:
         await self.write(files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete(size=self._sent)))
         with _translated():
-            await self._call.done_writing()
-            reply = await self._call
+            await self._step(self._call, self._call.done_writing(), "the end of an upload")
+            reply = await self._step(self._call, self._call, "the answer to an upload")
         return UploadedFile(
             file=_stored_file(reply.file),
             delete_key=reply.delete_key,
@@ -179,7 +187,7 @@ class FilesUpload:
     async def _raise_final_status(self) -> NoReturn:
         """A write failed because files ended the call (say, it refused the metadata): answer its status."""
         with _translated():
-            await self._call
+            await self._step(self._call, self._call, "the answer to an upload")
         raise errors.UpstreamFailure(SERVICE)
 
 

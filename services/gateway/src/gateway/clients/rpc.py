@@ -4,6 +4,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import grpc
 from google.rpc import error_details_pb2
@@ -34,8 +35,29 @@ _UNREACHABLE = frozenset(
 )
 
 
-def open_channel(address: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+@dataclass(frozen=True)
+class Keepalive:
+    """An HTTP/2 ping every `interval_seconds`, calls or not; one unanswered for `timeout_seconds` closes
+    the connection and fails its calls with UNAVAILABLE. A frozen peer's kernel still takes the bytes
+    of a call, so an unanswered ping is the only sign of it before the call's deadline."""
+
+    interval_seconds: float
+    timeout_seconds: float
+
+    def channel_options(self) -> tuple[tuple[str, int], ...]:
+        timeout_ms = round(self.timeout_seconds * 1000)
+        return (
+            ("grpc.keepalive_time_ms", round(self.interval_seconds * 1000)),
+            ("grpc.keepalive_timeout_ms", timeout_ms),
+            # What grpc core actually waits for a ping's answer (a minute by default), keepalive or not.
+            ("grpc.http2.ping_timeout_ms", timeout_ms),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_pings_without_data", 0),  # a download sends the peer no data: ping all the same
+        )
+
+
+def open_channel(address: str, keepalive: Keepalive) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS + keepalive.channel_options())
 
 
 def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
@@ -47,8 +69,8 @@ def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
     return (*entries, ("authorization", f"Bearer {token}")) if token else entries
 
 
-def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
-    """The reason of the ErrorInfo detail of `domain` in the call's status, if there is one."""
+def error_info(error: grpc.aio.AioRpcError, domain: str) -> error_details_pb2.ErrorInfo | None:
+    """The ErrorInfo detail of `domain` in the call's status, if there is one."""
     try:
         status = rpc_status.from_call(error)
     except ValueError:
@@ -60,8 +82,13 @@ def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
             if info.domain == domain:
-                return info.reason
+                return info
     return None
+
+
+def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
+    info = error_info(error, domain)
+    return info.reason if info is not None else None
 
 
 def translate(error: grpc.aio.AioRpcError, service: str, domain: str,
@@ -69,14 +96,15 @@ def translate(error: grpc.aio.AioRpcError, service: str, domain: str,
     if error.code() in _UNREACHABLE:
         logger.warning("%s service unreachable: %s %s", service, error.code().name, error.details())
         return ServiceUnavailable(service)
-    reason = error_reason(error, domain)
+    info = error_info(error, domain)
+    reason = info.reason if info is not None else None
     factory = reasons.get(reason) if reason else None
-    if factory is None:
+    if info is None or factory is None:
         logger.error(
             "%s service failed: %s %s (reason %s)", service, error.code().name, error.details(), reason
         )
         return UpstreamFailure(service)
-    return factory()
+    return factory().with_details(info.metadata)
 
 
 @contextmanager

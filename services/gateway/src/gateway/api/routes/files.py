@@ -46,7 +46,7 @@ from gateway.clients.files import FilesClient, FilesUpload
 from gateway.content_types import may_redirect
 from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
-from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, cut_off_when_idle, multipart_boundary
+from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
 router = APIRouter(tags=["files"])
 
@@ -104,7 +104,7 @@ async def upload(
             )
 
         reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload)
-        session = await _read_body(reader, request, settings.body_idle_timeout_seconds)
+        session = await _read_body(reader, request)
         uploaded = await session.finish()
     return _upload_body(uploaded, base_url, auth_error)
 
@@ -192,12 +192,10 @@ def _upload_boundary(request: Request, max_upload_bytes: int) -> bytes:
     return boundary
 
 
-async def _read_body(
-    reader: MultipartUploadReader[FilesUpload], request: Request, idle_seconds: float
-) -> FilesUpload:
+async def _read_body(reader: MultipartUploadReader[FilesUpload], request: Request) -> FilesUpload:
     try:
-        async with aclosing(request.stream()) as body, aclosing(cut_off_when_idle(body, idle_seconds)) as chunks:
-            return await reader.read(chunks)
+        async with aclosing(request.stream()) as body:
+            return await reader.read(body)
     except ClientDisconnect as error:
         raise ClientClosedRequest() from error
 
