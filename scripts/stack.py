@@ -298,9 +298,16 @@ def load_or_create_secrets(directory: pathlib.Path) -> dict[str, str]:
             found[name] = path.read_text().strip()
             continue
         with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(32))
+            file.write(new_secret())
         found[name] = path.read_text().strip()
     return found
+
+
+def new_secret() -> str:
+    """256 random bits as a letter and 64 hex digits: nats-server reads the value of an environment
+    variable in its configuration as a config value, so one that starts with `-` or a digit can be
+    taken for a number (and refused, or read as another value)."""
+    return "s" + secrets.token_hex(32)
 
 
 def private_file_opener(path: str, flags: int) -> int:
