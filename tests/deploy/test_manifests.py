@@ -162,3 +162,28 @@ def test_kubernetes_runs_the_gateway_in_production_with_its_public_url():
     tokens_from_the_secret = {"auth_rpc_token": "a" * 32, "files_rpc_token": "f" * 32}
     settings = GatewaySettings(**gateway, **tokens_from_the_secret)
     assert settings.environment == "production" and settings.public_url == "https://files.example.com"
+
+
+def compose_defaults(environment: dict[str, str]) -> dict[str, str]:
+    """A compose service's settings as they are when no variable is given: `${X:-default}` -> default."""
+    return {name: re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value)) for name, value in environment.items()}
+
+
+@pytest.mark.parametrize("service,module,prefix", [
+    ("auth", "auth_service.settings", "FU_AUTH_"),
+    ("files", "files_service.settings", "FU_FILES_"),
+    ("gateway", "gateway.settings", "FU_GATEWAY_"),
+])
+def test_compose_try_out_secrets_are_refused_in_production(service, module, prefix, monkeypatch):
+    """FU_ENVIRONMENT=production with compose's public try-out tokens and passwords never starts."""
+    import importlib
+
+    from pydantic import ValidationError
+
+    environment = compose_defaults(yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+                                   [service]["environment"])
+    for name, value in {**environment, f"{prefix}ENVIRONMENT": "production"}.items():
+        monkeypatch.setenv(name, value)
+    settings_class = importlib.import_module(module).Settings
+    with pytest.raises(ValidationError, match="example"):
+        settings_class()

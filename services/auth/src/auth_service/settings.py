@@ -20,7 +20,7 @@ from auth_service.domain.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LE
 MIN_JWT_SECRET_LENGTH = 32
 MIN_RPC_TOKEN_LENGTH = 32
 # docker-compose.yml's try-out secret, and placeholders like it: public, so anyone could sign tokens.
-_EXAMPLE_SECRET = re.compile(r"change[-_ ]?(me|this)|local-try-out-secret", re.IGNORECASE)
+_EXAMPLE_SECRET = re.compile(r"change[-_ ]?(me|this)|local-try-out", re.IGNORECASE)
 _ASYNC_DRIVERS = {
     "postgres://": "postgresql+asyncpg://",
     "postgresql://": "postgresql+asyncpg://",
@@ -101,6 +101,20 @@ class Settings(BaseSettings):
                 "change-me placeholder), which anyone can read: set one of your own, e.g. "
                 "`openssl rand -base64 48`, when FU_AUTH_ENVIRONMENT=production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _no_example_secret_in_production(self) -> Self:
+        """docker-compose.yml's try-out values and change-me placeholders are public: anyone could use them."""
+        if self.environment != "production":
+            return self
+        secrets = {"FU_AUTH_GATEWAY_RPC_TOKEN": self.gateway_rpc_token, "FU_AUTH_RPC_TOKEN": self.rpc_token,
+                   "FU_AUTH_NATS_PASSWORD": self.nats_password}
+        examples = [name for name, value in secrets.items()
+                    if value is not None and _EXAMPLE_SECRET.search(value.get_secret_value())]
+        if examples:
+            raise ValueError(f"{' and '.join(examples)} must not be an example value (docker-compose.yml's "
+                             "try-out ones, a change-me placeholder) when FU_AUTH_ENVIRONMENT=production")
         return self
 
     @model_validator(mode="after")

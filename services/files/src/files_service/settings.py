@@ -1,6 +1,7 @@
 """The files service's configuration, from FU_FILES_* environment variables."""
 
 import pathlib
+import re
 from typing import Literal, Self
 
 from pydantic import (
@@ -16,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
 MIN_RPC_TOKEN_LENGTH = 32
+# docker-compose.yml's try-out secrets, and placeholders like them: public, so anyone could use them.
+_EXAMPLE_SECRET = re.compile(r"change[-_ ]?(me|this)|local-try-out", re.IGNORECASE)
 S3_MIN_PART_SIZE = 5 * MIB
 # SigV4 presigned URLs are valid for at most 7 days.
 MAX_PRESIGNED_URL_TTL_SECONDS = 7 * 24 * 3600
@@ -93,6 +96,20 @@ class Settings(BaseSettings):
     def _metrics_port_is_not_the_grpc_port(self) -> Self:
         if self.metrics_port and self.listen_address.endswith(f":{self.metrics_port}"):
             raise ValueError("FU_FILES_METRICS_PORT must differ from the port of FU_FILES_LISTEN_ADDRESS")
+        return self
+
+    @model_validator(mode="after")
+    def _no_example_secret_in_production(self) -> Self:
+        """docker-compose.yml's try-out values and change-me placeholders are public: anyone could use them."""
+        if self.environment != "production":
+            return self
+        secrets = {"FU_FILES_GATEWAY_RPC_TOKEN": self.gateway_rpc_token, "FU_FILES_AUTH_RPC_TOKEN": self.auth_rpc_token,
+                   "FU_FILES_NATS_PASSWORD": self.nats_password}
+        examples = [name for name, value in secrets.items()
+                    if value is not None and _EXAMPLE_SECRET.search(value.get_secret_value())]
+        if examples:
+            raise ValueError(f"{' and '.join(examples)} must not be an example value (docker-compose.yml's "
+                             "try-out ones, a change-me placeholder) when FU_FILES_ENVIRONMENT=production")
         return self
 
     @model_validator(mode="after")

@@ -1,5 +1,6 @@
 """The gateway's configuration, read from FU_GATEWAY_* environment variables."""
 import ipaddress
+import re
 from typing import Literal, Self
 
 from limits import parse
@@ -7,6 +8,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_RPC_TOKEN_LENGTH = 32
+# docker-compose.yml's try-out secrets, and placeholders like them: public, so anyone could use them.
+_EXAMPLE_SECRET = re.compile(r"change[-_ ]?(me|this)|local-try-out", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -95,6 +98,20 @@ class Settings(BaseSettings):
         if self.auth_rpc_token and self.auth_rpc_token == self.files_rpc_token:
             raise ValueError("FU_GATEWAY_AUTH_RPC_TOKEN and FU_GATEWAY_FILES_RPC_TOKEN must differ: "
                              "either service could otherwise pass for the gateway with the other")
+        return self
+
+    @model_validator(mode="after")
+    def _no_example_secret_in_production(self) -> Self:
+        """docker-compose.yml's try-out values and change-me placeholders are public: anyone could use them."""
+        if self.environment != "production":
+            return self
+        secrets = {"FU_GATEWAY_AUTH_RPC_TOKEN": self.auth_rpc_token,
+                   "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token}
+        examples = [name for name, value in secrets.items()
+                    if value is not None and _EXAMPLE_SECRET.search(value.get_secret_value())]
+        if examples:
+            raise ValueError(f"{' and '.join(examples)} must not be an example value (docker-compose.yml's "
+                             "try-out ones, a change-me placeholder) when FU_GATEWAY_ENVIRONMENT=production")
         return self
 
     @model_validator(mode="after")
