@@ -6,7 +6,7 @@ import pytest
 from support.nats import NatsCluster, NatsServer
 from support.postgres import PostgresServer
 from support.redis import RedisServer
-from support.seaweedfs import SeaweedFS
+from seaweedfs import SeaweedFS
 
 
 @pytest.fixture

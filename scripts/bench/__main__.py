@@ -4,7 +4,8 @@
 
 One target at a time is started, seeded and measured with every case (bench/cases.py), then stopped:
 the reference (its own virtualenv under .bench/, FU_BENCH_REFERENCE_DIR), ours (scripts/stack.py:
-SQLite, local disk, rate limits raised) and nginx serving the same files (the physical limit). Prints
+SQLite, local disk, rate limits raised), ours_s3 (the same on SeaweedFS with presigned redirects:
+downloads only) and nginx serving the same files (the physical limit). Prints
 the hot-path table with the ratios, writes the raw figures to <out>/bench.json and draws the plots
 to <out>/*.png. Exit status 1 when a load tool saw failed requests (the figures then mislead), 2 when
 a tool is missing.
@@ -19,13 +20,14 @@ import pathlib
 import sys
 import tempfile
 
-from bench import cases, nginx, ours, plots, prerequisites, reference, report
+from bench import cases, nginx, ours, ours_s3, plots, prerequisites, reference, report
 from bench.plan import FULL, QUICK
 from bench.target import SampleFiles
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-# name -> how to start it; another target (e.g. ours on S3 with presigned redirects) is one more entry
-TARGETS = {"reference": reference.running, "ours": ours.running, "nginx": nginx.running}
+# name -> how to start it
+TARGETS = {"reference": reference.running, "ours": ours.running, "ours_s3": ours_s3.running,
+           "nginx": nginx.running}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

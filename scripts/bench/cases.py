@@ -72,16 +72,17 @@ def memory_growth(target: Target, plan: Plan, samples: SampleFiles) -> dict | No
 
 
 def measure(target: Target, plan: Plan, samples: SampleFiles, workdir: pathlib.Path) -> dict:
-    """Every case on one target, in bench.json's shape."""
-    return {
-        "label": target.label,
-        "small_get": small_get(target, plan),
-        "small_upload": small_upload(target, plan, samples, workdir),
-        "get_files": get_files(target, plan, workdir),
-        "download_sizes": download_sizes(target, plan),
-        "upload_sizes": upload_sizes(target, plan, samples),
-        "memory": memory_growth(target, plan, samples),
+    """Every case the target takes, in bench.json's shape (a case it does not take is null)."""
+    cases = {
+        "small_get": lambda: small_get(target, plan),
+        "small_upload": lambda: small_upload(target, plan, samples, workdir),
+        "get_files": lambda: get_files(target, plan, workdir),
+        "download_sizes": lambda: download_sizes(target, plan),
+        "upload_sizes": lambda: upload_sizes(target, plan, samples),
+        "memory": lambda: memory_growth(target, plan, samples),
     }
+    taken = cases.keys() if target.cases is None else target.cases
+    return {"label": target.label, **{name: run() if name in taken else None for name, run in cases.items()}}
 
 
 def _transfers(target: Target, plan: Plan, size: int, transfer: list[str], what: str) -> dict:

@@ -15,7 +15,8 @@ TRANSFER_TIMEOUT_SECONDS = 300  # per transfer: 100 MB at well under 1 MB/s stil
 
 
 def download_args(url: str) -> list[str]:
-    return ["-sS", "-o", "/dev/null", "-w", WRITE_OUT, "--max-time", str(TRANSFER_TIMEOUT_SECONDS), url]
+    """Redirects are followed: a presigned redirect's bytes come from the store."""
+    return ["-sSL", "-o", "/dev/null", "-w", WRITE_OUT, "--max-time", str(TRANSFER_TIMEOUT_SECONDS), url]
 
 
 def upload_args(url: str, route: UploadRoute, file: pathlib.Path) -> list[str]:

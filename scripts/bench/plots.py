@@ -9,7 +9,8 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-STYLE = {"ours": ("tab:blue", "o"), "reference": ("tab:orange", "s"), "nginx": ("tab:gray", "^")}
+STYLE = {"ours": ("tab:blue", "o"), "ours_s3": ("tab:green", "D"), "reference": ("tab:orange", "s"),
+         "nginx": ("tab:gray", "^")}
 SIZE_UNITS = ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"), (1, "B"))
 
 

@@ -26,6 +26,7 @@ class Target:
     token: str | None = None  # of an account that owns 20 files; None: no GET /api/get_files here
     # processes whose peak memory growth during a 100 MB upload is summed; empty: not measured
     memory_pids: dict[str, int] = dataclasses.field(default_factory=dict)
+    cases: frozenset[str] | None = None  # the cases (bench/cases.py) measured here; None: every one
 
     def url(self, path: str) -> str:
         return self.base_url + path

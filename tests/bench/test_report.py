@@ -96,3 +96,13 @@ def test_the_json_holds_the_table_and_every_raw_figure(tmp_path):
     first = document["table"][0]
     assert first["hot_path"] == "GET /file/<1 KiB file>" and first["ratio"] == pytest.approx(3.5)
     assert first["met"] is True
+
+
+def test_the_presigned_row_takes_ours_from_the_s3_target_and_states_no_goal():
+    s3 = {"label": "s3", "download_sizes": [{"size_bytes": 100 * MIB, "mib_per_second": 1500.0, "errors": 0}]}
+    rows = by_label(report.rows({**TARGETS, "ours_s3": s3}, FULL))
+    presigned = rows["GET 100 MiB, S3 + presigned redirect (bytes from SeaweedFS)"]
+    assert presigned.ours == 1500.0 and presigned.reference == 500
+    assert presigned.ratio == pytest.approx(3.0)
+    assert presigned.path.goal == "-" and presigned.met is None
+    assert rows["GET 100 MiB"].ours == 900  # the default stack's, not the S3 target's

@@ -14,7 +14,7 @@ import pytest
 from stack import SERVICE_MODULES, Stack, free_port, http_status
 from support.api import assert_error, client, uploaded
 from support.oversize import send_oversized_upload
-from support.seaweedfs import SeaweedFS
+from seaweedfs import SeaweedFS
 from support.stacks import UNLIMITED_RATES, running_stack, stack_config
 from support.waiting import wait_until
 

@@ -12,7 +12,7 @@ from stack import Stack, free_port, http_status
 from support.api import assert_error, bearer, client, get_files, loopback_address, register, uploaded
 from support.metrics import scrape, value
 from support.redis import RedisServer
-from support.seaweedfs import SeaweedFS
+from seaweedfs import SeaweedFS
 from support.stacks import UNLIMITED_RATES, running_stack, stack_config
 from support.waiting import wait_until
 
