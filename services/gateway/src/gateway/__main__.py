@@ -33,6 +33,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "host": settings.host,
         "port": settings.port,
+        "loop": "uvloop",
         "http": guarded_protocol(_connection_limiter(settings), settings.header_timeout_seconds,
                                  settings.max_header_bytes),
         "proxy_headers": bool(trusted),
