@@ -15,6 +15,16 @@ CLIENT_FULL = "Too many open connections from your address, try again later"
 GATEWAY_FULL = "The gateway has too many open connections, try again later"
 
 
+@pytest.fixture(params=["httptools", "h11"])
+def settings_for(request, settings_for):
+    """Every guard, with each HTTP parser the gateway can use (FU_GATEWAY_HTTP_PARSER)."""
+
+    def build(**overrides):
+        return settings_for(**{"http_parser": request.param, **overrides})
+
+    return build
+
+
 def content_length(head: bytes) -> int:
     lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
                if line.lower().startswith(b"content-length:")]
