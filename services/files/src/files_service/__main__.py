@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 
+import uvloop
 from pydantic import ValidationError
 
 from files_service.adapters.private_storage import StorageNotPrivate
@@ -37,7 +38,7 @@ def main() -> None:
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     if arguments.command == "migrate":
         sys.exit(asyncio.run(migrate_cli.migrate(settings)))
-    asyncio.run(serve(settings))
+    uvloop.run(serve(settings))
 
 
 def _parser() -> argparse.ArgumentParser:

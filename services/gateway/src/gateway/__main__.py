@@ -24,17 +24,18 @@ logger = logging.getLogger(__name__)
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """X-Forwarded-For is believed only from TRUSTED_PROXIES; with none, the TCP peer is the client
-    (uvicorn would otherwise trust 127.0.0.1). HTTP is parsed by h11, the parser of uvicorn's that
-    bounds a request's line and headers (uvicorn's httptools parser buffers any amount of them), in a
-    protocol that adds connection limits and a header timeout (guarded_protocol). uvicorn configures
+    (uvicorn would otherwise trust 127.0.0.1). HTTP is parsed by httptools (or h11, HTTP_PARSER) on
+    uvloop, in a protocol that adds connection limits, a header timeout and a bound on a request's line
+    and headers (guarded_protocol). uvicorn configures
     no logging of its own: its records, the access log's included, go to the root handler that
     configure_logging sets up."""
     trusted = settings.trusted_proxy_list
     return {
         "host": settings.host,
         "port": settings.port,
+        "loop": "uvloop",
         "http": guarded_protocol(_connection_limiter(settings), settings.header_timeout_seconds,
-                                 settings.max_header_bytes),
+                                 settings.max_header_bytes, settings.http_parser),
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
         "log_config": None,

@@ -13,6 +13,10 @@ INVALID_REQUEST = "Invalid HTTP request"
 BOTH_FRAMINGS = "Content-Length and Transfer-Encoding must not both be sent"
 
 
+def head_too_large(max_head_bytes: int) -> str:
+    return f"Request line and headers too large (at most {max_head_bytes} bytes)"
+
+
 class RequestRefused(h11.RemoteProtocolError):
     """A request that is not answered but refused; `message` is what the client is told."""
 
@@ -53,7 +57,7 @@ class CheckedConnection(h11.Connection):
             raise RequestRefused(BOTH_FRAMINGS)
 
     def _too_large(self) -> str:
-        return f"Request line and headers too large (at most {self._max_head_bytes} bytes)"
+        return head_too_large(self._max_head_bytes)
 
     def _unprocessed_bytes(self) -> int:
         return len(self.trailing_data[0])

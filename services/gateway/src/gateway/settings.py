@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     rpc_keepalive_timeout_seconds: float = Field(default=5.0, gt=0)
     body_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_parser: Literal["httptools", "h11"] = "httptools"
     max_connections: int = Field(default=10_000, ge=1)
     max_connections_per_client: int = Field(default=100, ge=1)
     download_redirect: Literal["off", "presigned"] = "off"

@@ -156,10 +156,11 @@ def status_of_streamed_head(base_url: str, head: bytes) -> int | None:
     return None
 
 
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
 @pytest.mark.parametrize("size,header_count", [(MB, 1), (MB, 20_000)])
-async def test_request_heads_past_the_limit_are_refused_with_400(serve, settings_for, size, header_count):
-    """h11 refuses a head once more than the limit of it is buffered incomplete, so one connection's
-    head costs at most the limit plus one socket read, whatever the client sends."""
-    base_url = await serve(settings_for(max_header_bytes=4096))
+async def test_request_heads_past_the_limit_are_refused_with_400(serve, settings_for, size, header_count, parser):
+    """A head is refused once more than the limit of it has arrived incomplete, so one connection's head
+    costs at most the limit plus one socket read, whatever the client sends."""
+    base_url = await serve(settings_for(max_header_bytes=4096, http_parser=parser))
     assert await asyncio.to_thread(status_of_streamed_head, base_url, head_of(3000)) == 200
     assert await asyncio.to_thread(status_of_streamed_head, base_url, head_of(size, header_count)) == 400

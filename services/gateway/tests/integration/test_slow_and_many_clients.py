@@ -15,6 +15,16 @@ CLIENT_FULL = "Too many open connections from your address, try again later"
 GATEWAY_FULL = "The gateway has too many open connections, try again later"
 
 
+@pytest.fixture(params=["httptools", "h11"])
+def settings_for(request, settings_for):
+    """Every guard, with each HTTP parser the gateway can use (FU_GATEWAY_HTTP_PARSER)."""
+
+    def build(**overrides):
+        return settings_for(**{"http_parser": request.param, **overrides})
+
+    return build
+
+
 def content_length(head: bytes) -> int:
     lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
                if line.lower().startswith(b"content-length:")]
@@ -270,3 +280,22 @@ async def test_a_trusted_proxy_is_held_to_the_gateway_cap_only(serve, settings_f
         assert (await asyncio.to_thread(refused_or_served, base_url, "127.0.0.5"))[0] == second_status
     finally:
         held.close()
+
+
+def unknown_method_answer(base_url: str) -> tuple[int, dict, bytes]:
+    client = RawClient(base_url)
+    try:
+        client.send(b"BREW /api/upload HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
+        status, body, _ = client.answer()
+        return status, body, client.head.lower()
+    finally:
+        client.close()
+
+
+async def test_a_method_the_parser_does_not_know_is_answered_405_with_the_paths_methods(serve, settings_for,
+                                                                                       caplog):
+    base_url = await serve(settings_for())
+    with caplog.at_level("INFO", logger="uvicorn.access"):
+        status, body, head = await asyncio.to_thread(unknown_method_answer, base_url)
+    assert (status, body["status"]) == (405, "error") and b"\r\nallow: post" in head
+    assert any('"BREW /api/upload HTTP/1.1" 405' in record.getMessage() for record in caplog.records)

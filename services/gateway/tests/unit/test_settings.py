@@ -7,6 +7,8 @@ from pydantic import ValidationError
 from gateway.__main__ import uvicorn_options
 from gateway.connection_limits import MAX_LINGERING
 from gateway.descriptors import RESERVED_DESCRIPTORS, raise_descriptor_limit
+from gateway.guarded_httptools import GuardedHttpToolsProtocol
+from gateway.guarded_protocol import GuardedH11Protocol
 from gateway.settings import Settings
 
 
@@ -29,6 +31,7 @@ def test_settings_defaults_match_the_documented_ones(monkeypatch):
     assert settings.download_redirect == "off"
     assert (settings.header_timeout_seconds, settings.body_idle_timeout_seconds) == (10, 60)
     assert (settings.max_connections, settings.max_connections_per_client) == (10_000, 100)
+    assert settings.http_parser == "httptools"
 
 
 def test_settings_read_the_fu_gateway_prefix(monkeypatch):
@@ -93,6 +96,12 @@ def test_settings_hide_the_rate_limit_storage_uri():
 def test_uvicorn_ignores_forwarded_headers_when_no_proxy_is_trusted():
     options = uvicorn_options(Settings(trusted_proxies=""))
     assert options["proxy_headers"] is False
+
+
+@pytest.mark.parametrize("parser,protocol", [("httptools", GuardedHttpToolsProtocol), ("h11", GuardedH11Protocol)])
+def test_uvicorn_serves_the_chosen_parser_guarded_on_uvloop(parser, protocol):
+    options = uvicorn_options(Settings(http_parser=parser))
+    assert options["http"].func is protocol and options["loop"] == "uvloop"
 
 
 def test_uvicorn_drains_requests_for_the_configured_grace_period():

@@ -1,4 +1,5 @@
-"""Annotated dependencies of the routes: settings, clients, client address, rate limits, tokens."""
+"""Annotated dependencies of the routes: settings, clients, client address, rate limits, tokens.
+Each is `async def`: FastAPI runs a plain `def` dependency in its thread pool, a hop per request."""
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -26,31 +27,31 @@ AUTH_BUCKET = "auth"
 MAX_JSON_BODY_BYTES = 64 * 1024
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _auth_client(request: Request) -> AuthClient:
+async def _auth_client(request: Request) -> AuthClient:
     return request.app.state.auth_client
 
 
-def _files_client(request: Request) -> FilesClient:
+async def _files_client(request: Request) -> FilesClient:
     return request.app.state.files_client
 
 
-def _health_clients(request: Request) -> dict[str, HealthClient]:
+async def _health_clients(request: Request) -> dict[str, HealthClient]:
     return request.app.state.health_clients
 
 
-def _shutdown(request: Request) -> ShutdownState:
+async def _shutdown(request: Request) -> ShutdownState:
     return request.app.state.shutdown
 
 
-def _rate_limiter(request: Request) -> RateLimiter:
+async def _rate_limiter(request: Request) -> RateLimiter:
     return request.app.state.rate_limiter
 
 
-def _metrics(request: Request) -> GatewayMetrics:
+async def _metrics(request: Request) -> GatewayMetrics:
     return request.app.state.metrics
 
 
@@ -59,7 +60,11 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _public_base_url(request: Request) -> str:
+async def _client_address(request: Request) -> str:
+    return client_address(request)
+
+
+async def _public_base_url(request: Request) -> str:
     """PUBLIC_URL when set, else the request's own base URL; `file_url_full` is this + "/file/" + file_url."""
     configured = request.app.state.settings.public_url
     return configured or str(request.base_url).rstrip("/")
@@ -85,7 +90,7 @@ HealthClientsDep = Annotated[dict[str, HealthClient], Depends(_health_clients)]
 ShutdownDep = Annotated[ShutdownState, Depends(_shutdown)]
 RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
 MetricsDep = Annotated[GatewayMetrics, Depends(_metrics)]
-ClientAddress = Annotated[str, Depends(client_address)]
+ClientAddress = Annotated[str, Depends(_client_address)]
 PublicBaseUrl = Annotated[str, Depends(_public_base_url)]
 SmallBody = Annotated[bytes, Depends(_small_body)]
 
