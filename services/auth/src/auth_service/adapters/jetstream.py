@@ -1,10 +1,11 @@
 """The file-events stream and the auth durable consumer: created when missing, never modified."""
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, StorageType
 from nats.js.errors import APIError, NotFoundError
 
 logger = logging.getLogger(__name__)
@@ -82,20 +83,44 @@ async def consumer_lag(js: JetStreamContext, config: EventStreamConfig) -> Consu
     return ConsumerLag(pending=info.num_pending or 0, ack_pending=info.num_ack_pending or 0)
 
 
-async def last_stream_sequence(js: JetStreamContext, config: EventStreamConfig) -> int:
+async def wait_until_acked(js: JetStreamContext, config: EventStreamConfig, poll_seconds: float) -> None:
+    """Returns once the durable consumer has acknowledged every event published before this call.
+
+    One consumer_info answers when nothing is outstanding; the stream's last sequence is asked
+    for only when something is.
+    """
+    consumer = await _consumer_info(js, config)
+    if consumer is not None and _nothing_outstanding(consumer):
+        return
+    last_sequence = await _last_stream_sequence(js, config)
+    while not _acked_through(consumer, last_sequence):
+        await asyncio.sleep(poll_seconds)
+        consumer = await _consumer_info(js, config)
+
+
+async def _consumer_info(js: JetStreamContext, config: EventStreamConfig) -> ConsumerInfo | None:
+    try:
+        return await js.consumer_info(config.stream, config.durable)
+    except NotFoundError:
+        return None
+
+
+async def _last_stream_sequence(js: JetStreamContext, config: EventStreamConfig) -> int:
     try:
         return (await js.stream_info(config.stream)).state.last_seq
     except NotFoundError:
         return 0
 
 
-async def acked_through(js: JetStreamContext, config: EventStreamConfig, sequence: int) -> bool:
-    """Whether the durable consumer has acknowledged every event up to `sequence`."""
+def _acked_through(consumer: ConsumerInfo | None, sequence: int) -> bool:
     if sequence == 0:
         return True
-    try:
-        info = await js.consumer_info(config.stream, config.durable)
-    except NotFoundError:
+    if consumer is None:
         return False
-    ack_floor = info.ack_floor.stream_seq if info.ack_floor else 0
-    return ack_floor >= sequence or (info.num_pending == 0 and info.num_ack_pending == 0)
+    ack_floor = consumer.ack_floor.stream_seq if consumer.ack_floor else 0
+    return ack_floor >= sequence or _nothing_outstanding(consumer)
+
+
+def _nothing_outstanding(consumer: ConsumerInfo) -> bool:
+    """Every event the consumer's filter takes is delivered and acknowledged (or dropped)."""
+    return consumer.num_pending == 0 and consumer.num_ack_pending == 0
