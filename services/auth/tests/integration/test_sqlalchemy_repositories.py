@@ -126,6 +126,20 @@ async def test_tokens_take_deletes_the_record_once(unit_of_work: UnitOfWork) -> 
         assert await uow.tokens.get("h1") is None
 
 
+async def test_tokens_get_with_account_reads_both_apart_in_one_go(unit_of_work: UnitOfWork) -> None:
+    owner = Account("acc-1", "alice", "$argon2id$hash", NOW - timedelta(days=3))  # not the token's created_at
+    await add_account(unit_of_work, owner)
+    await add_account(unit_of_work, account("acc-2", "bob"))
+    async with unit_of_work() as uow:
+        await uow.tokens.add(token("h1", NOW + timedelta(days=1)))
+        await uow.tokens.add(token("h2", NOW + timedelta(days=2), account_id="acc-2"))
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        assert await uow.tokens.get_with_account("h1") == (token("h1", NOW + timedelta(days=1)), owner)
+        assert await uow.tokens.get_with_account("unknown") is None
+
+
 async def test_tokens_delete_expired_keeps_the_live_ones(unit_of_work: UnitOfWork) -> None:
     await add_account(unit_of_work, account())
     async with unit_of_work() as uow:

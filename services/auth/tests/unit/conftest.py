@@ -57,12 +57,18 @@ class InMemoryAccountRepository:
 class InMemoryTokenRepository:
     def __init__(self, tables: InMemoryTables) -> None:
         self._tokens = tables.tokens
+        self._accounts = tables.accounts
 
     async def add(self, record: TokenRecord) -> None:
         self._tokens[record.token_hash] = record
 
     async def get(self, token_hash: str) -> TokenRecord | None:
         return self._tokens.get(token_hash)
+
+    async def get_with_account(self, token_hash: str) -> tuple[TokenRecord, Account] | None:
+        record = self._tokens.get(token_hash)
+        account = self._accounts.get(record.account_id) if record else None
+        return (record, account) if record and account else None
 
     async def take(self, token_hash: str) -> TokenRecord | None:
         return self._tokens.pop(token_hash, None)
@@ -130,8 +136,10 @@ class InMemoryDatabase:
     def __init__(self) -> None:
         self.tables = InMemoryTables()
         self.commits = 0
+        self.units_of_work = 0
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
+        self.units_of_work += 1
         return InMemoryUnitOfWork(self)
 
 

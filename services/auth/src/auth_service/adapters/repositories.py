@@ -56,6 +56,19 @@ class SqlTokenRepository:
         statement = select(access_tokens).where(access_tokens.c.token_hash == token_hash)
         return _token_record((await self._connection.execute(statement)).one_or_none())
 
+    async def get_with_account(self, token_hash: str) -> tuple[TokenRecord, Account] | None:
+        statement = (
+            select(access_tokens, accounts)
+            .join_from(access_tokens, accounts, access_tokens.c.account_id == accounts.c.account_id)
+            .where(access_tokens.c.token_hash == token_hash)
+        )
+        row = (await self._connection.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        token = {column.name: row._mapping[column] for column in access_tokens.c}
+        account = {column.name: row._mapping[column] for column in accounts.c}
+        return TokenRecord(**(token | {"kind": TokenKind(token["kind"])})), Account(**account)
+
     async def take(self, token_hash: str) -> TokenRecord | None:
         statement = (
             delete(access_tokens).where(access_tokens.c.token_hash == token_hash).returning(*access_tokens.c)

@@ -27,6 +27,9 @@ class TokenRepository(Protocol):
 
     async def get(self, token_hash: str) -> TokenRecord | None: ...
 
+    async def get_with_account(self, token_hash: str) -> tuple[TokenRecord, Account] | None:
+        """The record and the account it belongs to, read together."""
+
     async def take(self, token_hash: str) -> TokenRecord | None:
         """Deletes the record and returns it; None when no record was deleted."""
 
