@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth_service.adapters.database import create_engine
@@ -245,3 +245,25 @@ async def test_sqlite_connections_fsync_every_commit(tmp_path) -> None:
         synchronous = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
     await engine.dispose()
     assert (journal, synchronous) == ("wal", 2)  # 2: FULL
+
+
+async def test_a_burst_of_units_of_work_keeps_the_connections_it_opened(
+    engine: AsyncEngine, unit_of_work: UnitOfWork
+) -> None:
+    opened = 0
+
+    def count(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(engine.sync_engine, "connect", count)
+
+    async def read_while_others_do() -> None:
+        async with unit_of_work() as uow:
+            await uow.accounts.get("acc-1")
+            await asyncio.sleep(0.05)
+
+    for _ in range(3):
+        await asyncio.gather(*(read_while_others_do() for _ in range(12)))
+
+    assert opened <= 12
