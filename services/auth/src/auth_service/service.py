@@ -104,9 +104,10 @@ class AuthService:
         self._decode(access_token)
         await self._file_events.wait_until_caught_up(self._catch_up_timeout)
         async with self._unit_of_work() as uow:
-            account = (await self._validated(uow, access_token)).account
-            files = await uow.files.list_live(account.account_id)
-        return AccountFileList(account, files)
+            listing = await uow.files.list_live_of_token_holder(hash_token(access_token))
+        if listing is None:
+            raise TokenNotFound()
+        return listing
 
     async def purge_expired_tokens(self) -> int:
         async with self._unit_of_work() as uow:

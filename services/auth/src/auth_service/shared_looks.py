@@ -1,4 +1,4 @@
-"""One look at a time for many concurrent callers, none of them served by a look that began before it arrived."""
+"""One look at a time shared by many concurrent callers, none served by a look that began before it came."""
 
 import asyncio
 from collections.abc import Callable, Coroutine
@@ -21,9 +21,9 @@ class SharedLooks:
     """Runs `look` on behalf of every caller of wait().
 
     A caller that arrives while no look runs starts one (or joins one started but not yet begun). A
-    caller that arrives during a look waits for the next one, which starts when the current one ends and serves everyone who arrived in
-    between. A look's error reaches each of its callers; a look that every caller has given up on
-    is cancelled.
+    caller that arrives during a look waits for the next one, which starts when the current one ends
+    and serves everyone who arrived in between. A look's error reaches each of its callers; a look
+    that every caller has given up on is cancelled.
     """
 
     def __init__(self, look: Callable[[], Coroutine[Any, Any, None]]) -> None:

@@ -194,6 +194,56 @@ async def test_files_list_live_files_newest_first_then_by_url(unit_of_work: Unit
     assert files[-1] == listed("old", NOW)
 
 
+
+async def test_files_list_live_of_token_holder_reads_account_and_files_in_one_statement(
+    unit_of_work: UnitOfWork,
+) -> None:
+    owner = Account("acc-1", "alice", "$argon2id$hash", NOW - timedelta(days=3))
+    await add_account(unit_of_work, owner)
+    await add_account(unit_of_work, account("acc-2", "bob"))
+    async with unit_of_work() as uow:
+        await uow.tokens.add(token("alice-token", NOW + timedelta(days=1)))
+        await uow.tokens.add(token("bob-token", NOW + timedelta(days=1), account_id="acc-2"))
+        for file in (
+            listed("old", NOW),
+            listed("tie-b", NOW + timedelta(hours=1)),
+            listed("new", NOW + timedelta(days=1)),
+            listed("tie-a", NOW + timedelta(hours=1)),
+            listed("someone-elses", NOW, account_id="acc-2"),
+        ):
+            await uow.files.add_unless_present(file)
+        await uow.files.add_unless_present(listed("gone", NOW + timedelta(days=2)))
+        await uow.files.tombstone(tombstone("gone"))
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        alices = await uow.files.list_live_of_token_holder("alice-token")
+        bobs = await uow.files.list_live_of_token_holder("bob-token")
+        unknown = await uow.files.list_live_of_token_holder("unknown")
+
+    assert alices is not None and alices.account == owner
+    assert [file.file_url for file in alices.files] == ["new", "tie-a", "tie-b", "old"]
+    assert alices.files[-1] == listed("old", NOW)
+    assert bobs is not None and bobs.account == account("acc-2", "bob")
+    assert bobs.files == [listed("someone-elses", NOW, account_id="acc-2")]
+    assert unknown is None
+
+
+async def test_files_list_live_of_token_holder_without_live_files_is_an_empty_list(
+    unit_of_work: UnitOfWork,
+) -> None:
+    await add_account(unit_of_work, account())
+    async with unit_of_work() as uow:
+        await uow.tokens.add(token("h1", NOW + timedelta(days=1)))
+        await uow.files.add_unless_present(listed("gone", NOW))
+        await uow.files.tombstone(tombstone("gone"))
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        listing = await uow.files.list_live_of_token_holder("h1")
+
+    assert listing is not None and (listing.account, listing.files) == (account(), [])
+
 OPERATIONS = [("upload", "a"), ("upload", "a"), ("delete", "a"), ("delete", "a"), ("upload", "b")]
 
 

@@ -86,7 +86,9 @@ async def test_a_caller_arriving_during_a_look_waits_for_the_next_one(
     await late
 
 
-async def test_callers_arriving_during_one_look_share_the_next(stream: FakeStream, looks: SharedLooks) -> None:
+async def test_callers_arriving_during_one_look_share_the_next(
+    stream: FakeStream, looks: SharedLooks
+) -> None:
     first = asyncio.create_task(looks.wait(timeout=5))
     await settle()
     during = [asyncio.create_task(looks.wait(timeout=5)) for _ in range(10)]
@@ -102,7 +104,9 @@ async def test_callers_arriving_during_one_look_share_the_next(stream: FakeStrea
     assert stream.running == 0
 
 
-async def test_a_caller_after_a_finished_look_starts_a_fresh_one(stream: FakeStream, looks: SharedLooks) -> None:
+async def test_a_caller_after_a_finished_look_starts_a_fresh_one(
+    stream: FakeStream, looks: SharedLooks
+) -> None:
     first = asyncio.create_task(looks.wait(timeout=5))
     await settle()
     stream.end_look()
