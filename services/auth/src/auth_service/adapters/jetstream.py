@@ -86,16 +86,22 @@ async def consumer_lag(js: JetStreamContext, config: EventStreamConfig) -> Consu
 async def wait_until_acked(js: JetStreamContext, config: EventStreamConfig, poll_seconds: float) -> None:
     """Returns once the durable consumer has acknowledged every event published before this call.
 
-    One consumer_info answers when nothing is outstanding; the stream's last sequence is asked
-    for only when something is.
+    The stream's last sequence and the consumer's state are asked for at once, one round trip. The
+    consumer's count of pending events can lag a publish by a moment (nats-server tells consumers of
+    new messages asynchronously), so at first "nothing outstanding" counts only once the consumer
+    has delivered through that sequence; polls, later, also trust it alone (a stream may end with
+    events the consumer's filter skips).
     """
-    consumer = await _consumer_info(js, config)
-    if consumer is not None and _nothing_outstanding(consumer):
+    last_sequence, consumer = await asyncio.gather(
+        _last_stream_sequence(js, config), _consumer_info(js, config)
+    )
+    if last_sequence == 0 or (consumer and _delivered_and_acked_through(consumer, last_sequence)):
         return
-    last_sequence = await _last_stream_sequence(js, config)
-    while not _acked_through(consumer, last_sequence):
+    while True:
         await asyncio.sleep(poll_seconds)
         consumer = await _consumer_info(js, config)
+        if consumer and _acked_through(consumer, last_sequence):
+            return
 
 
 async def _consumer_info(js: JetStreamContext, config: EventStreamConfig) -> ConsumerInfo | None:
@@ -112,13 +118,17 @@ async def _last_stream_sequence(js: JetStreamContext, config: EventStreamConfig)
         return 0
 
 
-def _acked_through(consumer: ConsumerInfo | None, sequence: int) -> bool:
-    if sequence == 0:
-        return True
-    if consumer is None:
-        return False
-    ack_floor = consumer.ack_floor.stream_seq if consumer.ack_floor else 0
-    return ack_floor >= sequence or _nothing_outstanding(consumer)
+def _delivered_and_acked_through(consumer: ConsumerInfo, sequence: int) -> bool:
+    delivered = consumer.delivered.stream_seq if consumer.delivered else 0
+    return _ack_floor(consumer) >= sequence or (delivered >= sequence and consumer.num_ack_pending == 0)
+
+
+def _acked_through(consumer: ConsumerInfo, sequence: int) -> bool:
+    return _ack_floor(consumer) >= sequence or _nothing_outstanding(consumer)
+
+
+def _ack_floor(consumer: ConsumerInfo) -> int:
+    return consumer.ack_floor.stream_seq if consumer.ack_floor else 0
 
 
 def _nothing_outstanding(consumer: ConsumerInfo) -> bool:
