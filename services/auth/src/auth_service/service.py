@@ -97,18 +97,17 @@ class AuthService:
     async def validate_token(self, access_token: str) -> ValidatedToken:
         self._decode(access_token)
         async with self._unit_of_work() as uow:
-            record = await uow.tokens.get(hash_token(access_token))
-            account = await uow.accounts.get(record.account_id) if record else None
-        if record is None or account is None:
-            raise TokenNotFound()
-        return ValidatedToken(account, record.kind, record.expires_at)
+            return await self._validated(uow, access_token)
 
     async def list_account_files(self, access_token: str) -> AccountFileList:
-        account = (await self.validate_token(access_token)).account
+        """Waits for the file events first, so that token, account and list are read in one go."""
+        self._decode(access_token)
         await self._file_events.wait_until_caught_up(self._catch_up_timeout)
         async with self._unit_of_work() as uow:
-            files = await uow.files.list_live(account.account_id)
-        return AccountFileList(account, files)
+            listing = await uow.files.list_live_of_token_holder(hash_token(access_token))
+        if listing is None:
+            raise TokenNotFound()
+        return listing
 
     async def purge_expired_tokens(self) -> int:
         async with self._unit_of_work() as uow:
@@ -124,6 +123,14 @@ class AuthService:
             await self._passwords.check_against_dummy(password)
             raise UserNotFound()
         return account
+
+    async def _validated(self, uow: UnitOfWork, access_token: str) -> ValidatedToken:
+        """Of a token already decoded: TokenNotFound when revoked, or its account is gone."""
+        found = await uow.tokens.get_with_account(hash_token(access_token))
+        if found is None:
+            raise TokenNotFound()
+        record, account = found
+        return ValidatedToken(account, record.kind, record.expires_at)
 
     def _decode(self, access_token: str) -> TokenClaims:
         if not access_token:

@@ -149,6 +149,28 @@ async def test_wait_until_caught_up_gives_up_after_the_timeout(make_consumer, js
     assert 0.3 <= time.monotonic() - started < 1.5
 
 
+class SlowHandler(RecordingHandler):
+    async def __call__(self, subject: str, payload: bytes) -> None:
+        await asyncio.sleep(0.005)
+        await super().__call__(subject, payload)
+
+
+async def test_concurrent_waiters_each_see_every_event_published_before_they_asked(
+    make_consumer, js, eventually
+) -> None:
+    handler = SlowHandler()
+    consumer = await consuming(make_consumer(handler), eventually)
+
+    async def publish_then_read(n: int) -> bool:
+        await asyncio.sleep(n * 0.003)
+        payload = f"event-{n}".encode()
+        await js.publish("files.uploaded", payload)
+        await consumer.wait_until_caught_up(timeout=10)
+        return ("files.uploaded", payload) in handler.deliveries
+
+    assert all(await asyncio.gather(*(publish_then_read(n) for n in range(40))))
+
+
 async def test_replicas_share_the_durable_consumer(make_consumer, js, eventually) -> None:
     first, second = RecordingHandler(), RecordingHandler()
     await consuming(make_consumer(first), eventually)

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth_service.adapters.database import create_engine
@@ -126,6 +126,20 @@ async def test_tokens_take_deletes_the_record_once(unit_of_work: UnitOfWork) -> 
         assert await uow.tokens.get("h1") is None
 
 
+async def test_tokens_get_with_account_reads_both_apart_in_one_go(unit_of_work: UnitOfWork) -> None:
+    owner = Account("acc-1", "alice", "$argon2id$hash", NOW - timedelta(days=3))  # not the token's created_at
+    await add_account(unit_of_work, owner)
+    await add_account(unit_of_work, account("acc-2", "bob"))
+    async with unit_of_work() as uow:
+        await uow.tokens.add(token("h1", NOW + timedelta(days=1)))
+        await uow.tokens.add(token("h2", NOW + timedelta(days=2), account_id="acc-2"))
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        assert await uow.tokens.get_with_account("h1") == (token("h1", NOW + timedelta(days=1)), owner)
+        assert await uow.tokens.get_with_account("unknown") is None
+
+
 async def test_tokens_delete_expired_keeps_the_live_ones(unit_of_work: UnitOfWork) -> None:
     await add_account(unit_of_work, account())
     async with unit_of_work() as uow:
@@ -180,6 +194,56 @@ async def test_files_list_live_files_newest_first_then_by_url(unit_of_work: Unit
     assert files[-1] == listed("old", NOW)
 
 
+
+async def test_files_list_live_of_token_holder_reads_account_and_files_in_one_statement(
+    unit_of_work: UnitOfWork,
+) -> None:
+    owner = Account("acc-1", "alice", "$argon2id$hash", NOW - timedelta(days=3))
+    await add_account(unit_of_work, owner)
+    await add_account(unit_of_work, account("acc-2", "bob"))
+    async with unit_of_work() as uow:
+        await uow.tokens.add(token("alice-token", NOW + timedelta(days=1)))
+        await uow.tokens.add(token("bob-token", NOW + timedelta(days=1), account_id="acc-2"))
+        for file in (
+            listed("old", NOW),
+            listed("tie-b", NOW + timedelta(hours=1)),
+            listed("new", NOW + timedelta(days=1)),
+            listed("tie-a", NOW + timedelta(hours=1)),
+            listed("someone-elses", NOW, account_id="acc-2"),
+        ):
+            await uow.files.add_unless_present(file)
+        await uow.files.add_unless_present(listed("gone", NOW + timedelta(days=2)))
+        await uow.files.tombstone(tombstone("gone"))
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        alices = await uow.files.list_live_of_token_holder("alice-token")
+        bobs = await uow.files.list_live_of_token_holder("bob-token")
+        unknown = await uow.files.list_live_of_token_holder("unknown")
+
+    assert alices is not None and alices.account == owner
+    assert [file.file_url for file in alices.files] == ["new", "tie-a", "tie-b", "old"]
+    assert alices.files[-1] == listed("old", NOW)
+    assert bobs is not None and bobs.account == account("acc-2", "bob")
+    assert bobs.files == [listed("someone-elses", NOW, account_id="acc-2")]
+    assert unknown is None
+
+
+async def test_files_list_live_of_token_holder_without_live_files_is_an_empty_list(
+    unit_of_work: UnitOfWork,
+) -> None:
+    await add_account(unit_of_work, account())
+    async with unit_of_work() as uow:
+        await uow.tokens.add(token("h1", NOW + timedelta(days=1)))
+        await uow.files.add_unless_present(listed("gone", NOW))
+        await uow.files.tombstone(tombstone("gone"))
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        listing = await uow.files.list_live_of_token_holder("h1")
+
+    assert listing is not None and (listing.account, listing.files) == (account(), [])
+
 OPERATIONS = [("upload", "a"), ("upload", "a"), ("delete", "a"), ("delete", "a"), ("upload", "b")]
 
 
@@ -231,3 +295,25 @@ async def test_sqlite_connections_fsync_every_commit(tmp_path) -> None:
         synchronous = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
     await engine.dispose()
     assert (journal, synchronous) == ("wal", 2)  # 2: FULL
+
+
+async def test_a_burst_of_units_of_work_keeps_the_connections_it_opened(
+    engine: AsyncEngine, unit_of_work: UnitOfWork
+) -> None:
+    opened = 0
+
+    def count(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(engine.sync_engine, "connect", count)
+
+    async def read_while_others_do() -> None:
+        async with unit_of_work() as uow:
+            await uow.accounts.get("acc-1")
+            await asyncio.sleep(0.05)
+
+    for _ in range(3):
+        await asyncio.gather(*(read_while_others_do() for _ in range(12)))
+
+    assert opened <= 12

@@ -11,7 +11,7 @@ import pytest
 
 from auth_service.domain.account_files import AccountFile, after_delete, after_upload, newest_first
 from auth_service.domain.errors import UsernameTaken
-from auth_service.domain.model import Account, TokenLifetimes, TokenRecord
+from auth_service.domain.model import Account, AccountFileList, TokenLifetimes, TokenRecord
 from auth_service.domain.ports import PasswordCheck
 from auth_service.security.tokens import JwtTokenCodec
 from auth_service.service import AccountFilesProjection, AuthService
@@ -57,12 +57,18 @@ class InMemoryAccountRepository:
 class InMemoryTokenRepository:
     def __init__(self, tables: InMemoryTables) -> None:
         self._tokens = tables.tokens
+        self._accounts = tables.accounts
 
     async def add(self, record: TokenRecord) -> None:
         self._tokens[record.token_hash] = record
 
     async def get(self, token_hash: str) -> TokenRecord | None:
         return self._tokens.get(token_hash)
+
+    async def get_with_account(self, token_hash: str) -> tuple[TokenRecord, Account] | None:
+        record = self._tokens.get(token_hash)
+        account = self._accounts.get(record.account_id) if record else None
+        return (record, account) if record and account else None
 
     async def take(self, token_hash: str) -> TokenRecord | None:
         return self._tokens.pop(token_hash, None)
@@ -77,6 +83,7 @@ class InMemoryTokenRepository:
 class InMemoryAccountFileRepository:
     def __init__(self, tables: InMemoryTables) -> None:
         self._files = tables.files
+        self._tables = tables
 
     async def add_unless_present(self, file: AccountFile) -> None:
         self._files[file.file_url] = after_upload(self._files.get(file.file_url), file)
@@ -89,6 +96,11 @@ class InMemoryAccountFileRepository:
 
     async def list_live(self, account_id: str) -> list[AccountFile]:
         return newest_first([f for f in self._files.values() if f.account_id == account_id and not f.deleted])
+
+    async def list_live_of_token_holder(self, token_hash: str) -> AccountFileList | None:
+        record = self._tables.tokens.get(token_hash)
+        account = self._tables.accounts.get(record.account_id) if record else None
+        return AccountFileList(account, await self.list_live(account.account_id)) if account else None
 
     async def stream_all(self) -> AsyncGenerator[AccountFile, None]:
         for file_url in sorted(self._files):
@@ -130,8 +142,10 @@ class InMemoryDatabase:
     def __init__(self) -> None:
         self.tables = InMemoryTables()
         self.commits = 0
+        self.units_of_work = 0
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
+        self.units_of_work += 1
         return InMemoryUnitOfWork(self)
 
 

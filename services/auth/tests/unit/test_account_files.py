@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from auth_service.domain.account_files import AccountFile, FileDeleted, FileEvent, FileUploaded
-from auth_service.domain.errors import TokenInvalid
+from auth_service.domain.errors import TokenInvalid, TokenNotFound
 from auth_service.domain.model import TokenKind
 from auth_service.service import AccountFilesProjection, AuthService
 
@@ -108,3 +108,24 @@ async def test_list_account_files_does_not_wait_when_the_token_is_rejected(
         await service.list_account_files("not-a-token")
 
     assert file_events.waits == []
+
+
+async def test_list_account_files_reads_token_account_and_list_in_one_unit_of_work(
+    service: AuthService, projection: AccountFilesProjection, database
+) -> None:
+    issued = await service.register("alice", "secret", TokenKind.NORMAL)
+    await apply_all(projection, (uploaded("mine", issued.account.account_id, T0),))
+    before = database.units_of_work
+
+    listing = await service.list_account_files(issued.access_token)
+
+    assert [file.file_url for file in listing.files] == ["mine"]
+    assert database.units_of_work - before == 1
+
+
+async def test_list_account_files_refuses_a_logged_out_token(service: AuthService) -> None:
+    issued = await service.register("alice", "secret", TokenKind.NORMAL)
+    await service.logout(issued.access_token)
+
+    with pytest.raises(TokenNotFound):
+        await service.list_account_files(issued.access_token)

@@ -9,6 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+# As many connections as SQLAlchemy's default pool allows at once (5 + 10 overflow), all of them kept:
+# overflow connections were closed on return, so a burst of requests opened new ones (a thread and the
+# pragmas per SQLite connection, a login per PostgreSQL one) request after request.
+POOL_SIZE = 15
+POOL_OPTIONS: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": 0}
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -19,12 +24,14 @@ def create_engine(database_url: str) -> AsyncEngine:
             url,
             pool_pre_ping=True,
             hide_parameters=True,
+            **POOL_OPTIONS,
             connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
         )
     database = sqlite_database_path(database_url)
     if database is not None:
         database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    engine = create_async_engine(url, hide_parameters=True)
+    pool_options = POOL_OPTIONS if database is not None else {}  # in memory: one static connection
+    engine = create_async_engine(url, hide_parameters=True, **pool_options)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
 

@@ -8,7 +8,7 @@ import nats
 import nats.errors
 from nats.aio.client import Client
 
-from auth_service.adapters.jetstream import EventStreamConfig, acked_through, last_stream_sequence
+from auth_service.adapters.jetstream import EventStreamConfig, wait_until_acked
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +32,7 @@ class JetStreamEventsApplied:
         try:
             async with asyncio.timeout(timeout):
                 jetstream = (await self._connected()).jetstream()
-                last_sequence = await last_stream_sequence(jetstream, self._config)
-                while not await acked_through(jetstream, self._config, last_sequence):
-                    await asyncio.sleep(POLL_SECONDS)
+                await wait_until_acked(jetstream, self._config, POLL_SECONDS)
                 return True
         except (TimeoutError, OSError, nats.errors.Error) as error:
             logger.warning("cannot tell whether every file event is applied (%r)", error)

@@ -17,14 +17,14 @@ from nats.js import JetStreamContext
 from auth_service.adapters.jetstream import (
     ConsumerLag,
     EventStreamConfig,
-    acked_through,
     consumer_lag,
     ensure_consumer,
     ensure_stream,
-    last_stream_sequence,
+    wait_until_acked,
 )
 from auth_service.backoff import Backoff
 from auth_service.domain.errors import UnprocessableEvent
+from auth_service.shared_looks import LookCancelled, SharedLooks
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ class NatsFileEventConsumer:
         self._error_reported = False
         self._stopping = False
         self._connect_attempted = False
+        self._catch_up = SharedLooks(self._look_at_progress)
 
     @property
     def is_consuming(self) -> bool:
@@ -98,16 +99,19 @@ class NatsFileEventConsumer:
             await self._close_connection()
 
     async def wait_until_caught_up(self, timeout: float) -> None:
+        """Concurrent callers share their looks at JetStream (see SharedLooks)."""
         if self._stopping or self._js is None or not self._nc.is_connected:
             logger.debug("not consuming file events: the file list may lag behind them")
             return
         try:
-            async with asyncio.timeout(timeout):
-                last_sequence = await last_stream_sequence(self._js, self._config)
-                while not await acked_through(self._js, self._config, last_sequence):
-                    await asyncio.sleep(CATCH_UP_POLL_SECONDS)
-        except (TimeoutError, nats.errors.Error) as error:
+            await self._catch_up.wait(timeout)
+        except (TimeoutError, LookCancelled, nats.errors.Error) as error:
             logger.debug("file events not caught up (%r): the file list may lag behind", error)
+
+    async def _look_at_progress(self) -> None:
+        if self._js is None:
+            raise RuntimeError("catch-up look before connecting")
+        await wait_until_acked(self._js, self._config, CATCH_UP_POLL_SECONDS)
 
     async def lag(self) -> ConsumerLag | None:
         """How far the durable consumer is behind the stream; None while NATS cannot tell."""

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth_service.adapters.tables import access_tokens, account_files, accounts
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.errors import UsernameTaken
-from auth_service.domain.model import Account, TokenKind, TokenRecord
+from auth_service.domain.model import Account, AccountFileList, TokenKind, TokenRecord
 
 
 class SqlAccountRepository:
@@ -55,6 +55,19 @@ class SqlTokenRepository:
     async def get(self, token_hash: str) -> TokenRecord | None:
         statement = select(access_tokens).where(access_tokens.c.token_hash == token_hash)
         return _token_record((await self._connection.execute(statement)).one_or_none())
+
+    async def get_with_account(self, token_hash: str) -> tuple[TokenRecord, Account] | None:
+        statement = (
+            select(access_tokens, accounts)
+            .join_from(access_tokens, accounts, access_tokens.c.account_id == accounts.c.account_id)
+            .where(access_tokens.c.token_hash == token_hash)
+        )
+        row = (await self._connection.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        token = {column.name: row._mapping[column] for column in access_tokens.c}
+        account = {column.name: row._mapping[column] for column in accounts.c}
+        return TokenRecord(**(token | {"kind": TokenKind(token["kind"])})), Account(**account)
 
     async def take(self, token_hash: str) -> TokenRecord | None:
         statement = (
@@ -102,6 +115,29 @@ class SqlAccountFileRepository:
         )
         rows = (await self._connection.execute(statement)).all()
         return [AccountFile(**row._mapping) for row in rows]
+
+    async def list_live_of_token_holder(self, token_hash: str) -> AccountFileList | None:
+        """One statement: the holder's account on every row, and a file on each row but an empty list's."""
+        live_files = and_(
+            account_files.c.account_id == accounts.c.account_id, account_files.c.deleted.is_(False)
+        )
+        statement = (
+            select(accounts, account_files)
+            .join_from(access_tokens, accounts, access_tokens.c.account_id == accounts.c.account_id)
+            .outerjoin(account_files, live_files)
+            .where(access_tokens.c.token_hash == token_hash)
+            .order_by(account_files.c.created_at.desc(), account_files.c.file_url)
+        )
+        rows = (await self._connection.execute(statement)).all()
+        if not rows:
+            return None
+        account = Account(**{column.name: rows[0]._mapping[column] for column in accounts.c})
+        files = [
+            AccountFile(**{column.name: row._mapping[column] for column in account_files.c})
+            for row in rows
+            if row._mapping[account_files.c.file_url] is not None
+        ]
+        return AccountFileList(account, files)
 
     async def stream_all(self) -> AsyncGenerator[AccountFile, None]:
         # PostgreSQL sorts text by its locale unless told "C"; SQLite compares code points already.

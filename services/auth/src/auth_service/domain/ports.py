@@ -8,7 +8,7 @@ from typing import Protocol, Self
 
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.list_comparison import OwnedFile
-from auth_service.domain.model import Account, TokenClaims, TokenRecord
+from auth_service.domain.model import Account, AccountFileList, TokenClaims, TokenRecord
 
 
 class AccountRepository(Protocol):
@@ -27,6 +27,9 @@ class TokenRepository(Protocol):
 
     async def get(self, token_hash: str) -> TokenRecord | None: ...
 
+    async def get_with_account(self, token_hash: str) -> tuple[TokenRecord, Account] | None:
+        """The record and the account it belongs to, read together."""
+
     async def take(self, token_hash: str) -> TokenRecord | None:
         """Deletes the record and returns it; None when no record was deleted."""
 
@@ -44,6 +47,9 @@ class AccountFileRepository(Protocol):
 
     async def list_live(self, account_id: str) -> list[AccountFile]:
         """The account's files that are not deleted, newest first."""
+
+    async def list_live_of_token_holder(self, token_hash: str) -> AccountFileList | None:
+        """The account holding the token and its live files, newest first; None when no account holds it."""
 
     def stream_all(self) -> AsyncGenerator[AccountFile, None]:
         """Every row, tombstones too, in ascending file_url order (by code point), never all in memory."""
