@@ -3,6 +3,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import timezone
 from typing import NoReturn
 
@@ -86,6 +87,27 @@ class FilesClient:
     async def read_file(self, file_url: str, offset: int = 0, length: int | None = None) -> "FileStream":
         """Opens the stream and waits for its first message, so a failure is known before any byte is sent."""
         request = files_pb2.ReadFileRequest(file_url=file_url, offset=offset, length=length)
+        call, first = await self._open_read(request)
+        if first is grpc.aio.EOF:
+            return FileStream(call, self._step, ended=True)
+        return FileStream(call, self._step, first.chunk)
+
+    async def open_file(self, file_url: str, inline_up_to: int) -> "OpenedFile":
+        """The file's metadata, and its whole bytes when it is no larger than `inline_up_to`; else the
+        stream of all its bytes, to be read or cancelled (OpenedFile.stream)."""
+        request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to)
+        call, first = await self._open_read(request)
+        if first is grpc.aio.EOF or not first.HasField("info"):
+            call.cancel()
+            raise errors.UpstreamFailure(SERVICE)
+        info = _stored_file(first.info)
+        if first.inline:
+            return OpenedFile(info, first.chunk, None)
+        return OpenedFile(info, None, FileStream(call, self._step, first.chunk))
+
+    async def _open_read(
+        self, request: files_pb2.ReadFileRequest
+    ) -> tuple[grpc.aio.UnaryStreamCall, files_pb2.ReadFileResponse]:
         call = self._stub.ReadFile(request, timeout=self._transfer_timeout, metadata=self._metadata())
         try:
             with _translated():
@@ -93,7 +115,7 @@ class FilesClient:
         except BaseException:
             call.cancel()
             raise
-        return FileStream(call, None if first is grpc.aio.EOF else first.chunk, self._step)
+        return call, first
 
     async def start_upload(self, request: UploadRequest) -> "FilesUpload":
         """Opens UploadFile and sends its metadata; the file's bytes follow through FilesUpload.send."""
@@ -131,16 +153,20 @@ def _cannot_presign(error: grpc.aio.AioRpcError) -> bool:
 class FileStream:
     """The bytes of a ReadFile call; iterating ends (or cancels) the call."""
 
-    def __init__(self, call: grpc.aio.UnaryStreamCall, first_chunk: bytes | None, step: StepBound) -> None:
+    def __init__(
+        self, call: grpc.aio.UnaryStreamCall, step: StepBound, first_chunk: bytes = b"", ended: bool = False
+    ) -> None:
         self._call = call
         self._first_chunk = first_chunk
+        self._ended = ended
         self._step = step
 
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
-            if self._first_chunk is None:
+            if self._first_chunk:
+                yield self._first_chunk
+            if self._ended:
                 return
-            yield self._first_chunk
             while True:
                 with _translated():
                     message = await self._step(self._call, self._call.read(), "a message of a download")
@@ -149,6 +175,18 @@ class FileStream:
                 yield message.chunk
         finally:
             self._call.cancel()
+
+    def cancel(self) -> None:
+        self._call.cancel()
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """A download's first answer: the metadata, then either the whole file or the stream of its bytes."""
+
+    info: StoredFile
+    content: bytes | None
+    stream: FileStream | None
 
 
 class FilesUpload:

@@ -9,6 +9,7 @@ from starlette.requests import ClientDisconnect
 from gateway.api.deps import (
     AuthClientDep,
     AuthorizationHeader,
+    FileCacheDep,
     FilesClientDep,
     MetricsDep,
     PublicBaseUrl,
@@ -42,7 +43,7 @@ from gateway.api.schemas import (
     error_responses,
 )
 from gateway.clients.auth import AuthClient
-from gateway.clients.files import FilesClient, FilesUpload
+from gateway.clients.files import FileStream, FilesClient, FilesUpload
 from gateway.content_types import may_redirect
 from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
@@ -51,6 +52,8 @@ from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, mul
 router = APIRouter(tags=["files"])
 
 MAX_FILE_URL_LENGTH = 128
+# With the cache off, a file this small still comes whole in ReadFile's first message.
+DEFAULT_INLINE_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 IDEMPOTENCY_KEY_DESCRIPTION = (
     "Makes retries safe: a retry with the same key, file, filename and include_ext (same token, or "
@@ -119,25 +122,56 @@ async def upload(
 @router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
              operation_id="file_headers_short", summary="The file's headers (short alias of /file/)")
 async def download(
-    file_url: str, request: Request, files: FilesClientDep, settings: SettingsDep, metrics: MetricsDep
+    file_url: str, request: Request, files: FilesClientDep, cache: FileCacheDep, settings: SettingsDep,
+    metrics: MetricsDep,
 ) -> Response:
     if len(file_url) > MAX_FILE_URL_LENGTH:
         raise FileNotFound()
-    info = await files.get_file_info(file_url)
+    held = cache.get(file_url)
+    if held is not None:
+        info, content, stream = held.info, held.content, None
+    else:
+        ticket = cache.ticket()
+        opened = await files.open_file(file_url, inline_up_to=cache.max_file_bytes or DEFAULT_INLINE_BYTES)
+        cache.put(ticket, opened.info, opened.content)
+        info, content, stream = opened.info, opened.content, opened.stream
     try:
         plan = plan_download(info, request.headers)
+        if request.method == "HEAD" or plan.status_code == 304:
+            _cancel(stream)
+            return Response(status_code=plan.status_code, headers=plan.headers)
+        if settings.download_redirect == "presigned" and may_redirect(info.ext):
+            _cancel(stream)
+            stream = None
+            redirect = await _redirect_to_the_store(files, info, plan)
+            if redirect is not None:
+                return redirect
+        if content is not None:
+            return Response(_planned_bytes(content, plan), status_code=plan.status_code, headers=plan.headers)
+        if stream is None or plan.byte_range is not None:
+            # A range of a big file not yet cached costs a second ReadFile (the first, asked before the
+            # size was known, streams the whole file); once cached, the range is asked at once.
+            _cancel(stream)
+            offset, length = (plan.byte_range.start, plan.byte_range.length) if plan.byte_range else (0, None)
+            stream = await files.read_file(file_url, offset, length)
     except UnsatisfiableRange as error:
+        _cancel(stream)
         raise RangeNotSatisfiable(info.size) from error
-    if request.method == "HEAD" or plan.status_code == 304:
-        return Response(status_code=plan.status_code, headers=plan.headers)
-    if settings.download_redirect == "presigned" and may_redirect(info.ext):
-        redirect = await _redirect_to_the_store(files, info, plan)
-        if redirect is not None:
-            return redirect
-    offset, length = (plan.byte_range.start, plan.byte_range.length) if plan.byte_range else (0, None)
-    stream = await files.read_file(file_url, offset, length)
+    except BaseException:
+        _cancel(stream)
+        raise
     chunks = metrics.counted_download(stream.chunks())
     return StreamingResponse(chunks, status_code=plan.status_code, headers=plan.headers)
+
+
+def _planned_bytes(content: bytes, plan: DownloadPlan) -> bytes:
+    byte_range = plan.byte_range
+    return content if byte_range is None else content[byte_range.start:byte_range.end + 1]
+
+
+def _cancel(stream: FileStream | None) -> None:
+    if stream is not None:
+        stream.cancel()
 
 
 async def _redirect_to_the_store(files: FilesClient, info: StoredFile, plan: DownloadPlan) -> Response | None:
@@ -158,8 +192,13 @@ async def _redirect_to_the_store(files: FilesClient, info: StoredFile, plan: Dow
 @router.get("/api/delete/{file_url}", response_model=MessageBody,
             responses=error_responses({400: ErrorBody, 404: ErrorBody, 503: ErrorBody}),
             operation_id=DELETE_OPERATION, summary="Delete a file with its delete key")
-async def delete(file_url: str, files: FilesClientDep, key: str | None = None) -> MessageBody:
-    await files.delete_file(file_url, key or "")
+async def delete(file_url: str, files: FilesClientDep, cache: FileCacheDep, key: str | None = None) -> MessageBody:
+    try:
+        await files.delete_file(file_url, key or "")
+    except FileNotFound:
+        cache.forget(file_url)
+        raise
+    cache.forget(file_url)
     return MessageBody(message="File deleted successfully")
 
 
