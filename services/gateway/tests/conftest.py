@@ -263,10 +263,16 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
 
     async def ReadFile(self, request, context):
         self.read_requests.append(request)
+        self.request_ids.append(request_id_of(context))
         if self.vanish_before_read:
             self.blobs.pop(request.file_url, None)
         blob = await self._blob(request.file_url, context)
         end = request.offset + request.length if request.HasField("length") else len(blob.data)
+        if request.with_info and len(blob.data) <= request.inline_up_to:
+            await context.write(files_pb2.ReadFileResponse(chunk=blob.data, info=blob.info, inline=True))
+            return
+        if request.with_info:
+            await context.write(files_pb2.ReadFileResponse(info=blob.info))
         try:
             for start in range(request.offset, end, READ_CHUNK):
                 if self.stall == "download" or (self.stall == "rest" and start > request.offset):

@@ -92,17 +92,19 @@ class FilesClient:
             return FileStream(call, self._step, ended=True)
         return FileStream(call, self._step, first.chunk)
 
-    async def open_file(self, file_url: str, inline_up_to: int) -> "OpenedFile":
-        """The file's metadata, and its whole bytes when it is no larger than `inline_up_to`; else the
-        stream of all its bytes, to be read or cancelled (OpenedFile.stream)."""
-        request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to)
+    async def open_file(self, file_url: str, inline_up_to: int, *, stream: bool = True) -> "OpenedFile":
+        """The file's metadata, and its whole bytes when it is no larger than `inline_up_to`; else, with
+        `stream`, the stream of all its bytes, to be read or cancelled (OpenedFile.stream)."""
+        request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to,
+                                            length=None if stream else 0)
         call, first = await self._open_read(request)
         if first is grpc.aio.EOF or not first.HasField("info"):
             call.cancel()
             raise errors.UpstreamFailure(SERVICE)
         info = _stored_file(first.info)
-        if first.inline:
-            return OpenedFile(info, first.chunk, None)
+        if first.inline or not stream:
+            call.cancel()
+            return OpenedFile(info, first.chunk if first.inline else None, None)
         return OpenedFile(info, None, FileStream(call, self._step, first.chunk))
 
     async def _open_read(
@@ -176,6 +178,22 @@ class FileStream:
         finally:
             self._call.cancel()
 
+    async def prefetch(self) -> None:
+        """Waits for the first bytes (when none came with the first message), so that a files service
+        that sends none is known before the answer starts."""
+        if self._first_chunk or self._ended:
+            return
+        try:
+            with _translated():
+                message = await self._step(self._call, self._call.read(), "the first bytes of a download")
+        except BaseException:
+            self._call.cancel()
+            raise
+        if message is grpc.aio.EOF:
+            self._ended = True
+        else:
+            self._first_chunk = message.chunk
+
     def cancel(self) -> None:
         self._call.cancel()
 
@@ -218,6 +236,22 @@ class FilesUpload:
             delete_key=reply.delete_key,
             owner_account_id=reply.owner_account_id,
         )
+
+    async def prefetch(self) -> None:
+        """Waits for the first bytes (when none came with the first message), so that a files service
+        that sends none is known before the answer starts."""
+        if self._first_chunk or self._ended:
+            return
+        try:
+            with _translated():
+                message = await self._step(self._call, self._call.read(), "the first bytes of a download")
+        except BaseException:
+            self._call.cancel()
+            raise
+        if message is grpc.aio.EOF:
+            self._ended = True
+        else:
+            self._first_chunk = message.chunk
 
     def cancel(self) -> None:
         self._call.cancel()

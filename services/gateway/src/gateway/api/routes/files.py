@@ -52,8 +52,6 @@ from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, mul
 router = APIRouter(tags=["files"])
 
 MAX_FILE_URL_LENGTH = 128
-# With the cache off, a file this small still comes whole in ReadFile's first message.
-DEFAULT_INLINE_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 IDEMPOTENCY_KEY_DESCRIPTION = (
     "Makes retries safe: a retry with the same key, file, filename and include_ext (same token, or "
@@ -132,7 +130,9 @@ async def download(
         info, content, stream = held.info, held.content, None
     else:
         ticket = cache.ticket()
-        opened = await files.open_file(file_url, inline_up_to=cache.max_file_bytes or DEFAULT_INLINE_BYTES)
+        # No bytes are streamed for what will not send them: a HEAD, a redirect to the object store.
+        streamed = request.method != "HEAD" and settings.download_redirect != "presigned"
+        opened = await files.open_file(file_url, cache.max_file_bytes, stream=streamed)
         cache.put(ticket, opened.info, opened.content)
         info, content, stream = opened.info, opened.content, opened.stream
     try:
@@ -154,6 +154,8 @@ async def download(
             _cancel(stream)
             offset, length = (plan.byte_range.start, plan.byte_range.length) if plan.byte_range else (0, None)
             stream = await files.read_file(file_url, offset, length)
+        else:
+            await stream.prefetch()
     except UnsatisfiableRange as error:
         _cancel(stream)
         raise RangeNotSatisfiable(info.size) from error
