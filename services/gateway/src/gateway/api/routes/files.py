@@ -45,7 +45,7 @@ from gateway.api.schemas import (
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FileStream, FilesClient, FilesUpload
 from gateway.content_types import may_redirect
-from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download
+from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download, planned_bytes
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
 from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
@@ -147,7 +147,7 @@ async def download(
             if redirect is not None:
                 return redirect
         if content is not None:
-            return Response(_planned_bytes(content, plan), status_code=plan.status_code, headers=plan.headers)
+            return Response(planned_bytes(content, plan), status_code=plan.status_code, headers=plan.headers)
         if stream is None or plan.byte_range is not None:
             # A range of a big file not yet cached costs a second ReadFile (the first, asked before the
             # size was known, streams the whole file); once cached, the range is asked at once.
@@ -164,11 +164,6 @@ async def download(
         raise
     chunks = metrics.counted_download(stream.chunks())
     return StreamingResponse(chunks, status_code=plan.status_code, headers=plan.headers)
-
-
-def _planned_bytes(content: bytes, plan: DownloadPlan) -> bytes:
-    byte_range = plan.byte_range
-    return content if byte_range is None else content[byte_range.start:byte_range.end + 1]
 
 
 def _cancel(stream: FileStream | None) -> None:
