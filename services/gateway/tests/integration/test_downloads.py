@@ -192,3 +192,52 @@ async def test_download_of_an_empty_file_sends_no_bytes(client, fake_files):
     url = fake_files.servicer.put("empty.txt", b"").file_url
     r = await client.get("/file/" + url)
     assert r.status_code == 200 and r.content == b"" and r.headers["content-length"] == "0"
+
+
+@pytest.fixture
+async def caching_client(make_app, client_of):
+    """A gateway whose cache keeps files of up to 1000 bytes whole (as if it heard deletes over NATS)."""
+    app = await make_app(cache_max_file_bytes=1000)
+    app.state.file_cache.start_listening()
+    return client_of(app)
+
+
+async def test_a_cached_small_file_is_answered_with_no_rpc(caching_client, fake_files):
+    url = fake_files.servicer.put("a.txt", b"0123456789").file_url
+    await caching_client.get("/file/" + url)
+    reads = len(fake_files.servicer.read_requests)
+
+    whole = await caching_client.get("/file/" + url)
+    part = await caching_client.get("/file/" + url, headers={"Range": "bytes=2-4"})
+    head = await caching_client.head("/file/" + url)
+
+    assert (whole.content, part.status_code, part.content, head.status_code) == (b"0123456789", 206, b"234", 200)
+    assert len(fake_files.servicer.read_requests) == reads
+
+
+async def test_a_cached_big_file_costs_one_read_of_exactly_the_range(caching_client, fake_files, sample):
+    await caching_client.head("/file/" + sample)
+    reads = len(fake_files.servicer.read_requests)
+
+    r = await caching_client.get("/file/" + sample, headers={"Range": "bytes=1000-1999"})
+    head = await caching_client.head("/file/" + sample)
+
+    assert r.status_code == 206 and r.content == DATA[1000:2000] and head.status_code == 200
+    [read] = fake_files.servicer.read_requests[reads:]
+    assert (read.offset, read.length, read.with_info) == (1000, 1000, False)
+
+
+async def test_a_delete_through_this_gateway_is_forgotten_before_it_is_answered(caching_client, fake_files):
+    url = fake_files.servicer.put("a.txt", b"0123456789").file_url
+    key = fake_files.servicer.blobs[url].delete_key
+    assert (await caching_client.get("/file/" + url)).status_code == 200
+
+    assert (await caching_client.get(f"/api/delete/{url}", params={"key": key})).status_code == 200
+    assert (await caching_client.get("/file/" + url)).status_code == 404
+
+
+async def test_without_nats_nothing_is_cached(client, fake_files):
+    url = fake_files.servicer.put("a.txt", b"0123456789").file_url
+    await client.get("/file/" + url)
+    await client.get("/file/" + url)
+    assert len(fake_files.servicer.read_requests) == 2
