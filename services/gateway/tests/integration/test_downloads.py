@@ -241,3 +241,15 @@ async def test_without_nats_nothing_is_cached(client, fake_files):
     await client.get("/file/" + url)
     await client.get("/file/" + url)
     assert len(fake_files.servicer.read_requests) == 2
+
+
+@pytest.mark.parametrize("headers,status,body", [
+    ({}, 200, DATA), ({"Range": "bytes=10-19"}, 206, DATA[10:20]),
+])
+async def test_a_files_service_older_than_read_with_info_is_still_downloaded_from(client, fake_files, sample,
+                                                                                  headers, status, body):
+    fake_files.servicer.read_without_info = True
+    r = await client.get("/file/" + sample, headers=headers)
+    head = await client.head("/file/" + sample)
+    assert (r.status_code, r.content) == (status, body)
+    assert head.status_code == 200 and head.headers["content-length"] == str(len(DATA))

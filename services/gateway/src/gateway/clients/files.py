@@ -99,8 +99,9 @@ class FilesClient:
                                             length=None if stream else 0)
         call, first = await self._open_read(request)
         if first is grpc.aio.EOF or not first.HasField("info"):
+            # A files service older than `with_info` (mid rolling update): ask for the metadata apart.
             call.cancel()
-            raise errors.UpstreamFailure(SERVICE)
+            return OpenedFile(await self.get_file_info(file_url), None, None)
         info = _stored_file(first.info)
         if first.inline or not stream:
             call.cancel()
