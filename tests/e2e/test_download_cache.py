@@ -114,6 +114,31 @@ def test_a_delete_through_one_gateway_is_forgotten_by_both(gateways, through):
         assert other.head(url).status_code == 404
 
 
+def test_a_gateway_cut_off_from_nats_forgets_everything_and_caches_nothing_until_back(gateways):
+    stack, (one, _) = gateways
+    metrics = stack.metrics_urls["gateway"]
+    misses = "fileuploader_gateway_cache_misses_total"
+    with client(one) as c:
+        url = "/file/" + uploaded(c, "a.bin", SMALL)["file_url"]
+        c.get(url)
+        assert value(scrape(metrics), "fileuploader_gateway_cache_entries") >= 1
+        stack.processes["nats"].stop()
+        try:
+            wait_until(lambda: value(scrape(metrics), "fileuploader_gateway_cache_entries") == 0, 10,
+                       "the cache dropped")
+            before = value(scrape(metrics), misses)
+            assert c.get(url).content == SMALL and c.get(url).content == SMALL
+            assert value(scrape(metrics), misses) - before == 2, "nothing is served from the cache while deaf"
+        finally:
+            stack.start_nats()
+
+        def cached_again() -> bool:
+            c.get(url)
+            return value(scrape(metrics), "fileuploader_gateway_cache_entries") >= 1
+
+        wait_until(cached_again, 30, "the cache is back once NATS is")
+
+
 def test_a_cached_file_is_served_while_files_is_stopped(gateways):
     """Files are immutable: a cached one is answered with no RPC at all (a behaviour users can see)."""
     stack: Stack
