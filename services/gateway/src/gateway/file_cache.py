@@ -38,6 +38,7 @@ class FileCache:
         self.max_file_bytes = min(max_file_bytes, max_bytes)
         self._ttl = ttl_seconds
         self._metrics = metrics
+        self._hits = {True: metrics.hits.labels("bytes"), False: metrics.hits.labels("metadata")}
         self._clock = clock
         self._entries: OrderedDict[str, CachedFile] = OrderedDict()
         self._bytes = 0
@@ -65,7 +66,7 @@ class FileCache:
             self._metrics.misses.inc()
             return None
         self._entries.move_to_end(file_url)
-        self._metrics.hits.labels("bytes" if entry.content is not None else "metadata").inc()
+        self._hits[entry.content is not None].inc()
         return entry
 
     def put(self, ticket: int, info: StoredFile, content: bytes | None) -> None:
