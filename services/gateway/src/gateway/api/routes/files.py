@@ -45,11 +45,11 @@ from gateway.api.schemas import (
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FileStream, FilesClient, FilesUpload
 from gateway.content_types import may_redirect
+from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download, planned_bytes
 from gateway.file_cache import FileCache
 from gateway.metrics import GatewayMetrics
-from gateway.settings import Settings
-from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download, planned_bytes
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
+from gateway.settings import Settings
 from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
 router = APIRouter(tags=["files"])
@@ -200,7 +200,7 @@ async def delete(file_url: str, files: FilesClientDep, cache: FileCacheDep, key:
     try:
         await files.delete_file(file_url, key or "")
     except FileNotFound:
-        cache.forget(file_url)
+        cache.forget(file_url)  # gone already: whatever this gateway remembers of it is wrong
         raise
     cache.forget(file_url)
     return MessageBody(message="File deleted successfully")
