@@ -104,9 +104,19 @@ class FilesClient:
             return OpenedFile(await self.get_file_info(file_url), None, None)
         info = _stored_file(first.info)
         if first.inline or not stream:
-            call.cancel()
+            await self._finish(call)
             return OpenedFile(info, first.chunk if first.inline else None, None)
         return OpenedFile(info, None, FileStream(call, self._step, first.chunk))
+
+    async def _finish(self, call: grpc.aio.UnaryStreamCall) -> None:
+        """Reads a call whose answer is complete to its end, so that it ends OK rather than cancelled."""
+        try:
+            with _translated():
+                last = await self._step(call, call.read(), "the end of a download")
+        finally:
+            call.cancel()
+        if last is not grpc.aio.EOF:
+            raise errors.UpstreamFailure(SERVICE)
 
     async def _open_read(
         self, request: files_pb2.ReadFileRequest
