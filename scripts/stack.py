@@ -150,7 +150,7 @@ class Stack:
         return self.config.nats_url or f"nats://127.0.0.1:{self.config.nats_port}"
 
     def nats_credentials(self, user: str) -> dict[str, str]:
-        """nats.connect() keywords of the stack's NATS user `user` (files or auth)."""
+        """nats.connect() keywords of the stack's NATS user `user` (files, auth or gateway)."""
         return {"user": user, "password": self.secrets[f"nats-{user}-password"]}
 
     @property
@@ -183,7 +183,8 @@ class Stack:
                 "-p", str(self.config.nats_port)]
         self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats"),
                                     "NATS_FILES_PASSWORD": self.secrets["nats-files-password"],
-                                    "NATS_AUTH_PASSWORD": self.secrets["nats-auth-password"]})
+                                    "NATS_AUTH_PASSWORD": self.secrets["nats-auth-password"],
+                                    "NATS_GATEWAY_PASSWORD": self.secrets["nats-gateway-password"]})
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"], cancelled=cancelled)
 
     @property
@@ -242,6 +243,8 @@ class Stack:
                 "FU_GATEWAY_LOG_FORMAT": "text",
                 "FU_GATEWAY_AUTH_RPC_TOKEN": self.secrets["gateway-auth-rpc-token"],
                 "FU_GATEWAY_FILES_RPC_TOKEN": self.secrets["gateway-files-rpc-token"],
+                "FU_GATEWAY_NATS_URL": self.nats_url,
+                "FU_GATEWAY_NATS_PASSWORD": self.secrets["nats-gateway-password"],
             },
         }[name]
         settings[METRICS_PORT_VARIABLES[name]] = str(c.metrics_ports[name])
@@ -283,7 +286,7 @@ class Stack:
 # The internal plane's credentials a local stack generates on its first start (README: "Internal
 # authentication"): a gRPC token for each caller-to-callee pair, and each service's NATS password.
 STACK_SECRETS = ("gateway-auth-rpc-token", "gateway-files-rpc-token", "auth-files-rpc-token",
-                 "nats-files-password", "nats-auth-password")
+                 "nats-files-password", "nats-auth-password", "nats-gateway-password")
 
 
 def load_or_create_secrets(directory: pathlib.Path) -> dict[str, str]:

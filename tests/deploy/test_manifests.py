@@ -159,9 +159,10 @@ def test_kubernetes_runs_the_gateway_in_production_with_its_public_url():
     config = yaml.safe_load((K8S / "base" / "config.yaml").read_text())["data"]
     gateway = {name.removeprefix("FU_GATEWAY_").lower(): value
                for name, value in config.items() if name.startswith("FU_GATEWAY_")}
-    tokens_from_the_secret = {"auth_rpc_token": "a" * 32, "files_rpc_token": "f" * 32}
+    tokens_from_the_secret = {"auth_rpc_token": "a" * 32, "files_rpc_token": "f" * 32, "nats_password": "s" * 65}
     settings = GatewaySettings(**gateway, **tokens_from_the_secret)
     assert settings.environment == "production" and settings.public_url == "https://files.example.com"
+    assert settings.nats_url is not None, "the gateway hears deletes: its file cache is on"
 
 
 def compose_defaults(environment: dict[str, str]) -> dict[str, str]:
@@ -187,3 +188,17 @@ def test_compose_try_out_secrets_are_refused_in_production(service, module, pref
     settings_class = importlib.import_module(module).Settings
     with pytest.raises(ValidationError, match="example"):
         settings_class()
+
+
+def test_the_gateways_nats_password_reaches_only_the_gateway_and_nats():
+    holders = {(container["image"].split("/")[-1].split(":")[0], env["valueFrom"]["secretKeyRef"]["key"])
+               for container in containers_in(kustomize(K8S / "base"))
+               for env in container.get("env", []) if "secretKeyRef" in env.get("valueFrom", {})}
+    assert {image for image, key in holders if key == "FU_GATEWAY_NATS_PASSWORD"} == {"gateway", "nats"}
+    template = yaml.safe_load((K8S / "secret.template.yaml").read_text())
+    assert "FU_GATEWAY_NATS_PASSWORD" in template["stringData"]
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    password = services["gateway"]["environment"]["FU_GATEWAY_NATS_PASSWORD"]
+    assert services["nats"]["environment"]["NATS_GATEWAY_PASSWORD"] == password
+    assert [name for name, service in services.items()
+            if password in map(str, service.get("environment", {}).values())] == ["nats", "gateway"]

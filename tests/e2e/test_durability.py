@@ -14,7 +14,8 @@ def test_deploy_nats_config_fsyncs_every_jetstream_write_to_the_given_store(tmp_
     port, monitor_port = free_port(), free_port()
     argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(port),
             "-m", str(monitor_port)]
-    passwords = {"NATS_FILES_PASSWORD": "files-password", "NATS_AUTH_PASSWORD": "auth-password"}
+    passwords = {"NATS_FILES_PASSWORD": "files-password", "NATS_AUTH_PASSWORD": "auth-password",
+                 "NATS_GATEWAY_PASSWORD": "gateway-password"}
     server = subprocess.Popen(argv, env={**os.environ, "NATS_STORE_DIR": str(tmp_path), **passwords},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -44,7 +45,8 @@ def test_the_stack_runs_nats_with_the_deploy_config_and_the_event_stream_on_disk
 
 def config_accepts_passwords(tmp_path, files_password: str, auth_password: str) -> bool:
     argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-t"]
-    passwords = {"NATS_FILES_PASSWORD": files_password, "NATS_AUTH_PASSWORD": auth_password}
+    passwords = {"NATS_FILES_PASSWORD": files_password, "NATS_AUTH_PASSWORD": auth_password,
+                 "NATS_GATEWAY_PASSWORD": "gateway-password"}
     completed = subprocess.run(argv, env={**os.environ, "NATS_STORE_DIR": str(tmp_path), **passwords},
                                capture_output=True, timeout=15, check=False)
     return completed.returncode == 0

@@ -179,6 +179,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     stall: str | None = None
     # A pause before each chunk of a download.
     read_delay_seconds: float = 0.0
+    # As a files service that predates ReadFile's with_info answers it: bytes only.
+    read_without_info: bool = False
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -263,10 +265,19 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
 
     async def ReadFile(self, request, context):
         self.read_requests.append(request)
+        self.request_ids.append(request_id_of(context))
         if self.vanish_before_read:
             self.blobs.pop(request.file_url, None)
         blob = await self._blob(request.file_url, context)
         end = request.offset + request.length if request.HasField("length") else len(blob.data)
+        if self.read_without_info:
+            request = files_pb2.ReadFileRequest(file_url=request.file_url, offset=request.offset,
+                                                length=request.length if request.HasField("length") else None)
+        if request.with_info and len(blob.data) <= request.inline_up_to:
+            await context.write(files_pb2.ReadFileResponse(chunk=blob.data, info=blob.info, inline=True))
+            return
+        if request.with_info:
+            await context.write(files_pb2.ReadFileResponse(info=blob.info))
         try:
             for start in range(request.offset, end, READ_CHUNK):
                 if self.stall == "download" or (self.stall == "rest" and start > request.offset):

@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!fileuploader/files/v1/files.proto\x12\x15\x66ileuploader.files.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\x01\n\x0eUploadMetadata\x12\x15\n\ruser_filename\x18\x01 \x01(\t\x12\x13\n\x0binclude_ext\x18\x02 \x01(\x08\x12\x18\n\x10owner_account_id\x18\x03 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\x12\x19\n\x11idempotency_scope\x18\x05 \x01(\t\"\x1e\n\x0eUploadComplete\x12\x0c\n\x04size\x18\x01 \x01(\x04\"\xa5\x01\n\x11UploadFileRequest\x12\x39\n\x08metadata\x18\x01 \x01(\x0b\x32%.fileuploader.files.v1.UploadMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x12\x39\n\x08\x63omplete\x18\x03 \x01(\x0b\x32%.fileuploader.files.v1.UploadCompleteH\x00\x42\t\n\x07payload\"\x8e\x01\n\x08\x46ileInfo\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x0b\n\x03\x65xt\x18\x02 \x01(\t\x12\x15\n\ruser_filename\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"q\n\x12UploadFileResponse\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\x12\x12\n\ndelete_key\x18\x02 \x01(\t\x12\x18\n\x10owner_account_id\x18\x03 \x01(\t\"S\n\x0fReadFileRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x13\n\x06length\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\t\n\x07_length\"!\n\x10ReadFileResponse\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c\"&\n\x12GetFileInfoRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\"D\n\x13GetFileInfoResponse\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\"9\n\x11\x44\x65leteFileRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x12\n\ndelete_key\x18\x02 \x01(\t\"\x14\n\x12\x44\x65leteFileResponse\"\x17\n\x15ListOwnedFilesRequest\"h\n\tOwnedFile\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\x12\x18\n\x10owner_account_id\x18\x02 \x01(\t\x12\x12\n\ndelete_key\x18\x03 \x01(\t\"I\n\x16ListOwnedFilesResponse\x12/\n\x05\x66iles\x18\x01 \x03(\x0b\x32 .fileuploader.files.v1.OwnedFile\"/\n\x1aRepublishFileEventsRequest\x12\x11\n\tfile_urls\x18\x01 \x03(\t\"M\n\x1bRepublishFileEventsResponse\x12\x13\n\x0brepublished\x18\x01 \x01(\r\x12\x19\n\x11unknown_file_urls\x18\x02 \x03(\t\"s\n\x15GetDownloadUrlRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x1b\n\x13\x63ontent_disposition\x18\x03 \x01(\t\x12\x15\n\rcache_control\x18\x04 \x01(\t\"U\n\x16GetDownloadUrlResponse\x12\x0b\n\x03url\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xe1\x02\n\x10\x46ilesErrorReason\x12\"\n\x1e\x46ILES_ERROR_REASON_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x46ILE_NOT_FOUND\x10\x01\x12\x16\n\x12INVALID_DELETE_KEY\x10\x02\x12\x11\n\rBAD_EXTENSION\x10\x03\x12\x12\n\x0e\x46ILE_TOO_LARGE\x10\x04\x12\x14\n\x10METADATA_MISSING\x10\x05\x12\x10\n\x0cSTORAGE_FULL\x10\x06\x12\x19\n\x15RANGE_NOT_SATISFIABLE\x10\x07\x12\x10\n\x0c\x42\x41\x44_FILENAME\x10\x08\x12\x15\n\x11UPLOAD_INCOMPLETE\x10\t\x12\x12\n\x0eTOO_MANY_FILES\x10\n\x12\x1c\n\x18\x44OWNLOAD_URL_UNSUPPORTED\x10\x0b\x12\x1c\n\x18INVALID_DOWNLOAD_HEADERS\x10\x0c\x12\x1a\n\x16IDEMPOTENCY_KEY_REUSED\x10\r2\xf9\x05\n\x0c\x46ilesService\x12\x63\n\nUploadFile\x12(.fileuploader.files.v1.UploadFileRequest\x1a).fileuploader.files.v1.UploadFileResponse(\x01\x12]\n\x08ReadFile\x12&.fileuploader.files.v1.ReadFileRequest\x1a\'.fileuploader.files.v1.ReadFileResponse0\x01\x12\x64\n\x0bGetFileInfo\x12).fileuploader.files.v1.GetFileInfoRequest\x1a*.fileuploader.files.v1.GetFileInfoResponse\x12\x61\n\nDeleteFile\x12(.fileuploader.files.v1.DeleteFileRequest\x1a).fileuploader.files.v1.DeleteFileResponse\x12o\n\x0eListOwnedFiles\x12,.fileuploader.files.v1.ListOwnedFilesRequest\x1a-.fileuploader.files.v1.ListOwnedFilesResponse0\x01\x12|\n\x13RepublishFileEvents\x12\x31.fileuploader.files.v1.RepublishFileEventsRequest\x1a\x32.fileuploader.files.v1.RepublishFileEventsResponse\x12m\n\x0eGetDownloadUrl\x12,.fileuploader.files.v1.GetDownloadUrlRequest\x1a-.fileuploader.files.v1.GetDownloadUrlResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!fileuploader/files/v1/files.proto\x12\x15\x66ileuploader.files.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\x01\n\x0eUploadMetadata\x12\x15\n\ruser_filename\x18\x01 \x01(\t\x12\x13\n\x0binclude_ext\x18\x02 \x01(\x08\x12\x18\n\x10owner_account_id\x18\x03 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\x12\x19\n\x11idempotency_scope\x18\x05 \x01(\t\"\x1e\n\x0eUploadComplete\x12\x0c\n\x04size\x18\x01 \x01(\x04\"\xa5\x01\n\x11UploadFileRequest\x12\x39\n\x08metadata\x18\x01 \x01(\x0b\x32%.fileuploader.files.v1.UploadMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x12\x39\n\x08\x63omplete\x18\x03 \x01(\x0b\x32%.fileuploader.files.v1.UploadCompleteH\x00\x42\t\n\x07payload\"\x8e\x01\n\x08\x46ileInfo\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x0b\n\x03\x65xt\x18\x02 \x01(\t\x12\x15\n\ruser_filename\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"q\n\x12UploadFileResponse\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\x12\x12\n\ndelete_key\x18\x02 \x01(\t\x12\x18\n\x10owner_account_id\x18\x03 \x01(\t\"|\n\x0fReadFileRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x13\n\x06length\x18\x03 \x01(\x04H\x00\x88\x01\x01\x12\x11\n\twith_info\x18\x04 \x01(\x08\x12\x14\n\x0cinline_up_to\x18\x05 \x01(\x04\x42\t\n\x07_length\"`\n\x10ReadFileResponse\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c\x12-\n\x04info\x18\x02 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\x12\x0e\n\x06inline\x18\x03 \x01(\x08\"&\n\x12GetFileInfoRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\"D\n\x13GetFileInfoResponse\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\"9\n\x11\x44\x65leteFileRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x12\n\ndelete_key\x18\x02 \x01(\t\"\x14\n\x12\x44\x65leteFileResponse\"\x17\n\x15ListOwnedFilesRequest\"h\n\tOwnedFile\x12-\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1f.fileuploader.files.v1.FileInfo\x12\x18\n\x10owner_account_id\x18\x02 \x01(\t\x12\x12\n\ndelete_key\x18\x03 \x01(\t\"I\n\x16ListOwnedFilesResponse\x12/\n\x05\x66iles\x18\x01 \x03(\x0b\x32 .fileuploader.files.v1.OwnedFile\"/\n\x1aRepublishFileEventsRequest\x12\x11\n\tfile_urls\x18\x01 \x03(\t\"M\n\x1bRepublishFileEventsResponse\x12\x13\n\x0brepublished\x18\x01 \x01(\r\x12\x19\n\x11unknown_file_urls\x18\x02 \x03(\t\"s\n\x15GetDownloadUrlRequest\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x1b\n\x13\x63ontent_disposition\x18\x03 \x01(\t\x12\x15\n\rcache_control\x18\x04 \x01(\t\"U\n\x16GetDownloadUrlResponse\x12\x0b\n\x03url\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xe1\x02\n\x10\x46ilesErrorReason\x12\"\n\x1e\x46ILES_ERROR_REASON_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x46ILE_NOT_FOUND\x10\x01\x12\x16\n\x12INVALID_DELETE_KEY\x10\x02\x12\x11\n\rBAD_EXTENSION\x10\x03\x12\x12\n\x0e\x46ILE_TOO_LARGE\x10\x04\x12\x14\n\x10METADATA_MISSING\x10\x05\x12\x10\n\x0cSTORAGE_FULL\x10\x06\x12\x19\n\x15RANGE_NOT_SATISFIABLE\x10\x07\x12\x10\n\x0c\x42\x41\x44_FILENAME\x10\x08\x12\x15\n\x11UPLOAD_INCOMPLETE\x10\t\x12\x12\n\x0eTOO_MANY_FILES\x10\n\x12\x1c\n\x18\x44OWNLOAD_URL_UNSUPPORTED\x10\x0b\x12\x1c\n\x18INVALID_DOWNLOAD_HEADERS\x10\x0c\x12\x1a\n\x16IDEMPOTENCY_KEY_REUSED\x10\r2\xf9\x05\n\x0c\x46ilesService\x12\x63\n\nUploadFile\x12(.fileuploader.files.v1.UploadFileRequest\x1a).fileuploader.files.v1.UploadFileResponse(\x01\x12]\n\x08ReadFile\x12&.fileuploader.files.v1.ReadFileRequest\x1a\'.fileuploader.files.v1.ReadFileResponse0\x01\x12\x64\n\x0bGetFileInfo\x12).fileuploader.files.v1.GetFileInfoRequest\x1a*.fileuploader.files.v1.GetFileInfoResponse\x12\x61\n\nDeleteFile\x12(.fileuploader.files.v1.DeleteFileRequest\x1a).fileuploader.files.v1.DeleteFileResponse\x12o\n\x0eListOwnedFiles\x12,.fileuploader.files.v1.ListOwnedFilesRequest\x1a-.fileuploader.files.v1.ListOwnedFilesResponse0\x01\x12|\n\x13RepublishFileEvents\x12\x31.fileuploader.files.v1.RepublishFileEventsRequest\x1a\x32.fileuploader.files.v1.RepublishFileEventsResponse\x12m\n\x0eGetDownloadUrl\x12,.fileuploader.files.v1.GetDownloadUrlRequest\x1a-.fileuploader.files.v1.GetDownloadUrlResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fileuploader.files.v1.files_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FILESERRORREASON']._serialized_start=1544
-  _globals['_FILESERRORREASON']._serialized_end=1897
+  _globals['_FILESERRORREASON']._serialized_start=1648
+  _globals['_FILESERRORREASON']._serialized_end=2001
   _globals['_UPLOADMETADATA']._serialized_start=94
   _globals['_UPLOADMETADATA']._serialized_end=232
   _globals['_UPLOADCOMPLETE']._serialized_start=234
@@ -45,31 +45,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPLOADFILERESPONSE']._serialized_start=579
   _globals['_UPLOADFILERESPONSE']._serialized_end=692
   _globals['_READFILEREQUEST']._serialized_start=694
-  _globals['_READFILEREQUEST']._serialized_end=777
-  _globals['_READFILERESPONSE']._serialized_start=779
-  _globals['_READFILERESPONSE']._serialized_end=812
-  _globals['_GETFILEINFOREQUEST']._serialized_start=814
-  _globals['_GETFILEINFOREQUEST']._serialized_end=852
-  _globals['_GETFILEINFORESPONSE']._serialized_start=854
-  _globals['_GETFILEINFORESPONSE']._serialized_end=922
-  _globals['_DELETEFILEREQUEST']._serialized_start=924
-  _globals['_DELETEFILEREQUEST']._serialized_end=981
-  _globals['_DELETEFILERESPONSE']._serialized_start=983
-  _globals['_DELETEFILERESPONSE']._serialized_end=1003
-  _globals['_LISTOWNEDFILESREQUEST']._serialized_start=1005
-  _globals['_LISTOWNEDFILESREQUEST']._serialized_end=1028
-  _globals['_OWNEDFILE']._serialized_start=1030
-  _globals['_OWNEDFILE']._serialized_end=1134
-  _globals['_LISTOWNEDFILESRESPONSE']._serialized_start=1136
-  _globals['_LISTOWNEDFILESRESPONSE']._serialized_end=1209
-  _globals['_REPUBLISHFILEEVENTSREQUEST']._serialized_start=1211
-  _globals['_REPUBLISHFILEEVENTSREQUEST']._serialized_end=1258
-  _globals['_REPUBLISHFILEEVENTSRESPONSE']._serialized_start=1260
-  _globals['_REPUBLISHFILEEVENTSRESPONSE']._serialized_end=1337
-  _globals['_GETDOWNLOADURLREQUEST']._serialized_start=1339
-  _globals['_GETDOWNLOADURLREQUEST']._serialized_end=1454
-  _globals['_GETDOWNLOADURLRESPONSE']._serialized_start=1456
-  _globals['_GETDOWNLOADURLRESPONSE']._serialized_end=1541
-  _globals['_FILESSERVICE']._serialized_start=1900
-  _globals['_FILESSERVICE']._serialized_end=2661
+  _globals['_READFILEREQUEST']._serialized_end=818
+  _globals['_READFILERESPONSE']._serialized_start=820
+  _globals['_READFILERESPONSE']._serialized_end=916
+  _globals['_GETFILEINFOREQUEST']._serialized_start=918
+  _globals['_GETFILEINFOREQUEST']._serialized_end=956
+  _globals['_GETFILEINFORESPONSE']._serialized_start=958
+  _globals['_GETFILEINFORESPONSE']._serialized_end=1026
+  _globals['_DELETEFILEREQUEST']._serialized_start=1028
+  _globals['_DELETEFILEREQUEST']._serialized_end=1085
+  _globals['_DELETEFILERESPONSE']._serialized_start=1087
+  _globals['_DELETEFILERESPONSE']._serialized_end=1107
+  _globals['_LISTOWNEDFILESREQUEST']._serialized_start=1109
+  _globals['_LISTOWNEDFILESREQUEST']._serialized_end=1132
+  _globals['_OWNEDFILE']._serialized_start=1134
+  _globals['_OWNEDFILE']._serialized_end=1238
+  _globals['_LISTOWNEDFILESRESPONSE']._serialized_start=1240
+  _globals['_LISTOWNEDFILESRESPONSE']._serialized_end=1313
+  _globals['_REPUBLISHFILEEVENTSREQUEST']._serialized_start=1315
+  _globals['_REPUBLISHFILEEVENTSREQUEST']._serialized_end=1362
+  _globals['_REPUBLISHFILEEVENTSRESPONSE']._serialized_start=1364
+  _globals['_REPUBLISHFILEEVENTSRESPONSE']._serialized_end=1441
+  _globals['_GETDOWNLOADURLREQUEST']._serialized_start=1443
+  _globals['_GETDOWNLOADURLREQUEST']._serialized_end=1558
+  _globals['_GETDOWNLOADURLRESPONSE']._serialized_start=1560
+  _globals['_GETDOWNLOADURLRESPONSE']._serialized_end=1645
+  _globals['_FILESSERVICE']._serialized_start=2004
+  _globals['_FILESSERVICE']._serialized_end=2765
 # @@protoc_insertion_point(module_scope)

@@ -98,20 +98,28 @@ class UploadFileResponse(_message.Message):
     def __init__(self, file: _Optional[_Union[FileInfo, _Mapping]] = ..., delete_key: _Optional[str] = ..., owner_account_id: _Optional[str] = ...) -> None: ...
 
 class ReadFileRequest(_message.Message):
-    __slots__ = ("file_url", "offset", "length")
+    __slots__ = ("file_url", "offset", "length", "with_info", "inline_up_to")
     FILE_URL_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     LENGTH_FIELD_NUMBER: _ClassVar[int]
+    WITH_INFO_FIELD_NUMBER: _ClassVar[int]
+    INLINE_UP_TO_FIELD_NUMBER: _ClassVar[int]
     file_url: str
     offset: int
     length: int
-    def __init__(self, file_url: _Optional[str] = ..., offset: _Optional[int] = ..., length: _Optional[int] = ...) -> None: ...
+    with_info: bool
+    inline_up_to: int
+    def __init__(self, file_url: _Optional[str] = ..., offset: _Optional[int] = ..., length: _Optional[int] = ..., with_info: _Optional[bool] = ..., inline_up_to: _Optional[int] = ...) -> None: ...
 
 class ReadFileResponse(_message.Message):
-    __slots__ = ("chunk",)
+    __slots__ = ("chunk", "info", "inline")
     CHUNK_FIELD_NUMBER: _ClassVar[int]
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    INLINE_FIELD_NUMBER: _ClassVar[int]
     chunk: bytes
-    def __init__(self, chunk: _Optional[bytes] = ...) -> None: ...
+    info: FileInfo
+    inline: bool
+    def __init__(self, chunk: _Optional[bytes] = ..., info: _Optional[_Union[FileInfo, _Mapping]] = ..., inline: _Optional[bool] = ...) -> None: ...
 
 class GetFileInfoRequest(_message.Message):
     __slots__ = ("file_url",)

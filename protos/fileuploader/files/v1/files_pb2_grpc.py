@@ -92,7 +92,11 @@ class FilesServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReadFile(self, request, context):
-        """The file's bytes from `offset`, `length` bytes (to the end when unset).
+        """The file's bytes from `offset`, `length` bytes (to the end when unset), in messages of at most
+        1 MiB. With `with_info`, the first message also carries the file's metadata (`info`), read in
+        the same database read as the bytes' location; and when the file is no larger than
+        `inline_up_to`, its first message carries the whole file (`inline`: `chunk` is then every byte
+        of the file, whatever `offset` and `length` say) and is the only one.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

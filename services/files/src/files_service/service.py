@@ -132,6 +132,10 @@ class FilesService:
     async def read_file(self, file_url: str, offset: int, length: int | None) -> AsyncGenerator[bytes, None]:
         """Check that the file and the range exist, then return the bytes as a lazy stream."""
         stored = await self.get_file_info(file_url)
+        return self.read_stored_file(stored, offset, length)
+
+    def read_stored_file(self, stored: StoredFile, offset: int, length: int | None) -> AsyncGenerator[bytes, None]:
+        """The bytes of a file already looked up (get_file_info); the range is checked at once."""
         byte_range = resolve_range(stored.size, offset, length)
         return self._stream_blob(stored, byte_range)
 

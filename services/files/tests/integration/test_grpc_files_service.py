@@ -224,3 +224,61 @@ async def test_liveness_stops_serving_once_shutdown_begins(sqlite_files_server):
 
     assert (await watch.read()).status == health_pb2.HealthCheckResponse.NOT_SERVING
     watch.cancel()
+
+
+async def read_with_info(stub, file_url: str, inline_up_to: int, **range_fields) -> list[files_pb2.ReadFileResponse]:
+    request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to, **range_fields)
+    return [response async for response in stub.ReadFile(request, timeout=10)]
+
+
+async def test_a_small_file_comes_whole_with_its_info_in_one_message(sqlite_files_server):
+    stub = sqlite_files_server.stub
+    uploaded = await upload(stub, "clip.mp4", CONTENT[:5000])
+
+    [message] = await read_with_info(stub, uploaded.file.file_url, inline_up_to=5000, offset=10, length=20)
+
+    assert message.inline and message.info == uploaded.file and message.chunk == CONTENT[:5000]
+
+
+async def test_a_bigger_file_sends_its_info_first_then_the_range_asked(sqlite_files_server):
+    stub = sqlite_files_server.stub
+    uploaded = await upload(stub, "clip.mp4", CONTENT)
+
+    first, *rest = await read_with_info(stub, uploaded.file.file_url, inline_up_to=len(CONTENT) - 1, offset=100,
+                                        length=5000)
+    [head_only] = await read_with_info(stub, uploaded.file.file_url, inline_up_to=0, length=0)
+
+    assert first.info == uploaded.file and first.chunk == b"" and not first.inline
+    assert not any(message.HasField("info") for message in rest)
+    assert b"".join(message.chunk for message in rest) == CONTENT[100:5100]
+    assert head_only.info == uploaded.file and head_only.chunk == b""
+
+
+async def test_a_read_with_info_looks_the_file_up_once(sqlite_files_server, monkeypatch):
+    stub = sqlite_files_server.stub
+    uploaded = await upload(stub, "clip.mp4", CONTENT)
+    service = type(sqlite_files_server.application.service)
+    lookups = []
+    original = service.get_file_info
+
+    async def counted(self, file_url):
+        lookups.append(file_url)
+        return await original(self, file_url)
+
+    monkeypatch.setattr(service, "get_file_info", counted)
+    await read_with_info(stub, uploaded.file.file_url, inline_up_to=len(CONTENT))
+    await read_with_info(stub, uploaded.file.file_url, inline_up_to=0)
+
+    assert lookups == [uploaded.file.file_url] * 2
+
+
+async def test_no_file_is_inlined_past_one_mebibyte_whatever_the_caller_asks(start_files_server, make_settings,
+                                                                             storage_settings):
+    server = await start_files_server(make_settings(max_file_size=4 * 2**20, read_chunk_size=2**20,
+                                                    **storage_settings))
+    mebibyte = bytes(range(256)) * 4096
+    uploaded = await upload(server.stub, "big.bin", mebibyte, b"x")
+
+    messages = await read_with_info(server.stub, uploaded.file.file_url, inline_up_to=2**40)
+
+    assert not messages[0].inline and max(len(message.chunk) for message in messages) <= 2**20

@@ -117,6 +117,12 @@ def plan_download(file: StoredFile, headers: Mapping[str, str]) -> DownloadPlan:
     return DownloadPlan(206, {**representation, **partial}, byte_range)
 
 
+def planned_bytes(content: bytes, plan: DownloadPlan) -> bytes:
+    """What a plan sends of a file held whole: all of it, or its range."""
+    byte_range = plan.byte_range
+    return content if byte_range is None else content[byte_range.start:byte_range.end + 1]
+
+
 def representation_headers(file: StoredFile) -> dict[str, str]:
     media = media_type_for(file.ext)
     headers = {

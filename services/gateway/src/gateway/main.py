@@ -13,9 +13,11 @@ from gateway.api.errors import install_error_handlers
 from gateway.api.routes import accounts, files, health
 from gateway.body_idle import BodyIdleTimeoutMiddleware
 from gateway.clients.auth import AuthClient
+from gateway.clients.deletes import DeleteListener
 from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
 from gateway.clients.rpc import Keepalive, open_channel
+from gateway.file_cache import FileCache
 from gateway.http_metrics import HttpMetricsMiddleware
 from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
@@ -44,6 +46,10 @@ def create_app(
     app.state.shutdown = shutdown or ShutdownState()
     app.state.metrics_registry = registry if registry is not None else CollectorRegistry()
     app.state.metrics = GatewayMetrics.register(app.state.metrics_registry)
+    app.state.file_cache = FileCache(
+        settings.cache_max_entries, settings.cache_max_bytes, settings.cache_max_file_bytes,
+        settings.cache_ttl_seconds, app.state.metrics.cache,
+    )
     routers = [module.router for module in (files, accounts, health)]
     install_error_handlers(app, routers)
     app.add_middleware(BodyIdleTimeoutMiddleware, idle_seconds=settings.body_idle_timeout_seconds)
@@ -78,12 +84,27 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.rate_limit_storage_uri.get_secret_value(),
         {UPLOAD_BUCKET: settings.upload_rate_limit, AUTH_BUCKET: settings.auth_rate_limit},
     )
+    deletes = _delete_listener(settings, app.state.file_cache)
     try:
         async with rate_limiter:
             app.state.rate_limiter = rate_limiter
+            if deletes is not None:
+                deletes.start()
             yield
     finally:
+        if deletes is not None:
+            await deletes.close()
         await asyncio.gather(auth_channel.close(), files_channel.close())
+
+
+def _delete_listener(settings: Settings, cache: FileCache) -> DeleteListener | None:
+    """Without NATS the gateway cannot hear deletes made through another gateway: no cache then."""
+    if settings.nats_url is None or not cache.enabled:
+        return None
+    return DeleteListener(
+        settings.nats_url.get_secret_value(), settings.events_subject_prefix, settings.nats_credentials,
+        deleted=cache.forget, listening=cache.start_listening, deaf=cache.stop_listening,
+    )
 
 
 def _value(secret: SecretStr | None) -> str | None:

@@ -14,6 +14,32 @@ _IN_FLIGHT_MODE = "livesum"
 
 
 @dataclass(frozen=True)
+class CacheMetrics:
+    """The file cache's (gateway/file_cache.py): hits by what was held (bytes, or metadata alone)."""
+
+    hits: Counter
+    misses: Counter
+    evictions: Counter
+    entries: Gauge
+    held_bytes: Gauge
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> "CacheMetrics":
+        in_flight = {"registry": registry, "multiprocess_mode": _IN_FLIGHT_MODE}
+        return cls(
+            hits=Counter("fileuploader_gateway_cache_hits", "Downloads answered from the file cache, by what "
+                         "it held: bytes (no RPC) or metadata (one ReadFile of the range)", ["held"],
+                         registry=registry),
+            misses=Counter("fileuploader_gateway_cache_misses", "Downloads of a file the cache did not hold",
+                           registry=registry),
+            evictions=Counter("fileuploader_gateway_cache_evictions",
+                              "Files the cache dropped to stay within its bounds", registry=registry),
+            entries=Gauge("fileuploader_gateway_cache_entries", "Files the cache holds", **in_flight),
+            held_bytes=Gauge("fileuploader_gateway_cache_bytes", "Bytes of files the cache holds", **in_flight),
+        )
+
+
+@dataclass(frozen=True)
 class GatewayMetrics:
     requests: Counter
     latency: Histogram
@@ -22,6 +48,7 @@ class GatewayMetrics:
     uploads_in_flight: Gauge
     downloads_in_flight: Gauge
     rate_limited: Counter
+    cache: CacheMetrics
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "GatewayMetrics":
@@ -43,6 +70,7 @@ class GatewayMetrics:
             rate_limited=Counter("fileuploader_rate_limited_requests",
                                  "Requests refused with 429, by rate-limit bucket (upload, auth)", ["bucket"],
                                  registry=registry),
+            cache=CacheMetrics.register(registry),
         )
 
     async def counted_download(self, chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:

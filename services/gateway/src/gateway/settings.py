@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     # One token per callee: neither service learns a token the other accepts from the gateway.
     auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     files_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    # NATS, where the gateway hears deletes (files.deleted): unset, the file cache is off.
+    nats_url: SecretStr | None = None
+    nats_user: str = "gateway"
+    nats_password: SecretStr | None = None
+    events_subject_prefix: str = "files"
+    # The file cache: 0 entries (or a 0 s TTL) turns it off. The TTL bounds how long a file deleted
+    # through another gateway may still be served when its event is late (NATS down).
+    cache_max_entries: int = Field(default=10_000, ge=0)
+    cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    cache_max_file_bytes: int = Field(default=256 * 1024, ge=0, le=1024 * 1024)
+    cache_ttl_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("public_url")
     @classmethod
@@ -107,7 +118,8 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return self
         secrets = {"FU_GATEWAY_AUTH_RPC_TOKEN": self.auth_rpc_token,
-                   "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token}
+                   "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token,
+                   "FU_GATEWAY_NATS_PASSWORD": self.nats_password}
         examples = [name for name, value in secrets.items()
                     if value is not None and _EXAMPLE_SECRET.search(value.get_secret_value())]
         if examples:
@@ -116,11 +128,25 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _nats_password_in_production(self) -> Self:
+        if self.environment == "production" and self.nats_url is not None and self.nats_password is None:
+            raise ValueError("FU_GATEWAY_NATS_PASSWORD must be set with FU_GATEWAY_NATS_URL when "
+                             "FU_GATEWAY_ENVIRONMENT=production")
+        return self
+
+    @model_validator(mode="after")
     def _production_names_its_public_url(self) -> Self:
         if self.environment == "production" and self.public_url is None:
             raise ValueError("FU_GATEWAY_PUBLIC_URL must be set when FU_GATEWAY_ENVIRONMENT=production: "
                              "links would otherwise be built from each request's Host header")
         return self
+
+    @property
+    def nats_credentials(self) -> dict[str, str]:
+        """nats.connect() keywords: the user and password, when a password is set."""
+        if self.nats_password is None:
+            return {}
+        return {"user": self.nats_user, "password": self.nats_password.get_secret_value()}
 
     @property
     def trusted_proxy_list(self) -> list[str]:

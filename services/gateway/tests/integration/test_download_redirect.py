@@ -30,7 +30,8 @@ async def test_get_redirects_to_a_url_answering_with_the_downloads_headers(
     [asked] = fake_files.servicer.download_url_requests
     assert (asked.file_url, asked.content_type, asked.cache_control) == (png, "image/png", "no-cache")
     assert asked.content_disposition == "inline; filename=\"photo 1.png\"; filename*=UTF-8''photo%201.png"
-    assert fake_files.servicer.read_requests == []
+    [read] = fake_files.servicer.read_requests
+    assert read.with_info and read.HasField("length") and read.length == 0, "no bytes are streamed for a redirect"
 
 
 async def test_get_with_a_range_redirects_too(redirecting, png):

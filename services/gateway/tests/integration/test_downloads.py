@@ -84,19 +84,46 @@ async def test_download_is_404_when_the_file_vanishes_before_reading(client, fak
     assert r.status_code == 404 and r.json()["message"] == "File not found"
 
 
-async def test_head_gives_the_headers_without_body_or_read(client, fake_files, sample):
-    r = await client.head("/file/" + sample)
+@pytest.fixture
+async def streaming_client(make_client):
+    """A gateway that never takes a file whole in ReadFile's first message: its bytes are streamed."""
+    return await make_client(cache_max_file_bytes=0)
+
+
+def asked_no_bytes(read) -> bool:
+    return read.with_info and read.HasField("length") and read.length == 0
+
+
+async def test_head_gives_the_headers_without_body_or_read(streaming_client, fake_files, sample):
+    r = await streaming_client.head("/file/" + sample)
     assert r.status_code == 200 and r.content == b""
     assert r.headers["content-length"] == str(len(DATA)) and r.headers["accept-ranges"] == "bytes"
-    assert fake_files.servicer.read_requests == []
+    [read] = fake_files.servicer.read_requests
+    assert asked_no_bytes(read)
+
+
+async def test_a_small_file_comes_whole_in_one_read(client, fake_files, sample):
+    r = await client.get("/file/" + sample)
+    assert r.status_code == 200 and r.content == DATA
+    [read] = fake_files.servicer.read_requests
+    assert read.with_info and read.inline_up_to >= len(DATA)
+
+
+async def test_a_big_file_is_streamed_from_the_read_that_brought_its_metadata(streaming_client, fake_files,
+                                                                             sample):
+    r = await streaming_client.get("/file/" + sample)
+    assert r.status_code == 200 and r.content == DATA
+    [read] = fake_files.servicer.read_requests
+    assert read.with_info and not read.HasField("length")
 
 
 @pytest.mark.parametrize("header,start,end", [
     ("bytes=0-99", 0, 99), ("bytes=150000-", 150000, 199999), ("bytes=-500", 199500, 199999),
     ("bytes=199990-300000", 199990, 199999), ("bytes=70000-140000", 70000, 140000),
 ])
-async def test_download_sends_exactly_the_requested_range(client, fake_files, sample, header, start, end):
-    r = await client.get("/file/" + sample, headers={"Range": header})
+async def test_download_sends_exactly_the_requested_range(streaming_client, fake_files, sample, header, start,
+                                                          end):
+    r = await streaming_client.get("/file/" + sample, headers={"Range": header})
     assert r.status_code == 206
     assert r.headers["content-range"] == f"bytes {start}-{end}/{len(DATA)}"
     assert r.headers["content-length"] == str(end - start + 1)
@@ -105,10 +132,28 @@ async def test_download_sends_exactly_the_requested_range(client, fake_files, sa
     assert (read.offset, read.length) == (start, end - start + 1)
 
 
-async def test_head_with_a_range_gives_partial_headers(client, fake_files, sample):
-    r = await client.head("/file/" + sample, headers={"Range": "bytes=0-9"})
+@pytest.mark.parametrize("header,start,end", [
+    ("bytes=0-99", 0, 99), ("bytes=150000-", 150000, 199999), ("bytes=-500", 199500, 199999),
+    ("bytes=199990-300000", 199990, 199999),
+])
+async def test_a_range_of_a_small_file_is_cut_from_the_whole_file_read_once(client, streaming_client, fake_files,
+                                                                            sample, header, start, end):
+    headers = {"Range": header, "X-Request-ID": "same"}
+    streamed = await streaming_client.get("/file/" + sample, headers=headers)
+    reads_before = len(fake_files.servicer.read_requests)
+    r = await client.get("/file/" + sample, headers=headers)
+    assert r.status_code == 206 and r.content == DATA[start:end + 1]
+    assert r.headers == streamed.headers
+    [read] = fake_files.servicer.read_requests[reads_before:]
+    assert read.with_info and read.inline_up_to >= len(DATA)
+
+
+async def test_head_with_a_range_gives_partial_headers(streaming_client, fake_files, sample):
+    r = await streaming_client.head("/file/" + sample, headers={"Range": "bytes=0-9"})
     assert r.status_code == 206 and r.headers["content-range"] == f"bytes 0-9/{len(DATA)}"
-    assert r.headers["content-length"] == "10" and fake_files.servicer.read_requests == []
+    assert r.headers["content-length"] == "10"
+    [read] = fake_files.servicer.read_requests
+    assert asked_no_bytes(read)
 
 
 async def test_download_is_416_when_the_range_is_unsatisfiable(client, sample):
@@ -147,3 +192,64 @@ async def test_download_of_an_empty_file_sends_no_bytes(client, fake_files):
     url = fake_files.servicer.put("empty.txt", b"").file_url
     r = await client.get("/file/" + url)
     assert r.status_code == 200 and r.content == b"" and r.headers["content-length"] == "0"
+
+
+@pytest.fixture
+async def caching_client(make_app, client_of):
+    """A gateway whose cache keeps files of up to 1000 bytes whole (as if it heard deletes over NATS)."""
+    app = await make_app(cache_max_file_bytes=1000)
+    app.state.file_cache.start_listening()
+    return client_of(app)
+
+
+async def test_a_cached_small_file_is_answered_with_no_rpc(caching_client, fake_files):
+    url = fake_files.servicer.put("a.txt", b"0123456789").file_url
+    await caching_client.get("/file/" + url)
+    reads = len(fake_files.servicer.read_requests)
+
+    whole = await caching_client.get("/file/" + url)
+    part = await caching_client.get("/file/" + url, headers={"Range": "bytes=2-4"})
+    head = await caching_client.head("/file/" + url)
+
+    assert (whole.content, part.status_code, part.content, head.status_code) == (b"0123456789", 206, b"234", 200)
+    assert len(fake_files.servicer.read_requests) == reads
+
+
+async def test_a_cached_big_file_costs_one_read_of_exactly_the_range(caching_client, fake_files, sample):
+    await caching_client.head("/file/" + sample)
+    reads = len(fake_files.servicer.read_requests)
+
+    r = await caching_client.get("/file/" + sample, headers={"Range": "bytes=1000-1999"})
+    head = await caching_client.head("/file/" + sample)
+
+    assert r.status_code == 206 and r.content == DATA[1000:2000] and head.status_code == 200
+    [read] = fake_files.servicer.read_requests[reads:]
+    assert (read.offset, read.length, read.with_info) == (1000, 1000, False)
+
+
+async def test_a_delete_through_this_gateway_is_forgotten_before_it_is_answered(caching_client, fake_files):
+    url = fake_files.servicer.put("a.txt", b"0123456789").file_url
+    key = fake_files.servicer.blobs[url].delete_key
+    assert (await caching_client.get("/file/" + url)).status_code == 200
+
+    assert (await caching_client.get(f"/api/delete/{url}", params={"key": key})).status_code == 200
+    assert (await caching_client.get("/file/" + url)).status_code == 404
+
+
+async def test_without_nats_nothing_is_cached(client, fake_files):
+    url = fake_files.servicer.put("a.txt", b"0123456789").file_url
+    await client.get("/file/" + url)
+    await client.get("/file/" + url)
+    assert len(fake_files.servicer.read_requests) == 2
+
+
+@pytest.mark.parametrize("headers,status,body", [
+    ({}, 200, DATA), ({"Range": "bytes=10-19"}, 206, DATA[10:20]),
+])
+async def test_a_files_service_older_than_read_with_info_is_still_downloaded_from(client, fake_files, sample,
+                                                                                  headers, status, body):
+    fake_files.servicer.read_without_info = True
+    r = await client.get("/file/" + sample, headers=headers)
+    head = await client.head("/file/" + sample)
+    assert (r.status_code, r.content) == (status, body)
+    assert head.status_code == 200 and head.headers["content-length"] == str(len(DATA))

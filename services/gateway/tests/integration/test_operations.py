@@ -104,10 +104,10 @@ async def test_invalid_query_parameter_is_a_json_400(client):
 async def test_unexpected_failure_is_a_json_500_without_details(make_app, client_of, monkeypatch):
     app = await make_app()
 
-    async def broken(file_url: str) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(app.state.files_client, "get_file_info", broken)
+    monkeypatch.setattr(app.state.files_client, "open_file", broken)
     client = client_of(app, raise_app_exceptions=False)
     r = await client.get("/file/anything", headers={"X-Request-ID": "boom-1"})
     assert r.status_code == 500

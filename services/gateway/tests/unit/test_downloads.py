@@ -13,6 +13,7 @@ from gateway.downloads import (
     none_match,
     parse_range,
     plan_download,
+    planned_bytes,
 )
 from gateway.models import StoredFile
 
@@ -146,3 +147,22 @@ def test_plan_download_sandboxes_text_and_keeps_the_policy_on_304():
     assert plan.headers["Content-Security-Policy"] == SANDBOX_POLICY
     revalidated = plan_download(stored("notes.txt", ".txt"), {"if-none-match": ETAG})
     assert revalidated.status_code == 304 and revalidated.headers["Content-Security-Policy"] == SANDBOX_POLICY
+
+
+CONTENT = bytes(range(256)) * 4  # 1000 bytes below, as stored() says
+
+
+@pytest.mark.parametrize("headers,expected", [
+    ({}, CONTENT[:1000]),
+    ({"range": "bytes=0-99"}, CONTENT[:100]),
+    ({"range": "bytes=-10"}, CONTENT[990:1000]),
+    ({"range": "bytes=995-5000"}, CONTENT[995:1000]),
+    ({"range": "bytes=0-9,20-29"}, CONTENT[:1000]),
+    ({"range": "bytes=0-9", "if-range": '"other"'}, CONTENT[:1000]),
+    ({"range": "bytes=0-9", "if-range": ETAG}, CONTENT[:10]),
+])
+def test_a_file_held_whole_sends_what_the_plan_says(headers, expected):
+    content = CONTENT[:1000]
+    plan = plan_download(stored(), headers)
+    body = planned_bytes(content, plan)
+    assert body == expected and int(plan.headers["Content-Length"]) == len(body)

@@ -32,6 +32,9 @@ def test_settings_defaults_match_the_documented_ones(monkeypatch):
     assert (settings.header_timeout_seconds, settings.body_idle_timeout_seconds) == (10, 60)
     assert (settings.max_connections, settings.max_connections_per_client) == (10_000, 100)
     assert settings.http_parser == "httptools"
+    assert settings.nats_url is None and settings.nats_credentials == {}
+    assert (settings.cache_max_entries, settings.cache_max_bytes) == (10_000, 64 * 1024 * 1024)
+    assert (settings.cache_max_file_bytes, settings.cache_ttl_seconds) == (256 * 1024, 60)
 
 
 def test_settings_read_the_fu_gateway_prefix(monkeypatch):
@@ -156,3 +159,21 @@ def test_in_production_the_gateway_needs_a_long_rpc_token_for_each_callee():
 def test_the_gateway_refuses_one_token_for_both_callees():
     with pytest.raises(ValidationError, match="must differ"):
         Settings(auth_rpc_token="t" * 32, files_rpc_token="t" * 32)
+
+
+def test_in_production_a_gateway_hearing_deletes_needs_a_real_nats_password():
+    nats = {"nats_url": "nats://nats:4222"}
+    with pytest.raises(ValidationError, match="FU_GATEWAY_NATS_PASSWORD must be set"):
+        Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS, **nats)
+    with pytest.raises(ValidationError, match="FU_GATEWAY_NATS_PASSWORD must not be an example"):
+        Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS, **nats,
+                 nats_password="local-try-out-gateway-nats-password")
+    settings = Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS, **nats,
+                        nats_password="s" + "1" * 64)
+    assert settings.nats_credentials == {"user": "gateway", "password": "s" + "1" * 64}
+    assert Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS).nats_url is None
+
+
+def test_a_cache_file_never_outgrows_one_grpc_message():
+    with pytest.raises(ValidationError):
+        Settings(cache_max_file_bytes=2 * 1024 * 1024)

@@ -24,6 +24,8 @@ from files_service.service import FilesService
 logger = logging.getLogger(__name__)
 
 OWNED_FILES_PER_MESSAGE = 500
+# A whole file in one message stays well under gRPC's default 4 MiB limit on a message received.
+MAX_INLINE_BYTES = 1024 * 1024
 
 
 class FilesServicer(files_pb2_grpc.FilesServiceServicer):
@@ -61,8 +63,16 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     ) -> AsyncIterator[files_pb2.ReadFileResponse]:
         async with aborting_on_error(context, "ReadFile"):
             length = request.length if request.HasField("length") else None
-            chunks = await self._service.read_file(request.file_url, request.offset, length)
+            stored = await self._service.get_file_info(request.file_url)
+            if request.with_info and stored.size <= min(request.inline_up_to, MAX_INLINE_BYTES):
+                whole = await _joined(self._service.read_stored_file(stored, 0, None))
+                yield files_pb2.ReadFileResponse(chunk=whole, info=file_info_of(stored), inline=True)
+                self._metrics.served_bytes.inc(len(whole))
+                return
+            chunks = self._service.read_stored_file(stored, request.offset, length)
             async with contextlib.aclosing(chunks):
+                if request.with_info:
+                    yield files_pb2.ReadFileResponse(info=file_info_of(stored))
                 async for chunk in chunks:
                     yield files_pb2.ReadFileResponse(chunk=chunk)
                     self._metrics.served_bytes.inc(len(chunk))
@@ -100,6 +110,11 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             return files_pb2.RepublishFileEventsResponse(
                 republished=republished.count, unknown_file_urls=republished.unknown_file_urls
             )
+
+
+async def _joined(chunks: AsyncGenerator[bytes, None]) -> bytes:
+    async with contextlib.aclosing(chunks):
+        return b"".join([chunk async for chunk in chunks])
 
 
 async def _drain(requests: AsyncIterator[files_pb2.UploadFileRequest], limit_bytes: int) -> None:

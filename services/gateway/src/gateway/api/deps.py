@@ -17,6 +17,7 @@ from gateway.api.errors import (
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
+from gateway.file_cache import FileCache
 from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
@@ -37,6 +38,10 @@ async def _auth_client(request: Request) -> AuthClient:
 
 async def _files_client(request: Request) -> FilesClient:
     return request.app.state.files_client
+
+
+async def _file_cache(request: Request) -> FileCache:
+    return request.app.state.file_cache
 
 
 async def _health_clients(request: Request) -> dict[str, HealthClient]:
@@ -86,6 +91,7 @@ async def _small_body(request: Request) -> bytes:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 AuthClientDep = Annotated[AuthClient, Depends(_auth_client)]
 FilesClientDep = Annotated[FilesClient, Depends(_files_client)]
+FileCacheDep = Annotated[FileCache, Depends(_file_cache)]
 HealthClientsDep = Annotated[dict[str, HealthClient], Depends(_health_clients)]
 ShutdownDep = Annotated[ShutdownState, Depends(_shutdown)]
 RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]

@@ -3,6 +3,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import timezone
 from typing import NoReturn
 
@@ -86,6 +87,40 @@ class FilesClient:
     async def read_file(self, file_url: str, offset: int = 0, length: int | None = None) -> "FileStream":
         """Opens the stream and waits for its first message, so a failure is known before any byte is sent."""
         request = files_pb2.ReadFileRequest(file_url=file_url, offset=offset, length=length)
+        call, first = await self._open_read(request)
+        if first is grpc.aio.EOF:
+            return FileStream(call, self._step, ended=True)
+        return FileStream(call, self._step, first.chunk)
+
+    async def open_file(self, file_url: str, inline_up_to: int, *, stream: bool = True) -> "OpenedFile":
+        """The file's metadata, and its whole bytes when it is no larger than `inline_up_to`; else, with
+        `stream`, the stream of all its bytes, to be read or cancelled (OpenedFile.stream)."""
+        request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to,
+                                            length=None if stream else 0)
+        call, first = await self._open_read(request)
+        if first is grpc.aio.EOF or not first.HasField("info"):
+            # A files service older than `with_info` (mid rolling update): ask for the metadata apart.
+            call.cancel()
+            return OpenedFile(await self.get_file_info(file_url), None, None)
+        info = _stored_file(first.info)
+        if first.inline or not stream:
+            await self._finish(call)
+            return OpenedFile(info, first.chunk if first.inline else None, None)
+        return OpenedFile(info, None, FileStream(call, self._step, first.chunk))
+
+    async def _finish(self, call: grpc.aio.UnaryStreamCall) -> None:
+        """Reads a call whose answer is complete to its end, so that it ends OK rather than cancelled."""
+        try:
+            with _translated():
+                last = await self._step(call, call.read(), "the end of a download")
+        finally:
+            call.cancel()
+        if last is not grpc.aio.EOF:
+            raise errors.UpstreamFailure(SERVICE)
+
+    async def _open_read(
+        self, request: files_pb2.ReadFileRequest
+    ) -> tuple[grpc.aio.UnaryStreamCall, files_pb2.ReadFileResponse]:
         call = self._stub.ReadFile(request, timeout=self._transfer_timeout, metadata=self._metadata())
         try:
             with _translated():
@@ -93,7 +128,7 @@ class FilesClient:
         except BaseException:
             call.cancel()
             raise
-        return FileStream(call, None if first is grpc.aio.EOF else first.chunk, self._step)
+        return call, first
 
     async def start_upload(self, request: UploadRequest) -> "FilesUpload":
         """Opens UploadFile and sends its metadata; the file's bytes follow through FilesUpload.send."""
@@ -131,16 +166,20 @@ def _cannot_presign(error: grpc.aio.AioRpcError) -> bool:
 class FileStream:
     """The bytes of a ReadFile call; iterating ends (or cancels) the call."""
 
-    def __init__(self, call: grpc.aio.UnaryStreamCall, first_chunk: bytes | None, step: StepBound) -> None:
+    def __init__(
+        self, call: grpc.aio.UnaryStreamCall, step: StepBound, first_chunk: bytes = b"", ended: bool = False
+    ) -> None:
         self._call = call
         self._first_chunk = first_chunk
+        self._ended = ended
         self._step = step
 
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
-            if self._first_chunk is None:
+            if self._first_chunk:
+                yield self._first_chunk
+            if self._ended:
                 return
-            yield self._first_chunk
             while True:
                 with _translated():
                     message = await self._step(self._call, self._call.read(), "a message of a download")
@@ -149,6 +188,34 @@ class FileStream:
                 yield message.chunk
         finally:
             self._call.cancel()
+
+    async def prefetch(self) -> None:
+        """Waits for the first bytes (when none came with the first message), so that a files service
+        that sends none is known before the answer starts."""
+        if self._first_chunk or self._ended:
+            return
+        try:
+            with _translated():
+                message = await self._step(self._call, self._call.read(), "the first bytes of a download")
+        except BaseException:
+            self._call.cancel()
+            raise
+        if message is grpc.aio.EOF:
+            self._ended = True
+        else:
+            self._first_chunk = message.chunk
+
+    def cancel(self) -> None:
+        self._call.cancel()
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """A download's first answer: the metadata, then either the whole file or the stream of its bytes."""
+
+    info: StoredFile
+    content: bytes | None
+    stream: FileStream | None
 
 
 class FilesUpload:
@@ -180,6 +247,22 @@ class FilesUpload:
             delete_key=reply.delete_key,
             owner_account_id=reply.owner_account_id,
         )
+
+    async def prefetch(self) -> None:
+        """Waits for the first bytes (when none came with the first message), so that a files service
+        that sends none is known before the answer starts."""
+        if self._first_chunk or self._ended:
+            return
+        try:
+            with _translated():
+                message = await self._step(self._call, self._call.read(), "the first bytes of a download")
+        except BaseException:
+            self._call.cancel()
+            raise
+        if message is grpc.aio.EOF:
+            self._ended = True
+        else:
+            self._first_chunk = message.chunk
 
     def cancel(self) -> None:
         self._call.cancel()
