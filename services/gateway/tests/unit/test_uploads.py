@@ -1,4 +1,4 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -14,8 +14,8 @@ class RecordingSession:
         self.messages: list[bytes] = []
         self.cancelled = False
 
-    async def send(self, chunk: bytes) -> None:
-        self.messages.append(chunk)
+    async def send(self, parts: Sequence[memoryview]) -> None:
+        self.messages.append(b"".join(parts))
 
     def cancel(self) -> None:
         self.cancelled = True

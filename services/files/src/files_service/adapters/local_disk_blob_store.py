@@ -113,9 +113,13 @@ class _TempFile:
 
 
 async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncGenerator[bytes, None]:
-    """Gather small incoming chunks into writes of about `size` bytes."""
+    """Gather small incoming chunks into writes of about `size` bytes; a chunk that is that big
+    already, with nothing gathered before it, is passed on as it is (not copied)."""
     buffer = bytearray()
     async for chunk in chunks:
+        if not buffer and len(chunk) >= size:
+            yield chunk
+            continue
         buffer += chunk
         if len(buffer) >= size:
             yield bytes(buffer)
