@@ -39,6 +39,14 @@ async def _blocking(
         raise
 
 
+async def _settled(future: asyncio.Future[None]) -> None:
+    """Waits until a write in flight is over, whatever its outcome (the failure that ended the upload
+    is the one to report), so that the temp file is never discarded under it."""
+    await asyncio.wait([future])
+    if not future.cancelled():
+        future.exception()  # retrieved: asyncio would otherwise log it as never retrieved
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -145,15 +153,23 @@ class LocalDiskBlobStore:
         self._temp_dir.mkdir(mode=0o700, exist_ok=True)
 
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        """Each block is written by a thread while the next one is received (one write in flight)."""
         final_path = self._path_of(key)
         with _disk_full_as_storage_full():
             temp = await _blocking(_TempFile, self._temp_dir, key, on_abandoned=_TempFile.discard)
+            writing: asyncio.Future[None] | None = None
             try:
                 async with contextlib.aclosing(_coalesce(chunks, self._write_size)) as blocks:
                     async for block in blocks:
-                        await _blocking(temp.write, block)
+                        if writing is not None:
+                            await asyncio.shield(writing)
+                        writing = asyncio.ensure_future(asyncio.to_thread(temp.write, block))
+                if writing is not None:
+                    await asyncio.shield(writing)
                 await _blocking(self._commit, temp, final_path)
             except BaseException:
+                if writing is not None:
+                    await _settled(writing)
                 await _blocking(temp.discard)
                 raise
 
