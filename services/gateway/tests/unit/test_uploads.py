@@ -201,3 +201,23 @@ async def test_read_cancels_the_session_when_the_body_stream_fails():
     with pytest.raises(ConnectionResetError):
         await MultipartUploadReader(BOUNDARY, 1000, starter).read(failing())
     assert starter.sessions[0].cancelled
+
+
+async def test_read_hands_the_file_over_as_views_of_the_body_without_copying_it():
+    content = b"v" * 300
+    data = body(part("file", content, b"a.bin"))
+    received_parts: list = []
+
+    class ViewRecordingSession(RecordingSession):
+        async def send(self, parts) -> None:
+            received_parts.extend(parts)
+            await super().send(parts)
+
+    async def start(filename: str) -> ViewRecordingSession:
+        return ViewRecordingSession(filename)
+
+    reader = MultipartUploadReader(BOUNDARY, 1000, start, message_bytes=64)
+    session = await reader.read(chunked(data, 100))
+
+    assert session.data == content
+    assert all(isinstance(part, memoryview) and part.readonly for part in received_parts)
