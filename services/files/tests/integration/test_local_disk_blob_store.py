@@ -162,6 +162,33 @@ async def test_put_failing_while_a_write_is_in_flight_discards_after_the_write(s
     assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
 
 
+async def test_put_cancelled_while_it_cleans_up_after_a_failure_still_leaves_nothing(store, tmp_path, monkeypatch):
+    write_started = threading.Event()
+    release_write = threading.Event()
+    real_write_all = local_disk_blob_store._write_all
+
+    def held_write_all(fd: int, data: bytes) -> None:
+        write_started.set()
+        release_write.wait(timeout=2)
+        real_write_all(fd, data)
+
+    async def chunks():
+        yield b"a" * 8
+        await asyncio.to_thread(write_started.wait, 2)
+        raise RuntimeError("the stream ended early")  # then grpc cancels the call too
+
+    monkeypatch.setattr(local_disk_blob_store, "_write_all", held_write_all)
+    put = asyncio.create_task(store.put(KEY, chunks()))
+    await asyncio.to_thread(write_started.wait, 2)
+    await asyncio.sleep(0.05)
+    put.cancel()
+    release_write.set()
+    with pytest.raises((asyncio.CancelledError, RuntimeError)):
+        await put
+
+    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
+
+
 async def test_put_passes_a_block_of_the_write_size_on_without_copying_it(store, tmp_path, monkeypatch):
     written = []
     real_write_all = local_disk_blob_store._write_all

@@ -8,9 +8,9 @@ import pathlib
 import re
 import stat
 import tempfile
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Coroutine, Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from files_service.domain.errors import StorageFull
 from files_service.ports import BlobNotFound, StorageEntry
@@ -39,12 +39,25 @@ async def _blocking(
         raise
 
 
-async def _settled(future: asyncio.Future[None]) -> None:
-    """Waits until a write in flight is over, whatever its outcome (the failure that ended the upload
-    is the one to report), so that the temp file is never discarded under it."""
-    await asyncio.wait([future])
-    if not future.cancelled():
-        future.exception()  # retrieved: asyncio would otherwise log it as never retrieved
+async def _to_the_end(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Runs `cleanup` in a task of its own: cancelled meanwhile (grpc may cancel a call whose stream
+    has just ended), it waits for the cleanup to end before re-raising, so the cleanup is never cut."""
+    task = asyncio.ensure_future(cleanup)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
+
+
+async def _discard(temp: "_TempFile", writing: asyncio.Future[None] | None) -> None:
+    """Deletes the temp file once the write in flight, if any, is over, whatever its outcome (the
+    failure that ended the upload is the one to report)."""
+    if writing is not None:
+        await asyncio.wait([writing])
+        if not writing.cancelled():
+            writing.exception()  # retrieved: asyncio would otherwise log it as never retrieved
+    await asyncio.to_thread(temp.discard)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -168,9 +181,7 @@ class LocalDiskBlobStore:
                     await asyncio.shield(writing)
                 await _blocking(self._commit, temp, final_path)
             except BaseException:
-                if writing is not None:
-                    await _settled(writing)
-                await _blocking(temp.discard)
+                await _to_the_end(_discard(temp, writing))
                 raise
 
     async def open_range(self, key: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
