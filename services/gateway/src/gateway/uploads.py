@@ -141,10 +141,13 @@ class MultipartUploadReader(Generic[SessionT]):
         self._file_bytes += len(data)
         if self._file_bytes > self._max_file_bytes:
             raise FileTooLarge(self._max_file_bytes)
-        self._pending.append(data)
-        self._pending_bytes += len(data)
-        if self._pending_bytes >= self._message_bytes:
-            await self._send_pending()
+        while data:  # a body chunk may be bigger than a message: no message exceeds message_bytes
+            taken = data[: self._message_bytes - self._pending_bytes]
+            data = data[len(taken):]
+            self._pending.append(taken)
+            self._pending_bytes += len(taken)
+            if self._pending_bytes >= self._message_bytes:
+                await self._send_pending()
 
     async def _part_end(self) -> None:
         if self._in_file_part:

@@ -221,3 +221,12 @@ async def test_read_hands_the_file_over_as_views_of_the_body_without_copying_it(
 
     assert session.data == content
     assert all(isinstance(part, memoryview) and part.readonly for part in received_parts)
+
+
+async def test_read_never_sends_a_message_bigger_than_the_configured_size_even_from_a_bigger_chunk():
+    content = bytes(range(256)) * 10
+    session, _ = await read(body(part("file", content, b"a.bin")), max_file_bytes=10_000, message_bytes=256,
+                            chunk_size=5000)
+
+    assert [len(message) for message in session.messages] == [256] * 10
+    assert session.data == content
