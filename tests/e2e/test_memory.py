@@ -44,19 +44,3 @@ def test_100mb_upload_raises_gateway_and_files_memory_by_less_than_32mb(stack):
     print("peak RSS growth during a 100 MB upload: " + ", ".join(f"{n} {g / MB:.1f} MB" for n, g in growth.items()))
     assert sum(growth.values()) < BUDGET, growth
 
-
-def minor_page_faults(pid: int) -> int:
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[7])  # minflt, the 10th field of the whole line
-
-
-def test_100mb_upload_reuses_freed_buffers_instead_of_faulting_in_fresh_memory(stack):
-    """Fresh memory is zero-filled by the kernel page by page: without reuse, gateway and files fault
-    in about as many pages as the file has (25,600 for 100 MB), several times over."""
-    upload_streamed(stack.gateway_url, 2 * MB)
-    pids = {name: stack.processes[name].pid for name in ("gateway", "files")}
-    before = {name: minor_page_faults(pid) for name, pid in pids.items()}
-    upload_streamed(stack.gateway_url, 100 * MB)
-    faults = {name: minor_page_faults(pid) - before[name] for name, pid in pids.items()}
-    print("minor page faults during a 100 MB upload: " + ", ".join(f"{n} {f}" for n, f in faults.items()))
-    assert sum(faults.values()) < 2_000, faults

@@ -160,7 +160,7 @@ async def test_upload_accepts_a_file_of_exactly_the_limit(make_client, fake_file
     assert len(fake_files.servicer.blobs[r.json()["file_url"]].data) == MB
 
 
-async def test_upload_forwards_bytes_in_messages_of_about_1_mib(client, fake_files):
+async def test_upload_forwards_bytes_in_messages_of_512_kib(client, fake_files):
     data = bytes(range(256)) * 4096 * 16
     content = streamed(file_part("a.bin")[:-2], 0, tail=data + b"\r\n" + CLOSING)
     r = await client.post("/api/upload", content=content, headers=MULTIPART)

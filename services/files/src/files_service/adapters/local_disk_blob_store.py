@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 TEMP_DIR_NAME = ".tmp"
 TEMP_SUFFIX = ".part"
-DEFAULT_WRITE_SIZE = 1024 * 1024
+DEFAULT_WRITE_SIZE = 512 * 1024  # the size of the gateway's upload messages: each is written as it is
 _KEY = re.compile(r"[0-9a-f]{8,64}")
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
