@@ -7,8 +7,8 @@ from collections.abc import AsyncIterable, AsyncIterator
 from files_service.domain.errors import FileTooLarge
 
 # A chunk this big is hashed in a thread (hashlib lets go of the GIL), so that the event loop serves
-# other calls meanwhile: ~1 ms per MiB. A smaller one is hashed sooner than a thread is handed it.
-THREAD_HASHING_BYTES = 64 * 1024
+# other calls meanwhile: ~1 ms per MiB. A smaller one (a small upload's only chunk) is hashed at once.
+THREAD_HASHING_BYTES = 256 * 1024
 
 
 class MeteredChunks:
