@@ -43,4 +43,3 @@ def test_100mb_upload_raises_gateway_and_files_memory_by_less_than_32mb(stack):
     growth = {name: rss_and_peak(pid)[1] - baseline[pid] for name, pid in pids.items()}
     print("peak RSS growth during a 100 MB upload: " + ", ".join(f"{n} {g / MB:.1f} MB" for n, g in growth.items()))
     assert sum(growth.values()) < BUDGET, growth
-

@@ -162,7 +162,9 @@ async def test_put_failing_while_a_write_is_in_flight_discards_after_the_write(s
     assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
 
 
-async def test_put_cancelled_while_it_cleans_up_after_a_failure_still_leaves_nothing(store, tmp_path, monkeypatch):
+async def test_put_cancelled_while_it_cleans_up_after_a_failure_still_leaves_nothing(
+    store, tmp_path, monkeypatch
+):
     write_started = threading.Event()
     release_write = threading.Event()
     real_write_all = local_disk_blob_store._write_all

@@ -5,9 +5,9 @@ MultipartParser. The first part named "file" with a non-empty filename opens an 
 its bytes are forwarded in 512 KiB messages, each send awaited (backpressure), and counted: the
 moment the file passes the limit, reading stops. A message is handed over as views into the body's
 chunks, not copied here: the session copies it once, into what it sends. Nothing is held beyond one
-message, nothing touches the disk. The whole body may exceed the file's limit by MULTIPART_OVERHEAD_BYTES only, so
-a chunked body of endless other parts is cut off too. Any failure cancels the session, so files
-keeps nothing.
+message, nothing touches the disk. The whole body may exceed the file's limit by
+MULTIPART_OVERHEAD_BYTES only, so a chunked body of endless other parts is cut off too. Any failure
+cancels the session, so files keeps nothing.
 """
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from typing import Generic, Protocol, TypeVar
