@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from files_service.adapters.private_storage import StorageNotPrivate
 from files_service.bootstrap import protect_local_data
+from files_service.buffer_reuse import reuse_freed_buffers
 from files_service.domain.reconciliation import EXIT_ERROR
 from files_service.entrypoints import migrate_cli, reconcile_cli
 from files_service.entrypoints.logs import configure_logging
@@ -38,6 +39,7 @@ def main() -> None:
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     if arguments.command == "migrate":
         sys.exit(asyncio.run(migrate_cli.migrate(settings)))
+    reuse_freed_buffers()
     uvloop.run(serve(settings))
 
 

@@ -2,6 +2,7 @@ import asyncio
 import errno
 import os
 import stat
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -112,6 +113,97 @@ async def test_put_on_a_full_disk_raises_storage_full_and_leaves_nothing(store, 
         await store.put(KEY, _repeat(b"x" * 8, 3))
 
     assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
+
+
+async def test_put_receives_the_next_block_while_the_last_one_is_written(store, tmp_path, monkeypatch):
+    next_block_asked = threading.Event()
+    writes_done_before_asked = []
+    real_write_all = local_disk_blob_store._write_all
+
+    def slow_write_all(fd: int, data: bytes) -> None:
+        writes_done_before_asked.append(next_block_asked.wait(timeout=2))
+        real_write_all(fd, data)
+
+    async def chunks():
+        yield b"a" * 8
+        next_block_asked.set()
+        yield b"b" * 8
+
+    monkeypatch.setattr(local_disk_blob_store, "_write_all", slow_write_all)
+    await store.put(KEY, chunks())
+
+    assert writes_done_before_asked[0], "the first write held up the receiving of the second block"
+    assert (tmp_path / "blobs" / "01" / "23" / KEY).read_bytes() == b"a" * 8 + b"b" * 8
+
+
+async def test_put_failing_while_a_write_is_in_flight_discards_after_the_write(store, tmp_path, monkeypatch):
+    write_started = threading.Event()
+    release_write = threading.Event()
+    temp_present_when_write_ended = []
+    real_write_all = local_disk_blob_store._write_all
+
+    def held_write_all(fd: int, data: bytes) -> None:
+        write_started.set()
+        release_write.wait(timeout=2)
+        real_write_all(fd, data)
+        temp_present_when_write_ended.append(len(temp_files(tmp_path)))
+
+    async def chunks():
+        yield b"a" * 8
+        await asyncio.to_thread(write_started.wait, 2)
+        asyncio.get_running_loop().call_later(0.05, release_write.set)
+        raise RuntimeError("client went away")
+
+    monkeypatch.setattr(local_disk_blob_store, "_write_all", held_write_all)
+    with pytest.raises(RuntimeError):
+        await store.put(KEY, chunks())
+
+    assert temp_present_when_write_ended == [1]
+    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
+
+
+async def test_put_cancelled_while_it_cleans_up_after_a_failure_still_leaves_nothing(
+    store, tmp_path, monkeypatch
+):
+    write_started = threading.Event()
+    release_write = threading.Event()
+    real_write_all = local_disk_blob_store._write_all
+
+    def held_write_all(fd: int, data: bytes) -> None:
+        write_started.set()
+        release_write.wait(timeout=2)
+        real_write_all(fd, data)
+
+    async def chunks():
+        yield b"a" * 8
+        await asyncio.to_thread(write_started.wait, 2)
+        raise RuntimeError("the stream ended early")  # then grpc cancels the call too
+
+    monkeypatch.setattr(local_disk_blob_store, "_write_all", held_write_all)
+    put = asyncio.create_task(store.put(KEY, chunks()))
+    await asyncio.to_thread(write_started.wait, 2)
+    await asyncio.sleep(0.05)
+    put.cancel()
+    release_write.set()
+    with pytest.raises((asyncio.CancelledError, RuntimeError)):
+        await put
+
+    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
+
+
+async def test_put_passes_a_block_of_the_write_size_on_without_copying_it(store, tmp_path, monkeypatch):
+    written = []
+    real_write_all = local_disk_blob_store._write_all
+
+    def recording_write_all(fd: int, data: bytes) -> None:
+        written.append(data)
+        real_write_all(fd, data)
+
+    block = b"c" * 8
+    monkeypatch.setattr(local_disk_blob_store, "_write_all", recording_write_all)
+    await store.put(KEY, _repeat(block, 1))
+
+    assert written[0] is block
 
 
 async def test_put_rejects_a_key_that_could_escape_the_store(store, make_chunks):

@@ -10,6 +10,7 @@ from prometheus_client import REGISTRY
 from pydantic import ValidationError
 from uvicorn.config import STARTUP_FAILURE
 
+from gateway.buffer_reuse import reuse_freed_buffers
 from gateway.connection_limits import MAX_LINGERING, ConnectionLimiter
 from gateway.descriptors import connections_room, raise_descriptor_limit
 from gateway.guarded_protocol import guarded_protocol
@@ -58,6 +59,7 @@ def app_from_environment() -> FastAPI:
     """The app factory each worker process calls when WORKERS > 1."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    reuse_freed_buffers()
     return create_app(settings, registry=REGISTRY)
 
 
@@ -65,6 +67,7 @@ def main() -> None:
     settings = validated_settings()
     configure_logging(settings.log_level, settings.log_format)
     raise_descriptor_limit(settings.max_connections + MAX_LINGERING)
+    reuse_freed_buffers()
     if settings.workers > 1 and settings.rate_limit_storage_uri.get_secret_value().startswith("memory"):
         logger.warning("rate limits are counted per worker process with memory:// storage; "
                        "set FU_GATEWAY_RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share them")

@@ -2,13 +2,14 @@
 
 The request body is pushed, chunk by chunk as it arrives, through python-multipart's low-level
 MultipartParser. The first part named "file" with a non-empty filename opens an upload session;
-its bytes are forwarded in ~256 KiB messages, each send awaited (backpressure), and counted: the
-moment the file passes the limit, reading stops. Nothing is held beyond one message, nothing
-touches the disk. The whole body may exceed the file's limit by MULTIPART_OVERHEAD_BYTES only, so
-a chunked body of endless other parts is cut off too. Any failure cancels the session, so files
-keeps nothing.
+its bytes are forwarded in 512 KiB messages, each send awaited (backpressure), and counted: the
+moment the file passes the limit, reading stops. A message is handed over as views into the body's
+chunks, not copied here: the session copies it once, into what it sends. Nothing is held beyond one
+message, nothing touches the disk. The whole body may exceed the file's limit by
+MULTIPART_OVERHEAD_BYTES only, so a chunked body of endless other parts is cut off too. Any failure
+cancels the session, so files keeps nothing.
 """
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
 from python_multipart.exceptions import FormParserError, MultipartParseError
@@ -22,12 +23,13 @@ from gateway.api.errors import (
     OnlyOneFile,
 )
 
-MESSAGE_BYTES = 256 * 1024
+MESSAGE_BYTES = 512 * 1024
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024  # room for boundaries, part headers and small fields
 
 
 class UploadSession(Protocol):
-    async def send(self, chunk: bytes) -> None: ...
+    async def send(self, parts: Sequence[memoryview]) -> None:
+        """Sends the next bytes of the file, given in (read-only) parts, as one message."""
 
     def cancel(self) -> None: ...
 
@@ -57,14 +59,15 @@ class MultipartUploadReader(Generic[SessionT]):
         self._start_upload = start_upload
         self._message_bytes = message_bytes
         self._parser = _event_collecting_parser(boundary, self._events_received)
-        self._events: list[tuple[str, bytes]] = []
+        self._events: list[tuple[str, memoryview]] = []
         self._session: SessionT | None = None
         self._headers: dict[bytes, bytes] = {}
         self._header_field = bytearray()
         self._header_value = bytearray()
         self._in_file_part = False
         self._file_bytes = 0
-        self._pending = bytearray()
+        self._pending: list[memoryview] = []
+        self._pending_bytes = 0
         self._received_bytes = 0
         self._ended = False
 
@@ -75,6 +78,7 @@ class MultipartUploadReader(Generic[SessionT]):
         (a client disconnect, say) also cancels it."""
         try:
             async for chunk in body:
+                chunk = bytes(chunk)  # a no-op for bytes; the parser's views need an immutable buffer
                 self._received_bytes += len(chunk)
                 if self._received_bytes > self._max_file_bytes + MULTIPART_OVERHEAD_BYTES:
                     raise FileTooLarge(self._max_file_bytes)
@@ -86,7 +90,7 @@ class MultipartUploadReader(Generic[SessionT]):
                 self._session.cancel()
             raise
 
-    def _events_received(self, name: str, data: bytes = b"") -> None:
+    def _events_received(self, name: str, data: memoryview = memoryview(b"")) -> None:
         self._events.append((name, data))
 
     def _feed(self, chunk: bytes) -> None:
@@ -107,7 +111,7 @@ class MultipartUploadReader(Generic[SessionT]):
             else:
                 self._apply_header_event(name, data)
 
-    def _apply_header_event(self, name: str, data: bytes) -> None:
+    def _apply_header_event(self, name: str, data: memoryview) -> None:
         if name == "part_begin":
             self._headers = {}
         elif name == "header_field":
@@ -131,15 +135,19 @@ class MultipartUploadReader(Generic[SessionT]):
         self._session = await self._start_upload(_decoded_filename(filename))
         self._in_file_part = True
 
-    async def _part_data(self, data: bytes) -> None:
+    async def _part_data(self, data: memoryview) -> None:
         if not self._in_file_part:
             return
         self._file_bytes += len(data)
         if self._file_bytes > self._max_file_bytes:
             raise FileTooLarge(self._max_file_bytes)
-        self._pending += data
-        if len(self._pending) >= self._message_bytes:
-            await self._send_pending()
+        while data:  # a body chunk may be bigger than a message: no message exceeds message_bytes
+            taken = data[: self._message_bytes - self._pending_bytes]
+            data = data[len(taken):]
+            self._pending.append(taken)
+            self._pending_bytes += len(taken)
+            if self._pending_bytes >= self._message_bytes:
+                await self._send_pending()
 
     async def _part_end(self) -> None:
         if self._in_file_part:
@@ -148,9 +156,8 @@ class MultipartUploadReader(Generic[SessionT]):
 
     async def _send_pending(self) -> None:
         if self._pending and self._session is not None:
-            message = bytes(self._pending)
-            self._pending.clear()
-            await self._session.send(message)
+            parts, self._pending, self._pending_bytes = self._pending, [], 0
+            await self._session.send(parts)
 
     def _completed_session(self) -> SessionT:
         if self._received_bytes == 0:
@@ -170,13 +177,15 @@ def _decoded_filename(raw: bytes) -> str:
 
 
 def _event_collecting_parser(boundary: bytes, record: Callable[..., None]) -> MultipartParser:
-    """A parser whose callbacks only record events; they are applied (asynchronously) after each write."""
+    """A parser whose callbacks only record events; they are applied (asynchronously) after each write.
+    Data is recorded as views: the parser's buffers are the (immutable) chunks written and its own
+    constant boundary bytes."""
 
     def notification(name: str) -> Callable[[], None]:
         return lambda: record(name)
 
     def data(name: str) -> Callable[[bytes, int, int], None]:
-        return lambda buffer, start, end: record(name, bytes(buffer[start:end]))
+        return lambda buffer, start, end: record(name, memoryview(buffer)[start:end])
 
     callbacks = {f"on_{name}": notification(name)
                  for name in ("part_begin", "part_end", "header_end", "headers_finished", "end")}

@@ -6,6 +6,8 @@ import signal
 
 import httpx
 
+from gateway.uploads import MESSAGE_BYTES
+
 BOUNDARY = "shutdowntestboundary"
 
 
@@ -14,7 +16,8 @@ def stalled_upload_head(host: str, port: int) -> bytes:
             "Content-Type: application/octet-stream\r\n\r\n").encode()
     return (f"POST /api/upload HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-            f"Content-Length: {len(part) + 10 * 1024 * 1024}\r\n\r\n").encode() + part + b"\0" * 300_000
+            f"Content-Length: {len(part) + 10 * 1024 * 1024}\r\n\r\n").encode() + part + b"\0" * (
+                MESSAGE_BYTES + 300_000)
 
 
 async def test_sigterm_turns_readiness_off_at_once_and_serves_until_the_delay_ends(
@@ -43,8 +46,9 @@ async def test_request_outliving_the_grace_period_gets_a_json_503(serve_app, set
     reader, writer = await asyncio.open_connection(host, int(port))
     writer.write(stalled_upload_head(host, int(port)))
     await writer.drain()
-    while not fake_files.servicer.chunks_received:
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(10):
+        while not fake_files.servicer.chunks_received:
+            await asyncio.sleep(0.01)
 
     served.server.handle_exit(signal.SIGTERM, None)
 

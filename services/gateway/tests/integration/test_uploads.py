@@ -3,6 +3,8 @@ import asyncio
 
 import pytest
 
+from gateway.uploads import MESSAGE_BYTES
+
 BOUNDARY = "gatewaytestboundary"
 MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 MB = 1024 * 1024
@@ -158,13 +160,13 @@ async def test_upload_accepts_a_file_of_exactly_the_limit(make_client, fake_file
     assert len(fake_files.servicer.blobs[r.json()["file_url"]].data) == MB
 
 
-async def test_upload_forwards_bytes_in_messages_of_about_256_kib(client, fake_files):
-    data = bytes(range(256)) * 4096 * 2
+async def test_upload_forwards_bytes_in_messages_of_512_kib(client, fake_files):
+    data = bytes(range(256)) * 4096 * 16
     content = streamed(file_part("a.bin")[:-2], 0, tail=data + b"\r\n" + CLOSING)
     r = await client.post("/api/upload", content=content, headers=MULTIPART)
     assert r.status_code == 200, r.text
     assert fake_files.servicer.blobs[r.json()["file_url"]].data == data
-    assert fake_files.servicer.chunks_received <= len(data) // (256 * 1024) + 1
+    assert fake_files.servicer.chunks_received <= len(data) // MESSAGE_BYTES + 1
 
 
 async def test_upload_is_cut_off_with_413_once_the_file_passes_the_limit(make_client, fake_files):

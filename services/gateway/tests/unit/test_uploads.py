@@ -1,4 +1,4 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -14,8 +14,8 @@ class RecordingSession:
         self.messages: list[bytes] = []
         self.cancelled = False
 
-    async def send(self, chunk: bytes) -> None:
-        self.messages.append(chunk)
+    async def send(self, parts: Sequence[memoryview]) -> None:
+        self.messages.append(b"".join(parts))
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -201,3 +201,32 @@ async def test_read_cancels_the_session_when_the_body_stream_fails():
     with pytest.raises(ConnectionResetError):
         await MultipartUploadReader(BOUNDARY, 1000, starter).read(failing())
     assert starter.sessions[0].cancelled
+
+
+async def test_read_hands_the_file_over_as_views_of_the_body_without_copying_it():
+    content = b"v" * 300
+    data = body(part("file", content, b"a.bin"))
+    received_parts: list = []
+
+    class ViewRecordingSession(RecordingSession):
+        async def send(self, parts) -> None:
+            received_parts.extend(parts)
+            await super().send(parts)
+
+    async def start(filename: str) -> ViewRecordingSession:
+        return ViewRecordingSession(filename)
+
+    reader = MultipartUploadReader(BOUNDARY, 1000, start, message_bytes=64)
+    session = await reader.read(chunked(data, 100))
+
+    assert session.data == content
+    assert all(isinstance(part, memoryview) and part.readonly for part in received_parts)
+
+
+async def test_read_never_sends_a_message_bigger_than_the_configured_size_even_from_a_bigger_chunk():
+    content = bytes(range(256)) * 10
+    session, _ = await read(body(part("file", content, b"a.bin")), max_file_bytes=10_000, message_bytes=256,
+                            chunk_size=5000)
+
+    assert [len(message) for message in session.messages] == [256] * 10
+    assert session.data == content

@@ -8,9 +8,9 @@ import pathlib
 import re
 import stat
 import tempfile
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Coroutine, Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from files_service.domain.errors import StorageFull
 from files_service.ports import BlobNotFound, StorageEntry
@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 TEMP_DIR_NAME = ".tmp"
 TEMP_SUFFIX = ".part"
-DEFAULT_WRITE_SIZE = 1024 * 1024
+DEFAULT_WRITE_SIZE = 512 * 1024  # the size of the gateway's upload messages: each is written as it is
 _KEY = re.compile(r"[0-9a-f]{8,64}")
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
@@ -37,6 +37,27 @@ async def _blocking(
         if on_abandoned is not None and future.exception() is None:
             on_abandoned(future.result())
         raise
+
+
+async def _to_the_end(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Runs `cleanup` in a task of its own: cancelled meanwhile (grpc may cancel a call whose stream
+    has just ended), it waits for the cleanup to end before re-raising, so the cleanup is never cut."""
+    task = asyncio.ensure_future(cleanup)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
+
+
+async def _discard(temp: "_TempFile", writing: asyncio.Future[None] | None) -> None:
+    """Deletes the temp file once the write in flight, if any, is over, whatever its outcome (the
+    failure that ended the upload is the one to report)."""
+    if writing is not None:
+        await asyncio.wait([writing])
+        if not writing.cancelled():
+            writing.exception()  # retrieved: asyncio would otherwise log it as never retrieved
+    await asyncio.to_thread(temp.discard)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -113,9 +134,13 @@ class _TempFile:
 
 
 async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncGenerator[bytes, None]:
-    """Gather small incoming chunks into writes of about `size` bytes."""
+    """Gather small incoming chunks into writes of about `size` bytes; a chunk that is that big
+    already, with nothing gathered before it, is passed on as it is (not copied)."""
     buffer = bytearray()
     async for chunk in chunks:
+        if not buffer and len(chunk) >= size:
+            yield chunk
+            continue
         buffer += chunk
         if len(buffer) >= size:
             yield bytes(buffer)
@@ -141,16 +166,22 @@ class LocalDiskBlobStore:
         self._temp_dir.mkdir(mode=0o700, exist_ok=True)
 
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        """Each block is written by a thread while the next one is received (one write in flight)."""
         final_path = self._path_of(key)
         with _disk_full_as_storage_full():
             temp = await _blocking(_TempFile, self._temp_dir, key, on_abandoned=_TempFile.discard)
+            writing: asyncio.Future[None] | None = None
             try:
                 async with contextlib.aclosing(_coalesce(chunks, self._write_size)) as blocks:
                     async for block in blocks:
-                        await _blocking(temp.write, block)
+                        if writing is not None:
+                            await asyncio.shield(writing)
+                        writing = asyncio.ensure_future(asyncio.to_thread(temp.write, block))
+                if writing is not None:
+                    await asyncio.shield(writing)
                 await _blocking(self._commit, temp, final_path)
             except BaseException:
-                await _blocking(temp.discard)
+                await _to_the_end(_discard(temp, writing))
                 raise
 
     async def open_range(self, key: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:

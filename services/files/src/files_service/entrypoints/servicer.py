@@ -144,8 +144,9 @@ async def _chunks(requests: AsyncIterator[files_pb2.UploadFileRequest]) -> Async
     async for request in requests:
         kind = request.WhichOneof("payload")
         if kind == "chunk":
-            sent += len(request.chunk)
-            yield request.chunk
+            chunk = request.chunk  # each read of the field is a copy
+            sent += len(chunk)
+            yield chunk
         elif kind == "complete" and request.complete.size == sent:
             if await anext(requests, None) is None:
                 return

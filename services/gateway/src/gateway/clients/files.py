@@ -1,7 +1,7 @@
 """The files service's gRPC API as the gateway uses it: metadata, deletes, and the two streams."""
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timezone
@@ -13,12 +13,15 @@ from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from gateway.api import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.stream_steps import StepBound
+from gateway.clients.upload_messages import UploadFileRequestBytes, encoded_chunk, serialized
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
 
 logger = logging.getLogger(__name__)
 
 SERVICE = "Files"
 DOMAIN = "files.fileuploader"
+_FILES_SERVICE = files_pb2.DESCRIPTOR.services_by_name["FilesService"]
+UPLOAD_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadFile'].name}"
 
 REASONS: dict[str, ErrorFactory] = {
     "FILE_NOT_FOUND": errors.FileNotFound,
@@ -45,6 +48,12 @@ class FilesClient:
         token: str | None = None,
     ) -> None:
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
+        # The stub's UploadFile, but taking chunk messages already encoded (see upload_messages).
+        self._upload_file = channel.stream_unary(
+            UPLOAD_FILE_METHOD,
+            request_serializer=serialized,
+            response_deserializer=files_pb2.UploadFileResponse.FromString,
+        )
         self._token = token
         self._timeout = timeout_seconds
         self._transfer_timeout = transfer_timeout_seconds
@@ -132,7 +141,7 @@ class FilesClient:
 
     async def start_upload(self, request: UploadRequest) -> "FilesUpload":
         """Opens UploadFile and sends its metadata; the file's bytes follow through FilesUpload.send."""
-        call = self._stub.UploadFile(timeout=self._transfer_timeout, metadata=self._metadata())
+        call = self._upload_file(timeout=self._transfer_timeout, metadata=self._metadata())
         upload = FilesUpload(call, self._step)
         metadata = files_pb2.UploadMetadata(
             user_filename=request.user_filename,
@@ -227,11 +236,13 @@ class FilesUpload:
         self._step = step
         self._sent = 0
 
-    async def send(self, chunk: bytes) -> None:
-        await self.write(files_pb2.UploadFileRequest(chunk=chunk))
-        self._sent += len(chunk)
+    async def send(self, parts: Sequence[memoryview | bytes]) -> None:
+        """Sends the parts as one chunk message."""
+        message = encoded_chunk(parts)
+        await self.write(message)
+        self._sent += sum(len(part) for part in parts)
 
-    async def write(self, message: files_pb2.UploadFileRequest) -> None:
+    async def write(self, message: files_pb2.UploadFileRequest | UploadFileRequestBytes) -> None:
         try:
             await self._step(self._call, self._call.write(message), "a message of an upload")
         except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
