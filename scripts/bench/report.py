@@ -41,7 +41,8 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
-        if self.ours is None or not self.reference:
+        """None for a row whose goal is a ceiling on ours (the reference's figure is for information)."""
+        if self.ours is None or not self.reference or self.path.max_ours is not None:
             return None
         return self.ours / self.reference
 

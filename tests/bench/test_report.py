@@ -106,3 +106,8 @@ def test_the_presigned_row_takes_ours_from_the_s3_target_and_states_no_goal():
     assert presigned.ratio == pytest.approx(3.0)
     assert presigned.path.goal == "-" and presigned.met is None
     assert rows["GET 100 MiB"].ours == 900  # the default stack's, not the S3 target's
+
+
+def test_a_ceiling_row_shows_no_ratio():
+    rows = by_label(report.rows(TARGETS, FULL))
+    assert rows["memory growth during a 100 MiB upload"].ratio is None
