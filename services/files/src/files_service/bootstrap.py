@@ -178,15 +178,15 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     nats_connection.start()
     publisher = create_publisher(settings, nats_connection, metrics.events)
     uow_factory = create_uow_factory(settings, engine)
+    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
     service = FilesService(
         uow_factory,
         blob_store,
-        publisher,
         max_file_size=settings.max_file_size,
         url_signer=url_signer_of(blob_store),
         download_url_ttl=timedelta(seconds=settings.presigned_url_ttl_seconds),
+        outbox_written=relay.wake,
     )
-    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
     application = Application(
         service, relay, blob_store, engine, nats_connection, uow_factory, metrics, registry, connections
     )

@@ -1,6 +1,6 @@
 """What the use cases need from the outside world, as protocols the adapters fulfil."""
 
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -110,6 +110,9 @@ class Outbox(Protocol):
 
     async def remove(self, event_id: str) -> None:
         """Forget a published event; an unknown id is not an error."""
+
+    async def remove_many(self, event_ids: Sequence[str]) -> None:
+        """Forget published events, in one statement; unknown ids are not an error."""
 
     async def count(self) -> int: ...
 

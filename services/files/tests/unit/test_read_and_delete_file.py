@@ -10,9 +10,11 @@ from files_service.domain.model import UploadRequest
 
 
 @pytest.fixture
-async def stored(service, make_chunks):
+async def stored(service, make_chunks, relay_drained):
     request = UploadRequest(user_filename="data.bin", include_ext=False, owner_account_id="acc-1")
-    return await service.upload_file(request, make_chunks(b"0123456789"))
+    stored = await service.upload_file(request, make_chunks(b"0123456789"))
+    await relay_drained()
+    return stored
 
 
 async def read_all(chunks) -> bytes:
@@ -57,11 +59,14 @@ async def test_read_file_whose_bytes_vanished_is_not_found(service, stored, blob
 
 
 async def test_delete_file_with_the_right_key_removes_row_bytes_and_publishes(
-    service, stored, database, blob_store, publisher
+    service, stored, database, blob_store, publisher, relay_drained
 ):
     await service.delete_file(stored.file_url, stored.delete_key)
 
-    assert database.files == {} and blob_store.blobs == {} and database.outbox == []
+    assert database.files == {} and blob_store.blobs == {}
+    assert [message.subject for message in database.outbox] == ["files.deleted"]
+    await relay_drained()
+    assert database.outbox == []
     assert [message.subject for message in publisher.published] == ["files.uploaded", "files.deleted"]
 
 
