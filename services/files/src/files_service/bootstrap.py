@@ -185,7 +185,8 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
         max_file_size=settings.max_file_size,
         url_signer=url_signer_of(blob_store),
         download_url_ttl=timedelta(seconds=settings.presigned_url_ttl_seconds),
-        outbox_written=relay.wake,
+        relay=relay,
+        delete_event_wait=timedelta(seconds=settings.publish_timeout_seconds),
     )
     application = Application(
         service, relay, blob_store, engine, nats_connection, uow_factory, metrics, registry, connections

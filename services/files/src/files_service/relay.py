@@ -4,6 +4,7 @@ publishes what the outbox holds, a batch at a time with its acknowledgements awa
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from files_service.domain.errors import DatabaseUnavailable
@@ -11,6 +12,10 @@ from files_service.ports import EventPublisher, OutboxMessage, PublishFailed
 from files_service.service import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
+
+# After a failed round, the least pause before the next: a broker known to be down is not asked again
+# on every commit, yet an event committed meanwhile is tried (and its waiter answered) soon.
+RETRY_PAUSE_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,26 @@ class OutboxRelay:
         self._interval_seconds = interval_seconds
         self._batch_size = batch_size
         self._woken = asyncio.Event()
+        self._waiters: dict[str, asyncio.Future[bool]] = {}
 
     def wake(self) -> None:
         """Events were committed: publish them now rather than at the next interval."""
         self._woken.set()
+
+    def published(self, event_id: str, timeout_seconds: float) -> Awaitable[bool]:
+        """True once a round published the event; False when a round failed to, or after the timeout.
+        Watches from this call on, before any await: call it right after the commit."""
+        waiter = self._waiters.setdefault(event_id, asyncio.get_running_loop().create_future())
+        return self._wait_for(event_id, waiter, timeout_seconds)
+
+    async def _wait_for(self, event_id: str, waiter: asyncio.Future[bool], timeout_seconds: float) -> bool:
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout_seconds)
+        except TimeoutError:
+            return False
+        finally:
+            if self._waiters.get(event_id) is waiter:
+                del self._waiters[event_id]
 
     async def relay_once(self) -> int:
         """Publish the oldest batch of events, all at once, then delete those acknowledged in one
@@ -62,8 +83,8 @@ class OutboxRelay:
                 logger.exception("outbox relay round failed")
                 round_ = RelayRound(published=0, failed=1)
             if round_.failed:
-                await asyncio.sleep(self._interval_seconds)
-            elif round_.published < self._batch_size:
+                await asyncio.sleep(min(RETRY_PAUSE_SECONDS, self._interval_seconds))
+            if round_.failed or round_.published < self._batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._woken.wait(), self._interval_seconds)
 
@@ -82,7 +103,15 @@ class OutboxRelay:
         failures = [(message, outcome) for message, outcome in zip(pending, outcomes) if outcome is not None]
         if failures:
             _log_failures(failures)
+        self._tell_waiters(published, [message.event_id for message, _ in failures])
         return RelayRound(published=len(published), failed=len(failures))
+
+    def _tell_waiters(self, published: list[str], failed: list[str]) -> None:
+        for event_ids, outcome in ((published, True), (failed, False)):
+            for event_id in event_ids:
+                waiter = self._waiters.get(event_id)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(outcome)
 
 
 def _log_failures(failures: list[tuple[OutboxMessage, BaseException | None]]) -> None:

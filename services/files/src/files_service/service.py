@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -44,6 +44,7 @@ from files_service.ports import (
     BlobNotFound,
     BlobStore,
     DownloadUrlSigner,
+    EventRelay,
     OutboxMessage,
     UnitOfWork,
 )
@@ -57,11 +58,17 @@ DEFAULT_DOWNLOAD_URL_TTL = timedelta(minutes=5)
 Clock = Callable[[], datetime]
 FileUrlGenerator = Callable[[str, bool], str]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
-OutboxWritten = Callable[[], None]
+DEFAULT_DELETE_EVENT_WAIT = timedelta(seconds=5)
 
 
-def nobody_to_tell() -> None:
-    return None
+class _NoRelay:
+    """Events stay in the outbox (a service that only reads, or a test)."""
+
+    def wake(self) -> None:
+        return None
+
+    def published(self, event_id: str, timeout_seconds: float) -> Awaitable[bool]:
+        return asyncio.sleep(0, result=False)
 
 
 def utc_now() -> datetime:
@@ -84,13 +91,15 @@ class FilesService:
         file_url_generator: FileUrlGenerator = new_file_url,
         url_signer: DownloadUrlSigner | None = None,
         download_url_ttl: timedelta = DEFAULT_DOWNLOAD_URL_TTL,
-        outbox_written: OutboxWritten = nobody_to_tell,
+        relay: EventRelay | None = None,
+        delete_event_wait: timedelta = DEFAULT_DELETE_EVENT_WAIT,
     ) -> None:
-        """`url_signer`: the store's way to make download URLs, when it has one. `outbox_written` is
-        called after each commit that added events (the outbox relay publishes them)."""
+        """`url_signer`: the store's way to make download URLs, when it has one. `relay` publishes the
+        events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own."""
         self._uow_factory = uow_factory
         self._uploads = GroupCommit(uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken))
-        self._outbox_written = outbox_written
+        self._relay: EventRelay = relay if relay is not None else _NoRelay()
+        self._delete_event_wait = delete_event_wait
         self._blob_store = blob_store
         self._max_file_size = max_file_size
         self._clock = clock
@@ -135,7 +144,7 @@ class FilesService:
         except BaseException:
             await self._discard_blob(storage_key)
             raise
-        self._outbox_written()
+        self._relay.wake()
         return stored
 
     async def get_file_info(self, file_url: str) -> StoredFile:
@@ -176,10 +185,15 @@ class FilesService:
                 raise FileNotFound("file not found")
             # A retry of the upload that stored it, arriving after the delete, stores it again.
             await uow.idempotency.remove_for_file(file_url)
-            await uow.outbox.add(FileDeleted.of(stored, new_event_id(), self._clock()))
+            message = await uow.outbox.add(FileDeleted.of(stored, new_event_id(), self._clock()))
             await uow.commit()
-        self._outbox_written()
+        self._relay.wake()
+        published = self._relay.published(message.event_id, self._delete_event_wait.total_seconds())
         await self._discard_blob(stored.storage_key)
+        # Answered once the event is in the stream, so the account's next listing no longer shows it
+        # (or after the wait, the event left to the relay, when the broker is down).
+        if not await published:
+            logger.warning("deleted %s; its event waits in the outbox for the broker", file_url)
 
     async def list_owned_files(self) -> AsyncGenerator[StoredFile, None]:
         """Every file that has an owner, in ascending file_url order, read as a stream."""
@@ -203,7 +217,7 @@ class FilesService:
                 republished += 1
             await uow.commit()
         if republished:
-            self._outbox_written()
+            self._relay.wake()
         logger.info("republished %d upload event(s); %d file(s) unknown", republished, len(unknown))
         return Republished(count=republished, unknown_file_urls=unknown)
 

@@ -3,7 +3,7 @@
 import copy
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -283,7 +283,8 @@ def service(database, blob_store, file_urls, fixed_now, relay) -> FilesService:
         max_file_size=MAX_FILE_SIZE,
         clock=lambda: fixed_now,
         file_url_generator=file_urls,
-        outbox_written=relay.wake,
+        relay=relay,
+        delete_event_wait=timedelta(milliseconds=50),  # no relay runs unless a test starts one
     )
 
 

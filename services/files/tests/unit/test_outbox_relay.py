@@ -81,7 +81,7 @@ async def test_relay_publishes_an_upload_at_once_when_woken_not_at_the_next_inte
     database, publisher, blob_store, file_urls, fixed_now, make_chunks
 ):
     relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60)
-    service = FilesService(lambda: FakeUnitOfWork(database), blob_store, 1000, outbox_written=relay.wake)
+    service = FilesService(lambda: FakeUnitOfWork(database), blob_store, 1000, relay=relay)
     running = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.05)  # the first round found nothing and waits
