@@ -52,7 +52,8 @@ class OutboxRelay:
 
     async def _wait_for(self, event_id: str, waiter: asyncio.Future[bool], timeout_seconds: float) -> bool:
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter), timeout_seconds)
+            async with asyncio.timeout(timeout_seconds):
+                return await asyncio.shield(waiter)
         except TimeoutError:
             return False
         finally:
@@ -85,8 +86,14 @@ class OutboxRelay:
             if round_.failed:
                 await asyncio.sleep(min(RETRY_PAUSE_SECONDS, self._interval_seconds))
             if round_.failed or round_.published < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._woken.wait(), self._interval_seconds)
+                await self._woken_or_interval()
+
+    async def _woken_or_interval(self) -> None:
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can miss a cancellation that arrives
+        # as its timeout fires, and the relay task would never end.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._interval_seconds):
+                await self._woken.wait()
 
     async def _relay_batch(self) -> RelayRound:
         async with self._uow_factory() as uow:
