@@ -94,3 +94,21 @@ async def _last_event_for(js, subject, file_url, message_type):
         if event.file_url == file_url:
             return message, event
     raise AssertionError(f"no {subject} event for {file_url}")
+
+
+def test_an_upload_answered_synced_is_in_the_next_listing_even_before_its_event_reaches_the_stream(
+    make_stack,
+):
+    stack = make_stack()
+    with client(stack.gateway_url) as c:
+        token = register(c)["accessToken"]
+        before = uploaded(c, "before.txt", b"1", token=token)
+        assert [f["file_url"] for f in get_files(c, token)] == [before["file_url"]]
+        stack.processes["nats"].stop()
+
+        during = uploaded(c, "during.txt", b"22", token=token)
+
+        assert during["synced"] is True
+        files = get_files(c, token)
+        assert [f["file_url"] for f in files] == [during["file_url"], before["file_url"]]
+        assert (files[0]["key"], files[0]["size"], files[0]["user_filename"]) == (during["key"], 2, "during.txt")

@@ -58,6 +58,8 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         self.files: dict[str, list[auth_pb2.AccountFile]] = {}
         self.request_ids: list[str | None] = []
         self.delay_seconds = 0.0
+        self.recorded: list[tuple[str, auth_pb2.AccountFile]] = []
+        self.record_failure: grpc.StatusCode | None = None
 
     def sign_up(self, username: str, password: str = "pw", kind: int = auth_pb2.TOKEN_KIND_NORMAL) -> str:
         account = auth_pb2.Account(account_id=uuid.uuid4().hex, username=username)
@@ -144,6 +146,14 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         account, _ = await self._account_of(request.access_token, context)
         files = self.files.get(account.account_id, [])
         return auth_pb2.ListAccountFilesResponse(account=account, files=files)
+
+    async def RecordAccountFile(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        if self.record_failure is not None:
+            await context.abort(self.record_failure, "auth cannot record files now")
+        self.recorded.append((account.account_id, request.file))
+        return auth_pb2.RecordAccountFileResponse()
 
 
 @dataclass

@@ -151,3 +151,15 @@ class ListAccountFilesResponse(_message.Message):
     account: Account
     files: _containers.RepeatedCompositeFieldContainer[AccountFile]
     def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ..., files: _Optional[_Iterable[_Union[AccountFile, _Mapping]]] = ...) -> None: ...
+
+class RecordAccountFileRequest(_message.Message):
+    __slots__ = ("access_token", "file")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    file: AccountFile
+    def __init__(self, access_token: _Optional[str] = ..., file: _Optional[_Union[AccountFile, _Mapping]] = ...) -> None: ...
+
+class RecordAccountFileResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

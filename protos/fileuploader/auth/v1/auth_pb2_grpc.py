@@ -67,6 +67,11 @@ class AuthServiceStub:
                 request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesResponse.FromString,
                 _registered_method=True)
+        self.RecordAccountFile = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/RecordAccountFile',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -116,6 +121,15 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordAccountFile(self, request, context):
+        """Lists a file the token's account has just uploaded, as the file's upload event
+        will (both are idempotent, and a file already deleted stays deleted), so that
+        the next ListAccountFiles shows it even before its event has arrived.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -148,6 +162,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ListAccountFiles,
                     request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesRequest.FromString,
                     response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesResponse.SerializeToString,
+            ),
+            'RecordAccountFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAccountFile,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -315,6 +334,33 @@ class AuthService:
             '/fileuploader.auth.v1.AuthService/ListAccountFiles',
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesRequest.SerializeToString,
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAccountFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/RecordAccountFile',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,6 +1,7 @@
 """The auth use cases: accounts, access tokens, and the file-event read model."""
 
 import logging
+from dataclasses import replace
 from uuid import uuid4
 
 from auth_service.domain.account_files import AccountFile, FileEvent, FileUploaded
@@ -50,6 +51,7 @@ class AuthService:
         self._file_events = file_events
         self._catch_up_timeout = catch_up_timeout
         self._min_password_length = min_password_length
+        self._projection = AccountFilesProjection(unit_of_work)
 
     async def register(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
         check_new_credentials(username, password, self._min_password_length)
@@ -108,6 +110,12 @@ class AuthService:
         if listing is None:
             raise TokenNotFound()
         return listing
+
+    async def record_account_file(self, access_token: str, uploaded: FileUploaded) -> None:
+        """List a file the token's account just uploaded, as its upload event will: the next listing
+        shows it even while the event is still on its way (a delete's tombstone still wins)."""
+        account = (await self.validate_token(access_token)).account
+        await self._projection.apply(replace(uploaded, owner_account_id=account.account_id))
 
     async def purge_expired_tokens(self) -> int:
         async with self._unit_of_work() as uow:

@@ -37,6 +37,8 @@ StoreAdapter = LocalDiskBlobStore | S3BlobStore
 
 logger = logging.getLogger(__name__)
 
+LAST_EVENTS_PUBLISH_SECONDS = 2.0
+
 
 @dataclass
 class Application:
@@ -55,13 +57,24 @@ class Application:
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
 
     async def close(self) -> None:
+        """The events committed last are published on the way out, when NATS takes them at once;
+        whatever is left stays in the outbox for the next start's relay."""
         if self._relay_task is not None:
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
+            await self._publish_the_last_events()
         await self.nats.close()
         await self.engine.dispose()
         await self.storage_connections.aclose()
+
+
+    async def _publish_the_last_events(self) -> None:
+        try:
+            async with asyncio.timeout(LAST_EVENTS_PUBLISH_SECONDS):
+                await self.relay.relay_once()
+        except Exception as error:
+            logger.warning("left the last events in the outbox at shutdown: %r", error)
 
 
 def protect_local_data(settings: Settings) -> None:
@@ -178,15 +191,16 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     nats_connection.start()
     publisher = create_publisher(settings, nats_connection, metrics.events)
     uow_factory = create_uow_factory(settings, engine)
+    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
     service = FilesService(
         uow_factory,
         blob_store,
-        publisher,
         max_file_size=settings.max_file_size,
         url_signer=url_signer_of(blob_store),
         download_url_ttl=timedelta(seconds=settings.presigned_url_ttl_seconds),
+        relay=relay,
+        delete_event_wait=timedelta(seconds=settings.publish_timeout_seconds),
     )
-    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
     application = Application(
         service, relay, blob_store, engine, nats_connection, uow_factory, metrics, registry, connections
     )

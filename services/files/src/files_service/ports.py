@@ -1,6 +1,6 @@
 """What the use cases need from the outside world, as protocols the adapters fulfil."""
 
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -111,6 +111,9 @@ class Outbox(Protocol):
     async def remove(self, event_id: str) -> None:
         """Forget a published event; an unknown id is not an error."""
 
+    async def remove_many(self, event_ids: Sequence[str]) -> None:
+        """Forget published events, in one statement; unknown ids are not an error."""
+
     async def count(self) -> int: ...
 
     async def count_older_than(self, moment: datetime) -> int: ...
@@ -161,3 +164,14 @@ class UnitOfWork(Protocol):
 class EventPublisher(Protocol):
     async def publish(self, message: OutboxMessage) -> None:
         """Publish and wait for the broker's acknowledgement, or raise PublishFailed."""
+
+
+class EventRelay(Protocol):
+    """Publishes what the outbox holds, after the commits that wrote it."""
+
+    def wake(self) -> None:
+        """Events were committed: publish them now."""
+
+    def published(self, event_id: str, timeout_seconds: float) -> Awaitable[bool]:
+        """Watches the event from the call on (call it right after the commit): True once it is
+        published; False when publishing it failed, or after timeout_seconds."""

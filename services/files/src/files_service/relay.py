@@ -1,13 +1,27 @@
-"""The outbox relay: publishes, oldest first, the events the use cases could not publish at once."""
+"""The outbox relay, the only publisher of the events: woken after each commit that wrote events, it
+publishes what the outbox holds, a batch at a time with its acknowledgements awaited together."""
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
 
 from files_service.domain.errors import DatabaseUnavailable
-from files_service.ports import EventPublisher, PublishFailed
+from files_service.ports import EventPublisher, OutboxMessage, PublishFailed
 from files_service.service import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
+
+# After a failed round, the least pause before the next: a broker known to be down is not asked again
+# on every commit, yet an event committed meanwhile is tried (and its waiter answered) soon.
+RETRY_PAUSE_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class RelayRound:
+    published: int
+    failed: int
 
 
 class OutboxRelay:
@@ -18,29 +32,38 @@ class OutboxRelay:
         interval_seconds: float,
         batch_size: int = 100,
     ) -> None:
+        """`interval_seconds`: how long it waits when not woken, and after a round that failed."""
         self._uow_factory = uow_factory
         self._publisher = publisher
         self._interval_seconds = interval_seconds
         self._batch_size = batch_size
+        self._woken = asyncio.Event()
+        self._waiters: dict[str, asyncio.Future[bool]] = {}
+
+    def wake(self) -> None:
+        """Events were committed: publish them now rather than at the next interval."""
+        self._woken.set()
+
+    def published(self, event_id: str, timeout_seconds: float) -> Awaitable[bool]:
+        """True once a round published the event; False when a round failed to, or after the timeout.
+        Watches from this call on, before any await: call it right after the commit."""
+        waiter = self._waiters.setdefault(event_id, asyncio.get_running_loop().create_future())
+        return self._wait_for(event_id, waiter, timeout_seconds)
+
+    async def _wait_for(self, event_id: str, waiter: asyncio.Future[bool], timeout_seconds: float) -> bool:
+        try:
+            async with asyncio.timeout(timeout_seconds):
+                return await asyncio.shield(waiter)
+        except TimeoutError:
+            return False
+        finally:
+            if self._waiters.get(event_id) is waiter:
+                del self._waiters[event_id]
 
     async def relay_once(self) -> int:
-        """Publish pending events in order, deleting each after its ack; stop at the first failure."""
-        async with self._uow_factory() as uow:
-            pending = await uow.outbox.oldest(self._batch_size)
-        published = 0
-        for message in pending:
-            try:
-                await self._publisher.publish(message)
-            except PublishFailed as error:
-                logger.info("outbox relay paused at event %s: %s", message.event_id, error)
-                break
-            async with self._uow_factory() as uow:
-                await uow.outbox.remove(message.event_id)
-                await uow.commit()
-            published += 1
-        if published:
-            logger.info("outbox relay published %d event(s)", published)
-        return published
+        """Publish the oldest batch of events, all at once, then delete those acknowledged in one
+        statement; the others stay for a later round. Returns how many were published."""
+        return (await self._relay_batch()).published
 
     async def backlog(self) -> int:
         """How many events wait in the outbox."""
@@ -48,15 +71,61 @@ class OutboxRelay:
             return await uow.outbox.count()
 
     async def run(self) -> None:
-        """Relay until cancelled: at once while a backlog drains, else every interval."""
+        """Relay until cancelled: at once while a backlog drains or when woken, else every interval;
+        after a failed round it waits the interval (a broker that is down is not asked on every wake)."""
         while True:
+            self._woken.clear()
             try:
-                published = await self.relay_once()
+                round_ = await self._relay_batch()
             except DatabaseUnavailable as error:
                 logger.warning("outbox relay waiting for the database: %s", error)
-                published = 0
+                round_ = RelayRound(published=0, failed=1)
             except Exception:
                 logger.exception("outbox relay round failed")
-                published = 0
-            if published < self._batch_size:
-                await asyncio.sleep(self._interval_seconds)
+                round_ = RelayRound(published=0, failed=1)
+            if round_.failed:
+                await asyncio.sleep(min(RETRY_PAUSE_SECONDS, self._interval_seconds))
+            if round_.failed or round_.published < self._batch_size:
+                await self._woken_or_interval()
+
+    async def _woken_or_interval(self) -> None:
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can miss a cancellation that arrives
+        # as its timeout fires, and the relay task would never end.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._interval_seconds):
+                await self._woken.wait()
+
+    async def _relay_batch(self) -> RelayRound:
+        async with self._uow_factory() as uow:
+            pending = await uow.outbox.oldest(self._batch_size)
+        if not pending:
+            return RelayRound(published=0, failed=0)
+        outcomes = await asyncio.gather(*map(self._publisher.publish, pending), return_exceptions=True)
+        published = [message.event_id for message, outcome in zip(pending, outcomes) if outcome is None]
+        if published:
+            async with self._uow_factory() as uow:
+                await uow.outbox.remove_many(published)
+                await uow.commit()
+            logger.debug("outbox relay published %d event(s)", len(published))
+        failures = [(message, outcome) for message, outcome in zip(pending, outcomes) if outcome is not None]
+        if failures:
+            _log_failures(failures)
+        self._tell_waiters(published, [message.event_id for message, _ in failures])
+        return RelayRound(published=len(published), failed=len(failures))
+
+    def _tell_waiters(self, published: list[str], failed: list[str]) -> None:
+        for event_ids, outcome in ((published, True), (failed, False)):
+            for event_id in event_ids:
+                waiter = self._waiters.get(event_id)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(outcome)
+
+
+def _log_failures(failures: list[tuple[OutboxMessage, BaseException | None]]) -> None:
+    message, error = failures[0]
+    if isinstance(error, PublishFailed):
+        logger.info("outbox relay: %d event(s) wait for the broker, first %s: %s", len(failures),
+                    message.event_id, error)
+        return
+    logger.error("outbox relay: %d event(s) not published, first %s", len(failures), message.event_id,
+                 exc_info=error)

@@ -1,10 +1,11 @@
 """The use cases of the files service: upload, describe, read and delete a file, give a download URL;
 list owned files and publish their upload events again."""
 
+import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +31,7 @@ from files_service.domain.identifiers import (
     new_file_url,
     new_storage_key,
 )
+from files_service.group_commit import GroupCommit
 from files_service.domain.model import (
     ByteRange,
     DownloadHeaders,
@@ -42,9 +44,8 @@ from files_service.ports import (
     BlobNotFound,
     BlobStore,
     DownloadUrlSigner,
-    EventPublisher,
+    EventRelay,
     OutboxMessage,
-    PublishFailed,
     UnitOfWork,
 )
 
@@ -57,6 +58,17 @@ DEFAULT_DOWNLOAD_URL_TTL = timedelta(minutes=5)
 Clock = Callable[[], datetime]
 FileUrlGenerator = Callable[[str, bool], str]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+DEFAULT_DELETE_EVENT_WAIT = timedelta(seconds=5)
+
+
+class _NoRelay:
+    """Events stay in the outbox (a service that only reads, or a test)."""
+
+    def wake(self) -> None:
+        return None
+
+    def published(self, event_id: str, timeout_seconds: float) -> Awaitable[bool]:
+        return asyncio.sleep(0, result=False)
 
 
 def utc_now() -> datetime:
@@ -74,17 +86,21 @@ class FilesService:
         self,
         uow_factory: UnitOfWorkFactory,
         blob_store: BlobStore,
-        publisher: EventPublisher,
         max_file_size: int,
         clock: Clock = utc_now,
         file_url_generator: FileUrlGenerator = new_file_url,
         url_signer: DownloadUrlSigner | None = None,
         download_url_ttl: timedelta = DEFAULT_DOWNLOAD_URL_TTL,
+        relay: EventRelay | None = None,
+        delete_event_wait: timedelta = DEFAULT_DELETE_EVENT_WAIT,
     ) -> None:
-        """`url_signer`: the store's way to make download URLs, when it has one."""
+        """`url_signer`: the store's way to make download URLs, when it has one. `relay` publishes the
+        events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own."""
         self._uow_factory = uow_factory
+        self._uploads = GroupCommit(uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken))
+        self._relay: EventRelay = relay if relay is not None else _NoRelay()
+        self._delete_event_wait = delete_event_wait
         self._blob_store = blob_store
-        self._publisher = publisher
         self._max_file_size = max_file_size
         self._clock = clock
         self._file_url_generator = file_url_generator
@@ -94,12 +110,15 @@ class FilesService:
     async def upload_file(self, request: UploadRequest, chunks: AsyncIterable[bytes]) -> StoredFile:
         """Validate the name, store the bytes, then record the file, its event and its idempotency key (if
         any) in one transaction. A key that an earlier upload recorded answers that upload's file when
-        this one is the same (IdempotencyKeyReused otherwise); the new bytes are then discarded."""
+        this one is the same (IdempotencyKeyReused otherwise); the new bytes are then discarded.
+        Answers once the bytes and the rows are durable; the relay publishes the event right after."""
         name = parse_file_name(request.user_filename)
         storage_key = new_storage_key()
         metered = MeteredChunks(chunks, self._max_file_size)
+        recording = False
         try:
             await self._blob_store.put(storage_key, metered)
+            recording = True
             stored, message = await self._record_upload(request, name, storage_key, metered)
             if message is None:
                 await self._discard_blob(storage_key)
@@ -109,6 +128,14 @@ class FilesService:
             # The file's row may exist: its bytes must stay (at worst they are orphaned, never served).
             logger.warning("kept blob %s: the database went away while recording it", storage_key)
             raise
+        except asyncio.CancelledError:
+            if recording:
+                # Its rows may still commit with the others of their group: the bytes stay (at worst
+                # orphaned, never served).
+                logger.warning("kept blob %s: the upload was cancelled while being recorded", storage_key)
+            else:
+                await self._discard_blob(storage_key)
+            raise
         except StorageUnavailable:
             # A store that just failed would only fail the delete too, after its own retries: the
             # caller hears at once, and any bytes that did land are left to the reconciler.
@@ -117,7 +144,7 @@ class FilesService:
         except BaseException:
             await self._discard_blob(storage_key)
             raise
-        await self._publish_now(message)
+        self._relay.wake()
         return stored
 
     async def get_file_info(self, file_url: str) -> StoredFile:
@@ -164,8 +191,13 @@ class FilesService:
             await uow.idempotency.remove_for_file(file_url)
             message = await uow.outbox.add(FileDeleted.of(stored, new_event_id(), self._clock()))
             await uow.commit()
+        self._relay.wake()
+        published = self._relay.published(message.event_id, self._delete_event_wait.total_seconds())
         await self._discard_blob(stored.storage_key)
-        await self._publish_now(message)
+        # Answered once the event is in the stream, so the account's next listing no longer shows it
+        # (or after the wait, the event left to the relay, when the broker is down).
+        if not await published:
+            logger.warning("deleted %s; its event waits in the outbox for the broker", file_url)
 
     async def list_owned_files(self) -> AsyncGenerator[StoredFile, None]:
         """Every file that has an owner, in ascending file_url order, read as a stream."""
@@ -177,7 +209,7 @@ class FilesService:
         """A fresh FileUploaded for each file_url naming an owned file, through the outbox; the rest are unknown."""
         if len(file_urls) > MAX_REPUBLISHED_PER_CALL:
             raise TooManyFiles(f"at most {MAX_REPUBLISHED_PER_CALL} files per call")
-        messages: list[OutboxMessage] = []
+        republished = 0
         unknown: list[str] = []
         async with self._uow_factory() as uow:
             for file_url in dict.fromkeys(file_urls):
@@ -185,12 +217,13 @@ class FilesService:
                 if stored is None or not stored.has_owner:
                     unknown.append(file_url)
                     continue
-                messages.append(await uow.outbox.add(FileUploaded.of(stored, new_event_id(), self._clock())))
+                await uow.outbox.add(FileUploaded.of(stored, new_event_id(), self._clock()))
+                republished += 1
             await uow.commit()
-        for message in messages:
-            await self._publish_now(message)
-        logger.info("republished %d upload event(s); %d file(s) unknown", len(messages), len(unknown))
-        return Republished(count=len(messages), unknown_file_urls=unknown)
+        if republished:
+            self._relay.wake()
+        logger.info("republished %d upload event(s); %d file(s) unknown", republished, len(unknown))
+        return Republished(count=republished, unknown_file_urls=unknown)
 
     async def purge_idempotency_records(self, older_than: timedelta) -> int:
         async with self._uow_factory() as uow:
@@ -233,16 +266,22 @@ class FilesService:
     async def _insert_uploaded(
         self, stored: StoredFile, idempotency: IdempotencyKey | None, fingerprint: str
     ) -> OutboxMessage:
-        """Writes first and lets the unique key decide, so that concurrent retries of one key store once."""
-        async with self._uow_factory() as uow:
+        """Writes first and lets the unique key decide, so that concurrent retries of one key store once.
+        Committed together with the other uploads waiting: a taken key writes nothing of this upload."""
+
+        async def insert(uow: UnitOfWork) -> OutboxMessage:
             await uow.files.add(stored)
             if idempotency is not None:
-                await uow.idempotency.add(IdempotencyRecord(
-                    idempotency.scope, idempotency.key, fingerprint, stored.file_url, stored.created_at
-                ))
-            message = await uow.outbox.add(FileUploaded.of(stored, new_event_id(), stored.created_at))
-            await uow.commit()
-        return message
+                try:
+                    await uow.idempotency.add(IdempotencyRecord(
+                        idempotency.scope, idempotency.key, fingerprint, stored.file_url, stored.created_at
+                    ))
+                except IdempotencyKeyTaken:
+                    await uow.files.remove(stored.file_url)
+                    raise
+            return await uow.outbox.add(FileUploaded.of(stored, new_event_id(), stored.created_at))
+
+        return await self._uploads.run(insert)
 
     async def _earlier_upload(self, idempotency: IdempotencyKey, fingerprint: str) -> StoredFile | None:
         """The file the key's earlier upload stored; None when it is gone (the key is then freed)."""
@@ -275,25 +314,6 @@ class FilesService:
             await self._blob_store.delete(storage_key)
         except Exception:
             logger.exception("could not delete blob %s; its bytes stay orphaned", storage_key)
-
-    async def _publish_now(self, message: OutboxMessage) -> None:
-        """Publish right after the commit; whatever fails here is left to the outbox relay."""
-        try:
-            await self._publisher.publish(message)
-        except PublishFailed as error:
-            logger.warning("event %s stays in the outbox for the relay: %s", message.event_id, error)
-            return
-        except Exception:
-            # The file is committed: the caller gets its answer, the relay retries the event.
-            logger.exception("event %s stays in the outbox for the relay", message.event_id)
-            return
-        try:
-            async with self._uow_factory() as uow:
-                await uow.outbox.remove(message.event_id)
-                await uow.commit()
-        except Exception as error:
-            # The relay publishes the row again; JetStream drops it as a duplicate.
-            logger.warning("published event %s stays in the outbox: %s", message.event_id, error)
 
 
 def _same_key(expected: str, given: str) -> bool:

@@ -69,6 +69,11 @@ async def test_republish_file_events_publishes_fresh_upload_events_for_owned_fil
 
     assert response.republished == 1
     assert list(response.unknown_file_urls) == [anonymous.file.file_url, "never-stored"]
+
+    async def republished_published() -> bool:
+        return len(await stream_reader.messages()) == 3
+
+    await eventually(republished_published)
     first, _, again = await stream_reader.messages()
     original, republished = (file_events_pb2.FileUploaded.FromString(m.data) for m in (first, again))
     assert again.subject == "files.uploaded" and republished.event_id != original.event_id

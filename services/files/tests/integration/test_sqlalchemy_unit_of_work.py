@@ -3,6 +3,7 @@ import functools
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from files_service.adapters.database import create_engine
 from files_service.adapters.schema import upgrade_schema
@@ -84,12 +85,13 @@ async def test_a_failed_statement_does_not_show_its_values_to_the_logs(uow_facto
         await uow.files.add(stored_file())
         await uow.commit()
 
-    with pytest.raises(FileUrlTaken) as refused:
+    # A taken file_url inserts nothing (no error); a taken storage_key is a failed statement.
+    with pytest.raises(IntegrityError) as refused:
         async with uow_factory() as uow:
-            await uow.files.add(dataclasses.replace(stored_file(storage_key="b" * 32), delete_key="c" * 36))
+            await uow.files.add(dataclasses.replace(stored_file(), file_url="url0000002", delete_key="c" * 36))
 
-    cause = str(refused.value.__cause__)  # what a traceback in the log shows
-    assert "INSERT INTO files" in cause and "c" * 36 not in cause
+    logged = str(refused.value)  # what a traceback in the log shows
+    assert "INSERT INTO files" in logged and "c" * 36 not in logged
 
 
 async def test_files_repository_remove_reports_whether_a_row_went(uow_factory):

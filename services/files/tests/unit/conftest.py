@@ -3,7 +3,7 @@
 import copy
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -167,6 +167,9 @@ class FakeOutbox:
     async def remove(self, event_id: str) -> None:
         self._messages[:] = [message for message in self._messages if message.event_id != event_id]
 
+    async def remove_many(self, event_ids: list[str]) -> None:
+        self._messages[:] = [message for message in self._messages if message.event_id not in event_ids]
+
     async def count(self) -> int:
         return len(self._messages)
 
@@ -268,17 +271,29 @@ def file_urls() -> ScriptedFileUrls:
 
 
 @pytest.fixture
-def service(database, blob_store, publisher, file_urls, fixed_now) -> FilesService:
+def relay(database, publisher) -> OutboxRelay:
+    return OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=0.01, batch_size=2)
+
+
+@pytest.fixture
+def service(database, blob_store, file_urls, fixed_now, relay) -> FilesService:
     return FilesService(
         uow_factory=lambda: FakeUnitOfWork(database),
         blob_store=blob_store,
-        publisher=publisher,
         max_file_size=MAX_FILE_SIZE,
         clock=lambda: fixed_now,
         file_url_generator=file_urls,
+        relay=relay,
+        delete_event_wait=timedelta(milliseconds=50),  # no relay runs unless a test starts one
     )
 
 
 @pytest.fixture
-def relay(database, publisher) -> OutboxRelay:
-    return OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=0.01, batch_size=2)
+async def relay_drained(relay, database):
+    """Publishes what the outbox holds, as the running relay does once woken."""
+
+    async def drain() -> None:
+        while database.outbox and await relay.relay_once():
+            pass
+
+    return drain

@@ -31,7 +31,6 @@ def signing_service(database, blob_store, publisher, file_urls, fixed_now, signe
     return FilesService(
         uow_factory=lambda: FakeUnitOfWork(database),
         blob_store=blob_store,
-        publisher=publisher,
         max_file_size=MAX_FILE_SIZE,
         clock=lambda: fixed_now,
         file_url_generator=file_urls,

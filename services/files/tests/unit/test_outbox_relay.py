@@ -2,6 +2,10 @@ import asyncio
 
 from files_service.domain.model import UploadRequest
 from files_service.ports import OutboxMessage
+from files_service.relay import OutboxRelay
+from files_service.service import FilesService
+
+from .conftest import FakeUnitOfWork
 
 
 def message(number: int) -> OutboxMessage:
@@ -71,3 +75,39 @@ async def test_backlog_counts_every_event_waiting_beyond_one_batch(relay, databa
     await relay.relay_once()
 
     assert await relay.backlog() == 3
+
+
+async def test_relay_publishes_an_upload_at_once_when_woken_not_at_the_next_interval(
+    database, publisher, blob_store, file_urls, fixed_now, make_chunks
+):
+    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60)
+    service = FilesService(lambda: FakeUnitOfWork(database), blob_store, 1000, relay=relay)
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.05)  # the first round found nothing and waits
+        stored = await service.upload_file(UploadRequest("a.txt", False, "acc-1"), make_chunks(b"x"))
+        async with asyncio.timeout(2):
+            while not publisher.published:
+                await asyncio.sleep(0.01)
+    finally:
+        running.cancel()
+
+    assert stored.file_url in publisher.published[0].payload.decode()
+
+
+async def test_relay_awaits_a_batch_of_acks_together_and_deletes_them_in_one_statement(database):
+    in_flight: list[str] = []
+    all_sent = asyncio.Event()
+
+    class SlowAckPublisher:
+        async def publish(self, message: OutboxMessage) -> None:
+            in_flight.append(message.event_id)
+            if len(in_flight) == 3:
+                all_sent.set()
+            await asyncio.wait_for(all_sent.wait(), 1)  # serial publishing would time out here
+
+    database.outbox = [message(1), message(2), message(3)]
+    relay = OutboxRelay(lambda: FakeUnitOfWork(database), SlowAckPublisher(), interval_seconds=60)
+
+    assert await relay.relay_once() == 3
+    assert database.outbox == [] and database.commits == 1

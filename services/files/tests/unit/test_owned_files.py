@@ -9,11 +9,13 @@ from files_service.service import MAX_REPUBLISHED_PER_CALL
 
 
 @pytest.fixture
-def upload(service, make_chunks, file_urls):
+def upload(service, make_chunks, file_urls, relay_drained):
     async def upload(file_url: str, owner: str):
         file_urls.script(file_url)
         request = UploadRequest(user_filename=f"{file_url}.txt", include_ext=False, owner_account_id=owner)
-        return await service.upload_file(request, make_chunks(b"data"))
+        stored = await service.upload_file(request, make_chunks(b"data"))
+        await relay_drained()
+        return stored
 
     return upload
 
@@ -34,13 +36,14 @@ async def test_list_owned_files_streams_every_owned_file_by_file_url(service, up
 
 
 async def test_republish_file_events_publishes_a_fresh_upload_event_per_owned_file(
-    service, upload, publisher, database, fixed_now
+    service, upload, publisher, database, fixed_now, relay_drained
 ):
     owned = await upload("owned", "acc-1")
     await upload("anonymous", "")
     publisher.published.clear()
 
     republished = await service.republish_file_events(["owned", "anonymous", "never-stored", "owned"])
+    await relay_drained()
 
     assert republished.count == 1
     assert republished.unknown_file_urls == ["anonymous", "never-stored"]

@@ -1,3 +1,6 @@
+import asyncio
+from datetime import timedelta
+
 import pytest
 
 from files_service.domain.errors import (
@@ -7,12 +10,17 @@ from files_service.domain.errors import (
     RangeNotSatisfiable,
 )
 from files_service.domain.model import UploadRequest
+from files_service.service import FilesService
+
+from .conftest import MAX_FILE_SIZE, FakeUnitOfWork
 
 
 @pytest.fixture
-async def stored(service, make_chunks):
+async def stored(service, make_chunks, relay_drained):
     request = UploadRequest(user_filename="data.bin", include_ext=False, owner_account_id="acc-1")
-    return await service.upload_file(request, make_chunks(b"0123456789"))
+    stored = await service.upload_file(request, make_chunks(b"0123456789"))
+    await relay_drained()
+    return stored
 
 
 async def read_all(chunks) -> bytes:
@@ -57,11 +65,14 @@ async def test_read_file_whose_bytes_vanished_is_not_found(service, stored, blob
 
 
 async def test_delete_file_with_the_right_key_removes_row_bytes_and_publishes(
-    service, stored, database, blob_store, publisher
+    service, stored, database, blob_store, publisher, relay_drained
 ):
     await service.delete_file(stored.file_url, stored.delete_key)
 
-    assert database.files == {} and blob_store.blobs == {} and database.outbox == []
+    assert database.files == {} and blob_store.blobs == {}
+    assert [message.subject for message in database.outbox] == ["files.deleted"]
+    await relay_drained()
+    assert database.outbox == []
     assert [message.subject for message in publisher.published] == ["files.uploaded", "files.deleted"]
 
 
@@ -109,3 +120,35 @@ async def test_use_cases_report_an_unreachable_database(service, stored, databas
         await service.get_file_info(stored.file_url)
     with pytest.raises(DatabaseUnavailable):
         await service.delete_file(stored.file_url, stored.delete_key)
+
+
+@pytest.fixture
+async def running_relay(relay):
+    running = asyncio.create_task(relay.run())
+    yield relay
+    running.cancel()
+
+
+@pytest.fixture
+def patient_service(database, blob_store, running_relay) -> FilesService:
+    return FilesService(lambda: FakeUnitOfWork(database), blob_store, MAX_FILE_SIZE, relay=running_relay,
+                        delete_event_wait=timedelta(seconds=5))
+
+
+async def test_delete_file_answers_once_its_event_is_published(
+    patient_service, stored, publisher
+):
+    await patient_service.delete_file(stored.file_url, stored.delete_key)
+
+    assert publisher.published[-1].subject == "files.deleted", "answered before its event was published"
+
+
+async def test_delete_file_does_not_wait_out_its_timeout_for_a_broker_that_is_down(
+    patient_service, stored, database, publisher
+):
+    publisher.failing = True
+
+    async with asyncio.timeout(1):
+        await patient_service.delete_file(stored.file_url, stored.delete_key)
+
+    assert [message.subject for message in database.outbox] == ["files.deleted"]

@@ -22,9 +22,12 @@ def upload_request(name="clip.MP4", include_ext=False, owner="") -> UploadReques
 
 
 async def test_upload_file_stores_bytes_metadata_and_publishes_uploaded(
-    service, database, blob_store, publisher, make_chunks, fixed_now
+    service, database, blob_store, publisher, make_chunks, fixed_now, relay_drained
 ):
     stored = await service.upload_file(upload_request(owner="acc-1"), make_chunks(b"abc", b"def"))
+    assert [message.subject for message in database.outbox] == ["files.uploaded"], "answered before publishing"
+    assert publisher.published == []
+    await relay_drained()
 
     assert (stored.ext, stored.user_filename, stored.size) == (".mp4", "clip.MP4", 6)
     assert stored.sha256 == hashlib.sha256(b"abcdef").hexdigest()
@@ -35,9 +38,12 @@ async def test_upload_file_stores_bytes_metadata_and_publishes_uploaded(
     assert database.outbox == []
 
 
-async def test_upload_file_event_carries_delete_key_only_for_an_owned_file(service, publisher, make_chunks):
+async def test_upload_file_event_carries_delete_key_only_for_an_owned_file(
+    service, publisher, make_chunks, relay_drained
+):
     owned = await service.upload_file(upload_request(owner="acc-1"), make_chunks(b"x"))
     anonymous = await service.upload_file(upload_request(), make_chunks(b"y"))
+    await relay_drained()
 
     owned_payload, anonymous_payload = (message.payload.decode() for message in publisher.published)
     assert f"delete_key='{owned.delete_key}'" in owned_payload

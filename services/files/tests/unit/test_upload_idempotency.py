@@ -16,10 +16,11 @@ def keyed(key=KEY, name="notes.txt", include_ext=False, owner="") -> UploadReque
 
 
 async def test_a_retry_with_the_same_key_and_bytes_answers_the_first_file_and_keeps_one_copy(
-    service, database, blob_store, publisher, make_chunks
+    service, database, blob_store, publisher, make_chunks, relay_drained
 ):
     first = await service.upload_file(keyed(), make_chunks(b"hello"))
     retry = await service.upload_file(keyed(), make_chunks(b"hel", b"lo"))
+    await relay_drained()
 
     assert retry == first
     assert list(database.files) == [first.file_url]

@@ -1,6 +1,7 @@
 """POST /api/upload through the real app, against the fake services."""
 import asyncio
 
+import grpc
 import pytest
 
 from gateway.uploads import MESSAGE_BYTES
@@ -48,6 +49,31 @@ async def test_upload_is_synced_under_the_account_when_token_is_valid(client, fa
     assert r.json()["synced"] is True and r.json()["auth_error"] == {}
     listed = await client.get("/api/get_files", headers={"Authorization": f"Bearer {token}"})
     assert [item["file_url"] for item in listed.json()["data"]] == [r.json()["file_url"]]
+
+
+async def test_an_owned_upload_is_recorded_in_the_accounts_list_before_answering_synced(client, fake_auth):
+    token = fake_auth.servicer.sign_up("carol")
+    r = await client.post("/api/upload", files={"file": ("mine.txt", b"mine")},
+                          headers={"Authorization": f"Bearer {token}"})
+
+    body = r.json()
+    assert body["synced"] is True
+    [(account_id, recorded)] = fake_auth.servicer.recorded
+    assert account_id == fake_auth.servicer.accounts["carol"][1].account_id
+    assert (recorded.file_url, recorded.delete_key, recorded.user_filename, recorded.size) == (
+        body["file_url"], body["key"], "mine.txt", 4
+    )
+
+
+async def test_an_upload_auth_cannot_record_is_stored_but_not_synced(client, fake_auth, fake_files):
+    token = fake_auth.servicer.sign_up("dave")
+    fake_auth.servicer.record_failure = grpc.StatusCode.UNAVAILABLE
+
+    r = await client.post("/api/upload", files={"file": ("mine.txt", b"mine")},
+                          headers={"Authorization": f"Bearer {token}"})
+
+    assert r.status_code == 200 and r.json()["synced"] is False and r.json()["auth_error"] == {}
+    assert fake_files.servicer.blobs[r.json()["file_url"]].data == b"mine"
 
 
 @pytest.mark.parametrize("header,error_id,message", [

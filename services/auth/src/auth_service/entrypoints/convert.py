@@ -68,6 +68,19 @@ def account_file_list_to_pb(listing: AccountFileList) -> auth_pb2.ListAccountFil
     )
 
 
+def file_uploaded_from_account_file_pb(file: auth_pb2.AccountFile) -> FileUploaded:
+    """The upload of a file whose owner the caller's token tells."""
+    return FileUploaded(
+        file_url=file.file_url,
+        owner_account_id="",
+        delete_key=file.delete_key,
+        ext=file.ext,
+        user_filename=file.user_filename,
+        size=file.size,
+        created_at=file.created_at.ToDatetime(tzinfo=UTC),
+    )
+
+
 def file_uploaded_from_pb(event: file_events_pb2.FileUploaded) -> FileUploaded:
     return FileUploaded(
         file_url=event.file_url,

@@ -50,3 +50,11 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self, request: auth_pb2.ListAccountFilesRequest, context: Context
     ) -> auth_pb2.ListAccountFilesResponse:
         return convert.account_file_list_to_pb(await self._service.list_account_files(request.access_token))
+
+    @handles_rpc
+    async def RecordAccountFile(
+        self, request: auth_pb2.RecordAccountFileRequest, context: Context
+    ) -> auth_pb2.RecordAccountFileResponse:
+        uploaded = convert.file_uploaded_from_account_file_pb(request.file)
+        await self._service.record_account_file(request.access_token, uploaded)
+        return auth_pb2.RecordAccountFileResponse()

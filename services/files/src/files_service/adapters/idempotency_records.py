@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from files_service.adapters.conflicts import insert_unless_taken
 from files_service.adapters.tables import upload_idempotency_table as records
 from files_service.domain.errors import IdempotencyKeyTaken
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
@@ -23,10 +23,9 @@ class SqlAlchemyIdempotencyRecords:
             "file_url": record.file_url,
             "created_at": record.created_at,
         }
-        try:
-            await self._connection.execute(insert(records).values(**values))
-        except IntegrityError as error:
-            raise IdempotencyKeyTaken(f"{record.scope}/{record.key}") from error
+        query = insert_unless_taken(self._connection, records, ["scope", "idempotency_key"]).values(**values)
+        if (await self._connection.execute(query)).rowcount == 0:
+            raise IdempotencyKeyTaken(f"{record.scope}/{record.key}")
 
     async def get(self, key: IdempotencyKey) -> IdempotencyRecord | None:
         query = select(records).where(records.c.scope == key.scope, records.c.idempotency_key == key.key)

@@ -1,6 +1,6 @@
 """The transactional outbox: encoded events written in the same transaction as the change."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
@@ -48,6 +48,9 @@ class SqlAlchemyOutbox:
 
     async def remove(self, event_id: str) -> None:
         await self._connection.execute(delete(outbox_table).where(outbox_table.c.event_id == event_id))
+
+    async def remove_many(self, event_ids: Sequence[str]) -> None:
+        await self._connection.execute(delete(outbox_table).where(outbox_table.c.event_id.in_(event_ids)))
 
     async def count(self) -> int:
         return (await self._connection.execute(select(func.count()).select_from(outbox_table))).scalar_one()

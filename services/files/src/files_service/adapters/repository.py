@@ -3,10 +3,10 @@
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from files_service.adapters.conflicts import insert_unless_taken
 from files_service.adapters.tables import files_table
 from files_service.domain.errors import FileUrlTaken
 from files_service.domain.model import StoredFile
@@ -17,11 +17,11 @@ class SqlAlchemyFilesRepository:
         self._connection = connection
 
     async def add(self, stored: StoredFile) -> None:
-        try:
-            await self._connection.execute(insert(files_table).values(**_row_of(stored)))
-        except IntegrityError as error:
-            # file_url is the only unique value not drawn from uuid4.
-            raise FileUrlTaken(stored.file_url) from error
+        """A taken file_url inserts nothing and leaves the transaction usable (the other uploads of a
+        group commit go on); file_url is the only unique value not drawn from uuid4."""
+        query = insert_unless_taken(self._connection, files_table, ["file_url"]).values(**_row_of(stored))
+        if (await self._connection.execute(query)).rowcount == 0:
+            raise FileUrlTaken(stored.file_url)
 
     async def get(self, file_url: str) -> StoredFile | None:
         result = await self._connection.execute(select(files_table).where(files_table.c.file_url == file_url))

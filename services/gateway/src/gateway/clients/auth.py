@@ -8,7 +8,14 @@ from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 from gateway.api import errors
 from gateway.api.errors import AuthFailure, AuthorizationError
 from gateway.clients.rpc import ErrorFactory, call_metadata, translated_errors
-from gateway.models import Account, AccountFile, AccountFiles, IssuedToken, TokenKind
+from gateway.models import (
+    Account,
+    AccountFile,
+    AccountFiles,
+    IssuedToken,
+    TokenKind,
+    UploadedFile,
+)
 
 SERVICE = "Auth"
 DOMAIN = "auth.fileuploader"
@@ -79,6 +86,21 @@ class AuthClient:
             )
         files = [_account_file(item) for item in reply.files]
         return AccountFiles(account=_account(reply.account), files=files)
+
+    async def record_account_file(self, access_token: str, uploaded: UploadedFile) -> None:
+        """List the file the token's account just uploaded, before its upload event reaches auth."""
+        file = uploaded.file
+        listed = auth_pb2.AccountFile(
+            file_url=file.file_url,
+            delete_key=uploaded.delete_key,
+            ext=file.ext,
+            user_filename=file.user_filename,
+            size=file.size,
+        )
+        listed.created_at.FromDatetime(file.created_at)
+        request = auth_pb2.RecordAccountFileRequest(access_token=access_token, file=listed)
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            await self._stub.RecordAccountFile(request, timeout=self._timeout, metadata=self._metadata())
 
 
 def _account(message: auth_pb2.Account) -> Account:

@@ -1,4 +1,5 @@
 """Files (contract 1.2): upload, download (GET and HEAD, /file/ and /f/), delete."""
+import logging
 from contextlib import aclosing
 from typing import Annotated
 
@@ -51,6 +52,8 @@ from gateway.metrics import GatewayMetrics
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
 from gateway.settings import Settings
 from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["files"])
 
@@ -110,7 +113,8 @@ async def upload(
         reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload)
         session = await _read_body(reader, request)
         uploaded = await session.finish()
-    return _upload_body(uploaded, base_url, auth_error)
+        synced = await _list_under_account(uploaded, authorization, auth)
+    return _upload_body(uploaded, base_url, auth_error, synced)
 
 
 @router.get("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
@@ -225,6 +229,19 @@ async def _identify_uploader(header: str | None, auth: AuthClient) -> tuple[str,
     return account.account_id, {}
 
 
+async def _list_under_account(uploaded: UploadedFile, header: str | None, auth: AuthClient) -> bool:
+    """Whether the account's list has the file now, so that the next get_files shows it. Auth failing to
+    list it leaves the upload stored, unsynced: its upload event lists it once it arrives."""
+    if not uploaded.owner_account_id or header is None:
+        return False
+    try:
+        await auth.record_account_file(bearer_token(header), uploaded)
+    except Exception as error:
+        logger.warning("stored %s, not yet in its account's list: %s", uploaded.file.file_url, error)
+        return False
+    return True
+
+
 def _upload_boundary(request: Request, max_upload_bytes: int) -> bytes:
     boundary = multipart_boundary(request.headers.get("content-type"))
     declared_length = request.headers.get("content-length", "")
@@ -243,7 +260,9 @@ async def _read_body(reader: MultipartUploadReader[FilesUpload], request: Reques
         raise ClientClosedRequest() from error
 
 
-def _upload_body(uploaded: UploadedFile, base_url: str, auth_error: dict[str, object]) -> UploadBody:
+def _upload_body(
+    uploaded: UploadedFile, base_url: str, auth_error: dict[str, object], synced: bool
+) -> UploadBody:
     file = uploaded.file
     return UploadBody(
         message="File uploaded successfully",
@@ -252,6 +271,6 @@ def _upload_body(uploaded: UploadedFile, base_url: str, auth_error: dict[str, ob
         key=uploaded.delete_key,
         ext=file.ext,
         user_filename=file.user_filename,
-        synced=bool(uploaded.owner_account_id),
+        synced=synced,
         auth_error=AuthErrorObject.model_validate(auth_error) if auth_error else NoAuthError(),
     )

@@ -1,0 +1,67 @@
+"""RecordAccountFile: the gateway lists an upload under its account at once, before its event arrives;
+the event (or a delete's) applied later or earlier converges to the same list."""
+
+from datetime import UTC, datetime
+
+import grpc
+import pytest
+
+from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+
+from .test_file_events import deleted, file_urls, register, timestamp, uploaded
+
+pytestmark = pytest.mark.integration
+
+Stub = auth_pb2_grpc.AuthServiceStub
+T0 = datetime(2026, 2, 3, 4, 5, 6, 789000, tzinfo=UTC)
+
+
+def recorded(access_token: str, file_url: str) -> auth_pb2.RecordAccountFileRequest:
+    file = auth_pb2.AccountFile(
+        file_url=file_url,
+        delete_key=f"key-{file_url}",
+        ext=".txt",
+        user_filename=f"{file_url}.txt",
+        size=len(file_url),
+        created_at=timestamp(T0),
+    )
+    return auth_pb2.RecordAccountFileRequest(access_token=access_token, file=file)
+
+
+async def test_a_recorded_file_is_listed_at_once_and_its_event_later_changes_nothing(
+    stub: Stub, publisher
+) -> None:
+    alice = await register(stub, "alice")
+
+    await stub.RecordAccountFile(recorded(alice.access_token, "f1"))
+
+    listing = await stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=alice.access_token))
+    assert [file.file_url for file in listing.files] == ["f1"]
+    assert listing.files[0].delete_key == "key-f1" and listing.files[0].created_at == timestamp(T0)
+    await publisher.publish("files.uploaded", uploaded("f1", alice.account.account_id, T0), "e1")
+    assert await file_urls(stub, alice) == ["f1"]
+
+
+async def test_a_file_deleted_before_it_is_recorded_stays_deleted(stub: Stub, publisher) -> None:
+    alice = await register(stub, "alice")
+    await publisher.publish("files.deleted", deleted("f1", alice.account.account_id), "e1")
+    assert await file_urls(stub, alice) == []
+
+    await stub.RecordAccountFile(recorded(alice.access_token, "f1"))
+
+    assert await file_urls(stub, alice) == []
+
+
+async def test_a_recorded_file_goes_under_the_tokens_account_only(stub: Stub) -> None:
+    alice, bob = await register(stub, "alice"), await register(stub, "bob")
+
+    await stub.RecordAccountFile(recorded(bob.access_token, "f1"))
+
+    assert await file_urls(stub, alice) == [] and await file_urls(stub, bob) == ["f1"]
+
+
+async def test_recording_with_a_bad_token_is_refused(stub: Stub) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.RecordAccountFile(recorded("not-a-token", "f1"))
+
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
