@@ -148,9 +148,8 @@ class UploadRow {
       this.element.classList.add('deleted');
     });
     const ext = answer.ext || extensionOf(name);
-    this.result.replaceChildren(
-      previewKind(ext) ? preview(answer.file_url, ext, name) : null,
-      el('div', { className: 'actions' }, linkTools(answer.file_url_full, name), remove));
+    const tools = el('div', { className: 'actions' }, linkTools(answer.file_url_full, name), remove);
+    this.result.replaceChildren(...(previewKind(ext) ? [preview(answer.file_url, ext, name)] : []), tools);
     announce(`${name} uploaded. ${note}`);
   }
 
