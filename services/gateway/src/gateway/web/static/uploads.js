@@ -113,6 +113,7 @@ class UploadRow {
   showProgress(loaded, total, speed) {
     const percent = total ? Math.floor((loaded / total) * 100) : 0;
     this.progress.value = percent;
+    this.element.dataset.sent = String(percent);
     if (loaded >= total) {
       this.status.textContent = '100 % sent, the server is storing it…';
       return;
