@@ -441,7 +441,7 @@ def test_server_answers_are_worded_for_people(limited_page, limited_url):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_screenshots(chromium, base_url, tmp_path, scheme, width):
+def test_screenshots(base_url, chromium, tmp_path, scheme, width):
     """Written to docs/screenshots/ when FU_UPDATE_SCREENSHOTS=1; otherwise only taken."""
     context = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     try:
