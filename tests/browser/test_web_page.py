@@ -192,6 +192,25 @@ def test_history_survives_a_reload_and_exports_and_imports(page, base_url, tmp_p
     assert page.locator("#history-list li", has_text="kept.txt").count() == 1
 
 
+def test_an_imported_history_is_checked_before_it_is_shown(page, base_url, tmp_path):
+    console = open_page(page, base_url)
+    crafted = tmp_path / "crafted.json"
+    crafted.write_text(json.dumps([
+        {"file_url": "AbCdEfGhIj", "key": "k", "name": HOSTILE, "file_url_full": "javascript:alert(1)"},
+        {"file_url": "../../api/logout", "key": "k", "name": "escape.txt"},
+        {"file_url": "KlMnOpQrSt"},
+    ]))
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Import…").click()
+    chooser.value.set_files(str(crafted))
+    page.locator("#history-status", has_text="Imported 1 upload (2 already known or not valid).").wait_for()
+
+    item = page.locator("#history-list li")
+    assert item.count() == 1 and item.locator(".name").text_content() == HOSTILE
+    assert item.get_by_role("link", name="Open").get_attribute("href") == f"{base_url}/file/AbCdEfGhIj"
+    assert console.dialogs == []
+
+
 def test_a_hostile_file_name_is_shown_as_text(page, base_url):
     console = open_page(page, base_url)
     drop(page, (HOSTILE, 50))

@@ -58,7 +58,8 @@ export function importHistory(entries) {
   const known = new Set(current.map((e) => e.file_url));
   const added = entries.filter(isEntry).filter((e) => !known.has(e.file_url)).map((e) => ({
     file_url: e.file_url,
-    file_url_full: typeof e.file_url_full === 'string' ? e.file_url_full : `${location.origin}/file/${e.file_url}`,
+    // A link is shown and opened: only a web address is taken from a file, anything else is rebuilt.
+    file_url_full: /^https?:\/\//.test(e.file_url_full) ? e.file_url_full : `${location.origin}/file/${e.file_url}`,
     key: e.key,
     name: typeof e.name === 'string' ? e.name : e.file_url,
     size: Number.isFinite(e.size) ? e.size : null,
