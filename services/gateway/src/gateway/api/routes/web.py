@@ -2,12 +2,12 @@
 every visit (it names the assets' current version), the assets are kept for a year.
 
 The page runs under a strict Content-Security-Policy: only this origin's own scripts, styles and
-connections, images and media also from blob:/data: (previews of files not yet uploaded)."""
+connections; images and media also from blob: and data: URLs, which only the page itself can make."""
 from functools import lru_cache
 
 from fastapi import APIRouter, Request, Response
+from starlette.exceptions import HTTPException
 
-from gateway.api.errors import ApiError
 from gateway.web.assets import Asset, asset, load_assets
 
 PAGE_POLICY = (
@@ -20,10 +20,6 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
 router = APIRouter(include_in_schema=False)
-
-
-class AssetNotFound(ApiError):
-    status_code, message = 404, "Not Found"
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
@@ -42,7 +38,7 @@ async def static_asset(request: Request, version: str, name: str) -> Response:
     assets = load_assets()
     found = assets.assets.get(name)
     if found is None:
-        raise AssetNotFound()
+        raise HTTPException(status_code=404)
     # An older or newer page (a rolling upgrade) still gets a working asset, but only this version's
     # URL may be kept for good.
     caching = IMMUTABLE if version == assets.version else REVALIDATE
