@@ -120,6 +120,8 @@ def test_a_slow_upload_shows_speed_and_time_left_and_can_be_cancelled_and_retrie
     network.send("Network.enable")
     network.send("Network.emulateNetworkConditions", {
         "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256 * 1024})
+    keys: list[str] = []
+    page.on("request", lambda r: keys.append(r.headers["idempotency-key"]) if r.url.endswith("/api/upload") else None)
     drop(page, ("slow.bin", 4_000_000))
     row = page.locator("#uploads li", has_text="slow.bin")
 
@@ -131,6 +133,8 @@ def test_a_slow_upload_shows_speed_and_time_left_and_can_be_cancelled_and_retrie
     row.get_by_role("button", name="Retry").click()
 
     assert len(httpx.get(link_of(finished_row(page, "slow.bin"))).content) == 4_000_000
+    # The retry is the same upload to the server: a lost answer never stores the file twice.
+    assert len(keys) == 2 and keys[0] == keys[1]
 
 
 def test_copy_link_puts_the_link_on_the_clipboard(page, base_url):

@@ -19,6 +19,7 @@ export function setUpClaim(currentToken, currentUser, onMoved) {
   function refresh() {
     const count = loadHistory().length;
     const user = currentUser();
+    if (!user) results.replaceChildren();
     section.hidden = !user || (count === 0 && results.childElementCount === 0);
     start.hidden = count === 0;
     summary.textContent = count === 0 ? 'Done.'

@@ -37,7 +37,6 @@ class UploadRow {
     this.file = file;
     this.name = file.name || 'pasted.png';
     this.options = options;
-    this.idempotencyKey = randomId();
     this.progress = el('progress', { max: 100, value: 0, 'aria-label': `Upload of ${this.name}` });
     this.status = el('span', { className: 'status', text: 'Waiting' });
     this.buttons = el('div', { className: 'actions' });
@@ -79,6 +78,13 @@ class UploadRow {
 
   async start() {
     const { includeExt, token } = this.options();
+    // A retry of the same upload sends the same key, so that a file whose answer was lost is not
+    // stored twice; the server refuses a key reused for another upload (other options, other owner).
+    const attempt = `${includeExt}|${token || ''}`;
+    if (this.attempt !== attempt) {
+      this.attempt = attempt;
+      this.idempotencyKey = randomId();
+    }
     const started = performance.now();
     let last = { time: started, loaded: 0 };
     let speed = 0;
