@@ -65,3 +65,27 @@ async def test_recording_with_a_bad_token_is_refused(stub: Stub) -> None:
         await stub.RecordAccountFile(recorded("not-a-token", "f1"))
 
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_claimed_file_is_listed_once_whatever_order_its_anonymous_and_claim_events_arrive(
+    stub: Stub, publisher
+) -> None:
+    """A claim (POST /api/transfer): the file's anonymous upload event, the gateway's record, then the
+    claim's own FileUploaded, carrying the owner, for the same file."""
+    alice = await register(stub, "alice")
+    await publisher.publish("files.uploaded", uploaded("f1", ""), "anonymous-upload")
+
+    await stub.RecordAccountFile(recorded(alice.access_token, "f1"))
+    await publisher.publish("files.uploaded", uploaded("f1", alice.account.account_id), "claim")
+
+    assert await file_urls(stub, alice) == ["f1"]
+
+
+async def test_a_claimed_file_deleted_before_its_claim_event_arrives_stays_deleted(stub: Stub, publisher) -> None:
+    alice = await register(stub, "alice")
+    await stub.RecordAccountFile(recorded(alice.access_token, "f1"))
+    await publisher.publish("files.deleted", deleted("f1", alice.account.account_id), "delete")
+
+    await publisher.publish("files.uploaded", uploaded("f1", alice.account.account_id), "late-claim")
+
+    assert await file_urls(stub, alice) == []
