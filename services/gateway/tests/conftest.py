@@ -155,6 +155,14 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         self.recorded.append((account.account_id, request.file))
         return auth_pb2.RecordAccountFileResponse()
 
+    async def RecordAccountFiles(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        if self.record_failure is not None:
+            await context.abort(self.record_failure, "auth cannot record files now")
+        self.recorded.extend((account.account_id, file) for file in request.files)
+        return auth_pb2.RecordAccountFilesResponse()
+
 
 @dataclass
 class StoredBlob:

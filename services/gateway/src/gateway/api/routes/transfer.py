@@ -1,5 +1,4 @@
 """Moving anonymous uploads into an account (issue 10): each on the word of its delete key."""
-import asyncio
 import logging
 
 from fastapi import APIRouter
@@ -25,8 +24,6 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["accounts"])
 
 MAX_TRANSFERRED_PER_REQUEST = 100
-# How many claimed files are listed in the account at once (one auth call each).
-CONCURRENT_RECORDS = 8
 
 _TRANSFER_ERRORS = error_responses({400: ErrorWithIdBody, 401: AuthErrorBody, 413: ErrorBody, 429: ErrorBody,
                                     502: ErrorBody, 503: ErrorBody})
@@ -58,16 +55,12 @@ def _items(body: bytes) -> list[ClaimItem]:
 
 
 async def _list_in_account(token: str, outcomes: list[ClaimOutcome], auth: AuthClient) -> None:
-    """Lists each claimed file in the account now, as uploads do, so that the next get_files shows it;
-    one that auth fails to list is listed by its upload event once that arrives."""
-    limit = asyncio.Semaphore(CONCURRENT_RECORDS)
-
-    async def record(outcome: ClaimOutcome) -> None:
-        assert outcome.claimed is not None
-        async with limit:
-            try:
-                await auth.record_account_file(token, outcome.claimed)
-            except Exception as error:
-                logger.warning("claimed %s, not yet in its account's list: %s", outcome.file_url, error)
-
-    await asyncio.gather(*(record(outcome) for outcome in outcomes if outcome.claimed is not None))
+    """Lists the claimed files in the account now (one call), as uploads do, so that the next get_files
+    shows them; if auth fails to, each is listed by its claim's upload event once that arrives."""
+    claimed = [outcome.claimed for outcome in outcomes if outcome.claimed is not None]
+    if not claimed:
+        return
+    try:
+        await auth.record_account_files(token, claimed)
+    except Exception as error:
+        logger.warning("claimed %d file(s), not yet in their account's list: %s", len(claimed), error)
