@@ -188,8 +188,11 @@ class FilesService:
                 raise FileNotFound("file not found")
             if not _same_key(stored.delete_key, delete_key):
                 raise InvalidDeleteKey("invalid delete key")
-            if not await uow.files.remove(file_url):
+            # The owner as the delete finds it: a claim may have committed since the read.
+            owner = await uow.files.remove_returning_owner(file_url)
+            if owner is None:
                 raise FileNotFound("file not found")
+            stored = replace(stored, owner_account_id=owner)
             # A retry of the upload that stored it, arriving after the delete, stores it again.
             await uow.idempotency.remove_for_file(file_url)
             message = await uow.outbox.add(FileDeleted.of(stored, new_event_id(), self._clock()))

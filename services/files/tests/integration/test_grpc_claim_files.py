@@ -1,5 +1,7 @@
 """ClaimFiles through the generated stub, against a real grpc.aio server (SQLite and PostgreSQL)."""
 
+import asyncio
+
 import grpc
 import pytest
 from fileuploader.events.v1 import file_events_pb2
@@ -155,3 +157,28 @@ async def test_a_claim_without_an_owner_or_with_too_many_items_is_refused(files_
     assert no_owner.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_of(too_many.value) == (grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES", DOMAIN)
 
+
+
+async def test_a_delete_racing_a_claim_publishes_the_owner_the_claim_gave(files_server, stream_reader):
+    """The delete reads the file locked: a claim committed first is in its event, so auth's list drops it."""
+    stub, application = files_server.stub, files_server.application
+    anonymous = await upload(stub, "anonymous.txt", b"data")
+    claiming = application.uow_factory()
+    uow = await claiming.__aenter__()
+    try:
+        assert await uow.files.claim(anonymous.file.file_url, "acc-1")
+        delete = asyncio.ensure_future(stub.DeleteFile(
+            files_pb2.DeleteFileRequest(file_url=anonymous.file.file_url, delete_key=anonymous.delete_key), timeout=10
+        ))
+        await asyncio.sleep(0.3)
+        await uow.commit()
+    finally:
+        await claiming.__aexit__(None, None, None)
+    await delete
+
+    async def deleted_published() -> bool:
+        return any(m.subject == "files.deleted" for m in await stream_reader.messages())
+
+    await eventually(deleted_published)
+    [message] = [m for m in await stream_reader.messages() if m.subject == "files.deleted"]
+    assert file_events_pb2.FileDeleted.FromString(message.data).owner_account_id == "acc-1"

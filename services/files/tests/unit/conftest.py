@@ -103,6 +103,10 @@ class FakeFilesRepository:
     async def remove(self, file_url: str) -> bool:
         return self._files.pop(file_url, None) is not None
 
+    async def remove_returning_owner(self, file_url: str) -> str | None:
+        stored = self._files.pop(file_url, None)
+        return None if stored is None else stored.owner_account_id
+
     async def claim(self, file_url: str, owner_account_id: str) -> bool:
         stored = self._files.get(file_url)
         if stored is None or stored.has_owner:

@@ -32,6 +32,15 @@ class SqlAlchemyFilesRepository:
         result = await self._connection.execute(delete(files_table).where(files_table.c.file_url == file_url))
         return result.rowcount > 0
 
+    async def remove_returning_owner(self, file_url: str) -> str | None:
+        query = (
+            delete(files_table)
+            .where(files_table.c.file_url == file_url)
+            .returning(files_table.c.owner_account_id)
+        )
+        owner = (await self._connection.execute(query)).scalar_one_or_none()
+        return None if owner is None else owner or ""
+
     async def claim(self, file_url: str, owner_account_id: str) -> bool:
         query = (
             update(files_table)
