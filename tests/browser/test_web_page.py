@@ -343,38 +343,54 @@ def test_the_shell_function_uploads_and_prints_the_link(page, base_url, tmp_path
     assert by_curl["synced"] is True and httpx.get(by_curl["file_url_full"]).content == b"curl bytes"
 
 
-def test_claiming_sends_batches_of_100_and_shows_each_result(page, base_url):
-    entries = [{"file_url": f"F{n:09}", "key": f"key-{n}", "name": f"old-{n}.txt", "size": 1,
-                "date": "2026-01-01T00:00:00Z", "file_url_full": f"{base_url}/file/F{n:09}"} for n in range(150)]
-    batches: list[list[dict]] = []
+def test_claiming_moves_the_remembered_uploads_in_batches_of_100_and_shows_each_result(page, base_url):
+    with client(base_url) as c:
+        anonymous = [uploaded(c, f"old-{n}.txt", b"old") for n in range(3)]
+        owner = register(c)
+        theirs = uploaded(c, "theirs.txt", b"theirs", token=owner["accessToken"])
+    wrong = {**anonymous[2], "key": anonymous[0]["key"]}
 
-    def answer(route):
-        items = json.loads(route.request.post_data)["data"]
-        batches.append(items)
-        assert route.request.headers["authorization"].startswith("Bearer ")
-        results = [{"file_url": i["file_url"], "claimed": i["file_url"] != "F000000007",
-                    **({"reason": "wrong_key"} if i["file_url"] == "F000000007" else {})} for i in items]
-        route.fulfill(json={"status": "success", "data": results})
+    def entry(body: dict, name: str) -> dict:
+        return {"file_url": body["file_url"], "key": body["key"], "name": name, "size": 3,
+                "date": "2026-01-01T00:00:00Z", "file_url_full": body["file_url_full"]}
 
-    # The endpoint comes with part 2; its contract's shape is answered here.
-    page.route("**/api/transfer", answer)
+    # Uploads the server no longer has make up the rest, so that the page sends two batches.
+    gone = [entry({"file_url": f"Gone{n:06}", "key": "k", "file_url_full": ""}, f"gone-{n}.txt") for n in range(100)]
+    entries = [entry(anonymous[0], "old-0.txt"), entry(anonymous[1], "old-1.txt"), entry(wrong, "old-2.txt"),
+               entry(theirs, "theirs.txt"), *gone]
+    batches: list[int] = []
+    page.on("request", lambda r: batches.append(len(json.loads(r.post_data)["data"]))
+            if r.url.endswith("/api/transfer") else None)
     page.goto(base_url + "/")
     page.evaluate("(entries) => localStorage.setItem('fu.history.v1', JSON.stringify(entries))", entries)
     page.reload()
-    log_in_with_form(page, new_username(), "Register")
-    page.get_by_text("This browser remembers 150 uploads").wait_for()
+    username = new_username()
+    log_in_with_form(page, username, "Register")
+    page.get_by_text("This browser remembers 104 uploads").wait_for()
 
     page.get_by_role("button", name="Move them").click()
-    page.get_by_text("old-7.txt: not moved, its delete key is not the right one").wait_for()
+    page.get_by_text("2 uploads moved into your account").wait_for()
 
-    assert [len(b) for b in batches] == [100, 50]
-    assert batches[0][0] == {"file_url": "F000000000", "key": "key-0"}
-    assert page.locator("#claim-results li.ok").count() == 149
+    assert batches == [100, 4]
+    results = page.locator("#claim-results")
+    assert results.locator("li.ok").all_text_contents() == ["old-0.txt: moved", "old-1.txt: moved"]
+    assert results.get_by_text("old-2.txt: not moved, its delete key is not the right one").count() == 1
+    assert results.get_by_text("theirs.txt: not moved, it belongs to another account").count() == 1
+    assert results.get_by_text("gone-7.txt: not moved, it no longer exists").count() == 1
     remaining = page.evaluate("() => JSON.parse(localStorage.getItem('fu.history.v1'))")
-    assert [e["file_url"] for e in remaining] == ["F000000007"]
+    assert [e["file_url"] for e in remaining][:2] == [anonymous[2]["file_url"], theirs["file_url"]]
+    with client(base_url) as c:
+        login = c.post("/api/login", json={"username": username, "password": PASSWORD}).json()
+        mine = c.get("/api/get_files", headers=bearer(login["accessToken"])).json()["data"]
+        others = c.get("/api/get_files", headers=bearer(owner["accessToken"])).json()["data"]
+    assert sorted(f["file_url"] for f in mine) == sorted(body["file_url"] for body in anonymous[:2])
+    assert [f["file_url"] for f in others] == [theirs["file_url"]]
 
 
 def test_claiming_on_a_server_without_the_endpoint_says_so(page, base_url):
+    # As a gateway older than POST /api/transfer answers it.
+    page.route("**/api/transfer", lambda route: route.fulfill(
+        status=404, json={"status": "error", "message": "Not Found"}))
     open_page(page, base_url)
     drop(page, ("anonymous.txt", 5))
     finished_row(page, "anonymous.txt")

@@ -155,6 +155,14 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         self.recorded.append((account.account_id, request.file))
         return auth_pb2.RecordAccountFileResponse()
 
+    async def RecordAccountFiles(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        if self.record_failure is not None:
+            await context.abort(self.record_failure, "auth cannot record files now")
+        self.recorded.extend((account.account_id, file) for file in request.files)
+        return auth_pb2.RecordAccountFilesResponse()
+
 
 @dataclass
 class StoredBlob:
@@ -191,6 +199,9 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     read_delay_seconds: float = 0.0
     # As a files service that predates ReadFile's with_info answers it: bytes only.
     read_without_info: bool = False
+    # Each owned file's account (as ClaimFiles and owned uploads set it).
+    owners: dict[str, str] = field(default_factory=dict)
+    claim_requests: list[files_pb2.ClaimFilesRequest] = field(default_factory=list)
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -253,6 +264,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         info.created_at.FromDatetime(CREATED_AT)
         delete_key = str(uuid.uuid4())
         self.blobs[file_url] = StoredBlob(info, delete_key, data)
+        if metadata.owner_account_id:
+            self.owners[file_url] = metadata.owner_account_id
         if metadata.owner_account_id and self.on_uploaded:
             self.on_uploaded(metadata.owner_account_id, info, delete_key)
         return files_pb2.UploadFileResponse(file=info, delete_key=delete_key,
@@ -308,6 +321,27 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         await self._blob(request.file_url, context)
         url = f"{self.download_url_base}/{request.file_url}?X-Amz-Signature=s"
         return files_pb2.GetDownloadUrlResponse(url=url)
+
+    async def ClaimFiles(self, request, context):
+        """As the real service decides: the key first, then whose the file is."""
+        self.claim_requests.append(request)
+        outcomes = []
+        for item in request.items:
+            blob, owner = self.blobs.get(item.file_url), self.owners.get(item.file_url, "")
+            outcome = files_pb2.ClaimOutcome(file_url=item.file_url)
+            if blob is None:
+                outcome.result = files_pb2.UNKNOWN_FILE
+            elif item.delete_key != blob.delete_key:
+                outcome.result = files_pb2.WRONG_KEY
+            elif owner and owner != request.owner_account_id:
+                outcome.result = files_pb2.OWNED_BY_ANOTHER_ACCOUNT
+            else:
+                outcome.result = files_pb2.ALREADY_YOURS if owner else files_pb2.CLAIMED
+                self.owners[item.file_url] = request.owner_account_id
+                outcome.file.CopyFrom(blob.info)
+                outcome.delete_key = blob.delete_key
+            outcomes.append(outcome)
+        return files_pb2.ClaimFilesResponse(outcomes=outcomes)
 
     async def DeleteFile(self, request, context):
         blob = await self._blob(request.file_url, context)

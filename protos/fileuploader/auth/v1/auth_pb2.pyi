@@ -163,3 +163,15 @@ class RecordAccountFileRequest(_message.Message):
 class RecordAccountFileResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class RecordAccountFilesRequest(_message.Message):
+    __slots__ = ("access_token", "files")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    files: _containers.RepeatedCompositeFieldContainer[AccountFile]
+    def __init__(self, access_token: _Optional[str] = ..., files: _Optional[_Iterable[_Union[AccountFile, _Mapping]]] = ...) -> None: ...
+
+class RecordAccountFilesResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -72,6 +72,11 @@ class AuthServiceStub:
                 request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileResponse.FromString,
                 _registered_method=True)
+        self.RecordAccountFiles = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/RecordAccountFiles',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -130,6 +135,14 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordAccountFiles(self, request, context):
+        """RecordAccountFile for several files at once (files just claimed into the token's account), in
+        one transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -167,6 +180,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.RecordAccountFile,
                     request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileRequest.FromString,
                     response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileResponse.SerializeToString,
+            ),
+            'RecordAccountFiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAccountFiles,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -361,6 +379,33 @@ class AuthService:
             '/fileuploader.auth.v1.AuthService/RecordAccountFile',
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileRequest.SerializeToString,
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAccountFiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/RecordAccountFiles',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -26,6 +26,15 @@ class FilesErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOWNLOAD_URL_UNSUPPORTED: _ClassVar[FilesErrorReason]
     INVALID_DOWNLOAD_HEADERS: _ClassVar[FilesErrorReason]
     IDEMPOTENCY_KEY_REUSED: _ClassVar[FilesErrorReason]
+
+class ClaimResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_RESULT_UNSPECIFIED: _ClassVar[ClaimResult]
+    CLAIMED: _ClassVar[ClaimResult]
+    UNKNOWN_FILE: _ClassVar[ClaimResult]
+    WRONG_KEY: _ClassVar[ClaimResult]
+    OWNED_BY_ANOTHER_ACCOUNT: _ClassVar[ClaimResult]
+    ALREADY_YOURS: _ClassVar[ClaimResult]
 FILES_ERROR_REASON_UNSPECIFIED: FilesErrorReason
 FILE_NOT_FOUND: FilesErrorReason
 INVALID_DELETE_KEY: FilesErrorReason
@@ -40,6 +49,12 @@ TOO_MANY_FILES: FilesErrorReason
 DOWNLOAD_URL_UNSUPPORTED: FilesErrorReason
 INVALID_DOWNLOAD_HEADERS: FilesErrorReason
 IDEMPOTENCY_KEY_REUSED: FilesErrorReason
+CLAIM_RESULT_UNSPECIFIED: ClaimResult
+CLAIMED: ClaimResult
+UNKNOWN_FILE: ClaimResult
+WRONG_KEY: ClaimResult
+OWNED_BY_ANOTHER_ACCOUNT: ClaimResult
+ALREADY_YOURS: ClaimResult
 
 class UploadMetadata(_message.Message):
     __slots__ = ("user_filename", "include_ext", "owner_account_id", "idempotency_key", "idempotency_scope")
@@ -198,3 +213,37 @@ class GetDownloadUrlResponse(_message.Message):
     url: str
     expires_at: _timestamp_pb2.Timestamp
     def __init__(self, url: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ClaimItem(_message.Message):
+    __slots__ = ("file_url", "delete_key")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    DELETE_KEY_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    delete_key: str
+    def __init__(self, file_url: _Optional[str] = ..., delete_key: _Optional[str] = ...) -> None: ...
+
+class ClaimFilesRequest(_message.Message):
+    __slots__ = ("owner_account_id", "items")
+    OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    owner_account_id: str
+    items: _containers.RepeatedCompositeFieldContainer[ClaimItem]
+    def __init__(self, owner_account_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[ClaimItem, _Mapping]]] = ...) -> None: ...
+
+class ClaimOutcome(_message.Message):
+    __slots__ = ("file_url", "result", "file", "delete_key")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    DELETE_KEY_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    result: ClaimResult
+    file: FileInfo
+    delete_key: str
+    def __init__(self, file_url: _Optional[str] = ..., result: _Optional[_Union[ClaimResult, str]] = ..., file: _Optional[_Union[FileInfo, _Mapping]] = ..., delete_key: _Optional[str] = ...) -> None: ...
+
+class ClaimFilesResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ClaimOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ClaimOutcome, _Mapping]]] = ...) -> None: ...

@@ -72,6 +72,11 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlResponse.FromString,
                 _registered_method=True)
+        self.ClaimFiles = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/ClaimFiles',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -142,6 +147,17 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ClaimFiles(self, request, context):
+        """Moves anonymous files into an account, each on the word of its delete key (compared in constant
+        time): one result per item, in request order. A claimed file gets `owner_account_id` and a fresh
+        FileUploaded (owner and delete key set), in the same transaction (through the outbox); a file
+        owned by an account, another or the same, is never changed. An empty owner_account_id is
+        INVALID_ARGUMENT; at most 1000 items per call, else TOO_MANY_FILES.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +195,11 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.GetDownloadUrl,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlResponse.SerializeToString,
+            ),
+            'ClaimFiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimFiles,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -373,6 +394,33 @@ class FilesService:
             '/fileuploader.files.v1.FilesService/GetDownloadUrl',
             fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.GetDownloadUrlResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimFiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/ClaimFiles',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.FromString,
             options,
             channel_credentials,
             insecure,

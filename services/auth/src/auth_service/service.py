@@ -1,6 +1,7 @@
 """The auth use cases: accounts, access tokens, and the file-event read model."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from uuid import uuid4
 
@@ -117,6 +118,13 @@ class AuthService:
         account = (await self.validate_token(access_token)).account
         await self._projection.apply(replace(uploaded, owner_account_id=account.account_id))
 
+    async def record_account_files(self, access_token: str, uploads: Sequence[FileUploaded]) -> None:
+        """record_account_file for several files of the token's account, in one transaction."""
+        account = (await self.validate_token(access_token)).account
+        await self._projection.apply_uploads(
+            [replace(uploaded, owner_account_id=account.account_id) for uploaded in uploads]
+        )
+
     async def purge_expired_tokens(self) -> int:
         async with self._unit_of_work() as uow:
             purged = await uow.tokens.delete_expired(self._clock.now())
@@ -169,4 +177,14 @@ class AccountFilesProjection:
                 await uow.files.add_unless_present(AccountFile.listed(event))
             else:
                 await uow.files.tombstone(AccountFile.tombstone(event))
+            await uow.commit()
+
+    async def apply_uploads(self, uploads: Sequence[FileUploaded]) -> None:
+        """Several owned files' uploads, in one transaction."""
+        owned = [uploaded for uploaded in uploads if uploaded.owner_account_id]
+        if not owned:
+            return
+        async with self._unit_of_work() as uow:
+            for uploaded in owned:
+                await uow.files.add_unless_present(AccountFile.listed(uploaded))
             await uow.commit()

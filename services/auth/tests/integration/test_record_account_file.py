@@ -65,3 +65,53 @@ async def test_recording_with_a_bad_token_is_refused(stub: Stub) -> None:
         await stub.RecordAccountFile(recorded("not-a-token", "f1"))
 
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_claimed_file_is_listed_once_whatever_order_its_anonymous_and_claim_events_arrive(
+    stub: Stub, publisher
+) -> None:
+    """A claim (POST /api/transfer): the file's anonymous upload event, the gateway's record, then the
+    claim's own FileUploaded, carrying the owner, for the same file."""
+    alice = await register(stub, "alice")
+    await publisher.publish("files.uploaded", uploaded("f1", ""), "anonymous-upload")
+
+    await stub.RecordAccountFile(recorded(alice.access_token, "f1"))
+    await publisher.publish("files.uploaded", uploaded("f1", alice.account.account_id), "claim")
+
+    assert await file_urls(stub, alice) == ["f1"]
+
+
+async def test_a_claimed_file_deleted_before_its_claim_event_arrives_stays_deleted(stub: Stub, publisher) -> None:
+    alice = await register(stub, "alice")
+    await stub.RecordAccountFile(recorded(alice.access_token, "f1"))
+    await publisher.publish("files.deleted", deleted("f1", alice.account.account_id), "delete")
+
+    await publisher.publish("files.uploaded", uploaded("f1", alice.account.account_id), "late-claim")
+
+    assert await file_urls(stub, alice) == []
+
+
+async def test_record_account_files_lists_every_file_at_once_and_a_deleted_one_stays_deleted(
+    stub: Stub, publisher
+) -> None:
+    alice, bob = await register(stub, "alice"), await register(stub, "bob")
+    await publisher.publish("files.deleted", deleted("f2", alice.account.account_id), "e1")
+    files = [recorded(alice.access_token, name).file for name in ("f1", "f2", "f3")]
+
+    await stub.RecordAccountFiles(auth_pb2.RecordAccountFilesRequest(access_token=alice.access_token, files=files))
+
+    assert sorted(await file_urls(stub, alice)) == ["f1", "f3"]
+    assert await file_urls(stub, bob) == []
+    listing = await stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=alice.access_token))
+    assert {file.file_url: file.delete_key for file in listing.files} == {"f1": "key-f1", "f3": "key-f3"}
+
+
+async def test_record_account_files_with_a_bad_token_lists_nothing(stub: Stub) -> None:
+    alice = await register(stub, "alice")
+    files = [recorded(alice.access_token, "f1").file]
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.RecordAccountFiles(auth_pb2.RecordAccountFilesRequest(access_token="not-a-token", files=files))
+
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert await file_urls(stub, alice) == []

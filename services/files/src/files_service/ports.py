@@ -91,6 +91,14 @@ class FilesRepository(Protocol):
     async def remove(self, file_url: str) -> bool:
         """Delete the file's row; False when there was none."""
 
+    async def remove_returning_owner(self, file_url: str) -> str | None:
+        """Delete the file's row and answer its owner as the delete found it ("" for none); None when
+        there was no row. One statement: a claim committed just before is seen."""
+
+    async def claim(self, file_url: str, owner_account_id: str) -> bool:
+        """Give the file an owner if it has none (the check and the write are one statement, so two
+        concurrent claims cannot both take it); False when it is gone or owned already."""
+
     async def count(self) -> int: ...
 
     async def uses_storage_key(self, storage_key: str) -> bool: ...

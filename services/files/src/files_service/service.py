@@ -1,15 +1,16 @@
 """The use cases of the files service: upload, describe, read and delete a file, give a download URL;
-list owned files and publish their upload events again."""
+claim anonymous files into an account; list owned files and publish their upload events again."""
 
 import asyncio
 import contextlib
 import hmac
 import logging
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from files_service.chunk_meter import MeteredChunks
+from files_service.domain.claims import ClaimOutcome, ClaimRequest, ClaimResult, claim_result
 from files_service.domain.errors import (
     CommitOutcomeUnknown,
     DownloadUrlUnsupported,
@@ -18,6 +19,7 @@ from files_service.domain.errors import (
     IdempotencyKeyReused,
     IdempotencyKeyTaken,
     InvalidDeleteKey,
+    OwnerMissing,
     StorageUnavailable,
     TooManyFiles,
 )
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_URL_ATTEMPTS = 5
 MAX_REPUBLISHED_PER_CALL = 1000
+MAX_CLAIMED_PER_CALL = 1000
 DEFAULT_DOWNLOAD_URL_TTL = timedelta(minutes=5)
 
 Clock = Callable[[], datetime]
@@ -185,8 +188,11 @@ class FilesService:
                 raise FileNotFound("file not found")
             if not _same_key(stored.delete_key, delete_key):
                 raise InvalidDeleteKey("invalid delete key")
-            if not await uow.files.remove(file_url):
+            # The owner as the delete finds it: a claim may have committed since the read.
+            owner = await uow.files.remove_returning_owner(file_url)
+            if owner is None:
                 raise FileNotFound("file not found")
+            stored = replace(stored, owner_account_id=owner)
             # A retry of the upload that stored it, arriving after the delete, stores it again.
             await uow.idempotency.remove_for_file(file_url)
             message = await uow.outbox.add(FileDeleted.of(stored, new_event_id(), self._clock()))
@@ -224,6 +230,41 @@ class FilesService:
             self._relay.wake()
         logger.info("republished %d upload event(s); %d file(s) unknown", republished, len(unknown))
         return Republished(count=republished, unknown_file_urls=unknown)
+
+    async def claim_files(self, owner_account_id: str, requests: Sequence[ClaimRequest]) -> list[ClaimOutcome]:
+        """Each anonymous file whose delete key is right becomes the account's, with a FileUploaded
+        naming the owner, all in one transaction; an owned file is never changed. One outcome per
+        request, in order."""
+        if not owner_account_id:
+            raise OwnerMissing("a claim needs the account the files move into")
+        if len(requests) > MAX_CLAIMED_PER_CALL:
+            raise TooManyFiles(f"at most {MAX_CLAIMED_PER_CALL} files per call")
+        async with self._uow_factory() as uow:
+            outcomes = [await self._claim_one(uow, owner_account_id, request) for request in requests]
+            claimed = sum(outcome.result is ClaimResult.CLAIMED for outcome in outcomes)
+            if claimed:
+                await uow.commit()
+        if claimed:
+            self._relay.wake()
+        logger.info("claimed %d of %d file(s) into an account", claimed, len(outcomes))
+        return outcomes
+
+    async def _claim_one(self, uow: UnitOfWork, owner_account_id: str, request: ClaimRequest) -> ClaimOutcome:
+        file_url = request.file_url
+        stored = await uow.files.get(file_url) if could_be_file_url(file_url) else None
+        result = claim_result(stored, request.delete_key, owner_account_id)
+        if result is ClaimResult.CLAIMED and not await uow.files.claim(file_url, owner_account_id):
+            # Deleted or claimed since it was read: its key was right, so what it is now is told.
+            stored = await uow.files.get(file_url)
+            result = claim_result(stored, request.delete_key, owner_account_id)
+            if result is ClaimResult.CLAIMED:
+                result = ClaimResult.UNKNOWN_FILE
+        elif result is ClaimResult.CLAIMED:
+            assert stored is not None
+            stored = replace(stored, owner_account_id=owner_account_id)
+            await uow.outbox.add(FileUploaded.of(stored, new_event_id(), self._clock()))
+        mine = result in (ClaimResult.CLAIMED, ClaimResult.ALREADY_YOURS)
+        return ClaimOutcome(file_url, result, stored if mine else None)
 
     async def purge_idempotency_records(self, older_than: timedelta) -> int:
         async with self._uow_factory() as uow:

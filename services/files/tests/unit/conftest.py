@@ -2,7 +2,7 @@
 
 import copy
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -102,6 +102,17 @@ class FakeFilesRepository:
 
     async def remove(self, file_url: str) -> bool:
         return self._files.pop(file_url, None) is not None
+
+    async def remove_returning_owner(self, file_url: str) -> str | None:
+        stored = self._files.pop(file_url, None)
+        return None if stored is None else stored.owner_account_id
+
+    async def claim(self, file_url: str, owner_account_id: str) -> bool:
+        stored = self._files.get(file_url)
+        if stored is None or stored.has_owner:
+            return False
+        self._files[file_url] = replace(stored, owner_account_id=owner_account_id)
+        return True
 
     async def count(self) -> int:
         return len(self._files)

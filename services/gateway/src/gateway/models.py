@@ -71,3 +71,21 @@ class AccountFile:
 class AccountFiles:
     account: Account
     files: list[AccountFile]
+
+
+@dataclass(frozen=True)
+class ClaimItem:
+    """An upload to move into an account, with the delete key that proves it is the caller's."""
+
+    file_url: str
+    delete_key: str
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """`reason` is None when the file was claimed; `claimed` is the file as the account now lists it
+    (set when it was claimed)."""
+
+    file_url: str
+    reason: str | None
+    claimed: UploadedFile | None = None

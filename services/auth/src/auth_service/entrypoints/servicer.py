@@ -58,3 +58,11 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         uploaded = convert.file_uploaded_from_account_file_pb(request.file)
         await self._service.record_account_file(request.access_token, uploaded)
         return auth_pb2.RecordAccountFileResponse()
+
+    @handles_rpc
+    async def RecordAccountFiles(
+        self, request: auth_pb2.RecordAccountFilesRequest, context: Context
+    ) -> auth_pb2.RecordAccountFilesResponse:
+        uploads = [convert.file_uploaded_from_account_file_pb(file) for file in request.files]
+        await self._service.record_account_files(request.access_token, uploads)
+        return auth_pb2.RecordAccountFilesResponse()

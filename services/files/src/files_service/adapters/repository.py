@@ -3,7 +3,7 @@
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, select
+from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from files_service.adapters.conflicts import insert_unless_taken
@@ -31,6 +31,23 @@ class SqlAlchemyFilesRepository:
     async def remove(self, file_url: str) -> bool:
         result = await self._connection.execute(delete(files_table).where(files_table.c.file_url == file_url))
         return result.rowcount > 0
+
+    async def remove_returning_owner(self, file_url: str) -> str | None:
+        query = (
+            delete(files_table)
+            .where(files_table.c.file_url == file_url)
+            .returning(files_table.c.owner_account_id)
+        )
+        owner = (await self._connection.execute(query)).scalar_one_or_none()
+        return None if owner is None else owner or ""
+
+    async def claim(self, file_url: str, owner_account_id: str) -> bool:
+        query = (
+            update(files_table)
+            .where(files_table.c.file_url == file_url, files_table.c.owner_account_id == "")
+            .values(owner_account_id=owner_account_id)
+        )
+        return (await self._connection.execute(query)).rowcount > 0
 
     async def count(self) -> int:
         result = await self._connection.execute(select(func.count()).select_from(files_table))

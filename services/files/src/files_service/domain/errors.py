@@ -46,6 +46,10 @@ class TooManyFiles(FilesError):
     pass
 
 
+class OwnerMissing(FilesError):
+    """A claim that names no account to move the files into."""
+
+
 class DownloadUrlUnsupported(FilesError):
     """The storage cannot make download URLs (local disk): the caller streams the bytes instead."""
 

@@ -2,6 +2,7 @@
 
 from fileuploader.files.v1 import files_pb2
 
+from files_service.domain.claims import ClaimOutcome, ClaimRequest, ClaimResult
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import DownloadHeaders, DownloadUrl, StoredFile, UploadRequest
 from files_service.entrypoints.event_codec import timestamp_of
@@ -56,3 +57,24 @@ def download_url_response_of(download_url: DownloadUrl) -> files_pb2.GetDownload
     return files_pb2.GetDownloadUrlResponse(
         url=download_url.url, expires_at=timestamp_of(download_url.expires_at)
     )
+
+
+_CLAIM_RESULTS = {
+    ClaimResult.CLAIMED: files_pb2.CLAIMED,
+    ClaimResult.UNKNOWN_FILE: files_pb2.UNKNOWN_FILE,
+    ClaimResult.WRONG_KEY: files_pb2.WRONG_KEY,
+    ClaimResult.OWNED_BY_ANOTHER_ACCOUNT: files_pb2.OWNED_BY_ANOTHER_ACCOUNT,
+    ClaimResult.ALREADY_YOURS: files_pb2.ALREADY_YOURS,
+}
+
+
+def claim_requests_of(request: files_pb2.ClaimFilesRequest) -> list[ClaimRequest]:
+    return [ClaimRequest(file_url=item.file_url, delete_key=item.delete_key) for item in request.items]
+
+
+def claim_outcome_of(outcome: ClaimOutcome) -> files_pb2.ClaimOutcome:
+    message = files_pb2.ClaimOutcome(file_url=outcome.file_url, result=_CLAIM_RESULTS[outcome.result])
+    if outcome.file is not None:
+        message.file.CopyFrom(file_info_of(outcome.file))
+        message.delete_key = outcome.file.delete_key
+    return message

@@ -10,6 +10,8 @@ from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from files_service.domain.errors import FilesError, MetadataMissing, UploadIncomplete
 from files_service.domain.model import StoredFile
 from files_service.entrypoints.convert import (
+    claim_outcome_of,
+    claim_requests_of,
     download_headers_of,
     download_url_response_of,
     file_info_of,
@@ -110,6 +112,13 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             return files_pb2.RepublishFileEventsResponse(
                 republished=republished.count, unknown_file_urls=republished.unknown_file_urls
             )
+
+    async def ClaimFiles(
+        self, request: files_pb2.ClaimFilesRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.ClaimFilesResponse:
+        async with aborting_on_error(context, "ClaimFiles"):
+            outcomes = await self._service.claim_files(request.owner_account_id, claim_requests_of(request))
+            return files_pb2.ClaimFilesResponse(outcomes=[claim_outcome_of(outcome) for outcome in outcomes])
 
 
 async def _joined(chunks: AsyncGenerator[bytes, None]) -> bytes:

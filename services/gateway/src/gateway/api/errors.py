@@ -112,6 +112,14 @@ class TokenMissing(ApiError):
     message, error_id = "No access token provided", 5
 
 
+class TransferFilesMissing(ApiError):
+    message, error_id = 'No files to transfer provided: send {"data": [{"file_url": ..., "key": ...}]}', 6
+
+
+class TransferTooManyFiles(ApiError):
+    message, error_id = "Too many files to transfer (at most 100 per request)", 7
+
+
 class UsernameTooLong(ApiError):
     message = "Username is too long (at most 64 characters)"
 

@@ -90,6 +90,29 @@ class FilesBody(MessageBody):
     data: list[FileItem]
 
 
+class TransferItem(BaseModel):
+    file_url: StrictStr
+    key: StrictStr = Field(description="the file's delete key, the proof that the upload is the caller's")
+
+
+class TransferRequest(BaseModel):
+    data: list[TransferItem] = Field(description="1 to 100 uploads to move into the token's account")
+
+
+class TransferResult(BaseModel):
+    file_url: str
+    claimed: bool = Field(description="true when the file was moved into the account by this request")
+    reason: Literal["unknown_file", "wrong_key", "owned_by_another_account", "already_yours"] | None = Field(
+        description="why it was not moved (null when it was): no such file; a delete key that is not the "
+                    "file's own; the file belongs to another account; the file is the account's already"
+    )
+
+
+class TransferBody(BaseModel):
+    status: Literal["success"] = "success"
+    data: list[TransferResult] = Field(description="one result per file sent, in the same order")
+
+
 class HealthBody(BaseModel):
     status: Literal["ok"] = "ok"
 

@@ -1,4 +1,5 @@
 """The auth service's gRPC API as the gateway uses it."""
+from collections.abc import Sequence
 from datetime import timezone
 from functools import partial
 
@@ -89,18 +90,30 @@ class AuthClient:
 
     async def record_account_file(self, access_token: str, uploaded: UploadedFile) -> None:
         """List the file the token's account just uploaded, before its upload event reaches auth."""
-        file = uploaded.file
-        listed = auth_pb2.AccountFile(
-            file_url=file.file_url,
-            delete_key=uploaded.delete_key,
-            ext=file.ext,
-            user_filename=file.user_filename,
-            size=file.size,
-        )
-        listed.created_at.FromDatetime(file.created_at)
-        request = auth_pb2.RecordAccountFileRequest(access_token=access_token, file=listed)
+        request = auth_pb2.RecordAccountFileRequest(access_token=access_token, file=_listed(uploaded))
         with translated_errors(SERVICE, DOMAIN, REASONS):
             await self._stub.RecordAccountFile(request, timeout=self._timeout, metadata=self._metadata())
+
+    async def record_account_files(self, access_token: str, uploads: Sequence[UploadedFile]) -> None:
+        """record_account_file for several files (just claimed into the account), in one call."""
+        request = auth_pb2.RecordAccountFilesRequest(
+            access_token=access_token, files=[_listed(uploaded) for uploaded in uploads]
+        )
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            await self._stub.RecordAccountFiles(request, timeout=self._timeout, metadata=self._metadata())
+
+
+def _listed(uploaded: UploadedFile) -> auth_pb2.AccountFile:
+    file = uploaded.file
+    listed = auth_pb2.AccountFile(
+        file_url=file.file_url,
+        delete_key=uploaded.delete_key,
+        ext=file.ext,
+        user_filename=file.user_filename,
+        size=file.size,
+    )
+    listed.created_at.FromDatetime(file.created_at)
+    return listed
 
 
 def _account(message: auth_pb2.Account) -> Account:

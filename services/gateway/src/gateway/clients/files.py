@@ -14,7 +14,7 @@ from gateway.api import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.stream_steps import StepBound
 from gateway.clients.upload_messages import UploadFileRequestBytes, encoded_chunk, serialized
-from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
+from gateway.models import ClaimItem, ClaimOutcome, DownloadHeaders, StoredFile, UploadedFile, UploadRequest
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,15 @@ REASONS: dict[str, ErrorFactory] = {
     "STORAGE_FULL": errors.StorageFull,
     "BAD_FILENAME": errors.BadFileName,
     "IDEMPOTENCY_KEY_REUSED": errors.IdempotencyKeyReused,
+}
+
+# Why a file was not claimed, as the public API names it (None: claimed).
+_CLAIM_REASONS = {
+    files_pb2.CLAIMED: None,
+    files_pb2.UNKNOWN_FILE: "unknown_file",
+    files_pb2.WRONG_KEY: "wrong_key",
+    files_pb2.OWNED_BY_ANOTHER_ACCOUNT: "owned_by_another_account",
+    files_pb2.ALREADY_YOURS: "already_yours",
 }
 
 
@@ -73,6 +82,19 @@ class FilesClient:
         request = files_pb2.DeleteFileRequest(file_url=file_url, delete_key=delete_key)
         with _translated():
             await self._stub.DeleteFile(request, timeout=self._timeout, metadata=self._metadata())
+
+    async def claim_files(self, owner_account_id: str, items: Sequence[ClaimItem]) -> list[ClaimOutcome]:
+        """Moves the anonymous files whose keys are right into the account: one outcome per item, in order."""
+        request = files_pb2.ClaimFilesRequest(
+            owner_account_id=owner_account_id,
+            items=[files_pb2.ClaimItem(file_url=item.file_url, delete_key=item.delete_key) for item in items],
+        )
+        with _translated():
+            reply = await self._stub.ClaimFiles(request, timeout=self._timeout, metadata=self._metadata())
+        if len(reply.outcomes) != len(items):
+            logger.error("ClaimFiles answered %d outcomes for %d items", len(reply.outcomes), len(items))
+            raise errors.UpstreamFailure(SERVICE)
+        return [_claim_outcome(outcome, owner_account_id) for outcome in reply.outcomes]
 
     async def get_download_url(self, file_url: str, headers: DownloadHeaders) -> str | None:
         """A short-lived URL of the file in the object store; None when files cannot make one (its
@@ -294,3 +316,14 @@ def _stored_file(message: files_pb2.FileInfo) -> StoredFile:
         sha256=message.sha256,
         created_at=message.created_at.ToDatetime(tzinfo=timezone.utc),
     )
+
+
+def _claim_outcome(message: files_pb2.ClaimOutcome, owner_account_id: str) -> ClaimOutcome:
+    if message.result not in _CLAIM_REASONS:
+        logger.error("ClaimFiles answered an unknown result %d", message.result)
+        raise errors.UpstreamFailure(SERVICE)
+    reason = _CLAIM_REASONS[message.result]
+    claimed = None
+    if reason is None:
+        claimed = UploadedFile(_stored_file(message.file), message.delete_key, owner_account_id)
+    return ClaimOutcome(file_url=message.file_url, reason=reason, claimed=claimed)
