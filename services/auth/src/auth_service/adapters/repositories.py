@@ -1,11 +1,11 @@
 """SQLAlchemy repositories for accounts, token records and account files, on one connection."""
 
 from collections.abc import AsyncGenerator
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, select, update
+from sqlalchemy import Column, ColumnElement, Row, Table, and_, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,6 +14,37 @@ from auth_service.adapters.tables import access_tokens, account_files, accounts
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.errors import UsernameTaken
 from auth_service.domain.model import Account, AccountFileList, TokenKind, TokenRecord
+
+# The statements run on every token check and listing, built once. Each selects the columns of one
+# record after another, each in its dataclass's field order, so that a row slices into the records.
+
+
+def _columns_of(record: type[Any], table: Table) -> list[Column[Any]]:
+    return [table.c[field.name] for field in fields(record)]
+
+
+_TOKEN_COLUMNS = _columns_of(TokenRecord, access_tokens)
+_ACCOUNT_COLUMNS = _columns_of(Account, accounts)
+_FILE_COLUMNS = _columns_of(AccountFile, account_files)
+_TOKEN_KIND = _TOKEN_COLUMNS.index(access_tokens.c.kind)
+_FILE_URL = len(_ACCOUNT_COLUMNS) + _FILE_COLUMNS.index(account_files.c.file_url)
+
+_TOKEN_WITH_ACCOUNT = (
+    select(*_TOKEN_COLUMNS, *_ACCOUNT_COLUMNS)
+    .join_from(access_tokens, accounts, access_tokens.c.account_id == accounts.c.account_id)
+    .where(access_tokens.c.token_hash == bindparam("token_hash"))
+)
+
+_LIVE_FILES_OF_TOKEN_HOLDER = (
+    select(*_ACCOUNT_COLUMNS, *_FILE_COLUMNS)
+    .join_from(access_tokens, accounts, access_tokens.c.account_id == accounts.c.account_id)
+    .outerjoin(
+        account_files,
+        and_(account_files.c.account_id == accounts.c.account_id, account_files.c.deleted.is_(False)),
+    )
+    .where(access_tokens.c.token_hash == bindparam("token_hash"))
+    .order_by(account_files.c.created_at.desc(), account_files.c.file_url)
+)
 
 
 class SqlAccountRepository:
@@ -57,17 +88,13 @@ class SqlTokenRepository:
         return _token_record((await self._connection.execute(statement)).one_or_none())
 
     async def get_with_account(self, token_hash: str) -> tuple[TokenRecord, Account] | None:
-        statement = (
-            select(access_tokens, accounts)
-            .join_from(access_tokens, accounts, access_tokens.c.account_id == accounts.c.account_id)
-            .where(access_tokens.c.token_hash == token_hash)
-        )
-        row = (await self._connection.execute(statement)).one_or_none()
+        result = await self._connection.execute(_TOKEN_WITH_ACCOUNT, {"token_hash": token_hash})
+        row = result.one_or_none()
         if row is None:
             return None
-        token = {column.name: row._mapping[column] for column in access_tokens.c}
-        account = {column.name: row._mapping[column] for column in accounts.c}
-        return TokenRecord(**(token | {"kind": TokenKind(token["kind"])})), Account(**account)
+        token = list(row[: len(_TOKEN_COLUMNS)])
+        token[_TOKEN_KIND] = TokenKind(token[_TOKEN_KIND])
+        return TokenRecord(*token), Account(*row[len(_TOKEN_COLUMNS) :])
 
     async def take(self, token_hash: str) -> TokenRecord | None:
         statement = (
@@ -118,25 +145,12 @@ class SqlAccountFileRepository:
 
     async def list_live_of_token_holder(self, token_hash: str) -> AccountFileList | None:
         """One statement: the holder's account on every row, and a file on each row but an empty list's."""
-        live_files = and_(
-            account_files.c.account_id == accounts.c.account_id, account_files.c.deleted.is_(False)
-        )
-        statement = (
-            select(accounts, account_files)
-            .join_from(access_tokens, accounts, access_tokens.c.account_id == accounts.c.account_id)
-            .outerjoin(account_files, live_files)
-            .where(access_tokens.c.token_hash == token_hash)
-            .order_by(account_files.c.created_at.desc(), account_files.c.file_url)
-        )
-        rows = (await self._connection.execute(statement)).all()
+        result = await self._connection.execute(_LIVE_FILES_OF_TOKEN_HOLDER, {"token_hash": token_hash})
+        rows = result.all()
         if not rows:
             return None
-        account = Account(**{column.name: rows[0]._mapping[column] for column in accounts.c})
-        files = [
-            AccountFile(**{column.name: row._mapping[column] for column in account_files.c})
-            for row in rows
-            if row._mapping[account_files.c.file_url] is not None
-        ]
+        account = Account(*rows[0][: len(_ACCOUNT_COLUMNS)])
+        files = [AccountFile(*row[len(_ACCOUNT_COLUMNS) :]) for row in rows if row[_FILE_URL] is not None]
         return AccountFileList(account, files)
 
     async def stream_all(self) -> AsyncGenerator[AccountFile, None]:

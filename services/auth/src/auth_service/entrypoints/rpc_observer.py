@@ -24,6 +24,8 @@ _ENDED_BY_CALLER = (asyncio.CancelledError, GeneratorExit)
 class RpcObserver(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     def __init__(self, metrics: RpcMetrics) -> None:
         self._metrics = metrics
+        # Per method served (a bounded set): its instruments, and the last handler observed with them.
+        self._observed: dict[str, tuple[_ObservedRpc, grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -33,7 +35,13 @@ class RpcObserver(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         handler = await continuation(details)
         if handler is None:  # an unknown method: grpc answers UNIMPLEMENTED, nothing to label it by
             return None
-        return _observed(handler, _ObservedRpc(details.method, self._metrics))
+        known = self._observed.get(details.method)
+        if known is not None and known[1] is handler:
+            return known[2]
+        rpc = known[0] if known is not None else _ObservedRpc(details.method, self._metrics)
+        observed = _observed(handler, rpc)
+        self._observed[details.method] = (rpc, handler, observed)
+        return observed
 
 
 def status_of(context: Context, error: BaseException | None) -> grpc.StatusCode:
@@ -50,7 +58,11 @@ class _ObservedRpc:
     def __init__(self, path: str, metrics: RpcMetrics) -> None:
         self._path = path
         self._service, _, self._method = path.lstrip("/").rpartition("/")
-        self._metrics = metrics
+        self._handled = metrics.handled
+        self._handled_by_code: dict[grpc.StatusCode, Any] = {}
+        self._started = metrics.started.labels(self._service, self._method)
+        self._latency = metrics.latency.labels(self._service, self._method)
+        self._level = logging.DEBUG if self._service == HEALTH_SERVICE else logging.INFO
 
     def unary(self, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def observed(request: Any, context: Context) -> Any:
@@ -75,7 +87,7 @@ class _ObservedRpc:
     @contextlib.contextmanager
     def _observing(self, context: Context) -> Iterator[None]:
         bind_request_id(context)
-        self._metrics.started.labels(self._service, self._method).inc()
+        self._started.inc()
         started = time.perf_counter()
         error: BaseException | None = None
         try:
@@ -87,10 +99,13 @@ class _ObservedRpc:
             self._record(status_of(context, error), time.perf_counter() - started)
 
     def _record(self, code: grpc.StatusCode, seconds: float) -> None:
-        self._metrics.handled.labels(self._service, self._method, code.name).inc()
-        self._metrics.latency.labels(self._service, self._method).observe(seconds)
-        level = logging.DEBUG if self._service == HEALTH_SERVICE else logging.INFO
-        logger.log(level, "rpc %s %s %.1f ms", self._path, code.name, seconds * 1000)
+        handled = self._handled_by_code.get(code)
+        if handled is None:
+            handled = self._handled_by_code[code] = self._handled.labels(self._service, self._method, code.name)
+        handled.inc()
+        self._latency.observe(seconds)
+        if logger.isEnabledFor(self._level):
+            logger.log(self._level, "rpc %s %s %.1f ms", self._path, code.name, seconds * 1000)
 
 
 def _observed(handler: grpc.RpcMethodHandler, rpc: _ObservedRpc) -> grpc.RpcMethodHandler:

@@ -4,17 +4,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jwt
+from jwt.utils import base64url_encode
 
 from auth_service.domain.errors import TokenExpired, TokenInvalid
 from auth_service.domain.model import TokenClaims, TokenKind
 
 ALGORITHM = "HS256"
+ALGORITHMS = [ALGORITHM]
 REQUIRED_CLAIMS = ["sub", "jti", "iat", "exp", "kind"]
+# Options merged and the key prepared once: per call they were half of a decode's time.
+_DECODER = jwt.PyJWT({"require": REQUIRED_CLAIMS})
 
 
 class JwtTokenCodec:
     def __init__(self, secret: str) -> None:
         self._secret = secret
+        jwk = {"kty": "oct", "k": base64url_encode(secret.encode()).decode(), "alg": ALGORITHM}
+        self._verifying_key = jwt.PyJWK(jwk)
 
     def encode(self, claims: TokenClaims) -> str:
         payload = {
@@ -28,9 +34,7 @@ class JwtTokenCodec:
 
     def decode(self, access_token: str) -> TokenClaims:
         try:
-            payload = jwt.decode(
-                access_token, self._secret, algorithms=[ALGORITHM], options={"require": REQUIRED_CLAIMS}
-            )
+            payload = _DECODER.decode(access_token, self._verifying_key, algorithms=ALGORITHMS)
         except jwt.ExpiredSignatureError as error:
             raise TokenExpired() from error
         except jwt.InvalidTokenError as error:
