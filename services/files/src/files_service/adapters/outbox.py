@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import Integer, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from files_service.adapters.tables import outbox_table
@@ -15,6 +15,11 @@ EventEncoder = Callable[[DomainEvent], bytes]
 # Built once: each call passes its values as parameters.
 _INSERT = insert(outbox_table)
 _DELETE_ONE = delete(outbox_table).where(outbox_table.c.event_id == bindparam("event_id"))
+_OLDEST = (
+    select(outbox_table.c.event_id, outbox_table.c.subject, outbox_table.c.payload)
+    .order_by(outbox_table.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
 _DELETE_MANY = delete(outbox_table).where(outbox_table.c.event_id.in_(bindparam("event_ids", expanding=True)))
 
 
@@ -39,12 +44,7 @@ class SqlAlchemyOutbox:
         return message
 
     async def oldest(self, limit: int) -> list[OutboxMessage]:
-        query = (
-            select(outbox_table.c.event_id, outbox_table.c.subject, outbox_table.c.payload)
-            .order_by(outbox_table.c.id)
-            .limit(limit)
-        )
-        result = await self._connection.execute(query)
+        result = await self._connection.execute(_OLDEST, {"limit": limit})
         return [
             OutboxMessage(event_id=row.event_id, subject=row.subject, payload=row.payload) for row in result
         ]
