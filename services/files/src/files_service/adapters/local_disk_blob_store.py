@@ -177,7 +177,8 @@ class LocalDiskBlobStore:
         self._temp_dir = root / TEMP_DIR_NAME
         self._read_chunk_size = read_chunk_size
         self._write_size = write_size
-        self._made_shards: set[pathlib.Path] = set()
+        # The shards (a key's first four characters, at most 16**4) whose directories are known made.
+        self._made_shards: set[str] = set()
 
     async def prepare(self) -> None:
         await _blocking(self._make_root_and_temp_dir)
@@ -261,26 +262,26 @@ class LocalDiskBlobStore:
 
     def _commit(self, temp: _TempFile, final_path: pathlib.Path) -> None:
         temp_path = temp.flush_and_close()
-        shard = final_path.parent
+        shard, directory = final_path.name[:4], final_path.parent
         if shard not in self._made_shards:
-            self._make_directories(shard)
+            self._make_directories(directory)
+            self._made_shards.add(shard)
         try:
             os.replace(temp_path, final_path)
         except FileNotFoundError:
             # The shard was removed underneath since it was made (the temp file was just written).
             self._made_shards.discard(shard)
-            self._make_directories(shard)
+            self._make_directories(directory)
+            self._made_shards.add(shard)
             os.replace(temp_path, final_path)
-        _fsync_directory(shard)
+        _fsync_directory(directory)
 
     def _make_directories(self, directory: pathlib.Path) -> None:
-        """Create the shard directories, fsyncing each parent that gains an entry; a shard once made is
-        remembered, so that its next blobs skip these checks."""
+        """Create the shard directories, fsyncing each parent that gains an entry."""
         for path in (directory.parent, directory):
             if not path.is_dir():
                 path.mkdir(mode=0o700, exist_ok=True)
                 _fsync_directory(path.parent)
-        self._made_shards.add(directory)
 
     @staticmethod
     def _blobs_in(shard: pathlib.Path) -> list[StorageEntry]:
