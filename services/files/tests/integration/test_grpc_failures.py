@@ -36,16 +36,17 @@ async def files_server(start_files_server, make_settings):
 
 
 async def start_stalled_upload(files_server, timeout: float | None = None):
-    """An upload that sent some bytes and then hangs, once the server holds a temp file for it."""
+    """An upload that sent some bytes and then hangs, once the server is receiving it (its bytes wait in
+    memory for a whole block of the write size: the temp file is made by the first write)."""
     call = files_server.stub.UploadFile(timeout=timeout)
     await call.write(metadata_request("stalled.bin"))
     await call.write(files_pb2.UploadFileRequest(chunk=b"x" * 1000))
-    temp_dir = files_server.settings.blob_directory / ".tmp"
+    registry = files_server.application.registry
 
-    async def temp_file_exists() -> bool:
-        return any(temp_dir.iterdir())
+    async def upload_in_flight() -> bool:
+        return registry.get_sample_value("fileuploader_uploads_in_flight") == 1
 
-    await eventually(temp_file_exists)
+    await eventually(upload_in_flight)
     return call
 
 

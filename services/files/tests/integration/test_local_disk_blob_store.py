@@ -1,6 +1,8 @@
 import asyncio
 import errno
 import os
+import pathlib
+import shutil
 import stat
 import threading
 import time
@@ -204,6 +206,65 @@ async def test_put_passes_a_block_of_the_write_size_on_without_copying_it(store,
     await store.put(KEY, _repeat(block, 1))
 
     assert written[0] is block
+
+
+async def test_a_small_blob_costs_two_thread_hops_create_and_write_then_commit(store, tmp_path, monkeypatch):
+    loop = asyncio.get_running_loop()
+    hops = []
+    real_run_in_executor = loop.run_in_executor
+
+    def counting_run_in_executor(executor, func, *args):
+        hops.append(func)
+        return real_run_in_executor(executor, func, *args)
+
+    monkeypatch.setattr(loop, "run_in_executor", counting_run_in_executor)
+    await store.put(KEY, _repeat(b"s" * 6, 1))
+
+    assert len(hops) == 2
+    assert (tmp_path / "blobs" / "01" / "23" / KEY).read_bytes() == b"s" * 6 and temp_files(tmp_path) == []
+
+
+async def test_an_empty_blob_is_stored_empty(store, tmp_path, make_chunks):
+    await store.put(KEY, make_chunks())
+
+    assert (tmp_path / "blobs" / "01" / "23" / KEY).read_bytes() == b"" and temp_files(tmp_path) == []
+
+
+async def test_the_next_blobs_of_a_shard_do_not_check_its_directories_again(store, tmp_path, make_chunks,
+                                                                             monkeypatch):
+    await store.put(KEY, make_chunks(b"first"))
+    checked = []
+    real_is_dir = pathlib.Path.is_dir
+    monkeypatch.setattr(pathlib.Path, "is_dir", lambda path: checked.append(path) or real_is_dir(path))
+
+    await store.put(KEY[:4] + "f" * 28, make_chunks(b"second"))
+
+    assert checked == []
+    assert (tmp_path / "blobs" / "01" / "23" / (KEY[:4] + "f" * 28)).read_bytes() == b"second"
+
+
+async def test_a_shard_removed_underneath_is_made_again(store, tmp_path, make_chunks):
+    await store.put(KEY, make_chunks(b"first"))
+    shutil.rmtree(tmp_path / "blobs" / "01")
+
+    await store.put(KEY[:4] + "f" * 28, make_chunks(b"second"))
+
+    assert (tmp_path / "blobs" / "01" / "23" / (KEY[:4] + "f" * 28)).read_bytes() == b"second"
+    assert temp_files(tmp_path) == []
+
+
+async def test_put_of_a_single_block_on_a_full_disk_raises_storage_full_and_leaves_nothing(
+    store, tmp_path, monkeypatch, make_chunks
+):
+    def disk_full(fd: int, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(local_disk_blob_store, "_write_all", disk_full)
+
+    with pytest.raises(StorageFull):
+        await store.put(KEY, make_chunks(b"tiny"))
+
+    assert temp_files(tmp_path) == [] and [key async for key in store.iter_keys()] == []
 
 
 async def test_put_rejects_a_key_that_could_escape_the_store(store, make_chunks):

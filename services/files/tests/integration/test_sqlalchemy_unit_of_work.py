@@ -4,11 +4,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ValuesBase
 
 from files_service.adapters.database import create_engine
 from files_service.adapters.schema import upgrade_schema
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken
+from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken, IdempotencyKeyTaken
+from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.model import StoredFile
 from files_service.entrypoints.event_codec import encode_event
@@ -145,6 +147,49 @@ async def test_outbox_keeps_encoded_events_oldest_first_until_removed(uow_factor
     assert pending == [uploaded, deleted] and first_only == [uploaded] and remaining == [deleted]
     assert (uploaded.subject, deleted.subject) == ("files.uploaded", "files.deleted")
     assert uploaded.payload == encode_event(FileUploaded.of(stored, "event-1", CREATED))
+
+
+async def test_an_upload_writes_its_rows_with_statements_built_once(uow_factory, monkeypatch):
+    built = []
+    real_values = ValuesBase.values
+
+    def recording_values(self, *args, **kwargs):
+        built.append(self.table)
+        return real_values(self, *args, **kwargs)
+
+    monkeypatch.setattr(ValuesBase, "values", recording_values)
+    record = IdempotencyRecord("address:127.0.0.1", "key-1", "f" * 64, "url0000001", CREATED)
+
+    async with uow_factory() as uow:
+        await uow.files.add(stored_file())
+        await uow.idempotency.add(record)
+        await uow.outbox.add(FileUploaded.of(stored_file(), "event-1", CREATED))
+        await uow.commit()
+    with pytest.raises(IdempotencyKeyTaken):
+        async with uow_factory() as uow:
+            await uow.idempotency.add(dataclasses.replace(record, file_url="url0000002"))
+
+    async with uow_factory() as uow:
+        assert await uow.files.get("url0000001") == stored_file()
+        assert await uow.idempotency.get(IdempotencyKey("address:127.0.0.1", "key-1")) == record
+        assert [message.event_id for message in await uow.outbox.oldest(10)] == ["event-1"]
+    assert built == []
+
+
+async def test_outbox_remove_many_removes_the_listed_events_only(uow_factory):
+    stored = stored_file(owner="acc-1")
+    async with uow_factory() as uow:
+        for event_id in ("event-1", "event-2", "event-3"):
+            await uow.outbox.add(FileUploaded.of(stored, event_id, CREATED))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        await uow.outbox.remove_many(["event-1", "event-3", "unknown-event"])
+        await uow.commit()
+    async with uow_factory() as uow:
+        remaining = await uow.outbox.oldest(10)
+
+    assert [message.event_id for message in remaining] == ["event-2"]
 
 
 async def test_unit_of_work_reports_an_unreachable_database(unused_tcp_port):

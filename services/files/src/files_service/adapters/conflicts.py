@@ -8,9 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 _DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def insert_unless_taken(
-    connection: AsyncConnection, table: Table, key_columns: list[str]
-) -> postgresql.Insert | sqlite.Insert:
-    """INSERT ... ON CONFLICT (key_columns) DO NOTHING: a rowcount of 0 means the key was taken."""
-    dialect_insert = _DIALECT_INSERTS[connection.dialect.name]
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=key_columns)
+class InsertUnlessTaken:
+    """INSERT ... ON CONFLICT (key_columns) DO NOTHING, built once per dialect and executed with each
+    row's values as parameters: a rowcount of 0 means the key was taken."""
+
+    def __init__(self, table: Table, key_columns: list[str]) -> None:
+        self._statements = {
+            name: dialect_insert(table).on_conflict_do_nothing(index_elements=key_columns)
+            for name, dialect_insert in _DIALECT_INSERTS.items()
+        }
+
+    async def execute(self, connection: AsyncConnection, row: dict[str, object]) -> bool:
+        """True when the row was inserted."""
+        result = await connection.execute(self._statements[connection.dialect.name], row)
+        return result.rowcount != 0

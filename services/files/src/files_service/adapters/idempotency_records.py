@@ -5,10 +5,12 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from files_service.adapters.conflicts import insert_unless_taken
+from files_service.adapters.conflicts import InsertUnlessTaken
 from files_service.adapters.tables import upload_idempotency_table as records
 from files_service.domain.errors import IdempotencyKeyTaken
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
+
+_INSERT_RECORD = InsertUnlessTaken(records, ["scope", "idempotency_key"])
 
 
 class SqlAlchemyIdempotencyRecords:
@@ -23,8 +25,7 @@ class SqlAlchemyIdempotencyRecords:
             "file_url": record.file_url,
             "created_at": record.created_at,
         }
-        query = insert_unless_taken(self._connection, records, ["scope", "idempotency_key"]).values(**values)
-        if (await self._connection.execute(query)).rowcount == 0:
+        if not await _INSERT_RECORD.execute(self._connection, values):
             raise IdempotencyKeyTaken(f"{record.scope}/{record.key}")
 
     async def get(self, key: IdempotencyKey) -> IdempotencyRecord | None:

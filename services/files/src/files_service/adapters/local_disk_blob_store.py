@@ -117,28 +117,40 @@ def _disk_full_as_storage_full() -> Iterator[None]:
 
 
 class _TempFile:
+    """Created by its first write (or its commit, when empty), in that call's thread: a small blob's
+    bytes then cost two thread hops (create and write, then commit), not three."""
+
     def __init__(self, temp_dir: pathlib.Path, key: str) -> None:
-        fd, name = tempfile.mkstemp(prefix=f"{key}.", suffix=TEMP_SUFFIX, dir=temp_dir)
-        self.fd: int | None = fd
-        self.path = pathlib.Path(name)
+        self._temp_dir = temp_dir
+        self._key = key
+        self.fd: int | None = None
+        self.path: pathlib.Path | None = None
 
     def write(self, data: bytes) -> None:
-        assert self.fd is not None
-        _write_all(self.fd, data)
+        _write_all(self._opened(), data)
 
-    def flush_and_close(self) -> None:
-        assert self.fd is not None
-        fd, self.fd = self.fd, None
+    def flush_and_close(self) -> pathlib.Path:
+        fd, self.fd = self._opened(), None
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
+        assert self.path is not None
+        return self.path
 
     def discard(self) -> None:
         if self.fd is not None:
             fd, self.fd = self.fd, None
             os.close(fd)
-        self.path.unlink(missing_ok=True)
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+    def _opened(self) -> int:
+        if self.fd is None:
+            assert self.path is None, "written again after its close"
+            fd, name = tempfile.mkstemp(prefix=f"{self._key}.", suffix=TEMP_SUFFIX, dir=self._temp_dir)
+            self.fd, self.path = fd, pathlib.Path(name)
+        return self.fd
 
 
 async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncGenerator[bytes, None]:
@@ -165,6 +177,8 @@ class LocalDiskBlobStore:
         self._temp_dir = root / TEMP_DIR_NAME
         self._read_chunk_size = read_chunk_size
         self._write_size = write_size
+        # The shards (a key's first four characters, at most 16**4) whose directories are known made.
+        self._made_shards: set[str] = set()
 
     async def prepare(self) -> None:
         await _blocking(self._make_root_and_temp_dir)
@@ -177,7 +191,7 @@ class LocalDiskBlobStore:
         """Each block is written by a thread while the next one is received (one write in flight)."""
         final_path = self._path_of(key)
         with _disk_full_as_storage_full():
-            temp = await _blocking(_TempFile, self._temp_dir, key, on_abandoned=_TempFile.discard)
+            temp = _TempFile(self._temp_dir, key)
             writing: asyncio.Future[None] | None = None
             try:
                 async with contextlib.aclosing(_coalesce(chunks, self._write_size)) as blocks:
@@ -247,10 +261,20 @@ class LocalDiskBlobStore:
             yield chunk
 
     def _commit(self, temp: _TempFile, final_path: pathlib.Path) -> None:
-        temp.flush_and_close()
-        self._make_directories(final_path.parent)
-        os.replace(temp.path, final_path)
-        _fsync_directory(final_path.parent)
+        temp_path = temp.flush_and_close()
+        shard, directory = final_path.name[:4], final_path.parent
+        if shard not in self._made_shards:
+            self._make_directories(directory)
+            self._made_shards.add(shard)
+        try:
+            os.replace(temp_path, final_path)
+        except FileNotFoundError:
+            # The shard was removed underneath since it was made (the temp file was just written).
+            self._made_shards.discard(shard)
+            self._make_directories(directory)
+            self._made_shards.add(shard)
+            os.replace(temp_path, final_path)
+        _fsync_directory(directory)
 
     def _make_directories(self, directory: pathlib.Path) -> None:
         """Create the shard directories, fsyncing each parent that gains an entry."""

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Integer, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from files_service.adapters.tables import outbox_table
@@ -11,6 +11,16 @@ from files_service.domain.events import DomainEvent, event_subject
 from files_service.ports import OutboxMessage, PendingEvent
 
 EventEncoder = Callable[[DomainEvent], bytes]
+
+# Built once: each call passes its values as parameters.
+_INSERT = insert(outbox_table)
+_DELETE_ONE = delete(outbox_table).where(outbox_table.c.event_id == bindparam("event_id"))
+_OLDEST = (
+    select(outbox_table.c.event_id, outbox_table.c.subject, outbox_table.c.payload)
+    .order_by(outbox_table.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_DELETE_MANY = delete(outbox_table).where(outbox_table.c.event_id.in_(bindparam("event_ids", expanding=True)))
 
 
 class SqlAlchemyOutbox:
@@ -25,32 +35,25 @@ class SqlAlchemyOutbox:
             subject=event_subject(self._subject_prefix, event),
             payload=self._encode(event),
         )
-        await self._connection.execute(
-            insert(outbox_table).values(
-                event_id=message.event_id,
-                subject=message.subject,
-                payload=message.payload,
-                created_at=event.occurred_at,
-            )
-        )
+        await self._connection.execute(_INSERT, {
+            "event_id": message.event_id,
+            "subject": message.subject,
+            "payload": message.payload,
+            "created_at": event.occurred_at,
+        })
         return message
 
     async def oldest(self, limit: int) -> list[OutboxMessage]:
-        query = (
-            select(outbox_table.c.event_id, outbox_table.c.subject, outbox_table.c.payload)
-            .order_by(outbox_table.c.id)
-            .limit(limit)
-        )
-        result = await self._connection.execute(query)
+        result = await self._connection.execute(_OLDEST, {"limit": limit})
         return [
             OutboxMessage(event_id=row.event_id, subject=row.subject, payload=row.payload) for row in result
         ]
 
     async def remove(self, event_id: str) -> None:
-        await self._connection.execute(delete(outbox_table).where(outbox_table.c.event_id == event_id))
+        await self._connection.execute(_DELETE_ONE, {"event_id": event_id})
 
     async def remove_many(self, event_ids: Sequence[str]) -> None:
-        await self._connection.execute(delete(outbox_table).where(outbox_table.c.event_id.in_(event_ids)))
+        await self._connection.execute(_DELETE_MANY, {"event_ids": list(event_ids)})
 
     async def count(self) -> int:
         return (await self._connection.execute(select(func.count()).select_from(outbox_table))).scalar_one()

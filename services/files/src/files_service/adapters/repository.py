@@ -6,10 +6,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from files_service.adapters.conflicts import insert_unless_taken
+from files_service.adapters.conflicts import InsertUnlessTaken
 from files_service.adapters.tables import files_table
 from files_service.domain.errors import FileUrlTaken
 from files_service.domain.model import StoredFile
+
+_INSERT_FILE = InsertUnlessTaken(files_table, ["file_url"])
 
 
 class SqlAlchemyFilesRepository:
@@ -19,8 +21,7 @@ class SqlAlchemyFilesRepository:
     async def add(self, stored: StoredFile) -> None:
         """A taken file_url inserts nothing and leaves the transaction usable (the other uploads of a
         group commit go on); file_url is the only unique value not drawn from uuid4."""
-        query = insert_unless_taken(self._connection, files_table, ["file_url"]).values(**_row_of(stored))
-        if (await self._connection.execute(query)).rowcount == 0:
+        if not await _INSERT_FILE.execute(self._connection, _row_of(stored)):
             raise FileUrlTaken(stored.file_url)
 
     async def get(self, file_url: str) -> StoredFile | None:

@@ -13,8 +13,14 @@ MAX_FILE_URL_LENGTH = 64
 _POSSIBLE_FILE_URL = re.compile(rf"[A-Za-z0-9_.+-]{{1,{MAX_FILE_URL_LENGTH}}}")
 
 
+# 64 symbols: the low 6 bits of a random byte pick one uniformly, all of a token's from one read of
+# the system's randomness (secrets.choice reads it once per character).
+_SYMBOL_BITS = len(FILE_URL_ALPHABET) - 1
+assert len(FILE_URL_ALPHABET) == 64
+
+
 def new_file_url(ext: str, include_ext: bool) -> str:
-    token = "".join(secrets.choice(FILE_URL_ALPHABET) for _ in range(FILE_URL_LENGTH))
+    token = "".join([FILE_URL_ALPHABET[byte & _SYMBOL_BITS] for byte in secrets.token_bytes(FILE_URL_LENGTH)])
     return token + ext if include_ext else token
 
 
