@@ -22,6 +22,7 @@ AUTH_DOMAIN = "auth.fileuploader"
 FILES_DOMAIN = "files.fileuploader"
 READ_CHUNK = 64 * 1024
 CREATED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+CREATED_AT_SECONDS = int(CREATED_AT.timestamp())
 STALL_SECONDS = 60
 # As the real services permit them: the gateway pings every few seconds, calls or not.
 PINGS_PERMITTED = [
@@ -29,9 +30,10 @@ PINGS_PERMITTED = [
 ]
 
 
-async def abort_with_reason(context, code: grpc.StatusCode, reason: str, domain: str) -> None:
+async def abort_with_reason(context, code: grpc.StatusCode, reason: str, domain: str,
+                            metadata: dict[str, str] | None = None) -> None:
     detail = any_pb2.Any()
-    detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain))
+    detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=metadata))
     message = status_pb2.Status(code=code.value[0], message=reason.lower(), details=[detail])
     status = rpc_status.to_status(message)
     await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
@@ -60,6 +62,9 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         self.delay_seconds = 0.0
         self.recorded: list[tuple[str, auth_pb2.AccountFile]] = []
         self.record_failure: grpc.StatusCode | None = None
+        # token_id -> (the token, its listing); the token is in `tokens` while it lives.
+        self.api_tokens: dict[str, tuple[str, auth_pb2.ApiToken]] = {}
+        self.api_token_requests: list[auth_pb2.CreateApiTokenRequest] = []
 
     def sign_up(self, username: str, password: str = "pw", kind: int = auth_pb2.TOKEN_KIND_NORMAL) -> str:
         account = auth_pb2.Account(account_id=uuid.uuid4().hex, username=username)
@@ -154,6 +159,51 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
             await context.abort(self.record_failure, "auth cannot record files now")
         self.recorded.append((account.account_id, request.file))
         return auth_pb2.RecordAccountFileResponse()
+
+    async def CreateApiToken(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        self.api_token_requests.append(request)
+        if not 1 <= len(request.name) <= 100:
+            await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "API_TOKEN_NAME_INVALID")
+        if request.expires_in_seconds and not 60 <= request.expires_in_seconds <= 3600:
+            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "API_TOKEN_LIFETIME_INVALID",
+                                    AUTH_DOMAIN, {"min_seconds": "60", "max_seconds": "3600"})
+        token = self._issue(account, auth_pb2.TOKEN_KIND_API).access_token
+        listed = auth_pb2.ApiToken(token_id=uuid.uuid4().hex, name=request.name)
+        listed.created_at.FromDatetime(CREATED_AT)
+        listed.expires_at.FromSeconds(CREATED_AT_SECONDS + (request.expires_in_seconds or 3600))
+        self.api_tokens[listed.token_id] = (token, listed)
+        return auth_pb2.CreateApiTokenResponse(access_token=token, token=listed)
+
+    async def ListApiTokens(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        mine = [listed for token, listed in self.api_tokens.values()
+                if token in self.tokens and self.tokens[token][0].account_id == account.account_id]
+        return auth_pb2.ListApiTokensResponse(tokens=mine[::-1])
+
+    async def RevokeApiToken(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        token, _ = self.api_tokens.get(request.token_id, ("", None))
+        if token not in self.tokens or self.tokens[token][0].account_id != account.account_id:
+            await auth_abort(context, grpc.StatusCode.NOT_FOUND, "API_TOKEN_NOT_FOUND")
+        del self.tokens[token]
+        return auth_pb2.RevokeApiTokenResponse()
+
+    async def ChangePassword(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        if len(request.new_password) > 1024:
+            await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "PASSWORD_TOO_LONG")
+        if self.accounts[account.username][0] != request.old_password:
+            await auth_abort(context, grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD")
+        self.accounts[account.username] = (request.new_password, account)
+        others = [t for t, (a, _) in self.tokens.items() if a.account_id == account.account_id and t != request.access_token]
+        for token in others:
+            del self.tokens[token]
+        return auth_pb2.ChangePasswordResponse(revoked_tokens=len(others))
 
     async def RecordAccountFiles(self, request, context):
         await self._enter(context)

@@ -26,12 +26,16 @@ class AuthErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     USERNAME_INVALID: _ClassVar[AuthErrorReason]
     USERNAME_UNTRIMMED: _ClassVar[AuthErrorReason]
     PASSWORD_TOO_SHORT: _ClassVar[AuthErrorReason]
+    API_TOKEN_NOT_FOUND: _ClassVar[AuthErrorReason]
+    API_TOKEN_NAME_INVALID: _ClassVar[AuthErrorReason]
+    API_TOKEN_LIFETIME_INVALID: _ClassVar[AuthErrorReason]
 
 class TokenKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     TOKEN_KIND_UNSPECIFIED: _ClassVar[TokenKind]
     TOKEN_KIND_NORMAL: _ClassVar[TokenKind]
     TOKEN_KIND_BOT: _ClassVar[TokenKind]
+    TOKEN_KIND_API: _ClassVar[TokenKind]
 AUTH_ERROR_REASON_UNSPECIFIED: AuthErrorReason
 USERNAME_TAKEN: AuthErrorReason
 CREDENTIALS_MISSING: AuthErrorReason
@@ -46,9 +50,13 @@ PASSWORD_TOO_LONG: AuthErrorReason
 USERNAME_INVALID: AuthErrorReason
 USERNAME_UNTRIMMED: AuthErrorReason
 PASSWORD_TOO_SHORT: AuthErrorReason
+API_TOKEN_NOT_FOUND: AuthErrorReason
+API_TOKEN_NAME_INVALID: AuthErrorReason
+API_TOKEN_LIFETIME_INVALID: AuthErrorReason
 TOKEN_KIND_UNSPECIFIED: TokenKind
 TOKEN_KIND_NORMAL: TokenKind
 TOKEN_KIND_BOT: TokenKind
+TOKEN_KIND_API: TokenKind
 
 class Account(_message.Message):
     __slots__ = ("account_id", "username")
@@ -175,3 +183,75 @@ class RecordAccountFilesRequest(_message.Message):
 class RecordAccountFilesResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ApiToken(_message.Message):
+    __slots__ = ("token_id", "name", "created_at", "expires_at", "last_used_at")
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_AT_FIELD_NUMBER: _ClassVar[int]
+    token_id: str
+    name: str
+    created_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    last_used_at: _timestamp_pb2.Timestamp
+    def __init__(self, token_id: _Optional[str] = ..., name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateApiTokenRequest(_message.Message):
+    __slots__ = ("access_token", "name", "expires_in_seconds")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    name: str
+    expires_in_seconds: int
+    def __init__(self, access_token: _Optional[str] = ..., name: _Optional[str] = ..., expires_in_seconds: _Optional[int] = ...) -> None: ...
+
+class CreateApiTokenResponse(_message.Message):
+    __slots__ = ("access_token", "token")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    token: ApiToken
+    def __init__(self, access_token: _Optional[str] = ..., token: _Optional[_Union[ApiToken, _Mapping]] = ...) -> None: ...
+
+class ListApiTokensRequest(_message.Message):
+    __slots__ = ("access_token",)
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    def __init__(self, access_token: _Optional[str] = ...) -> None: ...
+
+class ListApiTokensResponse(_message.Message):
+    __slots__ = ("tokens",)
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    tokens: _containers.RepeatedCompositeFieldContainer[ApiToken]
+    def __init__(self, tokens: _Optional[_Iterable[_Union[ApiToken, _Mapping]]] = ...) -> None: ...
+
+class RevokeApiTokenRequest(_message.Message):
+    __slots__ = ("access_token", "token_id")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    token_id: str
+    def __init__(self, access_token: _Optional[str] = ..., token_id: _Optional[str] = ...) -> None: ...
+
+class RevokeApiTokenResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ChangePasswordRequest(_message.Message):
+    __slots__ = ("access_token", "old_password", "new_password")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    OLD_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    old_password: str
+    new_password: str
+    def __init__(self, access_token: _Optional[str] = ..., old_password: _Optional[str] = ..., new_password: _Optional[str] = ...) -> None: ...
+
+class ChangePasswordResponse(_message.Message):
+    __slots__ = ("revoked_tokens",)
+    REVOKED_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    revoked_tokens: int
+    def __init__(self, revoked_tokens: _Optional[int] = ...) -> None: ...

@@ -77,6 +77,26 @@ class AuthServiceStub:
                 request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesResponse.FromString,
                 _registered_method=True)
+        self.CreateApiToken = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/CreateApiToken',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.CreateApiTokenRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.CreateApiTokenResponse.FromString,
+                _registered_method=True)
+        self.ListApiTokens = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/ListApiTokens',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListApiTokensRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListApiTokensResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiToken = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/RevokeApiToken',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RevokeApiTokenRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RevokeApiTokenResponse.FromString,
+                _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/ChangePassword',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -143,6 +163,36 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiToken(self, request, context):
+        """A named API token of the token's account (a JWT of kind API, accepted wherever a login token is);
+        its secret is answered here only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiTokens(self, request, context):
+        """The account's live API tokens, newest first: never their secret or its hash.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiToken(self, request, context):
+        """Revokes one API token of the token's account (API_TOKEN_NOT_FOUND for another account's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """Checks the old password, sets the new one and revokes every other token of the account (login,
+        bot and API tokens); the presented token keeps working.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -185,6 +235,26 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.RecordAccountFiles,
                     request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesRequest.FromString,
                     response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesResponse.SerializeToString,
+            ),
+            'CreateApiToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiToken,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.CreateApiTokenRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.CreateApiTokenResponse.SerializeToString,
+            ),
+            'ListApiTokens': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiTokens,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListApiTokensRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListApiTokensResponse.SerializeToString,
+            ),
+            'RevokeApiToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiToken,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RevokeApiTokenRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RevokeApiTokenResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -406,6 +476,114 @@ class AuthService:
             '/fileuploader.auth.v1.AuthService/RecordAccountFiles',
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesRequest.SerializeToString,
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/CreateApiToken',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.CreateApiTokenRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.CreateApiTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/ListApiTokens',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListApiTokensRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListApiTokensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/RevokeApiToken',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.RevokeApiTokenRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.RevokeApiTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/ChangePassword',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -73,6 +73,7 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
         lifetimes=TokenLifetimes(
             normal=timedelta(seconds=settings.token_ttl_seconds),
             bot=timedelta(seconds=settings.bot_token_ttl_seconds),
+            api=timedelta(seconds=settings.api_token_max_ttl_seconds),
         ),
         file_events=consumer,
         catch_up_timeout=settings.catch_up_timeout_seconds,

@@ -5,12 +5,20 @@ from collections.abc import Sequence
 from dataclasses import replace
 from uuid import uuid4
 
+from auth_service.domain import api_tokens
 from auth_service.domain.account_files import AccountFile, FileEvent, FileUploaded
-from auth_service.domain.credentials import MIN_PASSWORD_LENGTH, check_credentials, check_new_credentials
-from auth_service.domain.errors import TokenMissing, TokenNotFound, UserNotFound, WrongPassword
+from auth_service.domain.credentials import (
+    MIN_PASSWORD_LENGTH,
+    check_credentials,
+    check_new_credentials,
+    check_new_password,
+)
+from auth_service.domain.errors import ApiTokenNotFound, TokenMissing, TokenNotFound, UserNotFound, WrongPassword
 from auth_service.domain.model import (
     Account,
     AccountFileList,
+    ApiToken,
+    IssuedApiToken,
     IssuedToken,
     TokenClaims,
     TokenKind,
@@ -53,6 +61,7 @@ class AuthService:
         self._catch_up_timeout = catch_up_timeout
         self._min_password_length = min_password_length
         self._projection = AccountFilesProjection(unit_of_work)
+        self._api_token_uses = api_tokens.UseSampler(api_tokens.USE_RECORDING_INTERVAL.total_seconds())
 
     async def register(self, username: str, password: str, kind: TokenKind) -> IssuedToken:
         check_new_credentials(username, password, self._min_password_length)
@@ -80,13 +89,21 @@ class AuthService:
         return issued
 
     async def refresh_token(self, access_token: str) -> IssuedToken:
-        self._decode(access_token)
+        """An API token is rotated: the new one keeps its id, name, dates and expiry (never extended)."""
+        claims = self._decode(access_token)
         async with self._unit_of_work() as uow:
+            api_token = None
+            if claims.kind is TokenKind.API:
+                api_token = await uow.api_tokens.get_by_hash(hash_token(access_token))
             record = await uow.tokens.take(hash_token(access_token))
             account = await uow.accounts.get(record.account_id) if record else None
-            if record is None or account is None:
+            if record is None or account is None or (record.kind is TokenKind.API and api_token is None):
                 raise TokenNotFound()
-            issued = await self._issue(uow, account, record.kind)
+            if api_token is not None:
+                rotated = (await self._issue_api_token(uow, account, api_token)).access_token
+                issued = IssuedToken(rotated, account, TokenKind.API, api_token.expires_at)
+            else:
+                issued = await self._issue(uow, account, record.kind)
             await uow.commit()
         return issued
 
@@ -98,19 +115,69 @@ class AuthService:
             await uow.commit()
 
     async def validate_token(self, access_token: str) -> ValidatedToken:
-        self._decode(access_token)
+        claims = self._decode(access_token)
         async with self._unit_of_work() as uow:
-            return await self._validated(uow, access_token)
+            validated = await self._validated(uow, access_token)
+        await self._note_use(claims, access_token)
+        return validated
 
     async def list_account_files(self, access_token: str) -> AccountFileList:
         """Waits for the file events first, so that token, account and list are read in one go."""
-        self._decode(access_token)
+        claims = self._decode(access_token)
         await self._file_events.wait_until_caught_up(self._catch_up_timeout)
         async with self._unit_of_work() as uow:
             listing = await uow.files.list_live_of_token_holder(hash_token(access_token))
         if listing is None:
             raise TokenNotFound()
+        await self._note_use(claims, access_token)
         return listing
+
+    async def create_api_token(self, access_token: str, name: str, lifetime_seconds: int) -> IssuedApiToken:
+        """A named token of the caller's account, living `lifetime_seconds` (0: the longest allowed)."""
+        api_tokens.check_name(name)
+        lifetime = api_tokens.lifetime_of(lifetime_seconds, self._lifetimes.api)
+        self._decode(access_token)
+        async with self._unit_of_work() as uow:
+            account = (await self._validated(uow, access_token)).account
+            now = self._clock.now().replace(microsecond=0)
+            token = ApiToken(uuid4().hex, "", account.account_id, name, now, now + lifetime)
+            issued = await self._issue_api_token(uow, account, token)
+            await uow.commit()
+        logger.info("account %s created API token %s", account.account_id, issued.token.token_id)
+        return issued
+
+    async def list_api_tokens(self, access_token: str) -> list[ApiToken]:
+        self._decode(access_token)
+        async with self._unit_of_work() as uow:
+            account = (await self._validated(uow, access_token)).account
+            return await uow.api_tokens.list_live(account.account_id, self._clock.now())
+
+    async def revoke_api_token(self, access_token: str, token_id: str) -> None:
+        """At once for every caller: the token's record is gone, and every check reads the database."""
+        self._decode(access_token)
+        async with self._unit_of_work() as uow:
+            account = (await self._validated(uow, access_token)).account
+            if not await uow.api_tokens.revoke(account.account_id, token_id):
+                raise ApiTokenNotFound()
+            await uow.commit()
+        logger.info("account %s revoked API token %s", account.account_id, token_id)
+
+    async def change_password(self, access_token: str, old_password: str, new_password: str) -> int:
+        """Sets the new password and revokes every other token of the account; returns how many."""
+        check_new_password(old_password, new_password, self._min_password_length)
+        self._decode(access_token)
+        async with self._unit_of_work() as uow:
+            account = (await self._validated(uow, access_token)).account
+        if not (await self._passwords.check(old_password, account.password_hash)).matches:
+            raise WrongPassword()
+        new_hash = await self._passwords.hash(new_password)
+        async with self._unit_of_work() as uow:
+            await self._validated(uow, access_token)  # not revoked while the hashes were computed
+            await uow.accounts.update_password_hash(account.account_id, new_hash)
+            revoked = await uow.tokens.delete_all_of_account_except(account.account_id, hash_token(access_token))
+            await uow.commit()
+        logger.info("account %s changed its password, %d other tokens revoked", account.account_id, revoked)
+        return revoked
 
     async def record_account_file(self, access_token: str, uploaded: FileUploaded) -> None:
         """List a file the token's account just uploaded, as its upload event will: the next listing
@@ -148,6 +215,18 @@ class AuthService:
         record, account = found
         return ValidatedToken(account, record.kind, record.expires_at)
 
+    async def _note_use(self, claims: TokenClaims, access_token: str) -> None:
+        """An API token's last_used_at, written at most once per USE_RECORDING_INTERVAL and process
+        (and, by its condition, across replicas); login and bot tokens cost nothing here."""
+        if claims.kind is not TokenKind.API:
+            return
+        now = self._clock.now()
+        if not self._api_token_uses.is_due(hash_token(access_token), now.timestamp()):
+            return
+        async with self._unit_of_work() as uow:
+            await uow.api_tokens.record_use(hash_token(access_token), now, now - api_tokens.USE_RECORDING_INTERVAL)
+            await uow.commit()
+
     def _decode(self, access_token: str) -> TokenClaims:
         if not access_token:
             raise TokenMissing()
@@ -160,6 +239,16 @@ class AuthService:
         record = TokenRecord(hash_token(access_token), account.account_id, kind, claims.expires_at, now)
         await uow.tokens.add(record)
         return IssuedToken(access_token, account, kind, claims.expires_at)
+
+    async def _issue_api_token(self, uow: UnitOfWork, account: Account, token: ApiToken) -> IssuedApiToken:
+        """Issues a JWT of kind API for `token` (its hash is filled in here) and stores both rows."""
+        now = self._clock.now().replace(microsecond=0)
+        claims = TokenClaims(account.account_id, uuid4().hex, TokenKind.API, now, token.expires_at)
+        access_token = self._tokens.encode(claims)
+        token = replace(token, token_hash=hash_token(access_token))
+        await uow.tokens.add(TokenRecord(token.token_hash, account.account_id, TokenKind.API, token.expires_at, now))
+        await uow.api_tokens.add(token)
+        return IssuedApiToken(access_token, token)
 
 
 class AccountFilesProjection:

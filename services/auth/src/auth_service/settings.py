@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     token_ttl_seconds: PositiveInt = 432_000
     bot_token_ttl_seconds: PositiveInt = 15_552_000
+    api_token_max_ttl_seconds: int = Field(default=31_536_000, ge=60)
     min_password_length: int = Field(default=MIN_PASSWORD_LENGTH, ge=1, le=MAX_PASSWORD_LENGTH)
     password_hash_concurrency: PositiveInt = 2
     argon2_memory_kib: PositiveInt = 19_456

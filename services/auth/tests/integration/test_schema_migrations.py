@@ -22,8 +22,11 @@ from sqlalchemy import (
 )
 
 from auth_service.adapters.database import create_engine
+from alembic import command
+
 from auth_service.adapters.schema import (
     VERSION_TABLE,
+    alembic_config,
     UnknownSchema,
     current_revision,
     head_revision,
@@ -32,7 +35,7 @@ from auth_service.adapters.schema import (
 from auth_service.adapters.tables import UtcDateTime, metadata
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.account_files import AccountFile
-from auth_service.domain.model import Account, TokenKind, TokenRecord
+from auth_service.domain.model import Account, ApiToken, TokenKind, TokenRecord
 
 pytestmark = pytest.mark.integration
 
@@ -168,6 +171,31 @@ async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_unto
 
     async with engine.connect() as connection:
         assert await connection.run_sync(lambda sync: inspect(sync).get_table_names()) == ["accounts"]
+
+
+async def test_a_database_at_0001_with_rows_upgrades_to_api_tokens_and_keeps_its_tokens_working(engine):
+    async with engine.connect() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0001"))
+        await connection.commit()
+    async with engine.begin() as connection:
+        await connection.execute(LEGACY.tables["accounts"].insert().values(**ACCOUNT.__dict__))
+        await connection.execute(LEGACY.tables["access_tokens"].insert().values(
+            token_hash=TOKEN.token_hash, account_id=TOKEN.account_id, kind=TOKEN.kind.value,
+            expires_at=TOKEN.expires_at, created_at=TOKEN.created_at,
+        ))
+    assert await current_revision(engine) == "0001"
+
+    await upgrade_schema(engine)
+
+    api_token = ApiToken("a" * 32, "e" * 64, "acc-legacy", "ci", CREATED, EXPIRES)
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        assert await uow.tokens.get_with_account(TOKEN.token_hash) == (TOKEN, ACCOUNT)
+        await uow.tokens.add(TokenRecord("e" * 64, "acc-legacy", TokenKind.API, EXPIRES, CREATED))
+        await uow.api_tokens.add(api_token)
+        await uow.commit()
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        assert await uow.api_tokens.list_live("acc-legacy", CREATED) == [api_token]
+    assert await current_revision(engine) == head_revision()
 
 
 @pytest.mark.timeout(60)

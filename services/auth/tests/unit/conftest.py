@@ -11,7 +11,7 @@ import pytest
 
 from auth_service.domain.account_files import AccountFile, after_delete, after_upload, newest_first
 from auth_service.domain.errors import UsernameTaken
-from auth_service.domain.model import Account, AccountFileList, TokenLifetimes, TokenRecord
+from auth_service.domain.model import Account, AccountFileList, ApiToken, TokenLifetimes, TokenRecord
 from auth_service.domain.ports import PasswordCheck
 from auth_service.security.tokens import JwtTokenCodec
 from auth_service.service import AccountFilesProjection, AuthService
@@ -32,6 +32,7 @@ class FakeClock:
 class InMemoryTables:
     accounts: dict[str, Account] = field(default_factory=dict)
     tokens: dict[str, TokenRecord] = field(default_factory=dict)
+    api_tokens: dict[str, ApiToken] = field(default_factory=dict)
     files: dict[str, AccountFile] = field(default_factory=dict)
 
 
@@ -55,7 +56,10 @@ class InMemoryAccountRepository:
 
 
 class InMemoryTokenRepository:
+    """Deleting a token deletes its API token too, as the foreign key's ON DELETE CASCADE does."""
+
     def __init__(self, tables: InMemoryTables) -> None:
+        self._tables = tables
         self._tokens = tables.tokens
         self._accounts = tables.accounts
 
@@ -71,13 +75,57 @@ class InMemoryTokenRepository:
         return (record, account) if record and account else None
 
     async def take(self, token_hash: str) -> TokenRecord | None:
-        return self._tokens.pop(token_hash, None)
+        taken = self._tokens.pop(token_hash, None)
+        self._cascade()
+        return taken
 
     async def delete_expired(self, now: datetime) -> int:
-        expired = [key for key, record in self._tokens.items() if record.expires_at <= now]
-        for key in expired:
+        return self._delete(lambda record: record.expires_at <= now)
+
+    async def delete_all_of_account_except(self, account_id: str, kept_token_hash: str) -> int:
+        return self._delete(lambda r: r.account_id == account_id and r.token_hash != kept_token_hash)
+
+    def _delete(self, condition: Callable[[TokenRecord], bool]) -> int:
+        doomed = [key for key, record in self._tokens.items() if condition(record)]
+        for key in doomed:
             del self._tokens[key]
-        return len(expired)
+        self._cascade()
+        return len(doomed)
+
+    def _cascade(self) -> None:
+        api_tokens = self._tables.api_tokens
+        for token_id in [i for i, token in api_tokens.items() if token.token_hash not in self._tokens]:
+            del api_tokens[token_id]
+
+
+class InMemoryApiTokenRepository:
+    def __init__(self, tables: InMemoryTables) -> None:
+        self._tables = tables
+        self._api_tokens = tables.api_tokens
+
+    async def add(self, token: ApiToken) -> None:
+        assert token.token_hash in self._tables.tokens, "an API token's record comes first (foreign key)"
+        assert token.token_id not in self._api_tokens
+        self._api_tokens[token.token_id] = token
+
+    async def get_by_hash(self, token_hash: str) -> ApiToken | None:
+        return next((t for t in self._api_tokens.values() if t.token_hash == token_hash), None)
+
+    async def list_live(self, account_id: str, now: datetime) -> list[ApiToken]:
+        live = [t for t in self._api_tokens.values() if t.account_id == account_id and t.expires_at > now]
+        return sorted(live, key=lambda t: (-t.created_at.timestamp(), t.token_id))
+
+    async def revoke(self, account_id: str, token_id: str) -> bool:
+        token = self._api_tokens.get(token_id)
+        if token is None or token.account_id != account_id:
+            return False
+        await InMemoryTokenRepository(self._tables).take(token.token_hash)
+        return True
+
+    async def record_use(self, token_hash: str, now: datetime, stale_before: datetime) -> None:
+        token = await self.get_by_hash(token_hash)
+        if token is not None and (token.last_used_at is None or token.last_used_at < stale_before):
+            self._api_tokens[token.token_id] = replace(token, last_used_at=now)
 
 
 class InMemoryAccountFileRepository:
@@ -125,6 +173,7 @@ class InMemoryUnitOfWork:
         self._staged = copy.deepcopy(self._database.tables)
         self.accounts = InMemoryAccountRepository(self._staged)
         self.tokens = InMemoryTokenRepository(self._staged)
+        self.api_tokens = InMemoryApiTokenRepository(self._staged)
         self.files = InMemoryAccountFileRepository(self._staged)
         return self
 

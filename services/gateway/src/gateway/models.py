@@ -7,6 +7,7 @@ from datetime import datetime
 class TokenKind(enum.Enum):
     NORMAL = "normal"
     BOT = "bot"
+    API = "api"
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,23 @@ class Account:
 class IssuedToken:
     access_token: str
     account: Account
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An API token as listed: never the token itself."""
+
+    token_id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CreatedApiToken:
+    access_token: str
+    token: ApiToken
 
 
 @dataclass(frozen=True)

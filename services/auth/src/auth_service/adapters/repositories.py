@@ -5,15 +5,15 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Row, Table, and_, bindparam, delete, select, update
+from sqlalchemy import Column, ColumnElement, Row, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from auth_service.adapters.tables import access_tokens, account_files, accounts
+from auth_service.adapters.tables import access_tokens, account_files, accounts, api_tokens
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.errors import UsernameTaken
-from auth_service.domain.model import Account, AccountFileList, TokenKind, TokenRecord
+from auth_service.domain.model import Account, AccountFileList, ApiToken, TokenKind, TokenRecord
 
 # The statements run on every token check and listing, built once. Each selects the columns of one
 # record after another, each in its dataclass's field order, so that a row slices into the records.
@@ -107,6 +107,53 @@ class SqlTokenRepository:
             delete(access_tokens).where(access_tokens.c.expires_at <= now)
         )
         return result.rowcount
+
+    async def delete_all_of_account_except(self, account_id: str, kept_token_hash: str) -> int:
+        statement = delete(access_tokens).where(
+            access_tokens.c.account_id == account_id, access_tokens.c.token_hash != kept_token_hash
+        )
+        return (await self._connection.execute(statement)).rowcount
+
+
+class SqlApiTokenRepository:
+    """API tokens' names and dates; each row goes with its access_tokens row (ON DELETE CASCADE)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, token: ApiToken) -> None:
+        await self._connection.execute(api_tokens.insert().values(asdict(token)))
+
+    async def get_by_hash(self, token_hash: str) -> ApiToken | None:
+        statement = select(api_tokens).where(api_tokens.c.token_hash == token_hash)
+        row = (await self._connection.execute(statement)).one_or_none()
+        return ApiToken(**row._mapping) if row else None
+
+    async def list_live(self, account_id: str, now: datetime) -> list[ApiToken]:
+        statement = (
+            select(api_tokens)
+            .where(api_tokens.c.account_id == account_id, api_tokens.c.expires_at > now)
+            .order_by(api_tokens.c.created_at.desc(), api_tokens.c.token_id)
+        )
+        return [ApiToken(**row._mapping) for row in (await self._connection.execute(statement)).all()]
+
+    async def revoke(self, account_id: str, token_id: str) -> bool:
+        owned = select(api_tokens.c.token_hash).where(
+            api_tokens.c.token_id == token_id, api_tokens.c.account_id == account_id
+        )
+        statement = delete(access_tokens).where(access_tokens.c.token_hash.in_(owned.scalar_subquery()))
+        return (await self._connection.execute(statement)).rowcount > 0
+
+    async def record_use(self, token_hash: str, now: datetime, stale_before: datetime) -> None:
+        statement = (
+            update(api_tokens)
+            .where(
+                api_tokens.c.token_hash == token_hash,
+                or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < stale_before),
+            )
+            .values(last_used_at=now)
+        )
+        await self._connection.execute(statement)
 
 
 def _token_record(row: Row[Any] | None) -> TokenRecord | None:

@@ -71,6 +71,26 @@ access_tokens = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", String(32), primary_key=True),
+    # Its access_tokens row is the token itself: deleting that row (revoke, logout, a password change,
+    # the expiry purge) takes this one with it.
+    Column(
+        "token_hash",
+        String(64),
+        ForeignKey("access_tokens.token_hash", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("account_id", String(36), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime, nullable=True),
+)
+
 account_files = Table(
     "account_files",
     metadata,

@@ -13,10 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from auth_service.adapters.repositories import (
     SqlAccountFileRepository,
     SqlAccountRepository,
+    SqlApiTokenRepository,
     SqlTokenRepository,
 )
 from auth_service.domain.errors import StorageUnavailable
-from auth_service.domain.ports import AccountFileRepository, AccountRepository, TokenRepository
+from auth_service.domain.ports import (
+    AccountFileRepository,
+    AccountRepository,
+    ApiTokenRepository,
+    TokenRepository,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +58,7 @@ def database_outages_as_unavailable() -> Iterator[None]:
 class SqlAlchemyUnitOfWork:
     accounts: AccountRepository
     tokens: TokenRepository
+    api_tokens: ApiTokenRepository
     files: AccountFileRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -69,6 +76,7 @@ class SqlAlchemyUnitOfWork:
                 raise
         self.accounts = SqlAccountRepository(self._connection)
         self.tokens = SqlTokenRepository(self._connection)
+        self.api_tokens = SqlApiTokenRepository(self._connection)
         self.files = SqlAccountFileRepository(self._connection)
         return self
 

@@ -43,3 +43,13 @@ def check_new_credentials(username: str, password: str, min_password_length: int
         raise UsernameInvalid("The username contains invisible formatting characters")
     if len(password) < min_password_length:
         raise PasswordTooShort(min_password_length)
+
+
+def check_new_password(old_password: str, new_password: str, min_password_length: int) -> None:
+    """A password change's: both given, the new one within what register allows."""
+    if not old_password or not new_password:
+        raise CredentialsMissing()
+    if len(new_password) > MAX_PASSWORD_LENGTH or len(old_password) > MAX_PASSWORD_LENGTH:
+        raise PasswordTooLong(f"The password is longer than {MAX_PASSWORD_LENGTH} characters")
+    if len(new_password) < min_password_length:
+        raise PasswordTooShort(min_password_length)

@@ -73,6 +73,31 @@ class TokenNotFound(AuthError):
     message = "Token not found"
 
 
+class ApiTokenNotFound(AuthError):
+    message = "API token not found"
+
+
+class ApiTokenNameInvalid(AuthError):
+    def __init__(self, max_length: int) -> None:
+        super().__init__(f"An API token's name must be 1-{max_length} characters, none of them control characters")
+        self.max_length = max_length
+
+    @property
+    def details(self) -> dict[str, str]:
+        return {"max_length": str(self.max_length)}
+
+
+class ApiTokenLifetimeInvalid(AuthError):
+    def __init__(self, min_seconds: int, max_seconds: int) -> None:
+        super().__init__(f"An API token's lifetime must be {min_seconds}-{max_seconds} seconds")
+        self.min_seconds = min_seconds
+        self.max_seconds = max_seconds
+
+    @property
+    def details(self) -> dict[str, str]:
+        return {"min_seconds": str(self.min_seconds), "max_seconds": str(self.max_seconds)}
+
+
 class StorageUnavailable(AuthError):
     message = "The auth database cannot be reached"
 

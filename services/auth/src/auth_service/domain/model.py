@@ -11,6 +11,7 @@ from auth_service.domain.account_files import AccountFile
 class TokenKind(enum.StrEnum):
     NORMAL = "normal"
     BOT = "bot"
+    API = "api"
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,30 @@ class ValidatedToken:
 class TokenLifetimes:
     normal: timedelta
     bot: timedelta
+    # An API token's longest lifetime, and its lifetime when its creator names none.
+    api: timedelta = timedelta(days=365)
 
     def of(self, kind: TokenKind) -> timedelta:
-        return self.bot if kind is TokenKind.BOT else self.normal
+        return {TokenKind.NORMAL: self.normal, TokenKind.BOT: self.bot, TokenKind.API: self.api}[kind]
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """What the server keeps of an API token beside its TokenRecord: a name to show, never the token."""
+
+    token_id: str
+    token_hash: str
+    account_id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssuedApiToken:
+    access_token: str
+    token: ApiToken
 
 
 def hash_token(access_token: str) -> str:

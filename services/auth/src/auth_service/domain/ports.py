@@ -8,7 +8,7 @@ from typing import Protocol, Self
 
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.list_comparison import OwnedFile
-from auth_service.domain.model import Account, AccountFileList, TokenClaims, TokenRecord
+from auth_service.domain.model import Account, AccountFileList, ApiToken, TokenClaims, TokenRecord
 
 
 class AccountRepository(Protocol):
@@ -34,6 +34,25 @@ class TokenRepository(Protocol):
         """Deletes the record and returns it; None when no record was deleted."""
 
     async def delete_expired(self, now: datetime) -> int: ...
+
+    async def delete_all_of_account_except(self, account_id: str, kept_token_hash: str) -> int:
+        """Revokes every token of the account (API tokens too) but one; returns how many."""
+
+
+class ApiTokenRepository(Protocol):
+    async def add(self, token: ApiToken) -> None:
+        """After its TokenRecord was added."""
+
+    async def get_by_hash(self, token_hash: str) -> ApiToken | None: ...
+
+    async def list_live(self, account_id: str, now: datetime) -> list[ApiToken]:
+        """The account's API tokens not yet expired, newest first."""
+
+    async def revoke(self, account_id: str, token_id: str) -> bool:
+        """Deletes the account's API token (its TokenRecord with it); False when it has none of that id."""
+
+    async def record_use(self, token_hash: str, now: datetime, stale_before: datetime) -> None:
+        """Sets last_used_at to now, unless it was set at or after stale_before (by another replica)."""
 
 
 class AccountFileRepository(Protocol):
@@ -66,6 +85,7 @@ class UnitOfWork(Protocol):
 
     accounts: AccountRepository
     tokens: TokenRepository
+    api_tokens: ApiTokenRepository
     files: AccountFileRepository
 
     async def __aenter__(self) -> Self: ...

@@ -6,16 +6,29 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from auth_service.domain.account_files import AccountFile, FileDeleted, FileUploaded
 from auth_service.domain.list_comparison import OwnedFile
-from auth_service.domain.model import Account, AccountFileList, IssuedToken, TokenKind, ValidatedToken
+from auth_service.domain.model import (
+    Account,
+    AccountFileList,
+    ApiToken,
+    IssuedApiToken,
+    IssuedToken,
+    TokenKind,
+    ValidatedToken,
+)
 from fileuploader.auth.v1 import auth_pb2
 from fileuploader.events.v1 import file_events_pb2
 from fileuploader.files.v1 import files_pb2
 
-_TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
+_TOKEN_KINDS = {
+    TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL,
+    TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT,
+    TokenKind.API: auth_pb2.TOKEN_KIND_API,
+}
 
 
 def token_kind_from_pb(kind: int) -> TokenKind:
-    """TOKEN_KIND_BOT asks for a bot token; anything else for a normal one."""
+    """TOKEN_KIND_BOT asks for a bot token; anything else (TOKEN_KIND_API too: API tokens come from
+    CreateApiToken only) for a normal one."""
     return TokenKind.BOT if kind == auth_pb2.TOKEN_KIND_BOT else TokenKind.NORMAL
 
 
@@ -48,6 +61,22 @@ def validated_token_to_pb(validated: ValidatedToken) -> auth_pb2.ValidateTokenRe
         token_kind=token_kind_to_pb(validated.kind),
         expires_at=timestamp_of(validated.expires_at),
     )
+
+
+def api_token_to_pb(token: ApiToken) -> auth_pb2.ApiToken:
+    message = auth_pb2.ApiToken(
+        token_id=token.token_id,
+        name=token.name,
+        created_at=timestamp_of(token.created_at),
+        expires_at=timestamp_of(token.expires_at),
+    )
+    if token.last_used_at is not None:
+        message.last_used_at.CopyFrom(timestamp_of(token.last_used_at))
+    return message
+
+
+def issued_api_token_to_pb(issued: IssuedApiToken) -> auth_pb2.CreateApiTokenResponse:
+    return auth_pb2.CreateApiTokenResponse(access_token=issued.access_token, token=api_token_to_pb(issued.token))
 
 
 def account_file_to_pb(file: AccountFile) -> auth_pb2.AccountFile:

@@ -25,6 +25,9 @@ ERROR_STATUSES: dict[type[errors.AuthError], tuple[grpc.StatusCode, int]] = {
     errors.TokenExpired: (grpc.StatusCode.UNAUTHENTICATED, auth_pb2.TOKEN_EXPIRED),
     errors.TokenInvalid: (grpc.StatusCode.UNAUTHENTICATED, auth_pb2.TOKEN_INVALID),
     errors.TokenNotFound: (grpc.StatusCode.UNAUTHENTICATED, auth_pb2.TOKEN_NOT_FOUND),
+    errors.ApiTokenNotFound: (grpc.StatusCode.NOT_FOUND, auth_pb2.API_TOKEN_NOT_FOUND),
+    errors.ApiTokenNameInvalid: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.API_TOKEN_NAME_INVALID),
+    errors.ApiTokenLifetimeInvalid: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.API_TOKEN_LIFETIME_INVALID),
     errors.StorageUnavailable: (grpc.StatusCode.UNAVAILABLE, auth_pb2.AUTH_ERROR_REASON_UNSPECIFIED),
 }
 INTERNAL_ERROR_MESSAGE = "internal error in the auth service"

@@ -66,3 +66,35 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         uploads = [convert.file_uploaded_from_account_file_pb(file) for file in request.files]
         await self._service.record_account_files(request.access_token, uploads)
         return auth_pb2.RecordAccountFilesResponse()
+
+    @handles_rpc
+    async def CreateApiToken(
+        self, request: auth_pb2.CreateApiTokenRequest, context: Context
+    ) -> auth_pb2.CreateApiTokenResponse:
+        issued = await self._service.create_api_token(
+            request.access_token, request.name, request.expires_in_seconds
+        )
+        return convert.issued_api_token_to_pb(issued)
+
+    @handles_rpc
+    async def ListApiTokens(
+        self, request: auth_pb2.ListApiTokensRequest, context: Context
+    ) -> auth_pb2.ListApiTokensResponse:
+        tokens = await self._service.list_api_tokens(request.access_token)
+        return auth_pb2.ListApiTokensResponse(tokens=[convert.api_token_to_pb(token) for token in tokens])
+
+    @handles_rpc
+    async def RevokeApiToken(
+        self, request: auth_pb2.RevokeApiTokenRequest, context: Context
+    ) -> auth_pb2.RevokeApiTokenResponse:
+        await self._service.revoke_api_token(request.access_token, request.token_id)
+        return auth_pb2.RevokeApiTokenResponse()
+
+    @handles_rpc
+    async def ChangePassword(
+        self, request: auth_pb2.ChangePasswordRequest, context: Context
+    ) -> auth_pb2.ChangePasswordResponse:
+        revoked = await self._service.change_password(
+            request.access_token, request.old_password, request.new_password
+        )
+        return auth_pb2.ChangePasswordResponse(revoked_tokens=revoked)

@@ -120,6 +120,36 @@ class TransferTooManyFiles(ApiError):
     message, error_id = "Too many files to transfer (at most 100 per request)", 7
 
 
+class PasswordsMissing(ApiError):
+    message, error_id = "No old_password/new_password provided", 2
+
+
+class WrongOldPassword(ApiError):
+    """A password change whose old password is not the account's: the token is fine, the proof is not."""
+
+    status_code, message, error_id = 403, "Wrong password", 3
+
+
+class ApiTokenNotFound(ApiError):
+    status_code, message = 404, "API token not found"
+
+
+class ApiTokenNameInvalid(ApiError):
+    message = "Token name must be 1-100 characters, none of them control characters"
+
+
+class ApiTokenLifetimeInvalid(ApiError):
+    """Its message names the bounds that auth sent along (FU_AUTH_API_TOKEN_MAX_TTL_SECONDS)."""
+
+    message = "expires_in must be a whole number of seconds"
+
+    def with_details(self, details: Mapping[str, str]) -> GatewayError:
+        low, high = details.get("min_seconds", ""), details.get("max_seconds", "")
+        if not (low.isdigit() and high.isdigit()):
+            return self
+        return ApiTokenLifetimeInvalid(f"{self.message} from {int(low)} to {int(high)}")
+
+
 class UsernameTooLong(ApiError):
     message = "Username is too long (at most 64 characters)"
 

@@ -2,7 +2,7 @@
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from pydantic.json_schema import SkipJsonSchema
 
 
@@ -113,6 +113,40 @@ class TransferBody(BaseModel):
     data: list[TransferResult] = Field(description="one result per file sent, in the same order")
 
 
+class ApiTokenRequest(BaseModel):
+    name: StrictStr = Field(description="1-100 characters, to recognise the token by")
+    expires_in: StrictInt | None = Field(
+        default=None, description="seconds until it expires (at least 60); omitted: the longest allowed"
+    )
+
+
+class ApiTokenItem(BaseModel):
+    id: str = Field(description="what DELETE /api/tokens/{id} revokes it by")
+    name: str
+    created_at: str = Field(description="ISO-8601, UTC")
+    last_used_at: str | None = Field(description="ISO-8601, UTC, recorded at most once a minute; null: never")
+    expires_at: str = Field(description="ISO-8601, UTC")
+
+
+class CreatedApiTokenBody(ApiTokenItem):
+    status: Literal["success"] = "success"
+    message: str
+    token: str = Field(description="the token itself, shown this once only: send it as Authorization: Bearer")
+
+
+class ApiTokensBody(MessageBody):
+    data: list[ApiTokenItem] = Field(description="the account's API tokens not yet expired, newest first")
+
+
+class PasswordChangeRequest(BaseModel):
+    old_password: StrictStr = Field(min_length=1)
+    new_password: StrictStr = Field(min_length=1, description="the rules of /api/register's password")
+
+
+class PasswordChangedBody(MessageBody):
+    revoked_tokens: int = Field(description="the account's other tokens (login, bot and API) now revoked")
+
+
 class HealthBody(BaseModel):
     status: Literal["ok"] = "ok"
 
@@ -168,6 +202,7 @@ ANY_MEDIA_TYPE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 DOWNLOAD_OPERATION = "download_file"
 HEAD_OPERATION = "file_headers"
 DELETE_OPERATION = "delete_file"
+DELETE_BY_HEADER_OPERATION = "delete_file_with_header"
 # What an upload's answer leads to (OpenAPI links: clients and API fuzzers follow them).
 UPLOAD_LINKS: dict[str, Any] = {
     "download": {"operationId": DOWNLOAD_OPERATION, "parameters": {"file_url": "$response.body#/file_url"}},

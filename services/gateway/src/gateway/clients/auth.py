@@ -13,6 +13,8 @@ from gateway.models import (
     Account,
     AccountFile,
     AccountFiles,
+    ApiToken,
+    CreatedApiToken,
     IssuedToken,
     TokenKind,
     UploadedFile,
@@ -35,7 +37,12 @@ REASONS: dict[str, ErrorFactory] = {
     "USERNAME_INVALID": errors.UsernameInvalid,
     "USERNAME_UNTRIMMED": errors.UsernameUntrimmed,
     "PASSWORD_TOO_SHORT": errors.PasswordTooShort,
+    "API_TOKEN_NOT_FOUND": errors.ApiTokenNotFound,
+    "API_TOKEN_NAME_INVALID": errors.ApiTokenNameInvalid,
+    "API_TOKEN_LIFETIME_INVALID": errors.ApiTokenLifetimeInvalid,
 }
+# A password change proves the account with its old password while its token is valid: a 403.
+_PASSWORD_CHANGE_REASONS = {**REASONS, "WRONG_PASSWORD": errors.WrongOldPassword}
 _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
 
 
@@ -101,6 +108,47 @@ class AuthClient:
         )
         with translated_errors(SERVICE, DOMAIN, REASONS):
             await self._stub.RecordAccountFiles(request, timeout=self._timeout, metadata=self._metadata())
+
+
+    async def create_api_token(self, access_token: str, name: str, expires_in_seconds: int) -> CreatedApiToken:
+        """`expires_in_seconds` 0: the longest lifetime auth allows."""
+        request = auth_pb2.CreateApiTokenRequest(
+            access_token=access_token, name=name, expires_in_seconds=expires_in_seconds
+        )
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            reply = await self._stub.CreateApiToken(request, timeout=self._timeout, metadata=self._metadata())
+        return CreatedApiToken(access_token=reply.access_token, token=_api_token(reply.token))
+
+    async def list_api_tokens(self, access_token: str) -> list[ApiToken]:
+        request = auth_pb2.ListApiTokensRequest(access_token=access_token)
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            reply = await self._stub.ListApiTokens(request, timeout=self._timeout, metadata=self._metadata())
+        return [_api_token(token) for token in reply.tokens]
+
+    async def revoke_api_token(self, access_token: str, token_id: str) -> None:
+        request = auth_pb2.RevokeApiTokenRequest(access_token=access_token, token_id=token_id)
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            await self._stub.RevokeApiToken(request, timeout=self._timeout, metadata=self._metadata())
+
+    async def change_password(self, access_token: str, old_password: str, new_password: str) -> int:
+        """Returns how many other tokens of the account were revoked."""
+        request = auth_pb2.ChangePasswordRequest(
+            access_token=access_token, old_password=old_password, new_password=new_password
+        )
+        with translated_errors(SERVICE, DOMAIN, _PASSWORD_CHANGE_REASONS):
+            reply = await self._stub.ChangePassword(request, timeout=self._timeout, metadata=self._metadata())
+        return reply.revoked_tokens
+
+
+def _api_token(message: auth_pb2.ApiToken) -> ApiToken:
+    last_used = message.last_used_at.ToDatetime(tzinfo=timezone.utc) if message.HasField("last_used_at") else None
+    return ApiToken(
+        token_id=message.token_id,
+        name=message.name,
+        created_at=message.created_at.ToDatetime(tzinfo=timezone.utc),
+        expires_at=message.expires_at.ToDatetime(tzinfo=timezone.utc),
+        last_used_at=last_used,
+    )
 
 
 def _listed(uploaded: UploadedFile) -> auth_pb2.AccountFile:

@@ -30,6 +30,7 @@ from gateway.api.errors import (
 )
 from gateway.api.schemas import (
     BINARY_RESPONSES,
+    DELETE_BY_HEADER_OPERATION,
     DELETE_OPERATION,
     DOWNLOAD_OPERATION,
     HEAD_OPERATION,
@@ -197,10 +198,29 @@ async def _redirect_to_the_store(files: FilesClient, info: StoredFile, plan: Dow
     return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/api/delete/{file_url}", response_model=MessageBody,
-            responses=error_responses({400: ErrorBody, 404: ErrorBody, 503: ErrorBody}),
-            operation_id=DELETE_OPERATION, summary="Delete a file with its delete key")
+_DELETE_RESPONSES = error_responses({400: ErrorBody, 404: ErrorBody, 503: ErrorBody})
+DeleteKeyHeader = Annotated[
+    str | None, Header(alias="X-Delete-Key", description="the file's delete key (the upload's `key`)")
+]
+
+
+@router.get("/api/delete/{file_url}", response_model=MessageBody, responses=_DELETE_RESPONSES,
+            operation_id=DELETE_OPERATION,
+            summary="Delete a file with its delete key in the URL (prefer DELETE /api/files/{file_url})")
 async def delete(file_url: str, files: FilesClientDep, cache: FileCacheDep, key: str | None = None) -> MessageBody:
+    return await _delete(file_url, key, files, cache)
+
+
+@router.delete("/api/files/{file_url}", response_model=MessageBody, responses=_DELETE_RESPONSES,
+               operation_id=DELETE_BY_HEADER_OPERATION,
+               summary="Delete a file with its delete key in the X-Delete-Key header (kept out of URLs)")
+async def delete_with_header(file_url: str, files: FilesClientDep, cache: FileCacheDep,
+                             key: DeleteKeyHeader = None) -> MessageBody:
+    return await _delete(file_url, key, files, cache)
+
+
+async def _delete(file_url: str, key: str | None, files: FilesClient, cache: FileCache) -> MessageBody:
+    """The same answers whether the key came in the query or in the header; none is an empty key."""
     try:
         await files.delete_file(file_url, key or "")
     except FileNotFound:
