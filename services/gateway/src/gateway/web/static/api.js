@@ -50,8 +50,8 @@ export function tooLargeMessage(size) {
   return `Too large: ${formatBytes(size)}, and the limit is ${formatBytes(MAX_UPLOAD_BYTES)} per file.`;
 }
 
-async function request(method, path, { token, json } = {}) {
-  const headers = {};
+async function request(method, path, { token, json, extraHeaders } = {}) {
+  const headers = { ...extraHeaders };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (json !== undefined) headers['Content-Type'] = 'application/json';
   let response;
@@ -77,8 +77,9 @@ export const login = (username, password, bot = false) =>
 export const register = (username, password) => request('POST', '/api/register', { json: { username, password } });
 export const logout = (token) => request('POST', '/api/logout', { token });
 export const listFiles = (token) => request('GET', '/api/get_files', { token });
+// The key in a header, never in a URL (which servers and proxies log).
 export const deleteFile = (fileUrl, key) =>
-  request('GET', `/api/delete/${encodeURIComponent(fileUrl)}?key=${encodeURIComponent(key)}`);
+  request('DELETE', `/api/files/${encodeURIComponent(fileUrl)}`, { extraHeaders: { 'X-Delete-Key': key } });
 export const transfer = (token, items) => request('POST', '/api/transfer', { token, json: { data: items } });
 
 // An upload through XMLHttpRequest, the one browser API that reports upload progress. The File is
