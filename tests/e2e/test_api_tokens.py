@@ -3,11 +3,11 @@ gateways (each with its own auth replica), and deletes carry their key in a head
 
     gateway-1 -> auth-1, files        gateway-2 -> auth-2, files
 """
+
 import dataclasses
 import uuid
 
 import pytest
-
 from stack import Stack, free_port, http_status
 from support.api import (
     assert_auth_error,
@@ -36,12 +36,20 @@ def gateways(tmp_path_factory, postgres_server):
     config = stack_config(tmp_path_factory.mktemp("tokens"), postgres_server, **UNLIMITED_RATES)
     with running_stack(config, postgres_server) as stack:
         auth_2 = f"127.0.0.1:{free_port()}"
-        stack.start_service("auth", instance="auth-2", env={"FU_AUTH_LISTEN_ADDRESS": auth_2,
-                                                              "FU_AUTH_METRICS_PORT": "0"})
+        stack.start_service(
+            "auth", instance="auth-2", env={"FU_AUTH_LISTEN_ADDRESS": auth_2, "FU_AUTH_METRICS_PORT": "0"}
+        )
         port = free_port()
-        stack.start_service("gateway", instance="gateway-2", env={
-            "FU_GATEWAY_PORT": str(port), "FU_GATEWAY_AUTH_ADDRESS": auth_2,
-            "FU_GATEWAY_FILES_ADDRESS": f"127.0.0.1:{config.files_port}", "FU_GATEWAY_METRICS_PORT": "0"})
+        stack.start_service(
+            "gateway",
+            instance="gateway-2",
+            env={
+                "FU_GATEWAY_PORT": str(port),
+                "FU_GATEWAY_AUTH_ADDRESS": auth_2,
+                "FU_GATEWAY_FILES_ADDRESS": f"127.0.0.1:{config.files_port}",
+                "FU_GATEWAY_METRICS_PORT": "0",
+            },
+        )
         second = f"http://127.0.0.1:{port}"
         wait_until(lambda: http_status(second + "/readyz") == 200, 30, f"{second} ready")
         yield TwoGateways(stack, [stack.gateway_url, second])
@@ -84,7 +92,9 @@ def test_another_accounts_token_id_is_404_and_stays_valid(gateways):
         api = create_token(a, alice)
 
         assert_error(b.delete(f"/api/tokens/{api['id']}", headers=bearer(bob)), 404, "API token not found")
-        assert_error(b.delete(f"/api/tokens/{uuid.uuid4().hex}", headers=bearer(bob)), 404, "API token not found")
+        assert_error(
+            b.delete(f"/api/tokens/{uuid.uuid4().hex}", headers=bearer(bob)), 404, "API token not found"
+        )
         assert get_files(b, api["token"]) == []
 
 
@@ -94,16 +104,22 @@ def test_a_password_change_revokes_every_other_token_on_both_gateways(gateways):
         registered = register(a)
         username, caller = registered["username"], registered["accessToken"]
         other = b.post("/api/login", json={"username": username, "password": PASSWORD}).json()["accessToken"]
-        bot = b.post("/api/login", params={"bot": "true"},
-                     json={"username": username, "password": PASSWORD}).json()["accessToken"]
+        bot = b.post(
+            "/api/login", params={"bot": "true"}, json={"username": username, "password": PASSWORD}
+        ).json()["accessToken"]
         api = create_token(b, other)["token"]
 
-        wrong = b.post("/api/password", headers=bearer(caller), json={"old_password": "nope", "new_password": "x"})
+        wrong = b.post(
+            "/api/password", headers=bearer(caller), json={"old_password": "nope", "new_password": "x"}
+        )
         assert_error(wrong, 403, "Wrong password", 3)
         assert get_files(a, other) == []
 
-        r = b.post("/api/password", headers=bearer(caller),
-                   json={"old_password": PASSWORD, "new_password": "an even better password"})
+        r = b.post(
+            "/api/password",
+            headers=bearer(caller),
+            json={"old_password": PASSWORD, "new_password": "an even better password"},
+        )
 
         assert r.status_code == 200 and r.json()["revoked_tokens"] == 3, r.text
         for c in (a, b):
@@ -112,8 +128,12 @@ def test_a_password_change_revokes_every_other_token_on_both_gateways(gateways):
             assert get_files(c, caller) == []
         old = a.post("/api/login", json={"username": username, "password": PASSWORD})
         assert_error(old, 400, "Wrong password", 3)
-        assert b.post("/api/login", json={"username": username,
-                                          "password": "an even better password"}).status_code == 200
+        assert (
+            b.post(
+                "/api/login", json={"username": username, "password": "an even better password"}
+            ).status_code
+            == 200
+        )
 
 
 def test_delete_with_the_key_in_a_header_for_anonymous_and_owned_files(gateways):
@@ -147,10 +167,18 @@ def test_no_delete_key_or_token_reaches_the_gateways_logs(gateways):
         login = register(c)["accessToken"]
         api = create_token(c, login)
         by_query, by_header = uploaded(c, "q.txt", b"q"), uploaded(c, "h.txt", b"h")
-        assert c.get(f"/api/delete/{by_query['file_url']}", params={"key": by_query["key"]},
-                     headers=traced).status_code == 200
-        assert c.delete(f"/api/files/{by_header['file_url']}",
-                        headers={**traced, "X-Delete-Key": by_header["key"]}).status_code == 200
+        assert (
+            c.get(
+                f"/api/delete/{by_query['file_url']}", params={"key": by_query["key"]}, headers=traced
+            ).status_code
+            == 200
+        )
+        assert (
+            c.delete(
+                f"/api/files/{by_header['file_url']}", headers={**traced, "X-Delete-Key": by_header["key"]}
+            ).status_code
+            == 200
+        )
         assert c.delete(f"/api/tokens/{api['id']}", headers={**traced, **bearer(login)}).status_code == 200
 
     log_path = gateways.stack.processes["gateway"].log_path

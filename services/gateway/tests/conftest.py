@@ -200,7 +200,8 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         if self.accounts[account.username][0] != request.old_password:
             await auth_abort(context, grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD")
         self.accounts[account.username] = (request.new_password, account)
-        others = [t for t, (a, _) in self.tokens.items() if a.account_id == account.account_id and t != request.access_token]
+        others = [token for token, (owner, _) in self.tokens.items()
+                  if owner.account_id == account.account_id and token != request.access_token]
         for token in others:
             del self.tokens[token]
         return auth_pb2.ChangePasswordResponse(revoked_tokens=len(others))

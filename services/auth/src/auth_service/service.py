@@ -13,7 +13,13 @@ from auth_service.domain.credentials import (
     check_new_credentials,
     check_new_password,
 )
-from auth_service.domain.errors import ApiTokenNotFound, TokenMissing, TokenNotFound, UserNotFound, WrongPassword
+from auth_service.domain.errors import (
+    ApiTokenNotFound,
+    TokenMissing,
+    TokenNotFound,
+    UserNotFound,
+    WrongPassword,
+)
 from auth_service.domain.model import (
     Account,
     AccountFileList,
@@ -174,7 +180,8 @@ class AuthService:
         async with self._unit_of_work() as uow:
             await self._validated(uow, access_token)  # not revoked while the hashes were computed
             await uow.accounts.update_password_hash(account.account_id, new_hash)
-            revoked = await uow.tokens.delete_all_of_account_except(account.account_id, hash_token(access_token))
+            kept = hash_token(access_token)
+            revoked = await uow.tokens.delete_all_of_account_except(account.account_id, kept)
             await uow.commit()
         logger.info("account %s changed its password, %d other tokens revoked", account.account_id, revoked)
         return revoked
@@ -224,7 +231,8 @@ class AuthService:
         if not self._api_token_uses.is_due(hash_token(access_token), now.timestamp()):
             return
         async with self._unit_of_work() as uow:
-            await uow.api_tokens.record_use(hash_token(access_token), now, now - api_tokens.USE_RECORDING_INTERVAL)
+            stale_before = now - api_tokens.USE_RECORDING_INTERVAL
+            await uow.api_tokens.record_use(hash_token(access_token), now, stale_before)
             await uow.commit()
 
     def _decode(self, access_token: str) -> TokenClaims:
@@ -246,7 +254,8 @@ class AuthService:
         claims = TokenClaims(account.account_id, uuid4().hex, TokenKind.API, now, token.expires_at)
         access_token = self._tokens.encode(claims)
         token = replace(token, token_hash=hash_token(access_token))
-        await uow.tokens.add(TokenRecord(token.token_hash, account.account_id, TokenKind.API, token.expires_at, now))
+        record = TokenRecord(token.token_hash, account.account_id, TokenKind.API, token.expires_at, now)
+        await uow.tokens.add(record)
         await uow.api_tokens.add(token)
         return IssuedApiToken(access_token, token)
 

@@ -6,6 +6,7 @@ import functools
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
@@ -22,8 +23,6 @@ from sqlalchemy import (
 )
 
 from auth_service.adapters.database import create_engine
-from alembic import command
-
 from auth_service.adapters.schema import (
     VERSION_TABLE,
     alembic_config,

@@ -1,8 +1,8 @@
 """API tokens and password changes through the use cases, on the in-memory doubles."""
+
 from datetime import timedelta
 
 import pytest
-
 from auth_service.domain.errors import (
     ApiTokenLifetimeInvalid,
     ApiTokenNameInvalid,
@@ -33,7 +33,10 @@ async def test_an_api_token_is_accepted_wherever_a_login_token_is(service: AuthS
     assert validated.account.username == "alice" and validated.kind is TokenKind.API
     assert (await service.list_account_files(issued.access_token)).account.username == "alice"
     assert issued.token.name == "backup script"
-    assert (issued.token.created_at, issued.token.expires_at) == (clock.now(), clock.now() + timedelta(hours=2))
+    assert (issued.token.created_at, issued.token.expires_at) == (
+        clock.now(),
+        clock.now() + timedelta(hours=2),
+    )
 
 
 async def test_without_a_lifetime_an_api_token_lives_the_longest_allowed(service: AuthService, clock) -> None:
@@ -49,7 +52,9 @@ async def test_only_a_hash_of_an_api_token_is_stored(service: AuthService, datab
     assert issued.access_token not in repr(database.tables)
 
 
-async def test_api_tokens_are_listed_newest_first_and_only_the_accounts_own(service: AuthService, clock) -> None:
+async def test_api_tokens_are_listed_newest_first_and_only_the_accounts_own(
+    service: AuthService, clock
+) -> None:
     alice = await signed_in(service)
     first = await service.create_api_token(alice, "one", 0)
     clock.advance(timedelta(seconds=5))
@@ -96,7 +101,9 @@ async def test_another_accounts_api_token_cannot_be_revoked(service: AuthService
 
 
 @pytest.mark.parametrize("name", ["", "x" * 101, "tab\there", "nul\x00"])
-async def test_an_api_token_name_must_be_1_to_100_printable_characters(service: AuthService, database, name) -> None:
+async def test_an_api_token_name_must_be_1_to_100_printable_characters(
+    service: AuthService, database, name
+) -> None:
     alice = await signed_in(service)
     with pytest.raises(ApiTokenNameInvalid):
         await service.create_api_token(alice, name, 0)
@@ -104,14 +111,18 @@ async def test_an_api_token_name_must_be_1_to_100_printable_characters(service: 
 
 
 @pytest.mark.parametrize("seconds", [1, 59, int(YEAR.total_seconds()) + 1, 2**64 - 1])
-async def test_an_api_token_lifetime_out_of_bounds_is_refused(service: AuthService, database, seconds) -> None:
+async def test_an_api_token_lifetime_out_of_bounds_is_refused(
+    service: AuthService, database, seconds
+) -> None:
     with pytest.raises(ApiTokenLifetimeInvalid) as raised:
         await service.create_api_token(await signed_in(service), "ci", seconds)
     assert raised.value.details == {"min_seconds": "60", "max_seconds": str(int(YEAR.total_seconds()))}
     assert database.tables.api_tokens == {}
 
 
-async def test_use_of_an_api_token_is_recorded_at_most_once_a_minute(service: AuthService, database, clock) -> None:
+async def test_use_of_an_api_token_is_recorded_at_most_once_a_minute(
+    service: AuthService, database, clock
+) -> None:
     issued = await service.create_api_token(await signed_in(service), "ci", 0)
     first_use = clock.now()
 
@@ -138,7 +149,9 @@ async def test_a_login_token_costs_no_write_when_used(service: AuthService, data
     assert (database.commits, database.units_of_work - units) == (commits, 2)
 
 
-async def test_refreshing_an_api_token_rotates_it_keeping_its_id_name_and_expiry(service: AuthService) -> None:
+async def test_refreshing_an_api_token_rotates_it_keeping_its_id_name_and_expiry(
+    service: AuthService,
+) -> None:
     alice = await signed_in(service)
     issued = await service.create_api_token(alice, "ci", 7200)
 
@@ -148,7 +161,11 @@ async def test_refreshing_an_api_token_rotates_it_keeping_its_id_name_and_expiry
     with pytest.raises(TokenNotFound):
         await service.validate_token(issued.access_token)
     [listed] = await service.list_api_tokens(alice)
-    assert (listed.token_id, listed.name, listed.expires_at) == (issued.token.token_id, "ci", issued.token.expires_at)
+    assert (listed.token_id, listed.name, listed.expires_at) == (
+        issued.token.token_id,
+        "ci",
+        issued.token.expires_at,
+    )
     assert listed.token_hash == hash_token(refreshed.access_token)
 
 
@@ -159,7 +176,9 @@ async def test_logging_out_an_api_token_revokes_it(service: AuthService) -> None
     assert await service.list_api_tokens(alice) == []
 
 
-async def test_a_password_change_revokes_every_other_token_and_keeps_the_callers(service: AuthService) -> None:
+async def test_a_password_change_revokes_every_other_token_and_keeps_the_callers(
+    service: AuthService,
+) -> None:
     caller = await signed_in(service)
     other_login = (await service.login("alice", "secret", TokenKind.NORMAL)).access_token
     bot = (await service.login("alice", "secret", TokenKind.BOT)).access_token
@@ -199,10 +218,15 @@ async def test_a_wrong_old_password_changes_nothing(service: AuthService, databa
     await service.validate_token(other)
 
 
-@pytest.mark.parametrize("old,new,error", [
-    ("", "new", CredentialsMissing), ("secret", "", CredentialsMissing),
-    ("secret", "x" * 1025, PasswordTooLong), ("secret", "short", PasswordTooShort),
-])
+@pytest.mark.parametrize(
+    "old,new,error",
+    [
+        ("", "new", CredentialsMissing),
+        ("secret", "", CredentialsMissing),
+        ("secret", "x" * 1025, PasswordTooLong),
+        ("secret", "short", PasswordTooShort),
+    ],
+)
 async def test_a_new_password_follows_the_rules_of_register(make_service, old, new, error) -> None:
     service = make_service(min_password_length=6)
     caller = (await service.register("alice", "secret", TokenKind.NORMAL)).access_token

@@ -1,4 +1,6 @@
-"""POST/GET /api/tokens, DELETE /api/tokens/<id> and POST /api/password through the real app, against fake auth."""
+"""POST/GET /api/tokens, DELETE /api/tokens/<id> and POST /api/password through the real app, against
+the fake auth service."""
+
 import pytest
 
 from .test_accounts import assert_auth_error, assert_error, bearer
@@ -20,8 +22,13 @@ async def test_a_created_api_token_is_shown_once_and_works_as_a_login_token(clie
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     body = r.json()
     assert body == {
-        "status": "success", "message": "token created successfully", "token": body["token"], "id": body["id"],
-        "name": "backup", "created_at": "2026-01-02T03:04:05Z", "last_used_at": None,
+        "status": "success",
+        "message": "token created successfully",
+        "token": body["token"],
+        "id": body["id"],
+        "name": "backup",
+        "created_at": "2026-01-02T03:04:05Z",
+        "last_used_at": None,
         "expires_at": "2026-01-02T03:14:05Z",
     }
     files = await client.get("/api/get_files", headers=bearer(body["token"]))
@@ -56,39 +63,55 @@ async def test_a_revoked_api_token_is_refused_at_once(client, fake_auth):
     r = await client.delete(f"/api/tokens/{created['id']}", headers=bearer(alice))
 
     assert r.status_code == 200 and r.json() == {"status": "success", "message": "token revoked successfully"}
-    assert_auth_error(await client.get("/api/get_files", headers=bearer(created["token"])), -5, "Token not found")
+    assert_auth_error(
+        await client.get("/api/get_files", headers=bearer(created["token"])), -5, "Token not found"
+    )
     assert (await client.get("/api/tokens", headers=bearer(alice))).json()["data"] == []
 
 
 @pytest.mark.parametrize("token_id", ["no-such-id", "x" * 65])
 async def test_revoking_an_unknown_id_is_404(client, fake_auth, token_id):
     alice = fake_auth.servicer.sign_up("alice")
-    assert_error(await client.delete(f"/api/tokens/{token_id}", headers=bearer(alice)), 404, "API token not found")
+    assert_error(
+        await client.delete(f"/api/tokens/{token_id}", headers=bearer(alice)), 404, "API token not found"
+    )
 
 
 async def test_another_accounts_api_token_is_404_and_keeps_working(client, fake_auth):
     created = await create(client, fake_auth.servicer.sign_up("alice"))
     bob = fake_auth.servicer.sign_up("bob")
 
-    assert_error(await client.delete(f"/api/tokens/{created['id']}", headers=bearer(bob)), 404, "API token not found")
+    assert_error(
+        await client.delete(f"/api/tokens/{created['id']}", headers=bearer(bob)), 404, "API token not found"
+    )
     assert (await client.get("/api/get_files", headers=bearer(created["token"]))).status_code == 200
 
 
-@pytest.mark.parametrize("method,path,body", [
-    ("GET", "/api/tokens", None), ("POST", "/api/tokens", {"name": "ci"}), ("DELETE", "/api/tokens/abc", None),
-    ("POST", "/api/password", {"old_password": "pw", "new_password": "new"}),
-])
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("GET", "/api/tokens", None),
+        ("POST", "/api/tokens", {"name": "ci"}),
+        ("DELETE", "/api/tokens/abc", None),
+        ("POST", "/api/password", {"old_password": "pw", "new_password": "new"}),
+    ],
+)
 async def test_the_token_endpoints_answer_the_authorization_errors(client, fake_auth, method, path, body):
     assert_auth_error(await client.request(method, path, json=body), -1, "No Authorization header provided")
     r = await client.request(method, path, json=body, headers={"Authorization": "Token abc"})
     assert_auth_error(r, -2, "Authorization header must have Bearer <token> format")
-    assert_auth_error(await client.request(method, path, json=body, headers=bearer("tok-gone")), -5, "Token not found")
-    assert_auth_error(await client.request(method, path, json=body, headers=bearer("expired")), -3,
-                      "Access token expired")
+    assert_auth_error(
+        await client.request(method, path, json=body, headers=bearer("tok-gone")), -5, "Token not found"
+    )
+    assert_auth_error(
+        await client.request(method, path, json=body, headers=bearer("expired")), -3, "Access token expired"
+    )
     assert fake_auth.servicer.api_tokens == {}
 
 
-@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "x" * 101}, {"name": 5}, {"name": None}, [], "ci", None])
+@pytest.mark.parametrize(
+    "body", [{}, {"name": ""}, {"name": "x" * 101}, {"name": 5}, {"name": None}, [], "ci", None]
+)
 async def test_a_missing_or_bad_name_is_400(client, fake_auth, body):
     alice = fake_auth.servicer.sign_up("alice")
     assert_error(await client.post("/api/tokens", headers=bearer(alice), json=body), 400, NAME_INVALID)
@@ -112,11 +135,14 @@ async def test_an_expires_in_out_of_auths_bounds_is_400_naming_them(client, fake
 
 async def test_a_password_change_revokes_the_other_tokens_and_keeps_the_callers(client, fake_auth):
     caller = fake_auth.servicer.sign_up("alice", password="old")
-    other = (await client.post("/api/login", json={"username": "alice", "password": "old"})).json()["accessToken"]
+    other = (await client.post("/api/login", json={"username": "alice", "password": "old"})).json()[
+        "accessToken"
+    ]
     api = (await create(client, caller))["token"]
 
-    r = await client.post("/api/password", headers=bearer(caller),
-                          json={"old_password": "old", "new_password": "new"})
+    r = await client.post(
+        "/api/password", headers=bearer(caller), json={"old_password": "old", "new_password": "new"}
+    )
 
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     assert r.json() == {"status": "success", "message": "password changed successfully", "revoked_tokens": 2}
@@ -130,15 +156,26 @@ async def test_a_wrong_old_password_is_403_and_changes_nothing(client, fake_auth
     caller = fake_auth.servicer.sign_up("alice", password="old")
     other = fake_auth.servicer._issue(fake_auth.servicer.accounts["alice"][1], 1).access_token
 
-    r = await client.post("/api/password", headers=bearer(caller), json={"old_password": "nope", "new_password": "n"})
+    r = await client.post(
+        "/api/password", headers=bearer(caller), json={"old_password": "nope", "new_password": "n"}
+    )
 
     assert_error(r, 403, "Wrong password", 3)
     assert (await client.get("/api/get_files", headers=bearer(other))).status_code == 200
 
 
-@pytest.mark.parametrize("body", [{}, {"old_password": "old"}, {"new_password": "new"},
-                                  {"old_password": "", "new_password": "new"}, {"old_password": 1, "new_password": "n"},
-                                  [], None])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"old_password": "old"},
+        {"new_password": "new"},
+        {"old_password": "", "new_password": "new"},
+        {"old_password": 1, "new_password": "n"},
+        [],
+        None,
+    ],
+)
 async def test_a_password_change_without_both_passwords_is_400_error_2(client, fake_auth, body):
     caller = fake_auth.servicer.sign_up("alice", password="old")
     r = await client.post("/api/password", headers=bearer(caller), json=body)
@@ -148,13 +185,20 @@ async def test_a_password_change_without_both_passwords_is_400_error_2(client, f
 
 async def test_a_too_long_new_password_is_400_as_at_register(client, fake_auth):
     caller = fake_auth.servicer.sign_up("alice", password="old")
-    r = await client.post("/api/password", headers=bearer(caller), json={"old_password": "old", "new_password": "x" * 1025})
+    r = await client.post(
+        "/api/password", headers=bearer(caller), json={"old_password": "old", "new_password": "x" * 1025}
+    )
     assert_error(r, 400, "Password is too long (at most 1024 characters)")
 
 
-@pytest.mark.parametrize("method,path,body", [("POST", "/api/tokens", {"name": "ci"}),
-                                              ("DELETE", "/api/tokens/abc", None),
-                                              ("POST", "/api/password", {"old_password": "pw", "new_password": "pw"})])
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("POST", "/api/tokens", {"name": "ci"}),
+        ("DELETE", "/api/tokens/abc", None),
+        ("POST", "/api/password", {"old_password": "pw", "new_password": "pw"}),
+    ],
+)
 async def test_the_token_endpoints_count_in_the_auth_bucket(make_client, fake_auth, method, path, body):
     client = await make_client(auth_rate_limit="2/minute")
     token = fake_auth.servicer.sign_up("alice")

@@ -1,4 +1,6 @@
-"""DELETE /api/files/<file_url> with X-Delete-Key: the answers of GET /api/delete/<url>?key=, the key out of the URL."""
+"""DELETE /api/files/<file_url> with X-Delete-Key: the answers of GET /api/delete/<url>?key=, with the
+key out of the URL."""
+
 import uuid
 
 import pytest
@@ -27,8 +29,9 @@ async def test_delete_with_a_wrong_or_missing_header_is_400_as_with_the_query(cl
     body = await upload(client)
 
     by_header = await client.delete(f"/api/files/{body['file_url']}", headers=headers)
-    by_query = await client.get(f"/api/delete/{body['file_url']}",
-                                params={"key": headers["X-Delete-Key"]} if headers else {})
+    by_query = await client.get(
+        f"/api/delete/{body['file_url']}", params={"key": headers["X-Delete-Key"]} if headers else {}
+    )
 
     assert_error(by_header, 400, "Invalid unique key")
     assert (by_header.status_code, by_header.json()) == (by_query.status_code, by_query.json())
@@ -47,4 +50,3 @@ async def test_a_query_key_on_the_header_route_deletes_nothing(client, fake_file
 
     assert_error(r, 400, "Invalid unique key")
     assert body["file_url"] in fake_files.servicer.blobs
-

@@ -79,7 +79,9 @@ class ApiTokenNotFound(AuthError):
 
 class ApiTokenNameInvalid(AuthError):
     def __init__(self, max_length: int) -> None:
-        super().__init__(f"An API token's name must be 1-{max_length} characters, none of them control characters")
+        super().__init__(
+            f"An API token's name must be 1-{max_length} characters, none of them control characters"
+        )
         self.max_length = max_length
 
     @property

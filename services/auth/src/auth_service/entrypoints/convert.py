@@ -76,7 +76,8 @@ def api_token_to_pb(token: ApiToken) -> auth_pb2.ApiToken:
 
 
 def issued_api_token_to_pb(issued: IssuedApiToken) -> auth_pb2.CreateApiTokenResponse:
-    return auth_pb2.CreateApiTokenResponse(access_token=issued.access_token, token=api_token_to_pb(issued.token))
+    token = api_token_to_pb(issued.token)
+    return auth_pb2.CreateApiTokenResponse(access_token=issued.access_token, token=token)
 
 
 def account_file_to_pb(file: AccountFile) -> auth_pb2.AccountFile:

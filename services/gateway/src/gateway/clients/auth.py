@@ -110,7 +110,9 @@ class AuthClient:
             await self._stub.RecordAccountFiles(request, timeout=self._timeout, metadata=self._metadata())
 
 
-    async def create_api_token(self, access_token: str, name: str, expires_in_seconds: int) -> CreatedApiToken:
+    async def create_api_token(
+        self, access_token: str, name: str, expires_in_seconds: int
+    ) -> CreatedApiToken:
         """`expires_in_seconds` 0: the longest lifetime auth allows."""
         request = auth_pb2.CreateApiTokenRequest(
             access_token=access_token, name=name, expires_in_seconds=expires_in_seconds
@@ -141,7 +143,9 @@ class AuthClient:
 
 
 def _api_token(message: auth_pb2.ApiToken) -> ApiToken:
-    last_used = message.last_used_at.ToDatetime(tzinfo=timezone.utc) if message.HasField("last_used_at") else None
+    last_used = None
+    if message.HasField("last_used_at"):
+        last_used = message.last_used_at.ToDatetime(tzinfo=timezone.utc)
     return ApiToken(
         token_id=message.token_id,
         name=message.name,

@@ -207,7 +207,8 @@ DeleteKeyHeader = Annotated[
 @router.get("/api/delete/{file_url}", response_model=MessageBody, responses=_DELETE_RESPONSES,
             operation_id=DELETE_OPERATION,
             summary="Delete a file with its delete key in the URL (prefer DELETE /api/files/{file_url})")
-async def delete(file_url: str, files: FilesClientDep, cache: FileCacheDep, key: str | None = None) -> MessageBody:
+async def delete(file_url: str, files: FilesClientDep, cache: FileCacheDep,
+                 key: str | None = None) -> MessageBody:
     return await _delete(file_url, key, files, cache)
 
 
