@@ -22,6 +22,7 @@ async def test_files_down_gives_503_for_uploads_downloads_and_deletes(client, fa
         lambda: client.post("/api/upload", files={"file": ("a.txt", b"x")}),
         lambda: client.get("/file/" + url),
         lambda: client.get(f"/api/delete/{url}", params={"key": "k"}),
+        lambda: client.delete(f"/api/files/{url}", headers={"X-Delete-Key": "k"}),
     ]
     for request in requests:
         started = time.monotonic()
@@ -53,6 +54,10 @@ async def test_auth_down_keeps_anonymous_uploads_and_downloads_working(client, f
     ("POST", "/api/refresh_token", {"json": {"accessToken": "tok-x"}}),
     ("POST", "/api/logout", {"headers": bearer("tok-x")}),
     ("GET", "/api/get_files", {"headers": bearer("tok-x")}),
+    ("POST", "/api/tokens", {"headers": bearer("tok-x"), "json": {"name": "ci"}}),
+    ("GET", "/api/tokens", {"headers": bearer("tok-x")}),
+    ("DELETE", "/api/tokens/abc", {"headers": bearer("tok-x")}),
+    ("POST", "/api/password", {"headers": bearer("tok-x"), "json": {"old_password": "a", "new_password": "b"}}),
 ])
 async def test_auth_down_gives_503_for_account_routes(client, fake_auth, method, path, kwargs):
     await fake_auth.stop()
