@@ -26,6 +26,7 @@ class AuthErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     USERNAME_INVALID: _ClassVar[AuthErrorReason]
     USERNAME_UNTRIMMED: _ClassVar[AuthErrorReason]
     PASSWORD_TOO_SHORT: _ClassVar[AuthErrorReason]
+    ACCOUNT_DISABLED: _ClassVar[AuthErrorReason]
 
 class TokenKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -46,6 +47,7 @@ PASSWORD_TOO_LONG: AuthErrorReason
 USERNAME_INVALID: AuthErrorReason
 USERNAME_UNTRIMMED: AuthErrorReason
 PASSWORD_TOO_SHORT: AuthErrorReason
+ACCOUNT_DISABLED: AuthErrorReason
 TOKEN_KIND_UNSPECIFIED: TokenKind
 TOKEN_KIND_NORMAL: TokenKind
 TOKEN_KIND_BOT: TokenKind

@@ -7,7 +7,13 @@ from uuid import uuid4
 
 from auth_service.domain.account_files import AccountFile, FileEvent, FileUploaded
 from auth_service.domain.credentials import MIN_PASSWORD_LENGTH, check_credentials, check_new_credentials
-from auth_service.domain.errors import TokenMissing, TokenNotFound, UserNotFound, WrongPassword
+from auth_service.domain.errors import (
+    AccountDisabled,
+    TokenMissing,
+    TokenNotFound,
+    UserNotFound,
+    WrongPassword,
+)
 from auth_service.domain.model import (
     Account,
     AccountFileList,
@@ -71,6 +77,8 @@ class AuthService:
         check = await self._passwords.check(password, account.password_hash)
         if not check.matches:
             raise WrongPassword()
+        if account.disabled:  # told only to whoever knows the password
+            raise AccountDisabled()
         async with self._unit_of_work() as uow:
             if check.new_hash is not None:
                 await uow.accounts.update_password_hash(account.account_id, check.new_hash)
@@ -84,7 +92,7 @@ class AuthService:
         async with self._unit_of_work() as uow:
             record = await uow.tokens.take(hash_token(access_token))
             account = await uow.accounts.get(record.account_id) if record else None
-            if record is None or account is None:
+            if record is None or account is None or account.disabled:
                 raise TokenNotFound()
             issued = await self._issue(uow, account, record.kind)
             await uow.commit()
@@ -108,7 +116,7 @@ class AuthService:
         await self._file_events.wait_until_caught_up(self._catch_up_timeout)
         async with self._unit_of_work() as uow:
             listing = await uow.files.list_live_of_token_holder(hash_token(access_token))
-        if listing is None:
+        if listing is None or listing.account.disabled:
             raise TokenNotFound()
         return listing
 
@@ -141,9 +149,9 @@ class AuthService:
         return account
 
     async def _validated(self, uow: UnitOfWork, access_token: str) -> ValidatedToken:
-        """Of a token already decoded: TokenNotFound when revoked, or its account is gone."""
+        """Of a token already decoded: TokenNotFound when revoked, or its account is gone or disabled."""
         found = await uow.tokens.get_with_account(hash_token(access_token))
-        if found is None:
+        if found is None or found[1].disabled:
             raise TokenNotFound()
         record, account = found
         return ValidatedToken(account, record.kind, record.expires_at)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from files_service.domain.blocking import BlockedHash
 from files_service.domain.events import DomainEvent
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.model import DownloadHeaders, StoredFile
@@ -101,6 +102,12 @@ class FilesRepository(Protocol):
 
     async def count(self) -> int: ...
 
+    async def largest(self, limit: int) -> list[StoredFile]:
+        """Up to `limit` files, the biggest first."""
+
+    async def newest(self, limit: int) -> list[StoredFile]:
+        """Up to `limit` files, the most recently stored first."""
+
     async def uses_storage_key(self, storage_key: str) -> bool: ...
 
     def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
@@ -145,6 +152,19 @@ class IdempotencyRecords(Protocol):
         """Delete the records made before that moment; returns how many."""
 
 
+class BlockedHashes(Protocol):
+    async def add(self, entry: BlockedHash) -> bool:
+        """Block the hash; False when it was blocked already (the first entry stays)."""
+
+    async def remove(self, sha256: str) -> bool:
+        """Unblock the hash; False when it was not blocked."""
+
+    async def contains(self, sha256: str) -> bool: ...
+
+    async def list_all(self) -> list[BlockedHash]:
+        """Every blocked hash, the oldest entry first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over the files and the outbox. Leaving without commit() rolls back."""
 
@@ -156,6 +176,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRecords: ...
+
+    @property
+    def blocked(self) -> BlockedHashes: ...
 
     async def __aenter__(self) -> Self: ...
 

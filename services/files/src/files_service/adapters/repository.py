@@ -58,6 +58,17 @@ class SqlAlchemyFilesRepository:
         query = select(files_table.c.file_url).where(files_table.c.storage_key == storage_key)
         return (await self._connection.execute(query)).first() is not None
 
+    async def largest(self, limit: int) -> list[StoredFile]:
+        """Biggest first (a scan of the table: an operator's look, not a request's)."""
+        query = select(files_table).order_by(files_table.c.size.desc(), files_table.c.file_url).limit(limit)
+        return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
+
+    async def newest(self, limit: int) -> list[StoredFile]:
+        query = (
+            select(files_table).order_by(files_table.c.created_at.desc(), files_table.c.file_url).limit(limit)
+        )
+        return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
+
     async def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
         query = select(files_table).order_by(self._by_code_point(files_table.c.storage_key))
         async for stored in self._stream(query):

@@ -35,6 +35,7 @@ REASONS: dict[str, ErrorFactory] = {
     "USERNAME_INVALID": errors.UsernameInvalid,
     "USERNAME_UNTRIMMED": errors.UsernameUntrimmed,
     "PASSWORD_TOO_SHORT": errors.PasswordTooShort,
+    "ACCOUNT_DISABLED": errors.AccountDisabled,
 }
 _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
 
