@@ -2,6 +2,7 @@
 
 import asyncio
 import hashlib
+import json
 import logging
 from dataclasses import replace
 from datetime import timedelta
@@ -12,6 +13,8 @@ from files_service.admin import FilesAdmin
 from files_service.domain.blocking import InvalidSha256
 from files_service.domain.errors import ContentBlocked, FileNotFound
 from files_service.domain.model import UploadRequest
+from files_service.entrypoints.logs import log_formatter
+from files_service.entrypoints.request_id import RequestIdLogFilter
 
 from .conftest import FakeUnitOfWork
 
@@ -149,3 +152,15 @@ async def test_each_action_is_logged_with_its_operator_and_no_delete_key(
     ]
     assert all(record.operator == OPERATOR for record in records)
     assert stored.delete_key not in caplog.text
+
+
+async def test_in_json_logs_the_operator_and_action_are_fields_of_their_own(admin, caplog):
+    caplog.set_level(logging.INFO, logger="files_service.admin")
+    await admin.block("ab" * 32, "spam")
+    (record,) = [record for record in caplog.records if record.name == "files_service.admin"]
+    RequestIdLogFilter().filter(record)
+
+    line = json.loads(log_formatter("json").format(record))
+
+    assert line["operator"] == OPERATOR and line["admin_action"] == "block" and line["target"] == "ab" * 32
+    assert line["service"] == "files" and line["message"] == f"operator {OPERATOR}: blocked sha256 {'ab' * 32}"
