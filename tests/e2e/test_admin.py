@@ -54,18 +54,18 @@ def test_admin_delete_answers_404_and_leaves_the_owners_list(stack, base_url):
         body = uploaded(c, "evidence.txt", b"to be removed", token=token)
         kept = uploaded(c, "kept.txt", b"stays", token=token)
         assert c.get("/file/" + body["file_url"]).content == b"to be removed"  # in the download cache now
-        status, shown, _ = run_admin(stack, "files", "show", body["file_url"])
+        status, shown, _ = run_admin(stack, "files", "show", body["file_url_full"])
         assert status == 0 and shown["size"] == len(b"to be removed") and shown["owner_account_id"]
         assert shown["sha256"] == hashlib.sha256(b"to be removed").hexdigest()
         assert body["key"] not in json.dumps(shown)
 
-        status, result, log = run_admin(stack, "files", "delete", body["file_url"])
+        status, result, log = run_admin(stack, "files", "delete", "--", body["file_url"])
 
         assert status == 0 and result["deleted"]["file_url"] == body["file_url"]
         assert "operator e2e-ops: deleted file " + body["file_url"] in log and body["key"] not in log
         assert_error(c.get("/file/" + body["file_url"]), 404, "File not found")
         assert listed(c, token) == [kept["file_url"]]
-        assert run_admin(stack, "files", "show", body["file_url"])[0] == 1
+        assert run_admin(stack, "files", "show", body["file_url_full"])[0] == 1
 
 
 def test_largest_and_newest_list_the_files(stack, base_url):

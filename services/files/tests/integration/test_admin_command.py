@@ -82,14 +82,14 @@ async def test_delete_removes_rows_and_bytes_and_publishes_files_deleted(
     client = await nats.connect(nats_server.url)
     deleted_events = await client.subscribe("files.deleted")
     try:
-        status, shown = await admin("show", stored.file_url)
+        status, shown = await admin("show", f"https://files.example.test/file/{stored.file_url}?x=1")
         assert status == 0
         assert shown == {
             "file_url": stored.file_url, "user_filename": "report.pdf", "ext": ".pdf", "size": 100,
             "sha256": stored.sha256, "owner_account_id": "acc-9", "created_at": stored.created_at.isoformat(),
         }
 
-        status, result = await admin("delete", stored.file_url)
+        status, result = await admin("delete", "--", stored.file_url)
 
         assert status == 0 and result["deleted"]["file_url"] == stored.file_url
         message = await deleted_events.next_msg(timeout=5)
@@ -99,8 +99,8 @@ async def test_delete_removes_rows_and_bytes_and_publishes_files_deleted(
     async with application.uow_factory() as uow:
         assert await uow.files.get(stored.file_url) is None and await uow.outbox.count() == 0
     assert not any(path.is_file() for path in settings.blob_directory.rglob("*"))
-    assert (await admin("show", stored.file_url))[0] == admin_cli.EXIT_NOTHING_THERE
-    assert (await admin("delete", stored.file_url))[0] == admin_cli.EXIT_NOTHING_THERE
+    assert (await admin("show", "--", stored.file_url))[0] == admin_cli.EXIT_NOTHING_THERE
+    assert (await admin("delete", "--", stored.file_url))[0] == admin_cli.EXIT_NOTHING_THERE
 
 
 async def test_largest_and_newest_list_files_without_their_keys(application, admin, make_chunks):

@@ -13,6 +13,7 @@ from files_service.admin import FilesAdmin
 from files_service.domain.blocking import InvalidSha256
 from files_service.domain.errors import ContentBlocked, FileNotFound
 from files_service.domain.model import UploadRequest
+from files_service.entrypoints import admin_cli
 from files_service.entrypoints.logs import log_formatter
 from files_service.entrypoints.request_id import RequestIdLogFilter
 
@@ -164,3 +165,14 @@ async def test_in_json_logs_the_operator_and_action_are_fields_of_their_own(admi
 
     assert line["operator"] == OPERATOR and line["admin_action"] == "block" and line["target"] == "ab" * 32
     assert line["service"] == "files" and line["message"] == f"operator {OPERATOR}: blocked sha256 {'ab' * 32}"
+
+
+@pytest.mark.parametrize(("text", "file_url"), [
+    ("4yn-8yjhsu", "4yn-8yjhsu"),
+    ("-yn-8yjhsu", "-yn-8yjhsu"),
+    ("https://files.example.test/file/-yn-8yjhsu.mp4", "-yn-8yjhsu.mp4"),
+    ("http://127.0.0.1:8080/f/4yn-8yjhsu?download=1#t=3", "4yn-8yjhsu"),
+    ("https://files.example.test/file/4yn-8yjhsu/", "4yn-8yjhsu"),
+])
+def test_the_admin_command_takes_a_file_url_or_its_link(text, file_url):
+    assert admin_cli.file_url_of(text) == file_url

@@ -31,8 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--operator", default=None, help="who runs this, for the log (default: the OS user)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     actions = parser.add_subparsers(dest="action", required=True, title="actions")
-    actions.add_parser("show", help="a file's owner, size, sha256, type and date").add_argument("file_url")
-    actions.add_parser("delete", help="delete a file as its owner's delete would").add_argument("file_url")
+    for name, what in (("show", "a file's owner, size, sha256, name and date"),
+                       ("delete", "delete a file as its owner's delete would")):
+        actions.add_parser(name, help=what).add_argument(
+            "file_url", type=file_url_of, help="the file URL or its whole link (https://<host>/file/<file_url>)"
+        )
     block = actions.add_parser("block", help="refuse uploads of the bytes with this sha256")
     block.add_argument("sha256")
     block.add_argument("--reason", default="", help="why (kept with the block, at most 500 characters)")
@@ -41,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, what in (("largest", "the biggest files"), ("newest", "the most recently stored files")):
         listing = actions.add_parser(name, help=what)
         listing.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="how many (default: %(default)s)")
+
+
+def file_url_of(text: str) -> str:
+    """The file URL of a link as users share it (…/file/<url>, …/f/<url>, a query after it), or the text.
+    A file URL may begin with "-", which argparse takes for an option: a link, or `--` before it, avoids that."""
+    return text.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
 def operator_of(arguments: argparse.Namespace) -> str:
