@@ -13,7 +13,9 @@ from support.api import assert_auth_error, assert_error, bearer, client, listed,
 def run_admin(stack, service: str, *arguments: str) -> tuple[int, object, str]:
     """Exit status, the JSON printed (None when nothing was) and the log lines."""
     argv = [sys.executable, "-m", SERVICE_MODULES[service], "admin", "--operator", "e2e-ops", "--json", *arguments]
-    completed = subprocess.run(argv, env=stack.service_env(service), capture_output=True, timeout=120)
+    completed = subprocess.run(
+        argv, env=stack.service_env(service), capture_output=True, timeout=120, check=False
+    )
     out = completed.stdout.decode()
     return completed.returncode, json.loads(out) if out else None, completed.stderr.decode()
 

@@ -7,7 +7,6 @@ import logging
 
 import grpc
 import pytest
-
 from auth_service.entrypoints import admin_cli
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc

@@ -334,7 +334,7 @@ async def test_an_account_disabled_reads_so_with_its_tokens_and_enabled_again(un
         disabled = await uow.accounts.get_by_username("alice")
         assert disabled is not None and disabled.disabled_at == NOW and disabled.disabled
         assert await uow.tokens.get("a" * 64) is None
-        record, bob = await uow.tokens.get_with_account("c" * 64)
+        _, bob = await uow.tokens.get_with_account("c" * 64)
         assert not bob.disabled
         await uow.accounts.set_disabled_at("acc-1", None)
         await uow.commit()

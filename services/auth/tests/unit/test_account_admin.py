@@ -3,7 +3,6 @@
 import logging
 
 import pytest
-
 from auth_service.admin import AccountsAdmin
 from auth_service.domain.account_files import FileUploaded
 from auth_service.domain.errors import AccountDisabled, TokenNotFound, UserNotFound, WrongPassword

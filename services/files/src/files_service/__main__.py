@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     reconcile_cli.add_arguments(reconcile)
     commands.add_parser("migrate", help="bring the database to the newest schema revision (as a start does)")
-    admin_cli.add_arguments(commands.add_parser("admin", help="an operator's tools: show, delete, block files"))
+    admin = commands.add_parser("admin", help="an operator's tools: show, delete, block files")
+    admin_cli.add_arguments(admin)
     return parser
 
 

@@ -290,7 +290,9 @@ class Administration:
         await self.storage_connections.aclose()
 
 
-async def build_administration(settings: Settings, operator: str, nats_timeout_seconds: float) -> Administration:
+async def build_administration(
+    settings: Settings, operator: str, nats_timeout_seconds: float
+) -> Administration:
     connections = contextlib.AsyncExitStack()
     blob_store = await open_blob_store(settings, connections)
     engine = create_engine(settings.sqlalchemy_url)

@@ -195,7 +195,8 @@ class FilesService:
         return await self._delete(file_url, delete_key=None)
 
     async def _delete(self, file_url: str, delete_key: str | None) -> StoredFile:
-        """Rows and the FileDeleted event in one transaction, then the blob; delete_key None skips its check."""
+        """Rows and the FileDeleted event in one transaction, then the blob; a delete_key of None is not
+        checked (an operator's delete)."""
         if not could_be_file_url(file_url):
             raise FileNotFound("file not found")
         async with self._uow_factory() as uow:

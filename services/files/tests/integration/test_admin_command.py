@@ -8,7 +8,6 @@ import logging
 
 import nats
 import pytest
-
 from files_service.adapters.database import create_engine
 from files_service.adapters.schema import upgrade_schema
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork

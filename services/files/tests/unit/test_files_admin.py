@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-
 from files_service.admin import FilesAdmin
 from files_service.domain.blocking import InvalidSha256
 from files_service.domain.errors import ContentBlocked, FileNotFound

@@ -70,7 +70,9 @@ class SqlAccountRepository:
         await self._connection.execute(statement)
 
     async def set_disabled_at(self, account_id: str, disabled_at: datetime | None) -> None:
-        statement = update(accounts).where(accounts.c.account_id == account_id).values(disabled_at=disabled_at)
+        statement = (
+            update(accounts).where(accounts.c.account_id == account_id).values(disabled_at=disabled_at)
+        )
         await self._connection.execute(statement)
 
     async def _one(self, condition: Any) -> Account | None:

@@ -58,7 +58,7 @@ async def run(settings: Settings, arguments: argparse.Namespace) -> int:
     except UserNotFound:
         logger.error("no account named %r", arguments.username)
         return EXIT_NO_ACCOUNT
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
         logger.error("admin %s failed: %s", arguments.action, _describe(error))
         return EXIT_ERROR
     finally:

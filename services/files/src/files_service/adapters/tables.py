@@ -76,7 +76,8 @@ upload_idempotency_table = Table(
     Column("created_at", UtcDateTime, nullable=False, index=True),
 )
 
-# The SHA-256 of bytes an operator blocked (`python -m files_service admin block`): uploads of them are refused.
+# The SHA-256 of bytes an operator blocked (`python -m files_service admin block`): their uploads are
+# refused.
 blocked_hashes_table = Table(
     "blocked_hashes",
     metadata,

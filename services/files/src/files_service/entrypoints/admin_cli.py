@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, what in (("show", "a file's owner, size, sha256, name and date"),
                        ("delete", "delete a file as its owner's delete would")):
         actions.add_parser(name, help=what).add_argument(
-            "file_url", type=file_url_of, help="the file URL or its whole link (https://<host>/file/<file_url>)"
+            "file_url", type=file_url_of, help="the file URL, or its link (https://<host>/file/<file_url>)"
         )
     block = actions.add_parser("block", help="refuse uploads of the bytes with this sha256")
     block.add_argument("sha256")
@@ -43,12 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions.add_parser("blocked", help="list the blocked hashes")
     for name, what in (("largest", "the biggest files"), ("newest", "the most recently stored files")):
         listing = actions.add_parser(name, help=what)
-        listing.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="how many (default: %(default)s)")
+        listing.add_argument(
+            "--limit", type=int, default=DEFAULT_LIMIT, help="how many (default: %(default)s)"
+        )
 
 
 def file_url_of(text: str) -> str:
     """The file URL of a link as users share it (…/file/<url>, …/f/<url>, a query after it), or the text.
-    A file URL may begin with "-", which argparse takes for an option: a link, or `--` before it, avoids that."""
+    A file URL may begin with "-", which argparse takes for an option: a link, or `--` before it, avoids
+    that."""
     return text.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -75,7 +78,7 @@ async def run(settings: Settings, arguments: argparse.Namespace) -> int:
     except InvalidSha256 as error:
         logger.error("%s", error)
         return EXIT_ERROR
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
         logger.error("admin %s failed: %s", arguments.action, _describe(error))
         return EXIT_ERROR
     finally:
