@@ -85,7 +85,8 @@ class DownloadUrlSigner(Protocol):
 
 class FilesRepository(Protocol):
     async def add(self, stored: StoredFile) -> None:
-        """Insert the file; FileUrlTaken when its file_url already exists."""
+        """Insert the file; FileUrlTaken when its file_url already exists, ContentBlocked (nothing
+        inserted) when its sha256 is blocked."""
 
     async def get(self, file_url: str) -> StoredFile | None: ...
 

@@ -329,9 +329,8 @@ class FilesService:
         Committed together with the other uploads waiting: a taken key writes nothing of this upload."""
 
         async def insert(uow: UnitOfWork) -> OutboxMessage:
-            # Checked in the commit's own transaction: a block committed before it is never missed.
-            if await uow.blocked.contains(stored.sha256):
-                raise ContentBlocked("these bytes are blocked on this server")
+            # Blocked bytes are refused here, in the commit's own transaction: a block committed before
+            # it is never missed.
             await uow.files.add(stored)
             if idempotency is not None:
                 try:

@@ -11,6 +11,7 @@ import pytest
 
 from files_service.domain.errors import (
     CommitOutcomeUnknown,
+    ContentBlocked,
     DatabaseUnavailable,
     FileUrlTaken,
     IdempotencyKeyTaken,
@@ -91,10 +92,13 @@ class InMemoryDatabase:
 
 
 class FakeFilesRepository:
-    def __init__(self, files: dict[str, StoredFile]) -> None:
+    def __init__(self, files: dict[str, StoredFile], blocked: dict[str, BlockedHash] | None = None) -> None:
         self._files = files
+        self._blocked = blocked if blocked is not None else {}
 
     async def add(self, stored: StoredFile) -> None:
+        if stored.sha256 in self._blocked:
+            raise ContentBlocked("these bytes are blocked on this server")
         if stored.file_url in self._files:
             raise FileUrlTaken(stored.file_url)
         self._files[stored.file_url] = stored
@@ -235,11 +239,11 @@ class FakeUnitOfWork:
             raise DatabaseUnavailable("the files database cannot be reached")
         self._files = dict(self._database.files)
         self._outbox = copy.copy(self._database.outbox)
-        self.files = FakeFilesRepository(self._files)
+        self._blocked = dict(self._database.blocked)
+        self.files = FakeFilesRepository(self._files, self._blocked)
         self.outbox = FakeOutbox(self._outbox, self._database.outbox_created_at)
         self._idempotency = dict(self._database.idempotency)
         self.idempotency = FakeIdempotencyRecords(self._idempotency)
-        self._blocked = dict(self._database.blocked)
         self.blocked = FakeBlockedHashes(self._blocked)
         return self
 

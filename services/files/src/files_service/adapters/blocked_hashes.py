@@ -8,8 +8,11 @@ from files_service.adapters.tables import blocked_hashes_table as blocked
 from files_service.domain.blocking import BlockedHash
 
 _INSERT = InsertUnlessTaken(blocked, ["sha256"])
-# Run by every upload's commit: built once.
 _IS_BLOCKED = select(blocked.c.sha256).where(blocked.c.sha256 == bindparam("sha256"))
+
+
+async def is_blocked(connection: AsyncConnection, sha256: str) -> bool:
+    return (await connection.execute(_IS_BLOCKED, {"sha256": sha256})).first() is not None
 
 
 class SqlAlchemyBlockedHashes:
@@ -30,7 +33,7 @@ class SqlAlchemyBlockedHashes:
         return result.rowcount > 0
 
     async def contains(self, sha256: str) -> bool:
-        return (await self._connection.execute(_IS_BLOCKED, {"sha256": sha256})).first() is not None
+        return await is_blocked(self._connection, sha256)
 
     async def list_all(self) -> list[BlockedHash]:
         rows = (await self._connection.execute(select(blocked).order_by(blocked.c.blocked_at))).mappings()
