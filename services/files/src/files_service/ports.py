@@ -160,8 +160,6 @@ class BlockedHashes(Protocol):
     async def remove(self, sha256: str) -> bool:
         """Unblock the hash; False when it was not blocked."""
 
-    async def contains(self, sha256: str) -> bool: ...
-
     async def list_all(self) -> list[BlockedHash]:
         """Every blocked hash, the oldest entry first."""
 

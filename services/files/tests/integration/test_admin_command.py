@@ -2,6 +2,7 @@
 nats-server: blocked bytes refused by the service, an operator's delete published like a user's."""
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import logging
@@ -13,8 +14,8 @@ from files_service.adapters.schema import upgrade_schema
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.bootstrap import bootstrap
 from files_service.domain.blocking import BlockedHash
-from files_service.domain.errors import ContentBlocked
-from files_service.domain.model import UploadRequest
+from files_service.domain.errors import ContentBlocked, FileUrlTaken
+from files_service.domain.model import StoredFile, UploadRequest
 from files_service.entrypoints import admin_cli
 from files_service.entrypoints.event_codec import encode_event
 from files_service.settings import Settings
@@ -147,8 +148,15 @@ async def test_blocked_hashes_round_trip_in_the_database(database_url, fixed_now
             assert not await uow.blocked.add(BlockedHash("12" * 32, "again", "ops", fixed_now))
             await uow.commit()
         async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
-            assert await uow.blocked.contains("12" * 32) and not await uow.blocked.contains("34" * 32)
             assert await uow.blocked.list_all() == [entry]
+            stored = StoredFile("blocked001", "a" * 32, "x.bin", ".bin", 3, "12" * 32, "k" * 36, "", fixed_now)
+            with pytest.raises(ContentBlocked):
+                await uow.files.add(stored)
+            other = dataclasses.replace(stored, sha256="34" * 32)
+            await uow.files.add(other)  # the transaction goes on after a refusal
+            with pytest.raises(FileUrlTaken):
+                await uow.files.add(dataclasses.replace(other, storage_key="b" * 32))
+            assert await uow.files.get("blocked001") == other
             assert await uow.blocked.remove("12" * 32) and not await uow.blocked.remove("12" * 32)
     finally:
         await engine.dispose()

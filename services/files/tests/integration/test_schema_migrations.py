@@ -2,6 +2,7 @@
 release made with create_all (rows included) instead of recreating it, and lets replicas start together."""
 
 import asyncio
+import dataclasses
 import functools
 from datetime import UTC, datetime
 
@@ -199,6 +200,9 @@ async def test_a_database_at_0002_gains_the_blocked_hashes_with_its_rows_kept(en
         assert await uow.files.get("legacy0001") == LEGACY_FILE
         assert (await uow.idempotency.get(IdempotencyKey("account:acc-legacy", "key-1"))).file_url == "legacy0001"
         assert await uow.blocked.list_all() == []
-        assert not await uow.blocked.contains(LEGACY_FILE.sha256)
+        # The new table joins the file insert: an upload of the legacy file's bytes is stored.
+        again = dataclasses.replace(LEGACY_FILE, file_url="legacy0002", storage_key="d" * 32)
+        await uow.files.add(again)
+        assert await uow.files.get("legacy0002") == again
     async with engine.connect() as connection:
         assert await connection.run_sync(differences_from_models) == []

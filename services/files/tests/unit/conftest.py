@@ -156,9 +156,6 @@ class FakeBlockedHashes:
     async def remove(self, sha256: str) -> bool:
         return self._entries.pop(sha256, None) is not None
 
-    async def contains(self, sha256: str) -> bool:
-        return sha256 in self._entries
-
     async def list_all(self) -> list[BlockedHash]:
         return sorted(self._entries.values(), key=lambda entry: entry.blocked_at)
 

@@ -32,9 +32,6 @@ class SqlAlchemyBlockedHashes:
         result = await self._connection.execute(delete(blocked).where(blocked.c.sha256 == sha256))
         return result.rowcount > 0
 
-    async def contains(self, sha256: str) -> bool:
-        return await is_blocked(self._connection, sha256)
-
     async def list_all(self) -> list[BlockedHash]:
         rows = (await self._connection.execute(select(blocked).order_by(blocked.c.blocked_at))).mappings()
         return [

@@ -31,7 +31,9 @@ class InsertUnlessTakenOrBlocked:
     one statement that also skips a row another table blocks (`blocked_column` equal to the row's
     `blocked_by` value), so the check costs no round trip of its own. A rowcount of 0 means either."""
 
-    def __init__(self, table: Table, key_columns: list[str], blocked_column: Column[Any], blocked_by: str) -> None:
+    def __init__(
+        self, table: Table, key_columns: list[str], blocked_column: Column[Any], blocked_by: str
+    ) -> None:
         values = {column.name: bindparam(column.name, type_=column.type) for column in table.c}
         row = select(*values.values()).where(~exists().where(blocked_column == values[blocked_by]))
         self._statements = {
