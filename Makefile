@@ -10,7 +10,7 @@ RUN_INPUTS := requirements/constraints.txt requirements/run.txt protos/pyproject
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
 .PHONY: install install-dev run test test-unit test-integration test-e2e test-faults conformance loadtest \
-	loadtest-short protos protos-check bench reconcile migrate clean
+	loadtest-short protos protos-check bench reconcile migrate admin clean
 
 install: $(RUN_STAMP)
 
@@ -76,6 +76,11 @@ reconcile: install
 # files' and auth's schema brought to the newest revision (as each start does), with `make run`'s settings.
 migrate: install
 	$(PY) scripts/migrate.py
+
+# An operator's command against the `make run` stack: make admin ARGS="files show <file_url>",
+# ARGS="files block <sha256>", ARGS="auth disable <username>" (README "Operators").
+admin: install
+	$(PY) scripts/admin.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -58,6 +58,7 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         self.accounts: dict[str, tuple[str, auth_pb2.Account]] = {}
         self.tokens: dict[str, tuple[auth_pb2.Account, int]] = {}
         self.files: dict[str, list[auth_pb2.AccountFile]] = {}
+        self.disabled: set[str] = set()  # usernames an operator disabled
         self.request_ids: list[str | None] = []
         self.delay_seconds = 0.0
         self.recorded: list[tuple[str, auth_pb2.AccountFile]] = []
@@ -127,6 +128,8 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         password, account = self.accounts[request.username]
         if password != request.password:
             await auth_abort(context, grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD")
+        if request.username in self.disabled:
+            await auth_abort(context, grpc.StatusCode.PERMISSION_DENIED, "ACCOUNT_DISABLED")
         return self._issue(account, request.token_kind)
 
     async def RefreshToken(self, request, context):
@@ -229,6 +232,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     max_file_bytes: int = 1 << 40
     discard: bool = False
     storage_full: bool = False
+    blocked_sha256: set[str] = field(default_factory=set)  # as an operator's `admin block` makes them
     on_uploaded: Callable[[str, files_pb2.FileInfo, str], None] | None = None
     blobs: dict[str, StoredBlob] = field(default_factory=dict)
     chunks_received: int = 0
@@ -277,6 +281,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             await asyncio.sleep(STALL_SECONDS)
         if self.storage_full:
             await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL")
+        if digest in self.blocked_sha256:
+            await files_abort(context, grpc.StatusCode.PERMISSION_DENIED, "CONTENT_BLOCKED")
         return self._store(first.metadata, ext, size, digest, data)
 
     @staticmethod

@@ -29,6 +29,7 @@ class AuthErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     API_TOKEN_NOT_FOUND: _ClassVar[AuthErrorReason]
     API_TOKEN_NAME_INVALID: _ClassVar[AuthErrorReason]
     API_TOKEN_LIFETIME_INVALID: _ClassVar[AuthErrorReason]
+    ACCOUNT_DISABLED: _ClassVar[AuthErrorReason]
 
 class TokenKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -53,6 +54,7 @@ PASSWORD_TOO_SHORT: AuthErrorReason
 API_TOKEN_NOT_FOUND: AuthErrorReason
 API_TOKEN_NAME_INVALID: AuthErrorReason
 API_TOKEN_LIFETIME_INVALID: AuthErrorReason
+ACCOUNT_DISABLED: AuthErrorReason
 TOKEN_KIND_UNSPECIFIED: TokenKind
 TOKEN_KIND_NORMAL: TokenKind
 TOKEN_KIND_BOT: TokenKind

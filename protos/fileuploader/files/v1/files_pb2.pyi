@@ -26,6 +26,7 @@ class FilesErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOWNLOAD_URL_UNSUPPORTED: _ClassVar[FilesErrorReason]
     INVALID_DOWNLOAD_HEADERS: _ClassVar[FilesErrorReason]
     IDEMPOTENCY_KEY_REUSED: _ClassVar[FilesErrorReason]
+    CONTENT_BLOCKED: _ClassVar[FilesErrorReason]
 
 class ClaimResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -49,6 +50,7 @@ TOO_MANY_FILES: FilesErrorReason
 DOWNLOAD_URL_UNSUPPORTED: FilesErrorReason
 INVALID_DOWNLOAD_HEADERS: FilesErrorReason
 IDEMPOTENCY_KEY_REUSED: FilesErrorReason
+CONTENT_BLOCKED: FilesErrorReason
 CLAIM_RESULT_UNSPECIFIED: ClaimResult
 CLAIMED: ClaimResult
 UNKNOWN_FILE: ClaimResult

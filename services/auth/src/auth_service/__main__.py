@@ -1,5 +1,5 @@
 """`python -m auth_service` (and the fileuploader-auth console script): serve; or `... reconcile`,
-`... migrate`."""
+`... migrate`, `... admin`."""
 
 import argparse
 import asyncio
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from auth_service.adapters.private_storage import StorageNotPrivate
 from auth_service.bootstrap import protect_local_data
-from auth_service.entrypoints import migrate_cli, reconcile_cli
+from auth_service.entrypoints import admin_cli, migrate_cli, reconcile_cli
 from auth_service.entrypoints.logs import configure_logging
 from auth_service.entrypoints.server import serve
 from auth_service.settings import Settings
@@ -37,6 +37,8 @@ def main() -> None:
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     if arguments.command == "migrate":
         sys.exit(asyncio.run(migrate_cli.migrate(settings)))
+    if arguments.command == "admin":
+        sys.exit(asyncio.run(admin_cli.run(settings, arguments)))
     uvloop.run(serve(settings))
 
 
@@ -46,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     reconcile = commands.add_parser("reconcile", help="compare the account file lists with files; repair")
     reconcile_cli.add_arguments(reconcile)
     commands.add_parser("migrate", help="bring the database to the newest schema revision (as a start does)")
+    admin = commands.add_parser("admin", help="an operator's tools: disable, enable accounts")
+    admin_cli.add_arguments(admin)
     return parser
 
 

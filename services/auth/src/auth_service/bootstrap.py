@@ -16,8 +16,9 @@ from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.adapters.jwt_secret import load_or_create_secret
 from auth_service.adapters.nats_consumer import NatsFileEventConsumer
 from auth_service.adapters.private_storage import create_private_files_from_now_on, make_private, sqlite_files
-from auth_service.adapters.schema import upgrade_schema
+from auth_service.adapters.schema import current_revision, head_revision, upgrade_schema
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from auth_service.admin import AccountsAdmin
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
 from auth_service.entrypoints.files_client import GrpcFilesRecords, open_files_channel
@@ -151,3 +152,28 @@ def build_reconciliation(settings: Settings) -> Reconciliation:
         clock=SystemClock(),
     )
     return Reconciliation(reconciler, engine, files_channel, events)
+
+
+@dataclass
+class Administration:
+    """What the admin command works with: the database only (no schema change, no event consumed)."""
+
+    admin: AccountsAdmin
+    engine: AsyncEngine
+
+    async def schema_problem(self) -> str | None:
+        """What is wrong with the database's schema for these commands, or None (they never change it)."""
+        current, head = await current_revision(self.engine), head_revision()
+        if current == head:
+            return None
+        return (f"the auth database is at schema revision {current or 'none'}, not {head}: "
+                "run `python -m auth_service migrate` (or start this release's service) first")
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_administration(settings: Settings, operator: str) -> Administration:
+    engine = create_engine(settings.database_url)
+    admin = AccountsAdmin(functools.partial(SqlAlchemyUnitOfWork, engine), SystemClock(), operator)
+    return Administration(admin, engine)

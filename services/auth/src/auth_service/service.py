@@ -14,6 +14,7 @@ from auth_service.domain.credentials import (
     check_new_password,
 )
 from auth_service.domain.errors import (
+    AccountDisabled,
     ApiTokenNotFound,
     TokenMissing,
     TokenNotFound,
@@ -86,6 +87,8 @@ class AuthService:
         check = await self._passwords.check(password, account.password_hash)
         if not check.matches:
             raise WrongPassword()
+        if account.disabled:  # told only to whoever knows the password
+            raise AccountDisabled()
         async with self._unit_of_work() as uow:
             if check.new_hash is not None:
                 await uow.accounts.update_password_hash(account.account_id, check.new_hash)
@@ -103,7 +106,9 @@ class AuthService:
                 api_token = await uow.api_tokens.get_by_hash(hash_token(access_token))
             record = await uow.tokens.take(hash_token(access_token))
             account = await uow.accounts.get(record.account_id) if record else None
-            if record is None or account is None or (record.kind is TokenKind.API and api_token is None):
+            if record is None or account is None or account.disabled or (
+                record.kind is TokenKind.API and api_token is None
+            ):
                 raise TokenNotFound()
             if api_token is not None:
                 rotated = (await self._issue_api_token(uow, account, api_token)).access_token
@@ -133,7 +138,7 @@ class AuthService:
         await self._file_events.wait_until_caught_up(self._catch_up_timeout)
         async with self._unit_of_work() as uow:
             listing = await uow.files.list_live_of_token_holder(hash_token(access_token))
-        if listing is None:
+        if listing is None or listing.account.disabled:
             raise TokenNotFound()
         await self._note_use(claims, access_token)
         return listing
@@ -215,9 +220,9 @@ class AuthService:
         return account
 
     async def _validated(self, uow: UnitOfWork, access_token: str) -> ValidatedToken:
-        """Of a token already decoded: TokenNotFound when revoked, or its account is gone."""
+        """Of a token already decoded: TokenNotFound when revoked, or its account is gone or disabled."""
         found = await uow.tokens.get_with_account(hash_token(access_token))
-        if found is None:
+        if found is None or found[1].disabled:
             raise TokenNotFound()
         record, account = found
         return ValidatedToken(account, record.kind, record.expires_at)

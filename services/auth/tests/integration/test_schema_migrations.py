@@ -21,12 +21,15 @@ from sqlalchemy import (
     Table,
     inspect,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth_service.adapters.database import create_engine
 from auth_service.adapters.schema import (
+    BASELINE,
     VERSION_TABLE,
     alembic_config,
     UnknownSchema,
+    alembic_config,
     current_revision,
     head_revision,
     upgrade_schema,
@@ -88,6 +91,24 @@ LISTED = AccountFile("legacy0001", "acc-legacy", "0b1d3a52-7a35-4c0a-9e57-3d1f5b
                      "old report.pdf", 12345, CREATED)
 
 
+async def insert_baseline_rows(connection: AsyncConnection) -> None:
+    """ACCOUNT, TOKEN and LISTED, in the baseline's tables."""
+    legacy_account = {name: value for name, value in ACCOUNT.__dict__.items() if name != "disabled_at"}
+    await connection.execute(LEGACY.tables["accounts"].insert().values(**legacy_account))
+    await connection.execute(LEGACY.tables["access_tokens"].insert().values(
+        token_hash=TOKEN.token_hash, account_id=TOKEN.account_id, kind=TOKEN.kind.value,
+        expires_at=TOKEN.expires_at, created_at=TOKEN.created_at,
+    ))
+    await connection.execute(LEGACY.tables["account_files"].insert().values(**LISTED.__dict__))
+
+
+def _upgrade_to(revision: str):
+    def upgrade(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    return upgrade
+
+
 @pytest.fixture
 async def engine(database_url):
     engine = create_engine(database_url)
@@ -132,7 +153,8 @@ async def test_the_baseline_makes_exactly_what_create_all_made(engine):
         made_by_create_all = await connection.run_sync(schema_of)
         await connection.run_sync(LEGACY.drop_all)
 
-    await upgrade_schema(engine)
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_to(BASELINE))
 
     async with engine.connect() as connection:
         baseline_tables = {name: value for name, value in (await connection.run_sync(schema_of)).items()
@@ -143,12 +165,7 @@ async def test_the_baseline_makes_exactly_what_create_all_made(engine):
 async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(engine):
     async with engine.begin() as connection:
         await connection.run_sync(LEGACY.create_all)
-        await connection.execute(LEGACY.tables["accounts"].insert().values(**ACCOUNT.__dict__))
-        await connection.execute(LEGACY.tables["access_tokens"].insert().values(
-            token_hash=TOKEN.token_hash, account_id=TOKEN.account_id, kind=TOKEN.kind.value,
-            expires_at=TOKEN.expires_at, created_at=TOKEN.created_at,
-        ))
-        await connection.execute(LEGACY.tables["account_files"].insert().values(**LISTED.__dict__))
+        await insert_baseline_rows(connection)
 
     await upgrade_schema(engine)
 
@@ -206,3 +223,21 @@ async def test_replicas_starting_together_on_one_database_both_come_up(database_
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_database_at_0002_gains_disabled_at_with_its_rows_kept_and_enabled(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_to("0002"))
+        await insert_baseline_rows(connection)
+    assert await current_revision(engine) == "0002"
+
+    await upgrade_schema(engine)
+
+    assert await current_revision(engine) == head_revision() == "0003"
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        account = await uow.accounts.get_by_username("alice")
+        assert account == ACCOUNT and not account.disabled
+        assert await uow.tokens.get_with_account(TOKEN.token_hash) == (TOKEN, ACCOUNT)
+        assert await uow.files.list_live("acc-legacy") == [LISTED]
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences_from_models) == []

@@ -317,3 +317,27 @@ async def test_a_burst_of_units_of_work_keeps_the_connections_it_opened(
         await asyncio.gather(*(read_while_others_do() for _ in range(12)))
 
     assert opened <= 12
+
+
+async def test_an_account_disabled_reads_so_with_its_tokens_and_enabled_again(unit_of_work: UnitOfWork) -> None:
+    await add_account(unit_of_work, account())
+    await add_account(unit_of_work, account("acc-2", "bob"))
+    async with unit_of_work() as uow:
+        await uow.tokens.add(token("a" * 64, NOW + timedelta(days=1)))
+        await uow.tokens.add(token("b" * 64, NOW + timedelta(days=1)))
+        await uow.tokens.add(token("c" * 64, NOW + timedelta(days=1), account_id="acc-2"))
+        await uow.accounts.set_disabled_at("acc-1", NOW)
+        assert await uow.tokens.delete_of_account("acc-1") == 2
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        disabled = await uow.accounts.get_by_username("alice")
+        assert disabled is not None and disabled.disabled_at == NOW and disabled.disabled
+        assert await uow.tokens.get("a" * 64) is None
+        _, bob = await uow.tokens.get_with_account("c" * 64)
+        assert not bob.disabled
+        await uow.accounts.set_disabled_at("acc-1", None)
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        assert not (await uow.accounts.get("acc-1")).disabled

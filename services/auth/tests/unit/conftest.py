@@ -54,6 +54,9 @@ class InMemoryAccountRepository:
     async def update_password_hash(self, account_id: str, password_hash: str) -> None:
         self._accounts[account_id] = replace(self._accounts[account_id], password_hash=password_hash)
 
+    async def set_disabled_at(self, account_id: str, disabled_at: datetime | None) -> None:
+        self._accounts[account_id] = replace(self._accounts[account_id], disabled_at=disabled_at)
+
 
 class InMemoryTokenRepository:
     """Deleting a token deletes its API token too, as the foreign key's ON DELETE CASCADE does."""
@@ -78,6 +81,12 @@ class InMemoryTokenRepository:
         taken = self._tokens.pop(token_hash, None)
         self._cascade()
         return taken
+
+    async def delete_of_account(self, account_id: str) -> int:
+        revoked = [key for key, record in self._tokens.items() if record.account_id == account_id]
+        for key in revoked:
+            del self._tokens[key]
+        return len(revoked)
 
     async def delete_expired(self, now: datetime) -> int:
         return self._delete(lambda record: record.expires_at <= now)

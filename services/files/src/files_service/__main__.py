@@ -1,5 +1,5 @@
 """`python -m files_service` (and the fileuploader-files console script): serve; or `... reconcile`,
-`... migrate`."""
+`... migrate`, `... admin`."""
 
 import argparse
 import asyncio
@@ -13,7 +13,7 @@ from files_service.adapters.private_storage import StorageNotPrivate
 from files_service.bootstrap import protect_local_data
 from files_service.buffer_reuse import reuse_freed_buffers
 from files_service.domain.reconciliation import EXIT_ERROR
-from files_service.entrypoints import migrate_cli, reconcile_cli
+from files_service.entrypoints import admin_cli, migrate_cli, reconcile_cli
 from files_service.entrypoints.logs import configure_logging
 from files_service.entrypoints.server import serve
 from files_service.settings import Settings
@@ -39,6 +39,8 @@ def main() -> None:
         sys.exit(asyncio.run(reconcile_cli.reconcile(settings, arguments)))
     if arguments.command == "migrate":
         sys.exit(asyncio.run(migrate_cli.migrate(settings)))
+    if arguments.command == "admin":
+        sys.exit(asyncio.run(admin_cli.run(settings, arguments)))
     reuse_freed_buffers()
     uvloop.run(serve(settings))
 
@@ -51,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     reconcile_cli.add_arguments(reconcile)
     commands.add_parser("migrate", help="bring the database to the newest schema revision (as a start does)")
+    admin = commands.add_parser("admin", help="an operator's tools: show, delete, block files")
+    admin_cli.add_arguments(admin)
     return parser
 
 

@@ -22,8 +22,9 @@ from files_service.adapters.private_storage import (
 )
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
-from files_service.adapters.schema import upgrade_schema
+from files_service.adapters.schema import current_revision, head_revision, upgrade_schema
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from files_service.admin import FilesAdmin
 from files_service.entrypoints.event_codec import encode_event
 from files_service.metrics import EventMetrics, FilesMetrics
 from files_service.ports import DownloadUrlSigner
@@ -244,3 +245,68 @@ async def build_reconciliation(settings: Settings, nats_timeout_seconds: float) 
 
     reconciler = FilesReconciler(uow_factory, blob_store, relay, connect_publisher)
     return Reconciliation(reconciler, engine, nats_connection, connections)
+
+
+@dataclass
+class Administration:
+    """What the admin command works with: the use cases, and the outbox relay that publishes a delete's
+    event (its own, since the command runs beside the service's processes). No schema change at start."""
+
+    admin: FilesAdmin
+    engine: AsyncEngine
+    nats: NatsConnection
+    storage_connections: contextlib.AsyncExitStack
+    relay: OutboxRelay
+    _nats_timeout_seconds: float
+    _relay_task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def schema_problem(self) -> str | None:
+        """What is wrong with the database's schema for these commands, or None (they never change it)."""
+        current, head = await current_revision(self.engine), head_revision()
+        if current == head:
+            return None
+        return (f"the files database is at schema revision {current or 'none'}, not {head}: "
+                "run `python -m files_service migrate` (or start this release's service) first")
+
+    async def start_publishing(self) -> None:
+        """Connects NATS (waiting at most the timeout) and runs the relay; without NATS the events wait
+        in the outbox for the service's own relays."""
+        self.nats.start()
+        try:
+            await asyncio.wait_for(self.nats.wait_ready(), self._nats_timeout_seconds)
+        except TimeoutError:
+            logger.warning(
+                "NATS not ready after %.0f s; the events stay in the outbox", self._nats_timeout_seconds
+            )
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+
+    async def close(self) -> None:
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        await self.nats.close()
+        await self.engine.dispose()
+        await self.storage_connections.aclose()
+
+
+async def build_administration(
+    settings: Settings, operator: str, nats_timeout_seconds: float
+) -> Administration:
+    connections = contextlib.AsyncExitStack()
+    blob_store = await open_blob_store(settings, connections)
+    engine = create_engine(settings.sqlalchemy_url)
+    nats_connection = create_nats_connection(settings)
+    unserved = EventMetrics.register(CollectorRegistry())  # a one-off command: nobody scrapes it
+    publisher = create_publisher(settings, nats_connection, unserved)
+    uow_factory = create_uow_factory(settings, engine)
+    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
+    service = FilesService(
+        uow_factory,
+        blob_store,
+        max_file_size=settings.max_file_size,
+        relay=relay,
+        delete_event_wait=timedelta(seconds=settings.publish_timeout_seconds),
+    )
+    admin = FilesAdmin(uow_factory, service, operator)
+    return Administration(admin, engine, nats_connection, connections, relay, nats_timeout_seconds)

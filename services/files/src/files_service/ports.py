@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from files_service.domain.blocking import BlockedHash
 from files_service.domain.events import DomainEvent
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.model import DownloadHeaders, StoredFile
@@ -84,7 +85,8 @@ class DownloadUrlSigner(Protocol):
 
 class FilesRepository(Protocol):
     async def add(self, stored: StoredFile) -> None:
-        """Insert the file; FileUrlTaken when its file_url already exists."""
+        """Insert the file; FileUrlTaken when its file_url already exists, ContentBlocked (nothing
+        inserted) when its sha256 is blocked."""
 
     async def get(self, file_url: str) -> StoredFile | None: ...
 
@@ -100,6 +102,12 @@ class FilesRepository(Protocol):
         concurrent claims cannot both take it); False when it is gone or owned already."""
 
     async def count(self) -> int: ...
+
+    async def largest(self, limit: int) -> list[StoredFile]:
+        """Up to `limit` files, the biggest first."""
+
+    async def newest(self, limit: int) -> list[StoredFile]:
+        """Up to `limit` files, the most recently stored first."""
 
     async def uses_storage_key(self, storage_key: str) -> bool: ...
 
@@ -145,6 +153,17 @@ class IdempotencyRecords(Protocol):
         """Delete the records made before that moment; returns how many."""
 
 
+class BlockedHashes(Protocol):
+    async def add(self, entry: BlockedHash) -> bool:
+        """Block the hash; False when it was blocked already (the first entry stays)."""
+
+    async def remove(self, sha256: str) -> bool:
+        """Unblock the hash; False when it was not blocked."""
+
+    async def list_all(self) -> list[BlockedHash]:
+        """Every blocked hash, the oldest entry first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over the files and the outbox. Leaving without commit() rolls back."""
 
@@ -156,6 +175,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRecords: ...
+
+    @property
+    def blocked(self) -> BlockedHashes: ...
 
     async def __aenter__(self) -> Self: ...
 

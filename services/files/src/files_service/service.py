@@ -13,6 +13,7 @@ from files_service.chunk_meter import MeteredChunks
 from files_service.domain.claims import ClaimOutcome, ClaimRequest, ClaimResult, claim_result
 from files_service.domain.errors import (
     CommitOutcomeUnknown,
+    ContentBlocked,
     DownloadUrlUnsupported,
     FileNotFound,
     FileUrlTaken,
@@ -100,7 +101,9 @@ class FilesService:
         """`url_signer`: the store's way to make download URLs, when it has one. `relay` publishes the
         events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own."""
         self._uow_factory = uow_factory
-        self._uploads = GroupCommit(uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken))
+        self._uploads = GroupCommit(
+            uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, ContentBlocked)
+        )
         self._relay: EventRelay = relay if relay is not None else _NoRelay()
         self._delete_event_wait = delete_event_wait
         self._blob_store = blob_store
@@ -138,6 +141,10 @@ class FilesService:
                 logger.warning("kept blob %s: the upload was cancelled while being recorded", storage_key)
             else:
                 await self._discard_blob(storage_key)
+            raise
+        except ContentBlocked:
+            await self._discard_blob(storage_key)
+            logger.warning("refused an upload of blocked bytes (sha256 %s)", metered.sha256)
             raise
         except StorageUnavailable:
             # A store that just failed would only fail the delete too, after its own retries: the
@@ -180,13 +187,23 @@ class FilesService:
         return DownloadUrl(url=url, expires_at=expires_at)
 
     async def delete_file(self, file_url: str, delete_key: str) -> None:
+        await self._delete(file_url, delete_key)
+
+    async def remove_file(self, file_url: str) -> StoredFile:
+        """An operator's delete, without the key: the same rows, event and blob as a user's. Returns the
+        file as the delete found it."""
+        return await self._delete(file_url, delete_key=None)
+
+    async def _delete(self, file_url: str, delete_key: str | None) -> StoredFile:
+        """Rows and the FileDeleted event in one transaction, then the blob; a delete_key of None is not
+        checked (an operator's delete)."""
         if not could_be_file_url(file_url):
             raise FileNotFound("file not found")
         async with self._uow_factory() as uow:
             stored = await uow.files.get(file_url)
             if stored is None:
                 raise FileNotFound("file not found")
-            if not _same_key(stored.delete_key, delete_key):
+            if delete_key is not None and not _same_key(stored.delete_key, delete_key):
                 raise InvalidDeleteKey("invalid delete key")
             # The owner as the delete finds it: a claim may have committed since the read.
             owner = await uow.files.remove_returning_owner(file_url)
@@ -204,6 +221,7 @@ class FilesService:
         # (or after the wait, the event left to the relay, when the broker is down).
         if not await published:
             logger.warning("deleted %s; its event waits in the outbox for the broker", file_url)
+        return stored
 
     async def list_owned_files(self) -> AsyncGenerator[StoredFile, None]:
         """Every file that has an owner, in ascending file_url order, read as a stream."""
@@ -311,6 +329,8 @@ class FilesService:
         Committed together with the other uploads waiting: a taken key writes nothing of this upload."""
 
         async def insert(uow: UnitOfWork) -> OutboxMessage:
+            # Blocked bytes are refused here, in the commit's own transaction: a block committed before
+            # it is never missed.
             await uow.files.add(stored)
             if idempotency is not None:
                 try:

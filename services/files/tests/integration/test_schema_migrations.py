@@ -2,10 +2,12 @@
 release made with create_all (rows included) instead of recreating it, and lets replicas start together."""
 
 import asyncio
+import dataclasses
 import functools
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
@@ -20,18 +22,21 @@ from sqlalchemy import (
     Table,
     inspect,
     select,
+    text,
 )
 
 from files_service.adapters.database import create_engine
 from files_service.adapters.schema import (
     VERSION_TABLE,
     UnknownSchema,
+    alembic_config,
     current_revision,
     head_revision,
     upgrade_schema,
 )
 from files_service.adapters.tables import metadata, outbox_table
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import StoredFile
 from files_service.entrypoints.event_codec import encode_event
 
@@ -169,3 +174,35 @@ async def test_replicas_starting_together_on_one_database_both_come_up(database_
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+def _upgrade_to(revision: str):
+    def upgrade(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    return upgrade
+
+
+async def test_a_database_at_0002_gains_the_blocked_hashes_with_its_rows_kept(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_to("0002"))
+        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_FILE.__dict__))
+        await connection.execute(text(
+            "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
+            "VALUES ('account:acc-legacy', 'key-1', :fingerprint, 'legacy0001', :created)"
+        ), {"fingerprint": "f" * 64, "created": CREATED})
+    assert await current_revision(engine) == "0002"
+
+    await upgrade_schema(engine)
+
+    assert await current_revision(engine) == head_revision() == "0003_blocked"
+    async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
+        assert await uow.files.get("legacy0001") == LEGACY_FILE
+        assert (await uow.idempotency.get(IdempotencyKey("account:acc-legacy", "key-1"))).file_url == "legacy0001"
+        assert await uow.blocked.list_all() == []
+        # The new table joins the file insert: an upload of the legacy file's bytes is stored.
+        again = dataclasses.replace(LEGACY_FILE, file_url="legacy0002", storage_key="d" * 32)
+        await uow.files.add(again)
+        assert await uow.files.get("legacy0002") == again
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences_from_models) == []

@@ -11,10 +11,12 @@ import pytest
 
 from files_service.domain.errors import (
     CommitOutcomeUnknown,
+    ContentBlocked,
     DatabaseUnavailable,
     FileUrlTaken,
     IdempotencyKeyTaken,
 )
+from files_service.domain.blocking import BlockedHash
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.events import DomainEvent, event_subject
 from files_service.domain.model import StoredFile
@@ -83,16 +85,20 @@ class InMemoryDatabase:
     outbox: list[OutboxMessage] = field(default_factory=list)
     outbox_created_at: dict[str, datetime] = field(default_factory=dict)
     idempotency: dict[IdempotencyKey, IdempotencyRecord] = field(default_factory=dict)
+    blocked: dict[str, BlockedHash] = field(default_factory=dict)
     reachable: bool = True
     commits: int = 0
     lost_on_commit: bool = False  # the connection drops while committing, after the commit took effect
 
 
 class FakeFilesRepository:
-    def __init__(self, files: dict[str, StoredFile]) -> None:
+    def __init__(self, files: dict[str, StoredFile], blocked: dict[str, BlockedHash] | None = None) -> None:
         self._files = files
+        self._blocked = blocked if blocked is not None else {}
 
     async def add(self, stored: StoredFile) -> None:
+        if stored.sha256 in self._blocked:
+            raise ContentBlocked("these bytes are blocked on this server")
         if stored.file_url in self._files:
             raise FileUrlTaken(stored.file_url)
         self._files[stored.file_url] = stored
@@ -117,6 +123,13 @@ class FakeFilesRepository:
     async def count(self) -> int:
         return len(self._files)
 
+    async def largest(self, limit: int) -> list[StoredFile]:
+        return sorted(self._files.values(), key=lambda stored: (-stored.size, stored.file_url))[:limit]
+
+    async def newest(self, limit: int) -> list[StoredFile]:
+        by_url = sorted(self._files.values(), key=lambda stored: stored.file_url)
+        return sorted(by_url, key=lambda stored: stored.created_at, reverse=True)[:limit]
+
     async def uses_storage_key(self, storage_key: str) -> bool:
         return any(stored.storage_key == storage_key for stored in self._files.values())
 
@@ -128,6 +141,23 @@ class FakeFilesRepository:
         for file_url in sorted(self._files):
             if self._files[file_url].has_owner:
                 yield self._files[file_url]
+
+
+class FakeBlockedHashes:
+    def __init__(self, entries: dict[str, BlockedHash]) -> None:
+        self._entries = entries
+
+    async def add(self, entry: BlockedHash) -> bool:
+        if entry.sha256 in self._entries:
+            return False
+        self._entries[entry.sha256] = entry
+        return True
+
+    async def remove(self, sha256: str) -> bool:
+        return self._entries.pop(sha256, None) is not None
+
+    async def list_all(self) -> list[BlockedHash]:
+        return sorted(self._entries.values(), key=lambda entry: entry.blocked_at)
 
 
 class FakeIdempotencyRecords:
@@ -206,10 +236,12 @@ class FakeUnitOfWork:
             raise DatabaseUnavailable("the files database cannot be reached")
         self._files = dict(self._database.files)
         self._outbox = copy.copy(self._database.outbox)
-        self.files = FakeFilesRepository(self._files)
+        self._blocked = dict(self._database.blocked)
+        self.files = FakeFilesRepository(self._files, self._blocked)
         self.outbox = FakeOutbox(self._outbox, self._database.outbox_created_at)
         self._idempotency = dict(self._database.idempotency)
         self.idempotency = FakeIdempotencyRecords(self._idempotency)
+        self.blocked = FakeBlockedHashes(self._blocked)
         return self
 
     async def __aexit__(
@@ -224,6 +256,7 @@ class FakeUnitOfWork:
         self._database.files = dict(self._files)
         self._database.outbox = list(self._outbox)
         self._database.idempotency = dict(self._idempotency)
+        self._database.blocked = dict(self._blocked)
         self._database.commits += 1
         if self._database.lost_on_commit:
             raise CommitOutcomeUnknown("the files database went away while committing")

@@ -78,6 +78,16 @@ async def test_login_is_error_4_when_the_user_is_unknown(client):
                  404, "User not found", 4)
 
 
+async def test_login_of_a_disabled_account_is_403_error_8(client, fake_auth):
+    await client.post("/api/register", json={"username": "mallory", "password": "secret"})
+    fake_auth.servicer.disabled.add("mallory")
+
+    assert_error(await client.post("/api/login", json={"username": "mallory", "password": "secret"}),
+                 403, "This account is disabled", 8)
+    assert_error(await client.post("/api/login", json={"username": "mallory", "password": "wrong"}),
+                 400, "Wrong password", 3)
+
+
 async def test_register_refuses_overlong_username_and_password(client):
     long_name = await client.post("/api/register", json={"username": "u" * 65, "password": "p"})
     long_password = await client.post("/api/register", json={"username": "dave", "password": "p" * 1025})

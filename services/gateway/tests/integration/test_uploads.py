@@ -1,5 +1,6 @@
 """POST /api/upload through the real app, against the fake services."""
 import asyncio
+import hashlib
 
 import grpc
 import pytest
@@ -171,6 +172,18 @@ async def test_upload_is_507_when_storage_is_full(client, fake_files):
     r = await client.post("/api/upload", files={"file": ("a.txt", b"x")})
     assert r.status_code == 507
     assert r.json() == {"status": "error", "message": "Storage is full, try again later"}
+
+
+async def test_upload_of_bytes_an_operator_blocked_is_403(client, fake_files):
+    fake_files.servicer.blocked_sha256.add(hashlib.sha256(b"blocked bytes").hexdigest())
+
+    r = await client.post("/api/upload", files={"file": ("a.txt", b"blocked bytes")})
+
+    assert r.status_code == 403
+    assert r.json() == {"status": "error", "message": "This file is blocked on this server"}
+    assert fake_files.servicer.blobs == {}
+    ok = await client.post("/api/upload", files={"file": ("a.txt", b"other bytes")})
+    assert ok.status_code == 200
 
 
 async def test_upload_is_413_when_files_finds_the_file_too_large(client, fake_files):

@@ -5,9 +5,11 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from gateway.api.errors import (
+    AccountDisabled,
     AuthFailure,
     AuthorizationError,
     BadFileExtension,
+    ContentBlocked,
     FileNotFound,
     ServiceUnavailable,
     StorageFull,
@@ -44,6 +46,7 @@ def test_error_reason_is_none_without_details_or_for_another_domain():
 @pytest.mark.parametrize("code,reason,expected", [
     (grpc.StatusCode.ALREADY_EXISTS, "USERNAME_TAKEN", UsernameTaken),
     (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_EXPIRED", AuthorizationError),
+    (grpc.StatusCode.PERMISSION_DENIED, "ACCOUNT_DISABLED", AccountDisabled),
 ])
 def test_translate_maps_auth_reasons_to_gateway_errors(code, reason, expected):
     error = translate(rpc_error(code, reason), auth.SERVICE, auth.DOMAIN, auth.REASONS)
@@ -62,6 +65,7 @@ def test_translate_maps_token_reasons_to_1_1_errors(reason, failure):
 
 @pytest.mark.parametrize("reason,expected", [
     ("FILE_NOT_FOUND", FileNotFound), ("BAD_EXTENSION", BadFileExtension), ("STORAGE_FULL", StorageFull),
+    ("CONTENT_BLOCKED", ContentBlocked),
 ])
 def test_translate_maps_files_reasons_to_gateway_errors(reason, expected):
     error = translate(rpc_error(grpc.StatusCode.NOT_FOUND, reason, "files.fileuploader"),

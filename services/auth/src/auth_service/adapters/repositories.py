@@ -69,6 +69,12 @@ class SqlAccountRepository:
         )
         await self._connection.execute(statement)
 
+    async def set_disabled_at(self, account_id: str, disabled_at: datetime | None) -> None:
+        statement = (
+            update(accounts).where(accounts.c.account_id == account_id).values(disabled_at=disabled_at)
+        )
+        await self._connection.execute(statement)
+
     async def _one(self, condition: Any) -> Account | None:
         row = (await self._connection.execute(select(accounts).where(condition))).one_or_none()
         return Account(**row._mapping) if row else None
@@ -101,6 +107,12 @@ class SqlTokenRepository:
             delete(access_tokens).where(access_tokens.c.token_hash == token_hash).returning(*access_tokens.c)
         )
         return _token_record((await self._connection.execute(statement)).one_or_none())
+
+    async def delete_of_account(self, account_id: str) -> int:
+        result = await self._connection.execute(
+            delete(access_tokens).where(access_tokens.c.account_id == account_id)
+        )
+        return result.rowcount
 
     async def delete_expired(self, now: datetime) -> int:
         result = await self._connection.execute(

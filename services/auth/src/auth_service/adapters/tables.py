@@ -53,6 +53,7 @@ accounts = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("password_hash", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime, nullable=True),  # set by an operator; NULL while enabled
 )
 
 access_tokens = Table(

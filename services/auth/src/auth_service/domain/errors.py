@@ -57,6 +57,10 @@ class WrongPassword(AuthError):
     message = "Wrong password"
 
 
+class AccountDisabled(AuthError):
+    message = "This account is disabled"
+
+
 class TokenMissing(AuthError):
     message = "No access token provided"
 

@@ -20,6 +20,12 @@ class Account:
     username: str
     password_hash: str
     created_at: datetime
+    disabled_at: datetime | None = None
+
+    @property
+    def disabled(self) -> bool:
+        """An operator disabled it: its tokens are refused and it cannot log in."""
+        return self.disabled_at is not None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ class AccountRepository(Protocol):
 
     async def update_password_hash(self, account_id: str, password_hash: str) -> None: ...
 
+    async def set_disabled_at(self, account_id: str, disabled_at: datetime | None) -> None:
+        """Disables the account from that moment on; None enables it."""
+
 
 class TokenRepository(Protocol):
     async def add(self, record: TokenRecord) -> None: ...
@@ -32,6 +35,9 @@ class TokenRepository(Protocol):
 
     async def take(self, token_hash: str) -> TokenRecord | None:
         """Deletes the record and returns it; None when no record was deleted."""
+
+    async def delete_of_account(self, account_id: str) -> int:
+        """Revokes every token of the account; returns how many there were."""
 
     async def delete_expired(self, now: datetime) -> int: ...
 

@@ -6,12 +6,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from files_service.adapters.conflicts import InsertUnlessTaken
-from files_service.adapters.tables import files_table
-from files_service.domain.errors import FileUrlTaken
+from files_service.adapters.blocked_hashes import is_blocked
+from files_service.adapters.conflicts import InsertUnlessTakenOrBlocked
+from files_service.adapters.tables import blocked_hashes_table, files_table
+from files_service.domain.errors import ContentBlocked, FileUrlTaken
 from files_service.domain.model import StoredFile
 
-_INSERT_FILE = InsertUnlessTaken(files_table, ["file_url"])
+# A file whose sha256 an operator blocked is not inserted either: no query of its own on every upload.
+_INSERT_FILE = InsertUnlessTakenOrBlocked(files_table, ["file_url"], blocked_hashes_table.c.sha256, "sha256")
 
 
 class SqlAlchemyFilesRepository:
@@ -19,9 +21,11 @@ class SqlAlchemyFilesRepository:
         self._connection = connection
 
     async def add(self, stored: StoredFile) -> None:
-        """A taken file_url inserts nothing and leaves the transaction usable (the other uploads of a
-        group commit go on); file_url is the only unique value not drawn from uuid4."""
+        """A taken file_url, or blocked bytes, insert nothing and leave the transaction usable (the other
+        uploads of a group commit go on); file_url is the only unique value not drawn from uuid4."""
         if not await _INSERT_FILE.execute(self._connection, _row_of(stored)):
+            if await is_blocked(self._connection, stored.sha256):
+                raise ContentBlocked("these bytes are blocked on this server")
             raise FileUrlTaken(stored.file_url)
 
     async def get(self, file_url: str) -> StoredFile | None:
@@ -57,6 +61,17 @@ class SqlAlchemyFilesRepository:
     async def uses_storage_key(self, storage_key: str) -> bool:
         query = select(files_table.c.file_url).where(files_table.c.storage_key == storage_key)
         return (await self._connection.execute(query)).first() is not None
+
+    async def largest(self, limit: int) -> list[StoredFile]:
+        """Biggest first (a scan of the table: an operator's look, not a request's)."""
+        query = select(files_table).order_by(files_table.c.size.desc(), files_table.c.file_url).limit(limit)
+        return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
+
+    async def newest(self, limit: int) -> list[StoredFile]:
+        query = (
+            select(files_table).order_by(files_table.c.created_at.desc(), files_table.c.file_url).limit(limit)
+        )
+        return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
 
     async def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
         query = select(files_table).order_by(self._by_code_point(files_table.c.storage_key))

@@ -1,4 +1,5 @@
-"""The files service's tables: file metadata, the transactional outbox, the uploads' idempotency keys.
+"""The files service's tables: file metadata, the transactional outbox, the uploads' idempotency keys,
+the blocked hashes.
 A change here needs a migration (adapters/migrations/versions/)."""
 
 from datetime import UTC, datetime
@@ -73,4 +74,15 @@ upload_idempotency_table = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("file_url", String(64), nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+# The SHA-256 of bytes an operator blocked (`python -m files_service admin block`): their uploads are
+# refused.
+blocked_hashes_table = Table(
+    "blocked_hashes",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("reason", String(500), nullable=False),
+    Column("blocked_by", String(128), nullable=False),
+    Column("blocked_at", UtcDateTime, nullable=False),
 )

@@ -1,4 +1,5 @@
-"""SqlAlchemyUnitOfWork: one database transaction over the files, the outbox and the idempotency records."""
+"""SqlAlchemyUnitOfWork: one database transaction over the files, the outbox, the idempotency records and
+the blocked hashes."""
 
 import logging
 from types import TracebackType
@@ -8,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from files_service.adapters.blocked_hashes import SqlAlchemyBlockedHashes
 from files_service.adapters.idempotency_records import SqlAlchemyIdempotencyRecords
 from files_service.adapters.outbox import EventEncoder, SqlAlchemyOutbox
 from files_service.adapters.repository import SqlAlchemyFilesRepository
@@ -25,6 +27,7 @@ class SqlAlchemyUnitOfWork:
     files: SqlAlchemyFilesRepository
     outbox: SqlAlchemyOutbox
     idempotency: SqlAlchemyIdempotencyRecords
+    blocked: SqlAlchemyBlockedHashes
 
     def __init__(self, engine: AsyncEngine, encode: EventEncoder, subject_prefix: str) -> None:
         self._engine = engine
@@ -42,6 +45,7 @@ class SqlAlchemyUnitOfWork:
         self.files = SqlAlchemyFilesRepository(connection)
         self.outbox = SqlAlchemyOutbox(connection, self._encode, self._subject_prefix)
         self.idempotency = SqlAlchemyIdempotencyRecords(connection)
+        self.blocked = SqlAlchemyBlockedHashes(connection)
         return self
 
     async def __aexit__(

@@ -84,3 +84,7 @@ class CommitOutcomeUnknown(DatabaseUnavailable):
 
 class FileUrlTaken(Exception):
     """The generated file_url already exists: the caller draws another one."""
+
+
+class ContentBlocked(FilesError):
+    """An operator blocked these bytes (their SHA-256): the upload is refused and nothing of it kept."""

@@ -31,6 +31,7 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.DownloadUrlUnsupported: (grpc.StatusCode.FAILED_PRECONDITION, "DOWNLOAD_URL_UNSUPPORTED"),
     errors.InvalidDownloadHeaders: (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_DOWNLOAD_HEADERS"),
     errors.IdempotencyKeyReused: (grpc.StatusCode.FAILED_PRECONDITION, "IDEMPOTENCY_KEY_REUSED"),
+    errors.ContentBlocked: (grpc.StatusCode.PERMISSION_DENIED, "CONTENT_BLOCKED"),
     errors.InvalidIdempotencyKey: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
     errors.OwnerMissing: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
     errors.StorageUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),

@@ -150,6 +150,12 @@ class ApiTokenLifetimeInvalid(ApiError):
         return ApiTokenLifetimeInvalid(f"{self.message} from {int(low)} to {int(high)}")
 
 
+class AccountDisabled(ApiError):
+    """The right password of an account an operator disabled."""
+
+    status_code, message, error_id = 403, "This account is disabled", 8
+
+
 class UsernameTooLong(ApiError):
     message = "Username is too long (at most 64 characters)"
 
@@ -248,6 +254,12 @@ class BodyTooLarge(ApiError):
 
 class StorageFull(ApiError):
     status_code, message = 507, "Storage is full, try again later"
+
+
+class ContentBlocked(ApiError):
+    """An operator blocked these bytes; known only once the whole upload arrived, and nothing is kept."""
+
+    status_code, message = 403, "This file is blocked on this server"
 
 
 class RangeNotSatisfiable(ApiError):

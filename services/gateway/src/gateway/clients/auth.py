@@ -40,6 +40,7 @@ REASONS: dict[str, ErrorFactory] = {
     "API_TOKEN_NOT_FOUND": errors.ApiTokenNotFound,
     "API_TOKEN_NAME_INVALID": errors.ApiTokenNameInvalid,
     "API_TOKEN_LIFETIME_INVALID": errors.ApiTokenLifetimeInvalid,
+    "ACCOUNT_DISABLED": errors.AccountDisabled,
 }
 # A password change proves the account with its old password while its token is valid: a 403.
 _PASSWORD_CHANGE_REASONS = {**REASONS, "WRONG_PASSWORD": errors.WrongOldPassword}

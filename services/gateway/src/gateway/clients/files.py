@@ -31,6 +31,7 @@ REASONS: dict[str, ErrorFactory] = {
     "STORAGE_FULL": errors.StorageFull,
     "BAD_FILENAME": errors.BadFileName,
     "IDEMPOTENCY_KEY_REUSED": errors.IdempotencyKeyReused,
+    "CONTENT_BLOCKED": errors.ContentBlocked,
 }
 
 # Why a file was not claimed, as the public API names it (None: claimed).

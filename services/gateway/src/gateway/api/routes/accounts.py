@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 
 _REGISTER_ERRORS = error_responses({400: AccountErrorBody, 408: ErrorBody, 413: ErrorBody, 429: ErrorBody,
                                    503: ErrorBody})
-_LOGIN_ERRORS = {**_REGISTER_ERRORS, **error_responses({404: ErrorWithIdBody})}
+_LOGIN_ERRORS = {**_REGISTER_ERRORS, **error_responses({403: ErrorWithIdBody, 404: ErrorWithIdBody})}
 _REFRESH_ERRORS = {**_REGISTER_ERRORS, **error_responses({401: AuthErrorBody})}
 _LOGOUT_ERRORS = error_responses({401: AuthErrorBody, 429: ErrorBody, 503: ErrorBody})
 _TOKEN_ERRORS = error_responses({401: AuthErrorBody, 503: ErrorBody})

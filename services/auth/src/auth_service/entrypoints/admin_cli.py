@@ -1,0 +1,93 @@
+"""`python -m auth_service admin <command>`: an operator's tools for accounts. Each action is logged
+(stderr, the service's log format) with who ran it, `--operator` or the OS user; results go to stdout.
+
+Exit status: 0 done (or so already); 1 no such account; 2 an error (bad input, the database unreachable)."""
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+
+from auth_service.admin import AccountChange
+from auth_service.bootstrap import build_administration
+from auth_service.domain.errors import UserNotFound
+from auth_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EXIT_DONE = 0
+EXIT_NO_ACCOUNT = 1
+EXIT_ERROR = 2
+MAX_OPERATOR_LENGTH = 128
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--operator", default=None, help="who runs this, for the log (default: the OS user)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    actions = parser.add_subparsers(dest="action", required=True, title="actions")
+    actions.add_parser(
+        "disable", help="refuse the account's tokens (revoking them) and its logins; its files are kept"
+    ).add_argument("username")
+    actions.add_parser("enable", help="let the account log in again").add_argument("username")
+
+
+def operator_of(arguments: argparse.Namespace) -> str:
+    """The operator's name as given, or the OS user's; ValueError when it cannot go in a log line."""
+    name = arguments.operator if arguments.operator is not None else _os_user()
+    if not name or len(name) > MAX_OPERATOR_LENGTH or not name.isprintable():
+        raise ValueError(f"--operator must be 1-{MAX_OPERATOR_LENGTH} printable characters")
+    return name
+
+
+async def run(settings: Settings, arguments: argparse.Namespace) -> int:
+    try:
+        operator = operator_of(arguments)
+    except ValueError as error:
+        logger.error("%s", error)
+        return EXIT_ERROR
+    administration = build_administration(settings, operator)
+    try:
+        if (problem := await administration.schema_problem()) is not None:
+            logger.error("%s", problem)
+            return EXIT_ERROR
+        if arguments.action == "disable":
+            change = await administration.admin.disable(arguments.username)
+        else:
+            change = await administration.admin.enable(arguments.username)
+    except UserNotFound:
+        logger.error("no account named %r", arguments.username)
+        return EXIT_NO_ACCOUNT
+    except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
+        logger.error("admin %s failed: %s", arguments.action, _describe(error))
+        return EXIT_ERROR
+    finally:
+        await administration.close()
+    _print(arguments, change)
+    return EXIT_DONE
+
+
+def _print(arguments: argparse.Namespace, change: AccountChange) -> None:
+    fields = {
+        "username": change.account.username,
+        "account_id": change.account.account_id,
+        "action": arguments.action,
+        "changed": change.changed,
+        "tokens_revoked": change.tokens_revoked,
+    }
+    if arguments.json:
+        sys.stdout.write(json.dumps(fields) + "\n")
+    else:
+        sys.stdout.write("".join(f"{name}: {value}\n" for name, value in fields.items()))
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a uid without a passwd entry (a container's arbitrary user)
+        return ""
+
+
+def _describe(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}"
+    return f"{text} ({_describe(error.__cause__)})" if error.__cause__ is not None else text
