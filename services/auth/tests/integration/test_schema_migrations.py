@@ -194,11 +194,7 @@ async def test_a_database_at_0001_with_rows_upgrades_to_api_tokens_and_keeps_its
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0001"))
         await connection.commit()
     async with engine.begin() as connection:
-        await connection.execute(LEGACY.tables["accounts"].insert().values(**ACCOUNT.__dict__))
-        await connection.execute(LEGACY.tables["access_tokens"].insert().values(
-            token_hash=TOKEN.token_hash, account_id=TOKEN.account_id, kind=TOKEN.kind.value,
-            expires_at=TOKEN.expires_at, created_at=TOKEN.created_at,
-        ))
+        await insert_baseline_rows(connection)
     assert await current_revision(engine) == "0001"
 
     await upgrade_schema(engine)
