@@ -9,6 +9,7 @@ from typing import Protocol, Self
 from files_service.domain.events import DomainEvent
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.model import DownloadHeaders, StoredFile
+from files_service.domain.quotas import AccountUsage
 
 
 class BlobNotFound(LookupError):
@@ -100,6 +101,9 @@ class FilesRepository(Protocol):
         concurrent claims cannot both take it); False when it is gone or owned already."""
 
     async def count(self) -> int: ...
+
+    async def usage_of(self, owner_account_id: str) -> AccountUsage:
+        """How many files the account owns and their bytes, as this transaction sees them."""
 
     async def uses_storage_key(self, storage_key: str) -> bool: ...
 

@@ -3,9 +3,11 @@ release made with create_all (rows included) instead of recreating it, and lets 
 
 import asyncio
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
@@ -26,6 +28,7 @@ from files_service.adapters.database import create_engine
 from files_service.adapters.schema import (
     VERSION_TABLE,
     UnknownSchema,
+    alembic_config,
     current_revision,
     head_revision,
     upgrade_schema,
@@ -33,6 +36,7 @@ from files_service.adapters.schema import (
 from files_service.adapters.tables import metadata, outbox_table
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.model import StoredFile
+from files_service.domain.quotas import AccountUsage
 from files_service.entrypoints.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
@@ -84,6 +88,13 @@ async def engine(database_url):
     await engine.dispose()
 
 
+def upgrade_to(revision: str) -> Callable[[Connection], None]:
+    def upgrade(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    return upgrade
+
+
 def differences_from_models(connection: Connection) -> list:
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return compare_metadata(context, metadata)
@@ -121,7 +132,8 @@ async def test_the_baseline_makes_exactly_what_create_all_made(engine):
         made_by_create_all = await connection.run_sync(schema_of)
         await connection.run_sync(LEGACY.drop_all)
 
-    await upgrade_schema(engine)
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade_to("0001"))
 
     async with engine.connect() as connection:
         baseline_tables = {name: value for name, value in (await connection.run_sync(schema_of)).items()
@@ -169,3 +181,25 @@ async def test_replicas_starting_together_on_one_database_both_come_up(database_
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read_from_the_new_index(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade_to("0002"))
+        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_FILE.__dict__))
+        await connection.execute(LEGACY.tables["files"].insert().values(**{
+            **LEGACY_FILE.__dict__, "file_url": "legacy0002", "storage_key": "d" * 32, "size": 55,
+        }))
+
+    await upgrade_schema(engine)
+
+    async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
+        assert await uow.files.get("legacy0001") == LEGACY_FILE
+        assert await uow.files.usage_of("acc-legacy") == AccountUsage(files=2, bytes=12345 + 55)
+        assert await uow.files.usage_of("acc-other") == AccountUsage(files=0, bytes=0)
+    async with engine.connect() as connection:
+        indexes = await connection.run_sync(lambda sync: inspect(sync).get_indexes("files"))
+        assert ("ix_files_owner_account_id_size", ["owner_account_id", "size"]) in [
+            (index["name"], index["column_names"]) for index in indexes
+        ]
+    assert await current_revision(engine) == head_revision()

@@ -84,3 +84,19 @@ class CommitOutcomeUnknown(DatabaseUnavailable):
 
 class FileUrlTaken(Exception):
     """The generated file_url already exists: the caller draws another one."""
+
+
+class QuotaExceeded(FilesError):
+    """An owned upload would take its account past one of its quotas; `limit` is that quota."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class QuotaBytesExceeded(QuotaExceeded):
+    pass
+
+
+class QuotaFilesExceeded(QuotaExceeded):
+    pass

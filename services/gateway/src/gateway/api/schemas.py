@@ -24,6 +24,14 @@ class AccountErrorBody(ErrorBody):
     )
 
 
+class UploadTooLargeBody(ErrorBody):
+    """A 413 of an upload: the file is over the size limit (no errorId), or its account has no room."""
+
+    errorId: int | SkipJsonSchema[None] = Field(
+        default=None, description="20 the account's byte quota, 21 its file count quota"
+    )
+
+
 class AuthErrorObject(BaseModel):
     message: str
     errorId: int = Field(
@@ -88,6 +96,14 @@ class FileItem(BaseModel):
 class FilesBody(MessageBody):
     username: str
     data: list[FileItem]
+
+
+class AccountBody(MessageBody):
+    username: str
+    files: int = Field(description="how many files the account has")
+    bytes_used: int = Field(description="their bytes in all")
+    quota_bytes: int | None = Field(description="the most bytes the account may store; null: no limit")
+    quota_files: int | None = Field(description="the most files the account may have; null: no limit")
 
 
 class TransferItem(BaseModel):
