@@ -66,7 +66,8 @@ def test_an_upload_past_the_byte_quota_is_refused_and_stores_nothing(stack):
 
         assert_error(r, 413, "Account storage quota exceeded (limit 1000000 bytes)", 20)
         assert stored_state(stack) == before
-        assert temp_files(stack.config.data_dir / "blobs") == [] and outbox_size(stack.config.files_database_url) == 0
+        assert temp_files(stack.config.data_dir / "blobs") == []
+        assert outbox_size(stack.config.files_database_url) == 0
         assert listed(c, token) == [kept["file_url"]]
         uploaded(c, "exactly.bin", b"e" * 100, token=token)
         assert account(c, token)["bytes_used"] == QUOTA_BYTES

@@ -264,8 +264,9 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         if not request.owner_account_id:
             await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "FILES_ERROR_REASON_UNSPECIFIED")
         files, used = self.usage_of(request.owner_account_id)
-        return files_pb2.GetAccountUsageResponse(files=files, bytes=used, quota_bytes=self.quota_bytes or None,
-                                                 quota_files=self.quota_files or None)
+        return files_pb2.GetAccountUsageResponse(
+            files=files, bytes=used, quota_bytes=self.quota_bytes or None, quota_files=self.quota_files or None
+        )
 
     @staticmethod
     def _extension(user_filename: str) -> str:

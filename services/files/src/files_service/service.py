@@ -28,7 +28,6 @@ from files_service.domain.errors import (
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.file_names import FileName, parse_file_name
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord, upload_fingerprint
-from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.domain.identifiers import (
     could_be_file_url,
     new_delete_key,
@@ -36,6 +35,7 @@ from files_service.domain.identifiers import (
     new_file_url,
     new_storage_key,
 )
+from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.group_commit import GroupCommit
 from files_service.domain.model import (
     ByteRange,
@@ -105,7 +105,9 @@ class FilesService:
         events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own.
         `quota`: what each account may store (owned uploads only)."""
         self._uow_factory = uow_factory
-        self._uploads = GroupCommit(uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, QuotaExceeded))
+        self._uploads = GroupCommit(
+            uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, QuotaExceeded)
+        )
         self._quotas = AccountQuotas(uow_factory, quota)
         self._relay: EventRelay = relay if relay is not None else _NoRelay()
         self._delete_event_wait = delete_event_wait
@@ -162,7 +164,9 @@ class FilesService:
             raise OwnerMissing("usage is an account's")
         return await self._quotas.usage(owner_account_id), self._quotas.quota
 
-    async def _metered_within_quota(self, request: UploadRequest, chunks: AsyncIterable[bytes]) -> MeteredChunks:
+    async def _metered_within_quota(
+        self, request: UploadRequest, chunks: AsyncIterable[bytes]
+    ) -> MeteredChunks:
         """The upload's chunks, measured; an owned upload that cannot fit its account's quota is refused
         before any byte is stored, and one that grows past the room left, as soon as it does. A retry of
         an idempotency key already recorded is let through: it may answer the earlier upload."""
@@ -356,7 +360,9 @@ class FilesService:
 
         return await self._uploads.run(insert)
 
-    async def _undone_past_quota(self, uow: UnitOfWork, stored: StoredFile, idempotency: IdempotencyKey | None) -> None:
+    async def _undone_past_quota(
+        self, uow: UnitOfWork, stored: StoredFile, idempotency: IdempotencyKey | None
+    ) -> None:
         """Counted with the uploads committed before and those of its own group, the file must fit its
         account's quota; else what it wrote is undone and QuotaExceeded raised (for it alone)."""
         try:

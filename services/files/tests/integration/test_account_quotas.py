@@ -86,8 +86,8 @@ async def test_concurrent_uploads_near_the_limit_store_exactly_what_fits(make_se
     service = make_service(AccountQuota(max_bytes=SIZE * 3 + SIZE // 2))
 
     results = await asyncio.gather(
-        *(service.upload_file(UploadRequest(f"f{i}.bin", False, "acc-1", size_bound=SIZE), chunks(b"x" * SIZE))
-          for i in range(10)),
+        *(service.upload_file(UploadRequest(f"f{i}.bin", False, "acc-1", size_bound=SIZE),
+                              chunks(b"x" * SIZE)) for i in range(10)),
         return_exceptions=True,
     )
 

@@ -6,8 +6,9 @@ BOUNDARY = "quotatestboundary"
 
 
 def form(name: str, content: bytes) -> bytes:
-    return (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+    head = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n")
+    return head.encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def upload(client, token: str | None, content: bytes, name: str = "a.bin"):
@@ -44,7 +45,8 @@ async def test_an_upload_past_the_byte_quota_is_413_with_its_error_id_and_stores
     r = await upload(client, token, b"b" * 50 * 1000)
 
     assert r.status_code == 413
-    assert r.json() == {"status": "error", "message": "Account storage quota exceeded (limit 1MB)", "errorId": 20}
+    assert r.json() == {"status": "error", "message": "Account storage quota exceeded (limit 1MB)",
+                        "errorId": 20}
     assert r.headers["connection"] == "close"
     assert len(fake_files.servicer.blobs) == 1
 
@@ -115,3 +117,15 @@ async def test_account_is_503_when_files_cannot_be_reached(client, fake_auth, fa
     r = await client.get("/api/account", headers=bearer(token))
 
     assert r.status_code == 503 and r.json()["status"] == "error"
+
+
+async def test_openapi_describes_the_account_and_the_quota_errors_of_an_upload(client):
+    spec = (await client.get("/openapi.json")).json()
+
+    account = spec["paths"]["/api/account"]["get"]
+    assert {"200", "401", "503"} <= set(account["responses"])
+    body = spec["components"]["schemas"]["AccountBody"]["properties"]
+    assert {"username", "files", "bytes_used", "quota_bytes", "quota_files"} <= set(body)
+    too_large = spec["paths"]["/api/upload"]["post"]["responses"]["413"]["content"]["application/json"]["schema"]
+    assert too_large["$ref"].endswith("/UploadTooLargeBody")
+    assert "errorId" in spec["components"]["schemas"]["UploadTooLargeBody"]["properties"]

@@ -4,8 +4,8 @@ from fileuploader.files.v1 import files_pb2
 
 from files_service.domain.claims import ClaimOutcome, ClaimRequest, ClaimResult
 from files_service.domain.idempotency import IdempotencyKey
-from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.domain.model import DownloadHeaders, DownloadUrl, StoredFile, UploadRequest
+from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.entrypoints.event_codec import timestamp_of
 
 

@@ -14,7 +14,15 @@ from gateway.api import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.stream_steps import StepBound
 from gateway.clients.upload_messages import UploadFileRequestBytes, encoded_chunk, serialized
-from gateway.models import AccountUsage, ClaimItem, ClaimOutcome, DownloadHeaders, StoredFile, UploadedFile, UploadRequest
+from gateway.models import (
+    AccountUsage,
+    ClaimItem,
+    ClaimOutcome,
+    DownloadHeaders,
+    StoredFile,
+    UploadedFile,
+    UploadRequest,
+)
 
 logger = logging.getLogger(__name__)
 

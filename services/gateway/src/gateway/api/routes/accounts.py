@@ -2,7 +2,14 @@
 from fastapi import APIRouter
 from pydantic import ValidationError
 
-from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, FilesClientDep, PublicBaseUrl, SmallBody
+from gateway.api.deps import (
+    AccessToken,
+    AuthClientDep,
+    AuthRateLimit,
+    FilesClientDep,
+    PublicBaseUrl,
+    SmallBody,
+)
 from gateway.api.errors import CredentialsMissing, TokenMissing
 from gateway.api.schemas import (
     AccountBody,

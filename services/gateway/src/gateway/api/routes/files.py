@@ -72,8 +72,8 @@ IdempotencyKeyHeader = Annotated[
 
 _UPLOAD_RESPONSES = {
     200: {"links": UPLOAD_LINKS},
-    **error_responses({400: ErrorBody, 408: ErrorBody, 409: ErrorBody, 413: UploadTooLargeBody, 429: ErrorBody,
-                       503: ErrorBody, 507: ErrorBody}),
+    **error_responses({400: ErrorBody, 408: ErrorBody, 409: ErrorBody, 413: UploadTooLargeBody,
+                       429: ErrorBody, 503: ErrorBody, 507: ErrorBody}),
 }
 _DOWNLOAD_RESPONSES = {
     **BINARY_RESPONSES, **error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody})
