@@ -78,12 +78,15 @@ class MultipartUploadReader(Generic[SessionT]):
 
     @property
     def file_size_bound(self) -> int:
-        """Once the file's part has begun (when start_upload is called): at most this many bytes of
-        file can follow, by the body's Content-Length less what certainly is not the file (its part's
-        opening delimiter and headers, and the closing delimiter); 0 when the body has no length."""
+        """Once the file's part has begun (when start_upload is called): the most bytes of file that can
+        follow, by the body's Content-Length less what is not the file: its part's delimiter and headers,
+        and the closing delimiter with its CRLF. Exact for a body holding only the file as clients frame
+        it (one space after each header's colon); a few bytes under the file when framed more tightly
+        (a check against it then errs on letting the upload through). 0 when the body has no length."""
         if self._declared_length is None:
             return 0
-        framing = (self._boundary_bytes + 4) + self._part_header_bytes + 2 + (self._boundary_bytes + 6)
+        opening, closing = self._boundary_bytes + 4, self._boundary_bytes + 8
+        framing = opening + self._part_header_bytes + 2 + closing
         return max(self._declared_length - framing, 0)
 
     async def read(self, body: AsyncIterable[bytes]) -> SessionT:
@@ -136,7 +139,7 @@ class MultipartUploadReader(Generic[SessionT]):
             self._header_value += data
         elif name == "header_end":
             self._headers[bytes(self._header_field).lower()] = bytes(self._header_value)
-            self._part_header_bytes += len(self._header_field) + 1 + len(self._header_value) + 2
+            self._part_header_bytes += len(self._header_field) + 2 + len(self._header_value) + 2
             self._header_field.clear()
             self._header_value.clear()
         elif name == "end":

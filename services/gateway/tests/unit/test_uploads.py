@@ -245,9 +245,24 @@ async def test_file_size_bound_is_the_body_length_less_its_certain_framing(befor
     reader = MultipartUploadReader(BOUNDARY, 10_000, start, declared_length=len(data))
     await reader.read(chunked(data, 300))
 
-    # Never under the file (a quota check on it never refuses what fits); over it by the whitespace after
-    # each header's colon, the final CRLF and whatever parts came before.
-    assert len(content) <= bounds[0] <= len(content) + 4 + len(before)
+    # Exact for a form of the file alone; over it by the parts that came before.
+    assert bounds[0] == len(content) + len(before)
+
+
+async def test_file_size_bound_errs_under_the_file_for_tight_framing():
+    content = b"t" * 300
+    data = (b"--" + BOUNDARY + b'\r\nContent-Disposition:form-data; name="file"; filename="a.bin"\r\n\r\n'
+            + content + b"\r\n--" + BOUNDARY + b"--")
+    bounds: list[int] = []
+
+    async def start(filename: str) -> RecordingSession:
+        bounds.append(reader.file_size_bound)
+        return RecordingSession(filename)
+
+    reader = MultipartUploadReader(BOUNDARY, 10_000, start, declared_length=len(data))
+    await reader.read(chunked(data, 300))
+
+    assert len(content) - 3 <= bounds[0] < len(content)
 
 
 async def test_file_size_bound_is_unknown_without_a_declared_length():
