@@ -140,3 +140,22 @@ def test_account_needs_a_valid_token(stack):
         assert r.status_code == 401 and r.json()["auth_error"]["errorId"] == -1
         r = c.get("/api/account", headers=bearer("x.y.z"))
         assert r.status_code == 401 and r.json()["auth_error"]["errorId"] == -4
+
+
+def test_a_transfer_past_the_quota_leaves_the_file_anonymous(stack):
+    with client(stack.gateway_url) as c:
+        token = register(c)["accessToken"]
+        kept = uploaded(c, "mine.bin", b"k" * (QUOTA_BYTES - 1000), token=token)
+        small, large = uploaded(c, "small.bin", b"s" * 1000), uploaded(c, "large.bin", b"l" * 1001)
+
+        r = c.post("/api/transfer", headers=bearer(token), json={"data": [
+            {"file_url": large["file_url"], "key": large["key"]},
+            {"file_url": small["file_url"], "key": small["key"]},
+        ]})
+
+        assert r.status_code == 200, r.text
+        assert [(item["claimed"], item["reason"]) for item in r.json()["data"]] == [
+            (False, "over_quota"), (True, None)]
+        assert set(listed(c, token)) == {kept["file_url"], small["file_url"]}
+        assert file_rows(stack.config.files_database_url)[large["file_url"]]["owner_account_id"] == ""
+        assert account(c, token)["bytes_used"] == QUOTA_BYTES

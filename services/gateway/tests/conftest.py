@@ -260,6 +260,11 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
                 await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, reason, FILES_DOMAIN,
                                         {"limit": str(limit)})
 
+    def _over_quota(self, owner_account_id: str, size: int) -> bool:
+        files, used = self.usage_of(owner_account_id)
+        return bool(self.quota_files and files + 1 > self.quota_files
+                    or self.quota_bytes and used + size > self.quota_bytes)
+
     async def GetAccountUsage(self, request, context):
         if not request.owner_account_id:
             await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "FILES_ERROR_REASON_UNSPECIFIED")
@@ -368,6 +373,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
                 outcome.result = files_pb2.WRONG_KEY
             elif owner and owner != request.owner_account_id:
                 outcome.result = files_pb2.OWNED_BY_ANOTHER_ACCOUNT
+            elif not owner and self._over_quota(request.owner_account_id, blob.info.size):
+                outcome.result = files_pb2.OVER_QUOTA
             else:
                 outcome.result = files_pb2.ALREADY_YOURS if owner else files_pb2.CLAIMED
                 self.owners[item.file_url] = request.owner_account_id

@@ -37,6 +37,7 @@ class ClaimResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WRONG_KEY: _ClassVar[ClaimResult]
     OWNED_BY_ANOTHER_ACCOUNT: _ClassVar[ClaimResult]
     ALREADY_YOURS: _ClassVar[ClaimResult]
+    OVER_QUOTA: _ClassVar[ClaimResult]
 FILES_ERROR_REASON_UNSPECIFIED: FilesErrorReason
 FILE_NOT_FOUND: FilesErrorReason
 INVALID_DELETE_KEY: FilesErrorReason
@@ -59,6 +60,7 @@ UNKNOWN_FILE: ClaimResult
 WRONG_KEY: ClaimResult
 OWNED_BY_ANOTHER_ACCOUNT: ClaimResult
 ALREADY_YOURS: ClaimResult
+OVER_QUOTA: ClaimResult
 
 class UploadMetadata(_message.Message):
     __slots__ = ("user_filename", "include_ext", "owner_account_id", "idempotency_key", "idempotency_scope", "size_bound")

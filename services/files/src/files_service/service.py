@@ -287,6 +287,8 @@ class FilesService:
         file_url = request.file_url
         stored = await uow.files.get(file_url) if could_be_file_url(file_url) else None
         result = claim_result(stored, request.delete_key, owner_account_id)
+        if result is ClaimResult.CLAIMED and not await self._has_room(uow, stored, owner_account_id):
+            result = ClaimResult.OVER_QUOTA
         if result is ClaimResult.CLAIMED and not await uow.files.claim(file_url, owner_account_id):
             # Deleted or claimed since it was read: its key was right, so what it is now is told.
             stored = await uow.files.get(file_url)
@@ -299,6 +301,16 @@ class FilesService:
             await uow.outbox.add(FileUploaded.of(stored, new_event_id(), self._clock()))
         mine = result in (ClaimResult.CLAIMED, ClaimResult.ALREADY_YOURS)
         return ClaimOutcome(file_url, result, stored if mine else None)
+
+    async def _has_room(self, uow: UnitOfWork, stored: StoredFile | None, owner_account_id: str) -> bool:
+        """Whether the account, with what this transaction has claimed so far, has room for the file."""
+        if stored is None or not self._quotas.applies_to(owner_account_id):
+            return True
+        try:
+            self._quotas.quota.check(await uow.files.usage_of(owner_account_id), stored.size)
+        except QuotaExceeded:
+            return False
+        return True
 
     async def purge_idempotency_records(self, older_than: timedelta) -> int:
         async with self._uow_factory() as uow:

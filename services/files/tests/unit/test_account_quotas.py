@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from files_service.domain.claims import ClaimRequest, ClaimResult
 from files_service.domain.errors import OwnerMissing, QuotaBytesExceeded, QuotaFilesExceeded
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import UploadRequest
@@ -173,3 +174,24 @@ async def test_usage_answers_the_limits_and_needs_an_account(quota_of):
     assert usage == AccountUsage(files=0, bytes=0) and quota == AccountQuota(max_bytes=100, max_files=0)
     with pytest.raises(OwnerMissing):
         await service.get_account_usage("")
+
+
+async def test_a_claim_the_account_has_no_room_for_leaves_the_file_anonymous(
+    quota_of, make_chunks, database, relay_drained, publisher
+):
+    service = quota_of(max_bytes=10, max_files=5)
+    await service.upload_file(owned(), make_chunks(b"1234"))
+    small = await service.upload_file(owned(""), make_chunks(b"12345"))
+    large = await service.upload_file(owned(""), make_chunks(b"123456"))
+    await relay_drained()
+    published = len(publisher.published)
+
+    outcomes = await service.claim_files("acc-1", [ClaimRequest(small.file_url, small.delete_key),
+                                                   ClaimRequest(large.file_url, large.delete_key)])
+    await relay_drained()
+
+    assert [outcome.result for outcome in outcomes] == [ClaimResult.CLAIMED, ClaimResult.OVER_QUOTA]
+    assert outcomes[1].file is None
+    assert database.files[large.file_url].owner_account_id == ""
+    assert len(publisher.published) == published + 1
+    assert (await service.get_account_usage("acc-1"))[0] == AccountUsage(files=2, bytes=9)

@@ -129,3 +129,17 @@ async def test_openapi_describes_the_account_and_the_quota_errors_of_an_upload(c
     too_large = spec["paths"]["/api/upload"]["post"]["responses"]["413"]["content"]["application/json"]["schema"]
     assert too_large["$ref"].endswith("/UploadTooLargeBody")
     assert "errorId" in spec["components"]["schemas"]["UploadTooLargeBody"]["properties"]
+
+
+async def test_a_transfer_the_account_has_no_room_for_answers_over_quota(client, fake_auth, fake_files):
+    fake_files.servicer.quota_files = 1
+    token = fake_auth.servicer.sign_up("grace")
+    first, second = [(await upload(client, None, content)).json() for content in (b"one", b"two")]
+
+    r = await client.post("/api/transfer", headers=bearer(token), json={"data": [
+        {"file_url": first["file_url"], "key": first["key"]},
+        {"file_url": second["file_url"], "key": second["key"]},
+    ]})
+
+    assert r.status_code == 200, r.text
+    assert [(item["claimed"], item["reason"]) for item in r.json()["data"]] == [(True, None), (False, "over_quota")]

@@ -76,6 +76,7 @@ _CLAIM_RESULTS = {
     ClaimResult.WRONG_KEY: files_pb2.WRONG_KEY,
     ClaimResult.OWNED_BY_ANOTHER_ACCOUNT: files_pb2.OWNED_BY_ANOTHER_ACCOUNT,
     ClaimResult.ALREADY_YOURS: files_pb2.ALREADY_YOURS,
+    ClaimResult.OVER_QUOTA: files_pb2.OVER_QUOTA,
 }
 
 

@@ -118,9 +118,12 @@ class TransferRequest(BaseModel):
 class TransferResult(BaseModel):
     file_url: str
     claimed: bool = Field(description="true when the file was moved into the account by this request")
-    reason: Literal["unknown_file", "wrong_key", "owned_by_another_account", "already_yours"] | None = Field(
+    reason: Literal[
+        "unknown_file", "wrong_key", "owned_by_another_account", "already_yours", "over_quota"
+    ] | None = Field(
         description="why it was not moved (null when it was): no such file; a delete key that is not the "
-                    "file's own; the file belongs to another account; the file is the account's already"
+                    "file's own; the file belongs to another account; the file is the account's already; "
+                    "the account has no room for it (its quotas)"
     )
 
 

@@ -50,6 +50,7 @@ _CLAIM_REASONS = {
     files_pb2.WRONG_KEY: "wrong_key",
     files_pb2.OWNED_BY_ANOTHER_ACCOUNT: "owned_by_another_account",
     files_pb2.ALREADY_YOURS: "already_yours",
+    files_pb2.OVER_QUOTA: "over_quota",
 }
 
 
