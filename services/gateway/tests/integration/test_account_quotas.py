@@ -142,4 +142,5 @@ async def test_a_transfer_the_account_has_no_room_for_answers_over_quota(client,
     ]})
 
     assert r.status_code == 200, r.text
-    assert [(item["claimed"], item["reason"]) for item in r.json()["data"]] == [(True, None), (False, "over_quota")]
+    outcomes = [(item["claimed"], item["reason"]) for item in r.json()["data"]]
+    assert outcomes == [(True, None), (False, "over_quota")]
