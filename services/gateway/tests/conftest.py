@@ -30,10 +30,11 @@ PINGS_PERMITTED = [
 ]
 
 
-async def abort_with_reason(context, code: grpc.StatusCode, reason: str, domain: str,
-                            metadata: dict[str, str] | None = None) -> None:
+async def abort_with_reason(
+    context, code: grpc.StatusCode, reason: str, domain: str, facts: dict[str, str] | None = None
+) -> None:
     detail = any_pb2.Any()
-    detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=metadata))
+    detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=facts or {}))
     message = status_pb2.Status(code=code.value[0], message=reason.lower(), details=[detail])
     status = rpc_status.to_status(message)
     await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
@@ -257,6 +258,10 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     # Each owned file's account (as ClaimFiles and owned uploads set it).
     owners: dict[str, str] = field(default_factory=dict)
     claim_requests: list[files_pb2.ClaimFilesRequest] = field(default_factory=list)
+    # Each account's limits, enforced as files does at the start of an upload (0: none).
+    quota_bytes: int = 0
+    quota_files: int = 0
+    upload_metadata: list[files_pb2.UploadMetadata] = field(default_factory=list)
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -273,9 +278,11 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             await asyncio.sleep(STALL_SECONDS)
         if first.WhichOneof("payload") != "metadata":
             await self._refuse(request_iterator, context, "METADATA_MISSING")
+        self.upload_metadata.append(first.metadata)
         ext = self._extension(first.metadata.user_filename)
         if not ext:
             await self._refuse(request_iterator, context, "BAD_EXTENSION")
+        await self._refuse_past_quota(first.metadata, request_iterator, context)
         size, digest, data = await self._receive(request_iterator, context)
         if self.stall == "answer":
             await asyncio.sleep(STALL_SECONDS)
@@ -291,6 +298,36 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         async for _ in request_iterator:
             pass
         await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, reason)
+
+    def usage_of(self, owner_account_id: str) -> tuple[int, int]:
+        owned = [self.blobs[url] for url, owner in self.owners.items()
+                 if owner == owner_account_id and url in self.blobs]
+        return len(owned), sum(blob.info.size for blob in owned)
+
+    async def _refuse_past_quota(self, metadata, request_iterator, context) -> None:
+        if not metadata.owner_account_id:
+            return
+        files, used = self.usage_of(metadata.owner_account_id)
+        for reason, limit, past in (("QUOTA_FILES_EXCEEDED", self.quota_files, files + 1),
+                                    ("QUOTA_BYTES_EXCEEDED", self.quota_bytes, used + metadata.size_bound)):
+            if limit and past > limit:
+                async for _ in request_iterator:
+                    pass
+                await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, reason, FILES_DOMAIN,
+                                        {"limit": str(limit)})
+
+    def _over_quota(self, owner_account_id: str, size: int) -> bool:
+        files, used = self.usage_of(owner_account_id)
+        return bool(self.quota_files and files + 1 > self.quota_files
+                    or self.quota_bytes and used + size > self.quota_bytes)
+
+    async def GetAccountUsage(self, request, context):
+        if not request.owner_account_id:
+            await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "FILES_ERROR_REASON_UNSPECIFIED")
+        files, used = self.usage_of(request.owner_account_id)
+        return files_pb2.GetAccountUsageResponse(
+            files=files, bytes=used, quota_bytes=self.quota_bytes or None, quota_files=self.quota_files or None
+        )
 
     @staticmethod
     def _extension(user_filename: str) -> str:
@@ -392,6 +429,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
                 outcome.result = files_pb2.WRONG_KEY
             elif owner and owner != request.owner_account_id:
                 outcome.result = files_pb2.OWNED_BY_ANOTHER_ACCOUNT
+            elif not owner and self._over_quota(request.owner_account_id, blob.info.size):
+                outcome.result = files_pb2.OVER_QUOTA
             else:
                 outcome.result = files_pb2.ALREADY_YOURS if owner else files_pb2.CLAIMED
                 self.owners[item.file_url] = request.owner_account_id

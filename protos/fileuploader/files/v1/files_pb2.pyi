@@ -27,6 +27,8 @@ class FilesErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INVALID_DOWNLOAD_HEADERS: _ClassVar[FilesErrorReason]
     IDEMPOTENCY_KEY_REUSED: _ClassVar[FilesErrorReason]
     CONTENT_BLOCKED: _ClassVar[FilesErrorReason]
+    QUOTA_BYTES_EXCEEDED: _ClassVar[FilesErrorReason]
+    QUOTA_FILES_EXCEEDED: _ClassVar[FilesErrorReason]
 
 class ClaimResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -36,6 +38,7 @@ class ClaimResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WRONG_KEY: _ClassVar[ClaimResult]
     OWNED_BY_ANOTHER_ACCOUNT: _ClassVar[ClaimResult]
     ALREADY_YOURS: _ClassVar[ClaimResult]
+    OVER_QUOTA: _ClassVar[ClaimResult]
 FILES_ERROR_REASON_UNSPECIFIED: FilesErrorReason
 FILE_NOT_FOUND: FilesErrorReason
 INVALID_DELETE_KEY: FilesErrorReason
@@ -51,26 +54,31 @@ DOWNLOAD_URL_UNSUPPORTED: FilesErrorReason
 INVALID_DOWNLOAD_HEADERS: FilesErrorReason
 IDEMPOTENCY_KEY_REUSED: FilesErrorReason
 CONTENT_BLOCKED: FilesErrorReason
+QUOTA_BYTES_EXCEEDED: FilesErrorReason
+QUOTA_FILES_EXCEEDED: FilesErrorReason
 CLAIM_RESULT_UNSPECIFIED: ClaimResult
 CLAIMED: ClaimResult
 UNKNOWN_FILE: ClaimResult
 WRONG_KEY: ClaimResult
 OWNED_BY_ANOTHER_ACCOUNT: ClaimResult
 ALREADY_YOURS: ClaimResult
+OVER_QUOTA: ClaimResult
 
 class UploadMetadata(_message.Message):
-    __slots__ = ("user_filename", "include_ext", "owner_account_id", "idempotency_key", "idempotency_scope")
+    __slots__ = ("user_filename", "include_ext", "owner_account_id", "idempotency_key", "idempotency_scope", "size_bound")
     USER_FILENAME_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_EXT_FIELD_NUMBER: _ClassVar[int]
     OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BOUND_FIELD_NUMBER: _ClassVar[int]
     user_filename: str
     include_ext: bool
     owner_account_id: str
     idempotency_key: str
     idempotency_scope: str
-    def __init__(self, user_filename: _Optional[str] = ..., include_ext: _Optional[bool] = ..., owner_account_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., idempotency_scope: _Optional[str] = ...) -> None: ...
+    size_bound: int
+    def __init__(self, user_filename: _Optional[str] = ..., include_ext: _Optional[bool] = ..., owner_account_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., idempotency_scope: _Optional[str] = ..., size_bound: _Optional[int] = ...) -> None: ...
 
 class UploadComplete(_message.Message):
     __slots__ = ("size",)
@@ -249,3 +257,21 @@ class ClaimFilesResponse(_message.Message):
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     outcomes: _containers.RepeatedCompositeFieldContainer[ClaimOutcome]
     def __init__(self, outcomes: _Optional[_Iterable[_Union[ClaimOutcome, _Mapping]]] = ...) -> None: ...
+
+class GetAccountUsageRequest(_message.Message):
+    __slots__ = ("owner_account_id",)
+    OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_account_id: str
+    def __init__(self, owner_account_id: _Optional[str] = ...) -> None: ...
+
+class GetAccountUsageResponse(_message.Message):
+    __slots__ = ("files", "bytes", "quota_bytes", "quota_files")
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_BYTES_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_FILES_FIELD_NUMBER: _ClassVar[int]
+    files: int
+    bytes: int
+    quota_bytes: int
+    quota_files: int
+    def __init__(self, files: _Optional[int] = ..., bytes: _Optional[int] = ..., quota_bytes: _Optional[int] = ..., quota_files: _Optional[int] = ...) -> None: ...

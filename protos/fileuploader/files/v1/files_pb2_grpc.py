@@ -77,6 +77,11 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.FromString,
                 _registered_method=True)
+        self.GetAccountUsage = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/GetAccountUsage',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageResponse.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -158,6 +163,14 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAccountUsage(self, request, context):
+        """What an account stores (its files and their bytes, exact as of the latest commit) and the
+        limits it has. An empty owner_account_id is INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -200,6 +213,11 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.ClaimFiles,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.SerializeToString,
+            ),
+            'GetAccountUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccountUsage,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -421,6 +439,33 @@ class FilesService:
             '/fileuploader.files.v1.FilesService/ClaimFiles',
             fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccountUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/GetAccountUsage',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

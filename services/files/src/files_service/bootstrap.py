@@ -25,6 +25,7 @@ from files_service.adapters.s3_client import S3Connection, s3_client
 from files_service.adapters.schema import current_revision, head_revision, upgrade_schema
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.admin import FilesAdmin
+from files_service.domain.quotas import AccountQuota
 from files_service.entrypoints.event_codec import encode_event
 from files_service.metrics import EventMetrics, FilesMetrics
 from files_service.ports import DownloadUrlSigner
@@ -201,6 +202,7 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
         download_url_ttl=timedelta(seconds=settings.presigned_url_ttl_seconds),
         relay=relay,
         delete_event_wait=timedelta(seconds=settings.publish_timeout_seconds),
+        quota=AccountQuota(max_bytes=settings.account_quota_bytes, max_files=settings.account_quota_files),
     )
     application = Application(
         service, relay, blob_store, engine, nats_connection, uow_factory, metrics, registry, connections

@@ -2,7 +2,7 @@
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 
 from files_service.domain.errors import FileTooLarge
 
@@ -12,11 +12,15 @@ THREAD_HASHING_BYTES = 256 * 1024
 
 
 class MeteredChunks:
-    """Wraps a chunk stream: counts and hashes what passes, raises FileTooLarge past max_size."""
+    """Wraps a chunk stream: counts and hashes what passes, raises FileTooLarge past max_size (or
+    what `refusal` makes, when given: a smaller limit of the caller's own)."""
 
-    def __init__(self, chunks: AsyncIterable[bytes], max_size: int) -> None:
+    def __init__(
+        self, chunks: AsyncIterable[bytes], max_size: int, refusal: Callable[[], Exception] | None = None
+    ) -> None:
         self._chunks = chunks
         self._max_size = max_size
+        self._refusal = refusal
         self._digest = hashlib.sha256()
         self.size = 0
 
@@ -28,6 +32,8 @@ class MeteredChunks:
         async for chunk in self._chunks:
             self.size += len(chunk)
             if self.size > self._max_size:
+                if self._refusal is not None:
+                    raise self._refusal()
                 raise FileTooLarge(f"the file exceeds the limit of {self._max_size} bytes")
             if len(chunk) >= THREAD_HASHING_BYTES:
                 await asyncio.to_thread(self._digest.update, chunk)

@@ -10,6 +10,7 @@ from files_service.domain.blocking import BlockedHash
 from files_service.domain.events import DomainEvent
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.model import DownloadHeaders, StoredFile
+from files_service.domain.quotas import AccountUsage
 
 
 class BlobNotFound(LookupError):
@@ -108,6 +109,9 @@ class FilesRepository(Protocol):
 
     async def newest(self, limit: int) -> list[StoredFile]:
         """Up to `limit` files, the most recently stored first."""
+
+    async def usage_of(self, owner_account_id: str) -> AccountUsage:
+        """How many files the account owns and their bytes, as this transaction sees them."""
 
     async def uses_storage_key(self, storage_key: str) -> bool: ...
 

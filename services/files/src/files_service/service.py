@@ -9,6 +9,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from files_service.account_quotas import AccountQuotas
 from files_service.chunk_meter import MeteredChunks
 from files_service.domain.claims import ClaimOutcome, ClaimRequest, ClaimResult, claim_result
 from files_service.domain.errors import (
@@ -21,6 +22,7 @@ from files_service.domain.errors import (
     IdempotencyKeyTaken,
     InvalidDeleteKey,
     OwnerMissing,
+    QuotaExceeded,
     StorageUnavailable,
     TooManyFiles,
 )
@@ -34,6 +36,7 @@ from files_service.domain.identifiers import (
     new_file_url,
     new_storage_key,
 )
+from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.group_commit import GroupCommit
 from files_service.domain.model import (
     ByteRange,
@@ -97,13 +100,16 @@ class FilesService:
         download_url_ttl: timedelta = DEFAULT_DOWNLOAD_URL_TTL,
         relay: EventRelay | None = None,
         delete_event_wait: timedelta = DEFAULT_DELETE_EVENT_WAIT,
+        quota: AccountQuota = AccountQuota(),
     ) -> None:
         """`url_signer`: the store's way to make download URLs, when it has one. `relay` publishes the
-        events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own."""
+        events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own.
+        `quota`: what each account may store (owned uploads only)."""
         self._uow_factory = uow_factory
         self._uploads = GroupCommit(
-            uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, ContentBlocked)
+            uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, ContentBlocked, QuotaExceeded)
         )
+        self._quotas = AccountQuotas(uow_factory, quota)
         self._relay: EventRelay = relay if relay is not None else _NoRelay()
         self._delete_event_wait = delete_event_wait
         self._blob_store = blob_store
@@ -119,8 +125,8 @@ class FilesService:
         this one is the same (IdempotencyKeyReused otherwise); the new bytes are then discarded.
         Answers once the bytes and the rows are durable; the relay publishes the event right after."""
         name = parse_file_name(request.user_filename)
+        metered = await self._metered_within_quota(request, chunks)
         storage_key = new_storage_key()
-        metered = MeteredChunks(chunks, self._max_file_size)
         recording = False
         try:
             await self._blob_store.put(storage_key, metered)
@@ -156,6 +162,32 @@ class FilesService:
             raise
         self._relay.wake()
         return stored
+
+    async def get_account_usage(self, owner_account_id: str) -> tuple[AccountUsage, AccountQuota]:
+        """What the account stores, as of the latest commit, and its limits."""
+        if not owner_account_id:
+            raise OwnerMissing("usage is an account's")
+        return await self._quotas.usage(owner_account_id), self._quotas.quota
+
+    async def _metered_within_quota(
+        self, request: UploadRequest, chunks: AsyncIterable[bytes]
+    ) -> MeteredChunks:
+        """The upload's chunks, measured; an owned upload that cannot fit its account's quota is refused
+        before any byte is stored, and one that grows past the room left, as soon as it does. A retry of
+        an idempotency key already recorded is let through: it may answer the earlier upload."""
+        owner = request.owner_account_id
+        if not self._quotas.applies_to(owner) or await self._is_recorded(request.idempotency):
+            return MeteredChunks(chunks, self._max_file_size)
+        room = await self._quotas.room_before_upload(owner, request.size_bound)
+        if room is None or room >= self._max_file_size:
+            return MeteredChunks(chunks, self._max_file_size)
+        return MeteredChunks(chunks, room, refusal=self._quotas.refusal_past(room))
+
+    async def _is_recorded(self, idempotency: IdempotencyKey | None) -> bool:
+        if idempotency is None:
+            return False
+        async with self._uow_factory() as uow:
+            return await uow.idempotency.get(idempotency) is not None
 
     async def get_file_info(self, file_url: str) -> StoredFile:
         if not could_be_file_url(file_url):
@@ -271,6 +303,8 @@ class FilesService:
         file_url = request.file_url
         stored = await uow.files.get(file_url) if could_be_file_url(file_url) else None
         result = claim_result(stored, request.delete_key, owner_account_id)
+        if result is ClaimResult.CLAIMED and not await self._has_room(uow, stored, owner_account_id):
+            result = ClaimResult.OVER_QUOTA
         if result is ClaimResult.CLAIMED and not await uow.files.claim(file_url, owner_account_id):
             # Deleted or claimed since it was read: its key was right, so what it is now is told.
             stored = await uow.files.get(file_url)
@@ -283,6 +317,16 @@ class FilesService:
             await uow.outbox.add(FileUploaded.of(stored, new_event_id(), self._clock()))
         mine = result in (ClaimResult.CLAIMED, ClaimResult.ALREADY_YOURS)
         return ClaimOutcome(file_url, result, stored if mine else None)
+
+    async def _has_room(self, uow: UnitOfWork, stored: StoredFile | None, owner_account_id: str) -> bool:
+        """Whether the account, with what this transaction has claimed so far, has room for the file."""
+        if stored is None or not self._quotas.applies_to(owner_account_id):
+            return True
+        try:
+            self._quotas.quota.check(await uow.files.usage_of(owner_account_id), stored.size)
+        except QuotaExceeded:
+            return False
+        return True
 
     async def purge_idempotency_records(self, older_than: timedelta) -> int:
         async with self._uow_factory() as uow:
@@ -340,9 +384,24 @@ class FilesService:
                 except IdempotencyKeyTaken:
                     await uow.files.remove(stored.file_url)
                     raise
+            if self._quotas.applies_to(stored.owner_account_id):
+                await self._undone_past_quota(uow, stored, idempotency)
             return await uow.outbox.add(FileUploaded.of(stored, new_event_id(), stored.created_at))
 
         return await self._uploads.run(insert)
+
+    async def _undone_past_quota(
+        self, uow: UnitOfWork, stored: StoredFile, idempotency: IdempotencyKey | None
+    ) -> None:
+        """Counted with the uploads committed before and those of its own group, the file must fit its
+        account's quota; else what it wrote is undone and QuotaExceeded raised (for it alone)."""
+        try:
+            await self._quotas.check_recorded(uow, stored.owner_account_id)
+        except QuotaExceeded:
+            if idempotency is not None:
+                await uow.idempotency.remove(idempotency)
+            await uow.files.remove(stored.file_url)
+            raise
 
     async def _earlier_upload(self, idempotency: IdempotencyKey, fingerprint: str) -> StoredFile | None:
         """The file the key's earlier upload stored; None when it is gone (the key is then freed)."""

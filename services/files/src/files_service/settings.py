@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
     presigned_url_ttl_seconds: int = Field(default=300, gt=0, le=MAX_PRESIGNED_URL_TTL_SECONDS)
     max_file_size: PositiveInt = 104857600
+    # What each account may store (owned uploads; anonymous ones have no account); 0: no limit.
+    account_quota_bytes: int = Field(default=0, ge=0)
+    account_quota_files: int = Field(default=0, ge=0)
     environment: Literal["development", "production"] = "development"
     gateway_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
     auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)

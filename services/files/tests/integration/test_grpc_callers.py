@@ -65,6 +65,8 @@ async def test_auth_may_only_reconcile(files_server):
         assert await refusal(info) == grpc.StatusCode.PERMISSION_DENIED
         delete = files_pb2.DeleteFileRequest(file_url=uploaded.file.file_url, delete_key=uploaded.delete_key)
         assert await refusal(stub.DeleteFile(delete)) == grpc.StatusCode.PERMISSION_DENIED
+        usage = stub.GetAccountUsage(files_pb2.GetAccountUsageRequest(owner_account_id="acc-1"))
+        assert await refusal(usage) == grpc.StatusCode.PERMISSION_DENIED
         batches = stub.ListOwnedFiles(files_pb2.ListOwnedFilesRequest())
         listed = [owned.file.file_url async for batch in batches for owned in batch.files]
     assert listed == [uploaded.file.file_url]

@@ -4,6 +4,7 @@ release made with create_all (rows included) instead of recreating it, and lets 
 import asyncio
 import dataclasses
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -38,6 +39,7 @@ from files_service.adapters.tables import metadata, outbox_table
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import StoredFile
+from files_service.domain.quotas import AccountUsage
 from files_service.entrypoints.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
@@ -89,6 +91,13 @@ async def engine(database_url):
     await engine.dispose()
 
 
+def upgrade_to(revision: str) -> Callable[[Connection], None]:
+    def upgrade(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    return upgrade
+
+
 def differences_from_models(connection: Connection) -> list:
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return compare_metadata(context, metadata)
@@ -126,7 +135,8 @@ async def test_the_baseline_makes_exactly_what_create_all_made(engine):
         made_by_create_all = await connection.run_sync(schema_of)
         await connection.run_sync(LEGACY.drop_all)
 
-    await upgrade_schema(engine)
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade_to("0001"))
 
     async with engine.connect() as connection:
         baseline_tables = {name: value for name, value in (await connection.run_sync(schema_of)).items()
@@ -176,26 +186,41 @@ async def test_replicas_starting_together_on_one_database_both_come_up(database_
             await engine.dispose()
 
 
-def _upgrade_to(revision: str):
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
-
-    return upgrade
-
-
-async def test_a_database_at_0002_gains_the_blocked_hashes_with_its_rows_kept(engine):
+async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read_from_the_new_index(engine):
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_to("0002"))
+        await connection.run_sync(upgrade_to("0002"))
+        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_FILE.__dict__))
+        await connection.execute(LEGACY.tables["files"].insert().values(**{
+            **LEGACY_FILE.__dict__, "file_url": "legacy0002", "storage_key": "d" * 32, "size": 55,
+        }))
+
+    await upgrade_schema(engine)
+
+    async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
+        assert await uow.files.get("legacy0001") == LEGACY_FILE
+        assert await uow.files.usage_of("acc-legacy") == AccountUsage(files=2, bytes=12345 + 55)
+        assert await uow.files.usage_of("acc-other") == AccountUsage(files=0, bytes=0)
+    async with engine.connect() as connection:
+        indexes = await connection.run_sync(lambda sync: inspect(sync).get_indexes("files"))
+        assert ("ix_files_owner_account_id_size", ["owner_account_id", "size"]) in [
+            (index["name"], index["column_names"]) for index in indexes
+        ]
+    assert await current_revision(engine) == head_revision()
+
+
+async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade_to("0003"))
         await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_FILE.__dict__))
         await connection.execute(text(
             "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
             "VALUES ('account:acc-legacy', 'key-1', :fingerprint, 'legacy0001', :created)"
         ), {"fingerprint": "f" * 64, "created": CREATED})
-    assert await current_revision(engine) == "0002"
+    assert await current_revision(engine) == "0003"
 
     await upgrade_schema(engine)
 
-    assert await current_revision(engine) == head_revision() == "0003_blocked"
+    assert await current_revision(engine) == head_revision() == "0004"
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
         assert (await uow.idempotency.get(IdempotencyKey("account:acc-legacy", "key-1"))).file_url == "legacy0001"

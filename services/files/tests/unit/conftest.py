@@ -20,6 +20,7 @@ from files_service.domain.blocking import BlockedHash
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.events import DomainEvent, event_subject
 from files_service.domain.model import StoredFile
+from files_service.domain.quotas import AccountUsage
 from files_service.ports import BlobNotFound, OutboxMessage, PendingEvent, PublishFailed, StorageEntry
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService
@@ -129,6 +130,10 @@ class FakeFilesRepository:
     async def newest(self, limit: int) -> list[StoredFile]:
         by_url = sorted(self._files.values(), key=lambda stored: stored.file_url)
         return sorted(by_url, key=lambda stored: stored.created_at, reverse=True)[:limit]
+
+    async def usage_of(self, owner_account_id: str) -> AccountUsage:
+        owned = [stored for stored in self._files.values() if stored.owner_account_id == owner_account_id]
+        return AccountUsage(files=len(owned), bytes=sum(stored.size for stored in owned))
 
     async def uses_storage_key(self, storage_key: str) -> bool:
         return any(stored.storage_key == storage_key for stored in self._files.values())

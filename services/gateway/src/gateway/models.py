@@ -73,6 +73,18 @@ class UploadRequest:
     # An Idempotency-Key (empty: none) and whose it is: "account:<id>", or "address:<client>" when anonymous.
     idempotency_key: str = ""
     idempotency_scope: str = ""
+    # At most this many bytes of file follow (0: unknown): files refuses at once what cannot fit a quota.
+    size_bound: int = 0
+
+
+@dataclass(frozen=True)
+class AccountUsage:
+    """What an account stores, and its limits (None: none)."""
+
+    files: int
+    bytes: int
+    quota_bytes: int | None
+    quota_files: int | None
 
 
 @dataclass(frozen=True)

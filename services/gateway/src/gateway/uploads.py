@@ -54,8 +54,13 @@ class MultipartUploadReader(Generic[SessionT]):
         max_file_bytes: int,
         start_upload: Callable[[str], Awaitable[SessionT]],
         message_bytes: int = MESSAGE_BYTES,
+        declared_length: int | None = None,
     ) -> None:
+        """`declared_length`: the body's Content-Length, when it has one (see file_size_bound)."""
         self._max_file_bytes = max_file_bytes
+        self._boundary_bytes = len(boundary)
+        self._declared_length = declared_length
+        self._part_header_bytes = 0
         self._start_upload = start_upload
         self._message_bytes = message_bytes
         self._parser = _event_collecting_parser(boundary, self._events_received)
@@ -70,6 +75,19 @@ class MultipartUploadReader(Generic[SessionT]):
         self._pending_bytes = 0
         self._received_bytes = 0
         self._ended = False
+
+    @property
+    def file_size_bound(self) -> int:
+        """Once the file's part has begun (when start_upload is called): the most bytes of file that can
+        follow, by the body's Content-Length less what is not the file: its part's delimiter and headers,
+        and the closing delimiter with its CRLF. Exact for a body holding only the file as clients frame
+        it (one space after each header's colon); a few bytes under the file when framed more tightly
+        (a check against it then errs on letting the upload through). 0 when the body has no length."""
+        if self._declared_length is None:
+            return 0
+        opening, closing = self._boundary_bytes + 4, self._boundary_bytes + 8
+        framing = opening + self._part_header_bytes + 2 + closing
+        return max(self._declared_length - framing, 0)
 
     async def read(self, body: AsyncIterable[bytes]) -> SessionT:
         """Reads the whole body and returns the session that was sent the file, ready to be finished.
@@ -114,12 +132,14 @@ class MultipartUploadReader(Generic[SessionT]):
     def _apply_header_event(self, name: str, data: memoryview) -> None:
         if name == "part_begin":
             self._headers = {}
+            self._part_header_bytes = 0
         elif name == "header_field":
             self._header_field += data
         elif name == "header_value":
             self._header_value += data
         elif name == "header_end":
             self._headers[bytes(self._header_field).lower()] = bytes(self._header_value)
+            self._part_header_bytes += len(self._header_field) + 2 + len(self._header_value) + 2
             self._header_field.clear()
             self._header_value.clear()
         elif name == "end":

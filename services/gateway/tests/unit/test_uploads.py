@@ -230,3 +230,43 @@ async def test_read_never_sends_a_message_bigger_than_the_configured_size_even_f
 
     assert [len(message) for message in session.messages] == [256] * 10
     assert session.data == content
+
+
+@pytest.mark.parametrize("before", [b"", part("note", b"some field")])
+async def test_file_size_bound_is_the_body_length_less_its_certain_framing(before):
+    content = b"q" * 5000
+    data = body(before, part("file", content, b"a.bin"))
+    bounds: list[int] = []
+
+    async def start(filename: str) -> RecordingSession:
+        bounds.append(reader.file_size_bound)
+        return RecordingSession(filename)
+
+    reader = MultipartUploadReader(BOUNDARY, 10_000, start, declared_length=len(data))
+    await reader.read(chunked(data, 300))
+
+    # Exact for a form of the file alone; over it by the parts that came before.
+    assert bounds[0] == len(content) + len(before)
+
+
+async def test_file_size_bound_errs_under_the_file_for_tight_framing():
+    content = b"t" * 300
+    data = (b"--" + BOUNDARY + b'\r\nContent-Disposition:form-data; name="file"; filename="a.bin"\r\n\r\n'
+            + content + b"\r\n--" + BOUNDARY + b"--")
+    bounds: list[int] = []
+
+    async def start(filename: str) -> RecordingSession:
+        bounds.append(reader.file_size_bound)
+        return RecordingSession(filename)
+
+    reader = MultipartUploadReader(BOUNDARY, 10_000, start, declared_length=len(data))
+    await reader.read(chunked(data, 300))
+
+    assert len(content) - 3 <= bounds[0] < len(content)
+
+
+async def test_file_size_bound_is_unknown_without_a_declared_length():
+    reader = MultipartUploadReader(BOUNDARY, 1000, RecordingStarter())
+    await reader.read(chunked(body(part("file", b"abc", b"a.bin"))))
+
+    assert reader.file_size_bound == 0

@@ -3,7 +3,7 @@
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, RowMapping, Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from files_service.adapters.blocked_hashes import is_blocked
@@ -11,9 +11,14 @@ from files_service.adapters.conflicts import InsertUnlessTakenOrBlocked
 from files_service.adapters.tables import blocked_hashes_table, files_table
 from files_service.domain.errors import ContentBlocked, FileUrlTaken
 from files_service.domain.model import StoredFile
+from files_service.domain.quotas import AccountUsage
 
 # A file whose sha256 an operator blocked is not inserted either: no query of its own on every upload.
 _INSERT_FILE = InsertUnlessTakenOrBlocked(files_table, ["file_url"], blocked_hashes_table.c.sha256, "sha256")
+_USAGE_OF_OWNER = (
+    select(func.count(), func.coalesce(func.sum(files_table.c.size), 0))
+    .where(files_table.c.owner_account_id == bindparam("owner"))
+)
 
 
 class SqlAlchemyFilesRepository:
@@ -57,6 +62,11 @@ class SqlAlchemyFilesRepository:
     async def count(self) -> int:
         result = await self._connection.execute(select(func.count()).select_from(files_table))
         return result.scalar_one()
+
+    async def usage_of(self, owner_account_id: str) -> AccountUsage:
+        """One read of the (owner_account_id, size) index."""
+        files, size = (await self._connection.execute(_USAGE_OF_OWNER, {"owner": owner_account_id})).one()
+        return AccountUsage(files=files, bytes=int(size))
 
     async def uses_storage_key(self, storage_key: str) -> bool:
         query = select(files_table.c.file_url).where(files_table.c.storage_key == storage_key)

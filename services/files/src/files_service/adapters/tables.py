@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Dialect,
     Integer,
     LargeBinary,
@@ -52,6 +53,8 @@ files_table = Table(
     Column("delete_key", String(36), nullable=False),
     Column("owner_account_id", String(128), nullable=False, default=""),
     Column("created_at", UtcDateTime, nullable=False),
+    # An account's usage (its quotas) is read from this index alone.
+    Index("ix_files_owner_account_id_size", "owner_account_id", "size"),
 )
 
 outbox_table = Table(

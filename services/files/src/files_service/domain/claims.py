@@ -14,6 +14,8 @@ class ClaimResult(enum.Enum):
     WRONG_KEY = "wrong_key"
     OWNED_BY_ANOTHER_ACCOUNT = "owned_by_another_account"
     ALREADY_YOURS = "already_yours"
+    # The key is right, but the file would take the account past a quota: it stays anonymous.
+    OVER_QUOTA = "over_quota"
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,19 @@ class FileUrlTaken(Exception):
 
 class ContentBlocked(FilesError):
     """An operator blocked these bytes (their SHA-256): the upload is refused and nothing of it kept."""
+
+
+class QuotaExceeded(FilesError):
+    """An owned upload would take its account past one of its quotas; `limit` is that quota."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class QuotaBytesExceeded(QuotaExceeded):
+    pass
+
+
+class QuotaFilesExceeded(QuotaExceeded):
+    pass

@@ -15,6 +15,8 @@ class UploadRequest:
     include_ext: bool
     owner_account_id: str
     idempotency: IdempotencyKey | None = None
+    # At most this many bytes follow (0: unknown).
+    size_bound: int = 0
 
 
 @dataclass(frozen=True)

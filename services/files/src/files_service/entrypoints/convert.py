@@ -5,6 +5,7 @@ from fileuploader.files.v1 import files_pb2
 from files_service.domain.claims import ClaimOutcome, ClaimRequest, ClaimResult
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import DownloadHeaders, DownloadUrl, StoredFile, UploadRequest
+from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.entrypoints.event_codec import timestamp_of
 
 
@@ -15,6 +16,16 @@ def upload_request_of(metadata: files_pb2.UploadMetadata) -> UploadRequest:
         owner_account_id=metadata.owner_account_id,
         idempotency=(IdempotencyKey(metadata.idempotency_scope, metadata.idempotency_key)
                      if metadata.idempotency_key else None),
+        size_bound=metadata.size_bound,
+    )
+
+
+def account_usage_response_of(usage: AccountUsage, quota: AccountQuota) -> files_pb2.GetAccountUsageResponse:
+    return files_pb2.GetAccountUsageResponse(
+        files=usage.files,
+        bytes=usage.bytes,
+        quota_bytes=quota.max_bytes or None,
+        quota_files=quota.max_files or None,
     )
 
 
@@ -65,6 +76,7 @@ _CLAIM_RESULTS = {
     ClaimResult.WRONG_KEY: files_pb2.WRONG_KEY,
     ClaimResult.OWNED_BY_ANOTHER_ACCOUNT: files_pb2.OWNED_BY_ANOTHER_ACCOUNT,
     ClaimResult.ALREADY_YOURS: files_pb2.ALREADY_YOURS,
+    ClaimResult.OVER_QUOTA: files_pb2.OVER_QUOTA,
 }
 
 

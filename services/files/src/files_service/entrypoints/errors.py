@@ -32,6 +32,9 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.InvalidDownloadHeaders: (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_DOWNLOAD_HEADERS"),
     errors.IdempotencyKeyReused: (grpc.StatusCode.FAILED_PRECONDITION, "IDEMPOTENCY_KEY_REUSED"),
     errors.ContentBlocked: (grpc.StatusCode.PERMISSION_DENIED, "CONTENT_BLOCKED"),
+    errors.QuotaExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, UNSPECIFIED),
+    errors.QuotaBytesExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, "QUOTA_BYTES_EXCEEDED"),
+    errors.QuotaFilesExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, "QUOTA_FILES_EXCEEDED"),
     errors.InvalidIdempotencyKey: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
     errors.OwnerMissing: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
     errors.StorageUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
@@ -41,8 +44,10 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
 INTERNAL = (grpc.StatusCode.INTERNAL, UNSPECIFIED)
 
 
-def rich_status(code: grpc.StatusCode, reason: str, message: str) -> grpc.Status:
-    info = error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN)
+def rich_status(
+    code: grpc.StatusCode, reason: str, message: str, facts: dict[str, str] | None = None
+) -> grpc.Status:
+    info = error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=facts or {})
     detail = any_pb2.Any()
     detail.Pack(info)
     return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message, details=[detail]))
@@ -50,7 +55,8 @@ def rich_status(code: grpc.StatusCode, reason: str, message: str) -> grpc.Status
 
 def status_of(error: errors.FilesError) -> grpc.Status:
     code, reason = STATUS_OF_ERROR.get(type(error), INTERNAL)
-    return rich_status(code, reason, str(error) or reason)
+    facts = {"limit": str(error.limit)} if isinstance(error, errors.QuotaExceeded) else None
+    return rich_status(code, reason, str(error) or reason, facts)
 
 
 @contextlib.asynccontextmanager

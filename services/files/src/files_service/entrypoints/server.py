@@ -32,7 +32,8 @@ LIVENESS = "liveness"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 # Who may call what: the gateway serves the public API; auth only reconciles its account lists.
 CALLER_METHODS = {
-    "gateway": ("UploadFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl", "ClaimFiles"),
+    "gateway": ("UploadFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl", "ClaimFiles",
+                "GetAccountUsage"),
     "auth": ("ListOwnedFiles", "RepublishFileEvents"),
 }
 # Clients ping (the gateway every FU_GATEWAY_RPC_KEEPALIVE_SECONDS, 2 s at least) to notice a frozen

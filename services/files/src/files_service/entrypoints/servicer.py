@@ -10,6 +10,7 @@ from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from files_service.domain.errors import FilesError, MetadataMissing, UploadIncomplete
 from files_service.domain.model import StoredFile
 from files_service.entrypoints.convert import (
+    account_usage_response_of,
     claim_outcome_of,
     claim_requests_of,
     download_headers_of,
@@ -119,6 +120,13 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         async with aborting_on_error(context, "ClaimFiles"):
             outcomes = await self._service.claim_files(request.owner_account_id, claim_requests_of(request))
             return files_pb2.ClaimFilesResponse(outcomes=[claim_outcome_of(outcome) for outcome in outcomes])
+
+    async def GetAccountUsage(
+        self, request: files_pb2.GetAccountUsageRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.GetAccountUsageResponse:
+        async with aborting_on_error(context, "GetAccountUsage"):
+            usage, quota = await self._service.get_account_usage(request.owner_account_id)
+            return account_usage_response_of(usage, quota)
 
 
 async def _joined(chunks: AsyncGenerator[bytes, None]) -> bytes:

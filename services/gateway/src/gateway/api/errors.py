@@ -238,6 +238,39 @@ class FileTooLarge(ApiError):
         super().__init__(message, headers={"Connection": "close"})
 
 
+class QuotaExceeded(ApiError):
+    """An upload its account has no room for; its message names the quota files sent along. Possibly sent
+    while the request body is still arriving: the connection is closed after it."""
+
+    status_code = 413
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"Connection": "close"})
+
+    def with_details(self, details: Mapping[str, str]) -> GatewayError:
+        limit = details.get("limit", "")
+        if not limit.isdigit():
+            return self
+        return type(self)(self.describe(int(limit)))
+
+    def describe(self, limit: int) -> str:
+        return self.message
+
+
+class QuotaBytesExceeded(QuotaExceeded):
+    message, error_id = "Account storage quota exceeded", 20
+
+    def describe(self, limit: int) -> str:
+        return f"Account storage quota exceeded (limit {_describe_size(limit)})"
+
+
+class QuotaFilesExceeded(QuotaExceeded):
+    message, error_id = "Account file count quota exceeded", 21
+
+    def describe(self, limit: int) -> str:
+        return f"Account file count quota exceeded (limit {limit} files)"
+
+
 class BodyStalled(ApiError):
     """A request body that stopped arriving: the connection is closed after the answer."""
 

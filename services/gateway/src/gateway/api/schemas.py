@@ -24,6 +24,14 @@ class AccountErrorBody(ErrorBody):
     )
 
 
+class UploadTooLargeBody(ErrorBody):
+    """A 413 of an upload: the file is over the size limit (no errorId), or its account has no room."""
+
+    errorId: int | SkipJsonSchema[None] = Field(
+        default=None, description="20 the account's byte quota, 21 its file count quota"
+    )
+
+
 class AuthErrorObject(BaseModel):
     message: str
     errorId: int = Field(
@@ -90,6 +98,14 @@ class FilesBody(MessageBody):
     data: list[FileItem]
 
 
+class AccountBody(MessageBody):
+    username: str
+    files: int = Field(description="how many files the account has")
+    bytes_used: int = Field(description="their bytes in all")
+    quota_bytes: int | None = Field(description="the most bytes the account may store; null: no limit")
+    quota_files: int | None = Field(description="the most files the account may have; null: no limit")
+
+
 class TransferItem(BaseModel):
     file_url: StrictStr
     key: StrictStr = Field(description="the file's delete key, the proof that the upload is the caller's")
@@ -102,9 +118,12 @@ class TransferRequest(BaseModel):
 class TransferResult(BaseModel):
     file_url: str
     claimed: bool = Field(description="true when the file was moved into the account by this request")
-    reason: Literal["unknown_file", "wrong_key", "owned_by_another_account", "already_yours"] | None = Field(
+    reason: Literal[
+        "unknown_file", "wrong_key", "owned_by_another_account", "already_yours", "over_quota"
+    ] | None = Field(
         description="why it was not moved (null when it was): no such file; a delete key that is not the "
-                    "file's own; the file belongs to another account; the file is the account's already"
+                    "file's own; the file belongs to another account; the file is the account's already; "
+                    "the account has no room for it (its quotas)"
     )
 
 

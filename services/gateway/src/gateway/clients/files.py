@@ -14,7 +14,15 @@ from gateway.api import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.stream_steps import StepBound
 from gateway.clients.upload_messages import UploadFileRequestBytes, encoded_chunk, serialized
-from gateway.models import ClaimItem, ClaimOutcome, DownloadHeaders, StoredFile, UploadedFile, UploadRequest
+from gateway.models import (
+    AccountUsage,
+    ClaimItem,
+    ClaimOutcome,
+    DownloadHeaders,
+    StoredFile,
+    UploadedFile,
+    UploadRequest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +40,8 @@ REASONS: dict[str, ErrorFactory] = {
     "BAD_FILENAME": errors.BadFileName,
     "IDEMPOTENCY_KEY_REUSED": errors.IdempotencyKeyReused,
     "CONTENT_BLOCKED": errors.ContentBlocked,
+    "QUOTA_BYTES_EXCEEDED": errors.QuotaBytesExceeded,
+    "QUOTA_FILES_EXCEEDED": errors.QuotaFilesExceeded,
 }
 
 # Why a file was not claimed, as the public API names it (None: claimed).
@@ -41,6 +51,7 @@ _CLAIM_REASONS = {
     files_pb2.WRONG_KEY: "wrong_key",
     files_pb2.OWNED_BY_ANOTHER_ACCOUNT: "owned_by_another_account",
     files_pb2.ALREADY_YOURS: "already_yours",
+    files_pb2.OVER_QUOTA: "over_quota",
 }
 
 
@@ -96,6 +107,17 @@ class FilesClient:
             logger.error("ClaimFiles answered %d outcomes for %d items", len(reply.outcomes), len(items))
             raise errors.UpstreamFailure(SERVICE)
         return [_claim_outcome(outcome, owner_account_id) for outcome in reply.outcomes]
+
+    async def get_account_usage(self, owner_account_id: str) -> AccountUsage:
+        request = files_pb2.GetAccountUsageRequest(owner_account_id=owner_account_id)
+        with _translated():
+            reply = await self._stub.GetAccountUsage(request, timeout=self._timeout, metadata=self._metadata())
+        return AccountUsage(
+            files=reply.files,
+            bytes=reply.bytes,
+            quota_bytes=reply.quota_bytes if reply.HasField("quota_bytes") else None,
+            quota_files=reply.quota_files if reply.HasField("quota_files") else None,
+        )
 
     async def get_download_url(self, file_url: str, headers: DownloadHeaders) -> str | None:
         """A short-lived URL of the file in the object store; None when files cannot make one (its
@@ -172,6 +194,7 @@ class FilesClient:
             owner_account_id=request.owner_account_id,
             idempotency_key=request.idempotency_key,
             idempotency_scope=request.idempotency_scope,
+            size_bound=request.size_bound,
         )
         try:
             await upload.write(files_pb2.UploadFileRequest(metadata=metadata))

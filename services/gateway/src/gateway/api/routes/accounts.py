@@ -2,9 +2,17 @@
 from fastapi import APIRouter
 from pydantic import ValidationError
 
-from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, PublicBaseUrl, SmallBody
+from gateway.api.deps import (
+    AccessToken,
+    AuthClientDep,
+    AuthRateLimit,
+    FilesClientDep,
+    PublicBaseUrl,
+    SmallBody,
+)
 from gateway.api.errors import CredentialsMissing, TokenMissing
 from gateway.api.schemas import (
+    AccountBody,
     AccountErrorBody,
     AuthErrorBody,
     Credentials,
@@ -68,6 +76,15 @@ async def get_files(token: AccessToken, auth: AuthClientDep, base_url: PublicBas
     listing = await auth.list_account_files(token)
     return FilesBody(message="files got successfully", username=listing.account.username,
                      data=[_file_item(file, base_url) for file in listing.files])
+
+
+@router.get("/account", response_model=AccountBody, responses=_TOKEN_ERRORS,
+            summary="The account's name, how many files and bytes it stores, and its quotas")
+async def account(token: AccessToken, auth: AuthClientDep, files: FilesClientDep) -> AccountBody:
+    owner = await auth.validate_token(token)
+    usage = await files.get_account_usage(owner.account_id)
+    return AccountBody(message="account got successfully", username=owner.username, files=usage.files,
+                       bytes_used=usage.bytes, quota_bytes=usage.quota_bytes, quota_files=usage.quota_files)
 
 
 def _credentials(body: bytes) -> Credentials:

@@ -42,6 +42,7 @@ from gateway.api.schemas import (
     MessageBody,
     NoAuthError,
     UploadBody,
+    UploadTooLargeBody,
     error_responses,
 )
 from gateway.clients.auth import AuthClient
@@ -72,7 +73,7 @@ IdempotencyKeyHeader = Annotated[
 
 _UPLOAD_RESPONSES = {
     200: {"links": UPLOAD_LINKS},
-    **error_responses({400: ErrorBody, 403: ErrorBody, 408: ErrorBody, 409: ErrorBody, 413: ErrorBody,
+    **error_responses({400: ErrorBody, 403: ErrorBody, 408: ErrorBody, 409: ErrorBody, 413: UploadTooLargeBody,
                        429: ErrorBody, 503: ErrorBody, 507: ErrorBody}),
 }
 _DOWNLOAD_RESPONSES = {
@@ -108,10 +109,11 @@ async def upload(
         async def start_upload(filename: str) -> FilesUpload:
             return await files.start_upload(
                 UploadRequest(filename, include_ext, owner_account_id, idempotency_key or "",
-                              scope if idempotency_key else "")
+                              scope if idempotency_key else "", reader.file_size_bound)
             )
 
-        reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload)
+        reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload,
+                                       declared_length=_declared_length(request))
         session = await _read_body(reader, request)
         uploaded = await session.finish()
         synced = await _list_under_account(uploaded, authorization, auth)
@@ -261,6 +263,11 @@ async def _list_under_account(uploaded: UploadedFile, header: str | None, auth: 
         logger.warning("stored %s, not yet in its account's list: %s", uploaded.file.file_url, error)
         return False
     return True
+
+
+def _declared_length(request: Request) -> int | None:
+    declared = request.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else None
 
 
 def _upload_boundary(request: Request, max_upload_bytes: int) -> bytes:

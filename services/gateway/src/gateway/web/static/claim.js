@@ -8,6 +8,7 @@ const REASONS = {
   wrong_key: 'its delete key is not the right one',
   owned_by_another_account: 'it belongs to another account',
   already_yours: 'it is already in your account',
+  over_quota: 'your account has no room for it (its quota)',
 };
 
 export function setUpClaim(currentToken, currentUser, onMoved) {

@@ -1,15 +1,15 @@
 """blocked_hashes: the SHA-256 of bytes an operator blocked; an upload of such bytes is refused.
 
-Revision ID: 0003_blocked
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_blocked"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
