@@ -20,6 +20,7 @@ from auth_service.domain.model import (
     hash_token,
 )
 from auth_service.domain.ports import (
+    AccountListings,
     Clock,
     FileEventsProgress,
     PasswordHasher,
@@ -43,8 +44,11 @@ class AuthService:
         file_events: FileEventsProgress,
         catch_up_timeout: float,
         min_password_length: int = MIN_PASSWORD_LENGTH,
+        listings: AccountListings | None = None,
     ) -> None:
+        """`listings` reads listings in a unit of work of their own unless given."""
         self._unit_of_work = unit_of_work
+        self._listings = listings or UnitOfWorkListings(unit_of_work)
         self._passwords = passwords
         self._tokens = tokens
         self._clock = clock
@@ -106,8 +110,7 @@ class AuthService:
         """Waits for the file events first, so that token, account and list are read in one go."""
         self._decode(access_token)
         await self._file_events.wait_until_caught_up(self._catch_up_timeout)
-        async with self._unit_of_work() as uow:
-            listing = await uow.files.list_live_of_token_holder(hash_token(access_token))
+        listing = await self._listings.of_token_holder(hash_token(access_token))
         if listing is None:
             raise TokenNotFound()
         return listing
@@ -160,6 +163,17 @@ class AuthService:
         record = TokenRecord(hash_token(access_token), account.account_id, kind, claims.expires_at, now)
         await uow.tokens.add(record)
         return IssuedToken(access_token, account, kind, claims.expires_at)
+
+
+class UnitOfWorkListings:
+    """Each listing read in a unit of work of its own."""
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
+        self._unit_of_work = unit_of_work
+
+    async def of_token_holder(self, token_hash: str) -> AccountFileList | None:
+        async with self._unit_of_work() as uow:
+            return await uow.files.list_live_of_token_holder(token_hash)
 
 
 class AccountFilesProjection:
