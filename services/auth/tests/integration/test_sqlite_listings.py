@@ -1,6 +1,7 @@
 """Listings read on SQLite's own listing connection: the same listing the repository reads, every commit
 seen at once, and an unreadable database reported as unavailable until it is readable again."""
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -124,3 +125,27 @@ async def test_an_unreadable_database_is_unavailable_until_it_is_readable_again(
     listing = await listings.of_token_holder("alice-token")
     assert listing is not None and listing.account == OWNER
 
+
+
+async def test_listings_asked_for_together_each_get_their_own(
+    unit_of_work: functools.partial[SqlAlchemyUnitOfWork], listings: SqliteAccountListings
+) -> None:
+    await add_owner_with_token(unit_of_work)
+    async with unit_of_work() as uow:
+        await uow.tokens.add(TokenRecord("bob-token", "acc-2", TokenKind.BOT, NOW + timedelta(days=1), NOW))
+        await uow.files.add_unless_present(listed("alices", NOW))
+        await uow.files.add_unless_present(listed("bobs", NOW, account_id="acc-2"))
+        await uow.commit()
+
+    given_up = asyncio.ensure_future(listings.of_token_holder("alice-token"))
+    together = [listings.of_token_holder(token) for token in ["alice-token", "unknown", "bob-token"] * 5]
+    await asyncio.sleep(0)
+    given_up.cancel()
+    answers = await asyncio.gather(*together)
+
+    alices, unknown, bobs = answers[:3]
+    assert alices is not None and alices.files == [listed("alices", NOW)]
+    assert unknown is None
+    assert bobs is not None and bobs.files == [listed("bobs", NOW, account_id="acc-2")]
+    assert answers == [alices, unknown, bobs] * 5
+    assert given_up.cancelled()

@@ -1,7 +1,8 @@
-"""Listings read from a SQLite database on a connection of their own, in one step on its thread each.
+"""Listings read from a SQLite database on a connection of their own, on its thread.
 
 Through the engine a listing costs a pool checkout, a cursor, the statement, its rows, closing the cursor
-and two rollbacks, each a hop to the connection's thread and back. Here it is one hop. The connection
+and two rollbacks, each a hop to the connection's thread and back. Here it is one hop, shared by every
+listing asked for at the same moment (each still read by a statement begun after it was asked). The connection
 stays outside any transaction, so each statement reads the database as of its last commit (WAL readers
 never wait for writers), and it may only read.
 """
@@ -21,6 +22,7 @@ from auth_service.domain.errors import StorageUnavailable
 from auth_service.domain.model import AccountFileList
 
 ColumnProcessor = Callable[[Any], Any]
+Rows = list[tuple[Any, ...]]
 
 
 class SqliteAccountListings:
@@ -33,11 +35,16 @@ class SqliteAccountListings:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="auth-listings")
         self._connection: sqlite3.Connection | None = None  # used on self._thread only
         self._closed = False
+        self._queued: list[tuple[str, asyncio.Future[Rows]]] = []
 
     async def of_token_holder(self, token_hash: str) -> AccountFileList | None:
         loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Rows] = loop.create_future()
+        self._queued.append((token_hash, answer))
+        if len(self._queued) == 1:
+            loop.call_soon(self._read_queued, loop)  # once the callers woken with this one have queued too
         try:
-            rows = await loop.run_in_executor(self._thread, self._read, token_hash)
+            rows = await answer
         except sqlite3.OperationalError as error:  # locked past the busy timeout, unreadable, no schema
             raise StorageUnavailable() from error
         return account_file_list_of([self._processed(row) for row in rows])
@@ -50,7 +57,27 @@ class SqliteAccountListings:
         await asyncio.get_running_loop().run_in_executor(self._thread, self._disconnect)
         self._thread.shutdown(wait=False)
 
-    def _read(self, token_hash: str) -> list[tuple[Any, ...]]:
+    def _read_queued(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Every queued listing read in one trip to the connection's thread: the callers that one look at
+        the file events lets through arrive together."""
+        queued, self._queued = self._queued, []
+        try:
+            reading = loop.run_in_executor(self._thread, self._read_all, [token for token, _ in queued])
+        except RuntimeError as error:  # closed
+            _answer_all(queued, error)
+            return
+        reading.add_done_callback(lambda done: _answer_each(queued, done))
+
+    def _read_all(self, token_hashes: list[str]) -> list[Rows | sqlite3.Error]:
+        answers: list[Rows | sqlite3.Error] = []
+        for token_hash in token_hashes:
+            try:
+                answers.append(self._read(token_hash))
+            except sqlite3.Error as error:
+                answers.append(error)
+        return answers
+
+    def _read(self, token_hash: str) -> Rows:
         connection = self._connected()
         try:
             return connection.execute(self._sql, (token_hash,)).fetchall()
@@ -90,3 +117,22 @@ def _result_processors(engine: AsyncEngine) -> list[tuple[int, ColumnProcessor]]
         if process is not None:
             processors.append((index, process))
     return processors
+
+
+def _answer_each(queued: list[tuple[str, asyncio.Future[Rows]]], done: asyncio.Future[list[Any]]) -> None:
+    if done.cancelled() or done.exception() is not None:
+        _answer_all(queued, done.exception() or RuntimeError("listing read cancelled"))
+        return
+    for (_, answer), result in zip(queued, done.result(), strict=True):
+        if answer.done():  # its caller gave up waiting
+            continue
+        if isinstance(result, BaseException):
+            answer.set_exception(result)
+        else:
+            answer.set_result(result)
+
+
+def _answer_all(queued: list[tuple[str, asyncio.Future[Rows]]], error: BaseException) -> None:
+    for _, answer in queued:
+        if not answer.done():
+            answer.set_exception(error)
