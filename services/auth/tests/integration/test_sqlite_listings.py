@@ -149,3 +149,13 @@ async def test_listings_asked_for_together_each_get_their_own(
     assert bobs is not None and bobs.files == [listed("bobs", NOW, account_id="acc-2")]
     assert answers == [alices, unknown, bobs] * 5
     assert given_up.cancelled()
+
+
+async def test_a_listing_asked_for_after_closing_fails_at_once(
+    unit_of_work: functools.partial[SqlAlchemyUnitOfWork], listings: SqliteAccountListings
+) -> None:
+    await add_owner_with_token(unit_of_work)
+    await listings.close()
+
+    with pytest.raises(RuntimeError):
+        await asyncio.wait_for(listings.of_token_holder("alice-token"), timeout=5)

@@ -120,8 +120,11 @@ def _result_processors(engine: AsyncEngine) -> list[tuple[int, ColumnProcessor]]
 
 
 def _answer_each(queued: list[tuple[str, asyncio.Future[Rows]]], done: asyncio.Future[list[Any]]) -> None:
-    if done.cancelled() or done.exception() is not None:
-        _answer_all(queued, done.exception() or RuntimeError("listing read cancelled"))
+    if done.cancelled():
+        _answer_all(queued, RuntimeError("listing read cancelled"))
+        return
+    if (error := done.exception()) is not None:
+        _answer_all(queued, error)
         return
     for (_, answer), result in zip(queued, done.result(), strict=True):
         if answer.done():  # its caller gave up waiting
