@@ -17,6 +17,7 @@ from auth_service.adapters.jwt_secret import load_or_create_secret
 from auth_service.adapters.nats_consumer import NatsFileEventConsumer
 from auth_service.adapters.private_storage import create_private_files_from_now_on, make_private, sqlite_files
 from auth_service.adapters.schema import current_revision, head_revision, upgrade_schema
+from auth_service.adapters.sqlite_listings import SqliteAccountListings
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.admin import AccountsAdmin
 from auth_service.domain.model import TokenLifetimes
@@ -38,12 +39,15 @@ class Application:
     engine: AsyncEngine
     metrics: AuthMetrics
     registry: CollectorRegistry
+    sqlite_listings: SqliteAccountListings | None = None
 
     async def upgrade_schema(self) -> None:
         await upgrade_schema(self.engine)
 
     async def close(self) -> None:
         await self.consumer.close()
+        if self.sqlite_listings is not None:
+            await self.sqlite_listings.close()
         await self.engine.dispose()
 
 
@@ -53,6 +57,8 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
     metrics = AuthMetrics.register(registry)
     engine = create_engine(settings.database_url)
     unit_of_work = functools.partial(SqlAlchemyUnitOfWork, engine)
+    sqlite_database = sqlite_database_path(settings.database_url)
+    sqlite_listings = SqliteAccountListings(engine, sqlite_database) if sqlite_database else None
     projection = AccountFilesProjection(unit_of_work)
     consumer = NatsFileEventConsumer(
         url=settings.nats_url,
@@ -79,8 +85,9 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
         file_events=consumer,
         catch_up_timeout=settings.catch_up_timeout_seconds,
         min_password_length=settings.min_password_length,
+        listings=sqlite_listings,
     )
-    return Application(auth, projection, consumer, engine, metrics, registry)
+    return Application(auth, projection, consumer, engine, metrics, registry, sqlite_listings)
 
 
 def protect_local_data(settings: Settings) -> None:

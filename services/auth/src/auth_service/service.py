@@ -35,6 +35,7 @@ from auth_service.domain.model import (
     hash_token,
 )
 from auth_service.domain.ports import (
+    AccountListings,
     Clock,
     FileEventsProgress,
     PasswordHasher,
@@ -58,8 +59,11 @@ class AuthService:
         file_events: FileEventsProgress,
         catch_up_timeout: float,
         min_password_length: int = MIN_PASSWORD_LENGTH,
+        listings: AccountListings | None = None,
     ) -> None:
+        """`listings` reads listings in a unit of work of their own unless given."""
         self._unit_of_work = unit_of_work
+        self._listings = listings or UnitOfWorkListings(unit_of_work)
         self._passwords = passwords
         self._tokens = tokens
         self._clock = clock
@@ -136,8 +140,7 @@ class AuthService:
         """Waits for the file events first, so that token, account and list are read in one go."""
         claims = self._decode(access_token)
         await self._file_events.wait_until_caught_up(self._catch_up_timeout)
-        async with self._unit_of_work() as uow:
-            listing = await uow.files.list_live_of_token_holder(hash_token(access_token))
+        listing = await self._listings.of_token_holder(hash_token(access_token))
         if listing is None or listing.account.disabled:
             raise TokenNotFound()
         await self._note_use(claims, access_token)
@@ -263,6 +266,17 @@ class AuthService:
         await uow.tokens.add(record)
         await uow.api_tokens.add(token)
         return IssuedApiToken(access_token, token)
+
+
+class UnitOfWorkListings:
+    """Each listing read in a unit of work of its own."""
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
+        self._unit_of_work = unit_of_work
+
+    async def of_token_holder(self, token_hash: str) -> AccountFileList | None:
+        async with self._unit_of_work() as uow:
+            return await uow.files.list_live_of_token_holder(token_hash)
 
 
 class AccountFilesProjection:

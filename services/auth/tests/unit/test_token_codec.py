@@ -108,3 +108,25 @@ def test_decode_checks_the_signature_before_the_expiry(codec: JwtTokenCodec) -> 
 
     with pytest.raises(TokenInvalid):
         codec.decode(expired_foreign)
+
+
+def test_a_token_decoded_before_expires_all_the_same(jwt_secret: str) -> None:
+    now = [NOW]
+    codec = JwtTokenCodec(jwt_secret, now=lambda: now[0])
+    token = codec.encode(claims(lifetime=timedelta(minutes=5)))
+    assert codec.decode(token) == claims(lifetime=timedelta(minutes=5))
+
+    now[0] = NOW + timedelta(minutes=5) - timedelta(microseconds=1)
+    assert codec.decode(token) == claims(lifetime=timedelta(minutes=5))
+    now[0] = NOW + timedelta(minutes=5)
+    with pytest.raises(TokenExpired):
+        codec.decode(token)
+
+
+def test_a_token_found_invalid_stays_invalid(codec: JwtTokenCodec, jwt_secret: str) -> None:
+    foreign = jwt.encode(payload(), "another-secret-that-is-also-long-enough-0123", algorithm="HS256")
+
+    for _ in range(2):
+        with pytest.raises(TokenInvalid):
+            codec.decode(foreign)
+    assert codec.decode(codec.encode(claims())) == claims()

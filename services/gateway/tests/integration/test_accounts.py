@@ -1,8 +1,11 @@
 """Accounts (contract 1.3), authorization errors (1.1) and deletes through the real app."""
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from fileuploader.auth.v1 import auth_pb2
+
+from gateway.api.schemas import FileItem, FilesBody
 
 MISSING = "No username/password provided"
 
@@ -176,6 +179,29 @@ async def test_get_files_lists_the_account_files_newest_first(client, fake_auth,
     assert (item["ext"], item["user_filename"], item["size"], item["synced"]) == (".png", "two.PNG", 2, True)
     assert (item["creation_date"], item["created_at"]) == ("2.1.2026", "2026-01-02T03:04:05Z")
     assert (await client.get(path, headers=bearer(other))).json()["data"] == []
+
+
+async def test_get_files_renders_every_field_of_the_contract_and_any_file_name_exactly(client, fake_auth):
+    token = fake_auth.servicer.sign_up("ïris \"the\" \\ 🦊")
+    account_id = fake_auth.servicer.accounts["ïris \"the\" \\ 🦊"][1].account_id
+    name = 'naïve "quoted" \\ back\tslash\u0001 日本.txt'
+    listed = auth_pb2.AccountFile(file_url="abc123", delete_key="k-1", ext=".txt", user_filename=name, size=2**40)
+    listed.created_at.FromDatetime(datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc))
+    fake_auth.servicer.files[account_id] = [listed]
+
+    r = await client.get("/api/get_files", headers=bearer(token))
+
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.json() == {
+        "status": "success", "message": "files got successfully", "username": "ïris \"the\" \\ 🦊",
+        "data": [{
+            "file_url": "abc123", "file_url_full": "https://files.example.test/file/abc123", "key": "k-1",
+            "ext": ".txt", "user_filename": name, "creation_date": "31.12.2026",
+            "created_at": "2026-12-31T23:59:59Z", "size": 2**40, "synced": True,
+        }],
+    }
+    assert list(r.json()) == list(FilesBody.model_fields)
+    assert list(r.json()["data"][0]) == list(FileItem.model_fields)
 
 
 async def test_delete_with_the_key_removes_the_file(client, fake_files):

@@ -1,6 +1,6 @@
 """SQLAlchemy repositories for accounts, token records and account files, on one connection."""
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -35,7 +35,7 @@ _TOKEN_WITH_ACCOUNT = (
     .where(access_tokens.c.token_hash == bindparam("token_hash"))
 )
 
-_LIVE_FILES_OF_TOKEN_HOLDER = (
+LIVE_FILES_OF_TOKEN_HOLDER = (
     select(*_ACCOUNT_COLUMNS, *_FILE_COLUMNS)
     .join_from(access_tokens, accounts, access_tokens.c.account_id == accounts.c.account_id)
     .outerjoin(
@@ -45,6 +45,15 @@ _LIVE_FILES_OF_TOKEN_HOLDER = (
     .where(access_tokens.c.token_hash == bindparam("token_hash"))
     .order_by(account_files.c.created_at.desc(), account_files.c.file_url)
 )
+
+
+def account_file_list_of(rows: Sequence[Sequence[Any]]) -> AccountFileList | None:
+    """The listing in the rows of LIVE_FILES_OF_TOKEN_HOLDER; None when there are none (no such token)."""
+    if not rows:
+        return None
+    account = Account(*rows[0][: len(_ACCOUNT_COLUMNS)])
+    files = [AccountFile(*row[len(_ACCOUNT_COLUMNS) :]) for row in rows if row[_FILE_URL] is not None]
+    return AccountFileList(account, files)
 
 
 class SqlAccountRepository:
@@ -204,13 +213,8 @@ class SqlAccountFileRepository:
 
     async def list_live_of_token_holder(self, token_hash: str) -> AccountFileList | None:
         """One statement: the holder's account on every row, and a file on each row but an empty list's."""
-        result = await self._connection.execute(_LIVE_FILES_OF_TOKEN_HOLDER, {"token_hash": token_hash})
-        rows = result.all()
-        if not rows:
-            return None
-        account = Account(*rows[0][: len(_ACCOUNT_COLUMNS)])
-        files = [AccountFile(*row[len(_ACCOUNT_COLUMNS) :]) for row in rows if row[_FILE_URL] is not None]
-        return AccountFileList(account, files)
+        result = await self._connection.execute(LIVE_FILES_OF_TOKEN_HOLDER, {"token_hash": token_hash})
+        return account_file_list_of(result.all())
 
     async def stream_all(self) -> AsyncGenerator[AccountFile, None]:
         # PostgreSQL sorts text by its locale unless told "C"; SQLite compares code points already.

@@ -109,6 +109,13 @@ class UnitOfWork(Protocol):
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
+class AccountListings(Protocol):
+    """The hot read of every listing, which may bypass the unit of work."""
+
+    async def of_token_holder(self, token_hash: str) -> AccountFileList | None:
+        """As list_live_of_token_holder, seeing every commit made before the call."""
+
+
 @dataclass(frozen=True)
 class PasswordCheck:
     matches: bool

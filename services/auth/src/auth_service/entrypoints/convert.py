@@ -36,10 +36,17 @@ def token_kind_to_pb(kind: TokenKind) -> int:
     return _TOKEN_KINDS[kind]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECONDS_PER_DAY = 86_400
+
+
 def timestamp_of(moment: datetime) -> Timestamp:
-    timestamp = Timestamp()
-    timestamp.FromDatetime(moment)
-    return timestamp
+    """As Timestamp.FromDatetime (a naive moment is UTC), in a fraction of its time: listings take 20."""
+    since_epoch = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - _EPOCH
+    return Timestamp(
+        seconds=since_epoch.days * _SECONDS_PER_DAY + since_epoch.seconds,
+        nanos=since_epoch.microseconds * 1000,
+    )
 
 
 def account_to_pb(account: Account) -> auth_pb2.Account:
@@ -80,22 +87,20 @@ def issued_api_token_to_pb(issued: IssuedApiToken) -> auth_pb2.CreateApiTokenRes
     return auth_pb2.CreateApiTokenResponse(access_token=issued.access_token, token=token)
 
 
-def account_file_to_pb(file: AccountFile) -> auth_pb2.AccountFile:
-    return auth_pb2.AccountFile(
-        file_url=file.file_url,
-        delete_key=file.delete_key,
-        ext=file.ext,
-        user_filename=file.user_filename,
-        size=file.size,
-        created_at=timestamp_of(file.created_at),
-    )
-
-
 def account_file_list_to_pb(listing: AccountFileList) -> auth_pb2.ListAccountFilesResponse:
-    return auth_pb2.ListAccountFilesResponse(
-        account=account_to_pb(listing.account),
-        files=[account_file_to_pb(file) for file in listing.files],
-    )
+    """Each file built in place in the response (a message built apart would be copied into it)."""
+    response = auth_pb2.ListAccountFilesResponse(account=account_to_pb(listing.account))
+    add_file = response.files.add
+    for file in listing.files:
+        add_file(
+            file_url=file.file_url,
+            delete_key=file.delete_key,
+            ext=file.ext,
+            user_filename=file.user_filename,
+            size=file.size,
+            created_at=timestamp_of(file.created_at),
+        )
+    return response
 
 
 def file_uploaded_from_account_file_pb(file: auth_pb2.AccountFile) -> FileUploaded:

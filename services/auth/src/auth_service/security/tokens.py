@@ -1,5 +1,7 @@
 """Access tokens as HS256 JWTs (pyjwt): sub, jti, iat, exp and kind."""
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,15 +14,22 @@ from auth_service.domain.model import TokenClaims, TokenKind
 ALGORITHM = "HS256"
 ALGORITHMS = [ALGORITHM]
 REQUIRED_CLAIMS = ["sub", "jti", "iat", "exp", "kind"]
-# Options merged and the key prepared once: per call they were half of a decode's time.
-_DECODER = jwt.PyJWT({"require": REQUIRED_CLAIMS})
+# Options merged and the key prepared once: per call they were half of a decode's time. The expiry is
+# checked apart, on every decode, so that a token's verified claims can be remembered.
+_DECODER = jwt.PyJWT({"require": REQUIRED_CLAIMS, "verify_exp": False})
+# Tokens whose signature and claims were verified, remembered with their claims (least recently used
+# forgotten first): a client presents the same token request after request. Revocation is not decided
+# here but by the token's record, read on every use.
+VERIFIED_TOKENS_KEPT = 4096
 
 
 class JwtTokenCodec:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._secret = secret
+        self._now = now
         jwk = {"kty": "oct", "k": base64url_encode(secret.encode()).decode(), "alg": ALGORITHM}
         self._verifying_key = jwt.PyJWK(jwk)
+        self._verified = functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)(self._verify)
 
     def encode(self, claims: TokenClaims) -> str:
         payload = {
@@ -33,10 +42,15 @@ class JwtTokenCodec:
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
     def decode(self, access_token: str) -> TokenClaims:
+        claims = self._verified(access_token)
+        if claims.expires_at <= self._now():  # as pyjwt: expired from the second `exp` names
+            raise TokenExpired()
+        return claims
+
+    def _verify(self, access_token: str) -> TokenClaims:
+        """Raises TokenInvalid (which is not remembered)."""
         try:
             payload = _DECODER.decode(access_token, self._verifying_key, algorithms=ALGORITHMS)
-        except jwt.ExpiredSignatureError as error:
-            raise TokenExpired() from error
         except jwt.InvalidTokenError as error:
             raise TokenInvalid() from error
         return _claims_from(payload)

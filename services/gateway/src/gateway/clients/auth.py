@@ -1,10 +1,11 @@
 """The auth service's gRPC API as the gateway uses it."""
 from collections.abc import Sequence
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 
 import grpc
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.api import errors
 from gateway.api.errors import AuthFailure, AuthorizationError
@@ -44,6 +45,7 @@ REASONS: dict[str, ErrorFactory] = {
 }
 # A password change proves the account with its old password while its token is valid: a 403.
 _PASSWORD_CHANGE_REASONS = {**REASONS, "WRONG_PASSWORD": errors.WrongOldPassword}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
 
 
@@ -184,5 +186,10 @@ def _account_file(message: auth_pb2.AccountFile) -> AccountFile:
         ext=message.ext,
         user_filename=message.user_filename,
         size=message.size,
-        created_at=message.created_at.ToDatetime(tzinfo=timezone.utc),
+        created_at=_datetime_of(message.created_at),
     )
+
+
+def _datetime_of(timestamp: Timestamp) -> datetime:
+    """As Timestamp.ToDatetime(tzinfo=timezone.utc), in a fraction of its time: listings take 20."""
+    return _EPOCH + timedelta(0, timestamp.seconds, timestamp.nanos // 1000)
