@@ -77,6 +77,16 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.FromString,
                 _registered_method=True)
+        self.CountDownload = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/CountDownload',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadResponse.FromString,
+                _registered_method=True)
+        self.GetFileLimits = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/GetFileLimits',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -158,6 +168,25 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountDownload(self, request, context):
+        """Counts one download of a file with a download limit: one conditional update in the database, so
+        N concurrent calls for a file with N downloads left all succeed and the next one fails, whatever
+        the number of replicas. FILE_NOT_FOUND when the file is unknown, expired or has no download left.
+        A file without a limit is answered as it is, nothing counted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFileLimits(self, request, context):
+        """The expiry and download limit of each named file that is still served; the file_urls that name
+        none (never stored, deleted, expired or used up) are answered in `gone`. At most 1000 file_urls
+        per call, else TOO_MANY_FILES.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -200,6 +229,16 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.ClaimFiles,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.SerializeToString,
+            ),
+            'CountDownload': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountDownload,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadResponse.SerializeToString,
+            ),
+            'GetFileLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFileLimits,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -421,6 +460,60 @@ class FilesService:
             '/fileuploader.files.v1.FilesService/ClaimFiles',
             fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.ClaimFilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountDownload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/CountDownload',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFileLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/GetFileLimits',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.FromString,
             options,
             channel_credentials,
             insecure,

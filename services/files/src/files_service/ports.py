@@ -99,6 +99,18 @@ class FilesRepository(Protocol):
         """Give the file an owner if it has none (the check and the write are one statement, so two
         concurrent claims cannot both take it); False when it is gone or owned already."""
 
+    async def count_download(self, file_url: str, now: datetime) -> int | None:
+        """One download off a limited file alive at `now`, as one conditional statement: the downloads
+        left after it; None when nothing was counted (unknown, unlimited, expired or used up)."""
+
+    async def get_many(self, file_urls: Sequence[str]) -> list[StoredFile]: ...
+
+    async def lock_purgeable(self, now: datetime, seek_grace: timedelta, limit: int) -> list[StoredFile]:
+        """Up to `limit` files expired or used up (for longer than `seek_grace`), locked until the
+        transaction ends; rows another transaction holds are skipped."""
+
+    async def oldest_purgeable_since(self, now: datetime, seek_grace: timedelta) -> datetime | None: ...
+
     async def count(self) -> int: ...
 
     async def uses_storage_key(self, storage_key: str) -> bool: ...

@@ -84,3 +84,7 @@ class CommitOutcomeUnknown(DatabaseUnavailable):
 
 class FileUrlTaken(Exception):
     """The generated file_url already exists: the caller draws another one."""
+
+
+class BadLimits(FilesError):
+    """An expiry that is not positive, or a download limit below 1."""

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from files_service.domain.errors import InvalidDownloadHeaders, RangeNotSatisfiable
 from files_service.domain.idempotency import IdempotencyKey
+from files_service.domain.limits import NO_LIMITS, FileLimits, Limits
 
 MAX_HEADER_VALUE_LENGTH = 4096
 
@@ -15,6 +16,7 @@ class UploadRequest:
     include_ext: bool
     owner_account_id: str
     idempotency: IdempotencyKey | None = None
+    limits: Limits = NO_LIMITS
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class StoredFile:
     delete_key: str
     owner_account_id: str
     created_at: datetime
+    limits: FileLimits = FileLimits()
 
     @property
     def has_owner(self) -> bool:

@@ -33,6 +33,7 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.IdempotencyKeyReused: (grpc.StatusCode.FAILED_PRECONDITION, "IDEMPOTENCY_KEY_REUSED"),
     errors.InvalidIdempotencyKey: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
     errors.OwnerMissing: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
+    errors.BadLimits: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
     errors.StorageUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
     errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
     errors.CommitOutcomeUnknown: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),

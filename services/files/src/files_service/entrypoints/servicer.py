@@ -15,6 +15,7 @@ from files_service.entrypoints.convert import (
     download_headers_of,
     download_url_response_of,
     file_info_of,
+    file_limits_of,
     owned_file_of,
     upload_request_of,
     upload_response_of,
@@ -119,6 +120,20 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         async with aborting_on_error(context, "ClaimFiles"):
             outcomes = await self._service.claim_files(request.owner_account_id, claim_requests_of(request))
             return files_pb2.ClaimFilesResponse(outcomes=[claim_outcome_of(outcome) for outcome in outcomes])
+
+    async def CountDownload(
+        self, request: files_pb2.CountDownloadRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.CountDownloadResponse:
+        async with aborting_on_error(context, "CountDownload"):
+            left = await self._service.count_download(request.file_url)
+            return files_pb2.CountDownloadResponse(downloads_left=left)
+
+    async def GetFileLimits(
+        self, request: files_pb2.GetFileLimitsRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.GetFileLimitsResponse:
+        async with aborting_on_error(context, "GetFileLimits"):
+            served, gone = await self._service.file_limits(list(request.file_urls))
+            return files_pb2.GetFileLimitsResponse(files=[file_limits_of(stored) for stored in served], gone=gone)
 
 
 async def _joined(chunks: AsyncGenerator[bytes, None]) -> bytes:

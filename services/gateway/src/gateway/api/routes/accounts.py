@@ -2,7 +2,7 @@
 from fastapi import APIRouter
 from pydantic import ValidationError
 
-from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, PublicBaseUrl, SmallBody
+from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, FilesClientDep, PublicBaseUrl, SmallBody
 from gateway.api.errors import CredentialsMissing, TokenMissing
 from gateway.api.schemas import (
     AccountErrorBody,
@@ -16,9 +16,10 @@ from gateway.api.schemas import (
     RefreshRequest,
     TokenBody,
     error_responses,
+    iso_8601,
     json_request_body,
 )
-from gateway.models import AccountFile, IssuedToken, TokenKind
+from gateway.models import AccountFile, FileLimits, IssuedToken, TokenKind
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -64,10 +65,16 @@ async def logout(token: AccessToken, auth: AuthClientDep) -> MessageBody:
 @router.get("/get_files", response_model=FilesBody, responses=_TOKEN_ERRORS, summary="The account's files")
 @router.get("/getFiles", response_model=FilesBody, responses=_TOKEN_ERRORS, deprecated=True,
             summary="The account's files (use /api/get_files)")
-async def get_files(token: AccessToken, auth: AuthClientDep, base_url: PublicBaseUrl) -> FilesBody:
+async def get_files(
+    token: AccessToken, auth: AuthClientDep, files: FilesClientDep, base_url: PublicBaseUrl
+) -> FilesBody:
+    """The account's list (auth's), each file with its expiry and downloads left as files has them now:
+    a file expired, used up or deleted, whose event auth has not applied yet, is left out."""
     listing = await auth.list_account_files(token)
+    limits = await files.file_limits([file.file_url for file in listing.files]) if listing.files else {}
     return FilesBody(message="files got successfully", username=listing.account.username,
-                     data=[_file_item(file, base_url) for file in listing.files])
+                     data=[_file_item(file, limits[file.file_url], base_url)
+                           for file in listing.files if file.file_url in limits])
 
 
 def _credentials(body: bytes) -> Credentials:
@@ -99,7 +106,7 @@ def _token_body(issued: IssuedToken, message: str) -> TokenBody:
     return TokenBody(accessToken=issued.access_token, username=issued.account.username, message=message)
 
 
-def _file_item(file: AccountFile, base_url: str) -> FileItem:
+def _file_item(file: AccountFile, limits: FileLimits, base_url: str) -> FileItem:
     created = file.created_at
     return FileItem(
         file_url=file.file_url,
@@ -110,4 +117,7 @@ def _file_item(file: AccountFile, base_url: str) -> FileItem:
         creation_date=f"{created.day}.{created.month}.{created.year}",
         created_at=created.isoformat(timespec="seconds").replace("+00:00", "Z"),
         size=file.size,
+        expires_at=iso_8601(limits.expires_at),
+        max_downloads=limits.max_downloads,
+        downloads_left=limits.downloads_left,
     )
