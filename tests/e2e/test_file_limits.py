@@ -101,7 +101,7 @@ def test_n_concurrent_downloads_across_gateways_and_replicas_succeed_and_the_nex
         assert all(content == data for status, content in outcomes if status == 200)
         assert_error(c1.get(f"/file/{url}"), 404, "File not found")
         assert_error(c2.get(f"/file/{url}", headers={"Range": "bytes=0-"}), 404, "File not found")
-        assert_error(c1.head(f"/file/{url}"), 404, "File not found")
+        assert c1.head(f"/file/{url}").status_code == 404
         # the seeks of the last download still work for a while
         late_seek = c1.get(f"/file/{url}", headers={"Range": "bytes=200000-"})
         assert late_seek.status_code == 206 and late_seek.content == data[200000:]
