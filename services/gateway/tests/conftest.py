@@ -203,6 +203,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     owners: dict[str, str] = field(default_factory=dict)
     claim_requests: list[files_pb2.ClaimFilesRequest] = field(default_factory=list)
     count_requests: list[str] = field(default_factory=list)
+    # As a files service that predates GetFileLimits answers it.
+    limits_unimplemented: bool = False
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -298,6 +300,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         return files_pb2.CountDownloadResponse(downloads_left=info.downloads_left)
 
     async def GetFileLimits(self, request, context):
+        if self.limits_unimplemented:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
         known = [file_url for file_url in request.file_urls if file_url in self.blobs]
         limits = []
         for file_url in known:

@@ -102,3 +102,15 @@ async def test_get_files_leaves_out_a_file_files_no_longer_serves(client, fake_a
     del fake_files.servicer.blobs[url]
 
     assert (await client.get("/api/get_files", headers=headers)).json()["data"] == []
+
+
+async def test_get_files_lists_every_file_without_limits_from_a_files_service_older_than_them(
+    client, fake_auth, fake_files
+):
+    token = fake_auth.servicer.sign_up("rolling")
+    headers = {"Authorization": f"Bearer {token}"}
+    url = (await client.post("/api/upload", files={"file": ("a.txt", b"hello")}, headers=headers,
+                             params={"max_downloads": "5"})).json()["file_url"]
+    fake_files.servicer.limits_unimplemented = True
+    items = (await client.get("/api/get_files", headers=headers)).json()["data"]
+    assert [(item["file_url"], item["downloads_left"]) for item in items] == [(url, None)]

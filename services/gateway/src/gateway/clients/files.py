@@ -102,12 +102,17 @@ class FilesClient:
 
     async def file_limits(self, file_urls: Sequence[str]) -> dict[str, FileLimits]:
         """The expiry and download limit of each named file still served (the others are left out),
-        asked LIMITS_PER_CALL at a time."""
+        asked LIMITS_PER_CALL at a time. A files service older than GetFileLimits (mid rolling update)
+        has no limits: every file is answered without any."""
         limits: dict[str, FileLimits] = {}
         for start in range(0, len(file_urls), LIMITS_PER_CALL):
             request = files_pb2.GetFileLimitsRequest(file_urls=file_urls[start:start + LIMITS_PER_CALL])
-            with _translated():
+            try:
                 reply = await self._stub.GetFileLimits(request, timeout=self._timeout, metadata=self._metadata())
+            except grpc.aio.AioRpcError as error:
+                if error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                    return {file_url: FileLimits(None, None, None) for file_url in file_urls}
+                raise translate(error, SERVICE, DOMAIN, REASONS) from error
             for message in reply.files:
                 limits[message.file_url] = FileLimits(
                     expires_at=_moment(message, "expires_at"),
