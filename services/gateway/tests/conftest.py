@@ -302,17 +302,20 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     async def GetFileLimits(self, request, context):
         if self.limits_unimplemented:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
-        known = [file_url for file_url in request.file_urls if file_url in self.blobs]
-        limits = []
-        for file_url in known:
-            info = self.blobs[file_url].info
+        limits, gone = [], []
+        for file_url in request.file_urls:
+            info = self.blobs[file_url].info if file_url in self.blobs else None
+            if info is None or not (info.HasField("expires_at") or info.HasField("max_downloads")):
+                continue
+            if info.HasField("max_downloads") and info.downloads_left == 0:
+                gone.append(file_url)
+                continue
             message = files_pb2.FileLimits(file_url=file_url)
             if info.HasField("expires_at"):
                 message.expires_at.CopyFrom(info.expires_at)
             if info.HasField("max_downloads"):
                 message.max_downloads, message.downloads_left = info.max_downloads, info.downloads_left
             limits.append(message)
-        gone = [file_url for file_url in request.file_urls if file_url not in self.blobs]
         return files_pb2.GetFileLimitsResponse(files=limits, gone=gone)
 
     async def GetFileInfo(self, request, context):

@@ -179,9 +179,9 @@ class FilesServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetFileLimits(self, request, context):
-        """The expiry and download limit of each named file that is still served; the file_urls that name
-        none (never stored, deleted, expired or used up) are answered in `gone`. At most 1000 file_urls
-        per call, else TOO_MANY_FILES.
+        """The expiry and download limit of each named file that has either and is still served; those that
+        have either and are no longer served (expired, used up) are answered in `gone`. A file without
+        limits, or unknown, is in neither. At most 1000 file_urls per call, else TOO_MANY_FILES.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -8,6 +8,7 @@ from typing import Protocol, Self
 
 from files_service.domain.events import DomainEvent
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
+from files_service.domain.limits import FileLimits
 from files_service.domain.model import DownloadHeaders, StoredFile
 
 
@@ -103,7 +104,8 @@ class FilesRepository(Protocol):
         """One download off a limited file alive at `now`, as one conditional statement: the downloads
         left after it; None when nothing was counted (unknown, unlimited, expired or used up)."""
 
-    async def get_many(self, file_urls: Sequence[str]) -> list[StoredFile]: ...
+    async def limits_of(self, file_urls: Sequence[str]) -> dict[str, FileLimits]:
+        """The limits of those of the files that have an expiry or a download limit."""
 
     async def lock_purgeable(self, now: datetime, seek_grace: timedelta, limit: int) -> list[StoredFile]:
         """Up to `limit` files expired or used up (for longer than `seek_grace`), locked until the

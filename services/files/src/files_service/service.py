@@ -181,17 +181,19 @@ class FilesService:
             raise FileNotFound("file not found")
         return None
 
-    async def file_limits(self, file_urls: Sequence[str]) -> tuple[list[StoredFile], list[str]]:
-        """The named files still served, and the file_urls that name none."""
+    async def file_limits(self, file_urls: Sequence[str]) -> tuple[dict[str, FileLimits], list[str]]:
+        """The limits of the named files that have limits and are still served, and the file_urls of those
+        that have limits and are no longer served; files without limits, or unknown, are in neither."""
         if len(file_urls) > MAX_LIMITS_PER_CALL:
             raise TooManyFiles(f"at most {MAX_LIMITS_PER_CALL} files per call")
         wanted = [file_url for file_url in dict.fromkeys(file_urls) if could_be_file_url(file_url)]
+        if not wanted:
+            return {}, []
         async with self._uow_factory() as uow:
-            found = await uow.files.get_many(wanted) if wanted else []
+            found = await uow.files.limits_of(wanted)
         now = self._clock()
-        served = [stored for stored in found if stored.limits.served(now, self._seek_grace)]
-        known = {stored.file_url for stored in served}
-        return served, [file_url for file_url in dict.fromkeys(file_urls) if file_url not in known]
+        served = {url: limits for url, limits in found.items() if limits.served(now, self._seek_grace)}
+        return served, [url for url in found if url not in served]
 
     async def read_file(self, file_url: str, offset: int, length: int | None) -> AsyncGenerator[bytes, None]:
         """Check that the file and the range exist, then return the bytes as a lazy stream."""

@@ -52,6 +52,9 @@ class FileLimits:
     downloads_left: int | None
 
 
+NO_LIMITS = FileLimits(None, None, None)
+
+
 @dataclass(frozen=True)
 class DownloadHeaders:
     """What an object store's download URL is to answer with, as the gateway would."""

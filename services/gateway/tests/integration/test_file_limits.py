@@ -95,11 +95,13 @@ async def test_get_files_lists_the_expiry_and_the_downloads_left_now(client, fak
         None, None, None)
 
 
-async def test_get_files_leaves_out_a_file_files_no_longer_serves(client, fake_auth, fake_files):
+async def test_get_files_leaves_out_a_file_whose_downloads_are_used_up(client, fake_auth, fake_files):
     token = fake_auth.servicer.sign_up("gone")
     headers = {"Authorization": f"Bearer {token}"}
-    url = (await client.post("/api/upload", files={"file": ("a.txt", b"hello")}, headers=headers)).json()["file_url"]
-    del fake_files.servicer.blobs[url]
+    url = (await client.post("/api/upload", files={"file": ("a.txt", b"hello")}, headers=headers,
+                             params={"max_downloads": "1"})).json()["file_url"]
+    assert [item["file_url"] for item in (await client.get("/api/get_files", headers=headers)).json()["data"]] == [url]
+    assert (await client.get(f"/file/{url}")).status_code == 200
 
     assert (await client.get("/api/get_files", headers=headers)).json()["data"] == []
 

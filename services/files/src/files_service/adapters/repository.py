@@ -14,6 +14,7 @@ from files_service.domain.limits import FileLimits
 from files_service.domain.model import StoredFile
 
 _files = files_table.c
+_LIMIT_COLUMNS = (_files.file_url, _files.expires_at, _files.max_downloads, _files.downloads_left, _files.used_up_at)
 
 _INSERT_FILE = InsertUnlessTaken(files_table, ["file_url"])
 
@@ -73,9 +74,13 @@ class SqlAlchemyFilesRepository:
         )
         return (await self._connection.execute(query)).scalar_one_or_none()
 
-    async def get_many(self, file_urls: Sequence[str]) -> list[StoredFile]:
-        result = await self._connection.execute(select(files_table).where(_files.file_url.in_(file_urls)))
-        return [_stored_file_of(row) for row in result.mappings()]
+    async def limits_of(self, file_urls: Sequence[str]) -> dict[str, FileLimits]:
+        """The limits of those of the files that have an expiry or a download limit."""
+        query = select(*_LIMIT_COLUMNS).where(
+            _files.file_url.in_(file_urls), or_(_files.expires_at.is_not(None), _files.max_downloads.is_not(None))
+        )
+        result = await self._connection.execute(query)
+        return {file_url: FileLimits(*limits) for file_url, *limits in result}
 
     async def lock_purgeable(self, now: datetime, seek_grace: timedelta, limit: int) -> list[StoredFile]:
         """Up to `limit` files expired, or used up for longer than `seek_grace`, locked until the

@@ -46,10 +46,9 @@ def file_info_of(stored: StoredFile) -> files_pb2.FileInfo:
     return info
 
 
-def file_limits_of(stored: StoredFile) -> files_pb2.FileLimits:
-    limits: FileLimits = stored.limits
+def file_limits_of(file_url: str, limits: FileLimits) -> files_pb2.FileLimits:
     message = files_pb2.FileLimits(
-        file_url=stored.file_url, max_downloads=limits.max_downloads, downloads_left=limits.downloads_left
+        file_url=file_url, max_downloads=limits.max_downloads, downloads_left=limits.downloads_left
     )
     if limits.expires_at is not None:
         message.expires_at.CopyFrom(timestamp_of(limits.expires_at))

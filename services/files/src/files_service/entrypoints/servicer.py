@@ -133,7 +133,8 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     ) -> files_pb2.GetFileLimitsResponse:
         async with aborting_on_error(context, "GetFileLimits"):
             served, gone = await self._service.file_limits(list(request.file_urls))
-            return files_pb2.GetFileLimitsResponse(files=[file_limits_of(stored) for stored in served], gone=gone)
+            files = [file_limits_of(file_url, limits) for file_url, limits in served.items()]
+            return files_pb2.GetFileLimitsResponse(files=files, gone=gone)
 
 
 async def _joined(chunks: AsyncGenerator[bytes, None]) -> bytes:

@@ -100,18 +100,20 @@ class FilesClient:
         with _translated():
             await self._stub.CountDownload(request, timeout=self._timeout, metadata=self._metadata())
 
-    async def file_limits(self, file_urls: Sequence[str]) -> dict[str, FileLimits]:
-        """The expiry and download limit of each named file still served (the others are left out),
-        asked LIMITS_PER_CALL at a time. A files service older than GetFileLimits (mid rolling update)
-        has no limits: every file is answered without any."""
+    async def file_limits(self, file_urls: Sequence[str]) -> tuple[dict[str, FileLimits], set[str]]:
+        """The expiry and download limit of each named file that has either and is still served, and the
+        file_urls of those that have either and are no longer served (expired, used up); files without
+        limits are in neither. Asked LIMITS_PER_CALL at a time. A files service older than GetFileLimits
+        (mid rolling update) has no limits."""
         limits: dict[str, FileLimits] = {}
+        gone: set[str] = set()
         for start in range(0, len(file_urls), LIMITS_PER_CALL):
             request = files_pb2.GetFileLimitsRequest(file_urls=file_urls[start:start + LIMITS_PER_CALL])
             try:
                 reply = await self._stub.GetFileLimits(request, timeout=self._timeout, metadata=self._metadata())
             except grpc.aio.AioRpcError as error:
                 if error.code() == grpc.StatusCode.UNIMPLEMENTED:
-                    return {file_url: FileLimits(None, None, None) for file_url in file_urls}
+                    return {}, set()
                 raise translate(error, SERVICE, DOMAIN, REASONS) from error
             for message in reply.files:
                 limits[message.file_url] = FileLimits(
@@ -119,7 +121,8 @@ class FilesClient:
                     max_downloads=message.max_downloads if message.HasField("max_downloads") else None,
                     downloads_left=message.downloads_left if message.HasField("downloads_left") else None,
                 )
-        return limits
+            gone.update(reply.gone)
+        return limits, gone
 
     async def claim_files(self, owner_account_id: str, items: Sequence[ClaimItem]) -> list[ClaimOutcome]:
         """Moves the anonymous files whose keys are right into the account: one outcome per item, in order."""

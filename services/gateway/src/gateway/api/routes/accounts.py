@@ -19,7 +19,7 @@ from gateway.api.schemas import (
     iso_8601,
     json_request_body,
 )
-from gateway.models import AccountFile, FileLimits, IssuedToken, TokenKind
+from gateway.models import NO_LIMITS, AccountFile, FileLimits, IssuedToken, TokenKind
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -69,12 +69,12 @@ async def get_files(
     token: AccessToken, auth: AuthClientDep, files: FilesClientDep, base_url: PublicBaseUrl
 ) -> FilesBody:
     """The account's list (auth's), each file with its expiry and downloads left as files has them now:
-    a file expired, used up or deleted, whose event auth has not applied yet, is left out."""
+    a file expired or used up, whose purge auth has not heard of yet, is left out."""
     listing = await auth.list_account_files(token)
-    limits = await files.file_limits([file.file_url for file in listing.files]) if listing.files else {}
+    limits, gone = await files.file_limits([file.file_url for file in listing.files]) if listing.files else ({}, set())
     return FilesBody(message="files got successfully", username=listing.account.username,
-                     data=[_file_item(file, limits[file.file_url], base_url)
-                           for file in listing.files if file.file_url in limits])
+                     data=[_file_item(file, limits.get(file.file_url, NO_LIMITS), base_url)
+                           for file in listing.files if file.file_url not in gone])
 
 
 def _credentials(body: bytes) -> Credentials:
