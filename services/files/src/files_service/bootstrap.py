@@ -207,7 +207,8 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     )
     purge = ExpiredFilesPurge(uow_factory, blob_store, relay, utc_now, seek_grace, settings.purge_batch_size)
     application = Application(
-        service, relay, purge, blob_store, engine, nats_connection, uow_factory, metrics, registry, connections
+        service, relay, purge, blob_store, engine, nats_connection, uow_factory, metrics, registry,
+        connections,
     )
     application.start_relay()
     return application

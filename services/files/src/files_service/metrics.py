@@ -123,8 +123,8 @@ class FilesMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "FilesMetrics":
         return cls(
-            RpcMetrics.register(registry), TransferMetrics.register(registry), EventMetrics.register(registry),
-            PurgeMetrics.register(registry),
+            RpcMetrics.register(registry), TransferMetrics.register(registry),
+            EventMetrics.register(registry), PurgeMetrics.register(registry),
         )
 
 

@@ -2,10 +2,10 @@
 
 Files are immutable, so an entry is only ever wrong once its file is deleted: the owner forgets it
 then (on the gateway's own delete, or the files.deleted event). A file with a download limit is never
-kept (each download is counted by files), and an entry of a file that expires ends at its expiry. Until the owner says the deletes can
-be heard (`listening`), nothing is kept. An entry also expires `ttl_seconds` after it was stored: the
-bound on how long a delete whose event is late (NATS down, the event still in files' outbox) goes
-unnoticed. Least recently used entries go first when either bound (entries, bytes) is reached.
+kept (each download is counted by files), and an entry of a file that expires ends at its expiry.
+Until the owner says the deletes can be heard (`listening`), nothing is kept. An entry also expires
+`ttl_seconds` after it was stored: the bound on how long a delete whose event is late (NATS down, the
+event still in files' outbox) goes unnoticed. Least recently used entries go first when either bound (entries, bytes) is reached.
 """
 import time
 from collections import OrderedDict

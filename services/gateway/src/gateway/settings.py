@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _default_expiry_within_the_maximum(self) -> Self:
         if self.max_expiry_seconds and self.default_expiry_seconds > self.max_expiry_seconds:
-            raise ValueError("FU_GATEWAY_DEFAULT_EXPIRY_SECONDS must not exceed FU_GATEWAY_MAX_EXPIRY_SECONDS")
+            raise ValueError(
+                "FU_GATEWAY_DEFAULT_EXPIRY_SECONDS must not exceed FU_GATEWAY_MAX_EXPIRY_SECONDS")
         return self
 
     @model_validator(mode="after")

@@ -14,7 +14,9 @@ from files_service.domain.limits import FileLimits
 from files_service.domain.model import StoredFile
 
 _files = files_table.c
-_LIMIT_COLUMNS = (_files.file_url, _files.expires_at, _files.max_downloads, _files.downloads_left, _files.used_up_at)
+_LIMIT_COLUMNS = (
+    _files.file_url, _files.expires_at, _files.max_downloads, _files.downloads_left, _files.used_up_at
+)
 
 _INSERT_FILE = InsertUnlessTaken(files_table, ["file_url"])
 
@@ -77,7 +79,8 @@ class SqlAlchemyFilesRepository:
     async def limits_of(self, file_urls: Sequence[str]) -> dict[str, FileLimits]:
         """The limits of those of the files that have an expiry or a download limit."""
         query = select(*_LIMIT_COLUMNS).where(
-            _files.file_url.in_(file_urls), or_(_files.expires_at.is_not(None), _files.max_downloads.is_not(None))
+            _files.file_url.in_(file_urls),
+            or_(_files.expires_at.is_not(None), _files.max_downloads.is_not(None)),
         )
         result = await self._connection.execute(query)
         return {file_url: FileLimits(*limits) for file_url, *limits in result}

@@ -48,6 +48,11 @@ class MessageBody(BaseModel):
     message: str
 
 
+EXPIRES_AT = "ISO-8601, UTC: when the file stops being served (null: never)"
+MAX_DOWNLOADS = "the downloads the file is served for (null: no limit)"
+DOWNLOADS_LEFT = "the downloads left (null: no limit)"
+
+
 class UploadBody(MessageBody):
     file_url: str
     file_url_full: str
@@ -56,10 +61,9 @@ class UploadBody(MessageBody):
     user_filename: str
     synced: bool = Field(description="true when the file was stored under the token's account")
     auth_error: AuthErrorObject | NoAuthError
-    expires_at: str | None = Field(default=None, description="ISO-8601, UTC: when the file stops being served "
-                                   "(null: never)")
-    max_downloads: int | None = Field(default=None, description="the downloads it is served for (null: no limit)")
-    downloads_left: int | None = Field(default=None, description="the downloads left (null: no limit)")
+    expires_at: str | None = Field(default=None, description=EXPIRES_AT)
+    max_downloads: int | None = Field(default=None, description=MAX_DOWNLOADS)
+    downloads_left: int | None = Field(default=None, description=DOWNLOADS_LEFT)
 
 
 class Credentials(BaseModel):
@@ -88,10 +92,9 @@ class FileItem(BaseModel):
     created_at: str = Field(description="ISO-8601, UTC")
     size: int
     synced: bool = True
-    expires_at: str | None = Field(default=None, description="ISO-8601, UTC: when the file stops being served "
-                                   "(null: never)")
-    max_downloads: int | None = Field(default=None, description="the downloads it is served for (null: no limit)")
-    downloads_left: int | None = Field(default=None, description="the downloads left (null: no limit)")
+    expires_at: str | None = Field(default=None, description=EXPIRES_AT)
+    max_downloads: int | None = Field(default=None, description=MAX_DOWNLOADS)
+    downloads_left: int | None = Field(default=None, description=DOWNLOADS_LEFT)
 
 
 class FilesBody(MessageBody):

@@ -110,7 +110,8 @@ class FilesClient:
         for start in range(0, len(file_urls), LIMITS_PER_CALL):
             request = files_pb2.GetFileLimitsRequest(file_urls=file_urls[start:start + LIMITS_PER_CALL])
             try:
-                reply = await self._stub.GetFileLimits(request, timeout=self._timeout, metadata=self._metadata())
+                reply = await self._stub.GetFileLimits(request, timeout=self._timeout,
+                                                       metadata=self._metadata())
             except grpc.aio.AioRpcError as error:
                 if error.code() == grpc.StatusCode.UNIMPLEMENTED:
                     return {}, set()

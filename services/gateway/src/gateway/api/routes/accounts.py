@@ -2,7 +2,14 @@
 from fastapi import APIRouter
 from pydantic import ValidationError
 
-from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, FilesClientDep, PublicBaseUrl, SmallBody
+from gateway.api.deps import (
+    AccessToken,
+    AuthClientDep,
+    AuthRateLimit,
+    FilesClientDep,
+    PublicBaseUrl,
+    SmallBody,
+)
 from gateway.api.errors import CredentialsMissing, TokenMissing
 from gateway.api.schemas import (
     AccountErrorBody,
@@ -71,7 +78,8 @@ async def get_files(
     """The account's list (auth's), each file with its expiry and downloads left as files has them now:
     a file expired or used up, whose purge auth has not heard of yet, is left out."""
     listing = await auth.list_account_files(token)
-    limits, gone = await files.file_limits([file.file_url for file in listing.files]) if listing.files else ({}, set())
+    limits, gone = ({}, set()) if not listing.files else await files.file_limits(
+        [file.file_url for file in listing.files])
     return FilesBody(message="files got successfully", username=listing.account.username,
                      data=[_file_item(file, limits.get(file.file_url, NO_LIMITS), base_url)
                            for file in listing.files if file.file_url not in gone])
