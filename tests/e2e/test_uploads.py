@@ -20,7 +20,8 @@ def test_upload_anonymous_answers_every_contract_field(stack, base_url):
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body) == {"status", "message", "file_url", "file_url_full", "key", "ext", "user_filename", "synced",
-                         "auth_error"}
+                         "auth_error", "expires_at", "max_downloads", "downloads_left"}
+    assert (body["expires_at"], body["max_downloads"], body["downloads_left"]) == (None, None, None)
     assert body["status"] == "success" and body["message"] == "File uploaded successfully"
     assert re.fullmatch(r"[A-Za-z0-9_-]{10}", body["file_url"]), body["file_url"]
     assert body["file_url_full"] == f"{stack.config.env['FU_GATEWAY_PUBLIC_URL']}/file/{body['file_url']}"

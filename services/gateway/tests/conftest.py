@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
@@ -262,6 +262,9 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     quota_bytes: int = 0
     quota_files: int = 0
     upload_metadata: list[files_pb2.UploadMetadata] = field(default_factory=list)
+    count_requests: list[str] = field(default_factory=list)
+    # As a files service that predates GetFileLimits answers it.
+    limits_unimplemented: bool = False
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -356,6 +359,10 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         info = files_pb2.FileInfo(file_url=file_url, ext=ext, user_filename=metadata.user_filename, size=size,
                                   sha256=digest)
         info.created_at.FromDatetime(CREATED_AT)
+        if metadata.HasField("expires_in_seconds"):
+            info.expires_at.FromDatetime(datetime.now(timezone.utc) + timedelta(seconds=metadata.expires_in_seconds))
+        if metadata.HasField("max_downloads"):
+            info.max_downloads = info.downloads_left = metadata.max_downloads
         delete_key = str(uuid.uuid4())
         self.blobs[file_url] = StoredBlob(info, delete_key, data)
         if metadata.owner_account_id:
@@ -375,6 +382,35 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         if file_url not in self.blobs:
             await files_abort(context, grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND")
         return self.blobs[file_url]
+
+    async def CountDownload(self, request, context):
+        self.count_requests.append(request.file_url)
+        info = (await self._blob(request.file_url, context)).info
+        if not info.HasField("max_downloads"):
+            return files_pb2.CountDownloadResponse()
+        if info.downloads_left == 0:
+            await files_abort(context, grpc.StatusCode.NOT_FOUND, "FILE_NOT_FOUND")
+        info.downloads_left -= 1
+        return files_pb2.CountDownloadResponse(downloads_left=info.downloads_left)
+
+    async def GetFileLimits(self, request, context):
+        if self.limits_unimplemented:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
+        limits, gone = [], []
+        for file_url in request.file_urls:
+            info = self.blobs[file_url].info if file_url in self.blobs else None
+            if info is None or not (info.HasField("expires_at") or info.HasField("max_downloads")):
+                continue
+            if info.HasField("max_downloads") and info.downloads_left == 0:
+                gone.append(file_url)
+                continue
+            message = files_pb2.FileLimits(file_url=file_url)
+            if info.HasField("expires_at"):
+                message.expires_at.CopyFrom(info.expires_at)
+            if info.HasField("max_downloads"):
+                message.max_downloads, message.downloads_left = info.max_downloads, info.downloads_left
+            limits.append(message)
+        return files_pb2.GetFileLimitsResponse(files=limits, gone=gone)
 
     async def GetFileInfo(self, request, context):
         self.request_ids.append(request_id_of(context))

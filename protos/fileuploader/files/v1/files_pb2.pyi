@@ -65,20 +65,24 @@ ALREADY_YOURS: ClaimResult
 OVER_QUOTA: ClaimResult
 
 class UploadMetadata(_message.Message):
-    __slots__ = ("user_filename", "include_ext", "owner_account_id", "idempotency_key", "idempotency_scope", "size_bound")
+    __slots__ = ("user_filename", "include_ext", "owner_account_id", "idempotency_key", "idempotency_scope", "size_bound", "expires_in_seconds", "max_downloads")
     USER_FILENAME_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_EXT_FIELD_NUMBER: _ClassVar[int]
     OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_SCOPE_FIELD_NUMBER: _ClassVar[int]
     SIZE_BOUND_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_DOWNLOADS_FIELD_NUMBER: _ClassVar[int]
     user_filename: str
     include_ext: bool
     owner_account_id: str
     idempotency_key: str
     idempotency_scope: str
     size_bound: int
-    def __init__(self, user_filename: _Optional[str] = ..., include_ext: _Optional[bool] = ..., owner_account_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., idempotency_scope: _Optional[str] = ..., size_bound: _Optional[int] = ...) -> None: ...
+    expires_in_seconds: int
+    max_downloads: int
+    def __init__(self, user_filename: _Optional[str] = ..., include_ext: _Optional[bool] = ..., owner_account_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., idempotency_scope: _Optional[str] = ..., size_bound: _Optional[int] = ..., expires_in_seconds: _Optional[int] = ..., max_downloads: _Optional[int] = ...) -> None: ...
 
 class UploadComplete(_message.Message):
     __slots__ = ("size",)
@@ -97,20 +101,26 @@ class UploadFileRequest(_message.Message):
     def __init__(self, metadata: _Optional[_Union[UploadMetadata, _Mapping]] = ..., chunk: _Optional[bytes] = ..., complete: _Optional[_Union[UploadComplete, _Mapping]] = ...) -> None: ...
 
 class FileInfo(_message.Message):
-    __slots__ = ("file_url", "ext", "user_filename", "size", "sha256", "created_at")
+    __slots__ = ("file_url", "ext", "user_filename", "size", "sha256", "created_at", "expires_at", "max_downloads", "downloads_left")
     FILE_URL_FIELD_NUMBER: _ClassVar[int]
     EXT_FIELD_NUMBER: _ClassVar[int]
     USER_FILENAME_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    MAX_DOWNLOADS_FIELD_NUMBER: _ClassVar[int]
+    DOWNLOADS_LEFT_FIELD_NUMBER: _ClassVar[int]
     file_url: str
     ext: str
     user_filename: str
     size: int
     sha256: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, file_url: _Optional[str] = ..., ext: _Optional[str] = ..., user_filename: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expires_at: _timestamp_pb2.Timestamp
+    max_downloads: int
+    downloads_left: int
+    def __init__(self, file_url: _Optional[str] = ..., ext: _Optional[str] = ..., user_filename: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_downloads: _Optional[int] = ..., downloads_left: _Optional[int] = ...) -> None: ...
 
 class UploadFileResponse(_message.Message):
     __slots__ = ("file", "delete_key", "owner_account_id")
@@ -275,3 +285,41 @@ class GetAccountUsageResponse(_message.Message):
     quota_bytes: int
     quota_files: int
     def __init__(self, files: _Optional[int] = ..., bytes: _Optional[int] = ..., quota_bytes: _Optional[int] = ..., quota_files: _Optional[int] = ...) -> None: ...
+
+class CountDownloadRequest(_message.Message):
+    __slots__ = ("file_url",)
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    def __init__(self, file_url: _Optional[str] = ...) -> None: ...
+
+class CountDownloadResponse(_message.Message):
+    __slots__ = ("downloads_left",)
+    DOWNLOADS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    downloads_left: int
+    def __init__(self, downloads_left: _Optional[int] = ...) -> None: ...
+
+class GetFileLimitsRequest(_message.Message):
+    __slots__ = ("file_urls",)
+    FILE_URLS_FIELD_NUMBER: _ClassVar[int]
+    file_urls: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, file_urls: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FileLimits(_message.Message):
+    __slots__ = ("file_url", "expires_at", "max_downloads", "downloads_left")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    MAX_DOWNLOADS_FIELD_NUMBER: _ClassVar[int]
+    DOWNLOADS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    expires_at: _timestamp_pb2.Timestamp
+    max_downloads: int
+    downloads_left: int
+    def __init__(self, file_url: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_downloads: _Optional[int] = ..., downloads_left: _Optional[int] = ...) -> None: ...
+
+class GetFileLimitsResponse(_message.Message):
+    __slots__ = ("files", "gone")
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    GONE_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[FileLimits]
+    gone: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, files: _Optional[_Iterable[_Union[FileLimits, _Mapping]]] = ..., gone: _Optional[_Iterable[str]] = ...) -> None: ...

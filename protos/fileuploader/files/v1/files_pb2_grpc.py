@@ -82,6 +82,16 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageResponse.FromString,
                 _registered_method=True)
+        self.CountDownload = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/CountDownload',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadResponse.FromString,
+                _registered_method=True)
+        self.GetFileLimits = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/GetFileLimits',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -171,6 +181,25 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountDownload(self, request, context):
+        """Counts one download of a file with a download limit: one conditional update in the database, so
+        N concurrent calls for a file with N downloads left all succeed and the next one fails, whatever
+        the number of replicas. FILE_NOT_FOUND when the file is unknown, expired or has no download left.
+        A file without a limit is answered as it is, nothing counted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFileLimits(self, request, context):
+        """The expiry and download limit of each named file that has either and is still served; those that
+        have either and are no longer served (expired, used up) are answered in `gone`. A file without
+        limits, or unknown, is in neither. At most 1000 file_urls per call, else TOO_MANY_FILES.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -218,6 +247,16 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.GetAccountUsage,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageResponse.SerializeToString,
+            ),
+            'CountDownload': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountDownload,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadResponse.SerializeToString,
+            ),
+            'GetFileLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFileLimits,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -466,6 +505,60 @@ class FilesService:
             '/fileuploader.files.v1.FilesService/GetAccountUsage',
             fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.GetAccountUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountDownload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/CountDownload',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.CountDownloadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFileLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/GetFileLimits',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -29,6 +29,7 @@ from files_service.domain.quotas import AccountQuota
 from files_service.entrypoints.event_codec import encode_event
 from files_service.metrics import EventMetrics, FilesMetrics
 from files_service.ports import DownloadUrlSigner
+from files_service.purge import ExpiredFilesPurge
 from files_service.reconcile import FilesReconciler
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService, UnitOfWorkFactory, utc_now
@@ -46,6 +47,7 @@ LAST_EVENTS_PUBLISH_SECONDS = 2.0
 class Application:
     service: FilesService
     relay: OutboxRelay
+    purge: ExpiredFilesPurge
     blob_store: StoreAdapter
     engine: AsyncEngine
     nats: NatsConnection
@@ -194,6 +196,7 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     publisher = create_publisher(settings, nats_connection, metrics.events)
     uow_factory = create_uow_factory(settings, engine)
     relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
+    seek_grace = timedelta(seconds=settings.seek_grace_seconds)
     service = FilesService(
         uow_factory,
         blob_store,
@@ -203,9 +206,12 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
         relay=relay,
         delete_event_wait=timedelta(seconds=settings.publish_timeout_seconds),
         quota=AccountQuota(max_bytes=settings.account_quota_bytes, max_files=settings.account_quota_files),
+        seek_grace=seek_grace,
     )
+    purge = ExpiredFilesPurge(uow_factory, blob_store, relay, utc_now, seek_grace, settings.purge_batch_size)
     application = Application(
-        service, relay, blob_store, engine, nats_connection, uow_factory, metrics, registry, connections
+        service, relay, purge, blob_store, engine, nats_connection, uow_factory, metrics, registry,
+        connections,
     )
     application.start_relay()
     return application

@@ -87,15 +87,44 @@ class EventMetrics:
 
 
 @dataclass(frozen=True)
+class PurgeMetrics:
+    purged: Counter
+    bytes_freed: Counter
+    lag: Gauge
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> "PurgeMetrics":
+        metrics = cls(
+            purged=Counter(
+                "fileuploader_files_purged", "Files the purge deleted, by reason (expired, download_limit)",
+                ["reason"], registry=registry,
+            ),
+            bytes_freed=Counter(
+                "fileuploader_purge_freed_bytes", "Bytes of the files the purge deleted", registry=registry
+            ),
+            lag=Gauge(
+                "fileuploader_purge_lag_seconds",
+                "How long the file purgeable the longest has waited for the purge (0: none waits)",
+                registry=registry,
+            ),
+        )
+        for reason in ("expired", "download_limit"):
+            metrics.purged.labels(reason)
+        return metrics
+
+
+@dataclass(frozen=True)
 class FilesMetrics:
     rpc: RpcMetrics
     transfers: TransferMetrics
     events: EventMetrics
+    purge: PurgeMetrics
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "FilesMetrics":
         return cls(
-            RpcMetrics.register(registry), TransferMetrics.register(registry), EventMetrics.register(registry)
+            RpcMetrics.register(registry), TransferMetrics.register(registry),
+            EventMetrics.register(registry), PurgeMetrics.register(registry),
         )
 
 

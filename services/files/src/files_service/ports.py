@@ -9,6 +9,7 @@ from typing import Protocol, Self
 from files_service.domain.blocking import BlockedHash
 from files_service.domain.events import DomainEvent
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
+from files_service.domain.limits import FileLimits
 from files_service.domain.model import DownloadHeaders, StoredFile
 from files_service.domain.quotas import AccountUsage
 
@@ -101,6 +102,19 @@ class FilesRepository(Protocol):
     async def claim(self, file_url: str, owner_account_id: str) -> bool:
         """Give the file an owner if it has none (the check and the write are one statement, so two
         concurrent claims cannot both take it); False when it is gone or owned already."""
+
+    async def count_download(self, file_url: str, now: datetime) -> int | None:
+        """One download off a limited file alive at `now`, as one conditional statement: the downloads
+        left after it; None when nothing was counted (unknown, unlimited, expired or used up)."""
+
+    async def limits_of(self, file_urls: Sequence[str]) -> dict[str, FileLimits]:
+        """The limits of those of the files that have an expiry or a download limit."""
+
+    async def lock_purgeable(self, now: datetime, seek_grace: timedelta, limit: int) -> list[StoredFile]:
+        """Up to `limit` files expired or used up (for longer than `seek_grace`), locked until the
+        transaction ends; rows another transaction holds are skipped."""
+
+    async def oldest_purgeable_since(self, now: datetime, seek_grace: timedelta) -> datetime | None: ...
 
     async def count(self) -> int: ...
 

@@ -26,6 +26,7 @@ from files_service.domain.errors import (
     StorageUnavailable,
     TooManyFiles,
 )
+from files_service.domain.limits import FileLimits
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.file_names import FileName, parse_file_name
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord, upload_fingerprint
@@ -66,6 +67,8 @@ Clock = Callable[[], datetime]
 FileUrlGenerator = Callable[[str, bool], str]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 DEFAULT_DELETE_EVENT_WAIT = timedelta(seconds=5)
+MAX_LIMITS_PER_CALL = 1000
+DEFAULT_SEEK_GRACE = timedelta(minutes=30)
 
 
 class _NoRelay:
@@ -101,10 +104,13 @@ class FilesService:
         relay: EventRelay | None = None,
         delete_event_wait: timedelta = DEFAULT_DELETE_EVENT_WAIT,
         quota: AccountQuota = AccountQuota(),
+        seek_grace: timedelta = DEFAULT_SEEK_GRACE,
     ) -> None:
         """`url_signer`: the store's way to make download URLs, when it has one. `relay` publishes the
         events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own.
-        `quota`: what each account may store (owned uploads only)."""
+        `quota`: what each account may store (owned uploads only). A file whose downloads are used up
+        still serves the seeks of its last download for `seek_grace`."""
+        self._seek_grace = seek_grace
         self._uow_factory = uow_factory
         self._uploads = GroupCommit(
             uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, ContentBlocked, QuotaExceeded)
@@ -194,9 +200,39 @@ class FilesService:
             raise FileNotFound("file not found")
         async with self._uow_factory() as uow:
             stored = await uow.files.get(file_url)
-        if stored is None:
+        if stored is None or not stored.limits.served(self._clock(), self._seek_grace):
             raise FileNotFound("file not found")
         return stored
+
+    async def count_download(self, file_url: str) -> int | None:
+        """Counts one download of a limited file: the downloads left after it (None for a file without a
+        limit, nothing counted). FileNotFound when the file is unknown, expired or used up."""
+        if not could_be_file_url(file_url):
+            raise FileNotFound("file not found")
+        now = self._clock()
+        async with self._uow_factory() as uow:
+            left = await uow.files.count_download(file_url, now)
+            if left is not None:
+                await uow.commit()
+                return left
+            stored = await uow.files.get(file_url)
+        if stored is None or stored.limits.limited or stored.limits.expired(now):
+            raise FileNotFound("file not found")
+        return None
+
+    async def file_limits(self, file_urls: Sequence[str]) -> tuple[dict[str, FileLimits], list[str]]:
+        """The limits of the named files that have limits and are still served, and the file_urls of those
+        that have limits and are no longer served; files without limits, or unknown, are in neither."""
+        if len(file_urls) > MAX_LIMITS_PER_CALL:
+            raise TooManyFiles(f"at most {MAX_LIMITS_PER_CALL} files per call")
+        wanted = [file_url for file_url in dict.fromkeys(file_urls) if could_be_file_url(file_url)]
+        if not wanted:
+            return {}, []
+        async with self._uow_factory() as uow:
+            found = await uow.files.limits_of(wanted)
+        now = self._clock()
+        served = {url: limits for url, limits in found.items() if limits.served(now, self._seek_grace)}
+        return served, [url for url in found if url not in served]
 
     async def read_file(self, file_url: str, offset: int, length: int | None) -> AsyncGenerator[bytes, None]:
         """Check that the file and the range exist, then return the bytes as a lazy stream."""
@@ -341,9 +377,11 @@ class FilesService:
     ) -> tuple[StoredFile, OutboxMessage | None]:
         """The new file and its event; or, for a retry of an idempotency key, the earlier file and None."""
         fingerprint = upload_fingerprint(
-            metered.sha256, request.user_filename, request.include_ext, request.owner_account_id
+            metered.sha256, request.user_filename, request.include_ext, request.owner_account_id,
+            request.limits.fingerprint,
         )
         for attempt in range(1, MAX_FILE_URL_ATTEMPTS + 1):
+            created_at = self._clock()
             stored = StoredFile(
                 file_url=self._file_url_generator(name.ext, request.include_ext),
                 storage_key=storage_key,
@@ -353,7 +391,8 @@ class FilesService:
                 sha256=metered.sha256,
                 delete_key=new_delete_key(),
                 owner_account_id=request.owner_account_id,
-                created_at=self._clock(),
+                created_at=created_at,
+                limits=FileLimits.starting(request.limits, created_at),
             )
             try:
                 return stored, await self._insert_uploaded(stored, request.idempotency, fingerprint)

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     # The API promises 24 h: a shorter time would break that promise.
     idempotency_ttl_seconds: float = Field(default=86400.0, ge=86400.0)
     idempotency_purge_interval_seconds: PositiveFloat = 600.0
+    # How often expired and used-up files are deleted, and how many per transaction.
+    purge_interval_seconds: PositiveFloat = 60.0
+    purge_batch_size: int = Field(default=100, ge=1, le=1000)
+    # How long a file whose downloads are used up still serves ranges that do not start at byte 0
+    # (the seeks of its last download, e.g. a video being watched).
+    seek_grace_seconds: NonNegativeFloat = 1800.0
     shutdown_delay_seconds: NonNegativeFloat = 2.0
     shutdown_grace_seconds: NonNegativeFloat = 10.0
     # The grace outlasts the longest upload or download a gateway allows (its TRANSFER_TIMEOUT_SECONDS).

@@ -28,7 +28,9 @@ from sqlalchemy import (
 
 from files_service.adapters.database import create_engine
 from files_service.adapters.schema import (
+    BASELINE,
     VERSION_TABLE,
+    alembic_config,
     UnknownSchema,
     alembic_config,
     current_revision,
@@ -82,6 +84,9 @@ LEGACY_FILE = StoredFile(
     owner_account_id="acc-legacy",
     created_at=CREATED,
 )
+
+# The row as the legacy table holds it (a StoredFile's limits are columns of later revisions).
+LEGACY_COLUMNS = {name: value for name, value in LEGACY_FILE.__dict__.items() if name != "limits"}
 
 
 @pytest.fixture
@@ -147,7 +152,7 @@ async def test_the_baseline_makes_exactly_what_create_all_made(engine):
 async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(engine):
     async with engine.begin() as connection:
         await connection.run_sync(LEGACY.create_all)
-        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_FILE.__dict__))
+        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_COLUMNS))
         await connection.execute(LEGACY.tables["outbox"].insert().values(
             event_id="8a0d3c1e-3f7b-4c0e-9a1b-2c3d4e5f6a7b", subject="files.uploaded", payload=b"\x0a\x01x",
             created_at=CREATED,
@@ -220,7 +225,7 @@ async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(en
 
     await upgrade_schema(engine)
 
-    assert await current_revision(engine) == head_revision() == "0004"
+    assert await current_revision(engine) == head_revision()
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
         assert (await uow.idempotency.get(IdempotencyKey("account:acc-legacy", "key-1"))).file_url == "legacy0001"

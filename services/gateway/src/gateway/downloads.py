@@ -130,7 +130,8 @@ def representation_headers(file: StoredFile) -> dict[str, str]:
         "Content-Disposition": content_disposition(file.user_filename, inline=media.inline),
         "ETag": etag_for(file.sha256),
         "Last-Modified": format_datetime(file.created_at, usegmt=True),
-        "Cache-Control": "no-cache",
+        # A limited file's downloads are counted: no cache may keep a copy to serve again.
+        "Cache-Control": "no-store" if file.limited else "no-cache",
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
     }

@@ -47,6 +47,30 @@ class StoredFile:
     size: int
     sha256: str
     created_at: datetime
+    expires_at: datetime | None = None
+    # Both None: no download limit. downloads_left 0: used up (only later ranges of a download are served).
+    max_downloads: int | None = None
+    downloads_left: int | None = None
+
+    @property
+    def limited(self) -> bool:
+        return self.max_downloads is not None
+
+    @property
+    def used_up(self) -> bool:
+        return self.downloads_left == 0
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """A listed file's expiry and download limit, as files answers them."""
+
+    expires_at: datetime | None
+    max_downloads: int | None
+    downloads_left: int | None
+
+
+NO_LIMITS = FileLimits(None, None, None)
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,9 @@ class UploadRequest:
     idempotency_scope: str = ""
     # At most this many bytes of file follow (0: unknown): files refuses at once what cannot fit a quota.
     size_bound: int = 0
+    # Seconds until it expires (None: never); the downloads it is served for (None: no limit).
+    expires_in_seconds: int | None = None
+    max_downloads: int | None = None
 
 
 @dataclass(frozen=True)

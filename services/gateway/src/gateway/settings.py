@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     cache_max_file_bytes: int = Field(default=256 * 1024, ge=0, le=1024 * 1024)
     cache_ttl_seconds: float = Field(default=60.0, ge=0)
+    # Uploads' expiry (expires_in): the one of an upload that asks none (0: never, or the maximum when
+    # there is one), and the longest one an upload may ask (0: no maximum).
+    default_expiry_seconds: int = Field(default=0, ge=0)
+    max_expiry_seconds: int = Field(default=0, ge=0)
 
     @field_validator("public_url")
     @classmethod
@@ -92,6 +96,13 @@ class Settings(BaseSettings):
     @classmethod
     def _log_format_lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _default_expiry_within_the_maximum(self) -> Self:
+        if self.max_expiry_seconds and self.default_expiry_seconds > self.max_expiry_seconds:
+            raise ValueError(
+                "FU_GATEWAY_DEFAULT_EXPIRY_SECONDS must not exceed FU_GATEWAY_MAX_EXPIRY_SECONDS")
+        return self
 
     @model_validator(mode="after")
     def _metrics_port_is_not_the_api_port(self) -> Self:

@@ -34,7 +34,8 @@ async def test_upload_answers_every_contract_field_when_anonymous(client, fake_f
     assert r.status_code == 200, r.text
     body = r.json()
     assert list(body) == ["status", "message", "file_url", "file_url_full", "key", "ext", "user_filename",
-                          "synced", "auth_error"]
+                          "synced", "auth_error", "expires_at", "max_downloads", "downloads_left"]
+    assert (body["expires_at"], body["max_downloads"], body["downloads_left"]) == (None, None, None)
     assert body["status"] == "success" and body["message"] == "File uploaded successfully"
     assert body["file_url_full"] == f"https://files.example.test/file/{body['file_url']}"
     assert body["ext"] == ".mp4" and body["user_filename"] == "Holiday Video.MP4"

@@ -1,4 +1,5 @@
-from datetime import datetime, timezone
+import dataclasses
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -147,3 +148,27 @@ def test_hits_and_misses_are_counted_by_what_was_held(make_cache, registry):
     assert metric(registry, "fileuploader_gateway_cache_hits_total", held="bytes") == 1
     assert metric(registry, "fileuploader_gateway_cache_hits_total", held="metadata") == 1
     assert metric(registry, "fileuploader_gateway_cache_misses_total") == 1
+
+
+WALL_NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
+
+
+def test_a_file_with_a_download_limit_is_never_kept(registry, clock):
+    cache = FileCache(100, 1000, 100, 60.0, CacheMetrics.register(registry), clock=clock, wall_clock=lambda: WALL_NOW)
+    cache.start_listening()
+    limited = dataclasses.replace(info("lim"), max_downloads=3, downloads_left=3)
+    cache.put(cache.ticket(), limited, b"x" * 10)
+    assert cache.get("lim") is None
+
+
+def test_an_entry_of_an_expiring_file_ends_at_its_expiry(registry, clock):
+    cache = FileCache(100, 1000, 100, 60.0, CacheMetrics.register(registry), clock=clock, wall_clock=lambda: WALL_NOW)
+    cache.start_listening()
+    expiring = dataclasses.replace(info("exp"), expires_at=WALL_NOW + timedelta(seconds=5))
+    cache.put(cache.ticket(), expiring, b"x" * 10)
+    clock.now += 4.9
+    assert cache.get("exp") is not None
+    clock.now += 0.1
+    assert cache.get("exp") is None
+    cache.put(cache.ticket(), dataclasses.replace(info("old"), expires_at=WALL_NOW), b"x")
+    assert cache.get("old") is None

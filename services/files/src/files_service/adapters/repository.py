@@ -1,15 +1,17 @@
 """File metadata rows, read and written inside a unit of work's transaction."""
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, RowMapping, Select, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from files_service.adapters.blocked_hashes import is_blocked
 from files_service.adapters.conflicts import InsertUnlessTakenOrBlocked
 from files_service.adapters.tables import blocked_hashes_table, files_table
 from files_service.domain.errors import ContentBlocked, FileUrlTaken
+from files_service.domain.limits import FileLimits
 from files_service.domain.model import StoredFile
 from files_service.domain.quotas import AccountUsage
 
@@ -18,6 +20,10 @@ _INSERT_FILE = InsertUnlessTakenOrBlocked(files_table, ["file_url"], blocked_has
 _USAGE_OF_OWNER = (
     select(func.count(), func.coalesce(func.sum(files_table.c.size), 0))
     .where(files_table.c.owner_account_id == bindparam("owner"))
+)
+_files = files_table.c
+_LIMIT_COLUMNS = (
+    _files.file_url, _files.expires_at, _files.max_downloads, _files.downloads_left, _files.used_up_at
 )
 
 
@@ -58,6 +64,56 @@ class SqlAlchemyFilesRepository:
             .values(owner_account_id=owner_account_id)
         )
         return (await self._connection.execute(query)).rowcount > 0
+
+    async def count_download(self, file_url: str, now: datetime) -> int | None:
+        """One download off a limited file that is neither expired nor used up, as one conditional
+        statement (concurrent counts cannot both take the last download): the downloads left after it,
+        or None when nothing was counted."""
+        query = (
+            update(files_table)
+            .where(
+                _files.file_url == file_url,
+                _files.downloads_left > 0,
+                or_(_files.expires_at.is_(None), _files.expires_at > now),
+            )
+            .values(
+                downloads_left=_files.downloads_left - 1,
+                used_up_at=case((_files.downloads_left == 1, now), else_=_files.used_up_at),
+            )
+            .returning(_files.downloads_left)
+        )
+        return (await self._connection.execute(query)).scalar_one_or_none()
+
+    async def limits_of(self, file_urls: Sequence[str]) -> dict[str, FileLimits]:
+        """The limits of those of the files that have an expiry or a download limit."""
+        query = select(*_LIMIT_COLUMNS).where(
+            _files.file_url.in_(file_urls),
+            or_(_files.expires_at.is_not(None), _files.max_downloads.is_not(None)),
+        )
+        result = await self._connection.execute(query)
+        return {file_url: FileLimits(*limits) for file_url, *limits in result}
+
+    async def lock_purgeable(self, now: datetime, seek_grace: timedelta, limit: int) -> list[StoredFile]:
+        """Up to `limit` files expired, or used up for longer than `seek_grace`, locked until the
+        transaction ends; on PostgreSQL rows another transaction holds are skipped, so that replicas
+        purging together share the work (SQLite has one writer and ignores the clause)."""
+        query = (
+            select(files_table)
+            .where(_purgeable(now, seek_grace))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
+
+    async def oldest_purgeable_since(self, now: datetime, seek_grace: timedelta) -> datetime | None:
+        """When the file purgeable the longest became so; None when none is."""
+        expired = await self._connection.execute(
+            select(func.min(_files.expires_at)).where(_files.expires_at <= now))
+        used_up = await self._connection.execute(
+            select(func.min(_files.used_up_at)).where(_files.used_up_at <= now - seek_grace))
+        moments = [expired.scalar_one_or_none(), _plus(used_up.scalar_one_or_none(), seek_grace)]
+        known = [_aware(moment) for moment in moments if moment is not None]
+        return min(known) if known else None
 
     async def count(self) -> int:
         result = await self._connection.execute(select(func.count()).select_from(files_table))
@@ -119,6 +175,10 @@ def _row_of(stored: StoredFile) -> dict[str, object]:
         "delete_key": stored.delete_key,
         "owner_account_id": stored.owner_account_id,
         "created_at": stored.created_at,
+        "expires_at": stored.limits.expires_at,
+        "max_downloads": stored.limits.max_downloads,
+        "downloads_left": stored.limits.downloads_left,
+        "used_up_at": stored.limits.used_up_at,
     }
 
 
@@ -133,4 +193,25 @@ def _stored_file_of(row: RowMapping) -> StoredFile:
         delete_key=row["delete_key"],
         owner_account_id=row["owner_account_id"] or "",
         created_at=row["created_at"],
+        limits=FileLimits(
+            expires_at=row["expires_at"],
+            max_downloads=row["max_downloads"],
+            downloads_left=row["downloads_left"],
+            used_up_at=row["used_up_at"],
+        ),
     )
+
+
+def _purgeable(now: datetime, seek_grace: timedelta) -> ColumnElement[bool]:
+    return or_(_files.expires_at <= now, _files.used_up_at <= now - seek_grace)
+
+
+def _plus(moment: datetime | None, delta: timedelta) -> datetime | None:
+    return None if moment is None else moment + delta
+
+
+def _aware(moment: datetime) -> datetime:
+    """An aggregate's result skips the column's type on SQLite: a naive UTC datetime (or its text)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

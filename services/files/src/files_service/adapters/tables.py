@@ -53,6 +53,12 @@ files_table = Table(
     Column("delete_key", String(36), nullable=False),
     Column("owner_account_id", String(128), nullable=False, default=""),
     Column("created_at", UtcDateTime, nullable=False),
+    # NULL: never expires.
+    Column("expires_at", UtcDateTime, nullable=True, index=True),
+    # Both NULL: no download limit. used_up_at: when downloads_left reached 0.
+    Column("max_downloads", BigInteger, nullable=True),
+    Column("downloads_left", BigInteger, nullable=True),
+    Column("used_up_at", UtcDateTime, nullable=True, index=True),
     # An account's usage (its quotas) is read from this index alone.
     Index("ix_files_owner_account_id_size", "owner_account_id", "size"),
 )

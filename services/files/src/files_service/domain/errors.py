@@ -104,3 +104,7 @@ class QuotaBytesExceeded(QuotaExceeded):
 
 class QuotaFilesExceeded(QuotaExceeded):
     pass
+
+
+class BadLimits(FilesError):
+    """An expiry that is not positive, or a download limit below 1."""

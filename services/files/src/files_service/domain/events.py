@@ -4,7 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from files_service.domain.limits import PurgeReason
 from files_service.domain.model import StoredFile
+
+# Why a file was deleted: its delete key was presented, or the purge's reason.
+DELETED_WITH_KEY = "deleted_with_key"
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,8 @@ class FileUploaded:
     size: int
     sha256: str
     created_at: datetime
+    expires_at: datetime | None = None
+    max_downloads: int | None = None
 
     @classmethod
     def of(cls, stored: StoredFile, event_id: str, occurred_at: datetime) -> "FileUploaded":
@@ -36,6 +42,8 @@ class FileUploaded:
             size=stored.size,
             sha256=stored.sha256,
             created_at=stored.created_at,
+            expires_at=stored.limits.expires_at,
+            max_downloads=stored.limits.max_downloads,
         )
 
 
@@ -47,14 +55,18 @@ class FileDeleted:
     occurred_at: datetime
     file_url: str
     owner_account_id: str
+    reason: str = DELETED_WITH_KEY
 
     @classmethod
-    def of(cls, stored: StoredFile, event_id: str, occurred_at: datetime) -> "FileDeleted":
+    def of(
+        cls, stored: StoredFile, event_id: str, occurred_at: datetime, purged: PurgeReason | None = None
+    ) -> "FileDeleted":
         return cls(
             event_id=event_id,
             occurred_at=occurred_at,
             file_url=stored.file_url,
             owner_account_id=stored.owner_account_id,
+            reason=purged.value if purged is not None else DELETED_WITH_KEY,
         )
 
 

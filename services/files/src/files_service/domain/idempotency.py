@@ -30,7 +30,13 @@ class IdempotencyRecord:
     created_at: datetime
 
 
-def upload_fingerprint(sha256: str, user_filename: str, include_ext: bool, owner_account_id: str) -> str:
-    """What makes two uploads the same one: the bytes (by their digest), the name, include_ext, the owner."""
-    parts = (sha256, user_filename, "ext" if include_ext else "", owner_account_id)
+def upload_fingerprint(
+    sha256: str, user_filename: str, include_ext: bool, owner_account_id: str, limits: str = ""
+) -> str:
+    """What makes two uploads the same one: the bytes (by their digest), the name, include_ext, the owner,
+    and the limits asked (`limits` empty for none, so that a key recorded before limits existed still
+    matches its retry)."""
+    parts: tuple[str, ...] = (sha256, user_filename, "ext" if include_ext else "", owner_account_id)
+    if limits:
+        parts += (limits,)
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()

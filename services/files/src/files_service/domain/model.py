@@ -5,6 +5,7 @@ from datetime import datetime
 
 from files_service.domain.errors import InvalidDownloadHeaders, RangeNotSatisfiable
 from files_service.domain.idempotency import IdempotencyKey
+from files_service.domain.limits import NO_LIMITS, FileLimits, Limits
 
 MAX_HEADER_VALUE_LENGTH = 4096
 
@@ -17,6 +18,7 @@ class UploadRequest:
     idempotency: IdempotencyKey | None = None
     # At most this many bytes follow (0: unknown).
     size_bound: int = 0
+    limits: Limits = NO_LIMITS
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class StoredFile:
     delete_key: str
     owner_account_id: str
     created_at: datetime
+    limits: FileLimits = FileLimits()
 
     @property
     def has_owner(self) -> bool:

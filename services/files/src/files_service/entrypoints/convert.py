@@ -1,9 +1,12 @@
 """Between protobuf messages and the service's own types."""
 
+from datetime import timedelta
+
 from fileuploader.files.v1 import files_pb2
 
 from files_service.domain.claims import ClaimOutcome, ClaimRequest, ClaimResult
 from files_service.domain.idempotency import IdempotencyKey
+from files_service.domain.limits import FileLimits, Limits
 from files_service.domain.model import DownloadHeaders, DownloadUrl, StoredFile, UploadRequest
 from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.entrypoints.event_codec import timestamp_of
@@ -17,6 +20,7 @@ def upload_request_of(metadata: files_pb2.UploadMetadata) -> UploadRequest:
         idempotency=(IdempotencyKey(metadata.idempotency_scope, metadata.idempotency_key)
                      if metadata.idempotency_key else None),
         size_bound=metadata.size_bound,
+        limits=limits_of(metadata),
     )
 
 
@@ -29,15 +33,37 @@ def account_usage_response_of(usage: AccountUsage, quota: AccountQuota) -> files
     )
 
 
+def limits_of(metadata: files_pb2.UploadMetadata) -> Limits:
+    """Raises BadLimits for an expiry of 0 or a limit of 0 downloads."""
+    expires_in = (timedelta(seconds=metadata.expires_in_seconds)
+                  if metadata.HasField("expires_in_seconds") else None)
+    max_downloads = metadata.max_downloads if metadata.HasField("max_downloads") else None
+    return Limits(expires_in=expires_in, max_downloads=max_downloads)
+
+
 def file_info_of(stored: StoredFile) -> files_pb2.FileInfo:
-    return files_pb2.FileInfo(
+    info = files_pb2.FileInfo(
         file_url=stored.file_url,
         ext=stored.ext,
         user_filename=stored.user_filename,
         size=stored.size,
         sha256=stored.sha256,
         created_at=timestamp_of(stored.created_at),
+        max_downloads=stored.limits.max_downloads,
+        downloads_left=stored.limits.downloads_left,
     )
+    if stored.limits.expires_at is not None:
+        info.expires_at.CopyFrom(timestamp_of(stored.limits.expires_at))
+    return info
+
+
+def file_limits_of(file_url: str, limits: FileLimits) -> files_pb2.FileLimits:
+    message = files_pb2.FileLimits(
+        file_url=file_url, max_downloads=limits.max_downloads, downloads_left=limits.downloads_left
+    )
+    if limits.expires_at is not None:
+        message.expires_at.CopyFrom(timestamp_of(limits.expires_at))
+    return message
 
 
 def upload_response_of(stored: StoredFile) -> files_pb2.UploadFileResponse:

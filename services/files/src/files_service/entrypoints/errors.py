@@ -37,6 +37,7 @@ STATUS_OF_ERROR: dict[type[errors.FilesError], tuple[grpc.StatusCode, str]] = {
     errors.QuotaFilesExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, "QUOTA_FILES_EXCEEDED"),
     errors.InvalidIdempotencyKey: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
     errors.OwnerMissing: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
+    errors.BadLimits: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
     errors.StorageUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
     errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
     errors.CommitOutcomeUnknown: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),

@@ -5,7 +5,14 @@ from datetime import datetime
 from fileuploader.events.v1 import file_events_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from files_service.domain.events import DomainEvent, FileDeleted, FileUploaded
+from files_service.domain.events import DELETED_WITH_KEY, DomainEvent, FileDeleted, FileUploaded
+from files_service.domain.limits import PurgeReason
+
+_DELETE_REASONS = {
+    DELETED_WITH_KEY: file_events_pb2.DELETED_WITH_KEY,
+    PurgeReason.EXPIRED.value: file_events_pb2.EXPIRED,
+    PurgeReason.DOWNLOAD_LIMIT.value: file_events_pb2.DOWNLOAD_LIMIT,
+}
 
 
 def encode_event(event: DomainEvent) -> bytes:
@@ -24,7 +31,7 @@ def timestamp_of(moment: datetime) -> Timestamp:
 
 
 def _file_uploaded(event: FileUploaded) -> file_events_pb2.FileUploaded:
-    return file_events_pb2.FileUploaded(
+    message = file_events_pb2.FileUploaded(
         event_id=event.event_id,
         occurred_at=timestamp_of(event.occurred_at),
         file_url=event.file_url,
@@ -35,7 +42,11 @@ def _file_uploaded(event: FileUploaded) -> file_events_pb2.FileUploaded:
         size=event.size,
         sha256=event.sha256,
         created_at=timestamp_of(event.created_at),
+        max_downloads=event.max_downloads,
     )
+    if event.expires_at is not None:
+        message.expires_at.CopyFrom(timestamp_of(event.expires_at))
+    return message
 
 
 def _file_deleted(event: FileDeleted) -> file_events_pb2.FileDeleted:
@@ -44,4 +55,5 @@ def _file_deleted(event: FileDeleted) -> file_events_pb2.FileDeleted:
         occurred_at=timestamp_of(event.occurred_at),
         file_url=event.file_url,
         owner_account_id=event.owner_account_id,
+        reason=_DELETE_REASONS[event.reason],
     )

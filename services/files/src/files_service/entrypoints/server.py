@@ -33,7 +33,7 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 # Who may call what: the gateway serves the public API; auth only reconciles its account lists.
 CALLER_METHODS = {
     "gateway": ("UploadFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl", "ClaimFiles",
-                "GetAccountUsage"),
+                "GetAccountUsage", "CountDownload", "GetFileLimits"),
     "auth": ("ListOwnedFiles", "RepublishFileEvents"),
 }
 # Clients ping (the gateway every FU_GATEWAY_RPC_KEEPALIVE_SECONDS, 2 s at least) to notice a frozen
@@ -98,6 +98,15 @@ async def record_outbox_backlog(application: Application) -> None:
     application.metrics.events.outbox_pending.set(await application.relay.backlog())
 
 
+async def purge_expired_files(application: Application) -> None:
+    report = await application.purge.run()
+    metrics = application.metrics.purge
+    for reason, count in report.purged.items():
+        metrics.purged.labels(reason.value).inc(count)
+    metrics.bytes_freed.inc(report.bytes_freed)
+    metrics.lag.set(report.lag_seconds)
+
+
 async def start_server(settings: Settings, application: Application) -> RunningServer:
     server = grpc.aio.server(
         interceptors=[RpcObserver(application.metrics.rpc), caller_gate(settings)],
@@ -126,6 +135,9 @@ async def start_server(settings: Settings, application: Application) -> RunningS
                           timedelta(seconds=settings.idempotency_ttl_seconds)),
         settings.idempotency_purge_interval_seconds, "forgetting old idempotency keys")
     running.background.append(asyncio.create_task(purge, name="idempotency-purge"))
+    files_purge = run_periodically(functools.partial(purge_expired_files, application),
+                                   settings.purge_interval_seconds, "purging expired and used-up files")
+    running.background.append(asyncio.create_task(files_purge, name="expired-files-purge"))
     logger.info("files service listening on %s:%d", settings.listen_address.rpartition(":")[0], port)
     return running
 

@@ -16,6 +16,7 @@ from files_service.entrypoints.convert import (
     download_headers_of,
     download_url_response_of,
     file_info_of,
+    file_limits_of,
     owned_file_of,
     upload_request_of,
     upload_response_of,
@@ -127,6 +128,21 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         async with aborting_on_error(context, "GetAccountUsage"):
             usage, quota = await self._service.get_account_usage(request.owner_account_id)
             return account_usage_response_of(usage, quota)
+
+    async def CountDownload(
+        self, request: files_pb2.CountDownloadRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.CountDownloadResponse:
+        async with aborting_on_error(context, "CountDownload"):
+            left = await self._service.count_download(request.file_url)
+            return files_pb2.CountDownloadResponse(downloads_left=left)
+
+    async def GetFileLimits(
+        self, request: files_pb2.GetFileLimitsRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.GetFileLimitsResponse:
+        async with aborting_on_error(context, "GetFileLimits"):
+            served, gone = await self._service.file_limits(list(request.file_urls))
+            files = [file_limits_of(file_url, limits) for file_url, limits in served.items()]
+            return files_pb2.GetFileLimitsResponse(files=files, gone=gone)
 
 
 async def _joined(chunks: AsyncGenerator[bytes, None]) -> bytes:

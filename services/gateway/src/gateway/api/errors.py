@@ -212,6 +212,21 @@ class IdempotencyKeyReused(ApiError):
     status_code, message = 409, "Idempotency-Key was used for a different upload"
 
 
+class BadExpiry(ApiError):
+    message = "Bad expires_in (seconds, or a duration such as 30m, 1h or 7d)"
+
+
+class ExpiryTooLong(ApiError):
+    """Its message names the maximum (FU_GATEWAY_MAX_EXPIRY_SECONDS)."""
+
+    def __init__(self, max_seconds: int) -> None:
+        super().__init__(f"expires_in exceeds the limit ({max_seconds} seconds)")
+
+
+class BadDownloadLimit(ApiError):
+    message = "Bad max_downloads (a whole number, at least 1)"
+
+
 class OnlyOneFile(ApiError):
     message = "Only one file may be uploaded"
 

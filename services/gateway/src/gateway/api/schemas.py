@@ -1,5 +1,6 @@
 """Every request and response body of the public API, so /docs and /openapi.json describe the real ones."""
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -55,6 +56,11 @@ class MessageBody(BaseModel):
     message: str
 
 
+EXPIRES_AT = "ISO-8601, UTC: when the file stops being served (null: never)"
+MAX_DOWNLOADS = "the downloads the file is served for (null: no limit)"
+DOWNLOADS_LEFT = "the downloads left (null: no limit)"
+
+
 class UploadBody(MessageBody):
     file_url: str
     file_url_full: str
@@ -63,6 +69,9 @@ class UploadBody(MessageBody):
     user_filename: str
     synced: bool = Field(description="true when the file was stored under the token's account")
     auth_error: AuthErrorObject | NoAuthError
+    expires_at: str | None = Field(default=None, description=EXPIRES_AT)
+    max_downloads: int | None = Field(default=None, description=MAX_DOWNLOADS)
+    downloads_left: int | None = Field(default=None, description=DOWNLOADS_LEFT)
 
 
 class Credentials(BaseModel):
@@ -91,6 +100,9 @@ class FileItem(BaseModel):
     created_at: str = Field(description="ISO-8601, UTC")
     size: int
     synced: bool = True
+    expires_at: str | None = Field(default=None, description=EXPIRES_AT)
+    max_downloads: int | None = Field(default=None, description=MAX_DOWNLOADS)
+    downloads_left: int | None = Field(default=None, description=DOWNLOADS_LEFT)
 
 
 class FilesBody(MessageBody):
@@ -242,3 +254,10 @@ BINARY_RESPONSES: dict[int | str, dict[str, Any]] = {
                "object store (GET only; never for HTML, XML, JavaScript or SVG)"},
     304: {"description": "Not modified (If-None-Match matched the ETag)"},
 }
+
+
+def iso_8601(moment: datetime | None) -> str | None:
+    """`2026-12-07T05:38:55Z` (UTC, to the second), or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -4,11 +4,12 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import NoReturn
 
 import grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.api import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
@@ -19,6 +20,7 @@ from gateway.models import (
     ClaimItem,
     ClaimOutcome,
     DownloadHeaders,
+    FileLimits,
     StoredFile,
     UploadedFile,
     UploadRequest,
@@ -27,6 +29,8 @@ from gateway.models import (
 logger = logging.getLogger(__name__)
 
 SERVICE = "Files"
+# What files takes in one GetFileLimits.
+LIMITS_PER_CALL = 1000
 DOMAIN = "files.fileuploader"
 _FILES_SERVICE = files_pb2.DESCRIPTOR.services_by_name["FilesService"]
 UPLOAD_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadFile'].name}"
@@ -94,6 +98,37 @@ class FilesClient:
         request = files_pb2.DeleteFileRequest(file_url=file_url, delete_key=delete_key)
         with _translated():
             await self._stub.DeleteFile(request, timeout=self._timeout, metadata=self._metadata())
+
+    async def count_download(self, file_url: str) -> None:
+        """Counts one download of a limited file; FileNotFound when none is left (or it expired)."""
+        request = files_pb2.CountDownloadRequest(file_url=file_url)
+        with _translated():
+            await self._stub.CountDownload(request, timeout=self._timeout, metadata=self._metadata())
+
+    async def file_limits(self, file_urls: Sequence[str]) -> tuple[dict[str, FileLimits], set[str]]:
+        """The expiry and download limit of each named file that has either and is still served, and the
+        file_urls of those that have either and are no longer served (expired, used up); files without
+        limits are in neither. Asked LIMITS_PER_CALL at a time. A files service older than GetFileLimits
+        (mid rolling update) has no limits."""
+        limits: dict[str, FileLimits] = {}
+        gone: set[str] = set()
+        for start in range(0, len(file_urls), LIMITS_PER_CALL):
+            request = files_pb2.GetFileLimitsRequest(file_urls=file_urls[start:start + LIMITS_PER_CALL])
+            try:
+                reply = await self._stub.GetFileLimits(request, timeout=self._timeout,
+                                                       metadata=self._metadata())
+            except grpc.aio.AioRpcError as error:
+                if error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                    return {}, set()
+                raise translate(error, SERVICE, DOMAIN, REASONS) from error
+            for message in reply.files:
+                limits[message.file_url] = FileLimits(
+                    expires_at=_moment(message, "expires_at"),
+                    max_downloads=message.max_downloads if message.HasField("max_downloads") else None,
+                    downloads_left=message.downloads_left if message.HasField("downloads_left") else None,
+                )
+            gone.update(reply.gone)
+        return limits, gone
 
     async def claim_files(self, owner_account_id: str, items: Sequence[ClaimItem]) -> list[ClaimOutcome]:
         """Moves the anonymous files whose keys are right into the account: one outcome per item, in order."""
@@ -195,6 +230,8 @@ class FilesClient:
             idempotency_key=request.idempotency_key,
             idempotency_scope=request.idempotency_scope,
             size_bound=request.size_bound,
+            expires_in_seconds=request.expires_in_seconds,
+            max_downloads=request.max_downloads,
         )
         try:
             await upload.write(files_pb2.UploadFileRequest(metadata=metadata))
@@ -339,7 +376,17 @@ def _stored_file(message: files_pb2.FileInfo) -> StoredFile:
         size=message.size,
         sha256=message.sha256,
         created_at=message.created_at.ToDatetime(tzinfo=timezone.utc),
+        expires_at=_moment(message, "expires_at"),
+        max_downloads=message.max_downloads if message.HasField("max_downloads") else None,
+        downloads_left=message.downloads_left if message.HasField("downloads_left") else None,
     )
+
+
+def _moment(message: files_pb2.FileInfo | files_pb2.FileLimits, field: str) -> datetime | None:
+    if not message.HasField(field):
+        return None
+    timestamp: Timestamp = getattr(message, field)
+    return timestamp.ToDatetime(tzinfo=timezone.utc)
 
 
 def _claim_outcome(message: files_pb2.ClaimOutcome, owner_account_id: str) -> ClaimOutcome:

@@ -25,9 +25,10 @@ from gateway.api.schemas import (
     RefreshRequest,
     TokenBody,
     error_responses,
+    iso_8601,
     json_request_body,
 )
-from gateway.models import AccountFile, IssuedToken, TokenKind
+from gateway.models import NO_LIMITS, AccountFile, FileLimits, IssuedToken, TokenKind
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -73,15 +74,20 @@ async def logout(token: AccessToken, auth: AuthClientDep) -> MessageBody:
 @router.get("/get_files", response_model=FilesBody, responses=_TOKEN_ERRORS, summary="The account's files")
 @router.get("/getFiles", response_model=FilesBody, responses=_TOKEN_ERRORS, deprecated=True,
             summary="The account's files (use /api/get_files)")
-async def get_files(token: AccessToken, auth: AuthClientDep, base_url: PublicBaseUrl) -> Response:
-    """The FilesBody rendered straight to JSON: validating 20 items into models and serialising them
-    again cost more than the rest of the route."""
+async def get_files(
+    token: AccessToken, auth: AuthClientDep, files: FilesClientDep, base_url: PublicBaseUrl
+) -> Response:
+    """The account's list (auth's), each file with its expiry and downloads left as files has them now:
+    a file expired or used up, whose purge auth has not heard of yet, is left out. The FilesBody is
+    rendered straight to JSON: validating 20 items into models and serialising them again cost more
+    than the rest of the route."""
     listing = await auth.list_account_files(token)
+    limits, gone = ({}, set()) if not listing.files else await files.file_limits(
+        [file.file_url for file in listing.files])
     body = {"status": "success", "message": "files got successfully", "username": listing.account.username,
-            "data": [_file_item(file, base_url) for file in listing.files]}
+            "data": [_file_item(file, limits.get(file.file_url, NO_LIMITS), base_url)
+                     for file in listing.files if file.file_url not in gone]}
     return Response(_compact_json(body), media_type="application/json")
-
-
 @router.get("/account", response_model=AccountBody, responses=_TOKEN_ERRORS,
             summary="The account's name, how many files and bytes it stores, and its quotas")
 async def account(token: AccessToken, auth: AuthClientDep, files: FilesClientDep) -> AccountBody:
@@ -120,7 +126,7 @@ def _token_body(issued: IssuedToken, message: str) -> TokenBody:
     return TokenBody(accessToken=issued.access_token, username=issued.account.username, message=message)
 
 
-def _file_item(file: AccountFile, base_url: str) -> dict[str, object]:
+def _file_item(file: AccountFile, limits: FileLimits, base_url: str) -> dict[str, object]:
     """A FileItem's fields, in its order."""
     created = file.created_at
     return {
@@ -133,6 +139,9 @@ def _file_item(file: AccountFile, base_url: str) -> dict[str, object]:
         "created_at": created.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "size": file.size,
         "synced": True,
+        "expires_at": iso_8601(limits.expires_at),
+        "max_downloads": limits.max_downloads,
+        "downloads_left": limits.downloads_left,
     }
 
 

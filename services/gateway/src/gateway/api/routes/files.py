@@ -3,7 +3,7 @@ import logging
 from contextlib import aclosing
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
@@ -21,8 +21,11 @@ from gateway.api.deps import (
 )
 from gateway.api.errors import (
     AuthorizationError,
+    BadDownloadLimit,
+    BadExpiry,
     BadIdempotencyKey,
     ClientClosedRequest,
+    ExpiryTooLong,
     FileNotFound,
     FileTooLarge,
     NoFileUploaded,
@@ -44,12 +47,15 @@ from gateway.api.schemas import (
     UploadBody,
     UploadTooLargeBody,
     error_responses,
+    iso_8601,
 )
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FileStream, FilesClient, FilesUpload
 from gateway.content_types import may_redirect
 from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download, planned_bytes
-from gateway.file_cache import FileCache
+from gateway.file_cache import FileCache, utc_now
+from gateway import file_limits
+from gateway.file_limits import ExpiryPolicy, parse_max_downloads
 from gateway.metrics import GatewayMetrics
 from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
 from gateway.settings import Settings
@@ -66,6 +72,15 @@ IDEMPOTENCY_KEY_DESCRIPTION = (
     "same client address when anonymous) within 24 h gets the first upload's answer (same file_url and "
     "key) instead of storing the file twice; a different upload with a used key gets 409. 1-255 "
     "printable ASCII characters; a random UUID per upload is a good key."
+)
+EXPIRES_IN_DESCRIPTION = (
+    "How long the file is served: seconds (3600) or a duration with a unit (90s, 30m, 1h, 7d, 2w). "
+    "Unset: the server's default (FU_GATEWAY_DEFAULT_EXPIRY_SECONDS; by default never). Longer than the "
+    "server's maximum, 0 or malformed: 400, nothing stored."
+)
+MAX_DOWNLOADS_DESCRIPTION = (
+    "How many downloads the file is served for (1 or more): a GET whose body starts at byte 0 counts; "
+    "HEAD, 304 and ranges that start later do not. Unset: no limit."
 )
 IdempotencyKeyHeader = Annotated[
     str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_KEY_DESCRIPTION)
@@ -99,9 +114,13 @@ async def upload(
     metrics: MetricsDep,
     idempotency_key: IdempotencyKeyHeader = None,
     include_ext: bool = False,
+    expires_in: Annotated[str | None, Query(description=EXPIRES_IN_DESCRIPTION)] = None,
+    max_downloads: Annotated[str | None, Query(description=MAX_DOWNLOADS_DESCRIPTION)] = None,
 ) -> UploadBody:
     with metrics.uploads_in_flight.track_inprogress():
         _check_idempotency_key(idempotency_key)
+        policy = ExpiryPolicy(settings.default_expiry_seconds, settings.max_expiry_seconds)
+        expires_in_seconds, download_limit = _limits(policy, expires_in, max_downloads)
         owner_account_id, auth_error = await _identify_uploader(authorization, auth)
         boundary = _upload_boundary(request, settings.max_upload_bytes)
         scope = f"account:{owner_account_id}" if owner_account_id else f"address:{client_address(request)}"
@@ -109,7 +128,8 @@ async def upload(
         async def start_upload(filename: str) -> FilesUpload:
             return await files.start_upload(
                 UploadRequest(filename, include_ext, owner_account_id, idempotency_key or "",
-                              scope if idempotency_key else "", reader.file_size_bound)
+                              scope if idempotency_key else "", reader.file_size_bound,
+                              expires_in_seconds, download_limit)
             )
 
         reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload,
@@ -150,11 +170,17 @@ async def download(file_url: str, request: Request) -> Response:
         cache.put(ticket, opened.info, opened.content)
         info, content, stream = opened.info, opened.content, opened.stream
     try:
+        if info.expires_at is not None and info.expires_at <= utc_now():
+            raise FileNotFound()
         plan = plan_download(info, request.headers)
+        if info.used_up and not _seeks(request, plan):
+            raise FileNotFound()
         if request.method == "HEAD" or plan.status_code == 304:
             _cancel(stream)
             return Response(status_code=plan.status_code, headers=plan.headers)
-        if settings.download_redirect == "presigned" and may_redirect(info.ext):
+        if info.limited and not _seeks(request, plan):
+            await files.count_download(file_url)
+        if settings.download_redirect == "presigned" and may_redirect(info.ext) and _may_outlive(info):
             _cancel(stream)
             stream = None
             redirect = await _redirect_to_the_store(files, info, plan)
@@ -172,12 +198,42 @@ async def download(file_url: str, request: Request) -> Response:
             await stream.prefetch()
     except UnsatisfiableRange as error:
         _cancel(stream)
+        if info.used_up:
+            raise FileNotFound() from error
         raise RangeNotSatisfiable(info.size) from error
     except BaseException:
         _cancel(stream)
         raise
     chunks = metrics.counted_download(stream.chunks())
     return StreamingResponse(chunks, status_code=plan.status_code, headers=plan.headers)
+
+
+def _seeks(request: Request, plan: DownloadPlan) -> bool:
+    """A GET of a range that starts after byte 0: a seek of a download under way, which is not counted
+    (and is served even once the last download has been counted, until the file is purged)."""
+    return request.method == "GET" and plan.byte_range is not None and plan.byte_range.start > 0
+
+
+def _may_outlive(info: StoredFile) -> bool:
+    """A presigned URL works for minutes whatever happens to the file: a file with a download limit or an
+    expiry is streamed, never redirected to one."""
+    return not info.limited and info.expires_at is None
+
+
+def _limits(
+    policy: ExpiryPolicy, expires_in: str | None, max_downloads: str | None
+) -> tuple[int | None, int | None]:
+    """The expiry (seconds) and download limit the upload asks for, or the 400 that refuses them."""
+    try:
+        expires_in_seconds = policy.expires_in(expires_in)
+    except file_limits.ExpiryBeyondMaximum as error:
+        raise ExpiryTooLong(policy.max_seconds) from error
+    except file_limits.BadExpiry as error:
+        raise BadExpiry() from error
+    try:
+        return expires_in_seconds, parse_max_downloads(max_downloads)
+    except file_limits.BadDownloadLimit as error:
+        raise BadDownloadLimit() from error
 
 
 def _cancel(stream: FileStream | None) -> None:
@@ -301,4 +357,7 @@ def _upload_body(
         user_filename=file.user_filename,
         synced=synced,
         auth_error=AuthErrorObject.model_validate(auth_error) if auth_error else NoAuthError(),
+        expires_at=iso_8601(file.expires_at),
+        max_downloads=file.max_downloads,
+        downloads_left=file.downloads_left,
     )

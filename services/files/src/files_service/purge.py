@@ -1,0 +1,92 @@
+"""The purge: files expired, or used up, are deleted (bytes, row, idempotency record) and their
+files.deleted event (with its reason) goes out through the outbox.
+
+Crash safety: each batch is one transaction that locks its rows, deletes their blobs (a missing blob
+is not an error), then deletes the rows and adds the events, and commits. A purge killed before the
+commit leaves every row in place, still purgeable (it is already answered 404), so the next purge
+deletes what is left of its blobs again and then its rows: nothing is ever half-deleted, and the
+event goes out exactly with the row's deletion."""
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from files_service.domain.events import FileDeleted
+from files_service.domain.identifiers import new_event_id
+from files_service.domain.limits import PurgeReason
+from files_service.domain.model import StoredFile
+from files_service.ports import BlobStore, EventRelay, UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 100
+# A bound on one run's work; what is left waits for the next run.
+MAX_BATCHES_PER_RUN = 100
+
+
+@dataclass
+class PurgeReport:
+    purged: Counter[PurgeReason] = field(default_factory=Counter)
+    bytes_freed: int = 0
+    # How long the file purgeable the longest has waited, after this run (0: none left).
+    lag_seconds: float = 0.0
+
+
+class ExpiredFilesPurge:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        blob_store: BlobStore,
+        relay: EventRelay,
+        clock: Callable[[], datetime],
+        seek_grace: timedelta,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._blob_store = blob_store
+        self._relay = relay
+        self._clock = clock
+        self._seek_grace = seek_grace
+        self._batch_size = batch_size
+
+    async def run(self) -> PurgeReport:
+        """Batches until one is not full (or MAX_BATCHES_PER_RUN); then measures what is left."""
+        report = PurgeReport()
+        for _ in range(MAX_BATCHES_PER_RUN):
+            if await self._purge_batch(report) < self._batch_size:
+                break
+        now = self._clock()
+        async with self._uow_factory() as uow:
+            since = await uow.files.oldest_purgeable_since(now, self._seek_grace)
+        report.lag_seconds = max(0.0, (now - since).total_seconds()) if since is not None else 0.0
+        return report
+
+    async def _purge_batch(self, report: PurgeReport) -> int:
+        now = self._clock()
+        purged: list[tuple[StoredFile, PurgeReason]] = []
+        async with self._uow_factory() as uow:
+            batch = await uow.files.lock_purgeable(now, self._seek_grace, self._batch_size)
+            due = [(stored, reason) for stored in batch
+                   if (reason := stored.limits.purge_reason(now, self._seek_grace)) is not None]
+            for stored, _ in due:
+                await self._blob_store.delete(stored.storage_key)
+            for stored, reason in due:
+                owner = await uow.files.remove_returning_owner(stored.file_url)
+                if owner is None:
+                    continue  # deleted with its key meanwhile (SQLite, which locks no row)
+                await uow.idempotency.remove_for_file(stored.file_url)
+                stored = replace(stored, owner_account_id=owner)
+                deleted = FileDeleted.of(stored, new_event_id(), now, purged=reason)
+                await uow.outbox.add(deleted)
+                purged.append((stored, reason))
+            await uow.commit()
+        if purged:
+            self._relay.wake()
+            for stored, reason in purged:
+                report.purged[reason] += 1
+                report.bytes_freed += stored.size
+            logger.info("purged %d file(s): %s", len(purged),
+                        ", ".join(f"{stored.file_url} ({reason.value})" for stored, reason in purged))
+        return len(batch)
