@@ -40,10 +40,12 @@ async def upload(
 
 
 async def upload_whole(
-    stub: files_pb2_grpc.FilesServiceStub, name: str, content: bytes, include_ext: bool = False, owner: str = ""
+    stub: files_pb2_grpc.FilesServiceStub, name: str, content: bytes, include_ext: bool = False,
+    owner: str = "",
 ) -> files_pb2.UploadFileResponse:
     metadata = files_pb2.UploadMetadata(user_filename=name, include_ext=include_ext, owner_account_id=owner)
-    return await stub.UploadWholeFile(files_pb2.UploadWholeFileRequest(metadata=metadata, content=content), timeout=10)
+    request = files_pb2.UploadWholeFileRequest(metadata=metadata, content=content)
+    return await stub.UploadWholeFile(request, timeout=10)
 
 
 async def read(

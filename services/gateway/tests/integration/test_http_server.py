@@ -88,7 +88,9 @@ async def test_upload_is_cancelled_when_the_client_goes_away_mid_body(serve, set
     assert fake_files.servicer.blobs == {}
 
 
-async def test_a_client_that_leaves_within_the_first_message_never_reaches_files(serve, settings_for, fake_files):
+async def test_a_client_that_leaves_within_the_first_message_never_reaches_files(
+    serve, settings_for, fake_files
+):
     base_url = await serve(settings_for())
     host, port = base_url.removeprefix("http://").split(":")
     _, writer = await asyncio.open_connection(host, int(port))

@@ -26,13 +26,17 @@ def method_handlers(servicer: files_pb2_grpc.FilesServiceServicer) -> dict[str, 
     return {method.name: _handler(servicer, method) for method in SERVICE.methods}
 
 
-def add_files_servicer_to_server(servicer: files_pb2_grpc.FilesServiceServicer, server: grpc.aio.Server) -> None:
+def add_files_servicer_to_server(
+    servicer: files_pb2_grpc.FilesServiceServicer, server: grpc.aio.Server
+) -> None:
     handlers = method_handlers(servicer)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE.full_name, handlers),))
     server.add_registered_method_handlers(SERVICE.full_name, handlers)
 
 
-def _handler(servicer: files_pb2_grpc.FilesServiceServicer, method: MethodDescriptor) -> grpc.RpcMethodHandler:
+def _handler(
+    servicer: files_pb2_grpc.FilesServiceServicer, method: MethodDescriptor
+) -> grpc.RpcMethodHandler:
     make = _HANDLER_KINDS[(method.client_streaming, method.server_streaming)]
     deserializer = REQUEST_DESERIALIZERS.get(method.name, GetMessageClass(method.input_type).FromString)
     return make(

@@ -33,7 +33,8 @@ LIVENESS = "liveness"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 # Who may call what: the gateway serves the public API; auth only reconciles its account lists.
 CALLER_METHODS = {
-    "gateway": ("UploadFile", "UploadWholeFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl", "ClaimFiles"),
+    "gateway": ("UploadFile", "UploadWholeFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl",
+                "ClaimFiles"),
     "auth": ("ListOwnedFiles", "RepublishFileEvents"),
 }
 # Clients ping (the gateway every FU_GATEWAY_RPC_KEEPALIVE_SECONDS, 2 s at least) to notice a frozen

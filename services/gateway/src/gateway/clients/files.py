@@ -22,7 +22,9 @@ SERVICE = "Files"
 DOMAIN = "files.fileuploader"
 _FILES_SERVICE = files_pb2.DESCRIPTOR.services_by_name["FilesService"]
 UPLOAD_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadFile'].name}"
-UPLOAD_WHOLE_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadWholeFile'].name}"
+UPLOAD_WHOLE_FILE_METHOD = (
+    f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadWholeFile'].name}"
+)
 
 REASONS: dict[str, ErrorFactory] = {
     "FILE_NOT_FOUND": errors.FileNotFound,
@@ -58,7 +60,7 @@ class FilesClient:
         token: str | None = None,
     ) -> None:
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
-        # The stub's UploadFile and UploadWholeFile, but taking requests already encoded (see upload_messages).
+        # The stub's UploadFile and UploadWholeFile, taking requests already encoded (see upload_messages).
         self._upload_file = channel.stream_unary(
             UPLOAD_FILE_METHOD,
             request_serializer=serialized,
@@ -317,7 +319,9 @@ class FilesUpload:
         await self._write(self._call, encoded_chunk(parts))
         self._sent += sum(len(part) for part in parts)
 
-    async def _write(self, call: grpc.aio.StreamUnaryCall, message: files_pb2.UploadFileRequest | EncodedRequest) -> None:
+    async def _write(
+        self, call: grpc.aio.StreamUnaryCall, message: files_pb2.UploadFileRequest | EncodedRequest
+    ) -> None:
         try:
             await self._step(call, call.write(message), "a message of an upload")
         except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
@@ -331,7 +335,8 @@ class FilesUpload:
         return reply
 
     async def _finish_stream(self, call: grpc.aio.StreamUnaryCall) -> files_pb2.UploadFileResponse:
-        await self._write(call, files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete(size=self._sent)))
+        complete = files_pb2.UploadComplete(size=self._sent)
+        await self._write(call, files_pb2.UploadFileRequest(complete=complete))
         with _translated():
             await self._step(call, call.done_writing(), "the end of an upload")
             reply: files_pb2.UploadFileResponse = await self._step(call, call, "the answer to an upload")

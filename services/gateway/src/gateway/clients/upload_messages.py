@@ -26,7 +26,9 @@ def encoded_chunk(parts: Sequence[memoryview | bytes]) -> EncodedRequest:
     return b"".join((_CHUNK_TAG, _varint(size), *parts))
 
 
-def encoded_whole_file(metadata: files_pb2.UploadMetadata, parts: Sequence[memoryview | bytes]) -> EncodedRequest:
+def encoded_whole_file(
+    metadata: files_pb2.UploadMetadata, parts: Sequence[memoryview | bytes]
+) -> EncodedRequest:
     """The serialised UploadWholeFileRequest(metadata=metadata, content=b"".join(parts))."""
     encoded_metadata = metadata.SerializeToString()
     size = sum(len(part) for part in parts)
