@@ -275,6 +275,30 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             self.upload_cancelled.set()
             raise
 
+    async def UploadWholeFile(self, request, context):
+        self.request_ids.append(request_id_of(context))
+        try:
+            return await self._upload_whole(request, context)
+        except asyncio.CancelledError:
+            self.cancelled_uploads += 1
+            self.upload_cancelled.set()
+            raise
+
+    async def _upload_whole(self, request, context) -> files_pb2.UploadFileResponse:
+        if self.stall in ("upload", "answer"):
+            await asyncio.sleep(STALL_SECONDS)
+        ext = self._extension(request.metadata.user_filename)
+        if not ext:
+            await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION")
+        data = request.content
+        self.chunks_received += 1 if data else 0
+        if len(data) > self.max_file_bytes:
+            await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE")
+        if self.storage_full:
+            await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL")
+        digest = hashlib.sha256(data).hexdigest()
+        return self._store(request.metadata, ext, len(data), digest, b"" if self.discard else data)
+
     async def _upload(self, request_iterator, context) -> files_pb2.UploadFileResponse:
         first = await anext(aiter(request_iterator))
         if self.stall == "upload":

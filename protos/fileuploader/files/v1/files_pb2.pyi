@@ -100,6 +100,14 @@ class UploadFileRequest(_message.Message):
     complete: UploadComplete
     def __init__(self, metadata: _Optional[_Union[UploadMetadata, _Mapping]] = ..., chunk: _Optional[bytes] = ..., complete: _Optional[_Union[UploadComplete, _Mapping]] = ...) -> None: ...
 
+class UploadWholeFileRequest(_message.Message):
+    __slots__ = ("metadata", "content")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    metadata: UploadMetadata
+    content: bytes
+    def __init__(self, metadata: _Optional[_Union[UploadMetadata, _Mapping]] = ..., content: _Optional[bytes] = ...) -> None: ...
+
 class FileInfo(_message.Message):
     __slots__ = ("file_url", "ext", "user_filename", "size", "sha256", "created_at", "expires_at", "max_downloads", "downloads_left")
     FILE_URL_FIELD_NUMBER: _ClassVar[int]

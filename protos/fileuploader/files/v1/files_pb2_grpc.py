@@ -42,6 +42,11 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.FromString,
                 _registered_method=True)
+        self.UploadWholeFile = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/UploadWholeFile',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFileRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.FromString,
+                _registered_method=True)
         self.ReadFile = channel.unary_stream(
                 '/fileuploader.files.v1.FilesService/ReadFile',
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ReadFileRequest.SerializeToString,
@@ -106,6 +111,14 @@ class FilesServiceServicer:
         arrives and its size matches: a stream that ends without it (a cancelled call
         can look like a finished one to the server) leaves no file, no metadata and no
         temp data, and fails with UPLOAD_INCOMPLETE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UploadWholeFile(self, request, context):
+        """A file whose bytes are all in hand (at most 1 MiB), stored as UploadFile stores it, in one
+        message: what a small upload costs in stream messages is saved.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -208,6 +221,11 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.SerializeToString,
             ),
+            'UploadWholeFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadWholeFile,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFileRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.SerializeToString,
+            ),
             'ReadFile': grpc.unary_stream_rpc_method_handler(
                     servicer.ReadFile,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ReadFileRequest.FromString,
@@ -288,6 +306,33 @@ class FilesService:
             target,
             '/fileuploader.files.v1.FilesService/UploadFile',
             fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadWholeFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/UploadWholeFile',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFileRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.FromString,
             options,
             channel_credentials,

@@ -39,6 +39,15 @@ async def upload(
     return await stub.UploadFile(requests(), timeout=10)
 
 
+async def upload_whole(
+    stub: files_pb2_grpc.FilesServiceStub, name: str, content: bytes, include_ext: bool = False,
+    owner: str = "",
+) -> files_pb2.UploadFileResponse:
+    metadata = files_pb2.UploadMetadata(user_filename=name, include_ext=include_ext, owner_account_id=owner)
+    request = files_pb2.UploadWholeFileRequest(metadata=metadata, content=content)
+    return await stub.UploadWholeFile(request, timeout=10)
+
+
 async def read(
     stub: files_pb2_grpc.FilesServiceStub, file_url: str, offset: int = 0, length: int | None = None
 ):

@@ -7,7 +7,7 @@ from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from support.rpc_tokens import AUTH_TOKEN, GATEWAY_AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens
 
-from .rpc_helpers import read, stored_state, upload
+from .rpc_helpers import read, stored_state, upload, upload_whole
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +37,8 @@ async def test_an_unauthenticated_caller_can_neither_upload_nor_list_nor_read(fi
     async with channel:
         planting = upload(stub, "planted.txt", b"x", owner="victim")
         assert await refusal(planting) == grpc.StatusCode.UNAUTHENTICATED
+        planting_whole = upload_whole(stub, "planted.txt", b"x", owner="victim")
+        assert await refusal(planting_whole) == grpc.StatusCode.UNAUTHENTICATED
         assert await refusal(read(stub, uploaded.file.file_url)) == grpc.StatusCode.UNAUTHENTICATED
         listing = stub.ListOwnedFiles(files_pb2.ListOwnedFilesRequest())
         assert await refusal(listing.read()) == grpc.StatusCode.UNAUTHENTICATED
@@ -61,6 +63,8 @@ async def test_auth_may_only_reconcile(files_server):
     channel, stub = stub_as(files_server, AUTH_TOKEN)
     async with channel:
         assert await refusal(upload(stub, "b.txt", b"x", owner="acc-1")) == grpc.StatusCode.PERMISSION_DENIED
+        uploading_whole = upload_whole(stub, "b.txt", b"x", owner="acc-1")
+        assert await refusal(uploading_whole) == grpc.StatusCode.PERMISSION_DENIED
         info = stub.GetFileInfo(files_pb2.GetFileInfoRequest(file_url=uploaded.file.file_url))
         assert await refusal(info) == grpc.StatusCode.PERMISSION_DENIED
         delete = files_pb2.DeleteFileRequest(file_url=uploaded.file.file_url, delete_key=uploaded.delete_key)

@@ -17,6 +17,7 @@ from .rpc_helpers import (
     read,
     stored_state,
     upload,
+    upload_whole,
 )
 
 pytestmark = pytest.mark.integration
@@ -78,6 +79,37 @@ async def test_upload_with_include_ext_and_exactly_the_limit(sqlite_files_server
 
     assert uploaded.file.file_url.endswith(".gz") and uploaded.file.size == TEST_MAX_FILE_SIZE
     assert uploaded.owner_account_id == "" and len(uploaded.delete_key) == 36
+
+
+@pytest.mark.parametrize("content", [b"", CONTENT], ids=["empty", "bytes"])
+async def test_a_whole_file_in_one_message_is_stored_as_a_streamed_one(files_server, stream_reader, content):
+    stub = files_server.stub
+
+    whole = await upload_whole(stub, "Clip.MP4", content, include_ext=True, owner="acc-1")
+    streamed = await upload(stub, "Clip.MP4", content, include_ext=True, owner="acc-1")
+
+    for uploaded in (whole, streamed):
+        info = (await stub.GetFileInfo(files_pb2.GetFileInfoRequest(file_url=uploaded.file.file_url))).file
+        assert info == uploaded.file and uploaded.owner_account_id == "acc-1"
+        assert (info.user_filename, info.ext, info.size) == ("Clip.MP4", ".mp4", len(content))
+        assert info.sha256 == hashlib.sha256(content).hexdigest() and info.file_url.endswith(".mp4")
+        assert b"".join(await read(stub, info.file_url)) == content
+    assert whole.file.file_url != streamed.file.file_url
+    assert len((await stored_state(files_server.application))[0]) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code", "reason"),
+    [("README", b"data", grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION"),
+     ("big.bin", b"z" * (TEST_MAX_FILE_SIZE + 1), grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE")],
+    ids=["bad-name", "too-large"],
+)
+async def test_a_whole_file_refused_keeps_nothing(sqlite_files_server, name, content, code, reason):
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await upload_whole(sqlite_files_server.stub, name, content)
+
+    assert error_of(refused.value) == (code, reason, DOMAIN)
+    assert await stored_state(sqlite_files_server.application) == ([], 0, [])
 
 
 async def test_upload_over_the_limit_is_refused_and_keeps_nothing(sqlite_files_server):

@@ -3,6 +3,7 @@ import functools
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ValuesBase
 
@@ -174,6 +175,31 @@ async def test_an_upload_writes_its_rows_with_statements_built_once(uow_factory,
         assert await uow.idempotency.get(IdempotencyKey("address:127.0.0.1", "key-1")) == record
         assert [message.event_id for message in await uow.outbox.oldest(10)] == ["event-1"]
     assert built == []
+
+
+async def test_the_events_of_a_transaction_are_inserted_together_and_seen_by_its_reads(uow_factory):
+    stored = stored_file(owner="acc-1")
+    inserts = []
+    async with uow_factory() as uow:
+        engine = uow._engine.sync_engine
+
+        def count_outbox_inserts(_conn, _cursor, statement, parameters, _context, executemany):
+            if statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
+                inserts.append(len(parameters) if executemany else 1)
+
+        event.listen(engine, "before_cursor_execute", count_outbox_inserts)
+        try:
+            added = [await uow.outbox.add(FileUploaded.of(stored, f"event-{n}", CREATED)) for n in range(3)]
+            seen_before_commit = await uow.outbox.oldest(10)
+            later = await uow.outbox.add(FileDeleted.of(stored, "event-3", CREATED))
+            await uow.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count_outbox_inserts)
+
+    async with uow_factory() as uow:
+        assert await uow.outbox.oldest(10) == [*added, later]
+    assert seen_before_commit == added
+    assert sum(inserts) == 4 and len(inserts) == 2  # the three, then the one added after the read
 
 
 async def test_outbox_remove_many_removes_the_listed_events_only(uow_factory):

@@ -79,12 +79,27 @@ async def test_upload_is_cancelled_when_the_client_goes_away_mid_body(serve, set
     base_url = await serve(settings_for())
     host, port = base_url.removeprefix("http://").split(":")
     _, writer = await asyncio.open_connection(host, int(port))
-    writer.write(upload_head(host, 8 * MB) + b"\0" * 600_000)
+    # more than two 512 KiB messages: the first one is held until a second comes (FilesUpload)
+    writer.write(upload_head(host, 8 * MB) + b"\0" * 1_100_000)
     await writer.drain()
     await asyncio.sleep(0.2)
     writer.close()
     await asyncio.wait_for(fake_files.servicer.upload_cancelled.wait(), 5)
     assert fake_files.servicer.blobs == {}
+
+
+async def test_a_client_that_leaves_within_the_first_message_never_reaches_files(
+    serve, settings_for, fake_files
+):
+    base_url = await serve(settings_for())
+    host, port = base_url.removeprefix("http://").split(":")
+    _, writer = await asyncio.open_connection(host, int(port))
+    writer.write(upload_head(host, 8 * MB) + b"\0" * 300_000)
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.close()
+    await asyncio.sleep(0.5)
+    assert fake_files.servicer.blobs == {} and fake_files.servicer.request_ids == []
 
 
 def answer_to_a_stalled_upload(base_url: str, declared_size: int, sent_size: int) -> tuple[int, dict, float]:
@@ -103,7 +118,8 @@ def answer_to_a_stalled_upload(base_url: str, declared_size: int, sent_size: int
 async def test_an_upload_whose_body_stalls_is_cut_off_with_408_and_nothing_kept(serve, settings_for, fake_files):
     base_url = await serve(settings_for(body_idle_timeout_seconds=1))
 
-    status, body, waited = await asyncio.to_thread(answer_to_a_stalled_upload, base_url, 8 * MB, 600_000)
+    # two messages and more: files hears of an upload with its second (FilesUpload)
+    status, body, waited = await asyncio.to_thread(answer_to_a_stalled_upload, base_url, 8 * MB, 1_100_000)
 
     assert (status, body) == (408, {"status": "error",
                                     "message": "The request body stalled: nothing arrived for 1 seconds"})

@@ -17,7 +17,7 @@ def stalled_upload_head(host: str, port: int) -> bytes:
     return (f"POST /api/upload HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
             f"Content-Length: {len(part) + 10 * 1024 * 1024}\r\n\r\n").encode() + part + b"\0" * (
-                MESSAGE_BYTES + 300_000)
+                2 * MESSAGE_BYTES + 300_000)  # two messages: files hears of an upload with its second
 
 
 async def test_sigterm_turns_readiness_off_at_once_and_serves_until_the_delay_ends(

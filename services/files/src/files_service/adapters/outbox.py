@@ -24,10 +24,15 @@ _DELETE_MANY = delete(outbox_table).where(outbox_table.c.event_id.in_(bindparam(
 
 
 class SqlAlchemyOutbox:
+    """Events added are written at the unit of work's commit (`write_added`), or before any read of the
+    outbox, all in one statement: the uploads of a group commit cost one insert of their events, not one
+    each."""
+
     def __init__(self, connection: AsyncConnection, encode: EventEncoder, subject_prefix: str) -> None:
         self._connection = connection
         self._encode = encode
         self._subject_prefix = subject_prefix
+        self._added: list[dict[str, object]] = []
 
     async def add(self, event: DomainEvent) -> OutboxMessage:
         message = OutboxMessage(
@@ -35,7 +40,7 @@ class SqlAlchemyOutbox:
             subject=event_subject(self._subject_prefix, event),
             payload=self._encode(event),
         )
-        await self._connection.execute(_INSERT, {
+        self._added.append({
             "event_id": message.event_id,
             "subject": message.subject,
             "payload": message.payload,
@@ -43,26 +48,38 @@ class SqlAlchemyOutbox:
         })
         return message
 
+    async def write_added(self) -> None:
+        """Inserts the events added since the last call, in the order they were added."""
+        if self._added:
+            rows, self._added = self._added, []
+            await self._connection.execute(_INSERT, rows)
+
     async def oldest(self, limit: int) -> list[OutboxMessage]:
+        await self.write_added()  # the transaction's own events are seen
         result = await self._connection.execute(_OLDEST, {"limit": limit})
         return [
             OutboxMessage(event_id=row.event_id, subject=row.subject, payload=row.payload) for row in result
         ]
 
     async def remove(self, event_id: str) -> None:
+        await self.write_added()  # the transaction's own events are seen
         await self._connection.execute(_DELETE_ONE, {"event_id": event_id})
 
     async def remove_many(self, event_ids: Sequence[str]) -> None:
+        await self.write_added()  # the transaction's own events are seen
         await self._connection.execute(_DELETE_MANY, {"event_ids": list(event_ids)})
 
     async def count(self) -> int:
+        await self.write_added()  # the transaction's own events are seen
         return (await self._connection.execute(select(func.count()).select_from(outbox_table))).scalar_one()
 
     async def count_older_than(self, moment: datetime) -> int:
+        await self.write_added()  # the transaction's own events are seen
         query = select(func.count()).select_from(outbox_table).where(outbox_table.c.created_at < moment)
         return (await self._connection.execute(query)).scalar_one()
 
     async def oldest_before(self, moment: datetime, limit: int) -> list[PendingEvent]:
+        await self.write_added()  # the transaction's own events are seen
         query = (
             select(outbox_table.c.event_id, outbox_table.c.subject, outbox_table.c.created_at)
             .where(outbox_table.c.created_at < moment)

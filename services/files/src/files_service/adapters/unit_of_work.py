@@ -63,6 +63,7 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         if self._connection is None:
             raise RuntimeError("commit() outside the unit of work's block")
+        await self.outbox.write_added()
         try:
             await self._connection.commit()
         except Exception as error:

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import grpc
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from fileuploader.files.v1 import files_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from prometheus_client import REGISTRY
 
 from files_service.bootstrap import Application, bootstrap
 from files_service.entrypoints.caller_gate import CallerGate
+from files_service.entrypoints.handlers import add_files_servicer_to_server
 from files_service.entrypoints.periodic import run_periodically
 from files_service.entrypoints.rpc_observer import RpcObserver
 from files_service.entrypoints.servicer import FilesServicer
@@ -32,8 +33,8 @@ LIVENESS = "liveness"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 # Who may call what: the gateway serves the public API; auth only reconciles its account lists.
 CALLER_METHODS = {
-    "gateway": ("UploadFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl", "ClaimFiles",
-                "GetAccountUsage", "CountDownload", "GetFileLimits"),
+    "gateway": ("UploadFile", "UploadWholeFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl",
+                "ClaimFiles", "GetAccountUsage", "CountDownload", "GetFileLimits"),
     "auth": ("ListOwnedFiles", "RepublishFileEvents"),
 }
 # Clients ping (the gateway every FU_GATEWAY_RPC_KEEPALIVE_SECONDS, 2 s at least) to notice a frozen
@@ -113,7 +114,7 @@ async def start_server(settings: Settings, application: Application) -> RunningS
         options=server_options(settings),
     )
     servicer = FilesServicer(application.service, settings.max_file_size, application.metrics.transfers)
-    files_pb2_grpc.add_FilesServiceServicer_to_server(servicer, server)
+    add_files_servicer_to_server(servicer, server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     await health.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)

@@ -22,6 +22,7 @@ from files_service.entrypoints.convert import (
     upload_response_of,
 )
 from files_service.entrypoints.errors import aborting_on_error
+from files_service.entrypoints.upload_requests import UploadMessage
 from files_service.metrics import TransferMetrics
 from files_service.service import FilesService
 
@@ -40,9 +41,10 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
 
     async def UploadFile(
         self,
-        request_iterator: AsyncIterator[files_pb2.UploadFileRequest],
+        request_iterator: AsyncIterator[UploadMessage],
         context: grpc.aio.ServicerContext,
     ) -> files_pb2.UploadFileResponse:
+        """Its requests are read by upload_requests.upload_message_of (see handlers)."""
         async with aborting_on_error(context, "UploadFile"):
             with self._metrics.uploads_in_flight.track_inprogress():
                 try:
@@ -51,6 +53,17 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
                 except FilesError:
                     await _drain(request_iterator, self._drain_limit_bytes)
                     raise
+            self._metrics.stored_bytes.inc(stored.size)
+            logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
+            return upload_response_of(stored)
+
+    async def UploadWholeFile(
+        self, request: files_pb2.UploadWholeFileRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.UploadFileResponse:
+        async with aborting_on_error(context, "UploadWholeFile"):
+            with self._metrics.uploads_in_flight.track_inprogress():
+                stored = await self._service.upload_file(
+                    upload_request_of(request.metadata), _whole(request.content))
             self._metrics.stored_bytes.inc(stored.size)
             logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
             return upload_response_of(stored)
@@ -150,7 +163,7 @@ async def _joined(chunks: AsyncGenerator[bytes, None]) -> bytes:
         return b"".join([chunk async for chunk in chunks])
 
 
-async def _drain(requests: AsyncIterator[files_pb2.UploadFileRequest], limit_bytes: int) -> None:
+async def _drain(requests: AsyncIterator[UploadMessage], limit_bytes: int) -> None:
     """Reads and drops what the caller still sends, so that the error status reaches it after it has
     half-closed: a grpc.aio client whose write is in flight when the status arrives may report INTERNAL
     instead of the real status (grpc/grpc#36066). A stream past `limit_bytes` is not waited for."""
@@ -161,26 +174,28 @@ async def _drain(requests: AsyncIterator[files_pb2.UploadFileRequest], limit_byt
             return
 
 
-async def _first_metadata(
-    requests: AsyncIterator[files_pb2.UploadFileRequest],
-) -> files_pb2.UploadMetadata:
+async def _first_metadata(requests: AsyncIterator[UploadMessage]) -> files_pb2.UploadMetadata:
     first = await anext(requests, None)
-    if first is None or first.WhichOneof("payload") != "metadata":
+    if first is None or first.metadata is None:
         raise MetadataMissing("the first message of an upload must be its metadata")
     return first.metadata
 
 
-async def _chunks(requests: AsyncIterator[files_pb2.UploadFileRequest]) -> AsyncIterator[bytes]:
+async def _whole(content: bytes) -> AsyncIterator[bytes]:
+    if content:
+        yield content
+
+
+async def _chunks(requests: AsyncIterator[UploadMessage]) -> AsyncIterator[memoryview | bytes]:
     """The file's bytes; raises UploadIncomplete (so the blob store keeps nothing) unless the stream
     ends with `complete` for exactly the bytes sent. A cancelled call may look like an ended stream."""
     sent = 0
     async for request in requests:
-        kind = request.WhichOneof("payload")
+        kind = request.kind
         if kind == "chunk":
-            chunk = request.chunk  # each read of the field is a copy
-            sent += len(chunk)
-            yield chunk
-        elif kind == "complete" and request.complete.size == sent:
+            sent += len(request.chunk)
+            yield request.chunk
+        elif kind == "complete" and request.completed_size == sent:
             if await anext(requests, None) is None:
                 return
             raise UploadIncomplete("nothing may follow the completion message")

@@ -19,7 +19,6 @@ from gateway.clients.files import FilesClient
 from gateway.clients.health import HealthClient
 from gateway.file_cache import FileCache
 from gateway.metrics import GatewayMetrics
-from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from gateway.shutdown import ShutdownState
 
@@ -52,10 +51,6 @@ async def _shutdown(request: Request) -> ShutdownState:
     return request.app.state.shutdown
 
 
-async def _rate_limiter(request: Request) -> RateLimiter:
-    return request.app.state.rate_limiter
-
-
 async def _metrics(request: Request) -> GatewayMetrics:
     return request.app.state.metrics
 
@@ -65,14 +60,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _client_address(request: Request) -> str:
-    return client_address(request)
-
-
-async def _public_base_url(request: Request) -> str:
+def public_base_url(request: Request) -> str:
     """PUBLIC_URL when set, else the request's own base URL; `file_url_full` is this + "/file/" + file_url."""
     configured = request.app.state.settings.public_url
     return configured or str(request.base_url).rstrip("/")
+
+
+async def _public_base_url(request: Request) -> str:
+    return public_base_url(request)
 
 
 async def _small_body(request: Request) -> bytes:
@@ -94,24 +89,27 @@ FilesClientDep = Annotated[FilesClient, Depends(_files_client)]
 FileCacheDep = Annotated[FileCache, Depends(_file_cache)]
 HealthClientsDep = Annotated[dict[str, HealthClient], Depends(_health_clients)]
 ShutdownDep = Annotated[ShutdownState, Depends(_shutdown)]
-RateLimiterDep = Annotated[RateLimiter, Depends(_rate_limiter)]
 MetricsDep = Annotated[GatewayMetrics, Depends(_metrics)]
-ClientAddress = Annotated[str, Depends(_client_address)]
 PublicBaseUrl = Annotated[str, Depends(_public_base_url)]
 SmallBody = Annotated[bytes, Depends(_small_body)]
 
 
+async def count_request(request: Request, bucket: str) -> None:
+    """Counts the request against its client's limit in `bucket`; TooManyRequests past it."""
+    state = request.app.state
+    retry_after = await state.rate_limiter.hit(bucket, client_address(request))
+    if retry_after is not None:
+        state.metrics.rate_limited.labels(bucket).inc()
+        raise TooManyRequests(retry_after)
+
+
 def _rate_limit(bucket: str) -> Callable[..., Awaitable[None]]:
-    async def count_request(limiter: RateLimiterDep, client: ClientAddress, metrics: MetricsDep) -> None:
-        retry_after = await limiter.hit(bucket, client)
-        if retry_after is not None:
-            metrics.rate_limited.labels(bucket).inc()
-            raise TooManyRequests(retry_after)
+    async def counted(request: Request) -> None:
+        await count_request(request, bucket)
 
-    return count_request
+    return counted
 
 
-UploadRateLimit = Depends(_rate_limit(UPLOAD_BUCKET))
 AuthRateLimit = Depends(_rate_limit(AUTH_BUCKET))
 
 # Documents the bearer scheme in OpenAPI; the header itself is checked by bearer_token.

@@ -1,7 +1,7 @@
 """The files service's gRPC API as the gateway uses it: metadata, deletes, and the two streams."""
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,7 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gateway.api import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.stream_steps import StepBound
-from gateway.clients.upload_messages import UploadFileRequestBytes, encoded_chunk, serialized
+from gateway.clients.upload_messages import EncodedRequest, encoded_chunk, encoded_whole_file, serialized
 from gateway.models import (
     AccountUsage,
     ClaimItem,
@@ -34,6 +34,9 @@ LIMITS_PER_CALL = 1000
 DOMAIN = "files.fileuploader"
 _FILES_SERVICE = files_pb2.DESCRIPTOR.services_by_name["FilesService"]
 UPLOAD_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadFile'].name}"
+UPLOAD_WHOLE_FILE_METHOD = (
+    f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadWholeFile'].name}"
+)
 
 REASONS: dict[str, ErrorFactory] = {
     "FILE_NOT_FOUND": errors.FileNotFound,
@@ -73,9 +76,14 @@ class FilesClient:
         token: str | None = None,
     ) -> None:
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
-        # The stub's UploadFile, but taking chunk messages already encoded (see upload_messages).
+        # The stub's UploadFile and UploadWholeFile, taking requests already encoded (see upload_messages).
         self._upload_file = channel.stream_unary(
             UPLOAD_FILE_METHOD,
+            request_serializer=serialized,
+            response_deserializer=files_pb2.UploadFileResponse.FromString,
+        )
+        self._upload_whole_file = channel.unary_unary(
+            UPLOAD_WHOLE_FILE_METHOD,
             request_serializer=serialized,
             response_deserializer=files_pb2.UploadFileResponse.FromString,
         )
@@ -220,9 +228,8 @@ class FilesClient:
         return call, first
 
     async def start_upload(self, request: UploadRequest) -> "FilesUpload":
-        """Opens UploadFile and sends its metadata; the file's bytes follow through FilesUpload.send."""
-        call = self._upload_file(timeout=self._transfer_timeout, metadata=self._metadata())
-        upload = FilesUpload(call, self._step)
+        """An upload whose file's bytes follow through FilesUpload.send; files hears of it with its first
+        message of bytes but one (see FilesUpload)."""
         metadata = files_pb2.UploadMetadata(
             user_filename=request.user_filename,
             include_ext=request.include_ext,
@@ -233,12 +240,13 @@ class FilesClient:
             expires_in_seconds=request.expires_in_seconds,
             max_downloads=request.max_downloads,
         )
-        try:
-            await upload.write(files_pb2.UploadFileRequest(metadata=metadata))
-        except BaseException:
-            upload.cancel()
-            raise
-        return upload
+        return FilesUpload(metadata, self._open_upload_stream, self._upload_whole, self._step)
+
+    def _open_upload_stream(self) -> grpc.aio.StreamUnaryCall:
+        return self._upload_file(timeout=self._transfer_timeout, metadata=self._metadata())
+
+    def _upload_whole(self, request: EncodedRequest) -> grpc.aio.UnaryUnaryCall:
+        return self._upload_whole_file(request, timeout=self._transfer_timeout, metadata=self._metadata())
 
     def _note_streaming(self, error: grpc.aio.AioRpcError) -> None:
         """Said once at WARNING (a setting that cannot work), then at DEBUG."""
@@ -311,60 +319,94 @@ class OpenedFile:
 
 
 class FilesUpload:
-    """One UploadFile call; each write waits for the call to take the message (backpressure).
-    Only finish() marks the upload complete: a call that ends any other way keeps nothing."""
+    """One upload. Its first message of bytes is held until a second one comes, which opens an
+    UploadFile stream (metadata, then each message as it comes, each write waiting for the call to take
+    it: backpressure); or until finish(), which sends the whole file in one UploadWholeFile call (a small
+    upload costs one message each way). Only finish() marks the upload complete: an upload that ends any
+    other way keeps nothing."""
 
-    def __init__(self, call: grpc.aio.StreamUnaryCall, step: StepBound) -> None:
-        self._call = call
+    def __init__(
+        self,
+        metadata: files_pb2.UploadMetadata,
+        open_stream: Callable[[], grpc.aio.StreamUnaryCall],
+        send_whole: Callable[[EncodedRequest], grpc.aio.UnaryUnaryCall],
+        step: StepBound,
+    ) -> None:
+        self._metadata = metadata
+        self._open_stream = open_stream
+        self._send_whole = send_whole
         self._step = step
+        self._call: grpc.aio.StreamUnaryCall | None = None
+        self._held: Sequence[memoryview | bytes] | None = None
         self._sent = 0
 
     async def send(self, parts: Sequence[memoryview | bytes]) -> None:
-        """Sends the parts as one chunk message."""
-        message = encoded_chunk(parts)
-        await self.write(message)
-        self._sent += sum(len(part) for part in parts)
-
-    async def write(self, message: files_pb2.UploadFileRequest | UploadFileRequestBytes) -> None:
-        try:
-            await self._step(self._call, self._call.write(message), "a message of an upload")
-        except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
-            await self._raise_final_status()
+        """Sends the parts as one chunk message (the first is held: see the class)."""
+        if self._call is None:
+            if self._held is None:
+                self._held = list(parts)
+                return
+            await self._open()
+        await self._send_chunk(parts)
 
     async def finish(self) -> UploadedFile:
-        await self.write(files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete(size=self._sent)))
-        with _translated():
-            await self._step(self._call, self._call.done_writing(), "the end of an upload")
-            reply = await self._step(self._call, self._call, "the answer to an upload")
+        if self._call is None:
+            reply = await self._finish_whole()
+        else:
+            reply = await self._finish_stream(self._call)
         return UploadedFile(
             file=_stored_file(reply.file),
             delete_key=reply.delete_key,
             owner_account_id=reply.owner_account_id,
         )
 
-    async def prefetch(self) -> None:
-        """Waits for the first bytes (when none came with the first message), so that a files service
-        that sends none is known before the answer starts."""
-        if self._first_chunk or self._ended:
-            return
-        try:
-            with _translated():
-                message = await self._step(self._call, self._call.read(), "the first bytes of a download")
-        except BaseException:
-            self._call.cancel()
-            raise
-        if message is grpc.aio.EOF:
-            self._ended = True
-        else:
-            self._first_chunk = message.chunk
-
     def cancel(self) -> None:
-        self._call.cancel()
+        self._held = None
+        if self._call is not None:
+            self._call.cancel()
 
-    async def _raise_final_status(self) -> NoReturn:
+    async def _open(self) -> None:
+        call = self._call = self._open_stream()
+        held, self._held = self._held or (), None
+        try:
+            await self._write(call, files_pb2.UploadFileRequest(metadata=self._metadata))
+            await self._send_chunk(held)
+        except BaseException:
+            call.cancel()
+            raise
+
+    async def _send_chunk(self, parts: Sequence[memoryview | bytes]) -> None:
+        assert self._call is not None
+        await self._write(self._call, encoded_chunk(parts))
+        self._sent += sum(len(part) for part in parts)
+
+    async def _write(
+        self, call: grpc.aio.StreamUnaryCall, message: files_pb2.UploadFileRequest | EncodedRequest
+    ) -> None:
+        try:
+            await self._step(call, call.write(message), "a message of an upload")
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+            await self._raise_final_status(call)
+
+    async def _finish_whole(self) -> files_pb2.UploadFileResponse:
+        held, self._held = self._held or (), None
+        call = self._send_whole(encoded_whole_file(self._metadata, held))
+        with _translated():
+            reply: files_pb2.UploadFileResponse = await self._step(call, call, "the answer to an upload")
+        return reply
+
+    async def _finish_stream(self, call: grpc.aio.StreamUnaryCall) -> files_pb2.UploadFileResponse:
+        complete = files_pb2.UploadComplete(size=self._sent)
+        await self._write(call, files_pb2.UploadFileRequest(complete=complete))
+        with _translated():
+            await self._step(call, call.done_writing(), "the end of an upload")
+            reply: files_pb2.UploadFileResponse = await self._step(call, call, "the answer to an upload")
+        return reply
+
+    async def _raise_final_status(self, call: grpc.aio.StreamUnaryCall) -> NoReturn:
         """A write failed because files ended the call (say, it refused the metadata): answer its status."""
         with _translated():
-            await self._step(self._call, self._call, "the answer to an upload")
+            await self._step(call, call, "the answer to an upload")
         raise errors.UpstreamFailure(SERVICE)
 
 
