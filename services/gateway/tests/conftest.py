@@ -30,6 +30,12 @@ PINGS_PERMITTED = [
 ]
 
 
+async def _no_more_messages():
+    """The rest of a whole-file upload's requests: there are none."""
+    return
+    yield
+
+
 async def abort_with_reason(
     context, code: grpc.StatusCode, reason: str, domain: str, facts: dict[str, str] | None = None
 ) -> None:
@@ -287,9 +293,11 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     async def _upload_whole(self, request, context) -> files_pb2.UploadFileResponse:
         if self.stall in ("upload", "answer"):
             await asyncio.sleep(STALL_SECONDS)
+        self.upload_metadata.append(request.metadata)
         ext = self._extension(request.metadata.user_filename)
         if not ext:
             await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION")
+        await self._refuse_past_quota(request.metadata, _no_more_messages(), context)
         data = request.content
         self.chunks_received += 1 if data else 0
         if len(data) > self.max_file_bytes:
@@ -297,6 +305,8 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         if self.storage_full:
             await files_abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL")
         digest = hashlib.sha256(data).hexdigest()
+        if digest in self.blocked_sha256:
+            await files_abort(context, grpc.StatusCode.PERMISSION_DENIED, "CONTENT_BLOCKED")
         return self._store(request.metadata, ext, len(data), digest, b"" if self.discard else data)
 
     async def _upload(self, request_iterator, context) -> files_pb2.UploadFileResponse:

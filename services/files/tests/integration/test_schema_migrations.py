@@ -194,9 +194,9 @@ async def test_replicas_starting_together_on_one_database_both_come_up(database_
 async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read_from_the_new_index(engine):
     async with engine.begin() as connection:
         await connection.run_sync(upgrade_to("0002"))
-        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_FILE.__dict__))
+        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_COLUMNS))
         await connection.execute(LEGACY.tables["files"].insert().values(**{
-            **LEGACY_FILE.__dict__, "file_url": "legacy0002", "storage_key": "d" * 32, "size": 55,
+            **LEGACY_COLUMNS, "file_url": "legacy0002", "storage_key": "d" * 32, "size": 55,
         }))
 
     await upgrade_schema(engine)
@@ -216,7 +216,7 @@ async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read
 async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(engine):
     async with engine.begin() as connection:
         await connection.run_sync(upgrade_to("0003"))
-        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_FILE.__dict__))
+        await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_COLUMNS))
         await connection.execute(text(
             "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
             "VALUES ('account:acc-legacy', 'key-1', :fingerprint, 'legacy0001', :created)"
