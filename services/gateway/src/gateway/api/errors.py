@@ -124,6 +124,10 @@ class PasswordsMissing(ApiError):
     message, error_id = "No old_password/new_password provided", 2
 
 
+class PasswordMissing(ApiError):
+    message, error_id = "No password provided", 2
+
+
 class WrongOldPassword(ApiError):
     """A password change whose old password is not the account's: the token is fine, the proof is not."""
 
