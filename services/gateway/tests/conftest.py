@@ -67,6 +67,7 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         # token_id -> (the token, its listing); the token is in `tokens` while it lives.
         self.api_tokens: dict[str, tuple[str, auth_pb2.ApiToken]] = {}
         self.api_token_requests: list[auth_pb2.CreateApiTokenRequest] = []
+        self.after_deletion_start: Callable[[str], None] | None = None  # e.g. an operator's enable
 
     def sign_up(self, username: str, password: str = "pw", kind: int = auth_pb2.TOKEN_KIND_NORMAL) -> str:
         account = auth_pb2.Account(account_id=uuid.uuid4().hex, username=username)
@@ -221,6 +222,8 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         for token, (owner, _) in list(self.tokens.items()):
             if owner.account_id == account.account_id:
                 del self.tokens[token]
+        if self.after_deletion_start is not None:
+            self.after_deletion_start(account.username)
         return auth_pb2.StartAccountDeletionResponse(account_id=account.account_id)
 
     async def FinishAccountDeletion(self, request, context):

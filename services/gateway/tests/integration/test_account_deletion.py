@@ -66,3 +66,13 @@ async def test_account_deletion_counts_in_the_auth_bucket(make_client, fake_auth
     await delete_account(client, token, {"password": "wrong"})
     r = await delete_account(client, token, {"password": "wrong"})
     assert r.status_code == 429 and "retry-after" in r.headers
+
+
+async def test_an_account_enabled_mid_deletion_is_409_and_kept(client, fake_auth, fake_files):
+    token = fake_auth.servicer.sign_up("alice", password="pw")
+    fake_auth.servicer.after_deletion_start = fake_auth.servicer.disabled.discard  # an operator's enable
+
+    r = await delete_account(client, token, {"password": "pw"})
+
+    assert_error(r, 409, "The account was enabled again while it was being deleted")
+    assert (await client.post("/api/login", json={"username": "alice", "password": "pw"})).status_code == 200

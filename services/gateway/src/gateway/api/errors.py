@@ -160,6 +160,12 @@ class AccountDisabled(ApiError):
     status_code, message, error_id = 403, "This account is disabled", 8
 
 
+class AccountEnabledMidDeletion(ApiError):
+    """An operator enabled the account while it was being deleted: its files are gone, the account kept."""
+
+    status_code, message = 409, "The account was enabled again while it was being deleted"
+
+
 class UsernameTooLong(ApiError):
     message = "Username is too long (at most 64 characters)"
 

@@ -42,6 +42,7 @@ REASONS: dict[str, ErrorFactory] = {
     "API_TOKEN_NAME_INVALID": errors.ApiTokenNameInvalid,
     "API_TOKEN_LIFETIME_INVALID": errors.ApiTokenLifetimeInvalid,
     "ACCOUNT_DISABLED": errors.AccountDisabled,
+    "ACCOUNT_NOT_DISABLED": errors.AccountEnabledMidDeletion,
 }
 # A password change (or an account deletion) proves the account with its password while its token is
 # valid: a 403.
