@@ -73,6 +73,7 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         # token_id -> (the token, its listing); the token is in `tokens` while it lives.
         self.api_tokens: dict[str, tuple[str, auth_pb2.ApiToken]] = {}
         self.api_token_requests: list[auth_pb2.CreateApiTokenRequest] = []
+        self.after_deletion_start: Callable[[str], None] | None = None  # e.g. an operator's enable
 
     def sign_up(self, username: str, password: str = "pw", kind: int = auth_pb2.TOKEN_KIND_NORMAL) -> str:
         account = auth_pb2.Account(account_id=uuid.uuid4().hex, username=username)
@@ -216,6 +217,34 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
             del self.tokens[token]
         return auth_pb2.ChangePasswordResponse(revoked_tokens=len(others))
 
+    async def StartAccountDeletion(self, request, context):
+        await self._enter(context)
+        account, _ = await self._account_of(request.access_token, context)
+        if not request.password:
+            await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "CREDENTIALS_MISSING")
+        if self.accounts[account.username][0] != request.password:
+            await auth_abort(context, grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD")
+        self.disabled.add(account.username)
+        for token, (owner, _) in list(self.tokens.items()):
+            if owner.account_id == account.account_id:
+                del self.tokens[token]
+        if self.after_deletion_start is not None:
+            self.after_deletion_start(account.username)
+        return auth_pb2.StartAccountDeletionResponse(account_id=account.account_id)
+
+    async def FinishAccountDeletion(self, request, context):
+        await self._enter(context)
+        found = [name for name, (_, account) in self.accounts.items()
+                 if account.account_id == request.account_id]
+        if not found:
+            return auth_pb2.FinishAccountDeletionResponse()
+        if found[0] not in self.disabled:
+            await auth_abort(context, grpc.StatusCode.FAILED_PRECONDITION, "ACCOUNT_NOT_DISABLED")
+        del self.accounts[found[0]]
+        self.disabled.discard(found[0])
+        self.files.pop(request.account_id, None)
+        return auth_pb2.FinishAccountDeletionResponse()
+
     async def RecordAccountFiles(self, request, context):
         await self._enter(context)
         account, _ = await self._account_of(request.access_token, context)
@@ -357,6 +386,15 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         files, used = self.usage_of(owner_account_id)
         return bool(self.quota_files and files + 1 > self.quota_files
                     or self.quota_bytes and used + size > self.quota_bytes)
+
+    async def DeleteAccountFiles(self, request, context):
+        if not request.owner_account_id:
+            await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "FILES_ERROR_REASON_UNSPECIFIED")
+        owned = [url for url, owner in self.owners.items() if owner == request.owner_account_id]
+        deleted = [url for url in owned if self.blobs.pop(url, None) is not None]
+        for url in owned:
+            del self.owners[url]
+        return files_pb2.DeleteAccountFilesResponse(deleted_files=len(deleted))
 
     async def GetAccountUsage(self, request, context):
         if not request.owner_account_id:

@@ -30,6 +30,7 @@ class AuthErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     API_TOKEN_NAME_INVALID: _ClassVar[AuthErrorReason]
     API_TOKEN_LIFETIME_INVALID: _ClassVar[AuthErrorReason]
     ACCOUNT_DISABLED: _ClassVar[AuthErrorReason]
+    ACCOUNT_NOT_DISABLED: _ClassVar[AuthErrorReason]
 
 class TokenKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -55,6 +56,7 @@ API_TOKEN_NOT_FOUND: AuthErrorReason
 API_TOKEN_NAME_INVALID: AuthErrorReason
 API_TOKEN_LIFETIME_INVALID: AuthErrorReason
 ACCOUNT_DISABLED: AuthErrorReason
+ACCOUNT_NOT_DISABLED: AuthErrorReason
 TOKEN_KIND_UNSPECIFIED: TokenKind
 TOKEN_KIND_NORMAL: TokenKind
 TOKEN_KIND_BOT: TokenKind
@@ -257,3 +259,27 @@ class ChangePasswordResponse(_message.Message):
     REVOKED_TOKENS_FIELD_NUMBER: _ClassVar[int]
     revoked_tokens: int
     def __init__(self, revoked_tokens: _Optional[int] = ...) -> None: ...
+
+class StartAccountDeletionRequest(_message.Message):
+    __slots__ = ("access_token", "password")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    password: str
+    def __init__(self, access_token: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class StartAccountDeletionResponse(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class FinishAccountDeletionRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class FinishAccountDeletionResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -97,6 +97,16 @@ class AuthServiceStub:
                 request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
                 _registered_method=True)
+        self.StartAccountDeletion = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/StartAccountDeletion',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.StartAccountDeletionRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.StartAccountDeletionResponse.FromString,
+                _registered_method=True)
+        self.FinishAccountDeletion = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/FinishAccountDeletion',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.FinishAccountDeletionRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.FinishAccountDeletionResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -193,6 +203,23 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartAccountDeletion(self, request, context):
+        """Account deletion, step 1: checks the password, then disables the account and revokes every token
+        of it in one transaction (no new upload can be owned by it). The caller then has files delete the
+        account's files (files' DeleteAccountFiles) and calls FinishAccountDeletion.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinishAccountDeletion(self, request, context):
+        """Account deletion, last step: deletes the disabled account, its tokens and its file list
+        (ACCOUNT_NOT_DISABLED for an account that is not disabled; nothing for one already gone).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -255,6 +282,16 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ChangePassword,
                     request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.FromString,
                     response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'StartAccountDeletion': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartAccountDeletion,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.StartAccountDeletionRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.StartAccountDeletionResponse.SerializeToString,
+            ),
+            'FinishAccountDeletion': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishAccountDeletion,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.FinishAccountDeletionRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.FinishAccountDeletionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -584,6 +621,60 @@ class AuthService:
             '/fileuploader.auth.v1.AuthService/ChangePassword',
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartAccountDeletion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/StartAccountDeletion',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.StartAccountDeletionRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.StartAccountDeletionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishAccountDeletion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/FinishAccountDeletion',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.FinishAccountDeletionRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.FinishAccountDeletionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -15,10 +15,12 @@ class DeleteReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DELETED_WITH_KEY: _ClassVar[DeleteReason]
     EXPIRED: _ClassVar[DeleteReason]
     DOWNLOAD_LIMIT: _ClassVar[DeleteReason]
+    ACCOUNT_DELETED: _ClassVar[DeleteReason]
 DELETE_REASON_UNSPECIFIED: DeleteReason
 DELETED_WITH_KEY: DeleteReason
 EXPIRED: DeleteReason
 DOWNLOAD_LIMIT: DeleteReason
+ACCOUNT_DELETED: DeleteReason
 
 class FileUploaded(_message.Message):
     __slots__ = ("event_id", "occurred_at", "file_url", "owner_account_id", "delete_key", "ext", "user_filename", "size", "sha256", "created_at", "expires_at", "max_downloads")

@@ -276,6 +276,18 @@ class ClaimFilesResponse(_message.Message):
     outcomes: _containers.RepeatedCompositeFieldContainer[ClaimOutcome]
     def __init__(self, outcomes: _Optional[_Iterable[_Union[ClaimOutcome, _Mapping]]] = ...) -> None: ...
 
+class DeleteAccountFilesRequest(_message.Message):
+    __slots__ = ("owner_account_id",)
+    OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_account_id: str
+    def __init__(self, owner_account_id: _Optional[str] = ...) -> None: ...
+
+class DeleteAccountFilesResponse(_message.Message):
+    __slots__ = ("deleted_files",)
+    DELETED_FILES_FIELD_NUMBER: _ClassVar[int]
+    deleted_files: int
+    def __init__(self, deleted_files: _Optional[int] = ...) -> None: ...
+
 class GetAccountUsageRequest(_message.Message):
     __slots__ = ("owner_account_id",)
     OWNER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -97,6 +97,11 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.FromString,
                 _registered_method=True)
+        self.DeleteAccountFiles = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/DeleteAccountFiles',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteAccountFilesRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteAccountFilesResponse.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -213,6 +218,16 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteAccountFiles(self, request, context):
+        """Deletes every file the account owns as the purge does (rows and files.deleted events with reason
+        ACCOUNT_DELETED in bounded batches, one transaction each, then their bytes); idempotent, so a
+        retry finishes what a crash left. Answers how many this call deleted. An empty
+        owner_account_id is INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -275,6 +290,11 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.GetFileLimits,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.SerializeToString,
+            ),
+            'DeleteAccountFiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAccountFiles,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteAccountFilesRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteAccountFilesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -604,6 +624,33 @@ class FilesService:
             '/fileuploader.files.v1.FilesService/GetFileLimits',
             fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.GetFileLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAccountFiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/DeleteAccountFiles',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteAccountFilesRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.DeleteAccountFilesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     reconcile = commands.add_parser("reconcile", help="compare the account file lists with files; repair")
     reconcile_cli.add_arguments(reconcile)
     commands.add_parser("migrate", help="bring the database to the newest schema revision (as a start does)")
-    admin = commands.add_parser("admin", help="an operator's tools: disable, enable accounts")
+    admin = commands.add_parser("admin", help="an operator's tools: disable, enable, delete accounts")
     admin_cli.add_arguments(admin)
     return parser
 

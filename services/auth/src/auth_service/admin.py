@@ -1,11 +1,12 @@
 """The operators' use cases for accounts (`python -m auth_service admin ...`): disable an account (its
-tokens revoked and refused, its login refused, its files kept) and enable it again. Each action is
-logged with the operator who ran it."""
+tokens revoked and refused, its login refused, its files kept), enable it again, and delete a disabled
+one (the last step of an account deletion cut short). Each action is logged with the operator who ran
+it."""
 
 import logging
 from dataclasses import dataclass
 
-from auth_service.domain.errors import UserNotFound
+from auth_service.domain.errors import AccountNotDisabled, UserNotFound
 from auth_service.domain.model import Account
 from auth_service.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -52,6 +53,21 @@ class AccountsAdmin:
         what = "enabled" if account.disabled else "asked to enable, enabled already,"
         self._log("enable", account, f"{what} account {account.account_id}")
         return AccountChange(account, account.disabled)
+
+    async def delete(self, username: str) -> AccountChange:
+        """The last step of an account deletion cut short: deletes the disabled account, its tokens and
+        its file list, once its files are deleted (`python -m files_service admin delete-account-files`).
+        AccountNotDisabled for an account that is not disabled, UserNotFound when there is none."""
+        async with self._unit_of_work() as uow:
+            account = await self._account(uow, username)
+            if not account.disabled:
+                raise AccountNotDisabled()
+            listed = await uow.files.delete_of_account(account.account_id)
+            await uow.accounts.delete(account.account_id)
+            await uow.commit()
+        self._log("delete", account,
+                  f"deleted account {account.account_id} ({listed} listed file(s) dropped)")
+        return AccountChange(account, True)
 
     @staticmethod
     async def _account(uow: UnitOfWork, username: str) -> Account:

@@ -15,7 +15,9 @@ from auth_service.domain.credentials import (
 )
 from auth_service.domain.errors import (
     AccountDisabled,
+    AccountNotDisabled,
     ApiTokenNotFound,
+    CredentialsMissing,
     TokenMissing,
     TokenNotFound,
     UserNotFound,
@@ -193,6 +195,40 @@ class AuthService:
             await uow.commit()
         logger.info("account %s changed its password, %d other tokens revoked", account.account_id, revoked)
         return revoked
+
+    async def start_account_deletion(self, access_token: str, password: str) -> str:
+        """Proven by the password: disables the account and revokes every token of it in one transaction
+        (as an operator's disable does), so nothing new can be done as it. Returns its account_id."""
+        if not password:
+            raise CredentialsMissing()
+        self._decode(access_token)
+        async with self._unit_of_work() as uow:
+            account = (await self._validated(uow, access_token)).account
+        if not (await self._passwords.check(password, account.password_hash)).matches:
+            raise WrongPassword()
+        async with self._unit_of_work() as uow:
+            await self._validated(uow, access_token)  # not revoked while the hash was computed
+            await uow.accounts.set_disabled_at(account.account_id, self._clock.now())
+            revoked = await uow.tokens.delete_of_account(account.account_id)
+            await uow.commit()
+        logger.info("account %s is being deleted: disabled, %d token(s) revoked", account.account_id, revoked)
+        return account.account_id
+
+    async def finish_account_deletion(self, account_id: str) -> None:
+        """Deletes a disabled account, its tokens and its file list (its files are deleted already).
+        Waits, bounded, for the file events published so far, so that the deletions' events land
+        before the list goes. Nothing for an account already gone."""
+        await self._file_events.wait_until_caught_up(self._catch_up_timeout)
+        async with self._unit_of_work() as uow:
+            account = await uow.accounts.get(account_id)
+            if account is None:
+                return
+            if not account.disabled:
+                raise AccountNotDisabled()
+            listed = await uow.files.delete_of_account(account_id)
+            await uow.accounts.delete(account_id)
+            await uow.commit()
+        logger.info("account %s deleted (%d listed file(s) dropped)", account_id, listed)
 
     async def record_account_file(self, access_token: str, uploaded: FileUploaded) -> None:
         """List a file the token's account just uploaded, as its upload event will: the next listing

@@ -64,6 +64,24 @@ async def test_disable_refuses_tokens_and_login_and_enable_lets_login_again(
     assert await rpc_error(stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=token))) == TOKEN_NOT_FOUND
 
 
+async def test_delete_finishes_a_disabled_account_and_refuses_an_enabled_one(
+    auth_server, stub: Stub, admin, rpc_error
+) -> None:
+    await stub.Register(auth_pb2.RegisterRequest(username="mallory", password="secret"))
+
+    assert await admin("delete", "mallory") == (admin_cli.EXIT_ERROR, {})
+    await login(stub)  # an enabled account is not deleted
+
+    await admin("disable", "mallory")
+    status, result = await admin("delete", "mallory")
+
+    assert status == 0 and result["action"] == "delete"
+    login_again = stub.Login(auth_pb2.LoginRequest(username="mallory", password="secret"))
+    assert await rpc_error(login_again) == (grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND")
+    assert await admin("delete", "mallory") == (admin_cli.EXIT_NO_ACCOUNT, {})
+    await stub.Register(auth_pb2.RegisterRequest(username="mallory", password="another"))
+
+
 async def test_an_unknown_account_exits_1_and_a_bad_operator_2(auth_server, settings, admin) -> None:
     assert await admin("disable", "nobody") == (admin_cli.EXIT_NO_ACCOUNT, {})
     parser = argparse.ArgumentParser()

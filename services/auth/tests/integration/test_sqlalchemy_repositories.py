@@ -11,7 +11,7 @@ from auth_service.adapters.database import create_engine
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.errors import UsernameTaken
-from auth_service.domain.model import Account, TokenKind, TokenRecord
+from auth_service.domain.model import Account, ApiToken, TokenKind, TokenRecord
 
 pytestmark = pytest.mark.integration
 
@@ -341,3 +341,30 @@ async def test_an_account_disabled_reads_so_with_its_tokens_and_enabled_again(un
 
     async with unit_of_work() as uow:
         assert not (await uow.accounts.get("acc-1")).disabled
+
+
+async def test_an_account_deleted_goes_with_its_tokens_and_only_its_listed_files(
+    unit_of_work: UnitOfWork,
+) -> None:
+    await add_account(unit_of_work, account())
+    await add_account(unit_of_work, account("acc-2", "bob"))
+    async with unit_of_work() as uow:
+        await uow.tokens.add(token("h1", NOW + timedelta(days=1)))
+        await uow.tokens.add(token("h2", NOW + timedelta(days=1), account_id="acc-2"))
+        await uow.api_tokens.add(ApiToken("t1", "h1", "acc-1", "ci", NOW, NOW + timedelta(days=1)))
+        await uow.files.add_unless_present(listed("mine00001"))
+        await uow.files.tombstone(tombstone("mine00002"))
+        await uow.files.add_unless_present(listed("theirs001", account_id="acc-2"))
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        assert await uow.files.delete_of_account("acc-1") == 2
+        assert await uow.accounts.delete("acc-1") is True
+        await uow.commit()
+
+    async with unit_of_work() as uow:
+        assert await uow.accounts.get("acc-1") is None and await uow.accounts.get_by_username("alice") is None
+        assert await uow.tokens.get("h1") is None and await uow.api_tokens.get_by_hash("h1") is None
+        assert await uow.files.get("mine00001") is None and await uow.files.get("mine00002") is None
+        assert await uow.tokens.get("h2") is not None and await uow.files.get("theirs001") is not None
+        assert await uow.accounts.delete("acc-1") is False

@@ -37,7 +37,10 @@ class InMemoryTables:
 
 
 class InMemoryAccountRepository:
+    """Deleting an account deletes its tokens, as the foreign key's ON DELETE CASCADE does."""
+
     def __init__(self, tables: InMemoryTables) -> None:
+        self._tables = tables
         self._accounts = tables.accounts
 
     async def add(self, account: Account) -> None:
@@ -56,6 +59,12 @@ class InMemoryAccountRepository:
 
     async def set_disabled_at(self, account_id: str, disabled_at: datetime | None) -> None:
         self._accounts[account_id] = replace(self._accounts[account_id], disabled_at=disabled_at)
+
+    async def delete(self, account_id: str) -> bool:
+        if self._accounts.pop(account_id, None) is None:
+            return False
+        await InMemoryTokenRepository(self._tables).delete_of_account(account_id)
+        return True
 
 
 class InMemoryTokenRepository:
@@ -83,10 +92,7 @@ class InMemoryTokenRepository:
         return taken
 
     async def delete_of_account(self, account_id: str) -> int:
-        revoked = [key for key, record in self._tokens.items() if record.account_id == account_id]
-        for key in revoked:
-            del self._tokens[key]
-        return len(revoked)
+        return self._delete(lambda record: record.account_id == account_id)
 
     async def delete_expired(self, now: datetime) -> int:
         return self._delete(lambda record: record.expires_at <= now)
@@ -150,6 +156,12 @@ class InMemoryAccountFileRepository:
 
     async def get(self, file_url: str) -> AccountFile | None:
         return self._files.get(file_url)
+
+    async def delete_of_account(self, account_id: str) -> int:
+        doomed = [url for url, file in self._files.items() if file.account_id == account_id]
+        for url in doomed:
+            del self._files[url]
+        return len(doomed)
 
     async def list_live(self, account_id: str) -> list[AccountFile]:
         return newest_first([f for f in self._files.values() if f.account_id == account_id and not f.deleted])

@@ -47,6 +47,14 @@ class FilesAdmin:
         )
         return stored
 
+    async def delete_account_files(self, owner_account_id: str) -> int:
+        """Every file of the account, as its owner's account deletion does (finishing one cut short);
+        OwnerMissing for an empty id. Answers how many were deleted."""
+        deleted = await self._service.delete_account_files(owner_account_id)
+        self._log("delete-account-files", owner_account_id,
+                  f"deleted the {deleted} file(s) of account {owner_account_id}")
+        return deleted
+
     async def block(self, sha256: str, reason: str) -> BlockOutcome:
         """InvalidSha256 for a malformed hash. A hash blocked already keeps its first entry."""
         entry = BlockedHash(parse_sha256(sha256), reason[:MAX_REASON_LENGTH], self._operator, self._clock())

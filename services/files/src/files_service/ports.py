@@ -114,6 +114,10 @@ class FilesRepository(Protocol):
         """Up to `limit` files expired or used up (for longer than `seek_grace`), locked until the
         transaction ends; rows another transaction holds are skipped."""
 
+    async def lock_owned(self, owner_account_id: str, limit: int) -> list[StoredFile]:
+        """Up to `limit` files of the owner, locked until the transaction ends (waiting for rows another
+        transaction holds, so that none is skipped)."""
+
     async def oldest_purgeable_since(self, now: datetime, seek_grace: timedelta) -> datetime | None: ...
 
     async def count(self) -> int: ...

@@ -39,6 +39,7 @@ from files_service.domain.identifiers import (
 )
 from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.group_commit import GroupCommit
+from files_service.purge import AccountFilesDeletion
 from files_service.domain.model import (
     ByteRange,
     DownloadHeaders,
@@ -124,6 +125,8 @@ class FilesService:
         self._file_url_generator = file_url_generator
         self._url_signer = url_signer
         self._download_url_ttl = download_url_ttl
+        self._account_files = AccountFilesDeletion(
+            uow_factory, blob_store, self._relay, clock, delete_event_wait.total_seconds())
 
     async def upload_file(self, request: UploadRequest, chunks: AsyncIterable[bytes]) -> StoredFile:
         """Validate the name, store the bytes, then record the file, its event and its idempotency key (if
@@ -174,6 +177,13 @@ class FilesService:
         if not owner_account_id:
             raise OwnerMissing("usage is an account's")
         return await self._quotas.usage(owner_account_id), self._quotas.quota
+
+    async def delete_account_files(self, owner_account_id: str) -> int:
+        """Every file of a deleted account, as the purge deletes files; answers how many this call deleted."""
+        if not owner_account_id:
+            raise OwnerMissing("account deletion names its account")
+        report = await self._account_files.delete_all_of(owner_account_id)
+        return sum(report.purged.values())
 
     async def _metered_within_quota(
         self, request: UploadRequest, chunks: AsyncIterable[bytes]

@@ -103,6 +103,30 @@ async def test_delete_removes_rows_and_bytes_and_publishes_files_deleted(
     assert (await admin("delete", "--", stored.file_url))[0] == admin_cli.EXIT_NOTHING_THERE
 
 
+async def test_delete_account_files_finishes_an_account_deletion_and_publishes_its_events(
+    application, settings, admin, make_chunks, nats_server
+):
+    mine = [await application.service.upload_file(upload(owner="acc-7"), make_chunks(bytes([n]) * 9))
+            for n in range(2)]
+    anonymous = await application.service.upload_file(upload(owner=""), make_chunks(b"nobody's"))
+    client = await nats.connect(nats_server.url)
+    deleted_events = await client.subscribe("files.deleted")
+    try:
+        status, result = await admin("delete-account-files", "acc-7")
+
+        assert (status, result) == (0, {"account_id": "acc-7", "deleted_files": 2})
+        heard = [await deleted_events.next_msg(timeout=5) for _ in mine]
+        assert sorted(stored.file_url.encode() in message.data for message in heard for stored in mine) == [
+            False, False, True, True]
+    finally:
+        await client.close()
+    async with application.uow_factory() as uow:
+        assert [await uow.files.get(stored.file_url) for stored in mine] == [None, None]
+        assert await uow.files.get(anonymous.file_url) is not None
+    assert await admin("delete-account-files", "acc-7") == (0, {"account_id": "acc-7", "deleted_files": 0})
+    assert (await admin("delete-account-files", ""))[0] == admin_cli.EXIT_ERROR
+
+
 async def test_largest_and_newest_list_files_without_their_keys(application, admin, make_chunks):
     small = await application.service.upload_file(upload("a.txt"), make_chunks(b"1"))
     big = await application.service.upload_file(upload("b.txt"), make_chunks(b"1" * 50))

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from gateway.api.deps import AUTH_BUCKET, UPLOAD_BUCKET
 from gateway.api.docs_pages import install_docs_pages
 from gateway.api.errors import install_error_handlers
-from gateway.api.routes import accounts, api_tokens, files, health, password, transfer, web
+from gateway.api.routes import account_deletion, accounts, api_tokens, files, health, password, transfer, web
 from gateway.body_idle import BodyIdleTimeoutMiddleware
 from gateway.clients.auth import AuthClient
 from gateway.clients.deletes import DeleteListener
@@ -50,7 +50,8 @@ def create_app(
         settings.cache_max_entries, settings.cache_max_bytes, settings.cache_max_file_bytes,
         settings.cache_ttl_seconds, app.state.metrics.cache,
     )
-    routers = [module.router for module in (files, accounts, api_tokens, password, transfer, health, web)]
+    routers = [module.router for module in (files, accounts, account_deletion, api_tokens, password, transfer,
+                                                     health, web)]
     install_error_handlers(app, routers)
     app.add_middleware(BodyIdleTimeoutMiddleware, idle_seconds=settings.body_idle_timeout_seconds)
     app.add_middleware(CutOffAtShutdownMiddleware)

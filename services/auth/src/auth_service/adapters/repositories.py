@@ -84,6 +84,10 @@ class SqlAccountRepository:
         )
         await self._connection.execute(statement)
 
+    async def delete(self, account_id: str) -> bool:
+        result = await self._connection.execute(delete(accounts).where(accounts.c.account_id == account_id))
+        return result.rowcount > 0
+
     async def _one(self, condition: Any) -> Account | None:
         row = (await self._connection.execute(select(accounts).where(condition))).one_or_none()
         return Account(**row._mapping) if row else None
@@ -186,6 +190,11 @@ def _token_record(row: Row[Any] | None) -> TokenRecord | None:
 class SqlAccountFileRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+
+    async def delete_of_account(self, account_id: str) -> int:
+        statement = delete(account_files).where(account_files.c.account_id == account_id)
+        result = await self._connection.execute(statement)
+        return result.rowcount
 
     async def add_unless_present(self, file: AccountFile) -> None:
         statement = self._insert(file).on_conflict_do_nothing(index_elements=[account_files.c.file_url])

@@ -61,6 +61,10 @@ class AccountDisabled(AuthError):
     message = "This account is disabled"
 
 
+class AccountNotDisabled(AuthError):
+    message = "An account is deleted only once it is disabled"
+
+
 class TokenMissing(AuthError):
     message = "No access token provided"
 

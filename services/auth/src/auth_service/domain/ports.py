@@ -24,6 +24,9 @@ class AccountRepository(Protocol):
     async def set_disabled_at(self, account_id: str, disabled_at: datetime | None) -> None:
         """Disables the account from that moment on; None enables it."""
 
+    async def delete(self, account_id: str) -> bool:
+        """Deletes the account with its tokens (ON DELETE CASCADE); False when there was none."""
+
 
 class TokenRepository(Protocol):
     async def add(self, record: TokenRecord) -> None: ...
@@ -69,6 +72,9 @@ class AccountFileRepository(Protocol):
         """Marks the row deleted, inserting the tombstone when there is no row yet."""
 
     async def get(self, file_url: str) -> AccountFile | None: ...
+
+    async def delete_of_account(self, account_id: str) -> int:
+        """Deletes the account's rows, tombstones too; returns how many."""
 
     async def list_live(self, account_id: str) -> list[AccountFile]:
         """The account's files that are not deleted, newest first."""

@@ -11,7 +11,7 @@ import sys
 
 from auth_service.admin import AccountChange
 from auth_service.bootstrap import build_administration
-from auth_service.domain.errors import UserNotFound
+from auth_service.domain.errors import AccountNotDisabled, UserNotFound
 from auth_service.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "disable", help="refuse the account's tokens (revoking them) and its logins; its files are kept"
     ).add_argument("username")
     actions.add_parser("enable", help="let the account log in again").add_argument("username")
+    actions.add_parser(
+        "delete", help="delete a disabled account whose files are deleted (finishes an account deletion)"
+    ).add_argument("username")
 
 
 def operator_of(arguments: argparse.Namespace) -> str:
@@ -53,8 +56,13 @@ async def run(settings: Settings, arguments: argparse.Namespace) -> int:
             return EXIT_ERROR
         if arguments.action == "disable":
             change = await administration.admin.disable(arguments.username)
+        elif arguments.action == "delete":
+            change = await administration.admin.delete(arguments.username)
         else:
             change = await administration.admin.enable(arguments.username)
+    except AccountNotDisabled:
+        logger.error("account %r is not disabled: disable it and delete its files first", arguments.username)
+        return EXIT_ERROR
     except UserNotFound:
         logger.error("no account named %r", arguments.username)
         return EXIT_NO_ACCOUNT

@@ -22,6 +22,7 @@ ERROR_STATUSES: dict[type[errors.AuthError], tuple[grpc.StatusCode, int]] = {
     errors.UserNotFound: (grpc.StatusCode.NOT_FOUND, auth_pb2.USER_NOT_FOUND),
     errors.WrongPassword: (grpc.StatusCode.UNAUTHENTICATED, auth_pb2.WRONG_PASSWORD),
     errors.AccountDisabled: (grpc.StatusCode.PERMISSION_DENIED, auth_pb2.ACCOUNT_DISABLED),
+    errors.AccountNotDisabled: (grpc.StatusCode.FAILED_PRECONDITION, auth_pb2.ACCOUNT_NOT_DISABLED),
     errors.TokenMissing: (grpc.StatusCode.INVALID_ARGUMENT, auth_pb2.TOKEN_MISSING),
     errors.TokenExpired: (grpc.StatusCode.UNAUTHENTICATED, auth_pb2.TOKEN_EXPIRED),
     errors.TokenInvalid: (grpc.StatusCode.UNAUTHENTICATED, auth_pb2.TOKEN_INVALID),

@@ -98,3 +98,17 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             request.access_token, request.old_password, request.new_password
         )
         return auth_pb2.ChangePasswordResponse(revoked_tokens=revoked)
+
+    @handles_rpc
+    async def StartAccountDeletion(
+        self, request: auth_pb2.StartAccountDeletionRequest, context: Context
+    ) -> auth_pb2.StartAccountDeletionResponse:
+        account_id = await self._service.start_account_deletion(request.access_token, request.password)
+        return auth_pb2.StartAccountDeletionResponse(account_id=account_id)
+
+    @handles_rpc
+    async def FinishAccountDeletion(
+        self, request: auth_pb2.FinishAccountDeletionRequest, context: Context
+    ) -> auth_pb2.FinishAccountDeletionResponse:
+        await self._service.finish_account_deletion(request.account_id)
+        return auth_pb2.FinishAccountDeletionResponse()

@@ -105,6 +105,15 @@ class SqlAlchemyFilesRepository:
         )
         return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
 
+    async def lock_owned(self, owner_account_id: str, limit: int) -> list[StoredFile]:
+        query = (
+            select(files_table)
+            .where(_files.owner_account_id == owner_account_id)
+            .limit(limit)
+            .with_for_update()
+        )
+        return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
+
     async def oldest_purgeable_since(self, now: datetime, seek_grace: timedelta) -> datetime | None:
         """When the file purgeable the longest became so; None when none is."""
         expired = await self._connection.execute(

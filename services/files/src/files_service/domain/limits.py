@@ -15,6 +15,7 @@ MAX_EXPIRES_IN = timedelta(days=365 * 1000)
 class PurgeReason(enum.Enum):
     EXPIRED = "expired"
     DOWNLOAD_LIMIT = "download_limit"
+    ACCOUNT_DELETED = "account_deleted"  # its owner deleted the account
 
 
 @dataclass(frozen=True)

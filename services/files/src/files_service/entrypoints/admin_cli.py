@@ -14,7 +14,7 @@ from typing import Any
 
 from files_service.bootstrap import Administration, build_administration
 from files_service.domain.blocking import MAX_OPERATOR_LENGTH, BlockedHash, InvalidSha256
-from files_service.domain.errors import FileNotFound
+from files_service.domain.errors import FileNotFound, OwnerMissing
 from files_service.domain.model import StoredFile
 from files_service.settings import Settings
 
@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         actions.add_parser(name, help=what).add_argument(
             "file_url", type=file_url_of, help="the file URL, or its link (https://<host>/file/<file_url>)"
         )
+    actions.add_parser(
+        "delete-account-files", help="delete every file of an account, as its deletion does (finishes one)"
+    ).add_argument("account_id", help="as `python -m auth_service admin disable <username>` prints it")
     block = actions.add_parser("block", help="refuse uploads of the bytes with this sha256")
     block.add_argument("sha256")
     block.add_argument("--reason", default="", help="why (kept with the block, at most 500 characters)")
@@ -75,7 +78,7 @@ async def run(settings: Settings, arguments: argparse.Namespace) -> int:
     except FileNotFound:
         logger.error("no file %s", arguments.file_url)
         return EXIT_NOTHING_THERE
-    except InvalidSha256 as error:
+    except (InvalidSha256, OwnerMissing) as error:
         logger.error("%s", error)
         return EXIT_ERROR
     except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
@@ -96,6 +99,10 @@ async def _act(administration: Administration, arguments: argparse.Namespace) ->
         case "delete":
             await administration.start_publishing()
             _print(arguments, {"deleted": _file_fields(await admin.delete(arguments.file_url))})
+        case "delete-account-files":
+            await administration.start_publishing()
+            deleted = await admin.delete_account_files(arguments.account_id)
+            _print(arguments, {"account_id": arguments.account_id, "deleted_files": deleted})
         case "block":
             outcome = await admin.block(arguments.sha256, arguments.reason)
             _print(arguments, _blocked_fields(outcome.entry) | {"newly_blocked": outcome.newly_blocked})

@@ -12,6 +12,7 @@ _DELETE_REASONS = {
     DELETED_WITH_KEY: file_events_pb2.DELETED_WITH_KEY,
     PurgeReason.EXPIRED.value: file_events_pb2.EXPIRED,
     PurgeReason.DOWNLOAD_LIMIT.value: file_events_pb2.DOWNLOAD_LIMIT,
+    PurgeReason.ACCOUNT_DELETED.value: file_events_pb2.ACCOUNT_DELETED,
 }
 
 

@@ -34,7 +34,7 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 # Who may call what: the gateway serves the public API; auth only reconciles its account lists.
 CALLER_METHODS = {
     "gateway": ("UploadFile", "UploadWholeFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl",
-                "ClaimFiles", "GetAccountUsage", "CountDownload", "GetFileLimits"),
+                "ClaimFiles", "GetAccountUsage", "CountDownload", "GetFileLimits", "DeleteAccountFiles"),
     "auth": ("ListOwnedFiles", "RepublishFileEvents"),
 }
 # Clients ping (the gateway every FU_GATEWAY_RPC_KEEPALIVE_SECONDS, 2 s at least) to notice a frozen

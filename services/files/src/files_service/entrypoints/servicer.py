@@ -142,6 +142,13 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             usage, quota = await self._service.get_account_usage(request.owner_account_id)
             return account_usage_response_of(usage, quota)
 
+    async def DeleteAccountFiles(
+        self, request: files_pb2.DeleteAccountFilesRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.DeleteAccountFilesResponse:
+        async with aborting_on_error(context, "DeleteAccountFiles"):
+            deleted = await self._service.delete_account_files(request.owner_account_id)
+            return files_pb2.DeleteAccountFilesResponse(deleted_files=deleted)
+
     async def CountDownload(
         self, request: files_pb2.CountDownloadRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.CountDownloadResponse:

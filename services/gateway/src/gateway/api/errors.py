@@ -124,6 +124,10 @@ class PasswordsMissing(ApiError):
     message, error_id = "No old_password/new_password provided", 2
 
 
+class PasswordMissing(ApiError):
+    message, error_id = "No password provided", 2
+
+
 class WrongOldPassword(ApiError):
     """A password change whose old password is not the account's: the token is fine, the proof is not."""
 
@@ -154,6 +158,12 @@ class AccountDisabled(ApiError):
     """The right password of an account an operator disabled."""
 
     status_code, message, error_id = 403, "This account is disabled", 8
+
+
+class AccountEnabledMidDeletion(ApiError):
+    """An operator enabled the account while it was being deleted: its files are gone, the account kept."""
+
+    status_code, message = 409, "The account was enabled again while it was being deleted"
 
 
 class UsernameTooLong(ApiError):

@@ -178,6 +178,14 @@ class PasswordChangedBody(MessageBody):
     revoked_tokens: int = Field(description="the account's other tokens (login, bot and API) now revoked")
 
 
+class AccountDeletionRequest(BaseModel):
+    password: StrictStr = Field(min_length=1, description="the account's password, to confirm")
+
+
+class AccountDeletedBody(MessageBody):
+    deleted_files: int = Field(description="the account's files deleted with it")
+
+
 class HealthBody(BaseModel):
     status: Literal["ok"] = "ok"
 

@@ -42,8 +42,10 @@ REASONS: dict[str, ErrorFactory] = {
     "API_TOKEN_NAME_INVALID": errors.ApiTokenNameInvalid,
     "API_TOKEN_LIFETIME_INVALID": errors.ApiTokenLifetimeInvalid,
     "ACCOUNT_DISABLED": errors.AccountDisabled,
+    "ACCOUNT_NOT_DISABLED": errors.AccountEnabledMidDeletion,
 }
-# A password change proves the account with its old password while its token is valid: a 403.
+# A password change (or an account deletion) proves the account with its password while its token is
+# valid: a 403.
 _PASSWORD_CHANGE_REASONS = {**REASONS, "WRONG_PASSWORD": errors.WrongOldPassword}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
@@ -143,6 +145,19 @@ class AuthClient:
         with translated_errors(SERVICE, DOMAIN, _PASSWORD_CHANGE_REASONS):
             reply = await self._stub.ChangePassword(request, timeout=self._timeout, metadata=self._metadata())
         return reply.revoked_tokens
+
+    async def start_account_deletion(self, access_token: str, password: str) -> str:
+        """Disables the account and revokes its tokens, once the password proves it; answers its id."""
+        request = auth_pb2.StartAccountDeletionRequest(access_token=access_token, password=password)
+        with translated_errors(SERVICE, DOMAIN, _PASSWORD_CHANGE_REASONS):
+            reply = await self._stub.StartAccountDeletion(
+                request, timeout=self._timeout, metadata=self._metadata())
+        return reply.account_id
+
+    async def finish_account_deletion(self, account_id: str) -> None:
+        request = auth_pb2.FinishAccountDeletionRequest(account_id=account_id)
+        with translated_errors(SERVICE, DOMAIN, REASONS):
+            await self._stub.FinishAccountDeletion(request, timeout=self._timeout, metadata=self._metadata())
 
 
 def _api_token(message: auth_pb2.ApiToken) -> ApiToken:

@@ -151,6 +151,15 @@ class FilesClient:
             raise errors.UpstreamFailure(SERVICE)
         return [_claim_outcome(outcome, owner_account_id) for outcome in reply.outcomes]
 
+    async def delete_account_files(self, owner_account_id: str) -> int:
+        """Every file of the account, deleted in batches: bounded by the transfer timeout, as an account
+        may own many files. Answers how many this call deleted."""
+        request = files_pb2.DeleteAccountFilesRequest(owner_account_id=owner_account_id)
+        with _translated():
+            reply = await self._stub.DeleteAccountFiles(
+                request, timeout=self._transfer_timeout, metadata=self._metadata())
+        return reply.deleted_files
+
     async def get_account_usage(self, owner_account_id: str) -> AccountUsage:
         request = files_pb2.GetAccountUsageRequest(owner_account_id=owner_account_id)
         with _translated():
