@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x66ileuploader/auth/v1/auth.proto\x12\x14\x66ileuploader.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"/\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\"j\n\x0fRegisterRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x33\n\ntoken_kind\x18\x03 \x01(\x0e\x32\x1f.fileuploader.auth.v1.TokenKind\"g\n\x0cLoginRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x33\n\ntoken_kind\x18\x03 \x01(\x0e\x32\x1f.fileuploader.auth.v1.TokenKind\"\xb8\x01\n\x0bIssuedToken\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12.\n\x07\x61\x63\x63ount\x18\x02 \x01(\x0b\x32\x1d.fileuploader.auth.v1.Account\x12\x33\n\ntoken_kind\x18\x03 \x01(\x0e\x32\x1f.fileuploader.auth.v1.TokenKind\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"+\n\x13RefreshTokenRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"%\n\rLogoutRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"\x10\n\x0eLogoutResponse\",\n\x14ValidateTokenRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"\xac\x01\n\x15ValidateTokenResponse\x12.\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1d.fileuploader.auth.v1.Account\x12\x33\n\ntoken_kind\x18\x02 \x01(\x0e\x32\x1f.fileuploader.auth.v1.TokenKind\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x17ListAccountFilesRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"\x95\x01\n\x0b\x41\x63\x63ountFile\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x12\n\ndelete_key\x18\x02 \x01(\t\x12\x0b\n\x03\x65xt\x18\x03 \x01(\t\x12\x15\n\ruser_filename\x18\x04 \x01(\t\x12\x0c\n\x04size\x18\x05 \x01(\x04\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"|\n\x18ListAccountFilesResponse\x12.\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1d.fileuploader.auth.v1.Account\x12\x30\n\x05\x66iles\x18\x02 \x03(\x0b\x32!.fileuploader.auth.v1.AccountFile\"a\n\x18RecordAccountFileRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12/\n\x04\x66ile\x18\x02 \x01(\x0b\x32!.fileuploader.auth.v1.AccountFile\"\x1b\n\x19RecordAccountFileResponse\"c\n\x19RecordAccountFilesRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x30\n\x05\x66iles\x18\x02 \x03(\x0b\x32!.fileuploader.auth.v1.AccountFile\"\x1c\n\x1aRecordAccountFilesResponse\"\xbc\x01\n\x08\x41piToken\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_used_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"W\n\x15\x43reateApiTokenRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12\x65xpires_in_seconds\x18\x03 \x01(\x04\"]\n\x16\x43reateApiTokenResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12-\n\x05token\x18\x02 \x01(\x0b\x32\x1e.fileuploader.auth.v1.ApiToken\",\n\x14ListApiTokensRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"G\n\x15ListApiTokensResponse\x12.\n\x06tokens\x18\x01 \x03(\x0b\x32\x1e.fileuploader.auth.v1.ApiToken\"?\n\x15RevokeApiTokenRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\t\"\x18\n\x16RevokeApiTokenResponse\"Y\n\x15\x43hangePasswordRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x14\n\x0cold_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"0\n\x16\x43hangePasswordResponse\x12\x16\n\x0erevoked_tokens\x18\x01 \x01(\r*\xb6\x03\n\x0f\x41uthErrorReason\x12!\n\x1d\x41UTH_ERROR_REASON_UNSPECIFIED\x10\x00\x12\x12\n\x0eUSERNAME_TAKEN\x10\x01\x12\x17\n\x13\x43REDENTIALS_MISSING\x10\x02\x12\x12\n\x0eWRONG_PASSWORD\x10\x03\x12\x12\n\x0eUSER_NOT_FOUND\x10\x04\x12\x11\n\rTOKEN_MISSING\x10\x05\x12\x11\n\rTOKEN_EXPIRED\x10\x06\x12\x11\n\rTOKEN_INVALID\x10\x07\x12\x13\n\x0fTOKEN_NOT_FOUND\x10\x08\x12\x15\n\x11USERNAME_TOO_LONG\x10\t\x12\x15\n\x11PASSWORD_TOO_LONG\x10\n\x12\x14\n\x10USERNAME_INVALID\x10\x0b\x12\x16\n\x12USERNAME_UNTRIMMED\x10\x0c\x12\x16\n\x12PASSWORD_TOO_SHORT\x10\r\x12\x17\n\x13\x41PI_TOKEN_NOT_FOUND\x10\x0e\x12\x1a\n\x16\x41PI_TOKEN_NAME_INVALID\x10\x0f\x12\x1e\n\x1a\x41PI_TOKEN_LIFETIME_INVALID\x10\x10\x12\x14\n\x10\x41\x43\x43OUNT_DISABLED\x10\x11*f\n\tTokenKind\x12\x1a\n\x16TOKEN_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11TOKEN_KIND_NORMAL\x10\x01\x12\x12\n\x0eTOKEN_KIND_BOT\x10\x02\x12\x12\n\x0eTOKEN_KIND_API\x10\x03\x32\xe3\t\n\x0b\x41uthService\x12T\n\x08Register\x12%.fileuploader.auth.v1.RegisterRequest\x1a!.fileuploader.auth.v1.IssuedToken\x12N\n\x05Login\x12\".fileuploader.auth.v1.LoginRequest\x1a!.fileuploader.auth.v1.IssuedToken\x12\\\n\x0cRefreshToken\x12).fileuploader.auth.v1.RefreshTokenRequest\x1a!.fileuploader.auth.v1.IssuedToken\x12S\n\x06Logout\x12#.fileuploader.auth.v1.LogoutRequest\x1a$.fileuploader.auth.v1.LogoutResponse\x12h\n\rValidateToken\x12*.fileuploader.auth.v1.ValidateTokenRequest\x1a+.fileuploader.auth.v1.ValidateTokenResponse\x12q\n\x10ListAccountFiles\x12-.fileuploader.auth.v1.ListAccountFilesRequest\x1a..fileuploader.auth.v1.ListAccountFilesResponse\x12t\n\x11RecordAccountFile\x12..fileuploader.auth.v1.RecordAccountFileRequest\x1a/.fileuploader.auth.v1.RecordAccountFileResponse\x12w\n\x12RecordAccountFiles\x12/.fileuploader.auth.v1.RecordAccountFilesRequest\x1a\x30.fileuploader.auth.v1.RecordAccountFilesResponse\x12k\n\x0e\x43reateApiToken\x12+.fileuploader.auth.v1.CreateApiTokenRequest\x1a,.fileuploader.auth.v1.CreateApiTokenResponse\x12h\n\rListApiTokens\x12*.fileuploader.auth.v1.ListApiTokensRequest\x1a+.fileuploader.auth.v1.ListApiTokensResponse\x12k\n\x0eRevokeApiToken\x12+.fileuploader.auth.v1.RevokeApiTokenRequest\x1a,.fileuploader.auth.v1.RevokeApiTokenResponse\x12k\n\x0e\x43hangePassword\x12+.fileuploader.auth.v1.ChangePasswordRequest\x1a,.fileuploader.auth.v1.ChangePasswordResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x66ileuploader/auth/v1/auth.proto\x12\x14\x66ileuploader.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"/\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\"j\n\x0fRegisterRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x33\n\ntoken_kind\x18\x03 \x01(\x0e\x32\x1f.fileuploader.auth.v1.TokenKind\"g\n\x0cLoginRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x33\n\ntoken_kind\x18\x03 \x01(\x0e\x32\x1f.fileuploader.auth.v1.TokenKind\"\xb8\x01\n\x0bIssuedToken\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12.\n\x07\x61\x63\x63ount\x18\x02 \x01(\x0b\x32\x1d.fileuploader.auth.v1.Account\x12\x33\n\ntoken_kind\x18\x03 \x01(\x0e\x32\x1f.fileuploader.auth.v1.TokenKind\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"+\n\x13RefreshTokenRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"%\n\rLogoutRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"\x10\n\x0eLogoutResponse\",\n\x14ValidateTokenRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"\xac\x01\n\x15ValidateTokenResponse\x12.\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1d.fileuploader.auth.v1.Account\x12\x33\n\ntoken_kind\x18\x02 \x01(\x0e\x32\x1f.fileuploader.auth.v1.TokenKind\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x17ListAccountFilesRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"\xf3\x01\n\x0b\x41\x63\x63ountFile\x12\x10\n\x08\x66ile_url\x18\x01 \x01(\t\x12\x12\n\ndelete_key\x18\x02 \x01(\t\x12\x0b\n\x03\x65xt\x18\x03 \x01(\t\x12\x15\n\ruser_filename\x18\x04 \x01(\t\x12\x0c\n\x04size\x18\x05 \x01(\x04\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\rmax_downloads\x18\x08 \x01(\rH\x00\x88\x01\x01\x42\x10\n\x0e_max_downloads\"|\n\x18ListAccountFilesResponse\x12.\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1d.fileuploader.auth.v1.Account\x12\x30\n\x05\x66iles\x18\x02 \x03(\x0b\x32!.fileuploader.auth.v1.AccountFile\"a\n\x18RecordAccountFileRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12/\n\x04\x66ile\x18\x02 \x01(\x0b\x32!.fileuploader.auth.v1.AccountFile\"\x1b\n\x19RecordAccountFileResponse\"c\n\x19RecordAccountFilesRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x30\n\x05\x66iles\x18\x02 \x03(\x0b\x32!.fileuploader.auth.v1.AccountFile\"\x1c\n\x1aRecordAccountFilesResponse\"\xbc\x01\n\x08\x41piToken\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_used_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"W\n\x15\x43reateApiTokenRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12\x65xpires_in_seconds\x18\x03 \x01(\x04\"]\n\x16\x43reateApiTokenResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12-\n\x05token\x18\x02 \x01(\x0b\x32\x1e.fileuploader.auth.v1.ApiToken\",\n\x14ListApiTokensRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"G\n\x15ListApiTokensResponse\x12.\n\x06tokens\x18\x01 \x03(\x0b\x32\x1e.fileuploader.auth.v1.ApiToken\"?\n\x15RevokeApiTokenRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\t\"\x18\n\x16RevokeApiTokenResponse\"Y\n\x15\x43hangePasswordRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x14\n\x0cold_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"0\n\x16\x43hangePasswordResponse\x12\x16\n\x0erevoked_tokens\x18\x01 \x01(\r*\xb6\x03\n\x0f\x41uthErrorReason\x12!\n\x1d\x41UTH_ERROR_REASON_UNSPECIFIED\x10\x00\x12\x12\n\x0eUSERNAME_TAKEN\x10\x01\x12\x17\n\x13\x43REDENTIALS_MISSING\x10\x02\x12\x12\n\x0eWRONG_PASSWORD\x10\x03\x12\x12\n\x0eUSER_NOT_FOUND\x10\x04\x12\x11\n\rTOKEN_MISSING\x10\x05\x12\x11\n\rTOKEN_EXPIRED\x10\x06\x12\x11\n\rTOKEN_INVALID\x10\x07\x12\x13\n\x0fTOKEN_NOT_FOUND\x10\x08\x12\x15\n\x11USERNAME_TOO_LONG\x10\t\x12\x15\n\x11PASSWORD_TOO_LONG\x10\n\x12\x14\n\x10USERNAME_INVALID\x10\x0b\x12\x16\n\x12USERNAME_UNTRIMMED\x10\x0c\x12\x16\n\x12PASSWORD_TOO_SHORT\x10\r\x12\x17\n\x13\x41PI_TOKEN_NOT_FOUND\x10\x0e\x12\x1a\n\x16\x41PI_TOKEN_NAME_INVALID\x10\x0f\x12\x1e\n\x1a\x41PI_TOKEN_LIFETIME_INVALID\x10\x10\x12\x14\n\x10\x41\x43\x43OUNT_DISABLED\x10\x11*f\n\tTokenKind\x12\x1a\n\x16TOKEN_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11TOKEN_KIND_NORMAL\x10\x01\x12\x12\n\x0eTOKEN_KIND_BOT\x10\x02\x12\x12\n\x0eTOKEN_KIND_API\x10\x03\x32\xe3\t\n\x0b\x41uthService\x12T\n\x08Register\x12%.fileuploader.auth.v1.RegisterRequest\x1a!.fileuploader.auth.v1.IssuedToken\x12N\n\x05Login\x12\".fileuploader.auth.v1.LoginRequest\x1a!.fileuploader.auth.v1.IssuedToken\x12\\\n\x0cRefreshToken\x12).fileuploader.auth.v1.RefreshTokenRequest\x1a!.fileuploader.auth.v1.IssuedToken\x12S\n\x06Logout\x12#.fileuploader.auth.v1.LogoutRequest\x1a$.fileuploader.auth.v1.LogoutResponse\x12h\n\rValidateToken\x12*.fileuploader.auth.v1.ValidateTokenRequest\x1a+.fileuploader.auth.v1.ValidateTokenResponse\x12q\n\x10ListAccountFiles\x12-.fileuploader.auth.v1.ListAccountFilesRequest\x1a..fileuploader.auth.v1.ListAccountFilesResponse\x12t\n\x11RecordAccountFile\x12..fileuploader.auth.v1.RecordAccountFileRequest\x1a/.fileuploader.auth.v1.RecordAccountFileResponse\x12w\n\x12RecordAccountFiles\x12/.fileuploader.auth.v1.RecordAccountFilesRequest\x1a\x30.fileuploader.auth.v1.RecordAccountFilesResponse\x12k\n\x0e\x43reateApiToken\x12+.fileuploader.auth.v1.CreateApiTokenRequest\x1a,.fileuploader.auth.v1.CreateApiTokenResponse\x12h\n\rListApiTokens\x12*.fileuploader.auth.v1.ListApiTokensRequest\x1a+.fileuploader.auth.v1.ListApiTokensResponse\x12k\n\x0eRevokeApiToken\x12+.fileuploader.auth.v1.RevokeApiTokenRequest\x1a,.fileuploader.auth.v1.RevokeApiTokenResponse\x12k\n\x0e\x43hangePassword\x12+.fileuploader.auth.v1.ChangePasswordRequest\x1a,.fileuploader.auth.v1.ChangePasswordResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fileuploader.auth.v1.auth_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AUTHERRORREASON']._serialized_start=2175
-  _globals['_AUTHERRORREASON']._serialized_end=2613
-  _globals['_TOKENKIND']._serialized_start=2615
-  _globals['_TOKENKIND']._serialized_end=2717
+  _globals['_AUTHERRORREASON']._serialized_start=2269
+  _globals['_AUTHERRORREASON']._serialized_end=2707
+  _globals['_TOKENKIND']._serialized_start=2709
+  _globals['_TOKENKIND']._serialized_end=2811
   _globals['_ACCOUNT']._serialized_start=90
   _globals['_ACCOUNT']._serialized_end=137
   _globals['_REGISTERREQUEST']._serialized_start=139
@@ -57,35 +57,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTACCOUNTFILESREQUEST']._serialized_start=862
   _globals['_LISTACCOUNTFILESREQUEST']._serialized_end=909
   _globals['_ACCOUNTFILE']._serialized_start=912
-  _globals['_ACCOUNTFILE']._serialized_end=1061
-  _globals['_LISTACCOUNTFILESRESPONSE']._serialized_start=1063
-  _globals['_LISTACCOUNTFILESRESPONSE']._serialized_end=1187
-  _globals['_RECORDACCOUNTFILEREQUEST']._serialized_start=1189
-  _globals['_RECORDACCOUNTFILEREQUEST']._serialized_end=1286
-  _globals['_RECORDACCOUNTFILERESPONSE']._serialized_start=1288
-  _globals['_RECORDACCOUNTFILERESPONSE']._serialized_end=1315
-  _globals['_RECORDACCOUNTFILESREQUEST']._serialized_start=1317
-  _globals['_RECORDACCOUNTFILESREQUEST']._serialized_end=1416
-  _globals['_RECORDACCOUNTFILESRESPONSE']._serialized_start=1418
-  _globals['_RECORDACCOUNTFILESRESPONSE']._serialized_end=1446
-  _globals['_APITOKEN']._serialized_start=1449
-  _globals['_APITOKEN']._serialized_end=1637
-  _globals['_CREATEAPITOKENREQUEST']._serialized_start=1639
-  _globals['_CREATEAPITOKENREQUEST']._serialized_end=1726
-  _globals['_CREATEAPITOKENRESPONSE']._serialized_start=1728
-  _globals['_CREATEAPITOKENRESPONSE']._serialized_end=1821
-  _globals['_LISTAPITOKENSREQUEST']._serialized_start=1823
-  _globals['_LISTAPITOKENSREQUEST']._serialized_end=1867
-  _globals['_LISTAPITOKENSRESPONSE']._serialized_start=1869
-  _globals['_LISTAPITOKENSRESPONSE']._serialized_end=1940
-  _globals['_REVOKEAPITOKENREQUEST']._serialized_start=1942
-  _globals['_REVOKEAPITOKENREQUEST']._serialized_end=2005
-  _globals['_REVOKEAPITOKENRESPONSE']._serialized_start=2007
-  _globals['_REVOKEAPITOKENRESPONSE']._serialized_end=2031
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=2033
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=2122
-  _globals['_CHANGEPASSWORDRESPONSE']._serialized_start=2124
-  _globals['_CHANGEPASSWORDRESPONSE']._serialized_end=2172
-  _globals['_AUTHSERVICE']._serialized_start=2720
-  _globals['_AUTHSERVICE']._serialized_end=3971
+  _globals['_ACCOUNTFILE']._serialized_end=1155
+  _globals['_LISTACCOUNTFILESRESPONSE']._serialized_start=1157
+  _globals['_LISTACCOUNTFILESRESPONSE']._serialized_end=1281
+  _globals['_RECORDACCOUNTFILEREQUEST']._serialized_start=1283
+  _globals['_RECORDACCOUNTFILEREQUEST']._serialized_end=1380
+  _globals['_RECORDACCOUNTFILERESPONSE']._serialized_start=1382
+  _globals['_RECORDACCOUNTFILERESPONSE']._serialized_end=1409
+  _globals['_RECORDACCOUNTFILESREQUEST']._serialized_start=1411
+  _globals['_RECORDACCOUNTFILESREQUEST']._serialized_end=1510
+  _globals['_RECORDACCOUNTFILESRESPONSE']._serialized_start=1512
+  _globals['_RECORDACCOUNTFILESRESPONSE']._serialized_end=1540
+  _globals['_APITOKEN']._serialized_start=1543
+  _globals['_APITOKEN']._serialized_end=1731
+  _globals['_CREATEAPITOKENREQUEST']._serialized_start=1733
+  _globals['_CREATEAPITOKENREQUEST']._serialized_end=1820
+  _globals['_CREATEAPITOKENRESPONSE']._serialized_start=1822
+  _globals['_CREATEAPITOKENRESPONSE']._serialized_end=1915
+  _globals['_LISTAPITOKENSREQUEST']._serialized_start=1917
+  _globals['_LISTAPITOKENSREQUEST']._serialized_end=1961
+  _globals['_LISTAPITOKENSRESPONSE']._serialized_start=1963
+  _globals['_LISTAPITOKENSRESPONSE']._serialized_end=2034
+  _globals['_REVOKEAPITOKENREQUEST']._serialized_start=2036
+  _globals['_REVOKEAPITOKENREQUEST']._serialized_end=2099
+  _globals['_REVOKEAPITOKENRESPONSE']._serialized_start=2101
+  _globals['_REVOKEAPITOKENRESPONSE']._serialized_end=2125
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=2127
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=2216
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_start=2218
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_end=2266
+  _globals['_AUTHSERVICE']._serialized_start=2814
+  _globals['_AUTHSERVICE']._serialized_end=4065
 # @@protoc_insertion_point(module_scope)
