@@ -198,6 +198,7 @@ async def test_get_files_renders_every_field_of_the_contract_and_any_file_name_e
             "file_url": "abc123", "file_url_full": "https://files.example.test/file/abc123", "key": "k-1",
             "ext": ".txt", "user_filename": name, "creation_date": "31.12.2026",
             "created_at": "2026-12-31T23:59:59Z", "size": 2**40, "synced": True,
+            "expires_at": None, "max_downloads": None, "downloads_left": None,
         }],
     }
     assert list(r.json()) == list(FilesBody.model_fields)
