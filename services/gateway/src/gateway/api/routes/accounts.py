@@ -97,8 +97,7 @@ async def get_files(
 async def _downloads_left(files: FilesClient, file_urls: list[str]) -> tuple[dict[str, int | None], set[str]]:
     """Each limited file's downloads left as files counts them now, and the files it no longer serves."""
     limits, gone = await files.file_limits(file_urls)
-    return {file_url: limits.downloads_left for file_url, limits in limits.items()}, gone
-
+    return {file_url: limited.downloads_left for file_url, limited in limits.items()}, gone
 
 
 @router.get("/account", response_model=AccountBody, responses=_TOKEN_ERRORS,
