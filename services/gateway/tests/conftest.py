@@ -85,6 +85,10 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
             file_url=info.file_url, delete_key=delete_key, ext=info.ext, user_filename=info.user_filename,
             size=info.size, created_at=info.created_at,
         )
+        if info.HasField("expires_at"):
+            item.expires_at.CopyFrom(info.expires_at)
+        if info.HasField("max_downloads"):
+            item.max_downloads = info.max_downloads
         self.files.setdefault(owner_account_id, []).insert(0, item)
 
     def _issue(self, account: auth_pb2.Account, kind: int) -> auth_pb2.IssuedToken:
@@ -300,6 +304,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     count_requests: list[str] = field(default_factory=list)
     # As a files service that predates GetFileLimits answers it.
     limits_unimplemented: bool = False
+    limits_requests: list[list[str]] = field(default_factory=list)
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -466,6 +471,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         return files_pb2.CountDownloadResponse(downloads_left=info.downloads_left)
 
     async def GetFileLimits(self, request, context):
+        self.limits_requests.append(list(request.file_urls))
         if self.limits_unimplemented:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
         limits, gone = [], []

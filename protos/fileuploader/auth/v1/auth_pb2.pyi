@@ -141,20 +141,24 @@ class ListAccountFilesRequest(_message.Message):
     def __init__(self, access_token: _Optional[str] = ...) -> None: ...
 
 class AccountFile(_message.Message):
-    __slots__ = ("file_url", "delete_key", "ext", "user_filename", "size", "created_at")
+    __slots__ = ("file_url", "delete_key", "ext", "user_filename", "size", "created_at", "expires_at", "max_downloads")
     FILE_URL_FIELD_NUMBER: _ClassVar[int]
     DELETE_KEY_FIELD_NUMBER: _ClassVar[int]
     EXT_FIELD_NUMBER: _ClassVar[int]
     USER_FILENAME_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    MAX_DOWNLOADS_FIELD_NUMBER: _ClassVar[int]
     file_url: str
     delete_key: str
     ext: str
     user_filename: str
     size: int
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, file_url: _Optional[str] = ..., delete_key: _Optional[str] = ..., ext: _Optional[str] = ..., user_filename: _Optional[str] = ..., size: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expires_at: _timestamp_pb2.Timestamp
+    max_downloads: int
+    def __init__(self, file_url: _Optional[str] = ..., delete_key: _Optional[str] = ..., ext: _Optional[str] = ..., user_filename: _Optional[str] = ..., size: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_downloads: _Optional[int] = ...) -> None: ...
 
 class ListAccountFilesResponse(_message.Message):
     __slots__ = ("account", "files")

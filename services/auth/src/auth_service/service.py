@@ -6,7 +6,7 @@ from dataclasses import replace
 from uuid import uuid4
 
 from auth_service.domain import api_tokens
-from auth_service.domain.account_files import AccountFile, FileEvent, FileUploaded
+from auth_service.domain.account_files import AccountFile, FileEvent, FileUploaded, unexpired
 from auth_service.domain.credentials import (
     MIN_PASSWORD_LENGTH,
     check_credentials,
@@ -146,7 +146,7 @@ class AuthService:
         if listing is None or listing.account.disabled:
             raise TokenNotFound()
         await self._note_use(claims, access_token)
-        return listing
+        return replace(listing, files=unexpired(listing.files, self._clock.now()))
 
     async def create_api_token(self, access_token: str, name: str, lifetime_seconds: int) -> IssuedApiToken:
         """A named token of the caller's account, living `lifetime_seconds` (0: the longest allowed)."""

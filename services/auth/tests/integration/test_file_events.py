@@ -144,3 +144,28 @@ async def test_list_account_files_fails_token_not_found_for_a_logged_out_token(s
     call = stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=alice.access_token))
 
     assert await rpc_error(call) == (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_NOT_FOUND")
+
+
+def limited_upload(file_url: str, owner: str, expires_at: datetime, max_downloads: int | None) -> bytes:
+    event = file_events_pb2.FileUploaded.FromString(uploaded(file_url, owner))
+    event.expires_at.CopyFrom(timestamp(expires_at))
+    if max_downloads is not None:
+        event.max_downloads = max_downloads
+    return event.SerializeToString()
+
+
+async def test_a_listing_shows_each_files_limits_and_leaves_out_the_expired_ones(
+    stub: Stub, publisher
+) -> None:
+    alice = await register(stub, "alice")
+    a = alice.account.account_id
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    await publisher.publish("files.uploaded", limited_upload("f1", a, later, 3), "e1")
+    await publisher.publish("files.uploaded", limited_upload("f2", a, later - timedelta(days=2), None), "e2")
+    await publisher.publish("files.uploaded", uploaded("f3", a), "e3")
+
+    listing = await stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=alice.access_token))
+
+    assert {file.file_url: (file.expires_at.ToDatetime(tzinfo=UTC) if file.HasField("expires_at") else None,
+                            file.max_downloads if file.HasField("max_downloads") else None)
+            for file in listing.files} == {"f1": (later, 3), "f3": (None, None)}

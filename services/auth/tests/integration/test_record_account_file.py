@@ -115,3 +115,21 @@ async def test_record_account_files_with_a_bad_token_lists_nothing(stub: Stub) -
 
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert await file_urls(stub, alice) == []
+
+
+async def test_a_recorded_file_is_listed_with_its_limits(stub: Stub) -> None:
+    alice = await register(stub, "alice")
+    request = recorded(alice.access_token, "f1")
+    request.file.expires_at.CopyFrom(timestamp(datetime(2099, 1, 2, 3, 4, 5, tzinfo=UTC)))
+    request.file.max_downloads = 2
+    batch = recorded(alice.access_token, "f2")
+    batch.file.max_downloads = 7
+
+    await stub.RecordAccountFile(request)
+    await stub.RecordAccountFiles(auth_pb2.RecordAccountFilesRequest(access_token=alice.access_token,
+                                                                     files=[batch.file]))
+
+    listing = await stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=alice.access_token))
+    files = {file.file_url: file for file in listing.files}
+    assert files["f1"].expires_at == request.file.expires_at and files["f1"].max_downloads == 2
+    assert not files["f2"].HasField("expires_at") and files["f2"].max_downloads == 7

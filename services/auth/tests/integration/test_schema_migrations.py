@@ -99,7 +99,9 @@ async def insert_baseline_rows(connection: AsyncConnection) -> None:
         token_hash=TOKEN.token_hash, account_id=TOKEN.account_id, kind=TOKEN.kind.value,
         expires_at=TOKEN.expires_at, created_at=TOKEN.created_at,
     ))
-    await connection.execute(LEGACY.tables["account_files"].insert().values(**LISTED.__dict__))
+    legacy_file = {name: value for name, value in LISTED.__dict__.items()
+                   if name not in ("expires_at", "max_downloads")}
+    await connection.execute(LEGACY.tables["account_files"].insert().values(**legacy_file))
 
 
 def _upgrade_to(revision: str):
@@ -229,11 +231,35 @@ async def test_a_database_at_0002_gains_disabled_at_with_its_rows_kept_and_enabl
 
     await upgrade_schema(engine)
 
-    assert await current_revision(engine) == head_revision() == "0003"
+    assert await current_revision(engine) == head_revision()
     async with SqlAlchemyUnitOfWork(engine) as uow:
         account = await uow.accounts.get_by_username("alice")
         assert account == ACCOUNT and not account.disabled
         assert await uow.tokens.get_with_account(TOKEN.token_hash) == (TOKEN, ACCOUNT)
         assert await uow.files.list_live("acc-legacy") == [LISTED]
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences_from_models) == []
+
+
+async def test_a_database_at_0003_gains_file_limits_with_its_files_kept_unlimited(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_to("0003"))
+        await insert_baseline_rows(connection)
+    assert await current_revision(engine) == "0003"
+
+    await upgrade_schema(engine)
+
+    assert await current_revision(engine) == head_revision() == "0004"
+    limited = AccountFile("limited001", "acc-legacy", "key", ".txt", "burn.txt", 3, CREATED,
+                          expires_at=EXPIRES, max_downloads=2)
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        assert await uow.files.list_live("acc-legacy") == [LISTED]
+        assert LISTED.expires_at is None and LISTED.max_downloads is None
+        await uow.files.add_unless_present(limited)
+        await uow.commit()
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        assert await uow.files.get("limited001") == limited
+        listing = await uow.files.list_live_of_token_holder(TOKEN.token_hash)
+    assert listing is not None and listing.files == [LISTED, limited]
     async with engine.connect() as connection:
         assert await connection.run_sync(differences_from_models) == []

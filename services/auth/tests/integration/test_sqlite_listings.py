@@ -3,6 +3,7 @@ seen at once, and an unreadable database reported as unavailable until it is rea
 
 import asyncio
 import functools
+from dataclasses import replace
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,7 +68,8 @@ async def test_reads_what_the_repository_reads(
             listed("old", NOW),
             listed("new", NOW + timedelta(days=1)),
             listed("tie-b", NOW + timedelta(hours=1)),
-            listed("tie-a", NOW + timedelta(hours=1)),
+            replace(listed("tie-a", NOW + timedelta(hours=1)), expires_at=NOW + timedelta(days=7),
+                    max_downloads=3),
             listed("bobs", NOW, account_id="acc-2"),
             listed("gone", NOW + timedelta(days=2)),
         ):
@@ -83,6 +85,7 @@ async def test_reads_what_the_repository_reads(
     assert listing is not None and listing.account == OWNER
     assert [file.file_url for file in listing.files] == ["new", "tie-a", "tie-b", "old"]
     assert listing.files[-1] == listed("old", NOW)
+    assert (listing.files[1].expires_at, listing.files[1].max_downloads) == (NOW + timedelta(days=7), 3)
     assert await listings.of_token_holder("unknown") is None
 
 

@@ -66,3 +66,18 @@ def test_anything_newer_than_the_settled_moment_is_left_alone():
     assert difference_between(OWNED, None, CREATED) is None
     assert difference_between(None, LISTED, CREATED) is None
     assert difference_between(OWNED, replace(LISTED, size=1), CREATED) is None
+
+
+def test_a_limited_file_listed_with_its_limits_is_no_difference():
+    owned = replace(OWNED, expires_at=CREATED + timedelta(days=7), max_downloads=3)
+
+    assert difference_between(owned, owned.as_listed(), SETTLED_BEFORE) is None
+
+
+def test_an_entry_without_the_limits_files_has_differs_in_them():
+    owned = replace(OWNED, expires_at=CREATED + timedelta(days=7), max_downloads=3)
+
+    difference = difference_between(owned, LISTED, SETTLED_BEFORE)
+
+    assert difference is not None and difference.kind is Difference.DIFFERING_IN_LIST
+    assert difference.changed_fields == ("expires_at", "max_downloads")

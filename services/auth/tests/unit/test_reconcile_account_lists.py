@@ -48,6 +48,8 @@ def _uploaded_event(owned: OwnedFile) -> FileUploaded:
         owned.user_filename,
         owned.size,
         owned.created_at,
+        owned.expires_at,
+        owned.max_downloads,
     )
 
 
@@ -208,6 +210,22 @@ async def test_repair_corrects_values_that_differ_from_files(reconciler, databas
     assert tally.samples[0].action == "corrected"
     assert lists()["f1"] == owned_file("f1").as_listed()
     assert files.republish_calls == []
+
+
+async def test_limited_files_listed_with_their_limits_agree_and_those_listed_without_are_corrected(
+    reconciler, database, files, lists
+):
+    limited = [replace(owned_file(name), expires_at=CREATED + timedelta(days=30), max_downloads=2)
+               for name in ("f1", "f2")]
+    agree(database, files, *limited)
+    database.tables.files["f2"] = owned_file("f2").as_listed()  # listed before auth kept the limits
+
+    report = await reconciler.reconcile(options(repair=True))
+
+    assert found(report) == {Difference.DIFFERING_IN_LIST: 1}
+    tally = report.tallies[Difference.DIFFERING_IN_LIST]
+    assert tally.repaired == 1 and "max_downloads: listed None, files has 2" in tally.samples[0].detail
+    assert lists()["f2"] == limited[1].as_listed() and lists()["f1"] == limited[0].as_listed()
 
 
 async def test_reconcile_leaves_files_newer_than_the_grace_period(reconciler, files, clock):

@@ -70,9 +70,6 @@ class FileLimits:
     downloads_left: int | None
 
 
-NO_LIMITS = FileLimits(None, None, None)
-
-
 @dataclass(frozen=True)
 class DownloadHeaders:
     """What an object store's download URL is to answer with, as the gateway would."""
@@ -122,6 +119,8 @@ class AccountFile:
     user_filename: str
     size: int
     created_at: datetime
+    expires_at: datetime | None = None  # None: never
+    max_downloads: int | None = None  # None: no download limit
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ through the real app against the fake files service."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fileuploader.auth.v1 import auth_pb2
 
 DATA = bytes(range(256)) * 40
 
@@ -116,3 +117,69 @@ async def test_get_files_lists_every_file_without_limits_from_a_files_service_ol
     fake_files.servicer.limits_unimplemented = True
     items = (await client.get("/api/get_files", headers=headers)).json()["data"]
     assert [(item["file_url"], item["downloads_left"]) for item in items] == [(url, None)]
+
+
+async def test_get_files_of_files_without_download_limits_asks_files_nothing(
+    client, fake_auth, fake_files
+):
+    token = fake_auth.servicer.sign_up("plain")
+    headers = {"Authorization": f"Bearer {token}"}
+    for name in ("a.txt", "b.txt"):
+        await client.post("/api/upload", files={"file": (name, b"hi")}, headers=headers)
+    dated = (await client.post("/api/upload", params={"expires_in": "1h"},
+                               files={"file": ("c.txt", b"hi")}, headers=headers)).json()["file_url"]
+
+    items = (await client.get("/api/get_files", headers=headers)).json()["data"]
+
+    assert len(items) == 3
+    assert [item["expires_at"] is not None for item in items] == [item["file_url"] == dated for item in items]
+    assert fake_files.servicer.limits_requests == []
+
+
+async def test_get_files_asks_files_the_downloads_left_of_the_limited_files_only(
+    client, fake_auth, fake_files
+):
+    token = fake_auth.servicer.sign_up("mixed")
+    headers = {"Authorization": f"Bearer {token}"}
+    limited = (await client.post("/api/upload", params={"max_downloads": "3"},
+                                 files={"file": ("a.txt", b"hi")}, headers=headers)).json()["file_url"]
+    await client.post("/api/upload", files={"file": ("b.txt", b"hi")}, headers=headers)
+    await client.get(f"/file/{limited}")
+
+    listing = (await client.get("/api/get_files", headers=headers)).json()["data"]
+    items = {item["file_url"]: item for item in listing}
+
+    assert (items[limited]["max_downloads"], items[limited]["downloads_left"]) == (3, 2)
+    assert fake_files.servicer.limits_requests == [[limited]]
+
+
+async def test_get_files_leaves_out_a_file_expired_before_its_purge_reached_auth(
+    client, fake_auth, fake_files
+):
+    token = fake_auth.servicer.sign_up("late")
+    headers = {"Authorization": f"Bearer {token}"}
+    kept = (await client.post("/api/upload", params={"expires_in": "1h"},
+                              files={"file": ("a.txt", b"hi")}, headers=headers)).json()["file_url"]
+    listed = fake_auth.servicer.files[fake_auth.servicer.tokens[token][0].account_id]
+    expired = auth_pb2.AccountFile(file_url="expired01", delete_key="k", ext=".txt", user_filename="old.txt",
+                                   size=2)
+    expired.created_at.FromDatetime(datetime(2026, 1, 1, tzinfo=timezone.utc))
+    expired.expires_at.FromDatetime(datetime.now(timezone.utc) - timedelta(seconds=1))
+    listed.append(expired)
+
+    items = (await client.get("/api/get_files", headers=headers)).json()["data"]
+
+    assert [item["file_url"] for item in items] == [kept]
+    assert fake_files.servicer.limits_requests == []
+
+
+async def test_an_owned_upload_is_recorded_in_the_accounts_list_with_its_limits(client, fake_auth):
+    token = fake_auth.servicer.sign_up("recorder")
+    body = (await client.post("/api/upload", params={"max_downloads": "4", "expires_in": "1d"},
+                              files={"file": ("a.txt", b"hi")},
+                              headers={"Authorization": f"Bearer {token}"})).json()
+
+    [(_, recorded)] = fake_auth.servicer.recorded
+    recorded_expiry = recorded.expires_at.ToDatetime(tzinfo=timezone.utc).isoformat(timespec="seconds")
+    recorded_expiry = recorded_expiry.replace("+00:00", "Z")
+    assert (recorded.max_downloads, recorded_expiry) == (4, body["expires_at"])

@@ -103,5 +103,7 @@ account_files = Table(
     Column("size", BigInteger, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
+    Column("expires_at", UtcDateTime, nullable=True),  # NULL: never
+    Column("max_downloads", BigInteger, nullable=True),  # NULL: no download limit
     Index(None, "account_id", "created_at"),
 )

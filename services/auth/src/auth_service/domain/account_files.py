@@ -17,6 +17,8 @@ class FileUploaded:
     user_filename: str
     size: int
     created_at: datetime
+    expires_at: datetime | None = None  # None: never
+    max_downloads: int | None = None  # None: no download limit
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class AccountFile:
     size: int
     created_at: datetime
     deleted: bool = False
+    expires_at: datetime | None = None  # None: never
+    max_downloads: int | None = None  # None: no download limit
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
     @classmethod
     def listed(cls, event: FileUploaded) -> "AccountFile":
@@ -50,6 +57,8 @@ class AccountFile:
             user_filename=event.user_filename,
             size=event.size,
             created_at=event.created_at,
+            expires_at=event.expires_at,
+            max_downloads=event.max_downloads,
         )
 
     @classmethod
@@ -74,6 +83,14 @@ def after_upload(current: AccountFile | None, uploaded: AccountFile) -> AccountF
 def after_delete(current: AccountFile | None, tombstone: AccountFile) -> AccountFile:
     """A delete tombstones the row, creating the tombstone when the upload has not arrived yet."""
     return tombstone if current is None else replace(current, deleted=True)
+
+
+def unexpired(files: list[AccountFile], now: datetime) -> list[AccountFile]:
+    """The files whose expiry has not passed. An expired file stays listed in the database until files'
+    purge deletes it and its delete event tombstones the row; until then a listing leaves it out."""
+    if not any(file.expires_at is not None for file in files):
+        return files
+    return [file for file in files if not file.expired(now)]
 
 
 def newest_first(files: list[AccountFile]) -> list[AccountFile]:

@@ -11,7 +11,9 @@ from enum import StrEnum
 
 from auth_service.domain.account_files import AccountFile
 
-COMPARED_FIELDS = ("account_id", "delete_key", "ext", "user_filename", "size", "created_at")
+COMPARED_FIELDS = (
+    "account_id", "delete_key", "ext", "user_filename", "size", "created_at", "expires_at", "max_downloads"
+)
 SECRET_FIELDS = frozenset({"delete_key"})
 
 
@@ -26,6 +28,8 @@ class OwnedFile:
     user_filename: str
     size: int
     created_at: datetime
+    expires_at: datetime | None = None
+    max_downloads: int | None = None
 
     def as_listed(self) -> AccountFile:
         return AccountFile(**{field.name: getattr(self, field.name) for field in fields(self)})

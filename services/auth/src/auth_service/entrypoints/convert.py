@@ -92,14 +92,17 @@ def account_file_list_to_pb(listing: AccountFileList) -> auth_pb2.ListAccountFil
     response = auth_pb2.ListAccountFilesResponse(account=account_to_pb(listing.account))
     add_file = response.files.add
     for file in listing.files:
-        add_file(
+        added = add_file(
             file_url=file.file_url,
             delete_key=file.delete_key,
             ext=file.ext,
             user_filename=file.user_filename,
             size=file.size,
             created_at=timestamp_of(file.created_at),
+            max_downloads=file.max_downloads,
         )
+        if file.expires_at is not None:
+            added.expires_at.CopyFrom(timestamp_of(file.expires_at))
     return response
 
 
@@ -113,6 +116,8 @@ def file_uploaded_from_account_file_pb(file: auth_pb2.AccountFile) -> FileUpload
         user_filename=file.user_filename,
         size=file.size,
         created_at=file.created_at.ToDatetime(tzinfo=UTC),
+        expires_at=_moment_of(file, "expires_at"),
+        max_downloads=file.max_downloads if file.HasField("max_downloads") else None,
     )
 
 
@@ -125,6 +130,8 @@ def file_uploaded_from_pb(event: file_events_pb2.FileUploaded) -> FileUploaded:
         user_filename=event.user_filename,
         size=event.size,
         created_at=_first_set(event, "created_at", "occurred_at"),
+        expires_at=_moment_of(event, "expires_at"),
+        max_downloads=event.max_downloads if event.HasField("max_downloads") else None,
     )
 
 
@@ -145,6 +152,8 @@ def owned_file_from_pb(owned: files_pb2.OwnedFile) -> OwnedFile:
         user_filename=owned.file.user_filename,
         size=owned.file.size,
         created_at=owned.file.created_at.ToDatetime(tzinfo=UTC),
+        expires_at=_moment_of(owned.file, "expires_at"),
+        max_downloads=owned.file.max_downloads if owned.file.HasField("max_downloads") else None,
     )
 
 
@@ -155,3 +164,13 @@ def _first_set(event: file_events_pb2.FileUploaded | file_events_pb2.FileDeleted
             timestamp: Timestamp = getattr(event, field)
             return timestamp.ToDatetime(tzinfo=UTC)
     return datetime.now(UTC)
+
+
+def _moment_of(
+    message: auth_pb2.AccountFile | file_events_pb2.FileUploaded | files_pb2.FileInfo, field: str
+) -> datetime | None:
+    """The timestamp `field`, or None when unset."""
+    if not message.HasField(field):
+        return None
+    timestamp: Timestamp = getattr(message, field)
+    return timestamp.ToDatetime(tzinfo=UTC)

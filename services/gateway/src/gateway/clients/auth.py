@@ -181,8 +181,11 @@ def _listed(uploaded: UploadedFile) -> auth_pb2.AccountFile:
         ext=file.ext,
         user_filename=file.user_filename,
         size=file.size,
+        max_downloads=file.max_downloads,
     )
     listed.created_at.FromDatetime(file.created_at)
+    if file.expires_at is not None:
+        listed.expires_at.FromDatetime(file.expires_at)
     return listed
 
 
@@ -202,6 +205,8 @@ def _account_file(message: auth_pb2.AccountFile) -> AccountFile:
         user_filename=message.user_filename,
         size=message.size,
         created_at=_datetime_of(message.created_at),
+        expires_at=_datetime_of(message.expires_at) if message.HasField("expires_at") else None,
+        max_downloads=message.max_downloads if message.HasField("max_downloads") else None,
     )
 
 

@@ -1,5 +1,6 @@
 """Accounts (contract 1.3): register, login, refresh, logout, and the account's files."""
 import json
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
@@ -28,7 +29,8 @@ from gateway.api.schemas import (
     iso_8601,
     json_request_body,
 )
-from gateway.models import NO_LIMITS, AccountFile, FileLimits, IssuedToken, TokenKind
+from gateway.clients.files import FilesClient
+from gateway.models import AccountFile, IssuedToken, TokenKind
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -77,17 +79,27 @@ async def logout(token: AccessToken, auth: AuthClientDep) -> MessageBody:
 async def get_files(
     token: AccessToken, auth: AuthClientDep, files: FilesClientDep, base_url: PublicBaseUrl
 ) -> Response:
-    """The account's list (auth's), each file with its expiry and downloads left as files has them now:
-    a file expired or used up, whose purge auth has not heard of yet, is left out. The FilesBody is
-    rendered straight to JSON: validating 20 items into models and serialising them again cost more
-    than the rest of the route."""
+    """The account's list (auth's, with each file's expiry and download limit), less the files expired or
+    used up whose purge auth has not heard of yet. Only the files with a download limit cost a files call,
+    for the downloads left. The FilesBody is rendered straight to JSON: validating 20 items into models
+    and serialising them again cost more than the rest of the route."""
     listing = await auth.list_account_files(token)
-    limits, gone = ({}, set()) if not listing.files else await files.file_limits(
-        [file.file_url for file in listing.files])
+    now = datetime.now(UTC)
+    listed = [file for file in listing.files if file.expires_at is None or file.expires_at > now]
+    limited = [file.file_url for file in listed if file.max_downloads is not None]
+    downloads_left, gone = await _downloads_left(files, limited) if limited else ({}, set())
     body = {"status": "success", "message": "files got successfully", "username": listing.account.username,
-            "data": [_file_item(file, limits.get(file.file_url, NO_LIMITS), base_url)
-                     for file in listing.files if file.file_url not in gone]}
+            "data": [_file_item(file, downloads_left.get(file.file_url), base_url)
+                     for file in listed if file.file_url not in gone]}
     return Response(_compact_json(body), media_type="application/json")
+
+
+async def _downloads_left(files: FilesClient, file_urls: list[str]) -> tuple[dict[str, int | None], set[str]]:
+    """Each limited file's downloads left as files counts them now, and the files it no longer serves."""
+    limits, gone = await files.file_limits(file_urls)
+    return {file_url: limited.downloads_left for file_url, limited in limits.items()}, gone
+
+
 @router.get("/account", response_model=AccountBody, responses=_TOKEN_ERRORS,
             summary="The account's name, how many files and bytes it stores, and its quotas")
 async def account(token: AccessToken, auth: AuthClientDep, files: FilesClientDep) -> AccountBody:
@@ -126,7 +138,7 @@ def _token_body(issued: IssuedToken, message: str) -> TokenBody:
     return TokenBody(accessToken=issued.access_token, username=issued.account.username, message=message)
 
 
-def _file_item(file: AccountFile, limits: FileLimits, base_url: str) -> dict[str, object]:
+def _file_item(file: AccountFile, downloads_left: int | None, base_url: str) -> dict[str, object]:
     """A FileItem's fields, in its order."""
     created = file.created_at
     return {
@@ -139,9 +151,9 @@ def _file_item(file: AccountFile, limits: FileLimits, base_url: str) -> dict[str
         "created_at": created.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "size": file.size,
         "synced": True,
-        "expires_at": iso_8601(limits.expires_at),
-        "max_downloads": limits.max_downloads,
-        "downloads_left": limits.downloads_left,
+        "expires_at": iso_8601(file.expires_at),
+        "max_downloads": file.max_downloads,
+        "downloads_left": downloads_left,
     }
 
 
