@@ -16,4 +16,9 @@ async def run_periodically(
             await action()
         except Exception as error:
             logger.warning("%s failed (%r); next attempt in %.1fs", description, error, interval)
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            # The action was cancelled but turned that into an error (a database driver interrupted
+            # mid-query may): stop as asked instead of sleeping, or a shutdown would wait for ever.
+            raise asyncio.CancelledError
         await asyncio.sleep(interval)
