@@ -33,10 +33,19 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PRIVATE_UMASK = 0o077
 
 
+# The kernel may offer a port again as soon as it is released, before whoever got it first has bound
+# it: a port is handed out once per process.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclasses.dataclass
