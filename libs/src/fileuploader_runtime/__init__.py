@@ -1,0 +1,1 @@
+"""The runtime the File Uploader services share, and nothing domain-specific."""
