@@ -41,7 +41,8 @@ test-integration: install-dev
 test-e2e: install-dev
 	$(PY) -m pytest tests/e2e
 
-# Faults on purpose: services killed, NATS and PostgreSQL stopped, a full disk (see README: Failure behaviour).
+# Faults on purpose: services killed, NATS and PostgreSQL stopped, a full disk
+# (docs/operations.md, "Failure behaviour").
 test-faults: install-dev
 	$(PY) -m pytest tests/faults
 
@@ -49,7 +50,7 @@ test-faults: install-dev
 conformance: install-dev
 	$(PY) scripts/run_conformance.py
 
-# The load test (scripts/loadtest.py; README: "Load test"): 32 clients, 1000 uploads of 1 KB-20 MB on a
+# The load test (scripts/loadtest.py; docs/testing.md: "Load test"): 32 clients, 1000 uploads of 1 KB-20 MB on a
 # fresh stack of its own. Options through LOADTEST_ARGS, e.g. LOADTEST_ARGS="--database-url postgresql://...".
 loadtest: install-dev
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
@@ -64,7 +65,7 @@ protos: install-dev
 protos-check: install-dev
 	$(PY) protos/generate.py --check
 
-# Ours beside the reference monolith and nginx (README: "Benchmarks"); ~10 minutes. Options through
+# Ours beside the reference monolith and nginx (docs/benchmarks.md); ~10 minutes. Options through
 # BENCH_ARGS, e.g. BENCH_ARGS=--quick (~2 minutes) or BENCH_ARGS="--targets ours,nginx".
 bench: install-dev
 	PYTHONPATH=scripts $(PY) -m bench $(BENCH_ARGS)
@@ -78,7 +79,7 @@ migrate: install
 	$(PY) scripts/migrate.py
 
 # An operator's command against the `make run` stack: make admin ARGS="files show <file_url>",
-# ARGS="files block <sha256>", ARGS="auth disable <username>" (README "Operators").
+# ARGS="files block <sha256>", ARGS="auth disable <username>" (docs/operations.md, "Operators").
 admin: install
 	$(PY) scripts/admin.py $(ARGS)
 

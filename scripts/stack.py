@@ -289,11 +289,12 @@ class Stack:
     def _require_free_port(port: int, what: str) -> None:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
-                raise RuntimeError(f"port {port} for {what} is already taken; choose another (see README: settings)")
+                raise RuntimeError(f"port {port} for {what} is already taken; choose another "
+                                   "(see docs/configuration.md)")
 
 
-# The internal plane's credentials a local stack generates on its first start (README: "Internal
-# authentication"): a gRPC token for each caller-to-callee pair, and each service's NATS password.
+# The internal plane's credentials a local stack generates on its first start (docs/configuration.md,
+# "Internal authentication"): a gRPC token for each caller-to-callee pair, and each service's NATS password.
 STACK_SECRETS = ("gateway-auth-rpc-token", "gateway-files-rpc-token", "auth-files-rpc-token",
                  "nats-files-password", "nats-auth-password", "nats-gateway-password")
 

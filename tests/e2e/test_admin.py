@@ -1,5 +1,6 @@
 """The operators' commands (`python -m files_service admin`, `python -m auth_service admin`) run as
-one-off processes with the services' own settings, beside the services as processes (README "Operators")."""
+one-off processes with the services' own settings, beside the services as processes
+(docs/operations.md, "Operators")."""
 import hashlib
 import json
 import subprocess

@@ -1,5 +1,5 @@
 """The reconcile commands against the services as processes: each kind of damage made by hand, found,
-repaired, and the account list exact again (README "Repair")."""
+repaired, and the account list exact again (docs/operations.md, "Repair")."""
 import asyncio
 import json
 import os

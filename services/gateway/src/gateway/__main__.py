@@ -47,7 +47,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 
 def _connection_limiter(settings: Settings) -> ConnectionLimiter:
-    """Connections from trusted proxies are held to the total only (README: "Slow and many clients")."""
+    """Connections from trusted proxies are held to the total only (docs/operations.md, "Slow and many
+    clients")."""
     max_total = max(1, connections_room(settings.max_connections + MAX_LINGERING) - MAX_LINGERING)
     if max_total < settings.max_connections:
         logger.warning("the file descriptor limit leaves room for %d connections, "

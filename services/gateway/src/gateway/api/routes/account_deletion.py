@@ -1,7 +1,7 @@
 """Account deletion (issue 11): proven by the password, the account is disabled (its tokens revoked),
 its files are deleted as the purge deletes them, then the account itself. Each step is idempotent, and
-a crash between them leaves a disabled account that no one can use (README: finishing a half-deleted
-account)."""
+a crash between them leaves a disabled account that no one can use (docs/operations.md, "Operators":
+finishing a half-deleted account)."""
 from fastapi import APIRouter
 from pydantic import ValidationError
 
