@@ -1,6 +1,7 @@
 """`make migrate`: the migrate command of files and of auth, with the settings `make run` gives them
 (FU_DATA_DIR, any FU_* variable; see docs/operations.md, "Schema migrations"). Every start migrates
-too: this is for upgrading the databases before starting the new release. Exit status: 0 both done, 1 either failed."""
+too: this is for upgrading the databases before starting the new release. Exit status: 0 both done,
+1 either failed."""
 
 import subprocess
 import sys

@@ -127,7 +127,9 @@ def test_documented_defaults_are_the_fields_defaults(service: str) -> None:
         if field is None:
             continue
         default = simple_default(field)
-        if default is PydanticUndefined or not isinstance(default, str | int | float | bool | pathlib.Path | None):
+        if default is PydanticUndefined or not isinstance(
+            default, str | int | float | bool | pathlib.Path | None
+        ):
             continue
         if not documents(row.default, default):
             wrong.append(f"{row.name}: documented {row.default!r}, default {default!r}")

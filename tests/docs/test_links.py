@@ -63,6 +63,9 @@ def test_relative_links_lead_somewhere(page: pathlib.Path) -> None:
 
 def test_the_check_sees_a_broken_link(tmp_path: pathlib.Path) -> None:
     page = tmp_path / "page.md"
-    page.write_text("# A page\n\n## Its `first` part\n\nSee [it](#its-first-part), [gone](#nowhere) "
-                    "and [no file](missing.md).\n\n```\n[in code](ignored.md)\n```\n", encoding="utf-8")
+    page.write_text(
+        "# A page\n\n## Its `first` part\n\nSee [it](#its-first-part), [gone](#nowhere) "
+        "and [no file](missing.md).\n\n```\n[in code](ignored.md)\n```\n",
+        encoding="utf-8",
+    )
     assert [broken(page, link) is None for link in relative_links(page)] == [True, False, False]
