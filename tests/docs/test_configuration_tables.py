@@ -16,6 +16,7 @@ import pytest
 from pydantic import AliasChoices, BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+from pydantic_settings import BaseSettings
 
 CONFIGURATION = pathlib.Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 SERVICES = {"gateway": "gateway.settings", "auth": "auth_service.settings", "files": "files_service.settings"}
@@ -44,11 +45,12 @@ def documented_rows(service: str) -> list[Row]:
     return rows
 
 
-def settings_class(service: str) -> type:
-    return importlib.import_module(SERVICES[service]).Settings
+def settings_class(service: str) -> type[BaseSettings]:
+    settings: type[BaseSettings] = importlib.import_module(SERVICES[service]).Settings
+    return settings
 
 
-def env_names(model: type, prefix: str, delimiter: str | None) -> dict[str, FieldInfo]:
+def env_names(model: type[BaseModel], prefix: str, delimiter: str | None) -> dict[str, FieldInfo]:
     """Every environment variable a pydantic-settings class reads, with the field it sets."""
     names: dict[str, FieldInfo] = {}
     for field_name, field in model.model_fields.items():
