@@ -15,8 +15,8 @@ from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.adapters.jwt_secret import load_or_create_secret
 from auth_service.adapters.nats_consumer import NatsFileEventConsumer
-from auth_service.adapters.private_storage import create_private_files_from_now_on, make_private, sqlite_files
-from auth_service.adapters.schema import current_revision, head_revision, upgrade_schema
+from fileuploader_runtime.private_files import create_private_files_from_now_on, make_private, sqlite_files
+from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.sqlite_listings import SqliteAccountListings
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.admin import AccountsAdmin
@@ -42,7 +42,7 @@ class Application:
     sqlite_listings: SqliteAccountListings | None = None
 
     async def upgrade_schema(self) -> None:
-        await upgrade_schema(self.engine)
+        await SCHEMA.upgrade(self.engine)
 
     async def close(self) -> None:
         await self.consumer.close()
@@ -170,7 +170,7 @@ class Administration:
 
     async def schema_problem(self) -> str | None:
         """What is wrong with the database's schema for these commands, or None (they never change it)."""
-        current, head = await current_revision(self.engine), head_revision()
+        current, head = await SCHEMA.current_revision(self.engine), SCHEMA.head_revision()
         if current == head:
             return None
         return (f"the auth database is at schema revision {current or 'none'}, not {head}: "

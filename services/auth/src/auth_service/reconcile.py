@@ -26,7 +26,7 @@ from auth_service.domain.list_comparison import (
 )
 from auth_service.domain.ports import Clock, EventsApplied, FilesRecords, UnitOfWork, UnitOfWorkFactory
 from auth_service.domain.reconciliation import Finding, ReconcileReport
-from auth_service.domain.sorted_pairs import pair_by_key
+from fileuploader_runtime.reconcile.sorted_pairs import pair_by_key
 
 logger = logging.getLogger(__name__)
 

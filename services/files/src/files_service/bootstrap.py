@@ -15,14 +15,14 @@ from files_service.adapters.database import create_engine, sqlite_database_path
 from files_service.adapters.local_disk_blob_store import TEMP_DIR_NAME, LocalDiskBlobStore
 from files_service.adapters.nats_connection import NatsConnection
 from files_service.adapters.nats_publisher import NatsEventPublisher
-from files_service.adapters.private_storage import (
+from fileuploader_runtime.private_files import (
     create_private_files_from_now_on,
     make_private,
     sqlite_files,
 )
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
-from files_service.adapters.schema import current_revision, head_revision, upgrade_schema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.admin import FilesAdmin
 from files_service.domain.quotas import AccountQuota
@@ -186,7 +186,7 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     try:
         blob_store = await open_blob_store(settings, connections)
         await prepare_blob_store(settings, blob_store)
-        await upgrade_schema(engine)
+        await SCHEMA.upgrade(engine)
     except BaseException:
         await engine.dispose()
         await connections.aclose()
@@ -270,7 +270,7 @@ class Administration:
 
     async def schema_problem(self) -> str | None:
         """What is wrong with the database's schema for these commands, or None (they never change it)."""
-        current, head = await current_revision(self.engine), head_revision()
+        current, head = await SCHEMA.current_revision(self.engine), SCHEMA.head_revision()
         if current == head:
             return None
         return (f"the files database is at schema revision {current or 'none'}, not {head}: "

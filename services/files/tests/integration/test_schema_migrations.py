@@ -27,16 +27,8 @@ from sqlalchemy import (
 )
 
 from files_service.adapters.database import create_engine
-from files_service.adapters.schema import (
-    BASELINE,
-    VERSION_TABLE,
-    alembic_config,
-    UnknownSchema,
-    alembic_config,
-    current_revision,
-    head_revision,
-    upgrade_schema,
-)
+from fileuploader_runtime.db.schema import UnknownSchema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.tables import metadata, outbox_table
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.idempotency import IdempotencyKey
@@ -98,13 +90,13 @@ async def engine(database_url):
 
 def upgrade_to(revision: str) -> Callable[[Connection], None]:
     def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
+        command.upgrade(SCHEMA.alembic_config(connection), revision)
 
     return upgrade
 
 
 def differences_from_models(connection: Connection) -> list:
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    context = MigrationContext.configure(connection, opts={"version_table": SCHEMA.version_table})
     return compare_metadata(context, metadata)
 
 
@@ -122,16 +114,16 @@ def schema_of(connection: Connection) -> dict:
             "indexes": sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)),
         }
         for table in sorted(inspector.get_table_names())
-        if table != VERSION_TABLE
+        if table != SCHEMA.version_table
     }
 
 
 async def test_the_migrations_make_the_tables_the_models_describe(engine):
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     async with engine.connect() as connection:
         assert await connection.run_sync(differences_from_models) == []
-    assert await current_revision(engine) == head_revision()
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 async def test_the_baseline_makes_exactly_what_create_all_made(engine):
@@ -158,7 +150,7 @@ async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(
             created_at=CREATED,
         ))
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
@@ -166,7 +158,7 @@ async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(
         pending = (await connection.execute(select(outbox_table.c.subject, outbox_table.c.payload))).all()
         assert pending == [("files.uploaded", b"\x0a\x01x")]
         assert await connection.run_sync(differences_from_models) == []
-    assert await current_revision(engine) == head_revision()
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_untouched(engine):
@@ -174,7 +166,7 @@ async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_unto
         await connection.run_sync(functools.partial(LEGACY.create_all, tables=[LEGACY.tables["files"]]))
 
     with pytest.raises(UnknownSchema, match="outbox"):
-        await upgrade_schema(engine)
+        await SCHEMA.upgrade(engine)
 
     async with engine.connect() as connection:
         assert await connection.run_sync(lambda sync: inspect(sync).get_table_names()) == ["files"]
@@ -184,8 +176,8 @@ async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_unto
 async def test_replicas_starting_together_on_one_database_both_come_up(database_url):
     engines = [create_engine(database_url) for _ in range(3)]
     try:
-        await asyncio.gather(*(upgrade_schema(engine) for engine in engines))
-        assert await current_revision(engines[0]) == head_revision()
+        await asyncio.gather(*(SCHEMA.upgrade(engine) for engine in engines))
+        assert await SCHEMA.current_revision(engines[0]) == SCHEMA.head_revision()
     finally:
         for engine in engines:
             await engine.dispose()
@@ -199,7 +191,7 @@ async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read
             **LEGACY_COLUMNS, "file_url": "legacy0002", "storage_key": "d" * 32, "size": 55,
         }))
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
@@ -210,7 +202,7 @@ async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read
         assert ("ix_files_owner_account_id_size", ["owner_account_id", "size"]) in [
             (index["name"], index["column_names"]) for index in indexes
         ]
-    assert await current_revision(engine) == head_revision()
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(engine):
@@ -221,11 +213,11 @@ async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(en
             "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
             "VALUES ('account:acc-legacy', 'key-1', :fingerprint, 'legacy0001', :created)"
         ), {"fingerprint": "f" * 64, "created": CREATED})
-    assert await current_revision(engine) == "0003"
+    assert await SCHEMA.current_revision(engine) == "0003"
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
-    assert await current_revision(engine) == head_revision()
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
         assert (await uow.idempotency.get(IdempotencyKey("account:acc-legacy", "key-1"))).file_url == "legacy0001"
