@@ -25,7 +25,7 @@ from auth_service.domain.list_comparison import (
     difference_between,
 )
 from auth_service.domain.ports import Clock, EventsApplied, FilesRecords, UnitOfWork, UnitOfWorkFactory
-from auth_service.domain.reconciliation import Finding, ReconcileReport
+from fileuploader_runtime.reconcile.report import Finding, ReconcileReport
 from fileuploader_runtime.reconcile.sorted_pairs import pair_by_key
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class AccountListsReconciler:
         self._batch_size = batch_size
 
     async def reconcile(self, options: ReconcileOptions) -> ReconcileReport:
-        report = ReconcileReport(repair=options.repair, sample_size=options.sample_size)
+        report = ReconcileReport(Difference, repair=options.repair, sample_size=options.sample_size)
         await self._wait_for_events(report, options)
         settled_before = self._clock.now() - options.grace
         counts = ComparisonCounts()
@@ -143,10 +143,11 @@ class AccountListsReconciler:
         return outcomes
 
     async def _count_remaining(self, report: ReconcileReport, settled_before: datetime) -> None:
+        report.recount_remaining()
         differences = self._differences(settled_before, ComparisonCounts())
         async with contextlib.aclosing(differences):
             async for difference in differences:
-                report.tallies[difference.kind].remaining += 1
+                report.count_remaining(difference.kind)
 
 
 async def _repair_one(
