@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from files_service.adapters.database import create_engine, sqlite_database_path
 from files_service.adapters.local_disk_blob_store import TEMP_DIR_NAME, LocalDiskBlobStore
-from files_service.adapters.nats_connection import NatsConnection
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from fileuploader_runtime.private_files import (
     create_private_files_from_now_on,
@@ -153,9 +154,7 @@ def url_signer_of(store: StoreAdapter) -> DownloadUrlSigner | None:
 def create_nats_connection(settings: Settings) -> NatsConnection:
     return NatsConnection(
         settings.nats_url.get_secret_value(),
-        stream_name=settings.events_stream,
-        stream_subjects=[f"{settings.events_subject_prefix}.>"],
-        stream_replicas=settings.events_stream_replicas,
+        EventStream(settings.events_stream, settings.events_subject_prefix, settings.events_stream_replicas),
         credentials=settings.nats_credentials,
     )
 
