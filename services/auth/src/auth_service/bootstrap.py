@@ -13,8 +13,9 @@ from auth_service.adapters.clock import SystemClock
 from auth_service.adapters.database import create_engine, sqlite_database_path
 from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
 from auth_service.adapters.jwt_secret import load_or_create_secret
-from auth_service.adapters.nats_consumer import NatsFileEventConsumer
 from fileuploader_runtime.private_files import create_private_files_from_now_on, make_private, sqlite_files
 from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.sqlite_listings import SqliteAccountListings
@@ -22,6 +23,7 @@ from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.admin import AccountsAdmin
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
+from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 from auth_service.entrypoints.files_client import GrpcFilesRecords, open_files_channel
 from auth_service.metrics import AuthMetrics
 from auth_service.reconcile import AccountListsReconciler
@@ -29,6 +31,9 @@ from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHash
 from auth_service.security.tokens import JwtTokenCodec
 from auth_service.service import AccountFilesProjection, AuthService
 from auth_service.settings import Settings
+
+NATS_RETRY_SECONDS = 0.5  # between tries to connect, and to reconnect
+NATS_REQUEST_TIMEOUT_SECONDS = 2.0  # each JetStream API request
 
 
 @dataclass
@@ -61,10 +66,9 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
     sqlite_listings = SqliteAccountListings(engine, sqlite_database) if sqlite_database else None
     projection = AccountFilesProjection(unit_of_work)
     consumer = NatsFileEventConsumer(
-        url=settings.nats_url,
+        connection=nats_connection(settings),
         config=event_stream_config(settings),
         handler=FileEventHandler(projection, settings.events_subject_prefix, metrics.events.applied),
-        credentials=settings.nats_credentials,
     )
     auth = AuthService(
         unit_of_work=unit_of_work,
@@ -114,11 +118,19 @@ def local_data_paths(settings: Settings) -> list[Path]:
 
 def event_stream_config(settings: Settings) -> EventStreamConfig:
     return EventStreamConfig(
-        settings.events_stream,
-        settings.events_subject_prefix,
+        EventStream(settings.events_stream, settings.events_subject_prefix, settings.events_stream_replicas),
         settings.events_durable,
         settings.events_ack_wait_seconds,
-        settings.events_stream_replicas,
+    )
+
+
+def nats_connection(settings: Settings) -> NatsConnection:
+    return NatsConnection(
+        settings.nats_url,
+        event_stream_config(settings).stream,
+        retry_seconds=NATS_RETRY_SECONDS,
+        request_timeout=NATS_REQUEST_TIMEOUT_SECONDS,
+        credentials=settings.nats_credentials,
     )
 
 
