@@ -102,7 +102,8 @@ async def test_connection_is_none_while_nats_is_down_and_back_after(nats_server)
 
 
 async def test_stream_created_on_a_cluster_gets_the_configured_replicas(nats_cluster):
-    connection = await connected(nats_cluster.url, EventStream("FILE_EVENTS", "files", replicas=3), timeout=20)
+    replicated = EventStream("FILE_EVENTS", "files", replicas=3)
+    connection = await connected(nats_cluster.url, replicated, timeout=20)
     await connection.close()
 
     client = await nats.connect(nats_cluster.url)

@@ -50,4 +50,5 @@ def test_a_path_that_cannot_be_made_private_is_refused_with_what_to_do(
 def test_a_sqlite_database_comes_with_its_companion_files(tmp_path: Path) -> None:
     database = tmp_path / "service.db"
 
-    assert sqlite_files(database) == [database, *(tmp_path / f"service.db{end}" for end in ("-wal", "-shm", "-journal"))]
+    companions = [tmp_path / f"service.db{end}" for end in ("-wal", "-shm", "-journal")]
+    assert sqlite_files(database) == [database, *companions]

@@ -60,7 +60,8 @@ class MigratedSchema:
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.advisory_lock_key}
             )
         elif connection.dialect.name == "sqlite":
-            # The write lock now (waiting busy_timeout), and DDL inside the transaction rather than autocommitted.
+            # The write lock now (waiting busy_timeout), and DDL inside the transaction rather than
+            # autocommitted.
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     def _upgrade(self, connection: Connection) -> None:

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.integration
 def nats_connection(url: str, config: EventStreamConfig) -> NatsConnection:
     return NatsConnection(url, config.stream, retry_seconds=0.5, request_timeout=2.0)
 
+
 CONFIG = EventStreamConfig(EventStream("FILE_EVENTS", "files"), "auth-account-files")
 
 
@@ -48,8 +49,8 @@ async def test_events_are_applied_once_the_consumer_acknowledged_them(
 ) -> None:
     await publisher.publish("files.uploaded", b"event", "e1")
     consumer = NatsFileEventConsumer(
-            connection=nats_connection(nats_server.url, CONFIG), config=CONFIG, handler=ignore
-        )
+        connection=nats_connection(nats_server.url, CONFIG), config=CONFIG, handler=ignore
+    )
     consumer.start()
     try:
         await eventually(lambda: consumer.is_consuming)

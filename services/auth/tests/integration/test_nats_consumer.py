@@ -21,6 +21,7 @@ pytestmark = pytest.mark.integration
 def nats_connection(url: str, config: EventStreamConfig) -> NatsConnection:
     return NatsConnection(url, config.stream, retry_seconds=0.5, request_timeout=2.0)
 
+
 CONFIG = EventStreamConfig(EventStream("FILE_EVENTS", "files"), "auth-account-files")
 
 
@@ -91,8 +92,8 @@ async def test_consumer_logs_the_nats_url_without_its_credentials(nats_server, e
     caplog.set_level(logging.INFO)
     with_password = nats_server.url.replace("nats://", "nats://fileuploader:s3cret-password@")
     consumer = NatsFileEventConsumer(
-            connection=nats_connection(with_password, CONFIG), config=CONFIG, handler=RecordingHandler()
-        )
+        connection=nats_connection(with_password, CONFIG), config=CONFIG, handler=RecordingHandler()
+    )
     consumer.start()
     try:
         await consuming(consumer, eventually)
@@ -195,8 +196,8 @@ async def test_replicas_share_the_durable_consumer(make_consumer, js, eventually
 async def test_stream_created_on_a_cluster_gets_the_configured_replicas(nats_cluster) -> None:
     config = EventStreamConfig(EventStream("FILE_EVENTS", "files", replicas=3), "auth-account-files")
     consumer = NatsFileEventConsumer(
-            connection=nats_connection(nats_cluster.url, config), config=config, handler=RecordingHandler()
-        )
+        connection=nats_connection(nats_cluster.url, config), config=config, handler=RecordingHandler()
+    )
     consumer.start()
     try:
         deadline = time.monotonic() + 20
