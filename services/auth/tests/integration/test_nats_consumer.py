@@ -45,7 +45,10 @@ async def make_consumer(nats_server) -> AsyncIterator[Callable[[RecordingHandler
 
     def make(handler: RecordingHandler) -> NatsFileEventConsumer:
         consumer = NatsFileEventConsumer(
-            connection=nats_connection(nats_server.url, CONFIG), config=CONFIG, handler=handler, redelivery_delay=0.05
+            connection=nats_connection(nats_server.url, CONFIG),
+            config=CONFIG,
+            handler=handler,
+            redelivery_delay=0.05,
         )
         consumers.append(consumer)
         consumer.start()
