@@ -112,3 +112,13 @@ async def test_stream_created_on_a_cluster_gets_the_configured_replicas(nats_clu
     finally:
         await client.close()
     assert info.config.num_replicas == 3 and len(info.cluster.replicas) == 2
+
+
+async def test_closing_a_connection_whose_server_is_gone_does_not_fail(nats_server):
+    connection = await connected(nats_server.url)
+    nats_server.stop()
+
+    async with asyncio.timeout(10):
+        await connection.close()
+
+    assert not connection.is_connected

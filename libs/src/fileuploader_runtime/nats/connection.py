@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 
 import nats
+import nats.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
@@ -73,8 +74,12 @@ class NatsConnection:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._jetstream = None
-        if self._client is not None and not self._client.is_closed:
+        if self._client is None or self._client.is_closed:
+            return
+        try:
             await self._client.close()
+        except (OSError, nats.errors.Error) as error:  # a connection already lost cannot flush
+            logger.debug("closing the NATS connection failed: %r", error)
 
     async def _connect_until_ready(self) -> None:
         while self._client is None:
