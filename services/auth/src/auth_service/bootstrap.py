@@ -6,6 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
+from fileuploader_runtime.private_files import create_private_files_from_now_on, make_private, sqlite_files
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,10 +16,7 @@ from auth_service.adapters.clock import SystemClock
 from auth_service.adapters.database import create_engine, sqlite_database_path
 from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
-from fileuploader_runtime.nats.connection import NatsConnection
-from fileuploader_runtime.nats.event_stream import EventStream
 from auth_service.adapters.jwt_secret import load_or_create_secret
-from fileuploader_runtime.private_files import create_private_files_from_now_on, make_private, sqlite_files
 from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.sqlite_listings import SqliteAccountListings
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork

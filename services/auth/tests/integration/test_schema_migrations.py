@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from fileuploader_runtime.db.schema import UnknownSchema
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -24,7 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth_service.adapters.database import create_engine
-from fileuploader_runtime.db.schema import UnknownSchema
 from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.tables import UtcDateTime, metadata
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork

@@ -8,19 +8,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from files_service.adapters.database import create_engine, sqlite_database_path
-from files_service.adapters.local_disk_blob_store import TEMP_DIR_NAME, LocalDiskBlobStore
 from fileuploader_runtime.nats.connection import NatsConnection
 from fileuploader_runtime.nats.event_stream import EventStream
-from files_service.adapters.nats_publisher import NatsEventPublisher
 from fileuploader_runtime.private_files import (
     create_private_files_from_now_on,
     make_private,
     sqlite_files,
 )
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from files_service.adapters.database import create_engine, sqlite_database_path
+from files_service.adapters.local_disk_blob_store import TEMP_DIR_NAME, LocalDiskBlobStore
+from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
 from files_service.adapters.schema import SCHEMA

@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from fileuploader_runtime.db.schema import UnknownSchema
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -27,7 +28,6 @@ from sqlalchemy import (
 )
 
 from files_service.adapters.database import create_engine
-from fileuploader_runtime.db.schema import UnknownSchema
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.tables import metadata, outbox_table
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork

@@ -5,12 +5,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from nats.js import JetStreamContext
 from fileuploader_runtime.nats.event_stream import EventStream
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class EventStreamConfig:

@@ -1,6 +1,6 @@
 """The auth schema, one definition for SQLite and PostgreSQL."""
 
-
+from fileuploader_runtime.db.utc_datetime import UtcDateTime
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -11,8 +11,6 @@ from sqlalchemy import (
     String,
     Table,
 )
-
-from fileuploader_runtime.db.utc_datetime import UtcDateTime
 
 metadata = MetaData(
     naming_convention={
