@@ -11,6 +11,7 @@ from fileuploader_runtime.db.migrate_command import EXIT_FAILED, EXIT_MIGRATED, 
 from fileuploader_runtime.db.schema import MigratedSchema, UnknownSchema
 
 SCHEMA = MigratedSchema(
+    service="toy",
     migrations=Path(__file__).with_name("toy_migrations"),
     version_table="alembic_version_toy",
     baseline="0001",
@@ -76,7 +77,7 @@ async def test_the_migrate_command_says_which_revision_it_reached(tmp_path, capl
     engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'toy.db'}")
     caplog.set_level(logging.INFO)
 
-    assert await migrate(engine, SCHEMA, "toy") == EXIT_MIGRATED
+    assert await migrate(engine, SCHEMA) == EXIT_MIGRATED
 
     assert "toy database schema at revision 0002 (was none)" in caplog.text
 
@@ -86,6 +87,17 @@ async def test_the_migrate_command_fails_with_the_reason(tmp_path, caplog):
     async with engine.begin() as connection:
         await connection.execute(text("CREATE TABLE tags (id INTEGER PRIMARY KEY)"))
 
-    assert await migrate(engine, SCHEMA, "toy") == EXIT_FAILED
+    assert await migrate(engine, SCHEMA) == EXIT_FAILED
 
     assert "migration failed: UnknownSchema" in caplog.text
+
+
+async def test_a_database_behind_the_head_is_a_problem_for_commands_that_never_migrate(engine):
+    assert await SCHEMA.problem(engine) == (
+        "the toy database is at schema revision none, not 0002: "
+        "run `python -m toy_service migrate` (or start this release's service) first"
+    )
+
+    await SCHEMA.upgrade(engine)
+
+    assert await SCHEMA.problem(engine) is None

@@ -13,7 +13,7 @@ EXIT_MIGRATED = 0
 EXIT_FAILED = 1
 
 
-async def migrate(engine: AsyncEngine, schema: MigratedSchema, service: str) -> int:
+async def migrate(engine: AsyncEngine, schema: MigratedSchema) -> int:
     """Disposes of the engine when done."""
     try:
         before = await schema.current_revision(engine)
@@ -24,5 +24,5 @@ async def migrate(engine: AsyncEngine, schema: MigratedSchema, service: str) -> 
         return EXIT_FAILED
     finally:
         await engine.dispose()
-    logger.info("%s database schema at revision %s (was %s)", service, after, before or "none")
+    logger.info("%s database schema at revision %s (was %s)", schema.service, after, before or "none")
     return EXIT_MIGRATED

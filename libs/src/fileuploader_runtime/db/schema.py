@@ -23,6 +23,7 @@ class UnknownSchema(RuntimeError):
 class MigratedSchema:
     """One service's migration history and how its tables are recognised in a database made before it."""
 
+    service: str  # as `python -m <service>_service` and log lines name it: "auth", "files"
     migrations: Path  # the Alembic script directory (env.py and versions/)
     version_table: str
     baseline: str
@@ -50,6 +51,16 @@ class MigratedSchema:
     async def current_revision(self, engine: AsyncEngine) -> str | None:
         async with engine.connect() as connection:
             return await connection.run_sync(self._current_revision)
+
+    async def problem(self, engine: AsyncEngine) -> str | None:
+        """What keeps commands that never change the schema from working on this database, or None."""
+        current, head = await self.current_revision(engine), self.head_revision()
+        if current == head:
+            return None
+        return (
+            f"the {self.service} database is at schema revision {current or 'none'}, not {head}: "
+            f"run `python -m {self.service}_service migrate` (or start this release's service) first"
+        )
 
     async def _take_turns(self, connection: AsyncConnection) -> None:
         """Holds, until the commit, a lock that every replica's upgrade takes first (waiting at most

@@ -5,11 +5,25 @@ import argparse
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from fileuploader_runtime.reconcile.report import EXIT_ERROR, ReconcileReport
 from fileuploader_runtime.reconcile.report_format import report_as_json, report_as_text
 
 logger = logging.getLogger(__name__)
+
+class Reconciler(Protocol):
+    async def reconcile(self, options: Any) -> ReconcileReport: ...  # options: the service's own
+
+
+class Reconciliation(Protocol):
+    """What a service's bootstrap builds for the command: the reconciler and what it holds open."""
+
+    @property
+    def reconciler(self) -> Reconciler: ...
+
+    async def close(self) -> None: ...
+
 
 DEFAULT_GRACE_SECONDS = 3600.0
 DEFAULT_LIMIT = 20
@@ -38,21 +52,33 @@ def non_negative_seconds(value: str) -> float:
 
 
 async def report_reconciliation(
-    reconcile: Callable[[], Awaitable[ReconcileReport]],
+    build: Callable[[], Awaitable[Reconciliation]],
+    options: object,
     *,
     service: str,
     as_json: bool,
     describe: Callable[[BaseException], str | None] = lambda error: None,
 ) -> int:
-    """Prints the report and returns its exit status; a failure is logged, with `describe`'s words for
-    the errors it knows (None: the error's own), and exits 2."""
+    """Builds the reconciliation, runs it and closes it; prints the report and returns its exit status.
+    A failure is logged, with `describe`'s words for the errors it knows (None: the error's own), and
+    exits 2."""
     try:
-        report = await reconcile()
+        report = await _reconcile(build, options)
     except Exception as error:
         logger.error("reconciliation failed: %s", _with_causes(error, describe))
         return EXIT_ERROR
     sys.stdout.write((report_as_json(report, service) if as_json else report_as_text(report, service)) + "\n")
     return report.exit_status
+
+
+async def _reconcile(
+    build: Callable[[], Awaitable[Reconciliation]], options: object
+) -> ReconcileReport:
+    reconciliation = await build()
+    try:
+        return await reconciliation.reconciler.reconcile(options)
+    finally:
+        await reconciliation.close()
 
 
 def _with_causes(error: BaseException, describe: Callable[[BaseException], str | None]) -> str:

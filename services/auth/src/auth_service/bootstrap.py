@@ -182,11 +182,7 @@ class Administration:
 
     async def schema_problem(self) -> str | None:
         """What is wrong with the database's schema for these commands, or None (they never change it)."""
-        current, head = await SCHEMA.current_revision(self.engine), SCHEMA.head_revision()
-        if current == head:
-            return None
-        return (f"the auth database is at schema revision {current or 'none'}, not {head}: "
-                "run `python -m auth_service migrate` (or start this release's service) first")
+        return await SCHEMA.problem(self.engine)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -6,6 +6,7 @@ import pathlib
 from fileuploader_runtime.db.schema import MigratedSchema
 
 SCHEMA = MigratedSchema(
+    service="auth",
     migrations=pathlib.Path(__file__).with_name("migrations"),
     version_table="alembic_version_auth",
     baseline="0001",

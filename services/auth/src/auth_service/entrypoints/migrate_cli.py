@@ -9,4 +9,4 @@ from auth_service.settings import Settings
 
 
 async def migrate(settings: Settings) -> int:
-    return await migrate_database(create_engine(settings.database_url), SCHEMA, "auth")
+    return await migrate_database(create_engine(settings.database_url), SCHEMA)

@@ -15,9 +15,8 @@ from fileuploader_runtime.reconcile.command import (
     non_negative_seconds,
     report_reconciliation,
 )
-from fileuploader_runtime.reconcile.report import ReconcileReport
 
-from auth_service.bootstrap import build_reconciliation
+from auth_service.bootstrap import Reconciliation, build_reconciliation
 from auth_service.reconcile import ReconcileOptions
 from auth_service.settings import Settings
 
@@ -47,14 +46,12 @@ async def reconcile(settings: Settings, arguments: argparse.Namespace) -> int:
         events_timeout_seconds=arguments.events_timeout_seconds,
     )
 
-    async def run() -> ReconcileReport:
-        reconciliation = build_reconciliation(settings)
-        try:
-            return await reconciliation.reconciler.reconcile(options)
-        finally:
-            await reconciliation.close()
+    async def build() -> Reconciliation:
+        return build_reconciliation(settings)
 
-    return await report_reconciliation(run, service="auth", as_json=arguments.json, describe=_describe)
+    return await report_reconciliation(
+        build, options, service="auth", as_json=arguments.json, describe=_describe
+    )
 
 
 def _describe(error: BaseException) -> str | None:

@@ -6,6 +6,7 @@ import pathlib
 from fileuploader_runtime.db.schema import MigratedSchema
 
 SCHEMA = MigratedSchema(
+    service="files",
     migrations=pathlib.Path(__file__).with_name("migrations"),
     version_table="alembic_version_files",
     baseline="0001",

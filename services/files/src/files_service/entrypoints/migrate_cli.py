@@ -9,4 +9,4 @@ from files_service.settings import Settings
 
 
 async def migrate(settings: Settings) -> int:
-    return await migrate_database(create_engine(settings.sqlalchemy_url), SCHEMA, "files")
+    return await migrate_database(create_engine(settings.sqlalchemy_url), SCHEMA)

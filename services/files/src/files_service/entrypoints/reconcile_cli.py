@@ -5,10 +5,10 @@ Exit status: 0 no differences, 1 differences found (repaired or not), 2 an error
 incomplete, or a repair could not be done)."""
 
 import argparse
+import functools
 from datetime import timedelta
 
 from fileuploader_runtime.reconcile.command import add_common_arguments, report_reconciliation
-from fileuploader_runtime.reconcile.report import ReconcileReport
 
 from files_service.bootstrap import build_reconciliation
 from files_service.reconcile import ReconcileOptions
@@ -31,12 +31,9 @@ async def reconcile(settings: Settings, arguments: argparse.Namespace) -> int:
         grace=timedelta(seconds=arguments.grace_seconds),
         sample_size=max(arguments.limit, 0),
     )
-
-    async def run() -> ReconcileReport:
-        reconciliation = await build_reconciliation(settings, NATS_TIMEOUT_SECONDS)
-        try:
-            return await reconciliation.reconciler.reconcile(options)
-        finally:
-            await reconciliation.close()
-
-    return await report_reconciliation(run, service="files", as_json=arguments.json)
+    return await report_reconciliation(
+        functools.partial(build_reconciliation, settings, NATS_TIMEOUT_SECONDS),
+        options,
+        service="files",
+        as_json=arguments.json,
+    )
