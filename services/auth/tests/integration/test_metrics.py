@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 import grpc
 import pytest
+from fileuploader_runtime.nats.event_stream import EventStream
 from prometheus_client.parser import text_string_to_metric_families
 
-from fileuploader_runtime.nats.event_stream import EventStream
 from auth_service.adapters.jetstream import ConsumerLag, EventStreamConfig, consumer_lag, ensure_consumer
 from auth_service.entrypoints.server import AuthServer
 from auth_service.settings import Settings
