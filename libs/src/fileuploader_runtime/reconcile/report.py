@@ -38,7 +38,12 @@ class ReconcileReport:
         self.notes: list[str] = []
 
     def record(self, finding: Finding, *, repaired: bool = False) -> None:
-        self.record_counted(finding.kind, found=1, repaired=int(repaired), samples=[finding])
+        tally = self.tallies[finding.kind]
+        tally.found += 1
+        tally.repaired += repaired
+        tally.remaining += not repaired
+        if len(tally.samples) < self.sample_size:
+            tally.samples.append(finding)
 
     def record_counted(self, kind: StrEnum, *, found: int, repaired: int, samples: list[Finding]) -> None:
         """For differences counted in bulk, with only their first few items at hand."""
