@@ -98,17 +98,11 @@ async def insert_baseline_rows(connection: AsyncConnection) -> None:
     await connection.execute(LEGACY.tables["account_files"].insert().values(**legacy_file))
 
 
-
-
 @pytest.fixture
 async def engine(database_url):
     engine = create_engine(database_url)
     yield engine
     await engine.dispose()
-
-
-
-
 
 
 async def test_the_migrations_make_the_tables_the_models_describe(engine):

@@ -88,12 +88,6 @@ async def engine(database_url):
     await engine.dispose()
 
 
-
-
-
-
-
-
 async def test_the_migrations_make_the_tables_the_models_describe(engine):
     await SCHEMA.upgrade(engine)
 
