@@ -31,16 +31,16 @@ CREATED = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
 
 async def fill(files_url: str, auth_url: str, blobs: Path, count: int) -> None:
     from auth_service.adapters.database import create_engine as auth_engine
-    from auth_service.adapters.schema import upgrade_schema as auth_schema
+    from auth_service.adapters.schema import SCHEMA as AUTH_SCHEMA
     from files_service.adapters.database import create_engine as files_engine
-    from files_service.adapters.schema import upgrade_schema as files_schema
+    from files_service.adapters.schema import SCHEMA as FILES_SCHEMA
 
     for create, schema, url in (
-        (files_engine, files_schema, files_url),
-        (auth_engine, auth_schema, auth_url),
+        (files_engine, FILES_SCHEMA, files_url),
+        (auth_engine, AUTH_SCHEMA, auth_url),
     ):
         engine = create(url)
-        await schema(engine)
+        await schema.upgrade(engine)
         await engine.dispose()
     files, listed = [], []
     for number in range(count):

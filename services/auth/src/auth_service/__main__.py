@@ -9,7 +9,7 @@ import sys
 import uvloop
 from pydantic import ValidationError
 
-from auth_service.adapters.private_storage import StorageNotPrivate
+from fileuploader_runtime.private_files import StorageNotPrivate
 from auth_service.bootstrap import protect_local_data
 from auth_service.entrypoints import admin_cli, migrate_cli, reconcile_cli
 from auth_service.entrypoints.logs import configure_logging

@@ -6,6 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
+from fileuploader_runtime.private_files import create_private_files_from_now_on, make_private, sqlite_files
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,14 +17,13 @@ from auth_service.adapters.database import create_engine, sqlite_database_path
 from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.adapters.jwt_secret import load_or_create_secret
-from auth_service.adapters.nats_consumer import NatsFileEventConsumer
-from auth_service.adapters.private_storage import create_private_files_from_now_on, make_private, sqlite_files
-from auth_service.adapters.schema import current_revision, head_revision, upgrade_schema
+from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.sqlite_listings import SqliteAccountListings
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.admin import AccountsAdmin
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
+from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 from auth_service.entrypoints.files_client import GrpcFilesRecords, open_files_channel
 from auth_service.metrics import AuthMetrics
 from auth_service.reconcile import AccountListsReconciler
@@ -29,6 +31,9 @@ from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHash
 from auth_service.security.tokens import JwtTokenCodec
 from auth_service.service import AccountFilesProjection, AuthService
 from auth_service.settings import Settings
+
+NATS_RETRY_SECONDS = 0.5  # between tries to connect, and to reconnect
+NATS_REQUEST_TIMEOUT_SECONDS = 2.0  # each JetStream API request
 
 
 @dataclass
@@ -42,7 +47,7 @@ class Application:
     sqlite_listings: SqliteAccountListings | None = None
 
     async def upgrade_schema(self) -> None:
-        await upgrade_schema(self.engine)
+        await SCHEMA.upgrade(self.engine)
 
     async def close(self) -> None:
         await self.consumer.close()
@@ -61,10 +66,9 @@ def bootstrap(settings: Settings, registry: CollectorRegistry | None = None) -> 
     sqlite_listings = SqliteAccountListings(engine, sqlite_database) if sqlite_database else None
     projection = AccountFilesProjection(unit_of_work)
     consumer = NatsFileEventConsumer(
-        url=settings.nats_url,
+        connection=nats_connection(settings),
         config=event_stream_config(settings),
         handler=FileEventHandler(projection, settings.events_subject_prefix, metrics.events.applied),
-        credentials=settings.nats_credentials,
     )
     auth = AuthService(
         unit_of_work=unit_of_work,
@@ -114,11 +118,19 @@ def local_data_paths(settings: Settings) -> list[Path]:
 
 def event_stream_config(settings: Settings) -> EventStreamConfig:
     return EventStreamConfig(
-        settings.events_stream,
-        settings.events_subject_prefix,
+        EventStream(settings.events_stream, settings.events_subject_prefix, settings.events_stream_replicas),
         settings.events_durable,
         settings.events_ack_wait_seconds,
-        settings.events_stream_replicas,
+    )
+
+
+def nats_connection(settings: Settings) -> NatsConnection:
+    return NatsConnection(
+        settings.nats_url,
+        event_stream_config(settings).stream,
+        retry_seconds=NATS_RETRY_SECONDS,
+        request_timeout=NATS_REQUEST_TIMEOUT_SECONDS,
+        credentials=settings.nats_credentials,
     )
 
 
@@ -170,11 +182,7 @@ class Administration:
 
     async def schema_problem(self) -> str | None:
         """What is wrong with the database's schema for these commands, or None (they never change it)."""
-        current, head = await current_revision(self.engine), head_revision()
-        if current == head:
-            return None
-        return (f"the auth database is at schema revision {current or 'none'}, not {head}: "
-                "run `python -m auth_service migrate` (or start this release's service) first")
+        return await SCHEMA.problem(self.engine)
 
     async def close(self) -> None:
         await self.engine.dispose()

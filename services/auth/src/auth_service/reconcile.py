@@ -16,6 +16,9 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from fileuploader_runtime.reconcile.report import Finding, ReconcileReport
+from fileuploader_runtime.reconcile.sorted_pairs import pair_by_key
+
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.list_comparison import (
     Difference,
@@ -25,8 +28,6 @@ from auth_service.domain.list_comparison import (
     difference_between,
 )
 from auth_service.domain.ports import Clock, EventsApplied, FilesRecords, UnitOfWork, UnitOfWorkFactory
-from auth_service.domain.reconciliation import Finding, ReconcileReport
-from auth_service.domain.sorted_pairs import pair_by_key
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class AccountListsReconciler:
         self._batch_size = batch_size
 
     async def reconcile(self, options: ReconcileOptions) -> ReconcileReport:
-        report = ReconcileReport(repair=options.repair, sample_size=options.sample_size)
+        report = ReconcileReport(Difference, repair=options.repair, sample_size=options.sample_size)
         await self._wait_for_events(report, options)
         settled_before = self._clock.now() - options.grace
         counts = ComparisonCounts()
@@ -143,10 +144,11 @@ class AccountListsReconciler:
         return outcomes
 
     async def _count_remaining(self, report: ReconcileReport, settled_before: datetime) -> None:
+        report.recount_remaining()
         differences = self._differences(settled_before, ComparisonCounts())
         async with contextlib.aclosing(differences):
             async for difference in differences:
-                report.tallies[difference.kind].remaining += 1
+                report.count_remaining(difference.kind)
 
 
 async def _repair_one(

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support.rpc_tokens import GATEWAY_AUTH_TOKEN, channel_with_tokens
 
 from auth_service.adapters.database import create_engine
-from auth_service.adapters.schema import upgrade_schema
+from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.bootstrap import bootstrap
 from auth_service.entrypoints.server import AuthServer
@@ -37,7 +37,7 @@ READY_TIMEOUT = 10.0
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
     yield engine
     await engine.dispose()
 

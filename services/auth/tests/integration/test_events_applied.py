@@ -4,14 +4,21 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
 
 from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
-from auth_service.adapters.nats_consumer import NatsFileEventConsumer
+from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 
 pytestmark = pytest.mark.integration
 
-CONFIG = EventStreamConfig(stream="FILE_EVENTS", subject_prefix="files", durable="auth-account-files")
+
+def nats_connection(url: str, config: EventStreamConfig) -> NatsConnection:
+    return NatsConnection(url, config.stream, retry_seconds=0.5, request_timeout=2.0)
+
+
+CONFIG = EventStreamConfig(EventStream("FILE_EVENTS", "files"), "auth-account-files")
 
 
 @pytest.fixture
@@ -41,7 +48,9 @@ async def test_events_are_applied_once_the_consumer_acknowledged_them(
     events_applied, publisher, nats_server, eventually
 ) -> None:
     await publisher.publish("files.uploaded", b"event", "e1")
-    consumer = NatsFileEventConsumer(url=nats_server.url, config=CONFIG, handler=ignore)
+    consumer = NatsFileEventConsumer(
+        connection=nats_connection(nats_server.url, CONFIG), config=CONFIG, handler=ignore
+    )
     consumer.start()
     try:
         await eventually(lambda: consumer.is_consuming)

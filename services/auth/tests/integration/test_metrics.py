@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import grpc
 import pytest
+from fileuploader_runtime.nats.event_stream import EventStream
 from prometheus_client.parser import text_string_to_metric_families
 
 from auth_service.adapters.jetstream import ConsumerLag, EventStreamConfig, consumer_lag, ensure_consumer
@@ -99,7 +100,7 @@ async def test_applied_events_are_counted_and_the_consumer_lag_falls_to_zero(
 
 
 async def test_consumer_lag_counts_the_events_not_yet_delivered(publisher) -> None:
-    config = EventStreamConfig("FILE_EVENTS", "files", "lagging")
+    config = EventStreamConfig(EventStream("FILE_EVENTS", "files"), "lagging")
     js = publisher.client.jetstream()
     await ensure_consumer(js, config)
     for number in range(3):

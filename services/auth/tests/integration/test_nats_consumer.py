@@ -9,13 +9,20 @@ import nats
 import pytest
 from nats.js.api import AckPolicy, DeliverPolicy, StorageType
 
+from fileuploader_runtime.nats.event_stream import EventStream
+from fileuploader_runtime.nats.connection import NatsConnection
 from auth_service.adapters.jetstream import EventStreamConfig
-from auth_service.adapters.nats_consumer import NatsFileEventConsumer
+from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 from auth_service.domain.errors import UnprocessableEvent
 
 pytestmark = pytest.mark.integration
 
-CONFIG = EventStreamConfig(stream="FILE_EVENTS", subject_prefix="files", durable="auth-account-files")
+
+def nats_connection(url: str, config: EventStreamConfig) -> NatsConnection:
+    return NatsConnection(url, config.stream, retry_seconds=0.5, request_timeout=2.0)
+
+
+CONFIG = EventStreamConfig(EventStream("FILE_EVENTS", "files"), "auth-account-files")
 
 
 class RecordingHandler:
@@ -38,7 +45,10 @@ async def make_consumer(nats_server) -> AsyncIterator[Callable[[RecordingHandler
 
     def make(handler: RecordingHandler) -> NatsFileEventConsumer:
         consumer = NatsFileEventConsumer(
-            url=nats_server.url, config=CONFIG, handler=handler, redelivery_delay=0.05
+            connection=nats_connection(nats_server.url, CONFIG),
+            config=CONFIG,
+            handler=handler,
+            redelivery_delay=0.05,
         )
         consumers.append(consumer)
         consumer.start()
@@ -82,9 +92,11 @@ async def test_consumer_creates_the_stream_and_durable_consumer_when_missing(
 
 
 async def test_consumer_logs_the_nats_url_without_its_credentials(nats_server, eventually, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="auth_service.adapters.nats_consumer")
+    caplog.set_level(logging.INFO)
     with_password = nats_server.url.replace("nats://", "nats://fileuploader:s3cret-password@")
-    consumer = NatsFileEventConsumer(url=with_password, config=CONFIG, handler=RecordingHandler())
+    consumer = NatsFileEventConsumer(
+        connection=nats_connection(with_password, CONFIG), config=CONFIG, handler=RecordingHandler()
+    )
     consumer.start()
     try:
         await consuming(consumer, eventually)
@@ -185,8 +197,10 @@ async def test_replicas_share_the_durable_consumer(make_consumer, js, eventually
 
 
 async def test_stream_created_on_a_cluster_gets_the_configured_replicas(nats_cluster) -> None:
-    config = EventStreamConfig("FILE_EVENTS", "files", "auth-account-files", replicas=3)
-    consumer = NatsFileEventConsumer(url=nats_cluster.url, config=config, handler=RecordingHandler())
+    config = EventStreamConfig(EventStream("FILE_EVENTS", "files", replicas=3), "auth-account-files")
+    consumer = NatsFileEventConsumer(
+        connection=nats_connection(nats_cluster.url, config), config=config, handler=RecordingHandler()
+    )
     consumer.start()
     try:
         deadline = time.monotonic() + 20

@@ -7,13 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
+from fileuploader_runtime.db.schema import UnknownSchema
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Connection,
     ForeignKey,
     Index,
     MetaData,
@@ -23,23 +21,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from support.migrations import differences_from_models, schema_of, upgrade_to
+
 from auth_service.adapters.database import create_engine
-from auth_service.adapters.schema import (
-    BASELINE,
-    VERSION_TABLE,
-    alembic_config,
-    UnknownSchema,
-    alembic_config,
-    current_revision,
-    head_revision,
-    upgrade_schema,
-)
+from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.tables import UtcDateTime, metadata
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.model import Account, ApiToken, TokenKind, TokenRecord
 
 pytestmark = pytest.mark.integration
+
+DIFFERENCES_FROM_MODELS = differences_from_models(SCHEMA, metadata)
+SCHEMA_OF = schema_of(SCHEMA)
 
 CREATED = datetime(2025, 11, 12, 13, 14, 15, 161718, tzinfo=UTC)
 EXPIRES = datetime(2035, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -104,13 +98,6 @@ async def insert_baseline_rows(connection: AsyncConnection) -> None:
     await connection.execute(LEGACY.tables["account_files"].insert().values(**legacy_file))
 
 
-def _upgrade_to(revision: str):
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
-
-    return upgrade
-
-
 @pytest.fixture
 async def engine(database_url):
     engine = create_engine(database_url)
@@ -118,48 +105,25 @@ async def engine(database_url):
     await engine.dispose()
 
 
-def differences_from_models(connection: Connection) -> list:
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-    return compare_metadata(context, metadata)
-
-
-def schema_of(connection: Connection) -> dict:
-    """Every table's columns, keys, constraints and indexes, as the database reports them."""
-    inspector = inspect(connection)
-    return {
-        table: {
-            "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
-            "primary key": inspector.get_pk_constraint(table),
-            "unique": sorted((u["name"], tuple(u["column_names"]))
-                             for u in inspector.get_unique_constraints(table)),
-            "foreign keys": sorted((f["name"], tuple(f["constrained_columns"]), f["referred_table"],
-                                    str(f["options"])) for f in inspector.get_foreign_keys(table)),
-            "indexes": sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)),
-        }
-        for table in sorted(inspector.get_table_names())
-        if table != VERSION_TABLE
-    }
-
-
 async def test_the_migrations_make_the_tables_the_models_describe(engine):
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     async with engine.connect() as connection:
-        assert await connection.run_sync(differences_from_models) == []
-    assert await current_revision(engine) == head_revision()
+        assert await connection.run_sync(DIFFERENCES_FROM_MODELS) == []
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 async def test_the_baseline_makes_exactly_what_create_all_made(engine):
     async with engine.begin() as connection:
         await connection.run_sync(LEGACY.create_all)
-        made_by_create_all = await connection.run_sync(schema_of)
+        made_by_create_all = await connection.run_sync(SCHEMA_OF)
         await connection.run_sync(LEGACY.drop_all)
 
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_to(BASELINE))
+        await connection.run_sync(upgrade_to(SCHEMA, SCHEMA.baseline))
 
     async with engine.connect() as connection:
-        baseline_tables = {name: value for name, value in (await connection.run_sync(schema_of)).items()
+        baseline_tables = {name: value for name, value in (await connection.run_sync(SCHEMA_OF)).items()
                            if name in LEGACY.tables}
     assert baseline_tables == made_by_create_all
 
@@ -169,15 +133,15 @@ async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(
         await connection.run_sync(LEGACY.create_all)
         await insert_baseline_rows(connection)
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     async with SqlAlchemyUnitOfWork(engine) as uow:
         assert await uow.accounts.get_by_username("alice") == ACCOUNT
         assert await uow.tokens.get(TOKEN.token_hash) == TOKEN
         assert await uow.files.list_live("acc-legacy") == [LISTED]
     async with engine.connect() as connection:
-        assert await connection.run_sync(differences_from_models) == []
-    assert await current_revision(engine) == head_revision()
+        assert await connection.run_sync(DIFFERENCES_FROM_MODELS) == []
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_untouched(engine):
@@ -185,7 +149,7 @@ async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_unto
         await connection.run_sync(functools.partial(LEGACY.create_all, tables=[LEGACY.tables["accounts"]]))
 
     with pytest.raises(UnknownSchema, match="access_tokens"):
-        await upgrade_schema(engine)
+        await SCHEMA.upgrade(engine)
 
     async with engine.connect() as connection:
         assert await connection.run_sync(lambda sync: inspect(sync).get_table_names()) == ["accounts"]
@@ -193,13 +157,13 @@ async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_unto
 
 async def test_a_database_at_0001_with_rows_upgrades_to_api_tokens_and_keeps_its_tokens_working(engine):
     async with engine.connect() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0001"))
+        await connection.run_sync(lambda sync: command.upgrade(SCHEMA.alembic_config(sync), "0001"))
         await connection.commit()
     async with engine.begin() as connection:
         await insert_baseline_rows(connection)
-    assert await current_revision(engine) == "0001"
+    assert await SCHEMA.current_revision(engine) == "0001"
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     api_token = ApiToken("a" * 32, "e" * 64, "acc-legacy", "ci", CREATED, EXPIRES)
     async with SqlAlchemyUnitOfWork(engine) as uow:
@@ -209,15 +173,15 @@ async def test_a_database_at_0001_with_rows_upgrades_to_api_tokens_and_keeps_its
         await uow.commit()
     async with SqlAlchemyUnitOfWork(engine) as uow:
         assert await uow.api_tokens.list_live("acc-legacy", CREATED) == [api_token]
-    assert await current_revision(engine) == head_revision()
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 @pytest.mark.timeout(60)
 async def test_replicas_starting_together_on_one_database_both_come_up(database_url):
     engines = [create_engine(database_url) for _ in range(3)]
     try:
-        await asyncio.gather(*(upgrade_schema(engine) for engine in engines))
-        assert await current_revision(engines[0]) == head_revision()
+        await asyncio.gather(*(SCHEMA.upgrade(engine) for engine in engines))
+        assert await SCHEMA.current_revision(engines[0]) == SCHEMA.head_revision()
     finally:
         for engine in engines:
             await engine.dispose()
@@ -225,31 +189,31 @@ async def test_replicas_starting_together_on_one_database_both_come_up(database_
 
 async def test_a_database_at_0002_gains_disabled_at_with_its_rows_kept_and_enabled(engine):
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_to("0002"))
+        await connection.run_sync(upgrade_to(SCHEMA, "0002"))
         await insert_baseline_rows(connection)
-    assert await current_revision(engine) == "0002"
+    assert await SCHEMA.current_revision(engine) == "0002"
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
-    assert await current_revision(engine) == head_revision()
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
     async with SqlAlchemyUnitOfWork(engine) as uow:
         account = await uow.accounts.get_by_username("alice")
         assert account == ACCOUNT and not account.disabled
         assert await uow.tokens.get_with_account(TOKEN.token_hash) == (TOKEN, ACCOUNT)
         assert await uow.files.list_live("acc-legacy") == [LISTED]
     async with engine.connect() as connection:
-        assert await connection.run_sync(differences_from_models) == []
+        assert await connection.run_sync(DIFFERENCES_FROM_MODELS) == []
 
 
 async def test_a_database_at_0003_gains_file_limits_with_its_files_kept_unlimited(engine):
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_to("0003"))
+        await connection.run_sync(upgrade_to(SCHEMA, "0003"))
         await insert_baseline_rows(connection)
-    assert await current_revision(engine) == "0003"
+    assert await SCHEMA.current_revision(engine) == "0003"
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
-    assert await current_revision(engine) == head_revision() == "0004"
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision() == "0004"
     limited = AccountFile("limited001", "acc-legacy", "key", ".txt", "burn.txt", 3, CREATED,
                           expires_at=EXPIRES, max_downloads=2)
     async with SqlAlchemyUnitOfWork(engine) as uow:
@@ -262,4 +226,4 @@ async def test_a_database_at_0003_gains_file_limits_with_its_files_kept_unlimite
         listing = await uow.files.list_live_of_token_holder(TOKEN.token_hash)
     assert listing is not None and listing.files == [LISTED, limited]
     async with engine.connect() as connection:
-        assert await connection.run_sync(differences_from_models) == []
+        assert await connection.run_sync(DIFFERENCES_FROM_MODELS) == []

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from auth_service.adapters.database import create_engine
-from auth_service.adapters.schema import upgrade_schema
+from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.sqlite_listings import SqliteAccountListings
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.account_files import AccountFile
@@ -36,7 +36,7 @@ def database(tmp_path: Path) -> Path:
 @pytest.fixture
 async def unit_of_work(database: Path) -> AsyncIterator[functools.partial[SqlAlchemyUnitOfWork]]:
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
     yield functools.partial(SqlAlchemyUnitOfWork, engine)
     await engine.dispose()
 

@@ -1,8 +1,9 @@
 from types import SimpleNamespace
 
+from fileuploader_runtime.nats.event_stream import EventStream
 from auth_service.adapters.jetstream import EventStreamConfig, wait_until_acked
 
-CONFIG = EventStreamConfig(stream="FILE_EVENTS", subject_prefix="files", durable="auth-account-files")
+CONFIG = EventStreamConfig(EventStream("FILE_EVENTS", "files"), "auth-account-files")
 
 
 def consumer_state(delivered: int, ack_floor: int, pending: int = 0, ack_pending: int = 0) -> SimpleNamespace:

@@ -9,7 +9,7 @@ import sys
 import uvloop
 from pydantic import ValidationError
 
-from files_service.adapters.private_storage import StorageNotPrivate
+from fileuploader_runtime.private_files import StorageNotPrivate
 from files_service.bootstrap import protect_local_data
 from files_service.buffer_reuse import reuse_freed_buffers
 from files_service.domain.reconciliation import EXIT_ERROR

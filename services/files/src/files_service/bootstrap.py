@@ -8,21 +8,22 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
+from fileuploader_runtime.private_files import (
+    create_private_files_from_now_on,
+    make_private,
+    sqlite_files,
+)
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from files_service.adapters.database import create_engine, sqlite_database_path
 from files_service.adapters.local_disk_blob_store import TEMP_DIR_NAME, LocalDiskBlobStore
-from files_service.adapters.nats_connection import NatsConnection
 from files_service.adapters.nats_publisher import NatsEventPublisher
-from files_service.adapters.private_storage import (
-    create_private_files_from_now_on,
-    make_private,
-    sqlite_files,
-)
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
-from files_service.adapters.schema import current_revision, head_revision, upgrade_schema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.admin import FilesAdmin
 from files_service.domain.quotas import AccountQuota
@@ -153,9 +154,7 @@ def url_signer_of(store: StoreAdapter) -> DownloadUrlSigner | None:
 def create_nats_connection(settings: Settings) -> NatsConnection:
     return NatsConnection(
         settings.nats_url.get_secret_value(),
-        stream_name=settings.events_stream,
-        stream_subjects=[f"{settings.events_subject_prefix}.>"],
-        stream_replicas=settings.events_stream_replicas,
+        EventStream(settings.events_stream, settings.events_subject_prefix, settings.events_stream_replicas),
         credentials=settings.nats_credentials,
     )
 
@@ -186,7 +185,7 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     try:
         blob_store = await open_blob_store(settings, connections)
         await prepare_blob_store(settings, blob_store)
-        await upgrade_schema(engine)
+        await SCHEMA.upgrade(engine)
     except BaseException:
         await engine.dispose()
         await connections.aclose()
@@ -270,11 +269,7 @@ class Administration:
 
     async def schema_problem(self) -> str | None:
         """What is wrong with the database's schema for these commands, or None (they never change it)."""
-        current, head = await current_revision(self.engine), head_revision()
-        if current == head:
-            return None
-        return (f"the files database is at schema revision {current or 'none'}, not {head}: "
-                "run `python -m files_service migrate` (or start this release's service) first")
+        return await SCHEMA.problem(self.engine)
 
     async def start_publishing(self) -> None:
         """Connects NATS (waiting at most the timeout) and runs the relay; without NATS the events wait

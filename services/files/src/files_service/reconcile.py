@@ -12,9 +12,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from fileuploader_runtime.reconcile.report import Finding, ReconcileReport
+from fileuploader_runtime.reconcile.sorted_pairs import pair_by_key
+
 from files_service.domain.model import StoredFile
-from files_service.domain.reconciliation import Difference, Finding, ReconcileReport
-from files_service.domain.sorted_pairs import pair_by_key
+from files_service.domain.reconciliation import Difference
 from files_service.ports import BlobStore, PendingEvent, StorageEntry
 from files_service.relay import OutboxRelay
 from files_service.service import Clock, UnitOfWorkFactory, utc_now
@@ -52,7 +54,7 @@ class FilesReconciler:
         self._clock = clock
 
     async def reconcile(self, options: ReconcileOptions) -> ReconcileReport:
-        report = ReconcileReport(repair=options.repair, sample_size=options.sample_size)
+        report = ReconcileReport(Difference, repair=options.repair, sample_size=options.sample_size)
         cutoff = self._clock() - options.grace
         await self._compare_files_with_blobs(report, cutoff)
         await self._check_temp_data(report, cutoff)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from files_service.adapters.database import create_engine
 from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
-from files_service.adapters.schema import upgrade_schema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.tables import outbox_table
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.errors import OwnerMissing
@@ -68,7 +68,7 @@ class Stack:
 @pytest.fixture
 async def stack(database_url, tmp_path):
     engine = create_engine(database_url)
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
     store = LocalDiskBlobStore(tmp_path / "blobs", read_chunk_size=4096)
     await store.prepare()
     yield Stack(engine, store)

@@ -10,7 +10,7 @@ import pytest
 
 from files_service.adapters.database import create_engine
 from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
-from files_service.adapters.schema import upgrade_schema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.errors import QuotaBytesExceeded, QuotaExceeded
 from files_service.domain.model import UploadRequest
@@ -28,7 +28,7 @@ SIZE = 3000
 @pytest.fixture
 async def uow_factory(database_url):
     engine = create_engine(database_url)
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
     yield functools.partial(SqlAlchemyUnitOfWork, engine, encode_event, "files")
     await engine.dispose()
 

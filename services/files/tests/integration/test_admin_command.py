@@ -10,7 +10,7 @@ import logging
 import nats
 import pytest
 from files_service.adapters.database import create_engine
-from files_service.adapters.schema import upgrade_schema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.bootstrap import bootstrap
 from files_service.domain.blocking import BlockedHash
@@ -165,7 +165,7 @@ async def test_a_database_not_yet_migrated_is_refused_with_what_to_do(settings, 
 async def test_blocked_hashes_round_trip_in_the_database(database_url, fixed_now):
     engine = create_engine(database_url)
     try:
-        await upgrade_schema(engine)
+        await SCHEMA.upgrade(engine)
         entry = BlockedHash("12" * 32, "r" * 500, "ops", fixed_now)
         async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
             assert await uow.blocked.add(entry)

@@ -8,7 +8,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from files_service.adapters.database import create_engine
-from files_service.adapters.schema import alembic_config, current_revision, head_revision, upgrade_schema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.limits import FileLimits
 from files_service.entrypoints.event_codec import encode_event
@@ -31,7 +31,7 @@ async def engine(database_url):
 
 
 def _upgrade_to_0004(connection) -> None:
-    command.upgrade(alembic_config(connection), "0004")
+    command.upgrade(SCHEMA.alembic_config(connection), "0004")
 
 
 async def test_a_database_at_0004_is_upgraded_with_its_files_kept_and_unlimited(engine):
@@ -45,11 +45,11 @@ async def test_a_database_at_0004_is_upgraded_with_its_files_kept_and_unlimited(
             "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
             "VALUES ('account:acc-1', 'key-1', :fingerprint, 'before0003', :created_at)"),
             {"fingerprint": "a" * 64, "created_at": CREATED})
-    assert await current_revision(engine) == "0004"
+    assert await SCHEMA.current_revision(engine) == "0004"
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
-    assert await current_revision(engine) == head_revision() == "0005"
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision() == "0005"
     async with engine.connect() as connection:
         columns = await connection.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns("files")})
     assert {"expires_at", "max_downloads", "downloads_left", "used_up_at"} <= columns

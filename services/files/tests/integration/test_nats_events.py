@@ -1,13 +1,11 @@
 import asyncio
 
-import nats
 import pytest
 from fileuploader.events.v1 import file_events_pb2
-from nats.js.api import StorageType
 from prometheus_client import CollectorRegistry
-from nats.js.errors import NotFoundError
 
-from files_service.adapters.nats_connection import NatsConnection, ensure_stream
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.bootstrap import bootstrap
 from files_service.domain.model import UploadRequest
@@ -27,7 +25,7 @@ def publisher_of(connection: NatsConnection, timeout_seconds: float, metrics: Ev
 
 @pytest.fixture
 async def connection(nats_server):
-    nats_connection = NatsConnection(nats_server.url, STREAM, ["files.>"], retry_seconds=0.2)
+    nats_connection = NatsConnection(nats_server.url, EventStream(STREAM, "files"), retry_seconds=0.2)
     nats_connection.start()
     async with asyncio.timeout(10):
         await nats_connection.wait_ready()
@@ -39,13 +37,6 @@ async def eventually(condition, timeout: float = 15.0) -> None:
     async with asyncio.timeout(timeout):
         while not await condition():
             await asyncio.sleep(0.05)
-
-
-async def test_connection_creates_the_stream_for_the_subject_prefix(connection, stream_reader):
-    info = await stream_reader.jetstream.stream_info(STREAM)
-
-    assert info.config.subjects == ["files.>"]
-    assert info.config.storage == StorageType.FILE and info.config.duplicate_window == 120
 
 
 async def test_publish_twice_with_one_event_id_is_deduplicated(connection, stream_reader):
@@ -62,7 +53,7 @@ async def test_publish_twice_with_one_event_id_is_deduplicated(connection, strea
 
 
 async def test_publish_before_connecting_fails_at_once(nats_server):
-    never_started = NatsConnection(nats_server.url, STREAM, ["files.>"])
+    never_started = NatsConnection(nats_server.url, EventStream(STREAM, "files"))
 
     with pytest.raises(PublishFailed):
         await publisher_of(never_started, timeout_seconds=2).publish(
@@ -86,48 +77,6 @@ async def test_publish_while_nats_is_down_fails_without_waiting_for_the_timeout(
     assert asyncio.get_running_loop().time() - started < 0.5
     assert registry.get_sample_value("fileuploader_events_published_total") == 1
     assert registry.get_sample_value("fileuploader_event_publish_failures_total") == 1
-
-
-async def test_ensure_stream_never_modifies_an_existing_stream(nats_server, stream_reader):
-    await stream_reader.jetstream.add_stream(name=STREAM, subjects=["files.>", "other.>"], max_msgs=1000)
-
-    async with asyncio.timeout(10):
-        nats_connection = NatsConnection(nats_server.url, STREAM, ["files.>"], retry_seconds=0.2)
-        nats_connection.start()
-        await nats_connection.wait_ready()
-    await nats_connection.close()
-
-    info = await stream_reader.jetstream.stream_info(STREAM)
-    assert info.config.subjects == ["files.>", "other.>"] and info.config.max_msgs == 1000
-
-
-async def test_ensure_stream_tolerates_a_stream_created_meanwhile(stream_reader, monkeypatch):
-    jetstream = stream_reader.jetstream
-    await jetstream.add_stream(name=STREAM, subjects=["files.>"], max_msgs=1000)
-
-    async def not_found_yet(name, subjects_filter=None):
-        raise NotFoundError(code=404, err_code=10059, description="stream not found")
-
-    monkeypatch.setattr(jetstream, "stream_info", not_found_yet)
-    await ensure_stream(jetstream, STREAM, ["files.>"])
-    monkeypatch.undo()
-
-    assert (await jetstream.stream_info(STREAM)).config.max_msgs == 1000
-
-
-async def test_connection_starts_while_nats_is_down_and_connects_when_it_comes_up(nats_server):
-    nats_server.stop()
-    nats_connection = NatsConnection(nats_server.url, STREAM, ["files.>"], retry_seconds=0.2)
-    nats_connection.start()
-    try:
-        await asyncio.sleep(0.5)
-        assert nats_connection.jetstream is None
-        nats_server.start()
-        async with asyncio.timeout(10):
-            await nats_connection.wait_ready()
-        assert nats_connection.jetstream is not None
-    finally:
-        await nats_connection.close()
 
 
 async def test_upload_while_nats_is_down_is_published_by_the_relay_once_it_is_back(
@@ -169,22 +118,3 @@ async def test_upload_while_nats_is_down_is_published_by_the_relay_once_it_is_ba
 async def _outbox_is_empty(application) -> bool:
     async with application.uow_factory() as uow:
         return await uow.outbox.oldest(1) == []
-
-
-async def test_stream_created_on_a_cluster_gets_the_configured_replicas(nats_cluster):
-    nats_connection = NatsConnection(
-        nats_cluster.url, STREAM, ["files.>"], retry_seconds=0.2, stream_replicas=3
-    )
-    nats_connection.start()
-    try:
-        async with asyncio.timeout(20):
-            await nats_connection.wait_ready()
-    finally:
-        await nats_connection.close()
-
-    client = await nats.connect(nats_cluster.url)
-    try:
-        info = await client.jetstream().stream_info(STREAM)
-    finally:
-        await client.close()
-    assert info.config.num_replicas == 3 and len(info.cluster.replicas) == 2

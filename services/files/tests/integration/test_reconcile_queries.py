@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from files_service.adapters.database import create_engine
-from files_service.adapters.schema import upgrade_schema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.events import FileDeleted
 from files_service.domain.model import StoredFile
@@ -35,7 +35,7 @@ def stored_file(file_url: str, storage_key: str, owner: str = "acc-1") -> Stored
 @pytest.fixture
 async def uow_factory(database_url):
     engine = create_engine(database_url)
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
     if engine.dialect.name == "postgresql":
         await sort_text_by_language(engine)
     yield functools.partial(SqlAlchemyUnitOfWork, engine, encode_event, "files")

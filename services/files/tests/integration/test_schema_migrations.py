@@ -4,17 +4,13 @@ release made with create_all (rows included) instead of recreating it, and lets 
 import asyncio
 import dataclasses
 import functools
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
+from fileuploader_runtime.db.schema import UnknownSchema
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     DateTime,
     Integer,
     LargeBinary,
@@ -26,17 +22,10 @@ from sqlalchemy import (
     text,
 )
 
+from support.migrations import differences_from_models, schema_of, upgrade_to
+
 from files_service.adapters.database import create_engine
-from files_service.adapters.schema import (
-    BASELINE,
-    VERSION_TABLE,
-    alembic_config,
-    UnknownSchema,
-    alembic_config,
-    current_revision,
-    head_revision,
-    upgrade_schema,
-)
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.tables import metadata, outbox_table
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.idempotency import IdempotencyKey
@@ -45,6 +34,9 @@ from files_service.domain.quotas import AccountUsage
 from files_service.entrypoints.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
+
+DIFFERENCES_FROM_MODELS = differences_from_models(SCHEMA, metadata)
+SCHEMA_OF = schema_of(SCHEMA)
 
 CREATED = datetime(2025, 11, 12, 13, 14, 15, 161718, tzinfo=UTC)
 
@@ -96,55 +88,25 @@ async def engine(database_url):
     await engine.dispose()
 
 
-def upgrade_to(revision: str) -> Callable[[Connection], None]:
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
-
-    return upgrade
-
-
-def differences_from_models(connection: Connection) -> list:
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-    return compare_metadata(context, metadata)
-
-
-def schema_of(connection: Connection) -> dict:
-    """Every table's columns, keys, unique constraints and indexes, as the database reports them."""
-    inspector = inspect(connection)
-    return {
-        table: {
-            "columns": [
-                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
-            ],
-            "primary key": inspector.get_pk_constraint(table)["constrained_columns"],
-            "unique": sorted((u["name"], tuple(u["column_names"]))
-                             for u in inspector.get_unique_constraints(table)),
-            "indexes": sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)),
-        }
-        for table in sorted(inspector.get_table_names())
-        if table != VERSION_TABLE
-    }
-
-
 async def test_the_migrations_make_the_tables_the_models_describe(engine):
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     async with engine.connect() as connection:
-        assert await connection.run_sync(differences_from_models) == []
-    assert await current_revision(engine) == head_revision()
+        assert await connection.run_sync(DIFFERENCES_FROM_MODELS) == []
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 async def test_the_baseline_makes_exactly_what_create_all_made(engine):
     async with engine.begin() as connection:
         await connection.run_sync(LEGACY.create_all)
-        made_by_create_all = await connection.run_sync(schema_of)
+        made_by_create_all = await connection.run_sync(SCHEMA_OF)
         await connection.run_sync(LEGACY.drop_all)
 
     async with engine.begin() as connection:
-        await connection.run_sync(upgrade_to("0001"))
+        await connection.run_sync(upgrade_to(SCHEMA, "0001"))
 
     async with engine.connect() as connection:
-        baseline_tables = {name: value for name, value in (await connection.run_sync(schema_of)).items()
+        baseline_tables = {name: value for name, value in (await connection.run_sync(SCHEMA_OF)).items()
                            if name in LEGACY.tables}
     assert baseline_tables == made_by_create_all
 
@@ -158,15 +120,15 @@ async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(
             created_at=CREATED,
         ))
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
     async with engine.connect() as connection:
         pending = (await connection.execute(select(outbox_table.c.subject, outbox_table.c.payload))).all()
         assert pending == [("files.uploaded", b"\x0a\x01x")]
-        assert await connection.run_sync(differences_from_models) == []
-    assert await current_revision(engine) == head_revision()
+        assert await connection.run_sync(DIFFERENCES_FROM_MODELS) == []
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_untouched(engine):
@@ -174,7 +136,7 @@ async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_unto
         await connection.run_sync(functools.partial(LEGACY.create_all, tables=[LEGACY.tables["files"]]))
 
     with pytest.raises(UnknownSchema, match="outbox"):
-        await upgrade_schema(engine)
+        await SCHEMA.upgrade(engine)
 
     async with engine.connect() as connection:
         assert await connection.run_sync(lambda sync: inspect(sync).get_table_names()) == ["files"]
@@ -184,8 +146,8 @@ async def test_a_database_with_part_of_the_tables_and_no_version_is_refused_unto
 async def test_replicas_starting_together_on_one_database_both_come_up(database_url):
     engines = [create_engine(database_url) for _ in range(3)]
     try:
-        await asyncio.gather(*(upgrade_schema(engine) for engine in engines))
-        assert await current_revision(engines[0]) == head_revision()
+        await asyncio.gather(*(SCHEMA.upgrade(engine) for engine in engines))
+        assert await SCHEMA.current_revision(engines[0]) == SCHEMA.head_revision()
     finally:
         for engine in engines:
             await engine.dispose()
@@ -193,13 +155,13 @@ async def test_replicas_starting_together_on_one_database_both_come_up(database_
 
 async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read_from_the_new_index(engine):
     async with engine.begin() as connection:
-        await connection.run_sync(upgrade_to("0002"))
+        await connection.run_sync(upgrade_to(SCHEMA, "0002"))
         await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_COLUMNS))
         await connection.execute(LEGACY.tables["files"].insert().values(**{
             **LEGACY_COLUMNS, "file_url": "legacy0002", "storage_key": "d" * 32, "size": 55,
         }))
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
@@ -210,22 +172,22 @@ async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read
         assert ("ix_files_owner_account_id_size", ["owner_account_id", "size"]) in [
             (index["name"], index["column_names"]) for index in indexes
         ]
-    assert await current_revision(engine) == head_revision()
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
 
 
 async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(engine):
     async with engine.begin() as connection:
-        await connection.run_sync(upgrade_to("0003"))
+        await connection.run_sync(upgrade_to(SCHEMA, "0003"))
         await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_COLUMNS))
         await connection.execute(text(
             "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
             "VALUES ('account:acc-legacy', 'key-1', :fingerprint, 'legacy0001', :created)"
         ), {"fingerprint": "f" * 64, "created": CREATED})
-    assert await current_revision(engine) == "0003"
+    assert await SCHEMA.current_revision(engine) == "0003"
 
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
 
-    assert await current_revision(engine) == head_revision()
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
         assert (await uow.idempotency.get(IdempotencyKey("account:acc-legacy", "key-1"))).file_url == "legacy0001"
@@ -235,4 +197,4 @@ async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(en
         await uow.files.add(again)
         assert await uow.files.get("legacy0002") == again
     async with engine.connect() as connection:
-        assert await connection.run_sync(differences_from_models) == []
+        assert await connection.run_sync(DIFFERENCES_FROM_MODELS) == []

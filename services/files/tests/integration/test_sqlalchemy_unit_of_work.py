@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ValuesBase
 
 from files_service.adapters.database import create_engine
-from files_service.adapters.schema import upgrade_schema
+from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken, IdempotencyKeyTaken
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
@@ -38,7 +38,7 @@ def stored_file(file_url: str = "url0000001", storage_key: str = "a" * 32, owner
 @pytest.fixture
 async def uow_factory(database_url):
     engine = create_engine(database_url)
-    await upgrade_schema(engine)
+    await SCHEMA.upgrade(engine)
     yield functools.partial(SqlAlchemyUnitOfWork, engine, encode_event, "files")
     await engine.dispose()
 

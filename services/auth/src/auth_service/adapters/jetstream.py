@@ -1,75 +1,51 @@
-"""The file-events stream and the auth durable consumer: created when missing, never modified."""
+"""Auth's durable consumer of the file-events stream: created when missing, never modified; how far it
+is behind. (The stream itself is fileuploader_runtime.nats.event_stream's.)"""
 
 import asyncio
 import logging
 from dataclasses import dataclass
 
+from fileuploader_runtime.nats.event_stream import EventStream
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, StorageType
-from nats.js.errors import APIError, NotFoundError
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 logger = logging.getLogger(__name__)
-
-STREAM_DUPLICATE_WINDOW_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
 class EventStreamConfig:
-    stream: str
-    subject_prefix: str
+    """The event stream and auth's durable consumer of it."""
+
+    stream: EventStream
     durable: str
     ack_wait_seconds: float = 30.0  # an event taken by a replica that dies unacked is redelivered after this
-    replicas: int = 1  # of the stream, when auth creates it
 
     @property
-    def subjects(self) -> str:
-        return f"{self.subject_prefix}.>"
+    def stream_name(self) -> str:
+        return self.stream.name
 
-
-async def ensure_stream(js: JetStreamContext, config: EventStreamConfig) -> None:
-    try:
-        await js.stream_info(config.stream)
-        return
-    except NotFoundError:
-        pass
-    try:
-        await js.add_stream(
-            name=config.stream,
-            subjects=[config.subjects],
-            storage=StorageType.FILE,
-            duplicate_window=STREAM_DUPLICATE_WINDOW_SECONDS,
-            num_replicas=config.replicas,
-        )
-        logger.info("created stream %s for %s (%d replicas)", config.stream, config.subjects, config.replicas)
-    except APIError as error:
-        if not await _stream_exists(js, config.stream):
-            raise
-        logger.info("stream %s was created concurrently (%s)", config.stream, error.description)
-
-
-async def _stream_exists(js: JetStreamContext, stream: str) -> bool:
-    try:
-        await js.stream_info(stream)
-        return True
-    except NotFoundError:
-        return False
+    @property
+    def subject_filter(self) -> str:
+        (subjects,) = self.stream.subjects
+        return subjects
 
 
 async def ensure_consumer(js: JetStreamContext, config: EventStreamConfig) -> None:
     try:
-        await js.consumer_info(config.stream, config.durable)
+        await js.consumer_info(config.stream_name, config.durable)
         return
     except NotFoundError:
         pass
     consumer = ConsumerConfig(
         durable_name=config.durable,
-        filter_subject=config.subjects,
+        filter_subject=config.subject_filter,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=config.ack_wait_seconds,
         deliver_policy=DeliverPolicy.ALL,
     )
-    await js.add_consumer(config.stream, consumer)
-    logger.info("created durable consumer %s on stream %s", config.durable, config.stream)
+    await js.add_consumer(config.stream_name, consumer)
+    logger.info("created durable consumer %s on stream %s", config.durable, config.stream_name)
 
 
 @dataclass(frozen=True)
@@ -79,7 +55,7 @@ class ConsumerLag:
 
 
 async def consumer_lag(js: JetStreamContext, config: EventStreamConfig) -> ConsumerLag:
-    info = await js.consumer_info(config.stream, config.durable)
+    info = await js.consumer_info(config.stream_name, config.durable)
     return ConsumerLag(pending=info.num_pending or 0, ack_pending=info.num_ack_pending or 0)
 
 
@@ -106,14 +82,14 @@ async def wait_until_acked(js: JetStreamContext, config: EventStreamConfig, poll
 
 async def _consumer_info(js: JetStreamContext, config: EventStreamConfig) -> ConsumerInfo | None:
     try:
-        return await js.consumer_info(config.stream, config.durable)
+        return await js.consumer_info(config.stream_name, config.durable)
     except NotFoundError:
         return None
 
 
 async def _last_stream_sequence(js: JetStreamContext, config: EventStreamConfig) -> int:
     try:
-        return (await js.stream_info(config.stream)).state.last_seq
+        return (await js.stream_info(config.stream_name)).state.last_seq
     except NotFoundError:
         return 0
 

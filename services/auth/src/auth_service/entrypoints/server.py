@@ -11,7 +11,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY
 
-from auth_service.adapters.nats_consumer import NatsFileEventConsumer
+from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 from auth_service.backoff import Backoff
 from auth_service.bootstrap import Application, bootstrap
 from auth_service.entrypoints.caller_gate import CallerGate

@@ -5,7 +5,7 @@ import logging
 import nats.errors
 from prometheus_client import Counter
 
-from files_service.adapters.nats_connection import NatsConnection
+from fileuploader_runtime.nats.connection import NatsConnection
 from files_service.ports import OutboxMessage, PublishFailed
 
 logger = logging.getLogger(__name__)

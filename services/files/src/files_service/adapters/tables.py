@@ -2,43 +2,19 @@
 the blocked hashes.
 A change here needs a migration (adapters/migrations/versions/)."""
 
-from datetime import UTC, datetime
-from typing import Any
-
+from fileuploader_runtime.db.utc_datetime import UtcDateTime
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
-    Dialect,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
-    TypeDecorator,
 )
 
 metadata = MetaData()
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores them without a zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware one")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 files_table = Table(

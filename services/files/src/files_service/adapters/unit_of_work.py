@@ -5,8 +5,7 @@ import logging
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from fileuploader_runtime.db.outages import is_database_unreachable
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from files_service.adapters.blocked_hashes import SqlAlchemyBlockedHashes
@@ -16,10 +15,6 @@ from files_service.adapters.repository import SqlAlchemyFilesRepository
 from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
-
-_CONNECTION_EXCEPTION = "08"
-_OPERATOR_INTERVENTION = frozenset({"57P01", "57P02", "57P03"})
-
 
 class SqlAlchemyUnitOfWork:
     """Leaving the block without commit() rolls back; a lost database surfaces as DatabaseUnavailable."""
@@ -86,18 +81,3 @@ class SqlAlchemyUnitOfWork:
 def _raise_if_unreachable(error: BaseException) -> None:
     if is_database_unreachable(error):
         raise DatabaseUnavailable("the files database cannot be reached") from error
-
-
-def is_database_unreachable(error: BaseException) -> bool:
-    if isinstance(error, (OperationalError, InterfaceError, PoolTimeoutError, OSError)):
-        return True
-    if not isinstance(error, DBAPIError):
-        return False
-    return error.connection_invalidated or _server_cannot_serve_now(getattr(error.orig, "sqlstate", None))
-
-
-def _server_cannot_serve_now(sqlstate: str | None) -> bool:
-    """PostgreSQL starting up, shutting down or crashed (57P01-57P03), or the connection failing (08xxx)."""
-    if not sqlstate:
-        return False
-    return sqlstate.startswith(_CONNECTION_EXCEPTION) or sqlstate in _OPERATOR_INTERVENTION

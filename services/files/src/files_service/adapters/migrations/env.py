@@ -1,14 +1,7 @@
-"""Alembic's entry: runs the revisions on the connection that `schema.upgrade_schema` hands it, which is
-already locked against other replicas and inside the one transaction of the whole upgrade."""
+"""Alembic's entry for the files tables (see fileuploader_runtime.db.migrations_env)."""
 
-from alembic import context
+from fileuploader_runtime.db.migrations_env import run_migrations
 
 from files_service.adapters.tables import metadata
 
-context.configure(
-    connection=context.config.attributes["connection"],
-    target_metadata=metadata,
-    version_table=context.config.get_main_option("version_table"),
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_migrations(metadata)

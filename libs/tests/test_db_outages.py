@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from files_service.adapters.unit_of_work import is_database_unreachable
+from fileuploader_runtime.db.outages import is_database_unreachable
 
 
 class DriverError(Exception):

@@ -1,5 +1,4 @@
-"""What auth keeps on this machine (the SQLite database with its argon2 hashes and delete keys, the
-generated JWT secret) is made readable by its own user only."""
+"""Owner-only storage: what a service keeps on its machine loses every group and other permission."""
 
 import logging
 import stat
@@ -7,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auth_service.adapters.private_storage import StorageNotPrivate, make_private
-from auth_service.bootstrap import local_data_paths
-from auth_service.settings import Settings
+from fileuploader_runtime.private_files import StorageNotPrivate, make_private, sqlite_files
 
 
 def mode_of(path: Path) -> int:
@@ -50,24 +47,8 @@ def test_a_path_that_cannot_be_made_private_is_refused_with_what_to_do(
     assert str(refused.value).startswith(str(database))
 
 
-def test_the_data_dir_the_secret_and_the_sqlite_files_are_auths_to_protect(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    database = data_dir / "auth.db"
+def test_a_sqlite_database_comes_with_its_companion_files(tmp_path: Path) -> None:
+    database = tmp_path / "service.db"
 
-    companions = [data_dir / f"auth.db{end}" for end in ("-wal", "-shm", "-journal")]
-    expected = [data_dir, data_dir / "jwt-secret", database, *companions]
-    assert local_data_paths(Settings(data_dir=data_dir)) == expected
-
-
-def test_with_postgresql_and_a_configured_secret_nothing_local_is_touched(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, jwt_secret="s" * 32, database_url="postgresql://u@db/auth")
-
-    assert local_data_paths(settings) == []
-
-
-def test_a_sqlite_database_elsewhere_leaves_its_directory_alone(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", jwt_secret="s" * 32,
-                        database_url=f"sqlite:///{tmp_path / 'shared' / 'auth.db'}")
-
-    assert tmp_path / "shared" not in local_data_paths(settings)
-    assert tmp_path / "shared" / "auth.db" in local_data_paths(settings)
+    companions = [tmp_path / f"service.db{end}" for end in ("-wal", "-shm", "-journal")]
+    assert sqlite_files(database) == [database, *companions]

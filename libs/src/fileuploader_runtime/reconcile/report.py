@@ -1,8 +1,8 @@
-"""What a reconciliation of the account lists found and did: per kind, counts and the first few items."""
+"""What a reconciliation found and did: per kind of difference, counts and the first few items."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from auth_service.domain.list_comparison import Difference
+from enum import StrEnum
 
 EXIT_CLEAN = 0
 EXIT_DIFFERENCES = 1
@@ -11,7 +11,7 @@ EXIT_ERROR = 2
 
 @dataclass(frozen=True)
 class Finding:
-    kind: Difference
+    kind: StrEnum
     subject: str
     detail: str
     action: str = ""
@@ -27,12 +27,12 @@ class Tally:
 
 class ReconcileReport:
     """Counts every difference but keeps only the first `sample_size` of each kind. `remaining` is what
-    a second comparison still finds: after a repair, or the same as `found` without one."""
+    was found and not repaired, unless a comparison after the repair counts it again (`recount_remaining`)."""
 
-    def __init__(self, *, repair: bool, sample_size: int) -> None:
+    def __init__(self, kinds: Iterable[StrEnum], *, repair: bool, sample_size: int) -> None:
         self.repair = repair
         self.sample_size = sample_size
-        self.tallies = {kind: Tally() for kind in Difference}
+        self.tallies = {kind: Tally() for kind in kinds}
         self.checked: dict[str, int] = {}
         self.errors: list[str] = []
         self.notes: list[str] = []
@@ -40,11 +40,26 @@ class ReconcileReport:
     def record(self, finding: Finding, *, repaired: bool = False) -> None:
         tally = self.tallies[finding.kind]
         tally.found += 1
-        tally.repaired += int(repaired)
-        if not self.repair:
-            tally.remaining += 1
+        tally.repaired += repaired
+        tally.remaining += not repaired
         if len(tally.samples) < self.sample_size:
             tally.samples.append(finding)
+
+    def record_counted(self, kind: StrEnum, *, found: int, repaired: int, samples: list[Finding]) -> None:
+        """For differences counted in bulk, with only their first few items at hand."""
+        tally = self.tallies[kind]
+        tally.found += found
+        tally.repaired += repaired
+        tally.remaining += found - repaired
+        tally.samples.extend(samples[: max(self.sample_size - len(tally.samples), 0)])
+
+    def recount_remaining(self) -> None:
+        """Forgets what remained, for a comparison after the repair to count with `count_remaining`."""
+        for tally in self.tallies.values():
+            tally.remaining = 0
+
+    def count_remaining(self, kind: StrEnum) -> None:
+        self.tallies[kind].remaining += 1
 
     def error(self, message: str) -> None:
         if message not in self.errors:

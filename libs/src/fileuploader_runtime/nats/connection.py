@@ -1,51 +1,22 @@
-"""The NATS connection, made in the background so that the service serves while NATS is down."""
+"""The NATS connection, made in the background so that a service serves while NATS is down: retried
+until NATS answers, then reconnected forever, with the event stream ensured on each (re)connection."""
 
 import asyncio
 import logging
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 import nats
+import nats.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import StorageType
-from nats.js.errors import BadRequestError, NotFoundError
+
+from fileuploader_runtime.nats.event_stream import EventStream, ensure_stream
+from fileuploader_runtime.nats.urls import without_credentials
 
 logger = logging.getLogger(__name__)
 
-STREAM_NAME_IN_USE = 10058
-DUPLICATE_WINDOW_SECONDS = 120.0
-
-
-def redacted(url: str) -> str:
-    """The URL without credentials, for logs."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else "<nats url>"
-
-
-async def ensure_stream(
-    jetstream: JetStreamContext, name: str, subjects: list[str], replicas: int = 1
-) -> None:
-    """Create the stream (with `replicas` copies on a NATS cluster) when it does not exist; an existing
-    stream is never modified."""
-    try:
-        await jetstream.stream_info(name)
-        return
-    except NotFoundError:
-        pass
-    try:
-        await jetstream.add_stream(
-            name=name,
-            subjects=subjects,
-            storage=StorageType.FILE,
-            duplicate_window=DUPLICATE_WINDOW_SECONDS,
-            num_replicas=replicas,
-        )
-        logger.info("created JetStream stream %s for %s (%d replicas)", name, subjects, replicas)
-    except BadRequestError as error:
-        if error.err_code != STREAM_NAME_IN_USE:
-            raise
-        logger.info("JetStream stream %s was created meanwhile by another service", name)
+CONNECT_TIMEOUT_SECONDS = 2
+JETSTREAM_REQUEST_TIMEOUT_SECONDS = 5.0  # nats-py's own default
 
 
 class NatsConnection:
@@ -54,24 +25,29 @@ class NatsConnection:
     def __init__(
         self,
         url: str,
-        stream_name: str,
-        stream_subjects: list[str],
+        stream: EventStream,
+        *,
         retry_seconds: float = 1.0,
-        stream_replicas: int = 1,
+        request_timeout: float = JETSTREAM_REQUEST_TIMEOUT_SECONDS,
         credentials: Mapping[str, str] | None = None,
     ) -> None:
-        """`credentials`: nats.connect()'s `user` and `password`, when NATS asks for them."""
+        """`credentials`: nats.connect()'s `user` and `password`, when NATS asks for them.
+        `request_timeout` bounds each JetStream API request."""
         self._url = url
+        self._shown_url = without_credentials(url)
         self._credentials = dict(credentials or {})
-        self._stream_name = stream_name
-        self._stream_subjects = stream_subjects
-        self._stream_replicas = stream_replicas
+        self._stream = stream
         self._retry_seconds = retry_seconds
+        self._request_timeout = request_timeout
         self._client: Client | None = None
         self._jetstream: JetStreamContext | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._last_error = ""
+
+    @property
+    def is_connected(self) -> bool:
+        return self._client is not None and self._client.is_connected
 
     @property
     def jetstream(self) -> JetStreamContext | None:
@@ -84,9 +60,13 @@ class NatsConnection:
     def start(self) -> None:
         self._connecting = asyncio.create_task(self._connect_until_ready(), name="nats-connect")
 
-    async def wait_ready(self) -> None:
-        if self._connecting is not None:
-            await asyncio.shield(self._connecting)
+    async def wait_ready(self) -> JetStreamContext:
+        """Once connected with the stream in place (callers bound the wait)."""
+        if self._connecting is None:
+            raise RuntimeError("wait_ready() before start()")
+        await asyncio.shield(self._connecting)
+        assert self._jetstream is not None, "set when connecting ends"
+        return self._jetstream
 
     async def close(self) -> None:
         tasks = [task for task in (self._connecting, *self._background) if task is not None]
@@ -94,32 +74,36 @@ class NatsConnection:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._jetstream = None
-        if self._client is not None and not self._client.is_closed:
+        if self._client is None or self._client.is_closed:
+            return
+        try:
             await self._client.close()
+        except (OSError, nats.errors.Error) as error:  # a connection already lost cannot flush
+            logger.debug("closing the NATS connection failed: %r", error)
 
     async def _connect_until_ready(self) -> None:
         while self._client is None:
             try:
                 self._client = await self._connect()
             except Exception as error:
-                logger.warning("NATS at %s is not reachable yet (%s); retrying", redacted(self._url), error)
+                logger.warning("NATS at %s is not reachable yet (%s); retrying", self._shown_url, error)
                 await asyncio.sleep(self._retry_seconds)
-        logger.info("connected to NATS at %s", redacted(self._url))
+        logger.info("connected to NATS at %s", self._shown_url)
         self._last_error = ""
-        jetstream = self._client.jetstream()
+        jetstream = self._client.jetstream(timeout=self._request_timeout)
         while True:
             try:
                 await self._ensure_stream(jetstream)
                 break
             except Exception as error:
-                logger.warning("cannot ensure stream %s yet (%s); retrying", self._stream_name, error)
+                logger.warning("cannot ensure stream %s yet (%s); retrying", self._stream.name, error)
                 await asyncio.sleep(self._retry_seconds)
         self._jetstream = jetstream
 
     async def _connect(self) -> Client:
         return await nats.connect(
             servers=[self._url],
-            connect_timeout=2,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
             allow_reconnect=True,
             max_reconnect_attempts=-1,
             reconnect_time_wait=self._retry_seconds,
@@ -145,14 +129,14 @@ class NatsConnection:
         try:
             await self._ensure_stream(jetstream)
         except Exception as error:
-            logger.warning("cannot ensure stream %s after reconnecting: %s", self._stream_name, error)
+            logger.warning("cannot ensure stream %s after reconnecting: %s", self._stream.name, error)
 
     async def _ensure_stream(self, jetstream: JetStreamContext) -> None:
-        await ensure_stream(jetstream, self._stream_name, self._stream_subjects, self._stream_replicas)
+        await ensure_stream(jetstream, self._stream)
 
     async def _on_error(self, error: Exception) -> None:
         """The client retries every reconnect_time_wait: log each distinct error once, not every try."""
         text = f"{type(error).__name__}: {error}"
         if text != self._last_error:
-            logger.warning("NATS at %s: %s (retrying in the background)", redacted(self._url), text)
+            logger.warning("NATS at %s: %s (retrying in the background)", self._shown_url, text)
         self._last_error = text

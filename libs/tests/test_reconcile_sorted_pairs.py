@@ -2,7 +2,7 @@
 
 import pytest
 
-from files_service.domain.sorted_pairs import NotSorted, pair_by_key
+from fileuploader_runtime.reconcile.sorted_pairs import NotSorted, pair_by_key
 
 
 class Stream:

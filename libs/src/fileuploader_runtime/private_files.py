@@ -1,5 +1,6 @@
-"""What the service keeps on this machine (databases, secrets) is its own user's alone: directories
-0700, files 0600, for whatever it creates from the start on, and for what an earlier start left open."""
+"""What a service keeps on its machine (databases, secrets, file bytes) is its own user's alone:
+directories 0700, files 0600, for whatever it creates from the start on, and for what an earlier start
+left open."""
 
 import logging
 import os

@@ -1,16 +1,17 @@
-"""Applies the files service's events from JetStream through an injected handler.
+"""The inbound transport of the files service's events: takes them from JetStream and applies them
+through an injected handler.
 
 One durable pull consumer is shared by every auth replica. The loop survives NATS outages:
-the client reconnects forever, and any failure re-creates the subscription after a backoff.
+the connection reconnects forever, and any failure re-creates the subscription after a backoff.
 """
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable
 
 import nats.errors
-from nats.aio.client import Client as NATS
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import ensure_stream
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -19,7 +20,6 @@ from auth_service.adapters.jetstream import (
     EventStreamConfig,
     consumer_lag,
     ensure_consumer,
-    ensure_stream,
     wait_until_acked,
 )
 from auth_service.backoff import Backoff
@@ -33,53 +33,38 @@ EventHandler = Callable[[str, bytes], Awaitable[None]]
 CATCH_UP_POLL_SECONDS = 0.01
 
 
-def without_credentials(url: str) -> str:
-    """The server URL(s) as logs may show them: no user, password or token."""
-    servers = (urlsplit(server.strip()) for server in url.split(","))
-    return ",".join(server._replace(netloc=server.netloc.rpartition("@")[2]).geturl() for server in servers)
-
-
 class NatsFileEventConsumer:
     def __init__(
         self,
         *,
-        url: str,
+        connection: NatsConnection,
         config: EventStreamConfig,
         handler: EventHandler,
         redelivery_delay: float = 5.0,
         fetch_wait: float = 1.0,
         drain_batch: int = 100,
         drain_wait: float = 0.02,
-        reconnect_wait: float = 0.5,
-        request_timeout: float = 2.0,
-        credentials: Mapping[str, str] | None = None,
     ) -> None:
-        """`credentials`: nats.connect()'s `user` and `password`, when NATS asks for them."""
-        self._url = url
-        self._credentials = dict(credentials or {})
-        self._shown_url = without_credentials(url)
+        """Starts and closes `connection` (made for `config.stream`) with itself."""
+        self._connection = connection
         self._config = config
         self._handler = handler
         self._redelivery_delay = redelivery_delay
         self._fetch_wait = fetch_wait
         self._drain_batch = drain_batch
         self._drain_wait = drain_wait
-        self._reconnect_wait = reconnect_wait
-        self._request_timeout = request_timeout
-        self._nc = NATS()
         self._js: JetStreamContext | None = None
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._task: asyncio.Task[None] | None = None
-        self._error_reported = False
         self._stopping = False
-        self._connect_attempted = False
         self._catch_up = SharedLooks(self._look_at_progress)
 
     @property
     def is_consuming(self) -> bool:
-        return self._subscription is not None and self._nc.is_connected
+        return self._subscription is not None and self._connection.is_connected
 
     def start(self) -> None:
+        self._connection.start()
         self._task = asyncio.create_task(self._run(), name="file-event-consumer")
 
     async def stop(self) -> None:
@@ -95,12 +80,11 @@ class NatsFileEventConsumer:
 
     async def close(self) -> None:
         await self.stop()
-        if self._connect_attempted:
-            await self._close_connection()
+        await self._connection.close()
 
     async def wait_until_caught_up(self, timeout: float) -> None:
         """Concurrent callers share their looks at JetStream (see SharedLooks)."""
-        if self._stopping or self._js is None or not self._nc.is_connected:
+        if self._stopping or self._js is None or not self._connection.is_connected:
             logger.debug("not consuming file events: the file list may lag behind them")
             return
         try:
@@ -115,7 +99,7 @@ class NatsFileEventConsumer:
 
     async def lag(self) -> ConsumerLag | None:
         """How far the durable consumer is behind the stream; None while NATS cannot tell."""
-        if self._js is None or not self._nc.is_connected:
+        if self._js is None or not self._connection.is_connected:
             return None
         try:
             return await consumer_lag(self._js, self._config)
@@ -124,8 +108,7 @@ class NatsFileEventConsumer:
             return None
 
     async def _run(self) -> None:
-        await self._connect()
-        js = self._js = self._nc.jetstream(timeout=self._request_timeout)
+        js = self._js = await self._connection.wait_ready()
         backoff = Backoff()
         while not self._stopping:
             try:
@@ -138,51 +121,13 @@ class NatsFileEventConsumer:
                 await self._unsubscribe()
                 await asyncio.sleep(delay)
 
-    async def _connect(self) -> None:
-        """Retries forever: unreachable servers inside nats-py, anything else (e.g. refused auth) here."""
-        backoff = Backoff()
-        while True:
-            self._connect_attempted = True
-            try:
-                await self._nc.connect(
-                    self._url,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=self._reconnect_wait,
-                    error_cb=self._on_error,
-                    disconnected_cb=self._on_disconnected,
-                    reconnected_cb=self._on_reconnected,
-                    **self._credentials,
-                )
-                logger.info("connected to NATS at %s", self._shown_url)
-                return
-            except Exception as error:
-                delay = backoff.next_delay()
-                logger.warning(
-                    "could not connect to NATS at %s (%r), retrying in %.1fs", self._shown_url, error, delay
-                )
-                await self._close_connection()
-                self._nc = NATS()
-                await asyncio.sleep(delay)
-
-    async def _close_connection(self) -> None:
-        if self._nc.is_closed:
-            return
-        try:
-            await self._nc.close()
-        except (
-            OSError,
-            nats.errors.Error,
-            AssertionError,
-        ) as error:  # nats-py asserts if connect() never got far
-            logger.debug("closing the NATS connection failed: %r", error)
-
     async def _subscribe(self, js: JetStreamContext) -> None:
-        await ensure_stream(js, self._config)
+        await ensure_stream(js, self._config.stream)
         await ensure_consumer(js, self._config)
         self._subscription = await js.pull_subscribe_bind(
-            durable=self._config.durable, stream=self._config.stream
+            durable=self._config.durable, stream=self._config.stream_name
         )
-        logger.info("consuming %s from stream %s", self._config.subjects, self._config.stream)
+        logger.info("consuming %s from stream %s", self._config.subject_filter, self._config.stream_name)
 
     async def _consume(self) -> None:
         while not self._stopping:
@@ -224,15 +169,3 @@ class NatsFileEventConsumer:
             await subscription.unsubscribe()
         except nats.errors.Error as error:
             logger.debug("unsubscribing failed: %r", error)
-
-    async def _on_error(self, error: Exception) -> None:
-        level = logging.DEBUG if self._error_reported else logging.WARNING
-        logger.log(level, "NATS at %s: %r (retrying in the background)", self._shown_url, error)
-        self._error_reported = True
-
-    async def _on_disconnected(self) -> None:
-        logger.warning("disconnected from NATS at %s", self._shown_url)
-
-    async def _on_reconnected(self) -> None:
-        self._error_reported = False
-        logger.info("reconnected to NATS at %s", self._shown_url)

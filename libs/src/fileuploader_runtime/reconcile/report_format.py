@@ -1,21 +1,19 @@
-"""A reconciliation report of the account lists as text for an operator, or as JSON for a script."""
+"""A reconciliation report as text for an operator, or as JSON for a script."""
 
 import json
 from typing import Any
 
-from auth_service.domain.reconciliation import Finding, ReconcileReport
-
-SERVICE = "auth"
+from fileuploader_runtime.reconcile.report import Finding, ReconcileReport
 
 
-def report_as_json(report: ReconcileReport) -> str:
-    return json.dumps(_as_dict(report), indent=2)
+def report_as_json(report: ReconcileReport, service: str) -> str:
+    return json.dumps(_as_dict(report, service), indent=2)
 
 
-def report_as_text(report: ReconcileReport) -> str:
+def report_as_text(report: ReconcileReport, service: str) -> str:
     mode = "check and repair" if report.repair else "check only"
     checked = ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in report.checked.items())
-    lines = [f"{SERVICE} reconciliation ({mode}): checked {checked or 'nothing'}"]
+    lines = [f"{service} reconciliation ({mode}): checked {checked or 'nothing'}"]
     for kind, tally in report.tallies.items():
         if not tally.found:
             continue
@@ -36,9 +34,9 @@ def _finding_line(finding: Finding) -> str:
     return f"{line}  [{finding.action}]" if finding.action else line
 
 
-def _as_dict(report: ReconcileReport) -> dict[str, Any]:
+def _as_dict(report: ReconcileReport, service: str) -> dict[str, Any]:
     return {
-        "service": SERVICE,
+        "service": service,
         "repair": report.repair,
         "exit_status": report.exit_status,
         "differences": report.differences,
