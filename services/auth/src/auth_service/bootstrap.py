@@ -22,7 +22,7 @@ from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.admin import AccountsAdmin
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
-from auth_service.entrypoints.files_client import GrpcFilesRecords, open_files_channel
+from auth_service.adapters.files_client import GrpcFilesRecords, open_files_channel
 from auth_service.metrics import AuthMetrics
 from auth_service.reconcile import AccountListsReconciler
 from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHasher

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from files_service.domain.errors import QuotaBytesExceeded
 from files_service.domain.quotas import AccountQuota, AccountUsage
-from files_service.ports import UnitOfWork
+from files_service.domain.ports import UnitOfWork
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 

@@ -26,9 +26,9 @@ from files_service.adapters.schema import current_revision, head_revision, upgra
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.admin import FilesAdmin
 from files_service.domain.quotas import AccountQuota
-from files_service.entrypoints.event_codec import encode_event
+from files_service.adapters.event_codec import encode_event
 from files_service.metrics import EventMetrics, FilesMetrics
-from files_service.ports import DownloadUrlSigner
+from files_service.domain.ports import DownloadUrlSigner
 from files_service.purge import ExpiredFilesPurge
 from files_service.reconcile import FilesReconciler
 from files_service.relay import OutboxRelay

@@ -48,7 +48,7 @@ from files_service.domain.model import (
     UploadRequest,
     resolve_range,
 )
-from files_service.ports import (
+from files_service.domain.ports import (
     BlobNotFound,
     BlobStore,
     DownloadUrlSigner,

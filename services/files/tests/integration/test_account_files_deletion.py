@@ -17,7 +17,7 @@ from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.errors import OwnerMissing
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import UploadRequest
-from files_service.entrypoints.event_codec import encode_event
+from files_service.adapters.event_codec import encode_event
 from files_service.purge import AccountFilesDeletion
 from files_service.service import FilesService, utc_now
 

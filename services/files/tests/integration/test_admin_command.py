@@ -17,7 +17,7 @@ from files_service.domain.blocking import BlockedHash
 from files_service.domain.errors import ContentBlocked, FileUrlTaken
 from files_service.domain.model import StoredFile, UploadRequest
 from files_service.entrypoints import admin_cli
-from files_service.entrypoints.event_codec import encode_event
+from files_service.adapters.event_codec import encode_event
 from files_service.settings import Settings
 
 pytestmark = pytest.mark.integration

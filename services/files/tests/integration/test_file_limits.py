@@ -20,7 +20,7 @@ from files_service.domain.errors import FileNotFound
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.limits import Limits, PurgeReason
 from files_service.domain.model import UploadRequest
-from files_service.entrypoints.event_codec import encode_event
+from files_service.adapters.event_codec import encode_event
 from files_service.purge import ExpiredFilesPurge
 from files_service.service import FilesService
 

@@ -12,7 +12,7 @@ from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.bootstrap import bootstrap
 from files_service.domain.model import UploadRequest
 from files_service.metrics import EventMetrics
-from files_service.ports import OutboxMessage, PublishFailed
+from files_service.domain.ports import OutboxMessage, PublishFailed
 
 pytestmark = pytest.mark.integration
 

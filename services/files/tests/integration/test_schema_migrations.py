@@ -42,7 +42,7 @@ from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import StoredFile
 from files_service.domain.quotas import AccountUsage
-from files_service.entrypoints.event_codec import encode_event
+from files_service.adapters.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken, Idemp
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.model import StoredFile
-from files_service.entrypoints.event_codec import encode_event
+from files_service.adapters.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
 

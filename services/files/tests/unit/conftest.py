@@ -21,7 +21,7 @@ from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.events import DomainEvent, event_subject
 from files_service.domain.model import StoredFile
 from files_service.domain.quotas import AccountUsage
-from files_service.ports import BlobNotFound, OutboxMessage, PendingEvent, PublishFailed, StorageEntry
+from files_service.domain.ports import BlobNotFound, OutboxMessage, PendingEvent, PublishFailed, StorageEntry
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService
 

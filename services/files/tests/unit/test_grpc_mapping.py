@@ -20,7 +20,7 @@ from files_service.entrypoints.convert import (
     upload_response_of,
 )
 from files_service.entrypoints.errors import STATUS_OF_ERROR, status_of
-from files_service.entrypoints.event_codec import encode_event
+from files_service.adapters.event_codec import encode_event
 
 CREATED = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 STORED = StoredFile(

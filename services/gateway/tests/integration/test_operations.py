@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fileuploader.files.v1 import files_pb2_grpc
 
-from gateway.api.errors import FileNotFound
+from gateway.errors import FileNotFound
 from gateway.clients.files import FilesClient
 from gateway.clients.rpc import Keepalive, open_channel
 from gateway.logs import log_formatter

@@ -4,7 +4,7 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from gateway.api.errors import (
+from gateway.errors import (
     AccountDisabled,
     AuthFailure,
     AuthorizationError,

@@ -6,7 +6,7 @@ import nats.errors
 from prometheus_client import Counter
 
 from files_service.adapters.nats_connection import NatsConnection
-from files_service.ports import OutboxMessage, PublishFailed
+from files_service.domain.ports import OutboxMessage, PublishFailed
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import ClientDisconnect
 
-from gateway.api.errors import (
+from gateway.errors import (
     AuthFailure,
     AuthorizationError,
     BodyTooLarge,

@@ -7,8 +7,8 @@ import grpc
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.api import errors
-from gateway.api.errors import AuthFailure, AuthorizationError
+from gateway import errors
+from gateway.errors import AuthFailure, AuthorizationError
 from gateway.clients.rpc import ErrorFactory, call_metadata, translated_errors
 from gateway.models import (
     Account,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, FilesClientDep, SmallBody
-from gateway.api.errors import PasswordMissing
+from gateway.errors import PasswordMissing
 from gateway.api.schemas import (
     AccountDeletedBody,
     AccountDeletionRequest,

@@ -13,7 +13,7 @@ from gateway.api.deps import (
     PublicBaseUrl,
     SmallBody,
 )
-from gateway.api.errors import CredentialsMissing, TokenMissing
+from gateway.errors import CredentialsMissing, TokenMissing
 from gateway.api.schemas import (
     AccountBody,
     AccountErrorBody,

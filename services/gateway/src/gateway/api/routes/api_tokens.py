@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, SmallBody
-from gateway.api.errors import ApiTokenLifetimeInvalid, ApiTokenNameInvalid
+from gateway.errors import ApiTokenLifetimeInvalid, ApiTokenNameInvalid
 from gateway.api.schemas import (
     ApiTokenItem,
     ApiTokenRequest,

@@ -17,7 +17,7 @@ from gateway.api.deps import (
     count_request,
     public_base_url,
 )
-from gateway.api.errors import (
+from gateway.errors import (
     AuthorizationError,
     BadDownloadLimit,
     BadExpiry,

@@ -3,7 +3,7 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, SmallBody
-from gateway.api.errors import PasswordsMissing
+from gateway.errors import PasswordsMissing
 from gateway.api.schemas import (
     AccountErrorBody,
     AuthErrorBody,

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, FilesClientDep, SmallBody
-from gateway.api.errors import TransferFilesMissing, TransferTooManyFiles
+from gateway.errors import TransferFilesMissing, TransferTooManyFiles
 from gateway.api.schemas import (
     AuthErrorBody,
     ErrorBody,
