@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from auth_service.adapters.clock import SystemClock
 from auth_service.adapters.database import create_engine, sqlite_database_path
 from auth_service.adapters.events_applied import JetStreamEventsApplied
+from auth_service.adapters.files_client import GrpcFilesRecords, open_files_channel
 from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.adapters.jwt_secret import load_or_create_secret
 from auth_service.adapters.nats_consumer import NatsFileEventConsumer
@@ -22,7 +23,6 @@ from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.admin import AccountsAdmin
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
-from auth_service.adapters.files_client import GrpcFilesRecords, open_files_channel
 from auth_service.metrics import AuthMetrics
 from auth_service.reconcile import AccountListsReconciler
 from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHasher

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from files_service.domain.model import StoredFile
+from files_service.domain.ports import BlobStore, PendingEvent, StorageEntry
 from files_service.domain.reconciliation import Difference, Finding, ReconcileReport
 from files_service.domain.sorted_pairs import pair_by_key
-from files_service.domain.ports import BlobStore, PendingEvent, StorageEntry
 from files_service.relay import OutboxRelay
 from files_service.service import Clock, UnitOfWorkFactory, utc_now
 

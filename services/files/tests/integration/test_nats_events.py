@@ -2,17 +2,17 @@ import asyncio
 
 import nats
 import pytest
-from fileuploader.events.v1 import file_events_pb2
 from nats.js.api import StorageType
-from prometheus_client import CollectorRegistry
 from nats.js.errors import NotFoundError
+from prometheus_client import CollectorRegistry
 
 from files_service.adapters.nats_connection import NatsConnection, ensure_stream
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.bootstrap import bootstrap
 from files_service.domain.model import UploadRequest
-from files_service.metrics import EventMetrics
 from files_service.domain.ports import OutboxMessage, PublishFailed
+from files_service.metrics import EventMetrics
+from fileuploader.events.v1 import file_events_pb2
 
 pytestmark = pytest.mark.integration
 

@@ -27,10 +27,10 @@ from sqlalchemy import (
 )
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import (
     BASELINE,
     VERSION_TABLE,
-    alembic_config,
     UnknownSchema,
     alembic_config,
     current_revision,
@@ -42,7 +42,6 @@ from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import StoredFile
 from files_service.domain.quotas import AccountUsage
-from files_service.adapters.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from typing import NoReturn
 
 import grpc
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from gateway import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.stream_steps import StepBound
@@ -22,8 +22,8 @@ from gateway.models import (
     DownloadHeaders,
     FileLimits,
     StoredFile,
-    UploadedFile,
     UploadRequest,
+    UploadedFile,
 )
 
 logger = logging.getLogger(__name__)
