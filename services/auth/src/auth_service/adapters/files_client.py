@@ -39,7 +39,7 @@ class GrpcFilesRecords:
         try:
             async for response in call:
                 for owned in response.files:
-                    yield owned_file_from_pb(owned)
+                    yield _owned_file(owned)
         finally:
             call.cancel()
 
@@ -56,7 +56,7 @@ class GrpcFilesRecords:
         return unknown
 
 
-def owned_file_from_pb(owned: files_pb2.OwnedFile) -> OwnedFile:
+def _owned_file(owned: files_pb2.OwnedFile) -> OwnedFile:
     file = owned.file
     return OwnedFile(
         file_url=file.file_url,
