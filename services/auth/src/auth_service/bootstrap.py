@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from auth_service.adapters.clock import SystemClock
 from auth_service.adapters.database import create_engine, sqlite_database_path
 from auth_service.adapters.events_applied import JetStreamEventsApplied
+from auth_service.adapters.files_client import GrpcFilesRecords, open_files_channel
 from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.adapters.jwt_secret import load_or_create_secret
 from auth_service.adapters.schema import SCHEMA
@@ -24,7 +25,6 @@ from auth_service.admin import AccountsAdmin
 from auth_service.domain.model import TokenLifetimes
 from auth_service.entrypoints.event_handlers import FileEventHandler
 from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
-from auth_service.entrypoints.files_client import GrpcFilesRecords, open_files_channel
 from auth_service.metrics import AuthMetrics
 from auth_service.reconcile import AccountListsReconciler
 from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHasher

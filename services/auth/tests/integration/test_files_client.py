@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import grpc
 import pytest
 
+from auth_service.adapters import files_client
+from auth_service.adapters.files_client import GrpcFilesRecords
 from auth_service.domain.list_comparison import OwnedFile
-from auth_service.entrypoints import files_client
-from auth_service.entrypoints.files_client import GrpcFilesRecords
 
 from .fake_files import FakeFilesServer, owned_file
 

@@ -5,8 +5,8 @@ the new row in it, so that concurrent uploads cannot together go past a limit un
 from collections.abc import Callable
 
 from files_service.domain.errors import QuotaBytesExceeded
+from files_service.domain.ports import UnitOfWork
 from files_service.domain.quotas import AccountQuota, AccountUsage
-from files_service.ports import UnitOfWork
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 

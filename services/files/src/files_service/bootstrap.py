@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from files_service.adapters.database import create_engine, sqlite_database_path
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.local_disk_blob_store import TEMP_DIR_NAME, LocalDiskBlobStore
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.adapters.s3_blob_store import S3BlobStore
@@ -26,10 +27,9 @@ from files_service.adapters.s3_client import S3Connection, s3_client
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.admin import FilesAdmin
+from files_service.domain.ports import DownloadUrlSigner
 from files_service.domain.quotas import AccountQuota
-from files_service.entrypoints.event_codec import encode_event
 from files_service.metrics import EventMetrics, FilesMetrics
-from files_service.ports import DownloadUrlSigner
 from files_service.purge import ExpiredFilesPurge
 from files_service.reconcile import FilesReconciler
 from files_service.relay import OutboxRelay

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable
-from files_service.ports import UnitOfWork
+from files_service.domain.ports import UnitOfWork
 
 logger = logging.getLogger(__name__)
 

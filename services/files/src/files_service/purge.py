@@ -19,7 +19,7 @@ from files_service.domain.events import FileDeleted
 from files_service.domain.identifiers import new_event_id
 from files_service.domain.limits import PurgeReason
 from files_service.domain.model import StoredFile
-from files_service.ports import BlobStore, EventRelay, UnitOfWork
+from files_service.domain.ports import BlobStore, EventRelay, UnitOfWork
 
 logger = logging.getLogger(__name__)
 

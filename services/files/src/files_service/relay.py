@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from files_service.domain.errors import DatabaseUnavailable
-from files_service.ports import EventPublisher, OutboxMessage, PublishFailed
+from files_service.domain.ports import EventPublisher, OutboxMessage, PublishFailed
 from files_service.service import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)

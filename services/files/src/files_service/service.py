@@ -26,7 +26,6 @@ from files_service.domain.errors import (
     StorageUnavailable,
     TooManyFiles,
 )
-from files_service.domain.limits import FileLimits
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.file_names import FileName, parse_file_name
 from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord, upload_fingerprint
@@ -37,9 +36,7 @@ from files_service.domain.identifiers import (
     new_file_url,
     new_storage_key,
 )
-from files_service.domain.quotas import AccountQuota, AccountUsage
-from files_service.group_commit import GroupCommit
-from files_service.purge import AccountFilesDeletion
+from files_service.domain.limits import FileLimits
 from files_service.domain.model import (
     ByteRange,
     DownloadHeaders,
@@ -48,7 +45,7 @@ from files_service.domain.model import (
     UploadRequest,
     resolve_range,
 )
-from files_service.ports import (
+from files_service.domain.ports import (
     BlobNotFound,
     BlobStore,
     DownloadUrlSigner,
@@ -56,6 +53,9 @@ from files_service.ports import (
     OutboxMessage,
     UnitOfWork,
 )
+from files_service.domain.quotas import AccountQuota, AccountUsage
+from files_service.group_commit import GroupCommit
+from files_service.purge import AccountFilesDeletion
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from datetime import datetime
 
-from files_service.ports import BlobStore
+from files_service.domain.ports import BlobStore
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import asyncio
 import functools
 
 import pytest
-from fileuploader.events.v1 import file_events_pb2
 from sqlalchemy import select
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.tables import outbox_table
@@ -17,9 +17,9 @@ from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.errors import OwnerMissing
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import UploadRequest
-from files_service.entrypoints.event_codec import encode_event
 from files_service.purge import AccountFilesDeletion
 from files_service.service import FilesService, utc_now
+from fileuploader.events.v1 import file_events_pb2
 
 pytestmark = pytest.mark.integration
 

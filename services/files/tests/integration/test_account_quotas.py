@@ -9,13 +9,13 @@ import functools
 import pytest
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.errors import QuotaBytesExceeded, QuotaExceeded
 from files_service.domain.model import UploadRequest
 from files_service.domain.quotas import AccountQuota, AccountUsage
-from files_service.entrypoints.event_codec import encode_event
 from files_service.service import FilesService
 
 from .test_sqlalchemy_unit_of_work import stored_file

@@ -9,7 +9,9 @@ import logging
 
 import nats
 import pytest
+
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.bootstrap import bootstrap
@@ -17,7 +19,6 @@ from files_service.domain.blocking import BlockedHash
 from files_service.domain.errors import ContentBlocked, FileUrlTaken
 from files_service.domain.model import StoredFile, UploadRequest
 from files_service.entrypoints import admin_cli
-from files_service.entrypoints.event_codec import encode_event
 from files_service.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -8,10 +8,10 @@ import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fileuploader.events.v1 import file_events_pb2
 from sqlalchemy import select
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.tables import outbox_table
@@ -20,9 +20,9 @@ from files_service.domain.errors import FileNotFound
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.limits import Limits, PurgeReason
 from files_service.domain.model import UploadRequest
-from files_service.entrypoints.event_codec import encode_event
 from files_service.purge import ExpiredFilesPurge
 from files_service.service import FilesService
+from fileuploader.events.v1 import file_events_pb2
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 from files_service.adapters import local_disk_blob_store
 from files_service.adapters.local_disk_blob_store import LocalDiskBlobStore
 from files_service.domain.errors import StorageFull
-from files_service.ports import BlobNotFound
+from files_service.domain.ports import BlobNotFound
 from files_service.temp_cleanup import remove_stale_temp
 
 pytestmark = pytest.mark.integration

@@ -8,10 +8,10 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.limits import FileLimits
-from files_service.entrypoints.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
 

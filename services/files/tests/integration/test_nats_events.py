@@ -1,7 +1,6 @@
 import asyncio
 
 import pytest
-from fileuploader.events.v1 import file_events_pb2
 from prometheus_client import CollectorRegistry
 
 from fileuploader_runtime.nats.connection import NatsConnection
@@ -9,8 +8,9 @@ from fileuploader_runtime.nats.event_stream import EventStream
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.bootstrap import bootstrap
 from files_service.domain.model import UploadRequest
+from files_service.domain.ports import OutboxMessage, PublishFailed
 from files_service.metrics import EventMetrics
-from files_service.ports import OutboxMessage, PublishFailed
+from fileuploader.events.v1 import file_events_pb2
 
 pytestmark = pytest.mark.integration
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.bootstrap import bootstrap
 from files_service.domain.events import FileUploaded
 from files_service.domain.model import StoredFile, UploadRequest
 from files_service.entrypoints import reconcile_cli
-from files_service.entrypoints.event_codec import encode_event
 from files_service.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import text
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.events import FileDeleted
 from files_service.domain.model import StoredFile
-from files_service.entrypoints.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from files_service.adapters import s3_multipart
-from files_service.ports import BlobNotFound
+from files_service.domain.ports import BlobNotFound
 from files_service.temp_cleanup import remove_stale_temp
 
 from .conftest import MIB, S3_PART_SIZE

@@ -25,13 +25,13 @@ from sqlalchemy import (
 from support.migrations import differences_from_models, schema_of, upgrade_to
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.tables import metadata, outbox_table
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import StoredFile
 from files_service.domain.quotas import AccountUsage
-from files_service.entrypoints.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
 

@@ -8,13 +8,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ValuesBase
 
 from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.errors import DatabaseUnavailable, FileUrlTaken, IdempotencyKeyTaken
-from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.events import FileDeleted, FileUploaded
+from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.model import StoredFile
-from files_service.entrypoints.event_codec import encode_event
 
 pytestmark = pytest.mark.integration
 

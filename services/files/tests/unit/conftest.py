@@ -9,6 +9,7 @@ from typing import Self
 
 import pytest
 
+from files_service.domain.blocking import BlockedHash
 from files_service.domain.errors import (
     CommitOutcomeUnknown,
     ContentBlocked,
@@ -16,12 +17,11 @@ from files_service.domain.errors import (
     FileUrlTaken,
     IdempotencyKeyTaken,
 )
-from files_service.domain.blocking import BlockedHash
-from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.events import DomainEvent, event_subject
+from files_service.domain.idempotency import IdempotencyKey, IdempotencyRecord
 from files_service.domain.model import StoredFile
+from files_service.domain.ports import BlobNotFound, OutboxMessage, PendingEvent, PublishFailed, StorageEntry
 from files_service.domain.quotas import AccountUsage
-from files_service.ports import BlobNotFound, OutboxMessage, PendingEvent, PublishFailed, StorageEntry
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService
 

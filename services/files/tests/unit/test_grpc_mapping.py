@@ -4,10 +4,9 @@ from datetime import UTC, datetime
 
 import grpc
 import pytest
-from fileuploader.events.v1 import file_events_pb2
-from fileuploader.files.v1 import files_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+from files_service.adapters.event_codec import encode_event
 from files_service.domain import errors
 from files_service.domain.events import FileDeleted, FileUploaded
 from files_service.domain.model import DownloadUrl, StoredFile
@@ -20,7 +19,8 @@ from files_service.entrypoints.convert import (
     upload_response_of,
 )
 from files_service.entrypoints.errors import STATUS_OF_ERROR, status_of
-from files_service.entrypoints.event_codec import encode_event
+from fileuploader.events.v1 import file_events_pb2
+from fileuploader.files.v1 import files_pb2
 
 CREATED = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 STORED = StoredFile(

@@ -1,7 +1,7 @@
 import asyncio
 
 from files_service.domain.model import UploadRequest
-from files_service.ports import OutboxMessage
+from files_service.domain.ports import OutboxMessage
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService
 

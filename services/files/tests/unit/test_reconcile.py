@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from files_service.domain.model import StoredFile
+from files_service.domain.ports import OutboxMessage
 from files_service.domain.reconciliation import Difference
-from files_service.ports import OutboxMessage
 from files_service.reconcile import FilesReconciler, ReconcileOptions
 
 from .conftest import LONG_AGO, FakeUnitOfWork

@@ -3,7 +3,7 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.api.errors import BodyStalled
+from gateway.errors import BodyStalled
 
 
 class BodyIdleTimeoutMiddleware:

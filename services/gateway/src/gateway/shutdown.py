@@ -9,7 +9,7 @@ import uvicorn
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.api.errors import ShuttingDown
+from gateway.errors import ShuttingDown
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeVar
 from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from gateway.api.errors import (
+from gateway.errors import (
     BadFileName,
     FileTooLarge,
     MalformedMultipart,

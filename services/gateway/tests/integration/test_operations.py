@@ -5,11 +5,11 @@ import logging
 
 import httpx
 import pytest
-from fileuploader.files.v1 import files_pb2_grpc
 
-from gateway.api.errors import FileNotFound
+from fileuploader.files.v1 import files_pb2_grpc
 from gateway.clients.files import FilesClient
 from gateway.clients.rpc import Keepalive, open_channel
+from gateway.errors import FileNotFound
 from gateway.logs import log_formatter
 from gateway.request_id import RequestIdLogFilter
 

@@ -1,7 +1,7 @@
 import pytest
 
 from gateway.api.deps import bearer_token
-from gateway.api.errors import AuthFailure, AuthorizationError
+from gateway.errors import AuthFailure, AuthorizationError
 
 
 @pytest.mark.parametrize("header,token", [

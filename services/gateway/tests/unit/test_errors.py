@@ -2,7 +2,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from gateway.api.errors import (
+from gateway.api.errors import install_error_handlers
+from gateway.errors import (
     AuthFailure,
     AuthorizationError,
     CredentialsMissing,
@@ -12,7 +13,6 @@ from gateway.api.errors import (
     ServiceUnavailable,
     TooManyRequests,
     UserNotFound,
-    install_error_handlers,
 )
 
 

@@ -4,7 +4,10 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from gateway.api.errors import (
+from fileuploader.auth.v1 import auth_pb2
+from gateway.clients import auth, files
+from gateway.clients.rpc import error_reason, translate, translated_errors
+from gateway.errors import (
     AccountDisabled,
     AuthFailure,
     AuthorizationError,
@@ -16,10 +19,6 @@ from gateway.api.errors import (
     UpstreamFailure,
     UsernameTaken,
 )
-from fileuploader.auth.v1 import auth_pb2
-
-from gateway.clients import auth, files
-from gateway.clients.rpc import error_reason, translate, translated_errors
 
 
 def rpc_error(code: grpc.StatusCode, reason: str | None = None, domain: str = "auth.fileuploader",

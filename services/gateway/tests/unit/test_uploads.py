@@ -2,7 +2,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from gateway.api.errors import BadFileName, FileTooLarge, MalformedMultipart, NoFileUploaded, OnlyOneFile
+from gateway.errors import BadFileName, FileTooLarge, MalformedMultipart, NoFileUploaded, OnlyOneFile
 from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
 BOUNDARY = b"----testboundary"

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from auth_service.domain.account_files import AccountFile, FileDeleted, FileUploaded
-from auth_service.domain.list_comparison import OwnedFile
 from auth_service.domain.model import (
     Account,
     AccountFileList,
@@ -17,7 +16,6 @@ from auth_service.domain.model import (
 )
 from fileuploader.auth.v1 import auth_pb2
 from fileuploader.events.v1 import file_events_pb2
-from fileuploader.files.v1 import files_pb2
 
 _TOKEN_KINDS = {
     TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL,
@@ -143,20 +141,6 @@ def file_deleted_from_pb(event: file_events_pb2.FileDeleted) -> FileDeleted:
     )
 
 
-def owned_file_from_pb(owned: files_pb2.OwnedFile) -> OwnedFile:
-    return OwnedFile(
-        file_url=owned.file.file_url,
-        account_id=owned.owner_account_id,
-        delete_key=owned.delete_key,
-        ext=owned.file.ext,
-        user_filename=owned.file.user_filename,
-        size=owned.file.size,
-        created_at=owned.file.created_at.ToDatetime(tzinfo=UTC),
-        expires_at=_moment_of(owned.file, "expires_at"),
-        max_downloads=owned.file.max_downloads if owned.file.HasField("max_downloads") else None,
-    )
-
-
 def _first_set(event: file_events_pb2.FileUploaded | file_events_pb2.FileDeleted, *fields: str) -> datetime:
     """The first of these timestamps the producer set; the arrival time when none is."""
     for field in fields:
@@ -166,9 +150,7 @@ def _first_set(event: file_events_pb2.FileUploaded | file_events_pb2.FileDeleted
     return datetime.now(UTC)
 
 
-def _moment_of(
-    message: auth_pb2.AccountFile | file_events_pb2.FileUploaded | files_pb2.FileInfo, field: str
-) -> datetime | None:
+def _moment_of(message: auth_pb2.AccountFile | file_events_pb2.FileUploaded, field: str) -> datetime | None:
     """The timestamp `field`, or None when unset."""
     if not message.HasField(field):
         return None

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO, TypeVar
 
 from files_service.domain.errors import StorageFull
-from files_service.ports import BlobNotFound, StorageEntry
+from files_service.domain.ports import BlobNotFound, StorageEntry
 
 T = TypeVar("T")
 

@@ -6,7 +6,7 @@ import nats.errors
 from prometheus_client import Counter
 
 from fileuploader_runtime.nats.connection import NatsConnection
-from files_service.ports import OutboxMessage, PublishFailed
+from files_service.domain.ports import OutboxMessage, PublishFailed
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from files_service.adapters.tables import outbox_table
 from files_service.domain.events import DomainEvent, event_subject
-from files_service.ports import OutboxMessage, PendingEvent
+from files_service.domain.ports import OutboxMessage, PendingEvent
 
 EventEncoder = Callable[[DomainEvent], bytes]
 

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from files_service.adapters.s3_client import S3Client, error_code, storage_errors
 from files_service.adapters.s3_multipart import NO_SUCH_UPLOAD, MultipartUpload, gather_parts
 from files_service.domain.model import DownloadHeaders
-from files_service.ports import BlobNotFound, StorageEntry
+from files_service.domain.ports import BlobNotFound, StorageEntry
 
 logger = logging.getLogger(__name__)
 

@@ -2,14 +2,13 @@
 
 from datetime import timedelta
 
-from fileuploader.files.v1 import files_pb2
-
+from files_service.adapters.event_codec import timestamp_of
 from files_service.domain.claims import ClaimOutcome, ClaimRequest, ClaimResult
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.limits import FileLimits, Limits
 from files_service.domain.model import DownloadHeaders, DownloadUrl, StoredFile, UploadRequest
 from files_service.domain.quotas import AccountQuota, AccountUsage
-from files_service.entrypoints.event_codec import timestamp_of
+from fileuploader.files.v1 import files_pb2
 
 
 def upload_request_of(metadata: files_pb2.UploadMetadata) -> UploadRequest:

@@ -7,16 +7,16 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import ClientDisconnect
 
-from gateway.api.errors import (
+from gateway.clients.auth import AuthClient
+from gateway.clients.files import FilesClient
+from gateway.clients.health import HealthClient
+from gateway.errors import (
     AuthFailure,
     AuthorizationError,
     BodyTooLarge,
     ClientClosedRequest,
     TooManyRequests,
 )
-from gateway.clients.auth import AuthClient
-from gateway.clients.files import FilesClient
-from gateway.clients.health import HealthClient
 from gateway.file_cache import FileCache
 from gateway.metrics import GatewayMetrics
 from gateway.settings import Settings

@@ -4,12 +4,12 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 
 import grpc
-from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.api import errors
-from gateway.api.errors import AuthFailure, AuthorizationError
+from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from gateway import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, translated_errors
+from gateway.errors import AuthFailure, AuthorizationError
 from gateway.models import (
     Account,
     AccountFile,

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 from typing import NoReturn
 
 import grpc
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.api import errors
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from gateway import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.stream_steps import StepBound
 from gateway.clients.upload_messages import EncodedRequest, encoded_chunk, encoded_whole_file, serialized
@@ -22,8 +22,8 @@ from gateway.models import (
     DownloadHeaders,
     FileLimits,
     StoredFile,
-    UploadedFile,
     UploadRequest,
+    UploadedFile,
 )
 
 logger = logging.getLogger(__name__)

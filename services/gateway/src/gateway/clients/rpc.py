@@ -10,7 +10,7 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from gateway.api.errors import GatewayError, ServiceUnavailable, UpstreamFailure
+from gateway.errors import GatewayError, ServiceUnavailable, UpstreamFailure
 from gateway.request_id import current_request_id
 
 logger = logging.getLogger(__name__)

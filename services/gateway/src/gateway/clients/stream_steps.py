@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import grpc
 
-from gateway.api.errors import ServiceUnavailable
+from gateway.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

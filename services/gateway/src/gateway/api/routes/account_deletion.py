@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, FilesClientDep, SmallBody
-from gateway.api.errors import PasswordMissing
 from gateway.api.schemas import (
     AccountDeletedBody,
     AccountDeletionRequest,
@@ -17,6 +16,7 @@ from gateway.api.schemas import (
     error_responses,
     json_request_body,
 )
+from gateway.errors import PasswordMissing
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 

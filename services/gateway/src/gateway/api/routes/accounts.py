@@ -13,7 +13,6 @@ from gateway.api.deps import (
     PublicBaseUrl,
     SmallBody,
 )
-from gateway.api.errors import CredentialsMissing, TokenMissing
 from gateway.api.schemas import (
     AccountBody,
     AccountErrorBody,
@@ -30,6 +29,7 @@ from gateway.api.schemas import (
     json_request_body,
 )
 from gateway.clients.files import FilesClient
+from gateway.errors import CredentialsMissing, TokenMissing
 from gateway.models import AccountFile, IssuedToken, TokenKind
 
 router = APIRouter(prefix="/api", tags=["accounts"])

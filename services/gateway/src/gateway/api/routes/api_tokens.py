@@ -5,7 +5,6 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, SmallBody
-from gateway.api.errors import ApiTokenLifetimeInvalid, ApiTokenNameInvalid
 from gateway.api.schemas import (
     ApiTokenItem,
     ApiTokenRequest,
@@ -17,6 +16,7 @@ from gateway.api.schemas import (
     error_responses,
     json_request_body,
 )
+from gateway.errors import ApiTokenLifetimeInvalid, ApiTokenNameInvalid
 from gateway.models import ApiToken
 
 router = APIRouter(prefix="/api", tags=["accounts"])

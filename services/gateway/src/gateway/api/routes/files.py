@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
+from gateway import file_limits
 from gateway.api.deps import (
     UPLOAD_BUCKET,
     AuthorizationHeader,
@@ -16,18 +17,6 @@ from gateway.api.deps import (
     client_address,
     count_request,
     public_base_url,
-)
-from gateway.api.errors import (
-    AuthorizationError,
-    BadDownloadLimit,
-    BadExpiry,
-    BadIdempotencyKey,
-    ClientClosedRequest,
-    ExpiryTooLong,
-    FileNotFound,
-    FileTooLarge,
-    NoFileUploaded,
-    RangeNotSatisfiable,
 )
 from gateway.api.schemas import (
     BINARY_RESPONSES,
@@ -51,11 +40,22 @@ from gateway.clients.auth import AuthClient
 from gateway.clients.files import FileStream, FilesClient, FilesUpload
 from gateway.content_types import may_redirect
 from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download, planned_bytes
+from gateway.errors import (
+    AuthorizationError,
+    BadDownloadLimit,
+    BadExpiry,
+    BadIdempotencyKey,
+    ClientClosedRequest,
+    ExpiryTooLong,
+    FileNotFound,
+    FileTooLarge,
+    NoFileUploaded,
+    RangeNotSatisfiable,
+)
 from gateway.file_cache import FileCache, utc_now
-from gateway import file_limits
 from gateway.file_limits import ExpiryPolicy, parse_max_downloads
 from gateway.metrics import GatewayMetrics
-from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
+from gateway.models import DownloadHeaders, StoredFile, UploadRequest, UploadedFile
 from gateway.settings import Settings
 from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 

@@ -3,17 +3,17 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, SmallBody
-from gateway.api.errors import PasswordsMissing
 from gateway.api.schemas import (
     AccountErrorBody,
     AuthErrorBody,
     ErrorBody,
     ErrorWithIdBody,
-    PasswordChangedBody,
     PasswordChangeRequest,
+    PasswordChangedBody,
     error_responses,
     json_request_body,
 )
+from gateway.errors import PasswordsMissing
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 

@@ -5,7 +5,6 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from gateway.api.deps import AccessToken, AuthClientDep, AuthRateLimit, FilesClientDep, SmallBody
-from gateway.api.errors import TransferFilesMissing, TransferTooManyFiles
 from gateway.api.schemas import (
     AuthErrorBody,
     ErrorBody,
@@ -17,6 +16,7 @@ from gateway.api.schemas import (
     json_request_body,
 )
 from gateway.clients.auth import AuthClient
+from gateway.errors import TransferFilesMissing, TransferTooManyFiles
 from gateway.models import ClaimItem, ClaimOutcome
 
 logger = logging.getLogger(__name__)

@@ -2,12 +2,12 @@
 
 import json
 from collections.abc import AsyncGenerator, Sequence
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import grpc
 
 from auth_service.domain.list_comparison import OwnedFile
-from auth_service.entrypoints.convert import owned_file_from_pb
 from auth_service.entrypoints.request_id import METADATA_KEY
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
@@ -39,7 +39,7 @@ class GrpcFilesRecords:
         try:
             async for response in call:
                 for owned in response.files:
-                    yield owned_file_from_pb(owned)
+                    yield _owned_file(owned)
         finally:
             call.cancel()
 
@@ -54,3 +54,22 @@ class GrpcFilesRecords:
             )
             unknown.update(response.unknown_file_urls)
         return unknown
+
+
+def _owned_file(owned: files_pb2.OwnedFile) -> OwnedFile:
+    file = owned.file
+    return OwnedFile(
+        file_url=file.file_url,
+        account_id=owned.owner_account_id,
+        delete_key=owned.delete_key,
+        ext=file.ext,
+        user_filename=file.user_filename,
+        size=file.size,
+        created_at=file.created_at.ToDatetime(tzinfo=UTC),
+        expires_at=_expiry_of(file),
+        max_downloads=file.max_downloads if file.HasField("max_downloads") else None,
+    )
+
+
+def _expiry_of(file: files_pb2.FileInfo) -> datetime | None:
+    return file.expires_at.ToDatetime(tzinfo=UTC) if file.HasField("expires_at") else None

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from fileuploader.events.v1 import file_events_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from files_service.domain.events import DELETED_WITH_KEY, DomainEvent, FileDeleted, FileUploaded
 from files_service.domain.limits import PurgeReason
+from fileuploader.events.v1 import file_events_pb2
 
 _DELETE_REASONS = {
     DELETED_WITH_KEY: file_events_pb2.DELETED_WITH_KEY,
