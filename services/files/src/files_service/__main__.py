@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from fileuploader_runtime.private_files import StorageNotPrivate
 from files_service.bootstrap import protect_local_data
 from files_service.buffer_reuse import reuse_freed_buffers
-from files_service.domain.reconciliation import EXIT_ERROR
+from fileuploader_runtime.reconcile.report import EXIT_ERROR
 from files_service.entrypoints import admin_cli, migrate_cli, reconcile_cli
 from files_service.entrypoints.logs import configure_logging
 from files_service.entrypoints.server import serve

@@ -3,10 +3,6 @@ fileuploader_runtime.reconcile.report's)."""
 
 from enum import StrEnum
 
-from fileuploader_runtime.reconcile.report import EXIT_ERROR
-
-__all__ = ["EXIT_ERROR", "Difference"]  # files_service.__main__ exits with EXIT_ERROR
-
 
 class Difference(StrEnum):
     ORPHANED_BLOB = "orphaned_blob"
