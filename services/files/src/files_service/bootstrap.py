@@ -32,7 +32,7 @@ from files_service.ports import DownloadUrlSigner
 from files_service.purge import ExpiredFilesPurge
 from files_service.reconcile import FilesReconciler
 from files_service.relay import OutboxRelay
-from files_service.service import FilesService, UnitOfWorkFactory, upload_commits, utc_now
+from files_service.service import FilesService, UnitOfWorkFactory, utc_now
 from files_service.settings import Settings
 from files_service.temp_cleanup import remove_stale_temp
 
@@ -195,9 +195,7 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     nats_connection.start()
     publisher = create_publisher(settings, nats_connection, metrics.events)
     uow_factory = create_uow_factory(settings, engine)
-    # The relay deletes published events in the uploads' transactions: one durable commit for both.
-    uploads = upload_commits(uow_factory)
-    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds, commits=uploads)
+    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
     seek_grace = timedelta(seconds=settings.seek_grace_seconds)
     service = FilesService(
         uow_factory,
@@ -209,7 +207,6 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
         delete_event_wait=timedelta(seconds=settings.publish_timeout_seconds),
         quota=AccountQuota(max_bytes=settings.account_quota_bytes, max_files=settings.account_quota_files),
         seek_grace=seek_grace,
-        uploads=uploads,
     )
     purge = ExpiredFilesPurge(uow_factory, blob_store, relay, utc_now, seek_grace, settings.purge_batch_size)
     application = Application(

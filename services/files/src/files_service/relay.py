@@ -8,8 +8,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from files_service.domain.errors import DatabaseUnavailable
-from files_service.group_commit import GroupCommit
-from files_service.ports import EventPublisher, OutboxMessage, PublishFailed, UnitOfWork
+from files_service.ports import EventPublisher, OutboxMessage, PublishFailed
 from files_service.service import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -32,12 +31,8 @@ class OutboxRelay:
         publisher: EventPublisher,
         interval_seconds: float,
         batch_size: int = 100,
-        commits: GroupCommit | None = None,
     ) -> None:
-        """`interval_seconds`: how long it waits when not woken, and after a round that failed.
-        `commits`: the uploads' group commit, whose transactions then also delete the published events
-        (one durable commit for both, not one more of the relay's own; alone when no upload waits)."""
-        self._commits = commits
+        """`interval_seconds`: how long it waits when not woken, and after a round that failed."""
         self._uow_factory = uow_factory
         self._publisher = publisher
         self._interval_seconds = interval_seconds
@@ -108,24 +103,15 @@ class OutboxRelay:
         outcomes = await asyncio.gather(*map(self._publisher.publish, pending), return_exceptions=True)
         published = [message.event_id for message, outcome in zip(pending, outcomes) if outcome is None]
         if published:
-            await self._remove(published)
+            async with self._uow_factory() as uow:
+                await uow.outbox.remove_many(published)
+                await uow.commit()
             logger.debug("outbox relay published %d event(s)", len(published))
         failures = [(message, outcome) for message, outcome in zip(pending, outcomes) if outcome is not None]
         if failures:
             _log_failures(failures)
         self._tell_waiters(published, [message.event_id for message, _ in failures])
         return RelayRound(published=len(published), failed=len(failures))
-
-    async def _remove(self, event_ids: list[str]) -> None:
-        async def remove(uow: UnitOfWork) -> None:
-            await uow.outbox.remove_many(event_ids)
-
-        if self._commits is not None:
-            await self._commits.run(remove)
-            return
-        async with self._uow_factory() as uow:
-            await remove(uow)
-            await uow.commit()
 
     def _tell_waiters(self, published: list[str], failed: list[str]) -> None:
         for event_ids, outcome in ((published, True), (failed, False)):

@@ -86,13 +86,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def upload_commits(uow_factory: UnitOfWorkFactory) -> GroupCommit:
-    """The group commit of uploads: the errors an upload's write raises for itself alone are its own."""
-    return GroupCommit(
-        uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, ContentBlocked, QuotaExceeded)
-    )
-
-
 @dataclass(frozen=True)
 class Republished:
     count: int
@@ -113,16 +106,16 @@ class FilesService:
         delete_event_wait: timedelta = DEFAULT_DELETE_EVENT_WAIT,
         quota: AccountQuota = AccountQuota(),
         seek_grace: timedelta = DEFAULT_SEEK_GRACE,
-        uploads: GroupCommit | None = None,
     ) -> None:
         """`url_signer`: the store's way to make download URLs, when it has one. `relay` publishes the
         events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own.
         `quota`: what each account may store (owned uploads only). A file whose downloads are used up
-        still serves the seeks of its last download for `seek_grace`. `uploads`: the group commit the
-        uploads' rows go through (upload_commits(); one of its own when None)."""
+        still serves the seeks of its last download for `seek_grace`."""
         self._seek_grace = seek_grace
         self._uow_factory = uow_factory
-        self._uploads = uploads if uploads is not None else upload_commits(uow_factory)
+        self._uploads = GroupCommit(
+            uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, ContentBlocked, QuotaExceeded)
+        )
         self._quotas = AccountQuotas(uow_factory, quota)
         self._relay: EventRelay = relay if relay is not None else _NoRelay()
         self._delete_event_wait = delete_event_wait

@@ -3,7 +3,7 @@ import asyncio
 from files_service.domain.model import UploadRequest
 from files_service.ports import OutboxMessage
 from files_service.relay import OutboxRelay
-from files_service.service import FilesService, upload_commits
+from files_service.service import FilesService
 
 from .conftest import FakeUnitOfWork
 
@@ -111,36 +111,3 @@ async def test_relay_awaits_a_batch_of_acks_together_and_deletes_them_in_one_sta
 
     assert await relay.relay_once() == 3
     assert database.outbox == [] and database.commits == 1
-
-
-async def test_a_relay_given_the_uploads_group_commit_deletes_published_events_in_an_uploads_transaction(
-    database, publisher, blob_store, make_chunks
-):
-    uploads = upload_commits(lambda: FakeUnitOfWork(database))
-    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, commits=uploads)
-    service = FilesService(lambda: FakeUnitOfWork(database), blob_store, 1000, relay=relay, uploads=uploads)
-    database.outbox = [message(1)]
-    writer_busy = asyncio.Event()
-    release = asyncio.Event()
-
-    async def holding_the_writer(uow) -> None:
-        writer_busy.set()
-        await release.wait()
-
-    holder = asyncio.create_task(uploads.run(holding_the_writer))
-    await writer_busy.wait()
-    relayed = asyncio.create_task(relay.relay_once())
-    upload = asyncio.create_task(service.upload_file(UploadRequest("a.txt", False, ""), make_chunks(b"x")))
-    async with asyncio.timeout(2):
-        while not publisher.published:
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.05)  # the upload's write queues behind the relay's delete
-    assert [m.event_id for m in database.outbox] == ["event-1"]  # its delete waits for the writer
-    commits_before = database.commits
-    release.set()
-    await holder
-    stored = await upload
-
-    assert await relayed == 1
-    assert database.commits == commits_before + 2  # the holder's, then the delete and the upload's together
-    assert len(database.outbox) == 1 and stored.file_url in database.outbox[0].payload.decode()
