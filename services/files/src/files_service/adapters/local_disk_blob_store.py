@@ -8,8 +8,8 @@ import functools
 import os
 import pathlib
 import re
-import stat
 import secrets
+import stat
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Coroutine, Iterator
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, TypeVar
