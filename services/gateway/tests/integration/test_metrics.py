@@ -16,7 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.main import create_app
 from gateway.metrics import GatewayMetrics
-from gateway.metrics_endpoint import forget_dead_workers, metrics_served
+from fileuploader_runtime.metrics_endpoint import metrics_served
+from gateway.metrics_endpoint import forget_dead_workers
 
 from .conftest import free_port, running
 
