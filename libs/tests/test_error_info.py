@@ -97,7 +97,9 @@ async def test_a_domain_error_ends_the_rpc_with_its_status_and_error_info(
     assert error_info(trailing) == (reason, "things.fileuploader", facts, str(error))
 
 
-async def test_an_unexpected_error_is_internal_logged_and_never_sent(caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_unexpected_error_is_internal_logged_and_never_sent(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG, logger="fileuploader_runtime.error_info")
 
     context = await aborted_by(RuntimeError("secret detail"))

@@ -49,7 +49,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self, request: auth_pb2.ListAccountFilesRequest, context: Context
     ) -> auth_pb2.ListAccountFilesResponse:
         async with AUTH_ERRORS.aborting_on_error(context, "ListAccountFiles"):
-            return convert.account_file_list_to_pb(await self._service.list_account_files(request.access_token))
+            files = await self._service.list_account_files(request.access_token)
+            return convert.account_file_list_to_pb(files)
 
     async def RecordAccountFile(
         self, request: auth_pb2.RecordAccountFileRequest, context: Context

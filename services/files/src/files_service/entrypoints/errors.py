@@ -7,6 +7,7 @@ from fileuploader_runtime.error_info import ErrorStatuses
 from files_service.domain import errors
 
 ERROR_DOMAIN = "files.fileuploader"
+UNSPECIFIED = files_pb2.FILES_ERROR_REASON_UNSPECIFIED
 
 STATUS_OF_ERROR: dict[type[Exception], tuple[grpc.StatusCode, int]] = {
     errors.FileNotFound: (grpc.StatusCode.NOT_FOUND, files_pb2.FILE_NOT_FOUND),
@@ -23,15 +24,15 @@ STATUS_OF_ERROR: dict[type[Exception], tuple[grpc.StatusCode, int]] = {
     errors.InvalidDownloadHeaders: (grpc.StatusCode.INVALID_ARGUMENT, files_pb2.INVALID_DOWNLOAD_HEADERS),
     errors.IdempotencyKeyReused: (grpc.StatusCode.FAILED_PRECONDITION, files_pb2.IDEMPOTENCY_KEY_REUSED),
     errors.ContentBlocked: (grpc.StatusCode.PERMISSION_DENIED, files_pb2.CONTENT_BLOCKED),
-    errors.QuotaExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, files_pb2.FILES_ERROR_REASON_UNSPECIFIED),
+    errors.QuotaExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, UNSPECIFIED),
     errors.QuotaBytesExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, files_pb2.QUOTA_BYTES_EXCEEDED),
     errors.QuotaFilesExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, files_pb2.QUOTA_FILES_EXCEEDED),
-    errors.InvalidIdempotencyKey: (grpc.StatusCode.INVALID_ARGUMENT, files_pb2.FILES_ERROR_REASON_UNSPECIFIED),
-    errors.OwnerMissing: (grpc.StatusCode.INVALID_ARGUMENT, files_pb2.FILES_ERROR_REASON_UNSPECIFIED),
-    errors.BadLimits: (grpc.StatusCode.INVALID_ARGUMENT, files_pb2.FILES_ERROR_REASON_UNSPECIFIED),
-    errors.StorageUnavailable: (grpc.StatusCode.UNAVAILABLE, files_pb2.FILES_ERROR_REASON_UNSPECIFIED),
-    errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, files_pb2.FILES_ERROR_REASON_UNSPECIFIED),
-    errors.CommitOutcomeUnknown: (grpc.StatusCode.UNAVAILABLE, files_pb2.FILES_ERROR_REASON_UNSPECIFIED),
+    errors.InvalidIdempotencyKey: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
+    errors.OwnerMissing: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
+    errors.BadLimits: (grpc.StatusCode.INVALID_ARGUMENT, UNSPECIFIED),
+    errors.StorageUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
+    errors.DatabaseUnavailable: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
+    errors.CommitOutcomeUnknown: (grpc.StatusCode.UNAVAILABLE, UNSPECIFIED),
 }
 
 
@@ -40,6 +41,6 @@ def _facts_of(error: Exception) -> dict[str, str] | None:
 
 
 FILES_ERRORS = ErrorStatuses(
-    "files", ERROR_DOMAIN, files_pb2.FilesErrorReason, files_pb2.FILES_ERROR_REASON_UNSPECIFIED,
+    "files", ERROR_DOMAIN, files_pb2.FilesErrorReason, UNSPECIFIED,
     errors.FilesError, STATUS_OF_ERROR, _facts_of,
 )
