@@ -7,6 +7,7 @@ import logging
 import sys
 
 import uvloop
+
 from fileuploader_runtime.logs import configure_logging
 from fileuploader_runtime.startup import settings_or_exit
 

@@ -1,12 +1,14 @@
-"""The auth service's Prometheus instruments, and GET /metrics on a port of its own.
+"""The auth service's Prometheus instruments (the RPC ones and /metrics come from fileuploader_runtime).
 
 Labels stay few and bounded: RPC names, status codes, event kinds and outcomes; never a username,
 token, account or file."""
 
 from dataclasses import dataclass
 
-from fileuploader_runtime.rpc_metrics import RpcMetrics
 from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from fileuploader_runtime.rpc_metrics import RpcMetrics
+
 
 @dataclass(frozen=True)
 class EventMetrics:

@@ -6,6 +6,7 @@ import jwt
 import pytest
 
 from fileuploader_runtime.request_ids import current_request_id
+
 from auth_service.entrypoints.server import AuthServer
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 

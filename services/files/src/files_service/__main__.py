@@ -7,12 +7,13 @@ import logging
 import sys
 
 import uvloop
+
+from fileuploader_runtime.buffer_reuse import reuse_freed_buffers
 from fileuploader_runtime.logs import configure_logging
 from fileuploader_runtime.startup import settings_or_exit
 
 from files_service.adapters.private_storage import StorageNotPrivate
 from files_service.bootstrap import protect_local_data
-from fileuploader_runtime.buffer_reuse import reuse_freed_buffers
 from files_service.domain.reconciliation import EXIT_ERROR
 from files_service.entrypoints import admin_cli, migrate_cli, reconcile_cli
 from files_service.entrypoints.server import serve

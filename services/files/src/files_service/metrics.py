@@ -1,11 +1,13 @@
-"""The files service's Prometheus instruments, and GET /metrics on a port of its own.
+"""The files service's Prometheus instruments (the RPC ones and /metrics come from fileuploader_runtime).
 
 Labels stay few and bounded: RPC names and status codes; never a file URL, name or key."""
 
 from dataclasses import dataclass
 
-from fileuploader_runtime.rpc_metrics import RpcMetrics
 from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from fileuploader_runtime.rpc_metrics import RpcMetrics
+
 
 @dataclass(frozen=True)
 class TransferMetrics:

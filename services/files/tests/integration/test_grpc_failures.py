@@ -10,8 +10,9 @@ import pytest
 from fileuploader.files.v1 import files_pb2
 from grpc_health.v1 import health_pb2
 
-from files_service.adapters import local_disk_blob_store
 from fileuploader_runtime.request_ids import RequestIdLogFilter
+
+from files_service.adapters import local_disk_blob_store
 
 from .conftest import TcpProxy
 from .rpc_helpers import (

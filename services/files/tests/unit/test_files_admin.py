@@ -8,13 +8,15 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+
+from fileuploader_runtime.logs import log_formatter
+from fileuploader_runtime.request_ids import RequestIdLogFilter
+
 from files_service.admin import FilesAdmin
 from files_service.domain.blocking import InvalidSha256
 from files_service.domain.errors import ContentBlocked, FileNotFound
 from files_service.domain.model import UploadRequest
 from files_service.entrypoints import admin_cli
-from fileuploader_runtime.logs import log_formatter
-from fileuploader_runtime.request_ids import RequestIdLogFilter
 
 from .conftest import FakeUnitOfWork
 

@@ -10,13 +10,14 @@ from prometheus_client import REGISTRY
 from uvicorn.config import STARTUP_FAILURE
 
 from fileuploader_runtime.buffer_reuse import reuse_freed_buffers
+from fileuploader_runtime.metrics_endpoint import metrics_served
+from fileuploader_runtime.startup import settings_or_exit
+
 from gateway.connection_limits import MAX_LINGERING, ConnectionLimiter
 from gateway.descriptors import connections_room, raise_descriptor_limit
 from gateway.guarded_protocol import guarded_protocol
 from gateway.logs import SERVICE, configure_logging
 from gateway.main import create_app
-from fileuploader_runtime.metrics_endpoint import metrics_served
-from fileuploader_runtime.startup import settings_or_exit
 from gateway.metrics_endpoint import shared_by_workers
 from gateway.settings import Settings
 from gateway.shutdown import ReadinessFirstServer, ShutdownState

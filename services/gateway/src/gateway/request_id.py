@@ -6,7 +6,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fileuploader_runtime.request_ids import HTTP_HEADER, accepted_or_new, bind_request_id, unbind_request_id
 
-HEADER = HTTP_HEADER
 
 
 class RequestIdMiddleware:
@@ -19,13 +18,13 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = accepted_or_new(Headers(scope=scope).get(HEADER))
+        request_id = accepted_or_new(Headers(scope=scope).get(HTTP_HEADER))
         scope.setdefault("state", {})["request_id"] = request_id
         token = bind_request_id(request_id)
 
         async def send_with_request_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
+                MutableHeaders(scope=message)[HTTP_HEADER] = request_id
             await send(message)
 
         try:

@@ -7,11 +7,12 @@ import httpx
 import pytest
 from fileuploader.files.v1 import files_pb2_grpc
 
+from fileuploader_runtime.logs import log_formatter
+from fileuploader_runtime.request_ids import RequestIdLogFilter
+
 from gateway.api.errors import FileNotFound
 from gateway.clients.files import FilesClient
 from gateway.clients.rpc import Keepalive, open_channel
-from fileuploader_runtime.logs import log_formatter
-from fileuploader_runtime.request_ids import RequestIdLogFilter
 
 from ..conftest import FakeFilesService, FakeServer
 

@@ -1,6 +1,7 @@
 """Every domain error as one gRPC status code and google.rpc.ErrorInfo reason."""
 
 import grpc
+
 from fileuploader_runtime.error_info import ErrorStatuses
 
 from auth_service.domain import errors

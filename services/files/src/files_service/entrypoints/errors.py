@@ -2,6 +2,7 @@
 
 import grpc
 from fileuploader.files.v1 import files_pb2
+
 from fileuploader_runtime.error_info import ErrorStatuses
 
 from files_service.domain import errors

@@ -10,8 +10,9 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from gateway.api.errors import GatewayError, ServiceUnavailable, UpstreamFailure
 from fileuploader_runtime.request_ids import METADATA_KEY, current_request_id
+
+from gateway.api.errors import GatewayError, ServiceUnavailable, UpstreamFailure
 
 logger = logging.getLogger(__name__)
 
