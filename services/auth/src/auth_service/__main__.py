@@ -7,27 +7,25 @@ import logging
 import sys
 
 import uvloop
-from pydantic import ValidationError
+
+from fileuploader_runtime.logs import configure_logging
+from fileuploader_runtime.startup import settings_or_exit
 
 from fileuploader_runtime.private_files import StorageNotPrivate
 from auth_service.bootstrap import protect_local_data
 from auth_service.entrypoints import admin_cli, migrate_cli, reconcile_cli
-from auth_service.entrypoints.logs import configure_logging
 from auth_service.entrypoints.server import serve
 from auth_service.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+SERVICE = "auth"
+
 
 def main() -> None:
     arguments = _parser().parse_args()
-    configure_logging("INFO", "text")  # until the settings, and so the chosen format, are known
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        logger.error("refusing to start, invalid configuration: %s", _describe(error))
-        raise SystemExit(2) from None
-    configure_logging(settings.log_level, settings.log_format)
+    settings = settings_or_exit(SERVICE, Settings)
+    configure_logging(SERVICE, settings.log_level, settings.log_format)
     try:
         protect_local_data(settings)
     except StorageNotPrivate as error:
@@ -51,14 +49,6 @@ def _parser() -> argparse.ArgumentParser:
     admin = commands.add_parser("admin", help="an operator's tools: disable, enable, delete accounts")
     admin_cli.add_arguments(admin)
     return parser
-
-
-def _describe(error: ValidationError) -> str:
-    """The problems without the input values, which may hold secrets."""
-    problems = error.errors(include_input=False, include_url=False)
-    return "; ".join(
-        f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems
-    )
 
 
 if __name__ == "__main__":

@@ -1,42 +1,13 @@
-"""The auth service's Prometheus instruments, and GET /metrics on a port of its own.
+"""The auth service's Prometheus instruments (the RPC ones and /metrics come from fileuploader_runtime).
 
 Labels stay few and bounded: RPC names, status codes, event kinds and outcomes; never a username,
 token, account or file."""
 
-import contextlib
-import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
-logger = logging.getLogger(__name__)
-
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
-
-
-@dataclass(frozen=True)
-class RpcMetrics:
-    started: Counter
-    handled: Counter
-    latency: Histogram
-
-    @classmethod
-    def register(cls, registry: CollectorRegistry) -> "RpcMetrics":
-        rpc = ["grpc_service", "grpc_method"]
-        return cls(
-            started=Counter("grpc_server_started", "RPCs started", rpc, registry=registry),
-            handled=Counter(
-                "grpc_server_handled", "RPCs finished, by status code", [*rpc, "grpc_code"], registry=registry
-            ),
-            latency=Histogram(
-                "grpc_server_handling_seconds",
-                "Time an RPC took, whatever its status",
-                rpc,
-                buckets=LATENCY_BUCKETS,
-                registry=registry,
-            ),
-        )
+from fileuploader_runtime.rpc_metrics import RpcMetrics
 
 
 @dataclass(frozen=True)
@@ -102,19 +73,3 @@ class AuthMetrics:
             EventMetrics.register(registry),
             PasswordHashMetrics.register(registry),
         )
-
-
-@contextlib.contextmanager
-def metrics_served(host: str, port: int, registry: CollectorRegistry) -> Iterator[None]:
-    """Serves `registry` at http://host:port/metrics from a thread for the duration; port 0 serves none."""
-    if port == 0:
-        yield
-        return
-    server, thread = start_http_server(port, addr=host, registry=registry)
-    logger.info("metrics on http://%s:%d/metrics", host, port)
-    try:
-        yield
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

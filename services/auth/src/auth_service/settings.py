@@ -1,16 +1,25 @@
 """The auth service's configuration, from FU_AUTH_* environment variables."""
 
-import re
 from pathlib import Path
-from typing import Literal, Self
+from typing import Self
 
+from fileuploader_runtime.settings import (
+    Environment,
+    LogFormat,
+    LogLevel,
+    Port,
+    RpcToken,
+    host_of,
+    is_example_secret,
+    nats_credentials,
+    refuse_example_secrets,
+)
 from pydantic import (
     Field,
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
     SecretStr,
-    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,9 +27,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from auth_service.domain.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 MIN_JWT_SECRET_LENGTH = 32
-MIN_RPC_TOKEN_LENGTH = 32
-# docker-compose.yml's try-out secret, and placeholders like it: public, so anyone could sign tokens.
-_EXAMPLE_SECRET = re.compile(r"change[-_ ]?(me|this)|local-try-out", re.IGNORECASE)
 _ASYNC_DRIVERS = {
     "postgres://": "postgresql+asyncpg://",
     "postgresql://": "postgresql+asyncpg://",
@@ -43,10 +49,10 @@ class Settings(BaseSettings):
     events_stream_replicas: PositiveInt = 1
     files_address: str = "127.0.0.1:50052"
     events_ack_wait_seconds: PositiveFloat = 30.0
-    environment: Literal["development", "production"] = "development"
+    environment: Environment = "development"
     jwt_secret: SecretStr | None = None
-    gateway_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
-    rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    gateway_rpc_token: RpcToken | None = None
+    rpc_token: RpcToken | None = None
     token_ttl_seconds: PositiveInt = 432_000
     bot_token_ttl_seconds: PositiveInt = 15_552_000
     api_token_max_ttl_seconds: int = Field(default=31_536_000, ge=60)
@@ -61,20 +67,10 @@ class Settings(BaseSettings):
     token_purge_interval_seconds: PositiveFloat = 3600
     max_connection_age_seconds: NonNegativeFloat = 300.0
     max_connection_age_grace_seconds: NonNegativeFloat = 30.0
-    metrics_port: int = Field(default=9101, ge=0, le=65535)
+    metrics_port: Port = 9101
     metrics_refresh_seconds: PositiveFloat = 5.0
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    log_format: Literal["json", "text"] = "text"
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper_case_log_level(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
-
-    @field_validator("log_format", mode="before")
-    @classmethod
-    def _lower_case_log_format(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
+    log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
 
     @model_validator(mode="after")
     def _resolve_database_url(self) -> Self:
@@ -96,7 +92,7 @@ class Settings(BaseSettings):
             )
         if self.nats_password is None:
             raise ValueError("FU_AUTH_NATS_PASSWORD must be set when FU_AUTH_ENVIRONMENT=production")
-        if _EXAMPLE_SECRET.search(self.jwt_secret.get_secret_value()):
+        if is_example_secret(self.jwt_secret):
             raise ValueError(
                 "FU_AUTH_JWT_SECRET is an example secret (docker-compose.yml's try-out one, or a "
                 "change-me placeholder), which anyone can read: set one of your own, e.g. "
@@ -111,11 +107,7 @@ class Settings(BaseSettings):
             return self
         secrets = {"FU_AUTH_GATEWAY_RPC_TOKEN": self.gateway_rpc_token, "FU_AUTH_RPC_TOKEN": self.rpc_token,
                    "FU_AUTH_NATS_PASSWORD": self.nats_password}
-        examples = [name for name, value in secrets.items()
-                    if value is not None and _EXAMPLE_SECRET.search(value.get_secret_value())]
-        if examples:
-            raise ValueError(f"{' and '.join(examples)} must not be an example value (docker-compose.yml's "
-                             "try-out ones, a change-me placeholder) when FU_AUTH_ENVIRONMENT=production")
+        refuse_example_secrets(secrets, "FU_AUTH_ENVIRONMENT")
         return self
 
     @model_validator(mode="after")
@@ -134,9 +126,7 @@ class Settings(BaseSettings):
     @property
     def nats_credentials(self) -> dict[str, str]:
         """nats.connect() keywords: the user and password, when a password is set."""
-        if self.nats_password is None:
-            return {}
-        return {"user": self.nats_user, "password": self.nats_password.get_secret_value()}
+        return nats_credentials(self.nats_user, self.nats_password)
 
     @property
     def jwt_secret_file(self) -> Path:
@@ -145,4 +135,4 @@ class Settings(BaseSettings):
     @property
     def listen_host(self) -> str:
         """The host part of LISTEN_ADDRESS, where the metrics are served too."""
-        return self.listen_address.rsplit(":", 1)[0].strip("[]")
+        return host_of(self.listen_address)

@@ -5,7 +5,8 @@ import grpc
 import jwt
 import pytest
 
-from auth_service.entrypoints.request_id import current_request_id
+from fileuploader_runtime.request_ids import current_request_id
+
 from auth_service.entrypoints.server import AuthServer
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 
@@ -245,7 +246,7 @@ async def test_unexpected_errors_fail_internal_without_details(
 async def test_rpcs_run_under_the_callers_request_id(
     stub: Stub, auth_server: AuthServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[str] = []
+    seen: list[str | None] = []
     validate = auth_server.app.auth.validate_token
 
     async def recording(access_token: str):  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@ import pytest
 from google.rpc import error_details_pb2, status_pb2
 
 from auth_service.domain import errors
-from auth_service.entrypoints.errors import ERROR_STATUSES, internal_status, status_for
+from auth_service.entrypoints.errors import AUTH_ERRORS, ERROR_STATUSES
 from fileuploader.auth.v1 import auth_pb2
 
 DOMAIN_ERRORS = [
@@ -37,7 +37,7 @@ def test_every_domain_error_has_one_status(error_class: type[errors.AuthError]) 
 def test_status_for_carries_the_code_and_error_info(
     error: errors.AuthError, code: grpc.StatusCode, reason: str
 ) -> None:
-    status = status_for(error)
+    status = AUTH_ERRORS.status_of(error)
 
     rich, info = error_info_of(status)
     assert status.code is code
@@ -46,7 +46,7 @@ def test_status_for_carries_the_code_and_error_info(
 
 
 def test_a_password_too_short_tells_the_minimum_in_the_error_info() -> None:
-    rich, info = error_info_of(status_for(errors.PasswordTooShort(12)))
+    rich, info = error_info_of(AUTH_ERRORS.status_of(errors.PasswordTooShort(12)))
 
     assert (info.reason, dict(info.metadata)) == ("PASSWORD_TOO_SHORT", {"min_length": "12"})
     assert rich.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
@@ -59,7 +59,7 @@ def test_status_reasons_are_names_of_the_proto_enum() -> None:
 
 
 def test_internal_status_reveals_nothing_of_the_failure() -> None:
-    status = internal_status()
+    status = AUTH_ERRORS.internal_status()
 
     rich, info = error_info_of(status)
     assert status.code is grpc.StatusCode.INTERNAL

@@ -1,9 +1,18 @@
 """The files service's configuration, from FU_FILES_* environment variables."""
 
 import pathlib
-import re
 from typing import Literal, Self
 
+from fileuploader_runtime.settings import (
+    Environment,
+    LogFormat,
+    LogLevel,
+    Port,
+    RpcToken,
+    host_of,
+    nats_credentials,
+    refuse_example_secrets,
+)
 from pydantic import (
     Field,
     NonNegativeFloat,
@@ -16,9 +25,6 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
-MIN_RPC_TOKEN_LENGTH = 32
-# docker-compose.yml's try-out secrets, and placeholders like them: public, so anyone could use them.
-_EXAMPLE_SECRET = re.compile(r"change[-_ ]?(me|this)|local-try-out", re.IGNORECASE)
 S3_MIN_PART_SIZE = 5 * MIB
 # SigV4 presigned URLs are valid for at most 7 days.
 MAX_PRESIGNED_URL_TTL_SECONDS = 7 * 24 * 3600
@@ -60,9 +66,9 @@ class Settings(BaseSettings):
     # What each account may store (owned uploads; anonymous ones have no account); 0: no limit.
     account_quota_bytes: int = Field(default=0, ge=0)
     account_quota_files: int = Field(default=0, ge=0)
-    environment: Literal["development", "production"] = "development"
-    gateway_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
-    auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    environment: Environment = "development"
+    gateway_rpc_token: RpcToken | None = None
+    auth_rpc_token: RpcToken | None = None
     nats_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
     nats_user: str = "files"
     nats_password: SecretStr | None = None
@@ -88,20 +94,10 @@ class Settings(BaseSettings):
     # The grace outlasts the longest upload or download a gateway allows (its TRANSFER_TIMEOUT_SECONDS).
     max_connection_age_seconds: NonNegativeFloat = 300.0
     max_connection_age_grace_seconds: NonNegativeFloat = 3600.0
-    metrics_port: int = Field(default=9102, ge=0, le=65535)
+    metrics_port: Port = 9102
     metrics_refresh_seconds: PositiveFloat = 5.0
-    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
-    log_format: Literal["json", "text"] = "text"
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper_case_level(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
-
-    @field_validator("log_format", mode="before")
-    @classmethod
-    def _lower_case_format(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
+    log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
 
     @model_validator(mode="after")
     def _metrics_port_is_not_the_grpc_port(self) -> Self:
@@ -116,11 +112,7 @@ class Settings(BaseSettings):
             return self
         secrets = {"FU_FILES_GATEWAY_RPC_TOKEN": self.gateway_rpc_token, "FU_FILES_AUTH_RPC_TOKEN": self.auth_rpc_token,
                    "FU_FILES_NATS_PASSWORD": self.nats_password}
-        examples = [name for name, value in secrets.items()
-                    if value is not None and _EXAMPLE_SECRET.search(value.get_secret_value())]
-        if examples:
-            raise ValueError(f"{' and '.join(examples)} must not be an example value (docker-compose.yml's "
-                             "try-out ones, a change-me placeholder) when FU_FILES_ENVIRONMENT=production")
+        refuse_example_secrets(secrets, "FU_FILES_ENVIRONMENT")
         return self
 
     @model_validator(mode="after")
@@ -139,14 +131,12 @@ class Settings(BaseSettings):
     @property
     def nats_credentials(self) -> dict[str, str]:
         """nats.connect() keywords: the user and password, when a password is set."""
-        if self.nats_password is None:
-            return {}
-        return {"user": self.nats_user, "password": self.nats_password.get_secret_value()}
+        return nats_credentials(self.nats_user, self.nats_password)
 
     @property
     def listen_host(self) -> str:
         """The host part of LISTEN_ADDRESS, where the metrics are served too."""
-        return self.listen_address.rsplit(":", 1)[0].strip("[]")
+        return host_of(self.listen_address)
 
     @field_validator(
         "s3_endpoint_url", "s3_public_endpoint_url", "s3_access_key_id", "s3_secret_access_key", mode="before"

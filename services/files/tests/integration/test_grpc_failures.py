@@ -10,8 +10,9 @@ import pytest
 from fileuploader.files.v1 import files_pb2
 from grpc_health.v1 import health_pb2
 
+from fileuploader_runtime.request_ids import RequestIdLogFilter
+
 from files_service.adapters import local_disk_blob_store
-from files_service.entrypoints.request_id import RequestIdLogFilter
 
 from .conftest import TcpProxy
 from .rpc_helpers import (
@@ -160,7 +161,7 @@ async def test_stop_reports_not_serving_and_still_serves_until_the_shutdown_dela
 
 async def test_logs_of_a_call_carry_the_callers_request_id(files_server, caplog):
     caplog.handler.addFilter(RequestIdLogFilter())
-    caplog.set_level(logging.INFO, logger="files_service")
+    caplog.set_level(logging.DEBUG, logger="fileuploader_runtime.error_info")
 
     with pytest.raises(grpc.aio.AioRpcError):
         await files_server.stub.GetFileInfo(

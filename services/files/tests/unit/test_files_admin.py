@@ -8,13 +8,15 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+
+from fileuploader_runtime.logs import log_formatter
+from fileuploader_runtime.request_ids import RequestIdLogFilter
+
 from files_service.admin import FilesAdmin
 from files_service.domain.blocking import InvalidSha256
 from files_service.domain.errors import ContentBlocked, FileNotFound
 from files_service.domain.model import UploadRequest
 from files_service.entrypoints import admin_cli
-from files_service.entrypoints.logs import log_formatter
-from files_service.entrypoints.request_id import RequestIdLogFilter
 
 from .conftest import FakeUnitOfWork
 
@@ -160,7 +162,7 @@ async def test_in_json_logs_the_operator_and_action_are_fields_of_their_own(admi
     (record,) = [record for record in caplog.records if record.name == "files_service.admin"]
     RequestIdLogFilter().filter(record)
 
-    line = json.loads(log_formatter("json").format(record))
+    line = json.loads(log_formatter("files", "json").format(record))
 
     assert line["operator"] == OPERATOR and line["admin_action"] == "block" and line["target"] == "ab" * 32
     assert line["service"] == "files" and line["message"] == f"operator {OPERATOR}: blocked sha256 {'ab' * 32}"

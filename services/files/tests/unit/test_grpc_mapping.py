@@ -18,7 +18,8 @@ from files_service.entrypoints.convert import (
     upload_request_of,
     upload_response_of,
 )
-from files_service.entrypoints.errors import STATUS_OF_ERROR, status_of
+from files_service.adapters.event_codec import encode_event
+from files_service.entrypoints.errors import FILES_ERRORS, STATUS_OF_ERROR
 from fileuploader.events.v1 import file_events_pb2
 from fileuploader.files.v1 import files_pb2
 
@@ -105,7 +106,9 @@ def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
     }
 
     assert domain_errors - {errors.FilesError} == set(STATUS_OF_ERROR)
-    assert {reason for _, reason in STATUS_OF_ERROR.values()} <= set(files_pb2.FilesErrorReason.keys())
+    assert {files_pb2.FilesErrorReason.Name(reason) for _, reason in STATUS_OF_ERROR.values()} <= set(
+        files_pb2.FilesErrorReason.keys()
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,7 +131,7 @@ def test_every_domain_error_has_a_status_and_every_reason_is_an_enum_name():
     ],
 )
 def test_status_of_carries_code_and_error_info_detail(error, code, reason):
-    status = status_of(error)
+    status = FILES_ERRORS.status_of(error)
 
     ((key, value),) = status.trailing_metadata
     rich = status_pb2.Status.FromString(value)

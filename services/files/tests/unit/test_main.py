@@ -18,6 +18,6 @@ def test_the_server_runs_on_uvloop(monkeypatch: pytest.MonkeyPatch, tmp_path) ->
     monkeypatch.setenv("FU_FILES_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(entry, "serve", serve)
     monkeypatch.setattr(entry, "protect_local_data", lambda settings: None)
-    monkeypatch.setattr(entry, "configure_logging", lambda level, log_format: None)
+    monkeypatch.setattr(entry, "configure_logging", lambda service, level, log_format: None)
     entry.main()
     assert len(loops) == 1 and isinstance(loops[0], uvloop.Loop)

@@ -7,16 +7,18 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
-from pydantic import ValidationError
 from uvicorn.config import STARTUP_FAILURE
 
-from gateway.buffer_reuse import reuse_freed_buffers
+from fileuploader_runtime.buffer_reuse import reuse_freed_buffers
+from fileuploader_runtime.metrics_endpoint import metrics_served
+from fileuploader_runtime.startup import settings_or_exit
+
 from gateway.connection_limits import MAX_LINGERING, ConnectionLimiter
 from gateway.descriptors import connections_room, raise_descriptor_limit
 from gateway.guarded_protocol import guarded_protocol
-from gateway.logs import configure_logging
+from gateway.logs import SERVICE, configure_logging
 from gateway.main import create_app
-from gateway.metrics_endpoint import metrics_served, shared_by_workers
+from gateway.metrics_endpoint import shared_by_workers
 from gateway.settings import Settings
 from gateway.shutdown import ReadinessFirstServer, ShutdownState
 
@@ -65,7 +67,7 @@ def app_from_environment() -> FastAPI:
 
 
 def main() -> None:
-    settings = validated_settings()
+    settings = settings_or_exit(SERVICE, Settings)
     configure_logging(settings.log_level, settings.log_format)
     raise_descriptor_limit(settings.max_connections + MAX_LINGERING)
     reuse_freed_buffers()
@@ -80,20 +82,6 @@ def main() -> None:
     with shared_by_workers() as registry, metrics_served(settings.host, settings.metrics_port, registry):
         uvicorn.run("gateway.__main__:app_from_environment", factory=True, workers=settings.workers,
                     **uvicorn_options(settings))
-
-
-def validated_settings() -> Settings:
-    """The settings, or exit status 2 with what is wrong with them (never their values: secrets)."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        configure_logging("INFO", "text")
-        problems = error.errors(include_input=False, include_url=False)
-        described = "; ".join(
-            f"{'.'.join(map(str, problem['loc'])) or 'settings'}: {problem['msg']}" for problem in problems
-        )
-        logger.error("refusing to start, invalid configuration: %s", described)
-        raise SystemExit(2) from None
 
 
 def serve_readiness_first(settings: Settings) -> None:

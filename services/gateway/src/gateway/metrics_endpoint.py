@@ -1,4 +1,4 @@
-"""GET /metrics on a port of its own (never the public one), served by prometheus-client from a thread.
+"""The gateway's metrics across its workers (fileuploader_runtime.metrics_endpoint serves them).
 
 One process serves its own registry. With several uvicorn workers, each worker writes its values to
 files in a directory the main process creates (prometheus-client's multiprocess mode, switched on by
@@ -11,31 +11,14 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
-from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.metrics_core import Metric
 
 logger = logging.getLogger(__name__)
 
 MULTIPROCESS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-
-
-@contextlib.contextmanager
-def metrics_served(host: str, port: int, registry: CollectorRegistry) -> Iterator[int | None]:
-    """Serves `registry` at http://host:port/metrics for the duration; port 0 serves nothing.
-    Yields the port."""
-    if port == 0:
-        yield None
-        return
-    server, thread = start_http_server(port, addr=host, registry=registry)
-    logger.info("metrics on http://%s:%d/metrics", host, port)
-    try:
-        yield port
-    finally:
-        _stop(server, thread)
 
 
 @contextlib.contextmanager
@@ -81,9 +64,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # it exists, under another user
         return True
     return True
-
-
-def _stop(server: WSGIServer, thread: threading.Thread) -> None:
-    server.shutdown()
-    server.server_close()
-    thread.join()

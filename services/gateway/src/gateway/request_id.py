@@ -1,25 +1,11 @@
-"""The request id: taken from a sane X-Request-ID or created, returned, logged and sent upstream."""
-import logging
-import re
-import uuid
-from contextvars import ContextVar
+"""The request id of every HTTP request: the client's X-Request-ID when acceptable, else a new one;
+returned in the response, carried by the request's log records and sent on to auth and files."""
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-HEADER = "X-Request-ID"
-_SANE = re.compile(r"[A-Za-z0-9._-]{1,128}")
-_current: ContextVar[str | None] = ContextVar("request_id", default=None)
+from fileuploader_runtime.request_ids import HTTP_HEADER, accepted_or_new, bind_request_id, unbind_request_id
 
-
-def current_request_id() -> str | None:
-    return _current.get()
-
-
-def accepted_or_new(incoming: str | None) -> str:
-    if incoming is not None and _SANE.fullmatch(incoming):
-        return incoming
-    return uuid.uuid4().hex
 
 
 class RequestIdMiddleware:
@@ -32,24 +18,16 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = accepted_or_new(Headers(scope=scope).get(HEADER))
+        request_id = accepted_or_new(Headers(scope=scope).get(HTTP_HEADER))
         scope.setdefault("state", {})["request_id"] = request_id
-        token = _current.set(request_id)
+        token = bind_request_id(request_id)
 
         async def send_with_request_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
+                MutableHeaders(scope=message)[HTTP_HEADER] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_request_id)
         finally:
-            _current.reset(token)
-
-
-class RequestIdLogFilter(logging.Filter):
-    """Gives every log record a `request_id` attribute ("-" outside a request)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id() or "-"
-        return True
+            unbind_request_id(token)

@@ -1,25 +1,29 @@
 """The gateway's configuration, read from FU_GATEWAY_* environment variables."""
 import ipaddress
-import re
 from typing import Literal, Self
 
 from limits import parse
+from fileuploader_runtime.settings import (
+    Environment,
+    LogFormat,
+    LogLevel,
+    Port,
+    RpcToken,
+    nats_credentials,
+    refuse_example_secrets,
+)
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-MIN_RPC_TOKEN_LENGTH = 32
-# docker-compose.yml's try-out secrets, and placeholders like them: public, so anyone could use them.
-_EXAMPLE_SECRET = re.compile(r"change[-_ ]?(me|this)|local-try-out", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FU_GATEWAY_", frozen=True)
 
     host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=0, le=65535)
+    port: Port = 8080
     auth_address: str = "127.0.0.1:50051"
     files_address: str = "127.0.0.1:50052"
-    environment: Literal["development", "production"] = "development"
+    environment: Environment = "development"
     public_url: str | None = None
     max_upload_bytes: int = Field(default=104_857_600, gt=0)
     max_header_bytes: int = Field(default=16_384, ge=1024)
@@ -42,12 +46,12 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     shutdown_delay_seconds: float = Field(default=2.0, ge=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
-    log_level: str = "INFO"
-    log_format: Literal["json", "text"] = "text"
-    metrics_port: int = Field(default=9100, ge=0, le=65535)
+    log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
+    metrics_port: Port = 9100
     # One token per callee: neither service learns a token the other accepts from the gateway.
-    auth_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
-    files_rpc_token: SecretStr | None = Field(default=None, min_length=MIN_RPC_TOKEN_LENGTH)
+    auth_rpc_token: RpcToken | None = None
+    files_rpc_token: RpcToken | None = None
     # NATS, where the gateway hears deletes (files.deleted): unset, the file cache is off.
     nats_url: SecretStr | None = None
     nats_user: str = "gateway"
@@ -87,16 +91,6 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(entry, strict=False)
         return value
 
-    @field_validator("log_level")
-    @classmethod
-    def _log_level_upper(cls, value: str) -> str:
-        return value.upper()
-
-    @field_validator("log_format", mode="before")
-    @classmethod
-    def _log_format_lower(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
-
     @model_validator(mode="after")
     def _default_expiry_within_the_maximum(self) -> Self:
         if self.max_expiry_seconds and self.default_expiry_seconds > self.max_expiry_seconds:
@@ -131,11 +125,7 @@ class Settings(BaseSettings):
         secrets = {"FU_GATEWAY_AUTH_RPC_TOKEN": self.auth_rpc_token,
                    "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token,
                    "FU_GATEWAY_NATS_PASSWORD": self.nats_password}
-        examples = [name for name, value in secrets.items()
-                    if value is not None and _EXAMPLE_SECRET.search(value.get_secret_value())]
-        if examples:
-            raise ValueError(f"{' and '.join(examples)} must not be an example value (docker-compose.yml's "
-                             "try-out ones, a change-me placeholder) when FU_GATEWAY_ENVIRONMENT=production")
+        refuse_example_secrets(secrets, "FU_GATEWAY_ENVIRONMENT")
         return self
 
     @model_validator(mode="after")
@@ -155,9 +145,7 @@ class Settings(BaseSettings):
     @property
     def nats_credentials(self) -> dict[str, str]:
         """nats.connect() keywords: the user and password, when a password is set."""
-        if self.nats_password is None:
-            return {}
-        return {"user": self.nats_user, "password": self.nats_password.get_secret_value()}
+        return nats_credentials(self.nats_user, self.nats_password)
 
     @property
     def trusted_proxy_list(self) -> list[str]:

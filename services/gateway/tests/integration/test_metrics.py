@@ -14,9 +14,11 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from fileuploader_runtime.metrics_endpoint import metrics_served
+
 from gateway.main import create_app
 from gateway.metrics import GatewayMetrics
-from gateway.metrics_endpoint import forget_dead_workers, metrics_served
+from gateway.metrics_endpoint import forget_dead_workers
 
 from .conftest import free_port, running
 

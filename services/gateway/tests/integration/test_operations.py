@@ -7,11 +7,12 @@ import httpx
 import pytest
 
 from fileuploader.files.v1 import files_pb2_grpc
+from fileuploader_runtime.logs import log_formatter
+from fileuploader_runtime.request_ids import RequestIdLogFilter
+
 from gateway.clients.files import FilesClient
 from gateway.clients.rpc import Keepalive, open_channel
 from gateway.errors import FileNotFound
-from gateway.logs import log_formatter
-from gateway.request_id import RequestIdLogFilter
 
 from ..conftest import FakeFilesService, FakeServer
 
@@ -167,7 +168,7 @@ async def test_access_log_lines_are_json_with_the_request_id(serve, settings_for
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RequestIdLogFilter())
-    handler.setFormatter(log_formatter("json"))
+    handler.setFormatter(log_formatter("gateway", "json"))
     access_logger = logging.getLogger("uvicorn.access")
     access_logger.addHandler(handler)
     try:

@@ -7,8 +7,9 @@ from uuid import uuid4
 
 import grpc
 
+from fileuploader_runtime.request_ids import METADATA_KEY
+
 from auth_service.domain.list_comparison import OwnedFile
-from auth_service.entrypoints.request_id import METADATA_KEY
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 LIST_TIMEOUT_SECONDS = 3600.0

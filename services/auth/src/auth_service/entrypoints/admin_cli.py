@@ -4,10 +4,11 @@
 Exit status: 0 done (or so already); 1 no such account; 2 an error (bad input, the database unreachable)."""
 
 import argparse
-import getpass
 import json
 import logging
 import sys
+
+from fileuploader_runtime.operator_cli import add_operator_arguments, describe_failure, operator_of
 
 from auth_service.admin import AccountChange
 from auth_service.bootstrap import build_administration
@@ -19,12 +20,10 @@ logger = logging.getLogger(__name__)
 EXIT_DONE = 0
 EXIT_NO_ACCOUNT = 1
 EXIT_ERROR = 2
-MAX_OPERATOR_LENGTH = 128
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--operator", default=None, help="who runs this, for the log (default: the OS user)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_operator_arguments(parser)
     actions = parser.add_subparsers(dest="action", required=True, title="actions")
     actions.add_parser(
         "disable", help="refuse the account's tokens (revoking them) and its logins; its files are kept"
@@ -33,14 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions.add_parser(
         "delete", help="delete a disabled account whose files are deleted (finishes an account deletion)"
     ).add_argument("username")
-
-
-def operator_of(arguments: argparse.Namespace) -> str:
-    """The operator's name as given, or the OS user's; ValueError when it cannot go in a log line."""
-    name = arguments.operator if arguments.operator is not None else _os_user()
-    if not name or len(name) > MAX_OPERATOR_LENGTH or not name.isprintable():
-        raise ValueError(f"--operator must be 1-{MAX_OPERATOR_LENGTH} printable characters")
-    return name
 
 
 async def run(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -67,7 +58,7 @@ async def run(settings: Settings, arguments: argparse.Namespace) -> int:
         logger.error("no account named %r", arguments.username)
         return EXIT_NO_ACCOUNT
     except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
-        logger.error("admin %s failed: %s", arguments.action, _describe(error))
+        logger.error("admin %s failed: %s", arguments.action, describe_failure(error))
         return EXIT_ERROR
     finally:
         await administration.close()
@@ -87,15 +78,3 @@ def _print(arguments: argparse.Namespace, change: AccountChange) -> None:
         sys.stdout.write(json.dumps(fields) + "\n")
     else:
         sys.stdout.write("".join(f"{name}: {value}\n" for name, value in fields.items()))
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # a uid without a passwd entry (a container's arbitrary user)
-        return ""
-
-
-def _describe(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}"
-    return f"{text} ({_describe(error.__cause__)})" if error.__cause__ is not None else text

@@ -11,14 +11,16 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY
 
+from fileuploader_runtime.caller_gate import CallerGate
+from fileuploader_runtime.grpc_observer import RpcObserver
+from fileuploader_runtime.metrics_endpoint import metrics_served
+from fileuploader_runtime.periodic import run_periodically
+
 from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 from auth_service.backoff import Backoff
 from auth_service.bootstrap import Application, bootstrap
-from auth_service.entrypoints.caller_gate import CallerGate
-from auth_service.entrypoints.periodic import run_periodically
-from auth_service.entrypoints.rpc_observer import RpcObserver
 from auth_service.entrypoints.servicer import AuthServicer
-from auth_service.metrics import EventMetrics, metrics_served
+from auth_service.metrics import EventMetrics
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 

@@ -5,7 +5,7 @@ from typing import Any
 import grpc
 
 from auth_service.entrypoints import convert
-from auth_service.entrypoints.rpc_handler import handles_rpc
+from auth_service.entrypoints.errors import AUTH_ERRORS
 from auth_service.service import AuthService
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 
@@ -16,99 +16,100 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     def __init__(self, service: AuthService) -> None:
         self._service = service
 
-    @handles_rpc
     async def Register(self, request: auth_pb2.RegisterRequest, context: Context) -> auth_pb2.IssuedToken:
-        kind = convert.token_kind_from_pb(request.token_kind)
-        issued = await self._service.register(request.username, request.password, kind)
-        return convert.issued_token_to_pb(issued)
+        async with AUTH_ERRORS.aborting_on_error(context, "Register"):
+            kind = convert.token_kind_from_pb(request.token_kind)
+            issued = await self._service.register(request.username, request.password, kind)
+            return convert.issued_token_to_pb(issued)
 
-    @handles_rpc
     async def Login(self, request: auth_pb2.LoginRequest, context: Context) -> auth_pb2.IssuedToken:
-        kind = convert.token_kind_from_pb(request.token_kind)
-        issued = await self._service.login(request.username, request.password, kind)
-        return convert.issued_token_to_pb(issued)
+        async with AUTH_ERRORS.aborting_on_error(context, "Login"):
+            kind = convert.token_kind_from_pb(request.token_kind)
+            issued = await self._service.login(request.username, request.password, kind)
+            return convert.issued_token_to_pb(issued)
 
-    @handles_rpc
     async def RefreshToken(
         self, request: auth_pb2.RefreshTokenRequest, context: Context
     ) -> auth_pb2.IssuedToken:
-        return convert.issued_token_to_pb(await self._service.refresh_token(request.access_token))
+        async with AUTH_ERRORS.aborting_on_error(context, "RefreshToken"):
+            return convert.issued_token_to_pb(await self._service.refresh_token(request.access_token))
 
-    @handles_rpc
     async def Logout(self, request: auth_pb2.LogoutRequest, context: Context) -> auth_pb2.LogoutResponse:
-        await self._service.logout(request.access_token)
-        return auth_pb2.LogoutResponse()
+        async with AUTH_ERRORS.aborting_on_error(context, "Logout"):
+            await self._service.logout(request.access_token)
+            return auth_pb2.LogoutResponse()
 
-    @handles_rpc
     async def ValidateToken(
         self, request: auth_pb2.ValidateTokenRequest, context: Context
     ) -> auth_pb2.ValidateTokenResponse:
-        return convert.validated_token_to_pb(await self._service.validate_token(request.access_token))
+        async with AUTH_ERRORS.aborting_on_error(context, "ValidateToken"):
+            return convert.validated_token_to_pb(await self._service.validate_token(request.access_token))
 
-    @handles_rpc
     async def ListAccountFiles(
         self, request: auth_pb2.ListAccountFilesRequest, context: Context
     ) -> auth_pb2.ListAccountFilesResponse:
-        return convert.account_file_list_to_pb(await self._service.list_account_files(request.access_token))
+        async with AUTH_ERRORS.aborting_on_error(context, "ListAccountFiles"):
+            files = await self._service.list_account_files(request.access_token)
+            return convert.account_file_list_to_pb(files)
 
-    @handles_rpc
     async def RecordAccountFile(
         self, request: auth_pb2.RecordAccountFileRequest, context: Context
     ) -> auth_pb2.RecordAccountFileResponse:
-        uploaded = convert.file_uploaded_from_account_file_pb(request.file)
-        await self._service.record_account_file(request.access_token, uploaded)
-        return auth_pb2.RecordAccountFileResponse()
+        async with AUTH_ERRORS.aborting_on_error(context, "RecordAccountFile"):
+            uploaded = convert.file_uploaded_from_account_file_pb(request.file)
+            await self._service.record_account_file(request.access_token, uploaded)
+            return auth_pb2.RecordAccountFileResponse()
 
-    @handles_rpc
     async def RecordAccountFiles(
         self, request: auth_pb2.RecordAccountFilesRequest, context: Context
     ) -> auth_pb2.RecordAccountFilesResponse:
-        uploads = [convert.file_uploaded_from_account_file_pb(file) for file in request.files]
-        await self._service.record_account_files(request.access_token, uploads)
-        return auth_pb2.RecordAccountFilesResponse()
+        async with AUTH_ERRORS.aborting_on_error(context, "RecordAccountFiles"):
+            uploads = [convert.file_uploaded_from_account_file_pb(file) for file in request.files]
+            await self._service.record_account_files(request.access_token, uploads)
+            return auth_pb2.RecordAccountFilesResponse()
 
-    @handles_rpc
     async def CreateApiToken(
         self, request: auth_pb2.CreateApiTokenRequest, context: Context
     ) -> auth_pb2.CreateApiTokenResponse:
-        issued = await self._service.create_api_token(
-            request.access_token, request.name, request.expires_in_seconds
-        )
-        return convert.issued_api_token_to_pb(issued)
+        async with AUTH_ERRORS.aborting_on_error(context, "CreateApiToken"):
+            issued = await self._service.create_api_token(
+                request.access_token, request.name, request.expires_in_seconds
+            )
+            return convert.issued_api_token_to_pb(issued)
 
-    @handles_rpc
     async def ListApiTokens(
         self, request: auth_pb2.ListApiTokensRequest, context: Context
     ) -> auth_pb2.ListApiTokensResponse:
-        tokens = await self._service.list_api_tokens(request.access_token)
-        return auth_pb2.ListApiTokensResponse(tokens=[convert.api_token_to_pb(token) for token in tokens])
+        async with AUTH_ERRORS.aborting_on_error(context, "ListApiTokens"):
+            tokens = await self._service.list_api_tokens(request.access_token)
+            return auth_pb2.ListApiTokensResponse(tokens=[convert.api_token_to_pb(token) for token in tokens])
 
-    @handles_rpc
     async def RevokeApiToken(
         self, request: auth_pb2.RevokeApiTokenRequest, context: Context
     ) -> auth_pb2.RevokeApiTokenResponse:
-        await self._service.revoke_api_token(request.access_token, request.token_id)
-        return auth_pb2.RevokeApiTokenResponse()
+        async with AUTH_ERRORS.aborting_on_error(context, "RevokeApiToken"):
+            await self._service.revoke_api_token(request.access_token, request.token_id)
+            return auth_pb2.RevokeApiTokenResponse()
 
-    @handles_rpc
     async def ChangePassword(
         self, request: auth_pb2.ChangePasswordRequest, context: Context
     ) -> auth_pb2.ChangePasswordResponse:
-        revoked = await self._service.change_password(
-            request.access_token, request.old_password, request.new_password
-        )
-        return auth_pb2.ChangePasswordResponse(revoked_tokens=revoked)
+        async with AUTH_ERRORS.aborting_on_error(context, "ChangePassword"):
+            revoked = await self._service.change_password(
+                request.access_token, request.old_password, request.new_password
+            )
+            return auth_pb2.ChangePasswordResponse(revoked_tokens=revoked)
 
-    @handles_rpc
     async def StartAccountDeletion(
         self, request: auth_pb2.StartAccountDeletionRequest, context: Context
     ) -> auth_pb2.StartAccountDeletionResponse:
-        account_id = await self._service.start_account_deletion(request.access_token, request.password)
-        return auth_pb2.StartAccountDeletionResponse(account_id=account_id)
+        async with AUTH_ERRORS.aborting_on_error(context, "StartAccountDeletion"):
+            account_id = await self._service.start_account_deletion(request.access_token, request.password)
+            return auth_pb2.StartAccountDeletionResponse(account_id=account_id)
 
-    @handles_rpc
     async def FinishAccountDeletion(
         self, request: auth_pb2.FinishAccountDeletionRequest, context: Context
     ) -> auth_pb2.FinishAccountDeletionResponse:
-        await self._service.finish_account_deletion(request.account_id)
-        return auth_pb2.FinishAccountDeletionResponse()
+        async with AUTH_ERRORS.aborting_on_error(context, "FinishAccountDeletion"):
+            await self._service.finish_account_deletion(request.account_id)
+            return auth_pb2.FinishAccountDeletionResponse()

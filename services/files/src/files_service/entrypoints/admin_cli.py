@@ -5,12 +5,13 @@ Exit status: 0 done; 1 nothing to act on (no such file, a hash not blocked); 2 a
 the database unreachable)."""
 
 import argparse
-import getpass
 import json
 import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from fileuploader_runtime.operator_cli import add_operator_arguments, describe_failure, operator_of
 
 from files_service.bootstrap import Administration, build_administration
 from files_service.domain.blocking import MAX_OPERATOR_LENGTH, BlockedHash, InvalidSha256
@@ -28,8 +29,7 @@ DEFAULT_LIMIT = 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--operator", default=None, help="who runs this, for the log (default: the OS user)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_operator_arguments(parser)
     actions = parser.add_subparsers(dest="action", required=True, title="actions")
     for name, what in (("show", "a file's owner, size, sha256, name and date"),
                        ("delete", "delete a file as its owner's delete would")):
@@ -58,17 +58,9 @@ def file_url_of(text: str) -> str:
     return text.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
-def operator_of(arguments: argparse.Namespace) -> str:
-    """The operator's name as given, or the OS user's; ValueError when it cannot go in a log line."""
-    name = arguments.operator if arguments.operator is not None else _os_user()
-    if not name or len(name) > MAX_OPERATOR_LENGTH or not name.isprintable():
-        raise ValueError(f"--operator must be 1-{MAX_OPERATOR_LENGTH} printable characters")
-    return name
-
-
 async def run(settings: Settings, arguments: argparse.Namespace) -> int:
     try:
-        operator = operator_of(arguments)
+        operator = operator_of(arguments, MAX_OPERATOR_LENGTH)
     except ValueError as error:
         logger.error("%s", error)
         return EXIT_ERROR
@@ -82,7 +74,7 @@ async def run(settings: Settings, arguments: argparse.Namespace) -> int:
         logger.error("%s", error)
         return EXIT_ERROR
     except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
-        logger.error("admin %s failed: %s", arguments.action, _describe(error))
+        logger.error("admin %s failed: %s", arguments.action, describe_failure(error))
         return EXIT_ERROR
     finally:
         await administration.close()
@@ -166,15 +158,3 @@ def _flat(fields: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
         else:
             pairs.append((prefix + name, value))
     return pairs
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # a uid without a passwd entry (a container's arbitrary user)
-        return ""
-
-
-def _describe(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}"
-    return f"{text} ({_describe(error.__cause__)})" if error.__cause__ is not None else text

@@ -15,13 +15,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from prometheus_client import REGISTRY
 
+from fileuploader_runtime.caller_gate import CallerGate
+from fileuploader_runtime.grpc_observer import RpcObserver
+from fileuploader_runtime.metrics_endpoint import metrics_served
+from fileuploader_runtime.periodic import run_periodically
+
 from files_service.bootstrap import Application, bootstrap
-from files_service.entrypoints.caller_gate import CallerGate
 from files_service.entrypoints.handlers import add_files_servicer_to_server
-from files_service.entrypoints.periodic import run_periodically
-from files_service.entrypoints.rpc_observer import RpcObserver
 from files_service.entrypoints.servicer import FilesServicer
-from files_service.metrics import metrics_served
 from files_service.settings import Settings
 
 logger = logging.getLogger(__name__)

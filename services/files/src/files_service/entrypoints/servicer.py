@@ -21,7 +21,7 @@ from files_service.entrypoints.convert import (
     upload_request_of,
     upload_response_of,
 )
-from files_service.entrypoints.errors import aborting_on_error
+from files_service.entrypoints.errors import FILES_ERRORS
 from files_service.entrypoints.upload_requests import UploadMessage
 from files_service.metrics import TransferMetrics
 from files_service.service import FilesService
@@ -45,7 +45,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         context: grpc.aio.ServicerContext,
     ) -> files_pb2.UploadFileResponse:
         """Its requests are read by upload_requests.upload_message_of (see handlers)."""
-        async with aborting_on_error(context, "UploadFile"):
+        async with FILES_ERRORS.aborting_on_error(context, "UploadFile"):
             with self._metrics.uploads_in_flight.track_inprogress():
                 try:
                     request = upload_request_of(await _first_metadata(request_iterator))
@@ -60,7 +60,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     async def UploadWholeFile(
         self, request: files_pb2.UploadWholeFileRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.UploadFileResponse:
-        async with aborting_on_error(context, "UploadWholeFile"):
+        async with FILES_ERRORS.aborting_on_error(context, "UploadWholeFile"):
             with self._metrics.uploads_in_flight.track_inprogress():
                 stored = await self._service.upload_file(
                     upload_request_of(request.metadata), _whole(request.content))
@@ -71,14 +71,14 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     async def GetFileInfo(
         self, request: files_pb2.GetFileInfoRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.GetFileInfoResponse:
-        async with aborting_on_error(context, "GetFileInfo"):
+        async with FILES_ERRORS.aborting_on_error(context, "GetFileInfo"):
             stored = await self._service.get_file_info(request.file_url)
             return files_pb2.GetFileInfoResponse(file=file_info_of(stored))
 
     async def ReadFile(
         self, request: files_pb2.ReadFileRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[files_pb2.ReadFileResponse]:
-        async with aborting_on_error(context, "ReadFile"):
+        async with FILES_ERRORS.aborting_on_error(context, "ReadFile"):
             length = request.length if request.HasField("length") else None
             stored = await self._service.get_file_info(request.file_url)
             if request.with_info and stored.size <= min(request.inline_up_to, MAX_INLINE_BYTES):
@@ -97,7 +97,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     async def GetDownloadUrl(
         self, request: files_pb2.GetDownloadUrlRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.GetDownloadUrlResponse:
-        async with aborting_on_error(context, "GetDownloadUrl"):
+        async with FILES_ERRORS.aborting_on_error(context, "GetDownloadUrl"):
             headers = download_headers_of(request)
             download_url = await self._service.get_download_url(request.file_url, headers)
             return download_url_response_of(download_url)
@@ -105,7 +105,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     async def DeleteFile(
         self, request: files_pb2.DeleteFileRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.DeleteFileResponse:
-        async with aborting_on_error(context, "DeleteFile"):
+        async with FILES_ERRORS.aborting_on_error(context, "DeleteFile"):
             await self._service.delete_file(request.file_url, request.delete_key)
             logger.info("deleted file %s", request.file_url)
             return files_pb2.DeleteFileResponse()
@@ -113,7 +113,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     async def ListOwnedFiles(
         self, request: files_pb2.ListOwnedFilesRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[files_pb2.ListOwnedFilesResponse]:
-        async with aborting_on_error(context, "ListOwnedFiles"):
+        async with FILES_ERRORS.aborting_on_error(context, "ListOwnedFiles"):
             owned = self._service.list_owned_files()
             async with contextlib.aclosing(_batches(owned, OWNED_FILES_PER_MESSAGE)) as batches:
                 async for batch in batches:
@@ -122,7 +122,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     async def RepublishFileEvents(
         self, request: files_pb2.RepublishFileEventsRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.RepublishFileEventsResponse:
-        async with aborting_on_error(context, "RepublishFileEvents"):
+        async with FILES_ERRORS.aborting_on_error(context, "RepublishFileEvents"):
             republished = await self._service.republish_file_events(list(request.file_urls))
             return files_pb2.RepublishFileEventsResponse(
                 republished=republished.count, unknown_file_urls=republished.unknown_file_urls
@@ -131,35 +131,35 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
     async def ClaimFiles(
         self, request: files_pb2.ClaimFilesRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.ClaimFilesResponse:
-        async with aborting_on_error(context, "ClaimFiles"):
+        async with FILES_ERRORS.aborting_on_error(context, "ClaimFiles"):
             outcomes = await self._service.claim_files(request.owner_account_id, claim_requests_of(request))
             return files_pb2.ClaimFilesResponse(outcomes=[claim_outcome_of(outcome) for outcome in outcomes])
 
     async def GetAccountUsage(
         self, request: files_pb2.GetAccountUsageRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.GetAccountUsageResponse:
-        async with aborting_on_error(context, "GetAccountUsage"):
+        async with FILES_ERRORS.aborting_on_error(context, "GetAccountUsage"):
             usage, quota = await self._service.get_account_usage(request.owner_account_id)
             return account_usage_response_of(usage, quota)
 
     async def DeleteAccountFiles(
         self, request: files_pb2.DeleteAccountFilesRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.DeleteAccountFilesResponse:
-        async with aborting_on_error(context, "DeleteAccountFiles"):
+        async with FILES_ERRORS.aborting_on_error(context, "DeleteAccountFiles"):
             deleted = await self._service.delete_account_files(request.owner_account_id)
             return files_pb2.DeleteAccountFilesResponse(deleted_files=deleted)
 
     async def CountDownload(
         self, request: files_pb2.CountDownloadRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.CountDownloadResponse:
-        async with aborting_on_error(context, "CountDownload"):
+        async with FILES_ERRORS.aborting_on_error(context, "CountDownload"):
             left = await self._service.count_download(request.file_url)
             return files_pb2.CountDownloadResponse(downloads_left=left)
 
     async def GetFileLimits(
         self, request: files_pb2.GetFileLimitsRequest, context: grpc.aio.ServicerContext
     ) -> files_pb2.GetFileLimitsResponse:
-        async with aborting_on_error(context, "GetFileLimits"):
+        async with FILES_ERRORS.aborting_on_error(context, "GetFileLimits"):
             served, gone = await self._service.file_limits(list(request.file_urls))
             files = [file_limits_of(file_url, limits) for file_url, limits in served.items()]
             return files_pb2.GetFileLimitsResponse(files=files, gone=gone)

@@ -9,9 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fileuploader_runtime.request_ids import HTTP_HEADER as REQUEST_ID_HEADER
+
 from gateway.api.allowed_methods import AllowedMethods
 from gateway.errors import GatewayError
-from gateway.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.security_headers import security_headers
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,9 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from fileuploader_runtime.request_ids import METADATA_KEY, current_request_id
+
 from gateway.errors import GatewayError, ServiceUnavailable, UpstreamFailure
-from gateway.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
     FU_GATEWAY_FILES_RPC_TOKEN) by which it knows the caller is the gateway (without it, it refuses
     the call)."""
     request_id = current_request_id()
-    entries = (("x-request-id", request_id),) if request_id else ()
+    entries = ((METADATA_KEY, request_id),) if request_id else ()
     return (*entries, ("authorization", f"Bearer {token}")) if token else entries
 
 

@@ -1,6 +1,7 @@
 """RpcObserver around fake handlers and contexts: status codes, counts, times, request id, access log."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -9,11 +10,11 @@ import grpc
 import pytest
 from prometheus_client import CollectorRegistry
 
-from files_service.entrypoints.request_id import current_request_id
-from files_service.entrypoints.rpc_observer import RpcObserver
-from files_service.metrics import RpcMetrics
+from fileuploader_runtime.request_ids import current_request_id
+from fileuploader_runtime.grpc_observer import RpcObserver
+from fileuploader_runtime.rpc_metrics import RpcMetrics
 
-SERVICE = "fileuploader.files.v1.FilesService"
+SERVICE = "fileuploader.auth.v1.AuthService"
 
 
 class FakeContext:
@@ -184,7 +185,7 @@ async def test_handler_runs_under_the_callers_request_id_and_is_logged_with_it(
         return "token"
 
     wrapped = await observed(observer, grpc.unary_unary_rpc_method_handler(login))
-    caplog.set_level(logging.INFO, logger="files_service.entrypoints.rpc_observer")
+    caplog.set_level(logging.INFO, logger="fileuploader_runtime.grpc_observer")
 
     await asyncio.create_task(wrapped.unary_unary("alice", FakeContext("trace-77")))
 
@@ -202,8 +203,40 @@ async def test_health_checks_are_logged_at_debug_only(
     wrapped = await observed(
         observer, grpc.unary_unary_rpc_method_handler(check), "/grpc.health.v1.Health/Check"
     )
-    caplog.set_level(logging.INFO, logger="files_service.entrypoints.rpc_observer")
+    caplog.set_level(logging.INFO, logger="fileuploader_runtime.grpc_observer")
 
     await wrapped.unary_unary("", FakeContext())
 
     assert caplog.records == []
+
+
+async def test_repeated_rpcs_are_each_counted_by_their_own_status_and_handler(
+    observer: RpcObserver, registry: CollectorRegistry
+) -> None:
+    """Instruments and wrapped handlers are kept per method: a later call still runs its own handler
+    (a caller refused by the gate gets another one) and is counted under its own status."""
+
+    async def login(request: str, context: FakeContext) -> str:
+        if request == "mallory":
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "no")
+        return "token"
+
+    async def refuse(request: str, context: FakeContext) -> str:
+        await context.abort(grpc.StatusCode.PERMISSION_DENIED, "refused")
+        return ""
+
+    serving = grpc.unary_unary_rpc_method_handler(login)
+    for name in ("alice", "bob", "mallory"):
+        wrapped = await observed(observer, serving)
+        with contextlib.suppress(RuntimeError):
+            await wrapped.unary_unary(name, FakeContext())
+    refusing = await observed(observer, grpc.unary_unary_rpc_method_handler(refuse))
+    with pytest.raises(RuntimeError, match="refused"):
+        await refusing.unary_unary("eve", FakeContext())
+    assert await (await observed(observer, serving)).unary_unary("carol", FakeContext()) == "token"
+
+    assert handled(registry, "Login", "OK") == 3
+    assert handled(registry, "Login", "UNAUTHENTICATED") == 1
+    assert handled(registry, "Login", "PERMISSION_DENIED") == 1
+    labels = {"grpc_service": SERVICE, "grpc_method": "Login"}
+    assert registry.get_sample_value("grpc_server_started_total", labels) == 5

@@ -11,8 +11,8 @@ from typing import Any
 
 import grpc
 
-from auth_service.entrypoints.request_id import bind_request_id
-from auth_service.metrics import RpcMetrics
+from fileuploader_runtime.request_ids import bind_from_metadata
+from fileuploader_runtime.rpc_metrics import RpcMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class _ObservedRpc:
 
     @contextlib.contextmanager
     def _observing(self, context: Context) -> Iterator[None]:
-        bind_request_id(context)
+        bind_from_metadata(context.invocation_metadata())
         self._started.inc()
         started = time.perf_counter()
         error: BaseException | None = None

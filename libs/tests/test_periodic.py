@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from auth_service.entrypoints.periodic import run_periodically
+from fileuploader_runtime.periodic import run_periodically
 
 
 async def test_a_cancelled_action_that_turns_the_cancel_into_an_error_still_stops_the_loop():

@@ -1,4 +1,4 @@
-"""Background work that repeats for the life of the server."""
+"""Background work that repeats for the life of a process."""
 
 import asyncio
 import logging
@@ -14,8 +14,13 @@ async def run_periodically(
     while True:
         try:
             await action()
-        except Exception:
-            logger.exception("%s failed; next attempt in %.0fs", description, interval)
+        except Exception as error:
+            # Transient failures (a database restarting) repeat every interval: one line each, the
+            # traceback only when debugging.
+            logger.warning(
+                "%s failed (%r); next attempt in %.1fs", description, error, interval,
+                exc_info=logger.isEnabledFor(logging.DEBUG),
+            )
         current = asyncio.current_task()
         if current is not None and current.cancelling():
             # The action was cancelled but turned that into an error (a database driver interrupted

@@ -29,7 +29,7 @@ def page_faults(module: str, mode: str) -> int:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
 def test_freed_message_sized_buffers_are_reused_instead_of_faulted_in_again():
-    module = "files_service.buffer_reuse"
+    module = "fileuploader_runtime.buffer_reuse"
     pages_touched = 100 * 3 * 256
     assert page_faults(module, "default") > pages_touched // 2  # the default: a fresh mapping each time
     assert page_faults(module, "reuse") < pages_touched // 20
