@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 TEMP_DIR_NAME = ".tmp"
 TEMP_SUFFIX = ".part"
-DEFAULT_WRITE_SIZE = 512 * 1024  # the size of the gateway's upload messages: each is written as it is
+DEFAULT_WRITE_SIZE = 1024 * 1024  # the size of the gateway's upload messages: each is written as it is
 # Written bytes are handed to the disk in steps of this size while the upload goes on (early_writeback):
 # a file smaller than one step leaves it all to its fsync.
 WRITEBACK_STEP_BYTES = 8 * 1024 * 1024
