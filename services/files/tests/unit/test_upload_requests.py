@@ -116,7 +116,7 @@ class RecordingServer:
         self.registered[service] = handlers
 
 
-def test_every_method_is_served_as_the_generated_stub_serves_it_but_uploads_requests_and_reads_answers() -> None:
+def test_every_method_is_served_as_the_stub_serves_it_but_uploads_requests_and_reads_answers() -> None:
     servicer = files_pb2_grpc.FilesServiceServicer()
     generated, ours = RecordingServer(), RecordingServer()
     files_pb2_grpc.add_FilesServiceServicer_to_server(servicer, generated)

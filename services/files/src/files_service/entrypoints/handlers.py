@@ -43,4 +43,6 @@ def _handler(
     make = _HANDLER_KINDS[(method.client_streaming, method.server_streaming)]
     deserializer = REQUEST_DESERIALIZERS.get(method.name, GetMessageClass(method.input_type).FromString)
     serializer = RESPONSE_SERIALIZERS.get(method.name, GetMessageClass(method.output_type).SerializeToString)
-    return make(getattr(servicer, method.name), request_deserializer=deserializer, response_serializer=serializer)
+    return make(
+        getattr(servicer, method.name), request_deserializer=deserializer, response_serializer=serializer
+    )
