@@ -1,5 +1,5 @@
 """Freed big buffers kept for reuse. By default glibc's malloc maps every block above 128 KiB afresh
-(or hands the top of its heap back to the kernel once 2 MiB of it are free), so each 512 KiB message
+(or hands the top of its heap back to the kernel once 2 MiB of it are free), so each 1 MiB message
 of an upload, and each copy of it, is a new mapping that the kernel zero-fills page by page: ~190
 MiB of page faults per 100 MiB uploaded. With blocks up to MMAP_THRESHOLD_BYTES taken from the heap,
 and up to TRIM_THRESHOLD_BYTES of it kept when free, the next message reuses the last one's memory."""

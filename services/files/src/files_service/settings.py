@@ -78,8 +78,9 @@ class Settings(BaseSettings):
     publish_timeout_seconds: PositiveFloat = 2.0
     outbox_relay_interval_seconds: PositiveFloat = 1.0
     # Each chunk is one ReadFile message: well under gRPC's 4 MiB default, large enough that a big
-    # download is not mostly per-message work (512 KiB took a quarter less CPU than 256 KiB).
-    read_chunk_size: int = Field(default=524288, gt=0, le=1024 * 1024)
+    # download is not mostly per-message work (512 KiB took a quarter less CPU than 256 KiB, and 1 MiB
+    # about 30 % less again, in files and in the gateway).
+    read_chunk_size: int = Field(default=1048576, gt=0, le=1024 * 1024)
     # The API promises 24 h: a shorter time would break that promise.
     idempotency_ttl_seconds: float = Field(default=86400.0, ge=86400.0)
     idempotency_purge_interval_seconds: PositiveFloat = 600.0

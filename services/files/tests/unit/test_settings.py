@@ -20,7 +20,7 @@ def test_settings_defaults_put_database_and_blobs_under_data_dir():
     assert settings.listen_address == "127.0.0.1:50052"
     assert settings.sqlalchemy_url == "sqlite+aiosqlite:///data/files.db"
     assert settings.blob_directory == pathlib.Path("data/blobs")
-    assert (settings.max_file_size, settings.read_chunk_size) == (104857600, 524288)
+    assert (settings.max_file_size, settings.read_chunk_size) == (104857600, 1048576)
     assert (settings.events_stream, settings.events_subject_prefix) == ("FILE_EVENTS", "files")
     assert settings.nats_url.get_secret_value() == "nats://127.0.0.1:4222"
     assert (settings.shutdown_delay_seconds, settings.shutdown_grace_seconds) == (2.0, 10.0)

@@ -20,6 +20,7 @@ from uvicorn.server import ServerState
 
 from gateway.connection_guard import ConnectionGuard
 from gateway.connection_limits import ConnectionLimiter
+from gateway.received_body import ReceivedBody
 from gateway.request_heads import BOTH_FRAMINGS, INVALID_REQUEST, RequestRefused, head_too_large
 
 # What llhttp says of a request with both framings (the order they came in decides which)
@@ -67,6 +68,12 @@ class GuardedHttpToolsProtocol(ConnectionGuard, HttpToolsProtocol):
         if self._sent_method is not None:
             self.scope["method"], self._sent_method = self._sent_method, None
         self._head_arrived()
+
+    def on_body(self, body: bytes) -> None:
+        # receive() leaves a fresh bytearray behind after each read: the next piece replaces it.
+        if not isinstance(self.cycle.body, ReceivedBody):
+            self.cycle.body = ReceivedBody(self.cycle.body)
+        super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._between_requests = True

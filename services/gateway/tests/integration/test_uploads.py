@@ -230,14 +230,15 @@ async def test_upload_forwards_bytes_in_messages_of_512_kib(client, fake_files):
 
 
 async def test_upload_is_cut_off_with_413_once_the_file_passes_the_limit(make_client, fake_files):
-    client = await make_client(max_upload_bytes=MB)
+    # a limit past two messages: files has heard of the upload (its stream opened) when it is cut off
+    client = await make_client(max_upload_bytes=3 * MB)
     blocks_read: list[int] = []
     r = await client.post("/api/upload", headers=MULTIPART,
                           content=streamed(file_part("big.bin")[:-2], 200, counter=blocks_read))
     assert r.status_code == 413
-    assert r.json() == {"status": "error", "message": "File size exceeds the limit (1MB)"}
+    assert r.json() == {"status": "error", "message": "File size exceeds the limit (3MB)"}
     assert r.headers["connection"] == "close"
-    assert len(blocks_read) <= MB // 65536 + 2, "the gateway kept reading after the limit"
+    assert len(blocks_read) <= 3 * MB // 65536 + 2, "the gateway kept reading after the limit"
     await asyncio.wait_for(fake_files.servicer.upload_cancelled.wait(), 5)
     assert not fake_files.servicer.blobs
 
@@ -254,7 +255,7 @@ async def test_upload_is_413_at_once_when_content_length_is_too_large(make_clien
 async def test_upload_cancels_the_stream_when_the_client_disconnects(make_app, fake_files):
     app = await make_app()
     messages = [{"type": "http.request", "body": file_part("a.bin")[:-2], "more_body": True},
-                {"type": "http.request", "body": b"x" * 1_100_000, "more_body": True},
+                {"type": "http.request", "body": b"x" * (2 * MESSAGE_BYTES + 100_000), "more_body": True},
                 {"type": "http.disconnect"}]
     sent: list[dict] = []
 

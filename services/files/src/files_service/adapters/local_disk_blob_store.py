@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callab
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, TypeVar
 
+from files_service.adapters.early_writeback import start_writeback
 from files_service.domain.errors import StorageFull
 from files_service.domain.ports import BlobNotFound, StorageEntry
 
@@ -21,7 +22,10 @@ T = TypeVar("T")
 
 TEMP_DIR_NAME = ".tmp"
 TEMP_SUFFIX = ".part"
-DEFAULT_WRITE_SIZE = 512 * 1024  # the size of the gateway's upload messages: each is written as it is
+DEFAULT_WRITE_SIZE = 1024 * 1024  # the size of the gateway's upload messages: each is written as it is
+# Written bytes are handed to the disk in steps of this size while the upload goes on (early_writeback):
+# a file smaller than one step leaves it all to its fsync.
+WRITEBACK_STEP_BYTES = 8 * 1024 * 1024
 _KEY = re.compile(r"[0-9a-f]{8,64}")
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -127,9 +131,16 @@ class _TempFile:
         self._key = key
         self.fd: int | None = None
         self.path: pathlib.Path | None = None
+        self._written = 0
+        self._written_back = 0  # the bytes before this offset are on their way to disk
 
     def write(self, data: bytes) -> None:
-        _write_all(self._opened(), data)
+        fd = self._opened()
+        _write_all(fd, data)
+        self._written += len(data)
+        if self._written - self._written_back >= WRITEBACK_STEP_BYTES:
+            start_writeback(fd, self._written_back, self._written - self._written_back)
+            self._written_back = self._written
 
     def flush_and_close(self) -> pathlib.Path:
         fd, self.fd = self._opened(), None

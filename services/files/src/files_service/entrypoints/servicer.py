@@ -22,6 +22,7 @@ from files_service.entrypoints.convert import (
     upload_response_of,
 )
 from files_service.entrypoints.errors import FILES_ERRORS
+from files_service.entrypoints.read_responses import EncodedResponse, chunk_response
 from files_service.entrypoints.upload_requests import UploadMessage
 from files_service.metrics import TransferMetrics
 from files_service.service import FilesService
@@ -77,7 +78,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
 
     async def ReadFile(
         self, request: files_pb2.ReadFileRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[files_pb2.ReadFileResponse]:
+    ) -> AsyncIterator[files_pb2.ReadFileResponse | EncodedResponse]:
         async with FILES_ERRORS.aborting_on_error(context, "ReadFile"):
             length = request.length if request.HasField("length") else None
             stored = await self._service.get_file_info(request.file_url)
@@ -91,7 +92,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
                 if request.with_info:
                     yield files_pb2.ReadFileResponse(info=file_info_of(stored))
                 async for chunk in chunks:
-                    yield files_pb2.ReadFileResponse(chunk=chunk)
+                    yield chunk_response(chunk)
                     self._metrics.served_bytes.inc(len(chunk))
 
     async def GetDownloadUrl(

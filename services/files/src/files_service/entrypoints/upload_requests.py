@@ -6,10 +6,9 @@ or a chunk encoded in any other way, is parsed by protobuf, so both read the sam
 from dataclasses import dataclass
 
 from fileuploader.files.v1 import files_pb2
+from fileuploader_runtime.protobuf_wire import field_tag, lone_field
 
-_LENGTH_DELIMITED = 2
-_CHUNK_TAG = files_pb2.UploadFileRequest.DESCRIPTOR.fields_by_name["chunk"].number << 3 | _LENGTH_DELIMITED
-_MAX_VARINT_BYTES = 10
+_CHUNK_TAG = field_tag(files_pb2.UploadFileRequest, "chunk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,29 +25,10 @@ class UploadMessage:
 def upload_message_of(data: bytes) -> UploadMessage:
     """UploadFile's request deserializer: `data` as protobuf reads an UploadFileRequest (DecodeError
     for what it cannot read)."""
-    chunk = _lone_chunk(data)
+    chunk = lone_field(data, _CHUNK_TAG)
     if chunk is not None:
         return UploadMessage("chunk", chunk)
     return _parsed(files_pb2.UploadFileRequest.FromString(data))
-
-
-def _lone_chunk(data: bytes) -> memoryview | None:
-    """The bytes of a message made of one `chunk` field and nothing else; None for any other."""
-    if not data or data[0] != _CHUNK_TAG:
-        return None
-    length, shift, position = 0, 0, 1
-    while True:
-        if position >= len(data) or position > _MAX_VARINT_BYTES:
-            return None
-        byte = data[position]
-        length |= (byte & 0x7F) << shift
-        shift += 7
-        position += 1
-        if not byte & 0x80:
-            break
-    if position + length != len(data):
-        return None
-    return memoryview(data)[position:]
 
 
 def _parsed(request: files_pb2.UploadFileRequest) -> UploadMessage:

@@ -13,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from gateway import errors
 from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
+from gateway.clients.read_messages import ReadMessage, read_message_of
 from gateway.clients.stream_steps import StepBound
 from gateway.clients.upload_messages import EncodedRequest, encoded_chunk, encoded_whole_file, serialized
 from gateway.models import (
@@ -37,6 +38,7 @@ UPLOAD_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_na
 UPLOAD_WHOLE_FILE_METHOD = (
     f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadWholeFile'].name}"
 )
+READ_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['ReadFile'].name}"
 
 REASONS: dict[str, ErrorFactory] = {
     "FILE_NOT_FOUND": errors.FileNotFound,
@@ -86,6 +88,12 @@ class FilesClient:
             UPLOAD_WHOLE_FILE_METHOD,
             request_serializer=serialized,
             response_deserializer=files_pb2.UploadFileResponse.FromString,
+        )
+        # The stub's ReadFile, its chunks read as views of the received messages (see read_messages).
+        self._read_file = channel.unary_stream(
+            READ_FILE_METHOD,
+            request_serializer=files_pb2.ReadFileRequest.SerializeToString,
+            response_deserializer=read_message_of,
         )
         self._token = token
         self._timeout = timeout_seconds
@@ -204,7 +212,7 @@ class FilesClient:
         request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to,
                                             length=None if stream else 0)
         call, first = await self._open_read(request)
-        if first is grpc.aio.EOF or not first.HasField("info"):
+        if first is grpc.aio.EOF or first.info is None:
             # A files service older than `with_info` (mid rolling update): ask for the metadata apart.
             call.cancel()
             return OpenedFile(await self.get_file_info(file_url), None, None)
@@ -226,8 +234,8 @@ class FilesClient:
 
     async def _open_read(
         self, request: files_pb2.ReadFileRequest
-    ) -> tuple[grpc.aio.UnaryStreamCall, files_pb2.ReadFileResponse]:
-        call = self._stub.ReadFile(request, timeout=self._transfer_timeout, metadata=self._metadata())
+    ) -> tuple[grpc.aio.UnaryStreamCall, ReadMessage]:
+        call = self._read_file(request, timeout=self._transfer_timeout, metadata=self._metadata())
         try:
             with _translated():
                 first = await self._step(call, call.read(), "the first message of a download")

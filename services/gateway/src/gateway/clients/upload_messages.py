@@ -4,13 +4,12 @@ into its serialisation. What they encode is exactly what protobuf would."""
 from collections.abc import Sequence
 
 from fileuploader.files.v1 import files_pb2
+from fileuploader_runtime.protobuf_wire import field_tag, varint
 from google.protobuf.message import Message
-
-_LENGTH_DELIMITED = 2
 
 
 def _tag(message: type[Message], field: str) -> bytes:
-    return bytes([message.DESCRIPTOR.fields_by_name[field].number << 3 | _LENGTH_DELIMITED])
+    return bytes((field_tag(message, field),))
 
 
 _CHUNK_TAG = _tag(files_pb2.UploadFileRequest, "chunk")
@@ -23,7 +22,7 @@ EncodedRequest = bytes
 def encoded_chunk(parts: Sequence[memoryview | bytes]) -> EncodedRequest:
     """The serialised UploadFileRequest(chunk=b"".join(parts))."""
     size = sum(len(part) for part in parts)
-    return b"".join((_CHUNK_TAG, _varint(size), *parts))
+    return b"".join((_CHUNK_TAG, varint(size), *parts))
 
 
 def encoded_whole_file(
@@ -32,8 +31,8 @@ def encoded_whole_file(
     """The serialised UploadWholeFileRequest(metadata=metadata, content=b"".join(parts))."""
     encoded_metadata = metadata.SerializeToString()
     size = sum(len(part) for part in parts)
-    content = (_WHOLE_CONTENT_TAG, _varint(size), *parts) if size else ()
-    return b"".join((_WHOLE_METADATA_TAG, _varint(len(encoded_metadata)), encoded_metadata, *content))
+    content = (_WHOLE_CONTENT_TAG, varint(size), *parts) if size else ()
+    return b"".join((_WHOLE_METADATA_TAG, varint(len(encoded_metadata)), encoded_metadata, *content))
 
 
 def serialized(request: Message | EncodedRequest) -> bytes:
@@ -42,11 +41,3 @@ def serialized(request: Message | EncodedRequest) -> bytes:
         return request
     return request.SerializeToString()
 
-
-def _varint(value: int) -> bytes:
-    encoded = bytearray()
-    while value > 0x7F:
-        encoded.append(value & 0x7F | 0x80)
-        value >>= 7
-    encoded.append(value)
-    return bytes(encoded)
