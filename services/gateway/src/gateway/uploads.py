@@ -25,6 +25,7 @@ from gateway.api.errors import (
 
 MESSAGE_BYTES = 512 * 1024
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024  # room for boundaries, part headers and small fields
+NO_DATA = memoryview(b"")  # what a callback without data is given
 
 
 class UploadSession(Protocol):
@@ -95,8 +96,8 @@ class MultipartUploadReader(Generic[SessionT]):
         Raises a gateway error (400, 413) after cancelling the session; any other exception
         (a client disconnect, say) also cancels it."""
         try:
-            async for chunk in body:
-                chunk = bytes(chunk)  # a no-op for bytes; the parser's views need an immutable buffer
+            async for received in body:
+                chunk = bytes(received)  # a no-op for bytes; the parser's views need an immutable buffer
                 self._received_bytes += len(chunk)
                 if self._received_bytes > self._max_file_bytes + MULTIPART_OVERHEAD_BYTES:
                     raise FileTooLarge(self._max_file_bytes)
@@ -108,7 +109,7 @@ class MultipartUploadReader(Generic[SessionT]):
                 self._session.cancel()
             raise
 
-    def _events_received(self, name: str, data: memoryview = memoryview(b"")) -> None:
+    def _events_received(self, name: str, data: memoryview = NO_DATA) -> None:
         self._events.append((name, data))
 
     def _feed(self, chunk: bytes) -> None:

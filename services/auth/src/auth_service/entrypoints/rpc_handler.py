@@ -23,7 +23,7 @@ Handler = Callable[[Servicer, Request, Context], Awaitable[Response]]
 def handles_rpc(handler: Handler[Servicer, Request, Response]) -> Handler[Servicer, Request, Response]:
     """Turns domain errors into their status and anything else into INTERNAL."""
 
-    @functools.wraps(handler)
+    @functools.wraps(handler)  # noqa: RET503 (context.abort raises)
     async def handle(servicer: Servicer, request: Request, context: Context) -> Response:
         try:
             return await handler(servicer, request, context)
