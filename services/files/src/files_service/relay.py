@@ -121,7 +121,7 @@ class OutboxRelay:
                     waiter.set_result(outcome)
 
 
-def _log_failures(failures: list[tuple[OutboxMessage, BaseException | None]]) -> None:
+def _log_failures(failures: list[tuple[OutboxMessage, BaseException]]) -> None:
     message, error = failures[0]
     if isinstance(error, PublishFailed):
         logger.info("outbox relay: %d event(s) wait for the broker, first %s: %s", len(failures),

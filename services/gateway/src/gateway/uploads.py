@@ -208,7 +208,7 @@ def _event_collecting_parser(boundary: bytes, record: Callable[..., None]) -> Mu
     def data(name: str) -> Callable[[bytes, int, int], None]:
         return lambda buffer, start, end: record(name, memoryview(buffer)[start:end])
 
-    callbacks = {f"on_{name}": notification(name)
+    callbacks: dict[str, Callable[..., None]] = {f"on_{name}": notification(name)
                  for name in ("part_begin", "part_end", "header_end", "headers_finished", "end")}
     callbacks |= {f"on_{name}": data(name) for name in ("part_data", "header_field", "header_value")}
     try:

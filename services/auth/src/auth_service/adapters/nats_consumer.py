@@ -147,11 +147,12 @@ class NatsFileEventConsumer:
                 await self._nc.connect(
                     self._url,
                     max_reconnect_attempts=-1,
-                    reconnect_time_wait=self._reconnect_wait,
+                    reconnect_time_wait=self._reconnect_wait,  # type: ignore[arg-type]  # seconds, a float
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,
-                    **self._credentials,
+                    user=self._credentials.get("user"),
+                    password=self._credentials.get("password"),
                 )
                 logger.info("connected to NATS at %s", self._shown_url)
                 return
