@@ -68,7 +68,7 @@ async def _discard(temp: "_TempFile", writing: asyncio.Future[None] | None) -> N
     await asyncio.to_thread(temp.discard)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -126,7 +126,7 @@ class _TempFile:
         self.fd: int | None = None
         self.path: pathlib.Path | None = None
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         _write_all(self._opened(), data)
 
     def flush_and_close(self) -> pathlib.Path:
@@ -153,7 +153,9 @@ class _TempFile:
         return self.fd
 
 
-async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncGenerator[bytes, None]:
+async def _coalesce(
+    chunks: AsyncIterable[bytes | memoryview], size: int
+) -> AsyncGenerator[bytes | memoryview, None]:
     """Gather small incoming chunks into writes of about `size` bytes; a chunk that is that big
     already, with nothing gathered before it, is passed on as it is (not copied)."""
     buffer = bytearray()
@@ -187,7 +189,7 @@ class LocalDiskBlobStore:
         self._root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._temp_dir.mkdir(mode=0o700, exist_ok=True)
 
-    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+    async def put(self, key: str, chunks: AsyncIterable[bytes | memoryview]) -> None:
         """Each block is written by a thread while the next one is received (one write in flight)."""
         final_path = self._path_of(key)
         with _disk_full_as_storage_full():

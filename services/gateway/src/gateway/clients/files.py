@@ -1,11 +1,11 @@
 """The files service's gRPC API as the gateway uses it: metadata, deletes, and the two streams."""
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
@@ -194,7 +194,7 @@ class FilesClient:
         """Opens the stream and waits for its first message, so a failure is known before any byte is sent."""
         request = files_pb2.ReadFileRequest(file_url=file_url, offset=offset, length=length)
         call, first = await self._open_read(request)
-        if first is grpc.aio.EOF:
+        if first is None:
             return FileStream(call, self._step, ended=True)
         return FileStream(call, self._step, first.chunk)
 
@@ -204,7 +204,7 @@ class FilesClient:
         request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to,
                                             length=None if stream else 0)
         call, first = await self._open_read(request)
-        if first is grpc.aio.EOF or not first.HasField("info"):
+        if first is None or not first.HasField("info"):
             # A files service older than `with_info` (mid rolling update): ask for the metadata apart.
             call.cancel()
             return OpenedFile(await self.get_file_info(file_url), None, None)
@@ -226,7 +226,7 @@ class FilesClient:
 
     async def _open_read(
         self, request: files_pb2.ReadFileRequest
-    ) -> tuple[grpc.aio.UnaryStreamCall, files_pb2.ReadFileResponse]:
+    ) -> tuple[grpc.aio.UnaryStreamCall, files_pb2.ReadFileResponse | None]:
         call = self._stub.ReadFile(request, timeout=self._transfer_timeout, metadata=self._metadata())
         try:
             with _translated():
@@ -234,7 +234,7 @@ class FilesClient:
         except BaseException:
             call.cancel()
             raise
-        return call, first
+        return call, _response_or_end(first)
 
     async def start_upload(self, request: UploadRequest) -> "FilesUpload":
         """An upload whose file's bytes follow through FilesUpload.send; files hears of it with its first
@@ -283,7 +283,7 @@ class FileStream:
         self._ended = ended
         self._step = step
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
         try:
             if self._first_chunk:
                 yield self._first_chunk
@@ -291,8 +291,9 @@ class FileStream:
                 return
             while True:
                 with _translated():
-                    message = await self._step(self._call, self._call.read(), "a message of a download")
-                if message is grpc.aio.EOF:
+                    message = _response_or_end(
+                        await self._step(self._call, self._call.read(), "a message of a download"))
+                if message is None:
                     return
                 yield message.chunk
         finally:
@@ -305,11 +306,12 @@ class FileStream:
             return
         try:
             with _translated():
-                message = await self._step(self._call, self._call.read(), "the first bytes of a download")
+                message = _response_or_end(
+                    await self._step(self._call, self._call.read(), "the first bytes of a download"))
         except BaseException:
             self._call.cancel()
             raise
-        if message is grpc.aio.EOF:
+        if message is None:
             self._ended = True
         else:
             self._first_chunk = message.chunk
@@ -449,3 +451,8 @@ def _claim_outcome(message: files_pb2.ClaimOutcome, owner_account_id: str) -> Cl
     if reason is None:
         claimed = UploadedFile(_stored_file(message.file), message.delete_key, owner_account_id)
     return ClaimOutcome(file_url=message.file_url, reason=reason, claimed=claimed)
+
+
+def _response_or_end(message: object) -> files_pb2.ReadFileResponse | None:
+    """None at the stream's end: grpc's stubs type what read() returns as `object` for its EOF."""
+    return None if message is grpc.aio.EOF else cast(files_pb2.ReadFileResponse, message)
