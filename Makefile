@@ -29,12 +29,12 @@ run: install
 	$(PY) scripts/run_local.py
 
 # The checks .ci/run makes before the tests (and .pre-commit-config.yaml on each commit): lint rules,
-# formatting, types, and the layer contracts once .importlinter states them.
+# formatting, types, and the layer contracts once .importlinter or [tool.importlinter] states them.
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	if [ -f .importlinter ]; then $(VENV)/bin/lint-imports; fi
+	if [ -f .importlinter ] || grep -q '^\[tool\.importlinter\]' pyproject.toml; then $(VENV)/bin/lint-imports; fi
 
 # The mechanical half of `make lint`'s findings: import order, pyupgrade and the like, then formatting.
 fix: install-dev
