@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 RUN_INPUTS := requirements/constraints.txt requirements/run.txt protos/pyproject.toml libs/pyproject.toml \
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
-.PHONY: install install-dev run test test-unit test-integration test-e2e test-faults conformance loadtest \
+.PHONY: install install-dev run lint fix test test-unit test-integration test-e2e test-faults conformance loadtest \
 	loadtest-short protos protos-check bench reconcile migrate admin clean
 
 install: $(RUN_STAMP)
@@ -27,6 +27,19 @@ $(DEV_STAMP): $(RUN_STAMP) requirements/dev.txt
 
 run: install
 	$(PY) scripts/run_local.py
+
+# The checks .ci/run makes before the tests (and .pre-commit-config.yaml on each commit): lint rules,
+# formatting, types, and the layer contracts once .importlinter or [tool.importlinter] states them.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	if [ -f .importlinter ] || grep -q '^\[tool\.importlinter\]' pyproject.toml; then $(VENV)/bin/lint-imports; fi
+
+# The mechanical half of `make lint`'s findings: import order, pyupgrade and the like, then formatting.
+fix: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 test: install-dev
 	$(PY) protos/generate.py --check

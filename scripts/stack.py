@@ -86,14 +86,19 @@ class ServiceProcess:
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> None:
-        out = open(self.log_path, "ab", opener=private_file_opener) if self.log_path else None
+        log = open(self.log_path, "ab", opener=private_file_opener) if self.log_path else None  # noqa: SIM115
         # A session of its own: a Ctrl-C in the terminal reaches the launcher only, which stops the
         # processes in order (gateway first, NATS last).
-        self.popen = subprocess.Popen(
-            self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None,
-            start_new_session=True, umask=PRIVATE_UMASK,
-            preexec_fn=end_with_this_thread(signal.SIGTERM) if self.die_with_parent else None,
-        )
+        try:
+            self.popen = subprocess.Popen(
+                self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT if log else None,
+                start_new_session=True, umask=PRIVATE_UMASK,
+                # unsafe with threads; a launcher starts its stack before any (end_with_this_thread)
+                preexec_fn=end_with_this_thread(signal.SIGTERM) if self.die_with_parent else None,  # noqa: PLW1509
+            )
+        finally:
+            if log is not None:
+                log.close()  # the process has its own copy
 
     @property
     def pid(self) -> int:

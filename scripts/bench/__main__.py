@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {prerequisites.install_hint(missing)}", file=sys.stderr)
         return 2
     plan = QUICK if args.quick else FULL
-    meta = {"plan": plan.name, "started": datetime.datetime.now().isoformat(timespec="seconds"),
+    meta = {"plan": plan.name, "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "cpus": os.cpu_count(), "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "seconds_per_point": plan.seconds, "seconds_per_size_point": plan.transfer_seconds}
     results: dict[str, dict] = {}

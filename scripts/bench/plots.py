@@ -59,7 +59,7 @@ def _concurrency(targets: dict, case: str, title: str, path: pathlib.Path) -> pa
 
 def _sizes(targets: dict, title: str, path: pathlib.Path) -> pathlib.Path:
     figure, panels = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
-    for axes, case, what in zip(panels, ("upload_sizes", "download_sizes"), ("upload", "download")):
+    for axes, case, what in zip(panels, ("upload_sizes", "download_sizes"), ("upload", "download"), strict=True):
         for name, results in targets.items():
             series = results.get(case) or []
             _line(axes, name, results["label"], [p["size_bytes"] for p in series],
@@ -81,9 +81,9 @@ def _sizes(targets: dict, title: str, path: pathlib.Path) -> pathlib.Path:
 
 def _line(axes, name: str, label: str, xs: list, ys: list) -> None:
     color, marker = STYLE.get(name, (None, "x"))
-    points = [(x, y) for x, y in zip(xs, ys) if y is not None and y > 0]  # log scale: no zero, no gap
+    points = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None and y > 0]  # log scale: no zero, no gap
     if points:
-        axes.plot(*zip(*points), marker=marker, color=color, label=label)
+        axes.plot(*zip(*points, strict=True), marker=marker, color=color, label=label)
 
 
 def _legend(axes) -> None:

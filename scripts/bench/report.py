@@ -106,7 +106,7 @@ def render(table: list[Row]) -> str:
 
     def format_line(line: tuple[str, ...]) -> str:
         cells = [cell.ljust(width) if i in left else cell.rjust(width)
-                 for i, (cell, width) in enumerate(zip(line, widths))]
+                 for i, (cell, width) in enumerate(zip(line, widths, strict=True))]
         return "| " + " | ".join(cells) + " |"
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"

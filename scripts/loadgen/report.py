@@ -80,7 +80,7 @@ def render(report: dict[str, Any]) -> str:
     workload = f"seed {s['seed']}, {s['clients']} clients, {s['uploads']} uploads, {s['sizes']}"
     lines = [f"File Uploader load test: {workload}", f"target: {s['target']}", ""]
     for name, phase in report["phases"].items():
-        lines += _phase_lines(name, phase) + [""]
+        lines += [*_phase_lines(name, phase), ""]
     lines += _memory_lines(report["memory"], s["memory_note"])
     g = report["load_generator"]
     lines.append(

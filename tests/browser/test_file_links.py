@@ -71,10 +71,10 @@ def test_text_link_shows_the_text(page, base_url):
 
 
 @pytest.mark.parametrize("name,data", [
-    ("page.html", b"<html><body><b>bold</b><script>fetch('/ran-html')</script>"
-                  b"<img src=x onerror=\"fetch('/ran-onerror')\"></body></html>"),
-    ("feed.xml", b"<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'>"
-                 b"<script>fetch('/ran-xml')</script></html>"),
+    ("page.html", (b"<html><body><b>bold</b><script>fetch('/ran-html')</script>"
+                  b"<img src=x onerror=\"fetch('/ran-onerror')\"></body></html>")),
+    ("feed.xml", (b"<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'>"
+                 b"<script>fetch('/ran-xml')</script></html>")),
     ("app.js", b"fetch('/ran-js')"),
 ])
 def test_markup_and_scripts_show_as_text_and_run_nothing(page, base_url, name, data):

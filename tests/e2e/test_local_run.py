@@ -116,7 +116,7 @@ def start_run(tmp_path: pathlib.Path) -> Iterator[RunFactory]:
 
     def start(via_make: bool = False, env: dict[str, str] | None = None) -> LocalRun:
         env = env or {"FU_DATA_DIR": str(tmp_path / "data"), **dict(zip(PORT_VARIABLES, map(
-            str, distinct_free_ports(len(PORT_VARIABLES)))))}
+            str, distinct_free_ports(len(PORT_VARIABLES))), strict=True))}
         argv = through_make() if via_make else [sys.executable, str(REPO / "scripts" / "run_local.py")]
         output = tmp_path / f"run-{next(numbers)}.log"
         settings = {**{k: v for k, v in os.environ.items() if not k.startswith("FU_")}, **env}

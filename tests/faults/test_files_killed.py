@@ -100,7 +100,7 @@ def test_uploads_retried_with_their_idempotency_key_after_files_is_killed_are_st
         retries = list(pool.map(send, uploads))
 
     assert [r.status_code for r in retries] == [200] * len(uploads), [r.text for r in retries]
-    for before, after in zip(first, retries):
+    for before, after in zip(first, retries, strict=True):
         if before.status_code == 200:
             assert (after.json()["file_url"], after.json()["key"]) == (before.json()["file_url"],
                                                                        before.json()["key"])
@@ -109,5 +109,5 @@ def test_uploads_retried_with_their_idempotency_key_after_files_is_killed_are_st
     assert sorted(row["sha256"] for row in rows.values()) == digests, "a file stored twice, or lost"
     assert set(rows) == {r.json()["file_url"] for r in retries}
     with client(own_stack.gateway_url) as c:
-        owned = [r.json()["file_url"] for r, item in zip(retries, uploads) if item["token"]]
+        owned = [r.json()["file_url"] for r, item in zip(retries, uploads, strict=True) if item["token"]]
         wait_until(lambda: sorted(listed(c, token)) == sorted(owned), 15, "each owned file listed once")

@@ -6,7 +6,7 @@ import httpx
 
 
 def loopback_address() -> str:
-    return "127.%d.%d.%d" % (random.randint(1, 254), random.randint(1, 254), random.randint(2, 254))
+    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
 
 
 def client(base_url: str, address: str | None = None, timeout: float = 60) -> httpx.Client:

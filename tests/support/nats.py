@@ -16,12 +16,12 @@ class NatsServer:
 
     def start(self) -> "NatsServer":
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.store_dir / "nats-server.log", "ab")
-        self._process = subprocess.Popen(
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.store_dir / "nats-server.log", "ab") as log:  # the server keeps its own copy
+            self._process = subprocess.Popen(
+                [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_for_port(self.port, 10)
         return self
 
@@ -56,8 +56,8 @@ class NatsCluster:
             argv = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-n", f"node-{index}", "-js",
                     "-sd", str(store), "--cluster_name", "fileuploader-test",
                     "--cluster", f"nats://127.0.0.1:{cluster_port}", "--routes", routes]
-            log = open(store / "nats-server.log", "ab")
-            self._processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+            with open(store / "nats-server.log", "ab") as log:
+                self._processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
         for port in self.ports:
             wait_for_port(port, 10)
         return self

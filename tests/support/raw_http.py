@@ -137,10 +137,8 @@ class SlowUpload:
     def finish(self) -> tuple[int, dict]:
         """Sends the rest (unless the server answered already) and returns (status, JSON body)."""
         if self.send(len(self.data)):
-            try:
+            with contextlib.suppress(OSError):
                 self._socket.sendall(self._tail)
-            except OSError:
-                pass
         return self.answer()
 
     def answer(self) -> tuple[int, dict]:

@@ -4,7 +4,7 @@ itself by its secret token in `authorization: Bearer <token>` metadata, and may 
 Health checks answer anyone: probes carry no token and learn nothing but "serving" or not."""
 
 import hmac
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import grpc
@@ -14,7 +14,7 @@ SCHEME = "Bearer "
 OPEN_SERVICES = frozenset({"grpc.health.v1.Health"})
 
 
-class CallerGate(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class CallerGate(grpc.aio.ServerInterceptor):
     """`tokens` maps each caller's name to its token (None: that caller is not configured and so refused);
     `allowed` maps each caller's name to the full method names (`/package.Service/Method`) it may call."""
 
@@ -24,9 +24,10 @@ class CallerGate(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        # quoted: grpc's classes are generic in its stubs only
+        continuation: "Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]]",
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
+    ) -> "grpc.RpcMethodHandler[Any, Any] | None":
         handler = await continuation(details)
         if handler is None or details.method.lstrip("/").rpartition("/")[0] in OPEN_SERVICES:
             return handler

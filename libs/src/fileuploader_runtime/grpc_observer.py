@@ -21,7 +21,7 @@ HEALTH_SERVICE = "grpc.health.v1.Health"  # probed every few seconds: its lines 
 _ENDED_BY_CALLER = (asyncio.CancelledError, GeneratorExit)
 
 
-class RpcObserver(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class RpcObserver(grpc.aio.ServerInterceptor):
     def __init__(self, metrics: RpcMetrics) -> None:
         self._metrics = metrics
         # Per method served (a bounded set): its instruments, and the last handler observed with them.
@@ -29,7 +29,8 @@ class RpcObserver(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        # quoted: grpc's classes are generic in its stubs only
+        continuation: "Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]]",
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
         handler = await continuation(details)
@@ -119,4 +120,5 @@ def _observed(handler: grpc.RpcMethodHandler, rpc: _ObservedRpc) -> grpc.RpcMeth
         return grpc.stream_unary_rpc_method_handler(rpc.unary(handler.stream_unary), **codecs)
     if handler.unary_stream:
         return grpc.unary_stream_rpc_method_handler(rpc.streaming(handler.unary_stream), **codecs)
+    assert handler.stream_stream is not None  # a handler has one of the four
     return grpc.stream_stream_rpc_method_handler(rpc.streaming(handler.stream_stream), **codecs)

@@ -101,7 +101,7 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
 
-    async def _account_of(self, token: str, context) -> tuple[auth_pb2.Account, int]:
+    async def _account_of(self, token: str, context) -> tuple[auth_pb2.Account, int]:  # noqa: RET503 (aborts)
         if token in self.tokens:
             return self.tokens[token]
         if not token:
@@ -414,7 +414,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         stem, dot, ext = user_filename.rpartition(".")
         return f".{ext.lower()}" if dot and stem and ext else ""
 
-    async def _receive(self, request_iterator, context) -> tuple[int, str, bytes]:
+    async def _receive(self, request_iterator, context) -> tuple[int, str, bytes]:  # noqa: RET503 (aborts)
         size, digest, data = 0, hashlib.sha256(), bytearray()
         async for message in request_iterator:
             if message.WhichOneof("payload") == "complete" and message.complete.size == size:

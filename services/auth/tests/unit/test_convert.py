@@ -14,7 +14,7 @@ MOMENTS = [
     datetime(2026, 5, 6, 9, 8, 9, 999999, tzinfo=timezone(timedelta(hours=2))),
     datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
     datetime(1970, 1, 1, tzinfo=UTC),
-    datetime(2026, 5, 6, 7, 8, 9, 1),  # naive: UTC
+    datetime(2026, 5, 6, 7, 8, 9, 1),  # noqa: DTZ001 (naive: UTC)
     datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
 ]
 

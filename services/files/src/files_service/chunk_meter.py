@@ -16,7 +16,7 @@ class MeteredChunks:
     what `refusal` makes, when given: a smaller limit of the caller's own)."""
 
     def __init__(
-        self, chunks: AsyncIterable[bytes], max_size: int, refusal: Callable[[], Exception] | None = None
+        self, chunks: AsyncIterable[bytes | memoryview], max_size: int, refusal: Callable[[], Exception] | None = None
     ) -> None:
         self._chunks = chunks
         self._max_size = max_size
@@ -28,7 +28,7 @@ class MeteredChunks:
     def sha256(self) -> str:
         return self._digest.hexdigest()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    async def __aiter__(self) -> AsyncIterator[bytes | memoryview]:
         async for chunk in self._chunks:
             self.size += len(chunk)
             if self.size > self._max_size:

@@ -145,10 +145,10 @@ async def delete_locked(
         if owner is None:
             continue  # deleted with its key meanwhile (SQLite, which locks no row)
         await uow.idempotency.remove_for_file(stored.file_url)
-        stored = replace(stored, owner_account_id=owner)
+        owned = replace(stored, owner_account_id=owner)
         event_id = new_event_id()
-        await uow.outbox.add(FileDeleted.of(stored, event_id, now, purged=reason))
-        purged.append(Purged(stored, reason, event_id))
+        await uow.outbox.add(FileDeleted.of(owned, event_id, now, purged=reason))
+        purged.append(Purged(owned, reason, event_id))
     return purged
 
 

@@ -128,7 +128,7 @@ class FilesService:
         self._account_files = AccountFilesDeletion(
             uow_factory, blob_store, self._relay, clock, delete_event_wait.total_seconds())
 
-    async def upload_file(self, request: UploadRequest, chunks: AsyncIterable[bytes]) -> StoredFile:
+    async def upload_file(self, request: UploadRequest, chunks: AsyncIterable[bytes | memoryview]) -> StoredFile:
         """Validate the name, store the bytes, then record the file, its event and its idempotency key (if
         any) in one transaction. A key that an earlier upload recorded answers that upload's file when
         this one is the same (IdempotencyKeyReused otherwise); the new bytes are then discarded.
@@ -186,7 +186,7 @@ class FilesService:
         return sum(report.purged.values())
 
     async def _metered_within_quota(
-        self, request: UploadRequest, chunks: AsyncIterable[bytes]
+        self, request: UploadRequest, chunks: AsyncIterable[bytes | memoryview]
     ) -> MeteredChunks:
         """The upload's chunks, measured; an owned upload that cannot fit its account's quota is refused
         before any byte is stored, and one that grows past the room left, as soon as it does. A retry of

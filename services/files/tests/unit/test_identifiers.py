@@ -19,7 +19,7 @@ def test_new_file_url_draws_ten_characters_from_the_url_alphabet():
 def test_new_file_url_uses_every_symbol_of_the_alphabet_at_every_position():
     urls = [new_file_url("", include_ext=False) for _ in range(3000)]
 
-    assert all(set(url[position] for url in urls) == set(FILE_URL_ALPHABET) for position in range(10))
+    assert all({url[position] for url in urls} == set(FILE_URL_ALPHABET) for position in range(10))
 
 
 def test_new_file_url_appends_the_extension_when_asked():

@@ -62,7 +62,7 @@ class ConnectionGuard:
     loop: asyncio.AbstractEventLoop
     client: tuple[str, int] | None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._client_host = self.client[0] if self.client else None
         refusal = self._limiter.admit(self._client_host)

@@ -58,12 +58,12 @@ class ConnectionLimiter:
         """None when the connection from `client` (None: an address unknown) is admitted and counted."""
         if self._total >= self.max_total:
             return self._refused(Refusal.GATEWAY_FULL)
-        capped = client is not None and not self._is_uncapped(client)
-        if capped and self._per_client[client] >= self._max_per_client:
+        capped = client if client is not None and not self._is_uncapped(client) else None
+        if capped is not None and self._per_client[capped] >= self._max_per_client:
             return self._refused(Refusal.CLIENT_FULL)
         self._total += 1
-        if capped:
-            self._per_client[client] += 1
+        if capped is not None:
+            self._per_client[capped] += 1
         return None
 
     def release(self, client: str | None) -> None:

@@ -34,7 +34,8 @@ _HEADER_OVERHEAD = len(b": \r\n")
 _HEAD_END = len(b"\r\n")
 
 
-class GuardedHttpToolsProtocol(ConnectionGuard, HttpToolsProtocol):
+# connection_made takes an asyncio.Transport, as uvicorn's own protocols narrow it from BaseProtocol's.
+class GuardedHttpToolsProtocol(ConnectionGuard, HttpToolsProtocol):  # type: ignore[misc]
     def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any],
                  _loop: Any = None, *, limiter: ConnectionLimiter, header_timeout_seconds: float,
                  max_header_bytes: int) -> None:

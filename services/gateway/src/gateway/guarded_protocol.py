@@ -18,7 +18,8 @@ from gateway.request_heads import CheckedConnection
 HttpParser = Literal["httptools", "h11"]
 
 
-class GuardedH11Protocol(ConnectionGuard, H11Protocol):
+# connection_made takes an asyncio.Transport, as uvicorn's own protocols narrow it from BaseProtocol's.
+class GuardedH11Protocol(ConnectionGuard, H11Protocol):  # type: ignore[misc]
     def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any],
                  _loop: asyncio.AbstractEventLoop | None = None, *, limiter: ConnectionLimiter,
                  header_timeout_seconds: float, max_header_bytes: int) -> None:

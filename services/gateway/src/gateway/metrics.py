@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
-# With several uvicorn workers each keeps its own value; the endpoint adds up those of live workers.
-_IN_FLIGHT_MODE = "livesum"
+
+
+def _in_flight_gauge(name: str, documentation: str, registry: CollectorRegistry) -> Gauge:
+    # With several uvicorn workers each keeps its own value; the endpoint adds up those of live workers.
+    return Gauge(name, documentation, registry=registry, multiprocess_mode="livesum")
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,6 @@ class CacheMetrics:
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "CacheMetrics":
-        in_flight = {"registry": registry, "multiprocess_mode": _IN_FLIGHT_MODE}
         return cls(
             hits=Counter("fileuploader_gateway_cache_hits", "Downloads answered from the file cache, by what "
                          "it held: bytes (no RPC) or metadata (one ReadFile of the range)", ["held"],
@@ -34,8 +36,8 @@ class CacheMetrics:
                            registry=registry),
             evictions=Counter("fileuploader_gateway_cache_evictions",
                               "Files the cache dropped to stay within its bounds", registry=registry),
-            entries=Gauge("fileuploader_gateway_cache_entries", "Files the cache holds", **in_flight),
-            held_bytes=Gauge("fileuploader_gateway_cache_bytes", "Bytes of files the cache holds", **in_flight),
+            entries=_in_flight_gauge("fileuploader_gateway_cache_entries", "Files the cache holds", registry),
+            held_bytes=_in_flight_gauge("fileuploader_gateway_cache_bytes", "Bytes of files the cache holds", registry),
         )
 
 
@@ -53,7 +55,6 @@ class GatewayMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "GatewayMetrics":
         route = ["method", "route"]
-        in_flight = {"registry": registry, "multiprocess_mode": _IN_FLIGHT_MODE}
         return cls(
             requests=Counter("http_requests", "HTTP requests answered, by route template, method and status",
                              [*route, "status"], registry=registry),
@@ -64,9 +65,9 @@ class GatewayMetrics:
                                   registry=registry),
             response_bytes=Counter("http_response_body_bytes", "Bytes of response bodies sent", route,
                                    registry=registry),
-            uploads_in_flight=Gauge("fileuploader_uploads_in_flight", "Uploads being received", **in_flight),
-            downloads_in_flight=Gauge("fileuploader_downloads_in_flight", "Downloads being sent",
-                                      **in_flight),
+            uploads_in_flight=_in_flight_gauge("fileuploader_uploads_in_flight", "Uploads being received", registry),
+            downloads_in_flight=_in_flight_gauge("fileuploader_downloads_in_flight", "Downloads being sent",
+                                                 registry),
             rate_limited=Counter("fileuploader_rate_limited_requests",
                                  "Requests refused with 429, by rate-limit bucket (upload, auth)", ["bucket"],
                                  registry=registry),

@@ -25,6 +25,7 @@ from gateway.errors import (
 
 MESSAGE_BYTES = 1024 * 1024  # 512 KiB cost the gateway and files about a sixth more CPU per byte
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024  # room for boundaries, part headers and small fields
+NO_DATA = memoryview(b"")  # what a callback without data is given
 
 
 class UploadSession(Protocol):
@@ -95,8 +96,8 @@ class MultipartUploadReader(Generic[SessionT]):
         Raises a gateway error (400, 413) after cancelling the session; any other exception
         (a client disconnect, say) also cancels it."""
         try:
-            async for chunk in body:
-                chunk = bytes(chunk)  # a no-op for bytes; the parser's views need an immutable buffer
+            async for received in body:
+                chunk = bytes(received)  # a no-op for bytes; the parser's views need an immutable buffer
                 self._received_bytes += len(chunk)
                 if self._received_bytes > self._max_file_bytes + MULTIPART_OVERHEAD_BYTES:
                     raise FileTooLarge(self._max_file_bytes)
@@ -108,7 +109,7 @@ class MultipartUploadReader(Generic[SessionT]):
                 self._session.cancel()
             raise
 
-    def _events_received(self, name: str, data: memoryview = memoryview(b"")) -> None:
+    def _events_received(self, name: str, data: memoryview = NO_DATA) -> None:
         self._events.append((name, data))
 
     def _feed(self, chunk: bytes) -> None:
@@ -207,7 +208,7 @@ def _event_collecting_parser(boundary: bytes, record: Callable[..., None]) -> Mu
     def data(name: str) -> Callable[[bytes, int, int], None]:
         return lambda buffer, start, end: record(name, memoryview(buffer)[start:end])
 
-    callbacks = {f"on_{name}": notification(name)
+    callbacks: dict[str, Callable[..., None]] = {f"on_{name}": notification(name)
                  for name in ("part_begin", "part_end", "header_end", "headers_finished", "end")}
     callbacks |= {f"on_{name}": data(name) for name in ("part_data", "header_field", "header_value")}
     try:

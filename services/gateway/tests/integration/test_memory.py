@@ -38,9 +38,9 @@ async def started_gateway(tmp_path: pathlib.Path, port: int, fake_auth, fake_fil
     env = {**os.environ, "FU_GATEWAY_PORT": str(port), "FU_GATEWAY_AUTH_ADDRESS": fake_auth.address,
            "FU_GATEWAY_FILES_ADDRESS": fake_files.address, "FU_GATEWAY_UPLOAD_RATE_LIMIT": "1000/minute",
            "FU_GATEWAY_LOG_LEVEL": "WARNING", "FU_GATEWAY_METRICS_PORT": "0"}
-    log = open(tmp_path / "gateway.log", "wb")
     argv = [sys.executable, "-m", "gateway"]
-    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(tmp_path / "gateway.log", "wb") as log:
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     async with httpx.AsyncClient(base_url=base_url) as http:

@@ -51,7 +51,7 @@ def test_settings_read_the_fu_gateway_prefix(monkeypatch):
 @pytest.mark.parametrize("field,value", [
     ("upload_rate_limit", "lots"), ("trusted_proxies", "not-an-ip"), ("public_url", "files.example.com"),
     ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0), ("shutdown_delay_seconds", -1),
-    ("shutdown_grace_seconds", -1), ("log_format", "xml"), ("metrics_port", 70000), ("shutdown_grace_seconds", -1), ("download_redirect", "always"),
+    ("shutdown_grace_seconds", -1), ("log_format", "xml"), ("metrics_port", 70000), ("download_redirect", "always"),
     ("stream_step_timeout_seconds", 0), ("rpc_keepalive_timeout_seconds", 0),
     ("rpc_keepalive_seconds", 1),  # auth and files take a ping a second at most
     ("header_timeout_seconds", 0), ("max_connections", 0), ("max_connections_per_client", 0),

@@ -111,7 +111,7 @@ class SqliteAccountListings:
 
 def _result_processors(engine: AsyncEngine) -> list[tuple[int, ColumnProcessor]]:
     """(column index, its conversion) for the statement's columns that the dialect converts."""
-    processors = []
+    processors: list[tuple[int, ColumnProcessor]] = []
     for index, column in enumerate(LIVE_FILES_OF_TOKEN_HOLDER.selected_columns):
         process = column.type.dialect_impl(engine.dialect).result_processor(engine.dialect, None)
         if process is not None:

@@ -30,7 +30,7 @@ def token_kind_from_pb(kind: int) -> TokenKind:
     return TokenKind.BOT if kind == auth_pb2.TOKEN_KIND_BOT else TokenKind.NORMAL
 
 
-def token_kind_to_pb(kind: TokenKind) -> int:
+def token_kind_to_pb(kind: TokenKind) -> auth_pb2.TokenKind:
     return _TOKEN_KINDS[kind]
 
 

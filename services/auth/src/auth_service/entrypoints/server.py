@@ -57,7 +57,8 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
     so clients resolve the service's name again and spread their calls over the pods there are now."""
     if not settings.max_connection_age_seconds:
         return PINGS_PERMITTED
-    return PINGS_PERMITTED + [
+    return [
+        *PINGS_PERMITTED,
         ("grpc.max_connection_age_ms", round(settings.max_connection_age_seconds * 1000)),
         ("grpc.max_connection_age_grace_ms", round(settings.max_connection_age_grace_seconds * 1000)),
     ]

@@ -1,13 +1,17 @@
 """Inserts that skip a row whose unique key is taken, instead of failing the whole transaction (which
 PostgreSQL would abort): the caller reads the rowcount."""
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Column, Table, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_DIALECT_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 class InsertUnlessTaken:

@@ -74,7 +74,7 @@ async def _discard(temp: "_TempFile", writing: asyncio.Future[None] | None) -> N
     await asyncio.to_thread(temp.discard)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -134,7 +134,7 @@ class _TempFile:
         self._written = 0
         self._written_back = 0  # the bytes before this offset are on their way to disk
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         fd = self._opened()
         _write_all(fd, data)
         self._written += len(data)
@@ -177,7 +177,9 @@ def _created_exclusively(directory: pathlib.Path, key: str) -> tuple[int, pathli
     raise FileExistsError(errno.EEXIST, "no free temp file name", str(directory))
 
 
-async def _coalesce(chunks: AsyncIterable[bytes], size: int) -> AsyncGenerator[bytes, None]:
+async def _coalesce(
+    chunks: AsyncIterable[bytes | memoryview], size: int
+) -> AsyncGenerator[bytes | memoryview, None]:
     """Gather small incoming chunks into writes of about `size` bytes; a chunk that is that big
     already, with nothing gathered before it, is passed on as it is (not copied)."""
     buffer = bytearray()
@@ -211,7 +213,7 @@ class LocalDiskBlobStore:
         self._root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._temp_dir.mkdir(mode=0o700, exist_ok=True)
 
-    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+    async def put(self, key: str, chunks: AsyncIterable[bytes | memoryview]) -> None:
         """Each block is written by a thread while the next one is received (one write in flight); the
         last is written by the commit's own trip to a thread, so a small blob costs one trip."""
         final_path = self._path_of(key)

@@ -88,7 +88,7 @@ class S3BlobStore:
         if self._aborts:
             await asyncio.wait(self._aborts, timeout=ABORT_WAIT_SECONDS)
 
-    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+    async def put(self, key: str, chunks: AsyncIterable[bytes | memoryview]) -> None:
         _checked(key)
         with storage_errors("storing a blob"):
             async with contextlib.aclosing(gather_parts(chunks, self._part_size)) as parts:

@@ -20,11 +20,11 @@ class Part:
     last: bool
 
 
-async def gather_parts(chunks: AsyncIterable[bytes], part_size: int) -> AsyncGenerator[Part, None]:
+async def gather_parts(chunks: AsyncIterable[bytes | memoryview], part_size: int) -> AsyncGenerator[Part, None]:
     """Parts of at least `part_size` bytes, the last one excepted (an empty input is one empty last
     part). To tell a full part from the last one it reads one chunk ahead. A part handed out is not
     referenced here any more, so the caller's memory stays one part while the next one fills."""
-    pending: list[bytes] = []
+    pending: list[bytes | memoryview] = []
     pending_size = 0
     async for chunk in chunks:
         if pending_size >= part_size:
@@ -35,7 +35,7 @@ async def gather_parts(chunks: AsyncIterable[bytes], part_size: int) -> AsyncGen
     yield Part(_take(pending), last=True)
 
 
-def _take(pending: list[bytes]) -> bytes:
+def _take(pending: list[bytes | memoryview]) -> bytes:
     data = b"".join(pending)
     pending.clear()
     return data

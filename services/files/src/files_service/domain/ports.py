@@ -53,7 +53,7 @@ class PendingEvent:
 class BlobStore(Protocol):
     """Stores opaque byte streams under keys the service chooses."""
 
-    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+    async def put(self, key: str, chunks: AsyncIterable[bytes | memoryview]) -> None:
         """Store every chunk under key, all or nothing: a failure or a cancellation keeps nothing."""
 
     def open_range(self, key: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:

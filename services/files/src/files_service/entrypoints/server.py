@@ -72,8 +72,8 @@ class RunningServer:
 def server_options(settings: Settings) -> list[tuple[str, int]]:
     """Connections are closed (GOAWAY, then the grace for calls in flight) after MAX_CONNECTION_AGE,
     so clients resolve the service's name again and spread their calls over the pods there are now."""
-    options = PINGS_PERMITTED + [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+    options = [*PINGS_PERMITTED, ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+               ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
     if settings.max_connection_age_seconds:
         options += [
             ("grpc.max_connection_age_ms", round(settings.max_connection_age_seconds * 1000)),

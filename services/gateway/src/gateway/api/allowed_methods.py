@@ -21,6 +21,6 @@ class AllowedMethods:
             for router in self._routers
             for route in router.routes
             if isinstance(route, APIRoute) and route.path_regex.match(path)
-            for method in route.methods
+            for method in route.methods or ()
         }
         return ", ".join(sorted(methods))

@@ -14,7 +14,7 @@ from nats.aio.msg import Msg
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 2
 
 
 def redacted(url: str) -> str:
@@ -56,10 +56,10 @@ class DeleteListener:
             await self._client.close()
 
     async def _connect_and_subscribe(self) -> None:
-        while True:
+        client: Client | None = None
+        while client is None:
             try:
                 client = await self._connect()
-                break
             except Exception as error:
                 logger.warning("NATS at %s is not reachable yet (%s); the file cache stays off, retrying",
                                redacted(self._url), error)

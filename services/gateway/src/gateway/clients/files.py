@@ -1,11 +1,11 @@
 """The files service's gRPC API as the gateway uses it: metadata, deletes, and the two streams."""
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -202,7 +202,7 @@ class FilesClient:
         """Opens the stream and waits for its first message, so a failure is known before any byte is sent."""
         request = files_pb2.ReadFileRequest(file_url=file_url, offset=offset, length=length)
         call, first = await self._open_read(request)
-        if first is grpc.aio.EOF:
+        if first is None:
             return FileStream(call, self._step, ended=True)
         return FileStream(call, self._step, first.chunk)
 
@@ -242,7 +242,7 @@ class FilesClient:
         except BaseException:
             call.cancel()
             raise
-        return call, first
+        return call, _response_or_end(first)
 
     async def start_upload(self, request: UploadRequest) -> "FilesUpload":
         """An upload whose file's bytes follow through FilesUpload.send; files hears of it with its first
@@ -291,7 +291,7 @@ class FileStream:
         self._ended = ended
         self._step = step
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
         try:
             if self._first_chunk:
                 yield self._first_chunk
@@ -299,8 +299,9 @@ class FileStream:
                 return
             while True:
                 with _translated():
-                    message = await self._step(self._call, self._call.read(), "a message of a download")
-                if message is grpc.aio.EOF:
+                    message = _response_or_end(
+                        await self._step(self._call, self._call.read(), "a message of a download"))
+                if message is None:
                     return
                 yield message.chunk
         finally:
@@ -313,11 +314,12 @@ class FileStream:
             return
         try:
             with _translated():
-                message = await self._step(self._call, self._call.read(), "the first bytes of a download")
+                message = _response_or_end(
+                    await self._step(self._call, self._call.read(), "the first bytes of a download"))
         except BaseException:
             self._call.cancel()
             raise
-        if message is grpc.aio.EOF:
+        if message is None:
             self._ended = True
         else:
             self._first_chunk = message.chunk
@@ -457,3 +459,8 @@ def _claim_outcome(message: files_pb2.ClaimOutcome, owner_account_id: str) -> Cl
     if reason is None:
         claimed = UploadedFile(_stored_file(message.file), message.delete_key, owner_account_id)
     return ClaimOutcome(file_url=message.file_url, reason=reason, claimed=claimed)
+
+
+def _response_or_end(message: object) -> files_pb2.ReadFileResponse | None:
+    """None at the stream's end: grpc's stubs type what read() returns as `object` for its EOF."""
+    return None if message is grpc.aio.EOF else cast(files_pb2.ReadFileResponse, message)

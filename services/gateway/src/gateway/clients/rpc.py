@@ -73,7 +73,7 @@ def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
 def error_info(error: grpc.aio.AioRpcError, domain: str) -> error_details_pb2.ErrorInfo | None:
     """The ErrorInfo detail of `domain` in the call's status, if there is one."""
     try:
-        status = rpc_status.from_call(error)
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]  # it reads what AioRpcError has too
     except ValueError:
         return None
     if status is None:

@@ -1,5 +1,6 @@
 """Accounts (contract 1.3): register, login, refresh, logout, and the account's files."""
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
@@ -157,6 +158,6 @@ def _file_item(file: AccountFile, downloads_left: int | None, base_url: str) -> 
     }
 
 
-def _compact_json(body: dict[str, object]) -> bytes:
+def _compact_json(body: Mapping[str, object]) -> bytes:
     """As FastAPI renders a response model: no spaces, non-ASCII characters as they are."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
