@@ -34,7 +34,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	if [ -f .importlinter ] || grep -q '^\[tool\.importlinter\]' pyproject.toml; then $(VENV)/bin/lint-imports; fi
+	$(VENV)/bin/lint-imports
 
 # The mechanical half of `make lint`'s findings: import order, pyupgrade and the like, then formatting.
 fix: install-dev

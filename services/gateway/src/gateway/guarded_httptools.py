@@ -73,7 +73,8 @@ class GuardedHttpToolsProtocol(ConnectionGuard, HttpToolsProtocol):  # type: ign
     def on_body(self, body: bytes) -> None:
         # receive() leaves a fresh bytearray behind after each read: the next piece replaces it.
         if not isinstance(self.cycle.body, ReceivedBody):
-            self.cycle.body = ReceivedBody(self.cycle.body)
+            # ReceivedBody does all uvicorn does with the bytearray it stands in for (+=, len, bytes()).
+            self.cycle.body = ReceivedBody(self.cycle.body)  # type: ignore[assignment]
         super().on_body(body)
 
     def on_message_complete(self) -> None:

@@ -74,7 +74,9 @@ class GatewayMetrics:
             cache=CacheMetrics.register(registry),
         )
 
-    async def counted_download(self, chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    async def counted_download(
+        self, chunks: AsyncGenerator[bytes | memoryview, None]
+    ) -> AsyncGenerator[bytes | memoryview, None]:
         """The chunks of one download, counted in flight while they are being sent."""
         with self.downloads_in_flight.track_inprogress():
             async with aclosing(chunks):

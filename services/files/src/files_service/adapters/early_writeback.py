@@ -4,11 +4,12 @@ rest is received, and its closing fsync, which the answer waits for, has only th
 to write instead of the whole file. Durability still rests on that fsync alone; where the C library
 has no such call this does nothing."""
 import ctypes
+from typing import Any
 
 SYNC_FILE_RANGE_WRITE = 2  # <fcntl.h>
 
 
-def _bound_sync_file_range():
+def _bound_sync_file_range() -> Any:
     try:
         call = ctypes.CDLL(None).sync_file_range
     except (OSError, AttributeError):

@@ -220,7 +220,7 @@ class LocalDiskBlobStore:
         with _disk_full_as_storage_full():
             temp = _TempFile(self._temp_dir, key)
             writing: asyncio.Future[None] | None = None
-            last: bytes | None = None
+            last: bytes | memoryview | None = None
             try:
                 async with contextlib.aclosing(_coalesce(chunks, self._write_size)) as blocks:
                     async for block in blocks:

@@ -212,14 +212,14 @@ class FilesClient:
         request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to,
                                             length=None if stream else 0)
         call, first = await self._open_read(request)
-        if first is grpc.aio.EOF or first.info is None:
+        if first is None or first.info is None:
             # A files service older than `with_info` (mid rolling update): ask for the metadata apart.
             call.cancel()
             return OpenedFile(await self.get_file_info(file_url), None, None)
         info = _stored_file(first.info)
         if first.inline or not stream:
             await self._finish(call)
-            return OpenedFile(info, first.chunk if first.inline else None, None)
+            return OpenedFile(info, bytes(first.chunk) if first.inline else None, None)
         return OpenedFile(info, None, FileStream(call, self._step, first.chunk))
 
     async def _finish(self, call: grpc.aio.UnaryStreamCall) -> None:
@@ -234,7 +234,7 @@ class FilesClient:
 
     async def _open_read(
         self, request: files_pb2.ReadFileRequest
-    ) -> tuple[grpc.aio.UnaryStreamCall, ReadMessage]:
+    ) -> tuple[grpc.aio.UnaryStreamCall, ReadMessage | None]:
         call = self._read_file(request, timeout=self._transfer_timeout, metadata=self._metadata())
         try:
             with _translated():
@@ -284,14 +284,15 @@ class FileStream:
     """The bytes of a ReadFile call; iterating ends (or cancels) the call."""
 
     def __init__(
-        self, call: grpc.aio.UnaryStreamCall, step: StepBound, first_chunk: bytes = b"", ended: bool = False
+        self, call: grpc.aio.UnaryStreamCall, step: StepBound, first_chunk: bytes | memoryview = b"",
+        ended: bool = False,
     ) -> None:
         self._call = call
         self._first_chunk = first_chunk
         self._ended = ended
         self._step = step
 
-    async def chunks(self) -> AsyncGenerator[bytes, None]:
+    async def chunks(self) -> AsyncGenerator[bytes | memoryview, None]:
         try:
             if self._first_chunk:
                 yield self._first_chunk
@@ -461,6 +462,6 @@ def _claim_outcome(message: files_pb2.ClaimOutcome, owner_account_id: str) -> Cl
     return ClaimOutcome(file_url=message.file_url, reason=reason, claimed=claimed)
 
 
-def _response_or_end(message: object) -> files_pb2.ReadFileResponse | None:
+def _response_or_end(message: object) -> ReadMessage | None:
     """None at the stream's end: grpc's stubs type what read() returns as `object` for its EOF."""
-    return None if message is grpc.aio.EOF else cast(files_pb2.ReadFileResponse, message)
+    return None if message is grpc.aio.EOF else cast(ReadMessage, message)
