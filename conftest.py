@@ -1,12 +1,39 @@
 """Fixtures every test suite in the repository may use: real NATS, PostgreSQL and S3 (SeaweedFS)."""
 import pathlib
+from collections.abc import Iterator
 
 import pytest
+from _pytest.nodeid import NodeId
 
 from support.nats import NatsCluster, NatsServer
 from support.postgres import PostgresServer
 from support.redis import RedisServer
 from seaweedfs import SeaweedFS
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
+    """Under pytest-xdist (`make test`: --dist loadgroup) the tests of a module that share a module-scoped
+    fixture (a stack of the module's own) run on one worker: spread over several, each would start it."""
+    if config.pluginmanager.has_plugin("xdist"):
+        for item in items:
+            if _uses_a_module_scoped_fixture(item):
+                item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    yield
+    # pytest-xdist 3.8 files a test under its group by setting `item._nodeid`, which pytest 9 no longer
+    # reads: without this every test would be scheduled on its own, groups or not.
+    for item in items:
+        grouped = getattr(item, "_nodeid", None)
+        if grouped and grouped != item.nodeid:
+            item._id = NodeId.parse(grouped)
+
+
+def _uses_a_module_scoped_fixture(item: pytest.Item) -> bool:
+    fixture_info = getattr(item, "_fixtureinfo", None)
+    if fixture_info is None:
+        return False
+    return any(definitions and definitions[-1].scope == "module"
+               for definitions in fixture_info.name2fixturedefs.values())
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from gateway.main import create_app
 from gateway.metrics import GatewayMetrics
 from gateway.metrics_endpoint import forget_dead_workers, metrics_served
+from stack import free_port
 
-from .conftest import free_port, running
+from .conftest import running
 
 MULTIPART_BOUNDARY = "metricsboundary"
 
