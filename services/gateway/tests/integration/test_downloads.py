@@ -245,7 +245,7 @@ async def test_without_nats_nothing_is_cached(client, fake_files):
 
 @pytest.mark.parametrize("headers,status,body", [
     ({}, 200, DATA), ({"Range": "bytes=10-19"}, 206, DATA[10:20]),
-])
+], ids=["whole", "range"])
 async def test_a_files_service_older_than_read_with_info_is_still_downloaded_from(client, fake_files, sample,
                                                                                   headers, status, body):
     fake_files.servicer.read_without_info = True

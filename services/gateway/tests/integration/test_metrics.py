@@ -19,8 +19,9 @@ from fileuploader_runtime.metrics_endpoint import metrics_served
 from gateway.main import create_app
 from gateway.metrics import GatewayMetrics
 from gateway.metrics_endpoint import forget_dead_workers
+from stack import free_port
 
-from .conftest import free_port, running
+from .conftest import running
 
 MULTIPART_BOUNDARY = "metricsboundary"
 
