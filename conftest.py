@@ -1,12 +1,13 @@
 """Fixtures every test suite in the repository may use: real NATS, PostgreSQL and S3 (SeaweedFS)."""
+
 import pathlib
 
 import pytest
 
+from seaweedfs import SeaweedFS
 from support.nats import NatsCluster, NatsServer
 from support.postgres import PostgresServer
 from support.redis import RedisServer
-from seaweedfs import SeaweedFS
 
 
 @pytest.fixture

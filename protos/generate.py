@@ -1,8 +1,9 @@
 """Compile every .proto under this folder into Python modules next to it.
 
-    python protos/generate.py            # write the stubs
-    python protos/generate.py --check    # fail when the committed stubs are stale
+python protos/generate.py            # write the stubs
+python protos/generate.py --check    # fail when the committed stubs are stale
 """
+
 import filecmp
 import pathlib
 import shutil
@@ -35,7 +36,11 @@ def main() -> None:
     check = "--check" in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
         generated = compile_into(pathlib.Path(tmp))
-        stale = [p for p in generated if not (HERE / p).exists() or not filecmp.cmp(pathlib.Path(tmp) / p, HERE / p, shallow=False)]
+        stale = [
+            p
+            for p in generated
+            if not (HERE / p).exists() or not filecmp.cmp(pathlib.Path(tmp) / p, HERE / p, shallow=False)
+        ]
         if check:
             if stale:
                 sys.exit("stale generated stubs (run `make protos`): " + ", ".join(map(str, stale)))

@@ -13,7 +13,7 @@ import sys
 from run_local import config_from_env
 from stack import SERVICE_MODULES, Stack
 
-USAGE = "usage: make admin ARGS=\"files|auth <action> [arguments]\" (ARGS=\"files --help\" lists the actions)"
+USAGE = 'usage: make admin ARGS="files|auth <action> [arguments]" (ARGS="files --help" lists the actions)'
 
 
 def admin(stack: Stack, arguments: list[str]) -> int:

@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+
 from stack import free_port, wait_for_port
 
 MISSING_FROM_LISTS = 10

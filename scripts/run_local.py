@@ -6,6 +6,7 @@ everything on Ctrl-C or SIGTERM (once, in order, however often the signal comes)
 when this one is killed outright. Settings come from the environment (see docs/configuration.md), for example
 FU_DATA_DIR=/srv/fu FU_GATEWAY_PORT=9000 make run.
 """
+
 import os
 import pathlib
 import sys

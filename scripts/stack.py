@@ -4,11 +4,13 @@ Used by `make run` (scripts/run_local.py) and by the end-to-end tests. Each serv
 own process, exactly as in production (`python -m <package>`), configured by environment
 variables only.
 """
+
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import dataclasses
+import itertools
 import os
 import pathlib
 import secrets
@@ -40,7 +42,7 @@ _HANDED_OUT: set[int] = set()
 # Each worker hands out the ports of a slice of its own of this range, below the kernel's ephemeral
 # range (32768-60999), so that they never meet a worker's nor a port the kernel assigns to anyone.
 PARALLEL_TEST_PORTS = range(10000, 32000)
-_next_in_slice = 0
+_slice_turns = itertools.count()
 
 
 def free_port() -> int:
@@ -70,10 +72,8 @@ def _worker_slice() -> range | None:
 
 def _free_port_in(ports: range) -> int:
     """The slice's next port that nothing listens on, in turn (round the slice again once it is used up)."""
-    global _next_in_slice
     for _ in range(len(ports)):
-        port = ports[_next_in_slice % len(ports)]
-        _next_in_slice += 1
+        port = ports[next(_slice_turns) % len(ports)]
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -92,7 +92,8 @@ class StackConfig:
     nats_port: int = 4223
     # each service's Prometheus /metrics port (0: none); free ports unless given
     metrics_ports: dict[str, int] = dataclasses.field(
-        default_factory=lambda: {name: free_port() for name in SERVICE_MODULES})
+        default_factory=lambda: {name: free_port() for name in SERVICE_MODULES}
+    )
     nats_url: str | None = None  # an external NATS; None starts a private nats-server
     auth_database_url: str | None = None  # None: SQLite under data_dir
     files_database_url: str | None = None
@@ -114,8 +115,14 @@ class StartCancelled(Exception):
 class ServiceProcess:
     """One child process, started with its own environment, its output to a log file or the terminal."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: pathlib.Path | None,
-                 die_with_parent: bool = False):
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        log_path: pathlib.Path | None,
+        die_with_parent: bool = False,
+    ):
         self.name, self.argv, self.env, self.log_path = name, argv, env, log_path
         self.die_with_parent = die_with_parent
         self.popen: subprocess.Popen | None = None
@@ -126,8 +133,12 @@ class ServiceProcess:
         # processes in order (gateway first, NATS last).
         try:
             self.popen = subprocess.Popen(
-                self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT if log else None,
-                start_new_session=True, umask=PRIVATE_UMASK,
+                self.argv,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT if log else None,
+                start_new_session=True,
+                umask=PRIVATE_UMASK,
                 # unsafe with threads; a launcher starts its stack before any (end_with_this_thread)
                 preexec_fn=end_with_this_thread(signal.SIGTERM) if self.die_with_parent else None,  # noqa: PLW1509
             )
@@ -206,7 +217,7 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.config.gateway_port}"
 
-    def start(self, timeout: float = 60.0, cancelled: Callable[[], bool] = lambda: False) -> "Stack":
+    def start(self, timeout: float = 60.0, cancelled: Callable[[], bool] = lambda: False) -> Stack:
         """Every process started and the gateway ready; StartCancelled as soon as `cancelled()` is true."""
         private_directory(self.config.data_dir)
         private_directory(self.logs_dir)
@@ -214,8 +225,11 @@ class Stack:
             if self.config.nats_url is None:
                 raise_if(cancelled)
                 self.start_nats(cancelled)
-            for name, port in (("auth", self.config.auth_port), ("files", self.config.files_port),
-                               ("gateway", self.config.gateway_port)):
+            for name, port in (
+                ("auth", self.config.auth_port),
+                ("files", self.config.files_port),
+                ("gateway", self.config.gateway_port),
+            ):
                 raise_if(cancelled)
                 self._require_free_port(port, name)
                 self.start_service(name)
@@ -228,12 +242,26 @@ class Stack:
     def start_nats(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         """nats-server with the production configuration (JetStream, every write fsynced), on loopback."""
         self._require_free_port(self.config.nats_port, "NATS")
-        argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1",
-                "-p", str(self.config.nats_port)]
-        self._launch("nats", argv, {**os.environ, "NATS_STORE_DIR": str(self.config.data_dir / "nats"),
-                                    "NATS_FILES_PASSWORD": self.secrets["nats-files-password"],
-                                    "NATS_AUTH_PASSWORD": self.secrets["nats-auth-password"],
-                                    "NATS_GATEWAY_PASSWORD": self.secrets["nats-gateway-password"]})
+        argv = [
+            nats_server_binary(),
+            "-c",
+            str(NATS_CONFIG),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.config.nats_port),
+        ]
+        self._launch(
+            "nats",
+            argv,
+            {
+                **os.environ,
+                "NATS_STORE_DIR": str(self.config.data_dir / "nats"),
+                "NATS_FILES_PASSWORD": self.secrets["nats-files-password"],
+                "NATS_AUTH_PASSWORD": self.secrets["nats-auth-password"],
+                "NATS_GATEWAY_PASSWORD": self.secrets["nats-gateway-password"],
+            },
+        )
         wait_for_port(self.config.nats_port, 15, process=self.processes["nats"], cancelled=cancelled)
 
     @property
@@ -329,14 +357,21 @@ class Stack:
     def _require_free_port(port: int, what: str) -> None:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
-                raise RuntimeError(f"port {port} for {what} is already taken; choose another "
-                                   "(see docs/configuration.md)")
+                raise RuntimeError(
+                    f"port {port} for {what} is already taken; choose another (see docs/configuration.md)"
+                )
 
 
 # The internal plane's credentials a local stack generates on its first start (docs/configuration.md,
 # "Internal authentication"): a gRPC token for each caller-to-callee pair, and each service's NATS password.
-STACK_SECRETS = ("gateway-auth-rpc-token", "gateway-files-rpc-token", "auth-files-rpc-token",
-                 "nats-files-password", "nats-auth-password", "nats-gateway-password")
+STACK_SECRETS = (
+    "gateway-auth-rpc-token",
+    "gateway-files-rpc-token",
+    "auth-files-rpc-token",
+    "nats-files-password",
+    "nats-auth-password",
+    "nats-gateway-password",
+)
 
 
 def load_or_create_secrets(directory: pathlib.Path) -> dict[str, str]:
@@ -373,8 +408,9 @@ def private_directory(path: pathlib.Path) -> None:
     mode = path.stat().st_mode & 0o7777
     if mode & 0o077:
         path.chmod(mode & 0o700)
-        print(f"{path} was open to other users (mode {mode:04o}); it is now {mode & 0o700:04o}",
-              file=sys.stderr)
+        print(
+            f"{path} was open to other users (mode {mode:04o}); it is now {mode & 0o700:04o}", file=sys.stderr
+        )
 
 
 def nats_server_binary() -> str:
@@ -385,8 +421,12 @@ def nats_server_binary() -> str:
     return found
 
 
-def wait_for_port(port: int, timeout: float, process: ServiceProcess | None = None,
-                  cancelled: Callable[[], bool] = lambda: False) -> None:
+def wait_for_port(
+    port: int,
+    timeout: float,
+    process: ServiceProcess | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         raise_if(cancelled)
@@ -451,7 +491,7 @@ class StopSignals:
     def __init__(self) -> None:
         self.received: list[int] = []
 
-    def install(self) -> "StopSignals":
+    def install(self) -> StopSignals:
         for signum in self.SIGNALS:
             signal.signal(signum, self._record)
         return self

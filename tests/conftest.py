@@ -1,4 +1,5 @@
 """Fixtures of the process-level suites (tests/e2e, tests/faults): stacks of a test's own."""
+
 import contextlib
 import itertools
 import pathlib
@@ -19,8 +20,11 @@ def make_stack(tmp_path: pathlib.Path, postgres_server) -> Iterator[StackFactory
     numbers = itertools.count(1)
     with contextlib.ExitStack() as stacks:
 
-        def start(database_server: DatabaseServer | None = None, wrappers: dict[str, list[str]] | None = None,
-                  **env: str) -> Stack:
+        def start(
+            database_server: DatabaseServer | None = None,
+            wrappers: dict[str, list[str]] | None = None,
+            **env: str,
+        ) -> Stack:
             server = database_server or postgres_server
             config = stack_config(tmp_path / f"stack-{next(numbers)}", server, **{**UNLIMITED_RATES, **env})
             config.wrappers = wrappers or {}

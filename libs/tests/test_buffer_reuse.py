@@ -22,8 +22,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 def page_faults(module: str, mode: str) -> int:
     script = ALLOCATIONS.format(module=module)
-    result = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=60,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=60, check=True
+    )
     return int(result.stdout)
 
 

@@ -33,8 +33,10 @@ async def served(_request: Any, _context: Any) -> str:
     return "served"
 
 
-GATE = CallerGate({"gateway": GATEWAY_TOKEN, "auth": AUTH_TOKEN, "unconfigured": None},
-                  {"gateway": {UPLOAD}, "auth": {CLAIM}})
+GATE = CallerGate(
+    {"gateway": GATEWAY_TOKEN, "auth": AUTH_TOKEN, "unconfigured": None},
+    {"gateway": {UPLOAD}, "auth": {CLAIM}},
+)
 
 
 async def outcome(method: str, token: str | None) -> object:
@@ -50,16 +52,21 @@ async def outcome(method: str, token: str | None) -> object:
         return refusal.args[0]
 
 
-@pytest.mark.parametrize(("method", "token", "expected"), [
-    (UPLOAD, GATEWAY_TOKEN, "served"),
-    (CLAIM, AUTH_TOKEN, "served"),
-    (CLAIM, GATEWAY_TOKEN, grpc.StatusCode.PERMISSION_DENIED),
-    (UPLOAD, None, grpc.StatusCode.UNAUTHENTICATED),
-    (UPLOAD, "x" * 32, grpc.StatusCode.UNAUTHENTICATED),
-    (UPLOAD, GATEWAY_TOKEN[:-1], grpc.StatusCode.UNAUTHENTICATED),
-    (HEALTH, None, "served"),
-])
-async def test_each_caller_may_call_only_its_methods(method: str, token: str | None, expected: object) -> None:
+@pytest.mark.parametrize(
+    ("method", "token", "expected"),
+    [
+        (UPLOAD, GATEWAY_TOKEN, "served"),
+        (CLAIM, AUTH_TOKEN, "served"),
+        (CLAIM, GATEWAY_TOKEN, grpc.StatusCode.PERMISSION_DENIED),
+        (UPLOAD, None, grpc.StatusCode.UNAUTHENTICATED),
+        (UPLOAD, "x" * 32, grpc.StatusCode.UNAUTHENTICATED),
+        (UPLOAD, GATEWAY_TOKEN[:-1], grpc.StatusCode.UNAUTHENTICATED),
+        (HEALTH, None, "served"),
+    ],
+)
+async def test_each_caller_may_call_only_its_methods(
+    method: str, token: str | None, expected: object
+) -> None:
     assert await outcome(method, token) == expected
 
 

@@ -13,7 +13,7 @@ REASONS = {0: "THING_ERROR_REASON_UNSPECIFIED", 1: "THING_NOT_FOUND", 2: "THING_
 
 class Reasons:
     @staticmethod
-    def Name(number: int) -> str:  # noqa: N802 - protobuf's spelling
+    def Name(number: int) -> str:
         return REASONS[number]
 
 
@@ -40,7 +40,11 @@ class ThingForgotten(ThingError):
 
 
 STATUSES = ErrorStatuses(
-    "things", "things.fileuploader", Reasons(), 0, ThingError,
+    "things",
+    "things.fileuploader",
+    Reasons(),
+    0,
+    ThingError,
     {
         ThingNotFound: (grpc.StatusCode.NOT_FOUND, 1),
         ThingTooBig: (grpc.StatusCode.RESOURCE_EXHAUSTED, 2),
@@ -80,12 +84,15 @@ async def aborted_by(error: Exception) -> FakeContext:
     return context
 
 
-@pytest.mark.parametrize(("error", "code", "reason", "facts"), [
-    (ThingNotFound("no such thing"), grpc.StatusCode.NOT_FOUND, "THING_NOT_FOUND", {}),
-    (ThingTooBig(5), grpc.StatusCode.RESOURCE_EXHAUSTED, "THING_TOO_BIG", {"limit": "5"}),
-    (ThingStoreDown("down"), grpc.StatusCode.UNAVAILABLE, "THING_ERROR_REASON_UNSPECIFIED", {}),
-    (ThingForgotten("hm"), grpc.StatusCode.INTERNAL, "THING_ERROR_REASON_UNSPECIFIED", {}),
-])
+@pytest.mark.parametrize(
+    ("error", "code", "reason", "facts"),
+    [
+        (ThingNotFound("no such thing"), grpc.StatusCode.NOT_FOUND, "THING_NOT_FOUND", {}),
+        (ThingTooBig(5), grpc.StatusCode.RESOURCE_EXHAUSTED, "THING_TOO_BIG", {"limit": "5"}),
+        (ThingStoreDown("down"), grpc.StatusCode.UNAVAILABLE, "THING_ERROR_REASON_UNSPECIFIED", {}),
+        (ThingForgotten("hm"), grpc.StatusCode.INTERNAL, "THING_ERROR_REASON_UNSPECIFIED", {}),
+    ],
+)
 async def test_a_domain_error_ends_the_rpc_with_its_status_and_error_info(
     error: Exception, code: grpc.StatusCode, reason: str, facts: dict[str, str]
 ) -> None:

@@ -10,8 +10,8 @@ import grpc
 import pytest
 from prometheus_client import CollectorRegistry
 
-from fileuploader_runtime.request_ids import current_request_id
 from fileuploader_runtime.grpc_observer import RpcObserver
+from fileuploader_runtime.request_ids import current_request_id
 from fileuploader_runtime.rpc_metrics import RpcMetrics
 
 SERVICE = "fileuploader.auth.v1.AuthService"

@@ -10,6 +10,7 @@ the hot-path table with the ratios, writes the raw figures to <out>/bench.json a
 to <out>/*.png. Exit status 1 when a load tool saw failed requests (the figures then mislead), 2 when
 a tool is missing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,18 +27,30 @@ from bench.target import SampleFiles
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # name -> how to start it
-TARGETS = {"reference": reference.running, "ours": ours.running, "ours_s3": ours_s3.running,
-           "nginx": nginx.running}
+TARGETS = {
+    "reference": reference.running,
+    "ours": ours.running,
+    "ours_s3": ours_s3.running,
+    "nginx": nginx.running,
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="make bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="make bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a ~2 minute smoke run: fewer, shorter points")
-    parser.add_argument("--targets", default=",".join(TARGETS),
-                        help=f"comma-separated subset of {', '.join(TARGETS)} (default: all)")
-    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "docs" / "bench",
-                        help="where bench.json and the plots go (default: docs/bench)")
+    parser.add_argument(
+        "--targets",
+        default=",".join(TARGETS),
+        help=f"comma-separated subset of {', '.join(TARGETS)} (default: all)",
+    )
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        default=ROOT / "docs" / "bench",
+        help="where bench.json and the plots go (default: docs/bench)",
+    )
     args = parser.parse_args(argv)
     args.targets = [name.strip() for name in args.targets.split(",") if name.strip()]
     unknown = [name for name in args.targets if name not in TARGETS]
@@ -53,9 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {prerequisites.install_hint(missing)}", file=sys.stderr)
         return 2
     plan = QUICK if args.quick else FULL
-    meta = {"plan": plan.name, "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "cpus": os.cpu_count(), "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-            "seconds_per_point": plan.seconds, "seconds_per_size_point": plan.transfer_seconds}
+    meta = {
+        "plan": plan.name,
+        "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "seconds_per_point": plan.seconds,
+        "seconds_per_size_point": plan.transfer_seconds,
+    }
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="fu-bench-") as tmp:
         workdir = pathlib.Path(tmp)
@@ -70,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     document = report.as_json(results, table, meta)
     report.write_json(document, args.out / "bench.json")
     drawn = plots.draw_all(document, args.out)
-    print(f"\n{plan.name} run, {plan.seconds:g} s per point, load average at start {meta['load_average']} "
-          f"({meta['cpus']} CPUs)")
+    print(
+        f"\n{plan.name} run, {plan.seconds:g} s per point, load average at start {meta['load_average']} "
+        f"({meta['cpus']} CPUs)"
+    )
     print(report.render(table))
     print(f"\nraw figures: {_shown(args.out / 'bench.json')}; plots: {', '.join(_shown(p) for p in drawn)}")
     failed = report.errors(results)

@@ -1,5 +1,6 @@
 """Seeding a target that speaks the public API (ours, the reference): an account owning 20 files,
 and every sample file uploaded once to be downloaded."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,13 @@ def seed(base_url: str, samples: SampleFiles) -> tuple[str, dict[int, str]]:
         credentials = {"username": "bench-" + uuid.uuid4().hex[:8], "password": uuid.uuid4().hex}
         token = _ok(client.post("/api/register", json=credentials))["accessToken"]
         for i in range(LISTED_FILES):
-            _ok(client.post("/api/upload", files={"file": (f"listed-{i}.bin", b"x" * 100)},
-                            headers={"Authorization": f"Bearer {token}"}))
+            _ok(
+                client.post(
+                    "/api/upload",
+                    files={"file": (f"listed-{i}.bin", b"x" * 100)},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            )
         downloads = {}
         for size in samples.sizes:
             with open(samples.path(size), "rb") as body:

@@ -1,12 +1,13 @@
 """The cases, each measured the same way on every target:
 
-    small_get       GET of the 1 KiB sample, wrk, at each concurrency
-    small_upload    upload of the 64 KiB sample, hey, at each concurrency
-    get_files       GET /api/get_files of an account with 20 files, wrk at the table's concurrency
-    download_sizes  GET of each sample size, curl, one transfer after another
-    upload_sizes    upload of each sample size, curl, one transfer after another
-    memory          peak memory growth of the target's processes during one 100 MB upload (curl)
+small_get       GET of the 1 KiB sample, wrk, at each concurrency
+small_upload    upload of the 64 KiB sample, hey, at each concurrency
+get_files       GET /api/get_files of an account with 20 files, wrk at the table's concurrency
+download_sizes  GET of each sample size, curl, one transfer after another
+upload_sizes    upload of each sample size, curl, one transfer after another
+memory          peak memory growth of the target's processes during one 100 MB upload (curl)
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -20,8 +21,10 @@ from bench.target import SampleFiles, Target
 
 def small_get(target: Target, plan: Plan) -> list[dict]:
     url = target.url(target.downloads[plan.small_get_size])
-    return [_point(target, "small GET", {"concurrency": clients}, wrk.run(url, clients, plan.seconds))
-            for clients in plan.concurrencies]
+    return [
+        _point(target, "small GET", {"concurrency": clients}, wrk.run(url, clients, plan.seconds))
+        for clients in plan.concurrencies
+    ]
 
 
 def small_upload(target: Target, plan: Plan, samples: SampleFiles, workdir: pathlib.Path) -> list[dict]:
@@ -32,9 +35,15 @@ def small_upload(target: Target, plan: Plan, samples: SampleFiles, workdir: path
     else:
         body, content_type = sample, "application/octet-stream"
     url = target.url(target.upload.path)
-    return [_point(target, "small upload", {"concurrency": clients},
-                   hey.run(url, target.upload.method, body, content_type, clients, plan.seconds))
-            for clients in plan.concurrencies]
+    return [
+        _point(
+            target,
+            "small upload",
+            {"concurrency": clients},
+            hey.run(url, target.upload.method, body, content_type, clients, plan.seconds),
+        )
+        for clients in plan.concurrencies
+    ]
 
 
 def get_files(target: Target, plan: Plan, workdir: pathlib.Path) -> dict | None:
@@ -46,14 +55,18 @@ def get_files(target: Target, plan: Plan, workdir: pathlib.Path) -> dict | None:
 
 
 def download_sizes(target: Target, plan: Plan) -> list[dict]:
-    return [_transfers(target, plan, size, curl.download_args(target.url(target.downloads[size])), "download")
-            for size in plan.sizes]
+    return [
+        _transfers(target, plan, size, curl.download_args(target.url(target.downloads[size])), "download")
+        for size in plan.sizes
+    ]
 
 
 def upload_sizes(target: Target, plan: Plan, samples: SampleFiles) -> list[dict]:
     url = target.url(target.upload.path)
-    return [_transfers(target, plan, size, curl.upload_args(url, target.upload, samples.path(size)), "upload")
-            for size in plan.sizes]
+    return [
+        _transfers(target, plan, size, curl.upload_args(url, target.upload, samples.path(size)), "upload")
+        for size in plan.sizes
+    ]
 
 
 def memory_growth(target: Target, plan: Plan, samples: SampleFiles) -> dict | None:
@@ -62,12 +75,16 @@ def memory_growth(target: Target, plan: Plan, samples: SampleFiles) -> dict | No
     url = target.url(target.upload.path)
     _check(curl.run_batch(curl.upload_args(url, target.upload, samples.path(plan.warmup_size)), 1), "warm-up")
     with memory.peak_growth(target.memory_pids) as growth:
-        _check(curl.run_batch(curl.upload_args(url, target.upload, samples.path(plan.large_size)), 1),
-               "100 MB upload")
+        _check(
+            curl.run_batch(curl.upload_args(url, target.upload, samples.path(plan.large_size)), 1),
+            "100 MB upload",
+        )
     total = sum(growth.values())
     parts = ", ".join(f"{name} {value / MIB:.1f}" for name, value in growth.items())
-    _say(f"{target.name}: memory growth during a {plan.large_size // MIB} MiB upload: "
-         f"{total / MIB:.1f} MiB ({parts})")
+    _say(
+        f"{target.name}: memory growth during a {plan.large_size // MIB} MiB upload: "
+        f"{total / MIB:.1f} MiB ({parts})"
+    )
     return {"size_bytes": plan.large_size, "growth_bytes": total, "by_process": growth}
 
 
@@ -87,8 +104,9 @@ def measure(target: Target, plan: Plan, samples: SampleFiles, workdir: pathlib.P
 
 def _transfers(target: Target, plan: Plan, size: int, transfer: list[str], what: str) -> dict:
     probe = _check(curl.run_batch(transfer, 1), f"{what} of {size} B")  # also warms up; not counted
-    count = curl.transfers_for(plan.transfer_seconds, probe[0][2], size, plan.max_transfer_bytes,
-                               plan.max_transfers)
+    count = curl.transfers_for(
+        plan.transfer_seconds, probe[0][2], size, plan.max_transfer_bytes, plan.max_transfers
+    )
     measured = curl.summarize(curl.run_batch(transfer, count), size)
     return _point(target, f"{what} {size} B", {"size_bytes": size}, measured)
 

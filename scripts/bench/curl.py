@@ -1,6 +1,7 @@
 """curl: one client moving whole files one after another over a kept-alive connection, for the
 throughput of large transfers. One curl process runs a batch (`--next` between transfers); each
 transfer's status, size and time come from its --write-out line."""
+
 from __future__ import annotations
 
 import math
@@ -20,11 +21,25 @@ def download_args(url: str) -> list[str]:
 
 
 def upload_args(url: str, route: UploadRoute, file: pathlib.Path) -> list[str]:
-    body = ["-F", f"file=@{file};filename=bench.bin;type=application/octet-stream"] if route.multipart \
+    body = (
+        ["-F", f"file=@{file};filename=bench.bin;type=application/octet-stream"]
+        if route.multipart
         else ["-X", route.method, "-T", str(file)]
+    )
     # no "Expect: 100-continue": curl would wait for an interim answer before each large body
-    return ["-sS", "-o", "/dev/null", "-w", WRITE_OUT, "--max-time", str(TRANSFER_TIMEOUT_SECONDS),
-            "-H", "Expect:", *body, url]
+    return [
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        WRITE_OUT,
+        "--max-time",
+        str(TRANSFER_TIMEOUT_SECONDS),
+        "-H",
+        "Expect:",
+        *body,
+        url,
+    ]
 
 
 def batch_command(transfer: list[str], count: int) -> list[str]:
@@ -36,8 +51,13 @@ def batch_command(transfer: list[str], count: int) -> list[str]:
 
 def run_batch(transfer: list[str], count: int) -> list[tuple[int, int, float]]:
     """Each transfer's (status, bytes moved, seconds); RuntimeError when curl itself fails."""
-    done = subprocess.run(batch_command(transfer, count), capture_output=True, text=True, check=False,
-                          timeout=count * TRANSFER_TIMEOUT_SECONDS + 30)
+    done = subprocess.run(
+        batch_command(transfer, count),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=count * TRANSFER_TIMEOUT_SECONDS + 30,
+    )
     lines = parse_lines(done.stdout)
     if done.returncode != 0 and not lines:
         raise RuntimeError(f"curl failed ({done.returncode}): {done.stderr.strip()}")

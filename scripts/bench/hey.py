@@ -1,5 +1,6 @@
 """hey (Debian package `hey`): fixed-duration upload load, every request sending a body from a file,
 and its report parsed."""
+
 from __future__ import annotations
 
 import pathlib
@@ -11,20 +12,42 @@ from bench.results import Measurement
 TIMEOUT_SECONDS = 30  # per request
 
 
-def command(url: str, method: str, body: pathlib.Path, content_type: str, clients: int, seconds: float,
-            headers: dict[str, str] | None = None) -> list[str]:
-    argv = ["hey", "-z", f"{max(1, round(seconds))}s", "-c", str(clients), "-t", str(TIMEOUT_SECONDS),
-            "-m", method, "-D", str(body), "-T", content_type]
+def command(
+    url: str,
+    method: str,
+    body: pathlib.Path,
+    content_type: str,
+    clients: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+) -> list[str]:
+    argv = [
+        "hey",
+        "-z",
+        f"{max(1, round(seconds))}s",
+        "-c",
+        str(clients),
+        "-t",
+        str(TIMEOUT_SECONDS),
+        "-m",
+        method,
+        "-D",
+        str(body),
+        "-T",
+        content_type,
+    ]
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
     return [*argv, url]
 
 
-def run(url: str, method: str, body: pathlib.Path, content_type: str, clients: int,
-        seconds: float) -> Measurement:
+def run(
+    url: str, method: str, body: pathlib.Path, content_type: str, clients: int, seconds: float
+) -> Measurement:
     argv = command(url, method, body, content_type, clients, seconds)
-    done = subprocess.run(argv, capture_output=True, text=True, check=False,
-                          timeout=seconds + TIMEOUT_SECONDS + 30)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, check=False, timeout=seconds + TIMEOUT_SECONDS + 30
+    )
     if done.returncode != 0:
         raise RuntimeError(f"hey failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
     return parse(done.stdout)
@@ -34,10 +57,16 @@ def parse(out: str) -> Measurement:
     rate = re.search(r"^\s*Requests/sec:\s+([\d.]+)", out, re.MULTILINE)
     if not rate:
         raise ValueError(f"not a hey report:\n{out}")
-    statuses = {int(code): int(count) for code, count in
-                re.findall(r"^\s*\[(\d{3})\]\s+(\d+) responses", out, re.MULTILINE)}
-    failed = sum(int(count) for count in re.findall(r"^\s*\[(\d+)\]\s+(?!\d+ responses).+$",
-                                                    _section(out, "Error distribution:"), re.MULTILINE))
+    statuses = {
+        int(code): int(count)
+        for code, count in re.findall(r"^\s*\[(\d{3})\]\s+(\d+) responses", out, re.MULTILINE)
+    }
+    failed = sum(
+        int(count)
+        for count in re.findall(
+            r"^\s*\[(\d+)\]\s+(?!\d+ responses).+$", _section(out, "Error distribution:"), re.MULTILINE
+        )
+    )
     answered = sum(statuses.values())
     return Measurement(
         requests=answered + failed,
@@ -50,7 +79,7 @@ def parse(out: str) -> Measurement:
 
 def _section(out: str, title: str) -> str:
     start = out.find(title)
-    return "" if start < 0 else out[start + len(title):]
+    return "" if start < 0 else out[start + len(title) :]
 
 
 def _percentile(out: str, percent: str) -> float:

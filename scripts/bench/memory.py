@@ -1,5 +1,6 @@
 """Peak memory growth of processes during an action: VmHWM after a reset to VmRSS (clear_refs, Linux
 >= 4.0) minus VmRSS before it, as tests/e2e/test_memory.py measures it."""
+
 from __future__ import annotations
 
 import contextlib

@@ -5,6 +5,7 @@ A private nginx as the current user: a generated configuration in the run's temp
 and takes uploads as WebDAV PUT /upload/<name> of the raw bytes, written to a file (no multipart,
 no database, no fsync): what receiving and storing bytes costs at the least.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,10 +17,9 @@ import signal
 import subprocess
 from collections.abc import Iterator
 
-from stack import free_port
-
 from bench import processes
 from bench.target import SampleFiles, Target, UploadRoute
+from stack import free_port
 
 START_SECONDS = 15.0
 MAX_BODY = "200m"
@@ -70,14 +70,22 @@ def running(workdir: pathlib.Path, samples: SampleFiles) -> Iterator[Target]:
     conf = prefix / "nginx.conf"
     conf.write_text(config(prefix, port, samples.directory))
     log = prefix / "error.log"
-    process = subprocess.Popen([binary, "-p", str(prefix), "-c", str(conf), "-e", str(log)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [binary, "-p", str(prefix), "-c", str(conf), "-e", str(log)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         base_url = f"http://127.0.0.1:{port}"
         processes.wait_until_answering(base_url + "/", process, START_SECONDS, log)
         downloads = {size: "/file/" + samples.path(size).name for size in samples.sizes}
-        yield Target("nginx", "nginx (static files, WebDAV PUT)", base_url,
-                     UploadRoute("PUT", "/upload/bench.bin", multipart=False), downloads)
+        yield Target(
+            "nginx",
+            "nginx (static files, WebDAV PUT)",
+            base_url,
+            UploadRoute("PUT", "/upload/bench.bin", multipart=False),
+            downloads,
+        )
     finally:
         processes.stop(process, signal.SIGQUIT)  # graceful: workers end their requests
-

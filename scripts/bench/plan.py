@@ -1,5 +1,6 @@
 """How much to measure: the full comparison (`make bench`, ~10 minutes on 2 cores) or a smoke run
 (`--quick`, ~2 minutes). Each point of a sweep is one load-tool run of `seconds`."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,8 +28,10 @@ class Plan:
 
     def __post_init__(self) -> None:
         if self.get_clients not in self.concurrencies or self.upload_clients not in self.concurrencies:
-            raise ValueError(f"concurrencies {self.concurrencies} must include {self.get_clients} "
-                             f"and {self.upload_clients}")
+            raise ValueError(
+                f"concurrencies {self.concurrencies} must include {self.get_clients} "
+                f"and {self.upload_clients}"
+            )
         if self.large_size not in self.sizes:
             raise ValueError(f"sizes must include {self.large_size}")
 
@@ -38,6 +41,11 @@ class Plan:
         return tuple(sorted({*self.sizes, self.small_get_size, self.small_upload_size, self.warmup_size}))
 
 
-FULL = Plan("full", seconds=6, transfer_seconds=6, concurrencies=(1, 4, 16, 32, 64),
-            sizes=(KIB, 64 * KIB, MIB, 10 * MIB, 100 * MIB))
+FULL = Plan(
+    "full",
+    seconds=6,
+    transfer_seconds=6,
+    concurrencies=(1, 4, 16, 32, 64),
+    sizes=(KIB, 64 * KIB, MIB, 10 * MIB, 100 * MIB),
+)
 QUICK = Plan("quick", seconds=2, transfer_seconds=2, concurrencies=(1, 16, 32), sizes=(KIB, MIB, 100 * MIB))

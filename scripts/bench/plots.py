@@ -1,4 +1,5 @@
 """PNG plots of bench.json: each case's figures against concurrency or file size, one line per target."""
+
 from __future__ import annotations
 
 import pathlib
@@ -9,8 +10,12 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-STYLE = {"ours": ("tab:blue", "o"), "ours_s3": ("tab:green", "D"), "reference": ("tab:orange", "s"),
-         "nginx": ("tab:gray", "^")}
+STYLE = {
+    "ours": ("tab:blue", "o"),
+    "ours_s3": ("tab:green", "D"),
+    "reference": ("tab:orange", "s"),
+    "nginx": ("tab:gray", "^"),
+}
 SIZE_UNITS = ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"), (1, "B"))
 
 
@@ -23,15 +28,25 @@ def size_label(size: float, _position=None) -> str:
 
 def draw_all(document: dict, out_dir: pathlib.Path) -> list[pathlib.Path]:
     targets, meta = document["targets"], document["meta"]
-    subtitle = (f"{meta['plan']} run, {meta['started']}, {meta['cpus']} CPUs, "
-                f"load average {meta['load_average']}")
+    subtitle = (
+        f"{meta['plan']} run, {meta['started']}, {meta['cpus']} CPUs, load average {meta['load_average']}"
+    )
     return [
-        _concurrency(targets, "small_get", f"GET of a 1 KiB file (wrk)\n{subtitle}",
-                     out_dir / "concurrency-small-get.png"),
-        _concurrency(targets, "small_upload", f"Upload of a 64 KiB file (hey)\n{subtitle}",
-                     out_dir / "concurrency-small-upload.png"),
-        _sizes(targets, f"Throughput by file size, one client (curl)\n{subtitle}",
-               out_dir / "file-sizes.png"),
+        _concurrency(
+            targets,
+            "small_get",
+            f"GET of a 1 KiB file (wrk)\n{subtitle}",
+            out_dir / "concurrency-small-get.png",
+        ),
+        _concurrency(
+            targets,
+            "small_upload",
+            f"Upload of a 64 KiB file (hey)\n{subtitle}",
+            out_dir / "concurrency-small-upload.png",
+        ),
+        _sizes(
+            targets, f"Throughput by file size, one client (curl)\n{subtitle}", out_dir / "file-sizes.png"
+        ),
     ]
 
 
@@ -59,11 +74,18 @@ def _concurrency(targets: dict, case: str, title: str, path: pathlib.Path) -> pa
 
 def _sizes(targets: dict, title: str, path: pathlib.Path) -> pathlib.Path:
     figure, panels = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
-    for axes, case, what in zip(panels, ("upload_sizes", "download_sizes"), ("upload", "download"), strict=True):
+    for axes, case, what in zip(
+        panels, ("upload_sizes", "download_sizes"), ("upload", "download"), strict=True
+    ):
         for name, results in targets.items():
             series = results.get(case) or []
-            _line(axes, name, results["label"], [p["size_bytes"] for p in series],
-                  [p["mib_per_second"] for p in series])
+            _line(
+                axes,
+                name,
+                results["label"],
+                [p["size_bytes"] for p in series],
+                [p["mib_per_second"] for p in series],
+            )
         sizes = sorted({p["size_bytes"] for r in targets.values() for p in (r.get(case) or [])})
         axes.set_xscale("log")
         axes.set_yscale("log")
@@ -81,7 +103,9 @@ def _sizes(targets: dict, title: str, path: pathlib.Path) -> pathlib.Path:
 
 def _line(axes, name: str, label: str, xs: list, ys: list) -> None:
     color, marker = STYLE.get(name, (None, "x"))
-    points = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None and y > 0]  # log scale: no zero, no gap
+    points = [
+        (x, y) for x, y in zip(xs, ys, strict=True) if y is not None and y > 0
+    ]  # log scale: no zero, no gap
     if points:
         axes.plot(*zip(*points, strict=True), marker=marker, color=color, label=label)
 

@@ -1,4 +1,5 @@
 """The commands the bench runs, and the one apt-get line that brings the missing ones."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,8 +10,11 @@ SBIN = "/usr/local/sbin:/usr/sbin:/sbin"  # nginx lives there, not always on a u
 
 
 def missing() -> list[str]:
-    return [package for command, package in COMMANDS.items()
-            if shutil.which(command) is None and shutil.which(command, path=SBIN) is None]
+    return [
+        package
+        for command, package in COMMANDS.items()
+        if shutil.which(command) is None and shutil.which(command, path=SBIN) is None
+    ]
 
 
 def install_hint(packages: list[str]) -> str:

@@ -1,4 +1,5 @@
 """Starting and stopping a server the bench owns, every wait bounded."""
+
 from __future__ import annotations
 
 import contextlib

@@ -2,6 +2,7 @@
 virtualenv of its own that the bench creates once under .bench/ and reuses.
 
 Its folder is FU_BENCH_REFERENCE_DIR, by default shared/bench beside this checkout."""
+
 from __future__ import annotations
 
 import contextlib
@@ -12,10 +13,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-from stack import free_port
-
 from bench import api_seed, processes
 from bench.target import API_UPLOAD, SampleFiles, Target
+from stack import free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DIRECTORY_VARIABLE = "FU_BENCH_REFERENCE_DIR"
@@ -45,8 +45,22 @@ def ensure_venv(venv: pathlib.Path = VENV) -> pathlib.Path:
     print(f"bench: installing the reference's packages into {venv}", file=sys.stderr, flush=True)
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=INSTALL_SECONDS)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "-r", str(REQUIREMENTS), "-c", str(CONSTRAINTS)], check=True, timeout=INSTALL_SECONDS)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(REQUIREMENTS),
+            "-c",
+            str(CONSTRAINTS),
+        ],
+        check=True,
+        timeout=INSTALL_SECONDS,
+    )
     stamp.write_text(wanted)
     return python
 
@@ -61,14 +75,39 @@ def running(workdir: pathlib.Path, samples: SampleFiles) -> Iterator[Target]:
     log = workdir / "reference.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [str(python), "-m", "uvicorn", f"{MODULE}:app", "--app-dir", str(directory()),
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            cwd=data, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(python),
+                "-m",
+                "uvicorn",
+                f"{MODULE}:app",
+                "--app-dir",
+                str(directory()),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=data,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         base_url = f"http://127.0.0.1:{port}"
         processes.wait_until_answering(base_url + "/api/get_files", process, START_SECONDS, log)
         token, downloads = api_seed.seed(base_url, samples)
-        yield Target("reference", "reference monolith", base_url, API_UPLOAD, downloads, token,
-                     {"reference": process.pid})
+        yield Target(
+            "reference",
+            "reference monolith",
+            base_url,
+            API_UPLOAD,
+            downloads,
+            token,
+            {"reference": process.pid},
+        )
     finally:
         processes.stop(process)

@@ -1,5 +1,6 @@
 """The hot-path table (reference | ours | ours ÷ reference | goal) from bench.json's figures, and the
 JSON itself. A figure a target did not give (nginx has no accounts) shows as a dash."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -70,21 +71,43 @@ def _memory(results: dict, plan: Plan) -> float | None:
 
 
 HOT_PATHS = (
-    HotPath("GET /file/<1 KiB file>", "req/s",
-            lambda r, p: point(r.get("small_get"), "concurrency", p.get_clients, "requests_per_second"), 3),
-    HotPath("GET /api/get_files (token, 20 files)", "req/s",
-            lambda r, p: (r.get("get_files") or {}).get("requests_per_second"), 1.5),
-    HotPath("POST /api/upload 64 KiB, 16 clients", "req/s",
-            lambda r, p: point(r.get("small_upload"), "concurrency", p.upload_clients, "requests_per_second"),
-            1),
-    HotPath("POST /api/upload 100 MiB", "MiB/s",
-            lambda r, p: point(r.get("upload_sizes"), "size_bytes", p.large_size, "mib_per_second"), 2),
-    HotPath("GET 100 MiB", "MiB/s",
-            lambda r, p: point(r.get("download_sizes"), "size_bytes", p.large_size, "mib_per_second"), 2),
+    HotPath(
+        "GET /file/<1 KiB file>",
+        "req/s",
+        lambda r, p: point(r.get("small_get"), "concurrency", p.get_clients, "requests_per_second"),
+        3,
+    ),
+    HotPath(
+        "GET /api/get_files (token, 20 files)",
+        "req/s",
+        lambda r, p: (r.get("get_files") or {}).get("requests_per_second"),
+        1.5,
+    ),
+    HotPath(
+        "POST /api/upload 64 KiB, 16 clients",
+        "req/s",
+        lambda r, p: point(r.get("small_upload"), "concurrency", p.upload_clients, "requests_per_second"),
+        1,
+    ),
+    HotPath(
+        "POST /api/upload 100 MiB",
+        "MiB/s",
+        lambda r, p: point(r.get("upload_sizes"), "size_bytes", p.large_size, "mib_per_second"),
+        2,
+    ),
+    HotPath(
+        "GET 100 MiB",
+        "MiB/s",
+        lambda r, p: point(r.get("download_sizes"), "size_bytes", p.large_size, "mib_per_second"),
+        2,
+    ),
     HotPath("memory growth during a 100 MiB upload", "MiB", _memory, max_ours=MEMORY_CEILING / MIB),
-    HotPath("GET 100 MiB, S3 + presigned redirect (bytes from SeaweedFS)", "MiB/s",
-            lambda r, p: point(r.get("download_sizes"), "size_bytes", p.large_size, "mib_per_second"),
-            ours_target="ours_s3"),
+    HotPath(
+        "GET 100 MiB, S3 + presigned redirect (bytes from SeaweedFS)",
+        "MiB/s",
+        lambda r, p: point(r.get("download_sizes"), "size_bytes", p.large_size, "mib_per_second"),
+        ours_target="ours_s3",
+    ),
 )
 
 
@@ -92,21 +115,35 @@ def rows(targets: dict[str, dict], plan: Plan) -> list[Row]:
     def figure(name: str, path: HotPath) -> float | None:
         return path.figure(targets[name], plan) if name in targets else None
 
-    return [Row(path, figure("reference", path), figure(path.ours_target, path), figure("nginx", path))
-            for path in HOT_PATHS]
+    return [
+        Row(path, figure("reference", path), figure(path.ours_target, path), figure("nginx", path))
+        for path in HOT_PATHS
+    ]
 
 
 def render(table: list[Row]) -> str:
     header = ("hot path", "unit", "reference", "ours", "ours ÷ reference", "goal", "met", "nginx (limit)")
-    lines = [header] + [(row.path.label, row.path.unit, _number(row.reference), _number(row.ours),
-                         "-" if row.ratio is None else f"{row.ratio:.2f}x", row.path.goal,
-                         {True: "yes", False: "NO", None: "-"}[row.met], _number(row.nginx)) for row in table]
+    lines = [header] + [
+        (
+            row.path.label,
+            row.path.unit,
+            _number(row.reference),
+            _number(row.ours),
+            "-" if row.ratio is None else f"{row.ratio:.2f}x",
+            row.path.goal,
+            {True: "yes", False: "NO", None: "-"}[row.met],
+            _number(row.nginx),
+        )
+        for row in table
+    ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     left = {0, 1, 5, 6}
 
     def format_line(line: tuple[str, ...]) -> str:
-        cells = [cell.ljust(width) if i in left else cell.rjust(width)
-                 for i, (cell, width) in enumerate(zip(line, widths, strict=True))]
+        cells = [
+            cell.ljust(width) if i in left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ]
         return "| " + " | ".join(cells) + " |"
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
@@ -128,10 +165,19 @@ def errors(targets: dict[str, dict]) -> list[str]:
 def as_json(targets: dict[str, dict], table: list[Row], meta: dict) -> dict:
     return {
         "meta": meta,
-        "table": [{"hot_path": row.path.label, "unit": row.path.unit, "reference": row.reference,
-                   "ours": row.ours, "nginx": row.nginx, "ratio": row.ratio, "goal": row.path.goal,
-                   "met": row.met}
-                  for row in table],
+        "table": [
+            {
+                "hot_path": row.path.label,
+                "unit": row.path.unit,
+                "reference": row.reference,
+                "ours": row.ours,
+                "nginx": row.nginx,
+                "ratio": row.ratio,
+                "goal": row.path.goal,
+                "met": row.met,
+            }
+            for row in table
+        ],
         "targets": targets,
     }
 

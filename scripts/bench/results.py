@@ -1,4 +1,5 @@
 """What one measurement gives, whichever tool took it."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,5 +19,7 @@ class Measurement:
 
     def as_json(self) -> dict:
         # JSON has no NaN: a figure that could not be read is null
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                for k, v in dataclasses.asdict(self).items()}
+        return {
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in dataclasses.asdict(self).items()
+        }

@@ -1,4 +1,5 @@
 """A target: one server under test, started, seeded with the sample files and measured, then stopped."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,6 +36,7 @@ class Target:
 @dataclasses.dataclass(frozen=True)
 class SampleFiles:
     """The files every target serves and receives: random bytes of each size, written once per run."""
+
     directory: pathlib.Path
     sizes: tuple[int, ...]
 

@@ -1,4 +1,5 @@
 """wrk (Debian package `wrk`): fixed-duration GET load over keep-alive connections, and its report parsed."""
+
 from __future__ import annotations
 
 import pathlib
@@ -21,8 +22,14 @@ def header_script(directory: pathlib.Path, headers: dict[str, str]) -> pathlib.P
 
 def command(url: str, connections: int, seconds: float, script: pathlib.Path | None = None) -> list[str]:
     threads = min(2, connections)  # wrk needs at least one connection per thread
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-            f"--timeout={TIMEOUT_SECONDS}s", "--latency"]
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        f"--timeout={TIMEOUT_SECONDS}s",
+        "--latency",
+    ]
     if script is not None:
         argv += ["-s", str(script)]
     return [*argv, url]
@@ -30,8 +37,9 @@ def command(url: str, connections: int, seconds: float, script: pathlib.Path | N
 
 def run(url: str, connections: int, seconds: float, script: pathlib.Path | None = None) -> Measurement:
     argv = command(url, connections, seconds, script)
-    done = subprocess.run(argv, capture_output=True, text=True, check=False,
-                          timeout=seconds + TIMEOUT_SECONDS + 30)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, check=False, timeout=seconds + TIMEOUT_SECONDS + 30
+    )
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
     return parse(done.stdout)
@@ -43,8 +51,7 @@ def parse(out: str) -> Measurement:
     transfer = re.search(r"^Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", out, re.MULTILINE)
     if not requests or not rate:
         raise ValueError(f"not a wrk report:\n{out}")
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     lost = sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
     return Measurement(

@@ -1,7 +1,9 @@
 """curl batches: the command line, the --write-out lines read, the throughput worked out."""
+
 import pathlib
 
 import pytest
+
 from bench import curl
 from bench.results import MIB
 from bench.target import API_UPLOAD, UploadRoute
@@ -21,8 +23,10 @@ def test_an_api_upload_is_a_multipart_form_and_an_nginx_upload_a_raw_put():
 
 
 def test_write_out_lines_give_status_bytes_moved_and_seconds():
-    assert curl.parse_lines("200 1048576 0 0.5\n200 0 104857600 2.25\n") == [(200, 1048576, 0.5),
-                                                                            (200, 104857600, 2.25)]
+    assert curl.parse_lines("200 1048576 0 0.5\n200 0 104857600 2.25\n") == [
+        (200, 1048576, 0.5),
+        (200, 104857600, 2.25),
+    ]
 
 
 def test_throughput_counts_the_file_bytes_of_successful_transfers_over_the_whole_time():
@@ -38,12 +42,15 @@ def test_no_transfer_at_all_is_no_figure():
     assert curl.summarize([], MIB).as_json()["mib_per_second"] is None
 
 
-@pytest.mark.parametrize("probe_seconds, size, expected", [
-    (0.01, 1024, 600),  # 6 s of 10 ms transfers
-    (0.0001, 1024, 1000),  # bounded by the command line's count
-    (0.9, 100 * MIB, 7),
-    (0.1, 100 * MIB, 20),  # bounded by the bytes uploads may leave on disk
-    (30.0, 100 * MIB, 1),  # one slow transfer is still measured
-])
+@pytest.mark.parametrize(
+    "probe_seconds, size, expected",
+    [
+        (0.01, 1024, 600),  # 6 s of 10 ms transfers
+        (0.0001, 1024, 1000),  # bounded by the command line's count
+        (0.9, 100 * MIB, 7),
+        (0.1, 100 * MIB, 20),  # bounded by the bytes uploads may leave on disk
+        (30.0, 100 * MIB, 1),  # one slow transfer is still measured
+    ],
+)
 def test_a_point_fills_its_time_within_its_bounds(probe_seconds, size, expected):
     assert curl.transfers_for(6, probe_seconds, size, max_bytes=2000 * MIB, max_count=1000) == expected

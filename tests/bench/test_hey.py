@@ -1,5 +1,7 @@
 """hey's report read into figures."""
+
 import pytest
+
 from bench import hey
 
 REPORT = """
@@ -62,8 +64,9 @@ def test_something_that_is_not_a_hey_report_is_refused():
 
 
 def test_the_body_file_method_and_content_type_are_sent():
-    argv = hey.command("http://127.0.0.1:1/api/upload", "POST", "/tmp/body.bin",
-                       "multipart/form-data; boundary=b", 16, 6)
+    argv = hey.command(
+        "http://127.0.0.1:1/api/upload", "POST", "/tmp/body.bin", "multipart/form-data; boundary=b", 16, 6
+    )
     assert argv[argv.index("-c") + 1] == "16" and argv[argv.index("-z") + 1] == "6s"
     assert argv[argv.index("-m") + 1] == "POST" and argv[argv.index("-D") + 1] == "/tmp/body.bin"
     assert argv[argv.index("-T") + 1] == "multipart/form-data; boundary=b"

@@ -1,8 +1,10 @@
 """The generated nginx configuration is one nginx accepts."""
+
 import shutil
 import subprocess
 
 import pytest
+
 from bench import nginx
 
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")

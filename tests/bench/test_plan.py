@@ -1,5 +1,7 @@
 """Both plans measure the points the hot-path table reads."""
+
 import pytest
+
 from bench.plan import FULL, KIB, MIB, QUICK, Plan
 
 

@@ -1,31 +1,42 @@
 """The hot-path table: each figure taken from the right point, the ratio to the reference, the goal."""
+
 import json
 
 import pytest
+
 from bench import report
 from bench.plan import FULL, KIB, MIB
 
 
-def target(get_rate=None, list_rate=None, upload_rate=None, up_mib=None, down_mib=None, memory_mib=None,
-           errors=0):
+def target(
+    get_rate=None, list_rate=None, upload_rate=None, up_mib=None, down_mib=None, memory_mib=None, errors=0
+):
     return {
         "label": "t",
-        "small_get": [{"concurrency": 16, "requests_per_second": 1.0, "errors": 0},
-                      {"concurrency": 32, "requests_per_second": get_rate, "errors": errors}],
-        "small_upload": [{"concurrency": 16, "requests_per_second": upload_rate, "errors": 0},
-                         {"concurrency": 32, "requests_per_second": 1.0, "errors": 0}],
-        "get_files": None if list_rate is None
+        "small_get": [
+            {"concurrency": 16, "requests_per_second": 1.0, "errors": 0},
+            {"concurrency": 32, "requests_per_second": get_rate, "errors": errors},
+        ],
+        "small_upload": [
+            {"concurrency": 16, "requests_per_second": upload_rate, "errors": 0},
+            {"concurrency": 32, "requests_per_second": 1.0, "errors": 0},
+        ],
+        "get_files": None
+        if list_rate is None
         else {"concurrency": 32, "requests_per_second": list_rate, "errors": 0},
-        "upload_sizes": [{"size_bytes": KIB, "mib_per_second": 1.0, "errors": 0},
-                         {"size_bytes": 100 * MIB, "mib_per_second": up_mib, "errors": 0}],
+        "upload_sizes": [
+            {"size_bytes": KIB, "mib_per_second": 1.0, "errors": 0},
+            {"size_bytes": 100 * MIB, "mib_per_second": up_mib, "errors": 0},
+        ],
         "download_sizes": [{"size_bytes": 100 * MIB, "mib_per_second": down_mib, "errors": 0}],
         "memory": None if memory_mib is None else {"growth_bytes": memory_mib * MIB, "by_process": {}},
     }
 
 
 TARGETS = {
-    "reference": target(get_rate=1000, list_rate=400, upload_rate=200, up_mib=100, down_mib=500,
-                        memory_mib=210),
+    "reference": target(
+        get_rate=1000, list_rate=400, upload_rate=200, up_mib=100, down_mib=500, memory_mib=210
+    ),
     "ours": target(get_rate=3500, list_rate=500, upload_rate=150, up_mib=250, down_mib=900, memory_mib=12),
     "nginx": target(get_rate=20000, upload_rate=900, up_mib=400, down_mib=2000),
 }
@@ -71,11 +82,27 @@ def test_the_rendered_table_has_every_column_and_shows_ratios_and_dashes():
     text = report.render(report.rows(TARGETS, FULL))
     header, _rule, *lines = text.splitlines()
     assert [cell.strip() for cell in header.strip("|").split("|")] == [
-        "hot path", "unit", "reference", "ours", "ours ÷ reference", "goal", "met", "nginx (limit)"]
+        "hot path",
+        "unit",
+        "reference",
+        "ours",
+        "ours ÷ reference",
+        "goal",
+        "met",
+        "nginx (limit)",
+    ]
     assert len(lines) == len(report.HOT_PATHS)
     get_line = next(line for line in lines if "GET /file/" in line)
     assert [cell.strip() for cell in get_line.strip("|").split("|")] == [
-        "GET /file/<1 KiB file>", "req/s", "1000", "3500", "3.50x", ">= 3x", "yes", "20000"]
+        "GET /file/<1 KiB file>",
+        "req/s",
+        "1000",
+        "3500",
+        "3.50x",
+        ">= 3x",
+        "yes",
+        "20000",
+    ]
     list_line = next(line for line in lines if "get_files" in line)
     assert list_line.rstrip("| ").endswith("-")  # nginx has no accounts
     assert len({len(line) for line in text.splitlines()}) == 1  # columns aligned

@@ -1,7 +1,9 @@
 """wrk's report read into figures, and wrk's command line."""
+
 import math
 
 import pytest
+
 from bench import wrk
 
 REPORT = """Running 2s test @ http://127.0.0.1:48333/file/sample-1024.bin

@@ -1,5 +1,6 @@
 """Pages and file links opened as people open them: Debian's Chromium, driven by Playwright, against the
 three services as real processes."""
+
 import os
 import pathlib
 
@@ -11,8 +12,13 @@ CHROMIUM = os.environ.get("FU_TEST_CHROMIUM", "/usr/bin/chromium")
 # Root needs --no-sandbox; the rest keeps Chromium from calling home (updates, sync, safe browsing),
 # which on a machine without internet only makes noise.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

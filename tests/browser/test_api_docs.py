@@ -1,4 +1,5 @@
 """/docs renders in the browser with nothing fetched from another host."""
+
 import re
 
 import httpx

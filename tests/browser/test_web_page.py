@@ -1,6 +1,7 @@
 """The web page at / used as people use it: files dropped, pasted and picked, with progress, links,
 previews and deletes; accounts, their files, the ShareX uploader it hands out; errors in words; all of
 it by keyboard too, under the page's strict Content-Security-Policy."""
+
 import base64
 import json
 import os
@@ -98,12 +99,15 @@ def test_a_pasted_screenshot_is_uploaded_and_previewed(page, base_url):
     console = open_page(page, base_url)
     png = base64.b64encode((MEDIA / "picture.png").read_bytes()).decode()
 
-    page.evaluate("""(png) => {
+    page.evaluate(
+        """(png) => {
         const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
         const transfer = new DataTransfer();
         transfer.items.add(new File([bytes], 'image.png', {type: 'image/png'}));
         document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer, bubbles: true, cancelable: true}));
-    }""", png)
+    }""",
+        png,
+    )
     row = finished_row(page, "pasted-")
     preview = row.locator("img.preview")
     preview.wait_for()
@@ -118,18 +122,25 @@ def test_a_slow_upload_shows_speed_and_time_left_and_can_be_cancelled_and_retrie
     open_page(page, base_url)
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
-    network.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256 * 1024})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256 * 1024},
+    )
     keys: list[str] = []
-    page.on("request", lambda r: keys.append(r.headers["idempotency-key"]) if r.url.endswith("/api/upload") else None)
+    page.on(
+        "request",
+        lambda r: keys.append(r.headers["idempotency-key"]) if r.url.endswith("/api/upload") else None,
+    )
     drop(page, ("slow.bin", 4_000_000))
     row = page.locator("#uploads li", has_text="slow.bin")
 
     row.locator(".status").filter(has_text=re.compile(r"^\d+ % · [\d.]+ KB/s, .+ left$")).wait_for()
     row.get_by_role("button", name="Cancel").click()
     row.locator(".status", has_text="Cancelled.").wait_for()
-    network.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     row.get_by_role("button", name="Retry").click()
 
     assert len(httpx.get(link_of(finished_row(page, "slow.bin"))).content) == 4_000_000
@@ -199,11 +210,20 @@ def test_history_survives_a_reload_and_exports_and_imports(page, base_url, tmp_p
 def test_an_imported_history_is_checked_before_it_is_shown(page, base_url, tmp_path):
     console = open_page(page, base_url)
     crafted = tmp_path / "crafted.json"
-    crafted.write_text(json.dumps([
-        {"file_url": "AbCdEfGhIj", "key": "k", "name": HOSTILE, "file_url_full": "javascript:alert(1)"},
-        {"file_url": "../../api/logout", "key": "k", "name": "escape.txt"},
-        {"file_url": "KlMnOpQrSt"},
-    ]))
+    crafted.write_text(
+        json.dumps(
+            [
+                {
+                    "file_url": "AbCdEfGhIj",
+                    "key": "k",
+                    "name": HOSTILE,
+                    "file_url_full": "javascript:alert(1)",
+                },
+                {"file_url": "../../api/logout", "key": "k", "name": "escape.txt"},
+                {"file_url": "KlMnOpQrSt"},
+            ]
+        )
+    )
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Import…").click()
     chooser.value.set_files(str(crafted))
@@ -305,13 +325,21 @@ def test_the_sharex_uploader_uploads_and_deletes_with_its_own_fields(page, base_
     assert path.suffix == ".sxcu"
     fields = ("DestinationType", "RequestMethod", "RequestURL", "Body", "FileFormName", "URL")
     assert {k: sxcu[k] for k in fields} == {
-        "DestinationType": "ImageUploader, TextUploader, FileUploader", "RequestMethod": "POST",
-        "RequestURL": f"{base_url}/api/upload", "Body": "MultipartFormData", "FileFormName": "file",
-        "URL": "{json:file_url_full}"}
+        "DestinationType": "ImageUploader, TextUploader, FileUploader",
+        "RequestMethod": "POST",
+        "RequestURL": f"{base_url}/api/upload",
+        "Body": "MultipartFormData",
+        "FileFormName": "file",
+        "URL": "{json:file_url_full}",
+    }
     token = sxcu["Headers"]["Authorization"].removeprefix("Bearer ")
     assert token != sxcu["Headers"]["Authorization"] and token not in sxcu["RequestURL"] + sxcu["DeletionURL"]
-    answer = httpx.request(sxcu["RequestMethod"], sxcu["RequestURL"], headers=sxcu["Headers"],
-                           files={sxcu["FileFormName"]: ("shot.png", b"screenshot")}).json()
+    answer = httpx.request(
+        sxcu["RequestMethod"],
+        sxcu["RequestURL"],
+        headers=sxcu["Headers"],
+        files={sxcu["FileFormName"]: ("shot.png", b"screenshot")},
+    ).json()
     fill = lambda template: re.sub(r"\{json:(\w+)\}", lambda m: str(answer[m.group(1)]), template)  # noqa: E731
 
     assert answer["synced"] is True
@@ -322,7 +350,9 @@ def test_the_sharex_uploader_uploads_and_deletes_with_its_own_fields(page, base_
     assert httpx.get(fill(sxcu["URL"])).status_code == 404
 
 
-@pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None, reason="needs bash and curl")
+@pytest.mark.skipif(
+    shutil.which("curl") is None or shutil.which("bash") is None, reason="needs bash and curl"
+)
 def test_the_shell_function_uploads_and_prints_the_link(page, base_url, tmp_path):
     open_page(page, base_url)
     log_in_with_form(page, new_username(), "Register")
@@ -334,10 +364,19 @@ def test_the_shell_function_uploads_and_prints_the_link(page, base_url, tmp_path
     (tmp_path / "notes.txt").write_text("from the shell")
     (tmp_path / "photo.png").write_bytes(b"curl bytes")
 
-    printed = subprocess.run(["bash", "-c", f"{function}\nfu notes.txt"], cwd=tmp_path, capture_output=True,
-                             text=True, timeout=30, check=True).stdout.strip()
-    by_curl = json.loads(subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True,
-                                        timeout=30, check=True).stdout)
+    printed = subprocess.run(
+        ["bash", "-c", f"{function}\nfu notes.txt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout.strip()
+    by_curl = json.loads(
+        subprocess.run(
+            ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=True
+        ).stdout
+    )
 
     assert printed.startswith(base_url + "/file/") and httpx.get(printed).text == "from the shell"
     assert by_curl["synced"] is True and httpx.get(by_curl["file_url_full"]).content == b"curl bytes"
@@ -351,16 +390,34 @@ def test_claiming_moves_the_remembered_uploads_in_batches_of_100_and_shows_each_
     wrong = {**anonymous[2], "key": anonymous[0]["key"]}
 
     def entry(body: dict, name: str) -> dict:
-        return {"file_url": body["file_url"], "key": body["key"], "name": name, "size": 3,
-                "date": "2026-01-01T00:00:00Z", "file_url_full": body["file_url_full"]}
+        return {
+            "file_url": body["file_url"],
+            "key": body["key"],
+            "name": name,
+            "size": 3,
+            "date": "2026-01-01T00:00:00Z",
+            "file_url_full": body["file_url_full"],
+        }
 
     # Uploads the server no longer has make up the rest, so that the page sends two batches.
-    gone = [entry({"file_url": f"Gone{n:06}", "key": "k", "file_url_full": ""}, f"gone-{n}.txt") for n in range(100)]
-    entries = [entry(anonymous[0], "old-0.txt"), entry(anonymous[1], "old-1.txt"), entry(wrong, "old-2.txt"),
-               entry(theirs, "theirs.txt"), *gone]
+    gone = [
+        entry({"file_url": f"Gone{n:06}", "key": "k", "file_url_full": ""}, f"gone-{n}.txt")
+        for n in range(100)
+    ]
+    entries = [
+        entry(anonymous[0], "old-0.txt"),
+        entry(anonymous[1], "old-1.txt"),
+        entry(wrong, "old-2.txt"),
+        entry(theirs, "theirs.txt"),
+        *gone,
+    ]
     batches: list[int] = []
-    page.on("request", lambda r: batches.append(len(json.loads(r.post_data)["data"]))
-            if r.url.endswith("/api/transfer") else None)
+    page.on(
+        "request",
+        lambda r: (
+            batches.append(len(json.loads(r.post_data)["data"])) if r.url.endswith("/api/transfer") else None
+        ),
+    )
     page.goto(base_url + "/")
     page.evaluate("(entries) => localStorage.setItem('fu.history.v1', JSON.stringify(entries))", entries)
     page.reload()
@@ -389,8 +446,10 @@ def test_claiming_moves_the_remembered_uploads_in_batches_of_100_and_shows_each_
 
 def test_claiming_on_a_server_without_the_endpoint_says_so(page, base_url):
     # As a gateway older than POST /api/transfer answers it.
-    page.route("**/api/transfer", lambda route: route.fulfill(
-        status=404, json={"status": "error", "message": "Not Found"}))
+    page.route(
+        "**/api/transfer",
+        lambda route: route.fulfill(status=404, json={"status": "error", "message": "Not Found"}),
+    )
     open_page(page, base_url)
     drop(page, ("anonymous.txt", 5))
     finished_row(page, "anonymous.txt")
@@ -404,6 +463,7 @@ def test_claiming_on_a_server_without_the_endpoint_says_so(page, base_url):
 
 def test_page_has_its_policy_no_errors_and_assets_under_150_kb(page, base_url):
     sizes: dict[str, int] = {}
+
     def measure(response) -> None:
         if "/static/" in response.url or response.url == base_url + "/":
             sizes[response.url] = len(response.body())
@@ -414,7 +474,11 @@ def test_page_has_its_policy_no_errors_and_assets_under_150_kb(page, base_url):
     page.wait_for_load_state("networkidle")
 
     policy = response.headers["content-security-policy"]
-    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert (
+        "default-src 'self'" in policy
+        and "script-src 'self'" in policy
+        and "frame-ancestors 'none'" in policy
+    )
     assert len(sizes) >= 10 and sum(sizes.values()) < 150 * 1024
     assert console.errors == []
 
@@ -438,15 +502,21 @@ def test_narrow_screens_need_no_sideways_scrolling(page, base_url, width):
 
 # --- a stack of its own, with a small upload limit and the default upload rate limit -------------
 
+
 @pytest.fixture(scope="module")
 def limited_url(tmp_path_factory, postgres_server):
     # Started and stopped on a thread of its own: Playwright's event loop may already run on this one,
     # and the databases' set-up runs one of its own.
     with ThreadPoolExecutor(1) as thread:
+
         def start():
-            config = stack_config(tmp_path_factory.mktemp("limited-stack"), postgres_server,
-                                  FU_GATEWAY_MAX_UPLOAD_BYTES="4096", FU_GATEWAY_UPLOAD_RATE_LIMIT="2/minute",
-                                  FU_GATEWAY_AUTH_RATE_LIMIT="1000/minute")
+            config = stack_config(
+                tmp_path_factory.mktemp("limited-stack"),
+                postgres_server,
+                FU_GATEWAY_MAX_UPLOAD_BYTES="4096",
+                FU_GATEWAY_UPLOAD_RATE_LIMIT="2/minute",
+                FU_GATEWAY_AUTH_RATE_LIMIT="1000/minute",
+            )
             return running_stack(config, postgres_server)
 
         stack = thread.submit(start).result()
@@ -481,7 +551,9 @@ def test_too_large_and_rate_limited_are_said_in_words(limited_page, limited_url)
     waiting.filter(has_text="Rate limited").wait_for()
     countdown = r"Rate limited: too many uploads for now\. Retrying by itself in (\d+ s|1 min)\."
     assert re.fullmatch(countdown, waiting.text_content())
-    assert page.locator("#uploads li", has_text="third.txt").get_by_role("button", name="Retry now").is_visible()
+    assert (
+        page.locator("#uploads li", has_text="third.txt").get_by_role("button", name="Retry now").is_visible()
+    )
 
 
 def test_server_answers_are_worded_for_people(limited_page, limited_url):
@@ -489,13 +561,16 @@ def test_server_answers_are_worded_for_people(limited_page, limited_url):
     open_page(page, limited_url)
     api = page.locator("script[type=module]").get_attribute("src").replace("app.js", "api.js")
 
-    words = page.evaluate("""async (api) => {
+    words = page.evaluate(
+        """async (api) => {
         const { describeFailure } = await import(api);
         return [describeFailure(413, {message: 'File size exceeds the limit (4KB)'}, null),
                 describeFailure(429, {message: 'Too many requests, try again later'}, '42'),
                 describeFailure(503, {message: 'Files service is unavailable, try again later'}, null),
                 describeFailure(0, null, null)];
-    }""", api)
+    }""",
+        api,
+    )
 
     assert words == [
         "Too large: the limit is 4KB per file.",
@@ -507,6 +582,7 @@ def test_server_answers_are_worded_for_people(limited_page, limited_url):
 
 # --- screenshots for README ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_screenshots(base_url, chromium, tmp_path, scheme, width):
@@ -516,13 +592,16 @@ def test_screenshots(base_url, chromium, tmp_path, scheme, width):
         page = context.new_page()
         open_page(page, base_url)
         picture = base64.b64encode((MEDIA / "picture.png").read_bytes()).decode()
-        page.evaluate("""(png) => {
+        page.evaluate(
+            """(png) => {
             const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
             const transfer = new DataTransfer();
             transfer.items.add(new File([bytes], 'holiday.png', {type: 'image/png'}));
             transfer.items.add(new File(['notes'], 'notes.txt'));
             document.body.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
-        }""", picture)
+        }""",
+            picture,
+        )
         finished_row(page, "holiday.png")
         finished_row(page, "notes.txt")
         page.wait_for_timeout(300)

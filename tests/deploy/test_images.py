@@ -2,6 +2,7 @@
 no editable installs, no test tools) is enough to start the service: a stand-in for `docker build`
 on machines without a Docker engine. Like `docker build`, it works on a copy of what the Dockerfile
 copies, less what .dockerignore leaves out, so the checkout is left as it was."""
+
 import pathlib
 import re
 import shutil
@@ -12,9 +13,16 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ENTRYPOINT_MODULES = {
-    "auth": ["auth_service.__main__", "auth_service.entrypoints.healthcheck", "auth_service.entrypoints.reconcile_cli"],
-    "files": ["files_service.__main__", "files_service.entrypoints.healthcheck",
-              "files_service.entrypoints.reconcile_cli"],
+    "auth": [
+        "auth_service.__main__",
+        "auth_service.entrypoints.healthcheck",
+        "auth_service.entrypoints.reconcile_cli",
+    ],
+    "files": [
+        "files_service.__main__",
+        "files_service.entrypoints.healthcheck",
+        "files_service.entrypoints.reconcile_cli",
+    ],
     "gateway": ["gateway.__main__", "gateway.main"],
 }
 # The services that keep a database: their migrations must ship inside the installed package.
@@ -59,12 +67,22 @@ def test_the_image_install_starts_the_service_without_test_tools(service, tmp_pa
     assert (venv / "bin" / f"fileuploader-{service}").exists()
     if service in MIGRATED:
         prefix = f"FU_{service.upper()}_"
-        env = {"PATH": "/usr/bin:/bin", f"{prefix}DATA_DIR": str(tmp_path / "data"),
-               f"{prefix}LOG_LEVEL": "INFO"}
-        migrated = subprocess.run([str(venv / "bin" / f"fileuploader-{service}"), "migrate"], cwd=tmp_path,
-                                  env=env, capture_output=True, text=True, timeout=120)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            f"{prefix}DATA_DIR": str(tmp_path / "data"),
+            f"{prefix}LOG_LEVEL": "INFO",
+        }
+        migrated = subprocess.run(
+            [str(venv / "bin" / f"fileuploader-{service}"), "migrate"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert migrated.returncode == 0, migrated.stderr
         assert re.search(r"schema at revision \w+ \(was none\)", migrated.stderr), migrated.stderr
-    installed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=freeze"], check=True,
-                               capture_output=True, text=True).stdout.lower()
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "list", "--format=freeze"], check=True, capture_output=True, text=True
+    ).stdout.lower()
     assert not [tool for tool in TEST_TOOLS if f"\n{tool}==" in "\n" + installed]

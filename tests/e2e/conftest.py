@@ -1,4 +1,5 @@
 """The three services as real processes, against real PostgreSQL and a real nats-server."""
+
 import pytest
 
 from support.stacks import UNLIMITED_RATES, running_stack, stack_config
@@ -12,7 +13,10 @@ QUICK_GAUGES = {"FU_AUTH_METRICS_REFRESH_SECONDS": "0.5", "FU_FILES_METRICS_REFR
 def stack(tmp_path_factory, postgres_server):
     """One stack for the whole session; rate limits raised so only the rate-limit tests meet them."""
     config = stack_config(
-        tmp_path_factory.mktemp("stack"), postgres_server, **UNLIMITED_RATES, **QUICK_GAUGES,
+        tmp_path_factory.mktemp("stack"),
+        postgres_server,
+        **UNLIMITED_RATES,
+        **QUICK_GAUGES,
         FU_GATEWAY_PUBLIC_URL=PUBLIC_URL,
     )
     with running_stack(config, postgres_server) as running:

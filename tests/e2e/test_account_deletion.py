@@ -36,14 +36,19 @@ def test_an_account_with_files_deletes_itself_and_nothing_else(base_url):
         r = delete_account(c, token, PASSWORD)
 
         assert r.status_code == 200, r.text
-        assert r.json() == {"status": "success", "message": "account deleted successfully", "deleted_files": 3}
+        assert r.json() == {
+            "status": "success",
+            "message": "account deleted successfully",
+            "deleted_files": 3,
+        }
         for url in mine:
             wait_until(lambda url=url: c.get(f"/file/{url}").status_code == 404, 5, f"{url} gone")
             assert_error(c.get(f"/file/{url}"), 404, "File not found")
         for revoked in (token, api):
             assert_auth_error(c.get("/api/get_files", headers=bearer(revoked)), -5, "Token not found")
-        assert_error(c.post("/api/login", json={"username": username, "password": PASSWORD}), 404,
-                     "User not found", 4)
+        assert_error(
+            c.post("/api/login", json={"username": username, "password": PASSWORD}), 404, "User not found", 4
+        )
         assert c.get(f"/file/{anonymous}").content == b"nobody's"
         assert c.get(f"/file/{theirs}").content == b"theirs"
         assert listed(c, other_token) == [theirs]

@@ -2,6 +2,7 @@
 stores nothing (no row, no blob, no temp data, no event), anonymous uploads pass, concurrent uploads at
 the limit never take an account past it, and the account's numbers are exact right after each upload
 and delete."""
+
 import concurrent.futures
 
 import pytest
@@ -19,8 +20,11 @@ QUOTA_FILES = 5
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, postgres_server):
     config = stack_config(
-        tmp_path_factory.mktemp("quotas"), postgres_server, **UNLIMITED_RATES,
-        FU_FILES_ACCOUNT_QUOTA_BYTES=str(QUOTA_BYTES), FU_FILES_ACCOUNT_QUOTA_FILES=str(QUOTA_FILES),
+        tmp_path_factory.mktemp("quotas"),
+        postgres_server,
+        **UNLIMITED_RATES,
+        FU_FILES_ACCOUNT_QUOTA_BYTES=str(QUOTA_BYTES),
+        FU_FILES_ACCOUNT_QUOTA_FILES=str(QUOTA_FILES),
     )
     with running_stack(config, postgres_server) as running:
         yield running
@@ -44,8 +48,13 @@ def test_account_numbers_are_exact_after_every_upload_and_delete(stack):
         registered = register(c)
         token = registered["accessToken"]
         assert account(c, token) == {
-            "status": "success", "message": "account got successfully", "username": registered["username"],
-            "files": 0, "bytes_used": 0, "quota_bytes": QUOTA_BYTES, "quota_files": QUOTA_FILES,
+            "status": "success",
+            "message": "account got successfully",
+            "username": registered["username"],
+            "files": 0,
+            "bytes_used": 0,
+            "quota_bytes": QUOTA_BYTES,
+            "quota_files": QUOTA_FILES,
         }
         one = uploaded(c, "one.bin", b"a" * 1000, token=token)
         assert (account(c, token)["files"], account(c, token)["bytes_used"]) == (1, 1000)
@@ -81,14 +90,17 @@ def test_a_big_upload_past_the_quota_is_refused_whatever_way_its_body_comes(stac
         sized = upload(c, "big.bin", b"x" * (QUOTA_BYTES + 1), token=token)
 
         def chunked():
-            head = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n')
+            head = b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n'
             yield head
             for _ in range(40):
                 yield b"y" * 65536
             yield b"\r\n--b--\r\n"
 
-        streamed = c.post("/api/upload", content=chunked(), headers={
-            **bearer(token), "Content-Type": "multipart/form-data; boundary=b"})
+        streamed = c.post(
+            "/api/upload",
+            content=chunked(),
+            headers={**bearer(token), "Content-Type": "multipart/form-data; boundary=b"},
+        )
 
         for r in (sized, streamed):
             assert_error(r, 413, "Account storage quota exceeded (limit 1000000 bytes)", 20)
@@ -148,14 +160,22 @@ def test_a_transfer_past_the_quota_leaves_the_file_anonymous(stack):
         kept = uploaded(c, "mine.bin", b"k" * (QUOTA_BYTES - 1000), token=token)
         small, large = uploaded(c, "small.bin", b"s" * 1000), uploaded(c, "large.bin", b"l" * 1001)
 
-        r = c.post("/api/transfer", headers=bearer(token), json={"data": [
-            {"file_url": large["file_url"], "key": large["key"]},
-            {"file_url": small["file_url"], "key": small["key"]},
-        ]})
+        r = c.post(
+            "/api/transfer",
+            headers=bearer(token),
+            json={
+                "data": [
+                    {"file_url": large["file_url"], "key": large["key"]},
+                    {"file_url": small["file_url"], "key": small["key"]},
+                ]
+            },
+        )
 
         assert r.status_code == 200, r.text
         assert [(item["claimed"], item["reason"]) for item in r.json()["data"]] == [
-            (False, "over_quota"), (True, None)]
+            (False, "over_quota"),
+            (True, None),
+        ]
         assert set(listed(c, token)) == {kept["file_url"], small["file_url"]}
         assert file_rows(stack.config.files_database_url)[large["file_url"]]["owner_account_id"] == ""
         assert account(c, token)["bytes_used"] == QUOTA_BYTES

@@ -1,4 +1,5 @@
 """Accounts (contract 1.3) and authorization errors (1.1)."""
+
 import base64
 import json
 import time
@@ -30,8 +31,12 @@ def test_register_then_login(base_url):
         assert c.get("/api/get_files", headers=bearer(r.json()["accessToken"])).status_code == 200
     assert registered["status"] == "success" and registered["username"] == name
     assert registered["accessToken"].count(".") == 2
-    assert r.json() == {"status": "success", "accessToken": r.json()["accessToken"], "username": name,
-                        "message": "logged in with password"}
+    assert r.json() == {
+        "status": "success",
+        "accessToken": r.json()["accessToken"],
+        "username": name,
+        "message": "logged in with password",
+    }
 
 
 def test_register_of_a_taken_name_is_error_1(base_url):
@@ -43,16 +48,38 @@ def test_register_of_a_taken_name_is_error_1(base_url):
 
 
 @pytest.mark.parametrize("path", ["/api/register", "/api/login"])
-@pytest.mark.parametrize("body", [{}, {"username": "x"}, {"password": "y"}, {"username": "", "password": "y"},
-                                  {"username": 5, "password": "y"}, {"username": "x", "password": None},
-                                  [], ["x", "y"], "text", 42, 3.5, True, None])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"username": "x"},
+        {"password": "y"},
+        {"username": "", "password": "y"},
+        {"username": 5, "password": "y"},
+        {"username": "x", "password": None},
+        [],
+        ["x", "y"],
+        "text",
+        42,
+        3.5,
+        True,
+        None,
+    ],
+)
 def test_missing_credentials_are_error_2(base_url, path, body):
     with client(base_url) as c:
         assert_error(c.post(path, json=body), 400, MISSING, 2)
 
 
-NOT_JSON = [b"username=x&password=y", b'{"username": "x", "password":', b"[1, 2", b"\xff\xfe{}", b"", b"nul\x00",
-            b'{"username": "x", "password": "y"} trailing']
+NOT_JSON = [
+    b"username=x&password=y",
+    b'{"username": "x", "password":',
+    b"[1, 2",
+    b"\xff\xfe{}",
+    b"",
+    b"nul\x00",
+    b'{"username": "x", "password": "y"} trailing',
+]
 
 
 @pytest.mark.parametrize("path", ["/api/register", "/api/login"])
@@ -78,8 +105,11 @@ def test_overlong_username_and_password_are_refused(base_url, path):
 @pytest.mark.parametrize("username", ["nul\x00name", "line\nbreak", "bell\x07"])
 def test_username_with_control_characters_is_refused(base_url, path, username):
     with client(base_url) as c:
-        assert_error(c.post(path, json={"username": username, "password": "p"}), 400,
-                     "Username must not contain control characters")
+        assert_error(
+            c.post(path, json={"username": username, "password": "p"}),
+            400,
+            "Username must not contain control characters",
+        )
 
 
 @pytest.mark.parametrize("padded", ["{} ", " {}", "\u00a0{}", "{}\u3000"])
@@ -94,8 +124,9 @@ def test_register_refuses_a_username_with_bidi_or_invisible_format_characters(ba
     name = new_username()
     with client(base_url) as c:
         register(c, name, "p")
-        look_alike = c.post("/api/register",
-                            json={"username": name[:3] + invisible + name[3:], "password": "p"})
+        look_alike = c.post(
+            "/api/register", json={"username": name[:3] + invisible + name[3:], "password": "p"}
+        )
     assert_error(look_alike, 400, "Username must not contain control characters")
 
 
@@ -115,19 +146,25 @@ def test_login_with_a_wrong_password_is_error_3(base_url):
     name = new_username()
     with client(base_url) as c:
         register(c, name, "right")
-        assert_error(c.post("/api/login", json={"username": name, "password": "wrong"}), 400, "Wrong password", 3)
+        assert_error(
+            c.post("/api/login", json={"username": name, "password": "wrong"}), 400, "Wrong password", 3
+        )
 
 
 def test_login_of_an_unknown_user_is_error_4(base_url):
     with client(base_url) as c:
-        assert_error(c.post("/api/login", json={"username": new_username(), "password": "x"}), 404, "User not found", 4)
+        assert_error(
+            c.post("/api/login", json={"username": new_username(), "password": "x"}), 404, "User not found", 4
+        )
 
 
 def test_bot_tokens_live_six_months_and_normal_ones_five_days(base_url):
     name = new_username()
     with client(base_url) as c:
         normal = register(c, name, "pw")["accessToken"]
-        bot = c.post("/api/login", params={"bot": "true"}, json={"username": name, "password": "pw"}).json()["accessToken"]
+        bot = c.post("/api/login", params={"bot": "true"}, json={"username": name, "password": "pw"}).json()[
+            "accessToken"
+        ]
         bot_registered = register(c, bot="true")["accessToken"]
     assert 4.9 < lifetime_days(normal) <= 5
     assert 179.9 < lifetime_days(bot) <= 180 and 179.9 < lifetime_days(bot_registered) <= 180
@@ -159,8 +196,20 @@ def test_refresh_accepts_a_bearer_prefix_and_keeps_a_bot_token_a_bot_token(base_
     assert lifetime_days(r.json()["accessToken"]) > 179
 
 
-@pytest.mark.parametrize("body", [{}, {"accessToken": ""}, {"accessToken": "Bearer "}, {"accessToken": 7},
-                                  {"accessToken": None}, ["x"], "token", 42, None])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"accessToken": ""},
+        {"accessToken": "Bearer "},
+        {"accessToken": 7},
+        {"accessToken": None},
+        ["x"],
+        "token",
+        42,
+        None,
+    ],
+)
 def test_refresh_without_a_token_is_error_5(base_url, body):
     with client(base_url) as c:
         assert_error(c.post("/api/refresh_token", json=body), 400, "No access token provided", 5)
@@ -175,7 +224,9 @@ def test_refresh_with_a_body_that_is_not_json_is_error_5(base_url, content):
 
 def test_refresh_of_garbage_is_an_authorization_error(base_url):
     with client(base_url) as c:
-        assert_auth_error(c.post("/api/refresh_token", json={"accessToken": "garbage"}), -4, "Invalid access token")
+        assert_auth_error(
+            c.post("/api/refresh_token", json={"accessToken": "garbage"}), -4, "Invalid access token"
+        )
 
 
 def test_logout_revokes_only_the_presented_token(base_url):
@@ -211,8 +262,15 @@ def assert_every_token_route_refuses(c, token: str, error_id: int, message: str)
     assert upload["synced"] is False and upload["auth_error"] == {"message": message, "errorId": error_id}
 
 
-FORGERIES = ["not-a-jwt", "signature-replaced", "tampered-payload", "another-key", "alg-none",
-             "alg-none-keeping-the-signature", "hs512-with-the-same-claims"]
+FORGERIES = [
+    "not-a-jwt",
+    "signature-replaced",
+    "tampered-payload",
+    "another-key",
+    "alg-none",
+    "alg-none-keeping-the-signature",
+    "hs512-with-the-same-claims",
+]
 
 
 def forged_from(token: str) -> dict[str, str]:
@@ -223,7 +281,9 @@ def forged_from(token: str) -> dict[str, str]:
         "not-a-jwt": "not.a.jwt",
         "signature-replaced": f"{head}.{payload}.{'A' * len(signature)}",
         "tampered-payload": f"{head}.{tampered.rstrip(b'=').decode()}.{signature}",
-        "another-key": jwt.encode(claims(token), "another key of at least thirty-two bytes", algorithm="HS256"),
+        "another-key": jwt.encode(
+            claims(token), "another key of at least thirty-two bytes", algorithm="HS256"
+        ),
         "alg-none": jwt.encode(claims(token), None, algorithm="none"),
         "alg-none-keeping-the-signature": f"{none_header}.{payload}.{signature}",
         "hs512-with-the-same-claims": jwt.encode(claims(token), "x" * 64, algorithm="HS512"),
@@ -258,7 +318,9 @@ def test_token_of_a_deleted_account_is_error_minus_5_everywhere(stack, base_url)
         token = register(c, name, "pw")["accessToken"]
         fetch(stack.config.auth_database_url, "DELETE FROM accounts WHERE username = $1", name)
         assert_every_token_route_refuses(c, token, -5, "Token not found")
-        assert_error(c.post("/api/login", json={"username": name, "password": "pw"}), 404, "User not found", 4)
+        assert_error(
+            c.post("/api/login", json={"username": name, "password": "pw"}), 404, "User not found", 4
+        )
 
 
 def test_expired_token_is_error_minus_3(short_ttl_gateway):
@@ -277,10 +339,16 @@ def short_ttl_gateway(stack):
     from stack import free_port
 
     auth_port, gateway_port = free_port(), free_port()
-    auth = stack.start_service("auth", instance="auth-short-ttl", env={
-        "FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{auth_port}", "FU_AUTH_TOKEN_TTL_SECONDS": "2"})
-    gateway = stack.start_service("gateway", instance="gateway-short-ttl", env={
-        "FU_GATEWAY_PORT": str(gateway_port), "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{auth_port}"})
+    auth = stack.start_service(
+        "auth",
+        instance="auth-short-ttl",
+        env={"FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{auth_port}", "FU_AUTH_TOKEN_TTL_SECONDS": "2"},
+    )
+    gateway = stack.start_service(
+        "gateway",
+        instance="gateway-short-ttl",
+        env={"FU_GATEWAY_PORT": str(gateway_port), "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{auth_port}"},
+    )
     url = f"http://127.0.0.1:{gateway_port}"
     wait_ready(url)
     yield url
@@ -294,10 +362,16 @@ def strict_gateway(stack):
     from stack import free_port
 
     auth_port, gateway_port = free_port(), free_port()
-    auth = stack.start_service("auth", instance="auth-strict", env={
-        "FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{auth_port}", "FU_AUTH_MIN_PASSWORD_LENGTH": "12"})
-    gateway = stack.start_service("gateway", instance="gateway-strict", env={
-        "FU_GATEWAY_PORT": str(gateway_port), "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{auth_port}"})
+    auth = stack.start_service(
+        "auth",
+        instance="auth-strict",
+        env={"FU_AUTH_LISTEN_ADDRESS": f"127.0.0.1:{auth_port}", "FU_AUTH_MIN_PASSWORD_LENGTH": "12"},
+    )
+    gateway = stack.start_service(
+        "gateway",
+        instance="gateway-strict",
+        env={"FU_GATEWAY_PORT": str(gateway_port), "FU_GATEWAY_AUTH_ADDRESS": f"127.0.0.1:{auth_port}"},
+    )
     url = f"http://127.0.0.1:{gateway_port}"
     wait_ready(url)
     yield url

@@ -1,6 +1,7 @@
 """The operators' commands (`python -m files_service admin`, `python -m auth_service admin`) run as
 one-off processes with the services' own settings, beside the services as processes
 (docs/operations.md, "Operators")."""
+
 import hashlib
 import json
 import subprocess
@@ -13,7 +14,16 @@ from support.api import assert_auth_error, assert_error, bearer, client, listed,
 
 def run_admin(stack, service: str, *arguments: str) -> tuple[int, object, str]:
     """Exit status, the JSON printed (None when nothing was) and the log lines."""
-    argv = [sys.executable, "-m", SERVICE_MODULES[service], "admin", "--operator", "e2e-ops", "--json", *arguments]
+    argv = [
+        sys.executable,
+        "-m",
+        SERVICE_MODULES[service],
+        "admin",
+        "--operator",
+        "e2e-ops",
+        "--json",
+        *arguments,
+    ]
     completed = subprocess.run(
         argv, env=stack.service_env(service), capture_output=True, timeout=120, check=False
     )
@@ -96,10 +106,15 @@ def test_a_disabled_account_is_refused_and_keeps_its_files_until_enabled(stack, 
         refused = upload(c, "new.txt", b"new", token=token)
         assert refused.status_code == 200 and refused.json()["synced"] is False
         assert refused.json()["auth_error"] == {"message": "Token not found", "errorId": -5}
-        assert_error(c.post("/api/login", json={"username": username, "password": "the password"}),
-                     403, "This account is disabled", 8)
-        assert_error(c.post("/api/login", json={"username": username, "password": "not it"}),
-                     400, "Wrong password", 3)
+        assert_error(
+            c.post("/api/login", json={"username": username, "password": "the password"}),
+            403,
+            "This account is disabled",
+            8,
+        )
+        assert_error(
+            c.post("/api/login", json={"username": username, "password": "not it"}), 400, "Wrong password", 3
+        )
         assert c.get("/file/" + body["file_url"]).content == b"my file"
 
         assert run_admin(stack, "auth", "enable", username)[0] == 0

@@ -8,6 +8,7 @@ import dataclasses
 import uuid
 
 import pytest
+
 from stack import Stack, free_port, http_status
 from support.api import (
     assert_auth_error,

@@ -1,4 +1,5 @@
 """Delete (contract 1.2 and Part 2 #11)."""
+
 import uuid
 
 from support.api import assert_error, client, uploaded
@@ -10,21 +11,31 @@ def test_delete_with_the_key_removes_the_file(base_url):
         r = c.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]})
         assert r.status_code == 200 and r.json()["status"] == "success"
         assert_error(c.get("/file/" + body["file_url"]), 404, "File not found")
-        assert_error(c.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]}), 404, "File not found")
+        assert_error(
+            c.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]}), 404, "File not found"
+        )
 
 
 def test_delete_with_a_wrong_or_missing_key_is_400_and_keeps_the_file(base_url):
     with client(base_url) as c:
         body = uploaded(c, "d.txt", b"keep me")
-        assert_error(c.get(f"/api/delete/{body['file_url']}", params={"key": str(uuid.uuid4())}), 400, "Invalid unique key")
+        assert_error(
+            c.get(f"/api/delete/{body['file_url']}", params={"key": str(uuid.uuid4())}),
+            400,
+            "Invalid unique key",
+        )
         assert_error(c.get(f"/api/delete/{body['file_url']}"), 400, "Invalid unique key")
-        assert_error(c.get(f"/api/delete/{body['file_url']}", params={"key": "not-a-uuid"}), 400, "Invalid unique key")
+        assert_error(
+            c.get(f"/api/delete/{body['file_url']}", params={"key": "not-a-uuid"}), 400, "Invalid unique key"
+        )
         assert c.get("/file/" + body["file_url"]).content == b"keep me"
 
 
 def test_delete_of_an_unknown_file_is_404_whatever_the_key(base_url):
     with client(base_url) as c:
-        assert_error(c.get("/api/delete/nosuchfile9", params={"key": str(uuid.uuid4())}), 404, "File not found")
+        assert_error(
+            c.get("/api/delete/nosuchfile9", params={"key": str(uuid.uuid4())}), 404, "File not found"
+        )
         assert_error(c.get("/api/delete/nosuchfile9"), 404, "File not found")
 
 

@@ -1,6 +1,7 @@
 """The gateway's file cache (issue 9), with the services as processes: two gateways on one auth, files
 and NATS. A cached file is answered without files; a delete through either gateway is forgotten by
 both; what the cache answers is what files' answer was, headers included."""
+
 import os
 import time
 
@@ -54,10 +55,17 @@ def test_cached_answers_equal_the_uncached_ones_byte_for_byte(gateways, uncached
         url = "/file/" + uploaded(c, "clip.mp4", data)["file_url"]
         etag = reference.head(url).headers["etag"]
         assert c.get(url).content == data  # now cached
-        asks = [("GET", {}), ("HEAD", {}), ("GET", {"Range": "bytes=100-199"}), ("GET", {"Range": "bytes=-50"}),
-                ("HEAD", {"Range": "bytes=0-9"}), ("GET", {"If-None-Match": etag}),
-                ("GET", {"Range": "bytes=10-19", "If-Range": etag}),
-                ("GET", {"Range": "bytes=10-19", "If-Range": '"x"'}), ("GET", {"Range": f"bytes={len(data)}-"})]
+        asks = [
+            ("GET", {}),
+            ("HEAD", {}),
+            ("GET", {"Range": "bytes=100-199"}),
+            ("GET", {"Range": "bytes=-50"}),
+            ("HEAD", {"Range": "bytes=0-9"}),
+            ("GET", {"If-None-Match": etag}),
+            ("GET", {"Range": "bytes=10-19", "If-Range": etag}),
+            ("GET", {"Range": "bytes=10-19", "If-Range": '"x"'}),
+            ("GET", {"Range": f"bytes={len(data)}-"}),
+        ]
         for method, headers in asks:
             expected = reference.request(method, url, headers={**SAME_REQUEST, **headers})
             answered = c.request(method, url, headers={**SAME_REQUEST, **headers})
@@ -90,9 +98,14 @@ def test_cache_hits_misses_and_bytes_show_in_the_metrics(gateways):
         after = scrape(metrics)
     hits = "fileuploader_gateway_cache_hits_total"
     assert value(after, hits, held="bytes") - value(before, hits, held="bytes") == 2
-    assert value(after, "fileuploader_gateway_cache_misses_total") - value(
-        before, "fileuploader_gateway_cache_misses_total") == 1
-    assert value(after, "fileuploader_gateway_cache_bytes") - value(before, "fileuploader_gateway_cache_bytes") == len(SMALL)
+    assert (
+        value(after, "fileuploader_gateway_cache_misses_total")
+        - value(before, "fileuploader_gateway_cache_misses_total")
+        == 1
+    )
+    assert value(after, "fileuploader_gateway_cache_bytes") - value(
+        before, "fileuploader_gateway_cache_bytes"
+    ) == len(SMALL)
 
 
 @pytest.mark.parametrize("through", [0, 1], ids=["delete-through-gateway-1", "delete-through-gateway-2"])
@@ -108,8 +121,11 @@ def test_a_delete_through_one_gateway_is_forgotten_by_both(gateways, through):
         assert deleter.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]}).status_code == 200
         assert_error(deleter.get(url), 404, "File not found")
         started = time.monotonic()
-        wait_until(lambda: other.get(url).status_code == 404, DELETE_HEARD_WITHIN_SECONDS,
-                   "the other gateway forgets the deleted file")
+        wait_until(
+            lambda: other.get(url).status_code == 404,
+            DELETE_HEARD_WITHIN_SECONDS,
+            "the other gateway forgets the deleted file",
+        )
         assert time.monotonic() - started < DELETE_HEARD_WITHIN_SECONDS
         assert other.head(url).status_code == 404
 
@@ -124,8 +140,11 @@ def test_a_gateway_cut_off_from_nats_forgets_everything_and_caches_nothing_until
         assert value(scrape(metrics), "fileuploader_gateway_cache_entries") >= 1
         stack.processes["nats"].stop()
         try:
-            wait_until(lambda: value(scrape(metrics), "fileuploader_gateway_cache_entries") == 0, 10,
-                       "the cache dropped")
+            wait_until(
+                lambda: value(scrape(metrics), "fileuploader_gateway_cache_entries") == 0,
+                10,
+                "the cache dropped",
+            )
             before = value(scrape(metrics), misses)
             assert c.get(url).content == SMALL and c.get(url).content == SMALL
             assert value(scrape(metrics), misses) - before == 2, "nothing is served from the cache while deaf"

@@ -1,4 +1,5 @@
 """Downloads (contract 1.2): types, dispositions, ranges, validators, and active content kept inert."""
+
 import os
 
 import pytest
@@ -15,11 +16,21 @@ def sample(stack):
         return uploaded(c, "sample.bin", data)["file_url"], data
 
 
-@pytest.mark.parametrize("name,content_type", [
-    ("a.png", "image/png"), ("a.jpg", "image/jpeg"), ("a.gif", "image/gif"), ("a.mp4", "video/mp4"),
-    ("a.mp3", "audio/mpeg"), ("a.txt", "text/plain"), ("a.webp", "image/webp"), ("a.webm", "video/webm"),
-    ("a.csv", "text/csv"), ("a.pdf", "application/pdf"),
-])
+@pytest.mark.parametrize(
+    "name,content_type",
+    [
+        ("a.png", "image/png"),
+        ("a.jpg", "image/jpeg"),
+        ("a.gif", "image/gif"),
+        ("a.mp4", "video/mp4"),
+        ("a.mp3", "audio/mpeg"),
+        ("a.txt", "text/plain"),
+        ("a.webp", "image/webp"),
+        ("a.webm", "video/webm"),
+        ("a.csv", "text/csv"),
+        ("a.pdf", "application/pdf"),
+    ],
+)
 def test_known_types_are_served_inline_with_their_content_type(base_url, name, content_type):
     with client(base_url) as c:
         url = uploaded(c, name, b"some bytes")["file_url"]
@@ -36,7 +47,10 @@ def test_unknown_type_is_an_attachment_with_the_original_name(base_url):
         url = uploaded(c, "data.qqzz", b"opaque")["file_url"]
         r = c.get("/file/" + url)
     assert r.headers["content-type"] == "application/octet-stream"
-    assert r.headers["content-disposition"].startswith("attachment") and 'filename="data.qqzz"' in r.headers["content-disposition"]
+    assert (
+        r.headers["content-disposition"].startswith("attachment")
+        and 'filename="data.qqzz"' in r.headers["content-disposition"]
+    )
 
 
 def test_non_ascii_name_uses_rfc6266_encoding(base_url):
@@ -59,7 +73,9 @@ def test_markup_and_scripts_are_served_as_plain_text_in_a_sandbox(base_url, name
 
 def test_svg_keeps_its_type_under_a_sandbox(base_url):
     with client(base_url) as c:
-        url = uploaded(c, "logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')["file_url"]
+        url = uploaded(
+            c, "logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+        )["file_url"]
         r = c.get("/file/" + url)
     assert r.headers["content-type"].startswith("image/svg+xml")
     assert SANDBOX in r.headers["content-security-policy"]
@@ -79,16 +95,22 @@ def test_head_gives_the_headers_without_a_body(base_url, sample):
     assert int(r.headers["content-length"]) == len(data) and r.headers["accept-ranges"] == "bytes"
 
 
-@pytest.mark.parametrize("header,start,end", [
-    ("bytes=0-99", 0, 99), ("bytes=9000-", 9000, 9999), ("bytes=-500", 9500, 9999), ("bytes=9990-20000", 9990, 9999),
-])
+@pytest.mark.parametrize(
+    "header,start,end",
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=9000-", 9000, 9999),
+        ("bytes=-500", 9500, 9999),
+        ("bytes=9990-20000", 9990, 9999),
+    ],
+)
 def test_range_gives_206_with_exactly_those_bytes(base_url, sample, header, start, end):
     url, data = sample
     with client(base_url) as c:
         r = c.get("/file/" + url, headers={"Range": header})
     assert r.status_code == 206
     assert r.headers["content-range"] == f"bytes {start}-{end}/{len(data)}"
-    assert r.content == data[start:end + 1]
+    assert r.content == data[start : end + 1]
 
 
 def test_unsatisfiable_range_is_416(base_url, sample):

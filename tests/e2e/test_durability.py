@@ -1,5 +1,6 @@
 """Production settings are durable: nats-server (deploy/nats/nats-server.conf) fsyncs every
 JetStream write, and the stack runs it so, with the file-event stream on disk."""
+
 import os
 import re
 import subprocess
@@ -12,12 +13,28 @@ from support.api import client, uploaded
 
 def test_deploy_nats_config_fsyncs_every_jetstream_write_to_the_given_store(tmp_path):
     port, monitor_port = free_port(), free_port()
-    argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(port),
-            "-m", str(monitor_port)]
-    passwords = {"NATS_FILES_PASSWORD": "files-password", "NATS_AUTH_PASSWORD": "auth-password",
-                 "NATS_GATEWAY_PASSWORD": "gateway-password"}
-    server = subprocess.Popen(argv, env={**os.environ, "NATS_STORE_DIR": str(tmp_path), **passwords},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    argv = [
+        nats_server_binary(),
+        "-c",
+        str(NATS_CONFIG),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-m",
+        str(monitor_port),
+    ]
+    passwords = {
+        "NATS_FILES_PASSWORD": "files-password",
+        "NATS_AUTH_PASSWORD": "auth-password",
+        "NATS_GATEWAY_PASSWORD": "gateway-password",
+    }
+    server = subprocess.Popen(
+        argv,
+        env={**os.environ, "NATS_STORE_DIR": str(tmp_path), **passwords},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(monitor_port, 15)
         jetstream = httpx.get(f"http://127.0.0.1:{monitor_port}/varz").json()["jetstream"]["config"]
@@ -31,8 +48,13 @@ def test_deploy_nats_config_fsyncs_every_jetstream_write_to_the_given_store(tmp_
 def test_deploy_nats_config_does_not_start_without_the_services_passwords(tmp_path):
     argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-a", "127.0.0.1", "-p", str(free_port())]
     environment = {name: value for name, value in os.environ.items() if not name.startswith("NATS_")}
-    completed = subprocess.run(argv, env={**environment, "NATS_STORE_DIR": str(tmp_path)},
-                               capture_output=True, timeout=15, check=False)
+    completed = subprocess.run(
+        argv,
+        env={**environment, "NATS_STORE_DIR": str(tmp_path)},
+        capture_output=True,
+        timeout=15,
+        check=False,
+    )
     assert completed.returncode != 0 and b"NATS_FILES_PASSWORD" in completed.stdout + completed.stderr
 
 
@@ -45,10 +67,18 @@ def test_the_stack_runs_nats_with_the_deploy_config_and_the_event_stream_on_disk
 
 def config_accepts_passwords(tmp_path, files_password: str, auth_password: str) -> bool:
     argv = [nats_server_binary(), "-c", str(NATS_CONFIG), "-t"]
-    passwords = {"NATS_FILES_PASSWORD": files_password, "NATS_AUTH_PASSWORD": auth_password,
-                 "NATS_GATEWAY_PASSWORD": "gateway-password"}
-    completed = subprocess.run(argv, env={**os.environ, "NATS_STORE_DIR": str(tmp_path), **passwords},
-                               capture_output=True, timeout=15, check=False)
+    passwords = {
+        "NATS_FILES_PASSWORD": files_password,
+        "NATS_AUTH_PASSWORD": auth_password,
+        "NATS_GATEWAY_PASSWORD": "gateway-password",
+    }
+    completed = subprocess.run(
+        argv,
+        env={**os.environ, "NATS_STORE_DIR": str(tmp_path), **passwords},
+        capture_output=True,
+        timeout=15,
+        check=False,
+    )
     return completed.returncode == 0
 
 

@@ -3,6 +3,7 @@ and two files replicas sharing one PostgreSQL database, NATS and the storage dir
 
     gateway (first) -> auth, files        gateway-2 -> auth, files-2
 """
+
 import concurrent.futures
 import dataclasses
 import os
@@ -32,24 +33,37 @@ class Replicas:
 def replicas(tmp_path_factory, postgres_server):
     from support.stacks import UNLIMITED_RATES, running_stack, stack_config
 
-    config = stack_config(tmp_path_factory.mktemp("limits"), postgres_server, **UNLIMITED_RATES,
-                          FU_FILES_PURGE_INTERVAL_SECONDS=str(PURGE_INTERVAL),
-                          FU_FILES_SEEK_GRACE_SECONDS=str(SEEK_GRACE))
+    config = stack_config(
+        tmp_path_factory.mktemp("limits"),
+        postgres_server,
+        **UNLIMITED_RATES,
+        FU_FILES_PURGE_INTERVAL_SECONDS=str(PURGE_INTERVAL),
+        FU_FILES_SEEK_GRACE_SECONDS=str(SEEK_GRACE),
+    )
     with running_stack(config, postgres_server) as stack:
         files_2 = f"127.0.0.1:{free_port()}"
-        stack.start_service("files", instance="files-2", env={"FU_FILES_LISTEN_ADDRESS": files_2,
-                                                              "FU_FILES_METRICS_PORT": str(FILES_2_METRICS)})
+        stack.start_service(
+            "files",
+            instance="files-2",
+            env={"FU_FILES_LISTEN_ADDRESS": files_2, "FU_FILES_METRICS_PORT": str(FILES_2_METRICS)},
+        )
         port = free_port()
-        stack.start_service("gateway", instance="gateway-2", env={
-            "FU_GATEWAY_PORT": str(port), "FU_GATEWAY_FILES_ADDRESS": files_2})
+        stack.start_service(
+            "gateway",
+            instance="gateway-2",
+            env={"FU_GATEWAY_PORT": str(port), "FU_GATEWAY_FILES_ADDRESS": files_2},
+        )
         gateway_2 = f"http://127.0.0.1:{port}"
         wait_until(lambda: http_status(gateway_2 + "/readyz") == 200, 30, "gateway-2 ready")
         yield Replicas(stack, [stack.gateway_url, gateway_2])
 
 
 def deleted_reason(stack: Stack, file_url: str) -> list[str]:
-    return [type(event).DESCRIPTOR.fields_by_name["reason"].enum_type.values_by_number[event.reason].name
-            for subject, event in stream_events(stack) if subject.endswith(".deleted") and event.file_url == file_url]
+    return [
+        type(event).DESCRIPTOR.fields_by_name["reason"].enum_type.values_by_number[event.reason].name
+        for subject, event in stream_events(stack)
+        if subject.endswith(".deleted") and event.file_url == file_url
+    ]
 
 
 def purged(stack: Stack, reason: str) -> float:

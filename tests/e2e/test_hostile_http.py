@@ -1,5 +1,6 @@
 """HTTP that breaks the protocol's own limits or framing: a 4xx or a closed connection, never a 5xx
 or a hang, and the gateway neither grows nor stops serving."""
+
 import json
 import pathlib
 import socket
@@ -29,10 +30,13 @@ def header_flood(total_bytes: int, header_count: int) -> Iterator[bytes]:
     yield b"\r\n"
 
 
-@pytest.mark.parametrize("total_bytes,header_count", [
-    pytest.param(64 * MB, 1, id="one-64MB-header"),
-    pytest.param(64 * MB, 200_000, id="200k-headers"),
-])
+@pytest.mark.parametrize(
+    "total_bytes,header_count",
+    [
+        pytest.param(64 * MB, 1, id="one-64MB-header"),
+        pytest.param(64 * MB, 200_000, id="200k-headers"),
+    ],
+)
 def test_header_floods_are_refused_without_growing_the_gateway(stack, base_url, total_bytes, header_count):
     gateway = stack.processes["gateway"].pid
     before = rss(gateway)
@@ -47,30 +51,40 @@ UPLOAD = b"POST /api/upload HTTP/1.1\r\nHost: g\r\n"
 HEALTH = b"GET /healthz HTTP/1.1\r\nHost: g\r\n"
 
 
-@pytest.mark.parametrize("request_bytes", [
-    pytest.param(b"GET /file/" + b"a" * (2 * MB) + b" HTTP/1.1\r\nHost: g\r\n\r\n", id="2MB-request-line"),
-    pytest.param(UPLOAD + b"Content-Length: -1\r\n\r\n", id="negative-length"),
-    pytest.param(UPLOAD + b"Content-Length: 5, 6\r\n\r\n", id="two-lengths"),
-    pytest.param(UPLOAD + b"Transfer-Encoding: chunked\r\n\r\nZZ\r\nxx\r\n", id="bad-chunk-size"),
-    pytest.param(UPLOAD + b"Transfer-Encoding: gzip\r\n\r\n", id="unknown-coding"),
-    pytest.param(HEALTH + b"Bad Header Name: x\r\n\r\n", id="space-in-header-name"),
-    pytest.param(HEALTH + b"X-Ctl: a\x00b\r\n\r\n", id="nul-in-header-value"),
-    pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64, id="tls-hello-on-plain-http"),
-])
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(
+            b"GET /file/" + b"a" * (2 * MB) + b" HTTP/1.1\r\nHost: g\r\n\r\n", id="2MB-request-line"
+        ),
+        pytest.param(UPLOAD + b"Content-Length: -1\r\n\r\n", id="negative-length"),
+        pytest.param(UPLOAD + b"Content-Length: 5, 6\r\n\r\n", id="two-lengths"),
+        pytest.param(UPLOAD + b"Transfer-Encoding: chunked\r\n\r\nZZ\r\nxx\r\n", id="bad-chunk-size"),
+        pytest.param(UPLOAD + b"Transfer-Encoding: gzip\r\n\r\n", id="unknown-coding"),
+        pytest.param(HEALTH + b"Bad Header Name: x\r\n\r\n", id="space-in-header-name"),
+        pytest.param(HEALTH + b"X-Ctl: a\x00b\r\n\r\n", id="nul-in-header-value"),
+        pytest.param(
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64, id="tls-hello-on-plain-http"
+        ),
+    ],
+)
 def test_broken_http_framing_is_a_400_or_a_close(base_url, request_bytes):
     answer = exchange(base_url, [request_bytes], close_after_sending=True, timeout=10)
     assert answer.status in (None, 400), answer
     assert httpx.get(base_url + "/healthz").status_code == 200
 
 
-@pytest.mark.parametrize("method,target,status", [
-    ("BREW", "/api/upload", 405),
-    ("GET", "/file/%00%ff%fe", 404),
-    ("HEAD", "/f/a%00b", 404),
-    ("GET", "/api/delete/a%00b?key=k", 404),
-    ("GET", "/file/" + "a" * 4000, 404),
-    ("GET", "/api/delete/x?key=" + "%ff" * 2000, 404),
-])
+@pytest.mark.parametrize(
+    "method,target,status",
+    [
+        ("BREW", "/api/upload", 405),
+        ("GET", "/file/%00%ff%fe", 404),
+        ("HEAD", "/f/a%00b", 404),
+        ("GET", "/api/delete/a%00b?key=k", 404),
+        ("GET", "/file/" + "a" * 4000, 404),
+        ("GET", "/api/delete/x?key=" + "%ff" * 2000, 404),
+    ],
+)
 def test_unknown_methods_and_absurd_file_urls_are_4xx(base_url, method, target, status):
     answer = exchange(base_url, [request_head(method, target, {"Connection": "close"})])
     assert answer.status == status, answer
@@ -81,8 +95,9 @@ def test_unknown_methods_and_absurd_file_urls_are_4xx(base_url, method, target, 
 def everything_answered(base_url: str, request_bytes: bytes) -> bytes:
     """All the gateway sends back until it closes the connection."""
     url = urlsplit(base_url)
-    with socket.create_connection((url.hostname, url.port), timeout=10,
-                                  source_address=(loopback_address(), 0)) as sock:
+    with socket.create_connection(
+        (url.hostname, url.port), timeout=10, source_address=(loopback_address(), 0)
+    ) as sock:
         sock.sendall(request_bytes)
         answered = b""
         while data := sock.recv(65536):
@@ -93,20 +108,30 @@ def everything_answered(base_url: str, request_bytes: bytes) -> bytes:
 def test_content_length_with_transfer_encoding_is_refused_and_nothing_after_it_is_served(base_url):
     """RFC 9112 §6.1: a proxy framing by Content-Length would see one request where the gateway saw two."""
     body = b'{"username": "x", "password": "y"}'
-    smuggled = (b"POST /api/login HTTP/1.1\r\nHost: g\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n" + HEALTH + b"\r\n")
+    smuggled = (
+        b"POST /api/login HTTP/1.1\r\nHost: g\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + f"{len(body):x}\r\n".encode()
+        + body
+        + b"\r\n0\r\n\r\n"
+        + HEALTH
+        + b"\r\n"
+    )
     answered = everything_answered(base_url, smuggled)
     assert answered.count(b"HTTP/1.1 ") == 1, answered
     head, _, answer_body = answered.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 ") and b"connection: close" in head.lower()
-    assert json.loads(answer_body) == {"status": "error",
-                                       "message": "Content-Length and Transfer-Encoding must not both be sent"}
+    assert json.loads(answer_body) == {
+        "status": "error",
+        "message": "Content-Length and Transfer-Encoding must not both be sent",
+    }
 
 
 def test_a_head_past_the_limit_sent_in_one_burst_is_refused(base_url):
     head = HEALTH + b"X-Pad: " + b"a" * 100_000 + b"\r\n\r\n"
     answer = exchange(base_url, [head], timeout=10)
     assert answer.status == 400, answer
-    assert answer.json() == {"status": "error",
-                             "message": "Request line and headers too large (at most 16384 bytes)"}
+    assert answer.json() == {
+        "status": "error",
+        "message": "Request line and headers too large (at most 16384 bytes)",
+    }

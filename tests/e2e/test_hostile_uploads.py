@@ -1,5 +1,6 @@
 """Uploads no honest client sends, over a bare socket: each a clear 4xx (or a closed connection),
 and the files service keeps nothing of it, neither a blob, nor a temp file, nor a row."""
+
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +20,13 @@ NOT_IN_TEMP = "the upload never reached the files service's temp dir"
 
 
 def file_part(data: bytes = b"hello", filename: bytes = b"hello.txt") -> bytes:
-    return (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="'.encode() + filename
-            + b'"\r\nContent-Type: application/octet-stream\r\n\r\n' + data + b"\r\n")
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="'.encode()
+        + filename
+        + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        + data
+        + b"\r\n"
+    )
 
 
 def field_part(name: str, value: bytes) -> bytes:
@@ -28,10 +34,16 @@ def field_part(name: str, value: bytes) -> bytes:
 
 
 def upload_head(content_length: int | None, boundary: str = BOUNDARY) -> bytes:
-    framing = {"Content-Length": str(content_length)} if content_length is not None else {
-        "Transfer-Encoding": "chunked"}
-    return request_head("POST", "/api/upload", {
-        "Content-Type": f"multipart/form-data; boundary={boundary}", **framing, "Connection": "close"})
+    framing = (
+        {"Content-Length": str(content_length)}
+        if content_length is not None
+        else {"Transfer-Encoding": "chunked"}
+    )
+    return request_head(
+        "POST",
+        "/api/upload",
+        {"Content-Type": f"multipart/form-data; boundary={boundary}", **framing, "Connection": "close"},
+    )
 
 
 def post_upload(base_url: str, body: bytes, boundary: str = BOUNDARY):
@@ -43,25 +55,54 @@ def assert_refused(answer, status: int, message: str) -> None:
     assert answer.json() == {"status": "error", "message": message}
 
 
-@pytest.mark.parametrize("body,boundary,message", [
-    pytest.param(file_part() + END, "another-boundary", MALFORMED, id="boundary-not-the-declared-one"),
-    pytest.param(file_part() + END, "b" * 300, MALFORMED, id="boundary-past-any-client-length"),
-    pytest.param(file_part(), BOUNDARY, MALFORMED, id="missing-closing-boundary"),
-    pytest.param(field_part("note", b"x") + f"--{BOUNDARY}\r\n\x01garbage\xff\r\n\r\n".encode("latin-1")
-                 + file_part() + END, BOUNDARY, MALFORMED, id="garbage-between-parts"),
-    pytest.param(f"--{BOUNDARY}GARBAGE\r\n".encode() + file_part()[len(BOUNDARY) + 4:] + END, BOUNDARY,
-                 MALFORMED, id="garbage-after-a-boundary"),
-    pytest.param(f"--{BOUNDARY}\r\n\r\nno headers\r\n".encode() + END, BOUNDARY, "No file uploaded",
-                 id="part-without-headers"),
-    pytest.param(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nhello\r\n'
-                 .encode() + END, BOUNDARY, MALFORMED, id="part-headers-never-end"),
-    pytest.param(file_part(filename=b"\xff\xfe.txt") + END, BOUNDARY, "Bad file name",
-                 id="non-utf8-file-name"),
-    pytest.param(file_part(filename="café.txt".encode("latin-1")) + END, BOUNDARY, "Bad file name",
-                 id="latin1-file-name"),
-    pytest.param(file_part(filename=b"nul\x00byte.txt") + END, BOUNDARY, "Bad file name",
-                 id="nul-in-file-name"),
-])
+@pytest.mark.parametrize(
+    "body,boundary,message",
+    [
+        pytest.param(file_part() + END, "another-boundary", MALFORMED, id="boundary-not-the-declared-one"),
+        pytest.param(file_part() + END, "b" * 300, MALFORMED, id="boundary-past-any-client-length"),
+        pytest.param(file_part(), BOUNDARY, MALFORMED, id="missing-closing-boundary"),
+        pytest.param(
+            field_part("note", b"x")
+            + f"--{BOUNDARY}\r\n\x01garbage\xff\r\n\r\n".encode("latin-1")
+            + file_part()
+            + END,
+            BOUNDARY,
+            MALFORMED,
+            id="garbage-between-parts",
+        ),
+        pytest.param(
+            f"--{BOUNDARY}GARBAGE\r\n".encode() + file_part()[len(BOUNDARY) + 4 :] + END,
+            BOUNDARY,
+            MALFORMED,
+            id="garbage-after-a-boundary",
+        ),
+        pytest.param(
+            f"--{BOUNDARY}\r\n\r\nno headers\r\n".encode() + END,
+            BOUNDARY,
+            "No file uploaded",
+            id="part-without-headers",
+        ),
+        pytest.param(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nhello\r\n'.encode()
+            + END,
+            BOUNDARY,
+            MALFORMED,
+            id="part-headers-never-end",
+        ),
+        pytest.param(
+            file_part(filename=b"\xff\xfe.txt") + END, BOUNDARY, "Bad file name", id="non-utf8-file-name"
+        ),
+        pytest.param(
+            file_part(filename="café.txt".encode("latin-1")) + END,
+            BOUNDARY,
+            "Bad file name",
+            id="latin1-file-name",
+        ),
+        pytest.param(
+            file_part(filename=b"nul\x00byte.txt") + END, BOUNDARY, "Bad file name", id="nul-in-file-name"
+        ),
+    ],
+)
 def test_broken_multipart_is_a_400_and_stores_nothing(stack, base_url, body, boundary, message):
     before = stored(stack)
     assert_refused(post_upload(base_url, body, boundary), 400, message)

@@ -1,10 +1,11 @@
 """The internal plane trusts no one: auth's and files' gRPC ports serve only the callers they know
 (by their secret tokens, which the stack generates), each only its own methods."""
+
 import grpc
 import pytest
+
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
-
 from support.api import client, register, uploaded
 
 
@@ -46,8 +47,11 @@ def test_auth_answers_no_caller_but_the_gateway(stack, victim, who):
 
 @pytest.mark.parametrize("who", ["nobody", "a stranger", "the gateway"])
 def test_files_lists_owned_files_and_their_keys_to_auth_alone(stack, victim, who):
-    token = {"nobody": None, "a stranger": "a-token-nobody-was-given-0123456789abcdef",
-             "the gateway": stack.secrets["gateway-files-rpc-token"]}[who]
+    token = {
+        "nobody": None,
+        "a stranger": "a-token-nobody-was-given-0123456789abcdef",
+        "the gateway": stack.secrets["gateway-files-rpc-token"],
+    }[who]
     expected = grpc.StatusCode.PERMISSION_DENIED if who == "the gateway" else grpc.StatusCode.UNAUTHENTICATED
     assert call_with(stack.config.files_port, token, list_owned_files) == expected
     auth_token = stack.secrets["auth-files-rpc-token"]

@@ -5,6 +5,7 @@ the processes it started end with it, so that the next start finds its ports fre
 
 A run's processes are found by their environment (FU_DATA_DIR names the test's own directory), which they
 keep when their parent dies and they are handed to init."""
+
 from __future__ import annotations
 
 import contextlib
@@ -30,8 +31,15 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 READY_SECONDS = 60.0
 EXIT_SECONDS = 20.0  # from a stop signal to the exit of the process signalled (make or the launcher)
 GONE_SECONDS = 20.0  # from that exit (or a kill -9) to the end of every process of the run
-PORT_VARIABLES = ("FU_GATEWAY_PORT", "FU_AUTH_PORT", "FU_FILES_PORT", "FU_NATS_PORT",
-                  "FU_GATEWAY_METRICS_PORT", "FU_AUTH_METRICS_PORT", "FU_FILES_METRICS_PORT")
+PORT_VARIABLES = (
+    "FU_GATEWAY_PORT",
+    "FU_AUTH_PORT",
+    "FU_FILES_PORT",
+    "FU_NATS_PORT",
+    "FU_GATEWAY_METRICS_PORT",
+    "FU_AUTH_METRICS_PORT",
+    "FU_FILES_METRICS_PORT",
+)
 STOPPING_LINE = "stopping File Uploader"
 EXPECTED_PROCESSES = ("nats-server", "auth_service", "files_service", "gateway")
 
@@ -39,6 +47,7 @@ EXPECTED_PROCESSES = ("nats-server", "auth_service", "files_service", "gateway")
 @dataclasses.dataclass
 class LocalRun:
     """One `make run`, whose leader (make, or run_local.py itself) leads a process group of its own."""
+
     leader: subprocess.Popen
     via_make: bool
     env: dict[str, str]
@@ -65,8 +74,11 @@ class LocalRun:
         """The python running scripts/run_local.py: the leader itself, or the child of make."""
         if not self.via_make:
             return self.leader.pid
-        children = [pid for pid, command in self.processes().items()
-                    if pid != self.leader.pid and "run_local.py" in command]
+        children = [
+            pid
+            for pid, command in self.processes().items()
+            if pid != self.leader.pid and "run_local.py" in command
+        ]
         assert len(children) == 1, self.processes()
         return children[0]
 
@@ -115,14 +127,23 @@ def start_run(tmp_path: pathlib.Path) -> Iterator[RunFactory]:
     numbers = itertools.count(1)
 
     def start(via_make: bool = False, env: dict[str, str] | None = None) -> LocalRun:
-        env = env or {"FU_DATA_DIR": str(tmp_path / "data"), **dict(zip(PORT_VARIABLES, map(
-            str, distinct_free_ports(len(PORT_VARIABLES))), strict=True))}
+        env = env or {
+            "FU_DATA_DIR": str(tmp_path / "data"),
+            **dict(zip(PORT_VARIABLES, map(str, distinct_free_ports(len(PORT_VARIABLES))), strict=True)),
+        }
         argv = through_make() if via_make else [sys.executable, str(REPO / "scripts" / "run_local.py")]
         output = tmp_path / f"run-{next(numbers)}.log"
         settings = {**{k: v for k, v in os.environ.items() if not k.startswith("FU_")}, **env}
         with open(output, "wb") as out:
-            leader = subprocess.Popen(argv, cwd=REPO, env=settings, stdin=subprocess.DEVNULL,
-                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            leader = subprocess.Popen(
+                argv,
+                cwd=REPO,
+                env=settings,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         runs.append(LocalRun(leader, via_make, env, output))
         return runs[-1]
 
@@ -144,6 +165,7 @@ def kill_everything(run: LocalRun) -> None:
 
 def wait_ready(run: LocalRun) -> None:
     """Until the run's gateway answers /readyz with 200."""
+
     def ready() -> bool:
         assert run.leader.poll() is None, f"make run exited at start:\n{run.log()}"
         return http_status(run.gateway_url + "/readyz") == 200

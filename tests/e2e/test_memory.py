@@ -1,4 +1,5 @@
 """A 100 MB upload streams through: the gateway and files together grow by less than 32 MB."""
+
 import pathlib
 
 from support.api import client
@@ -17,8 +18,10 @@ def reset_peak(pid: int) -> None:
 
 
 def streamed_multipart(size: int, boundary: str = "memoryboundary"):
-    yield (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
-           "Content-Type: application/octet-stream\r\n\r\n").encode()
+    yield (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     block = b"\x5a" * MB
     for _ in range(size // MB):
         yield block
@@ -27,13 +30,18 @@ def streamed_multipart(size: int, boundary: str = "memoryboundary"):
 
 def upload_streamed(base_url: str, size: int) -> None:
     with client(base_url, timeout=300) as c:
-        r = c.post("/api/upload", content=streamed_multipart(size),
-                   headers={"Content-Type": "multipart/form-data; boundary=memoryboundary"})
+        r = c.post(
+            "/api/upload",
+            content=streamed_multipart(size),
+            headers={"Content-Type": "multipart/form-data; boundary=memoryboundary"},
+        )
     assert r.status_code == 200, r.text
 
 
 def test_100mb_upload_raises_gateway_and_files_memory_by_less_than_32mb(stack):
-    upload_streamed(stack.gateway_url, 2 * MB)  # first-use allocations (code paths, thread pools) are not per upload
+    upload_streamed(
+        stack.gateway_url, 2 * MB
+    )  # first-use allocations (code paths, thread pools) are not per upload
     pids = {name: stack.processes[name].pid for name in ("gateway", "files")}
     baseline = {}
     for pid in pids.values():
@@ -41,5 +49,8 @@ def test_100mb_upload_raises_gateway_and_files_memory_by_less_than_32mb(stack):
         baseline[pid] = rss_and_peak(pid)[0]
     upload_streamed(stack.gateway_url, 100 * MB)
     growth = {name: rss_and_peak(pid)[1] - baseline[pid] for name, pid in pids.items()}
-    print("peak RSS growth during a 100 MB upload: " + ", ".join(f"{n} {g / MB:.1f} MB" for n, g in growth.items()))
+    print(
+        "peak RSS growth during a 100 MB upload: "
+        + ", ".join(f"{n} {g / MB:.1f} MB" for n, g in growth.items())
+    )
     assert sum(growth.values()) < BUDGET, growth

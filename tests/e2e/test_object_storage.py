@@ -1,6 +1,7 @@
 """The services as processes with files storing in S3 (FU_FILES_STORAGE_BACKEND=s3, a SeaweedFS bucket):
 the public API unchanged, nothing left of a cut-off upload, and a second gateway with
 FU_GATEWAY_DOWNLOAD_REDIRECT=presigned that sends downloads to the store."""
+
 import dataclasses
 import hashlib
 import json
@@ -11,10 +12,10 @@ import urllib.parse
 
 import pytest
 
+from seaweedfs import SeaweedFS
 from stack import SERVICE_MODULES, Stack, free_port, http_status
 from support.api import assert_error, client, uploaded
 from support.oversize import send_oversized_upload
-from seaweedfs import SeaweedFS
 from support.stacks import UNLIMITED_RATES, running_stack, stack_config
 from support.waiting import wait_until
 

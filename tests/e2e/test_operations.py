@@ -1,4 +1,5 @@
 """Health, readiness and the API description."""
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -13,10 +14,13 @@ def test_healthz_and_readyz(base_url):
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
-@pytest.mark.parametrize("service,port_attribute,name", [
-    ("auth", "auth_port", "fileuploader.auth.v1.AuthService"),
-    ("files", "files_port", "fileuploader.files.v1.FilesService"),
-])
+@pytest.mark.parametrize(
+    "service,port_attribute,name",
+    [
+        ("auth", "auth_port", "fileuploader.auth.v1.AuthService"),
+        ("files", "files_port", "fileuploader.files.v1.FilesService"),
+    ],
+)
 def test_grpc_health_service_reports_serving(stack, service, port_attribute, name):
     with grpc.insecure_channel(f"127.0.0.1:{getattr(stack.config, port_attribute)}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
@@ -30,8 +34,18 @@ def test_openapi_describes_the_real_bodies(base_url):
         spec = c.get("/openapi.json").json()
         assert c.get("/docs").status_code == 200
     paths = spec["paths"]
-    for path in ("/api/upload", "/api/delete/{file_url}", "/api/login", "/api/register", "/api/refresh_token",
-                 "/api/logout", "/api/get_files", "/api/getFiles", "/file/{file_url}", "/f/{file_url}"):
+    for path in (
+        "/api/upload",
+        "/api/delete/{file_url}",
+        "/api/login",
+        "/api/register",
+        "/api/refresh_token",
+        "/api/logout",
+        "/api/get_files",
+        "/api/getFiles",
+        "/file/{file_url}",
+        "/f/{file_url}",
+    ):
         assert path in paths, path
     assert paths["/api/getFiles"]["get"].get("deprecated") is True
     upload = paths["/api/upload"]["post"]

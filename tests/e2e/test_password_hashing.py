@@ -3,6 +3,7 @@ logins cannot exhaust the auth service's CPU or memory.
 
 argon2 is set to 32 MiB per hash and one hash at a time, so that a hash's cost stands out from the
 noise of a shared machine, and the number of hashes running at once shows in the auth process's memory."""
+
 import pathlib
 import statistics
 import threading
@@ -26,7 +27,8 @@ SAME_TIME_RATIO = 1.5
 
 def hashing_stack_config(data_dir: pathlib.Path, postgres_server, argon2_memory_kib: int = ARGON2_MEMORY_KIB):
     return stack_config(
-        data_dir, postgres_server,
+        data_dir,
+        postgres_server,
         **UNLIMITED_RATES,
         FU_AUTH_ARGON2_MEMORY_KIB=str(argon2_memory_kib),
         FU_AUTH_PASSWORD_HASH_CONCURRENCY="1",
@@ -116,7 +118,9 @@ def test_simultaneous_logins_hash_one_at_a_time_in_bounded_memory(hashing_stack)
     answered = simultaneous_logins(hashing_stack.gateway_url, name, SIMULTANEOUS_LOGINS)
     growth = peak_rss(auth) - baseline
     moments = ", ".join(f"{moment * 1000:.0f}" for moment in answered)
-    print(f"{SIMULTANEOUS_LOGINS} logins at once: answered after {moments} ms, auth peak RSS +{growth // MB} MB")
+    print(
+        f"{SIMULTANEOUS_LOGINS} logins at once: answered after {moments} ms, auth peak RSS +{growth // MB} MB"
+    )
     one_hash = ARGON2_MEMORY_KIB * 1024
     assert one_hash / 2 < growth < 2 * one_hash, f"{growth / one_hash:.1f} hashes' memory at once"
 

@@ -1,6 +1,7 @@
 """Clients that open connections and trickle their headers, by the thousand, against the gateway process:
 real clients are still answered meanwhile, each slow connection is cut off at the header timeout, and a
 client address past its share of connections is refused at once."""
+
 import contextlib
 import json
 import os
@@ -89,8 +90,10 @@ def real_client_session(base_url: str) -> dict[str, float]:
 def test_real_requests_are_answered_while_10000_slow_connections_are_open(make_stack):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, SLOW_CONNECTIONS + 2048)), hard))
-    stack = make_stack(FU_GATEWAY_MAX_CONNECTIONS=str(SLOW_CONNECTIONS + 100),
-                       FU_GATEWAY_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT))
+    stack = make_stack(
+        FU_GATEWAY_MAX_CONNECTIONS=str(SLOW_CONNECTIONS + 100),
+        FU_GATEWAY_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
+    )
     gateway = stack.processes["gateway"].pid
     baseline = open_descriptors(gateway)
     started = time.monotonic()
@@ -99,16 +102,24 @@ def test_real_requests_are_answered_while_10000_slow_connections_are_open(make_s
         opened_in = time.monotonic() - started
         assert opened_in < HEADER_TIMEOUT / 2, f"opening took {opened_in:.1f} s: too slow to test anything"
         seconds = real_client_session(stack.gateway_url)
-        print(f"\n{SLOW_CONNECTIONS} slow connections opened in {opened_in:.1f} s; real requests: "
-              + ", ".join(f"{name} {value * 1000:.0f} ms" for name, value in seconds.items()))
+        print(
+            f"\n{SLOW_CONNECTIONS} slow connections opened in {opened_in:.1f} s; real requests: "
+            + ", ".join(f"{name} {value * 1000:.0f} ms" for name, value in seconds.items())
+        )
         assert max(seconds.values()) < REAL_REQUEST_BUDGET, seconds
         assert open_descriptors(gateway) > SLOW_CONNECTIONS, "the slow connections are not all held"
         assert readable(slow, time.monotonic()) == 0, "slow connections cut off before the header timeout"
-        assert readable(slow, started + HEADER_TIMEOUT + 15) == SLOW_CONNECTIONS, \
+        assert readable(slow, started + HEADER_TIMEOUT + 15) == SLOW_CONNECTIONS, (
             "some slow connections outlived the header timeout"
+        )
         assert time.monotonic() - started >= HEADER_TIMEOUT
-        timed_out = (408, {"status": "error",
-                           "message": f"The request headers did not arrive within {HEADER_TIMEOUT} seconds"})
+        timed_out = (
+            408,
+            {
+                "status": "error",
+                "message": f"The request headers did not arrive within {HEADER_TIMEOUT} seconds",
+            },
+        )
         assert all(answer_of(connection) == timed_out for connection in slow[::100])
     finally:
         for connection in slow:

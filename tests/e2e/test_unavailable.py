@@ -1,4 +1,5 @@
 """A service behind the gateway that cannot be reached: a JSON 503 within the deadline (Part 2 #12)."""
+
 import time
 
 from support.api import client, upload, uploaded
@@ -10,8 +11,11 @@ def test_files_down_gives_json_503_for_uploads_downloads_and_deletes(own_stack):
     with client(own_stack.gateway_url) as c:
         body = uploaded(c)
         own_stack.processes["files"].stop()
-        for request in (lambda: upload(c), lambda: c.get("/file/" + body["file_url"]),
-                        lambda: c.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]})):
+        for request in (
+            lambda: upload(c),
+            lambda: c.get("/file/" + body["file_url"]),
+            lambda: c.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]}),
+        ):
             started = time.monotonic()
             r = request()
             assert r.status_code == 503, r.text

@@ -1,4 +1,5 @@
 """Upload (contract 1.2), as a client sees it."""
+
 import hashlib
 import os
 import pathlib
@@ -19,8 +20,20 @@ def test_upload_anonymous_answers_every_contract_field(stack, base_url):
         r = upload(c, "Holiday Video.MP4", b"\x00\x00\x00\x18ftypmp42" + os.urandom(1000))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"status", "message", "file_url", "file_url_full", "key", "ext", "user_filename", "synced",
-                         "auth_error", "expires_at", "max_downloads", "downloads_left"}
+    assert set(body) == {
+        "status",
+        "message",
+        "file_url",
+        "file_url_full",
+        "key",
+        "ext",
+        "user_filename",
+        "synced",
+        "auth_error",
+        "expires_at",
+        "max_downloads",
+        "downloads_left",
+    }
     assert (body["expires_at"], body["max_downloads"], body["downloads_left"]) == (None, None, None)
     assert body["status"] == "success" and body["message"] == "File uploaded successfully"
     assert re.fullmatch(r"[A-Za-z0-9_-]{10}", body["file_url"]), body["file_url"]
@@ -37,11 +50,14 @@ def test_upload_with_valid_token_is_synced(base_url):
     assert body["synced"] is True and body["auth_error"] == {}
 
 
-@pytest.mark.parametrize("header,error_id,message", [
-    ("Bearer not-a-jwt", -4, "Invalid access token"),
-    ("Token abc", -2, "Authorization header must have Bearer <token> format"),
-    ("Bearer", -2, "Authorization header must have Bearer <token> format"),
-])
+@pytest.mark.parametrize(
+    "header,error_id,message",
+    [
+        ("Bearer not-a-jwt", -4, "Invalid access token"),
+        ("Token abc", -2, "Authorization header must have Bearer <token> format"),
+        ("Bearer", -2, "Authorization header must have Bearer <token> format"),
+    ],
+)
 def test_upload_with_bad_authorization_is_stored_anonymously(base_url, header, error_id, message):
     with client(base_url) as c:
         body = uploaded(c, "x.txt", b"still stored", headers={"Authorization": header})
@@ -149,7 +165,10 @@ def test_token_upload_lists_under_the_account_only(base_url):
         mine = register(c)["accessToken"]
         other = register(c)["accessToken"]
         url = uploaded(c, "private.txt", b"p", token=mine)["file_url"]
-        listed_mine = [f["file_url"] for f in c.get("/api/get_files", headers={"Authorization": f"Bearer {mine}"}).json()["data"]]
+        listed_mine = [
+            f["file_url"]
+            for f in c.get("/api/get_files", headers={"Authorization": f"Bearer {mine}"}).json()["data"]
+        ]
         listed_other = c.get("/api/get_files", headers={"Authorization": f"Bearer {other}"}).json()["data"]
     assert listed_mine == [url] and listed_other == []
 

@@ -1,4 +1,5 @@
 """Fixtures of the fault tests: infrastructure a test may break on purpose."""
+
 import pytest
 
 from support.postgres import PrivatePostgres

@@ -1,5 +1,6 @@
 """Fault 4: auth unreachable, killed (connections refused) or frozen (connections accepted, never
 answered): anonymous files keep working, anything that carries a token fails closed."""
+
 import signal
 import time
 

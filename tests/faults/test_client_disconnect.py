@@ -1,4 +1,5 @@
 """Fault 7: a client that goes away mid-upload, politely (FIN) or not (RST)."""
+
 from support.api import client, uploaded
 from support.raw_http import SlowUpload
 from support.storage import blob_sizes, file_rows, temp_files, wait_until_an_upload_is_in_temp

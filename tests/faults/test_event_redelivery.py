@@ -1,4 +1,5 @@
 """Fault 6: events delivered twice, and events taken by a consumer that died before its ack."""
+
 import threading
 import time
 
@@ -15,8 +16,10 @@ CONVERGE_SECONDS = 20
 def test_every_event_delivered_twice_in_any_order_leaves_every_list_exact(own_stack):
     with client(own_stack.gateway_url) as c:
         tokens = [register(c)["accessToken"] for _ in range(2)]
-        kept = {token: [uploaded(c, f"keep-{i}.txt", b"kept", token=token)["file_url"] for i in range(2)]
-                for token in tokens}
+        kept = {
+            token: [uploaded(c, f"keep-{i}.txt", b"kept", token=token)["file_url"] for i in range(2)]
+            for token in tokens
+        }
         for token in tokens:
             gone = uploaded(c, "gone.txt", b"deleted", token=token)
             assert c.get(f"/api/delete/{gone['file_url']}", params={"key": gone["key"]}).status_code == 200

@@ -1,5 +1,6 @@
 """Fault 1 and 2: the files service SIGKILLed mid-upload, and after its commit but before its event
 reached NATS; and uploads retried with their Idempotency-Key after files died around their commit."""
+
 import concurrent.futures
 import hashlib
 import os
@@ -77,15 +78,25 @@ def test_uploads_retried_with_their_idempotency_key_after_files_is_killed_are_st
     with client(own_stack.gateway_url) as c:
         token = register(c)["accessToken"]
     uploads = [
-        {"key": str(uuid.uuid4()), "name": f"doc{n}.bin", "data": os.urandom((n + 1) * 256 * 1024),
-         "token": token if n % 2 else None, "address": loopback_address()}
+        {
+            "key": str(uuid.uuid4()),
+            "name": f"doc{n}.bin",
+            "data": os.urandom((n + 1) * 256 * 1024),
+            "token": token if n % 2 else None,
+            "address": loopback_address(),
+        }
         for n in range(8)
     ]
 
     def send(item: dict) -> httpx.Response:
         with client(own_stack.gateway_url, item["address"]) as each:  # an anonymous key's scope
-            return upload(each, item["name"], item["data"], token=item["token"],
-                          headers={"Idempotency-Key": item["key"]})
+            return upload(
+                each,
+                item["name"],
+                item["data"],
+                token=item["token"],
+                headers={"Idempotency-Key": item["key"]},
+            )
 
     with concurrent.futures.ThreadPoolExecutor(len(uploads)) as pool:
         answers = [pool.submit(send, item) for item in uploads]
@@ -102,8 +113,10 @@ def test_uploads_retried_with_their_idempotency_key_after_files_is_killed_are_st
     assert [r.status_code for r in retries] == [200] * len(uploads), [r.text for r in retries]
     for before, after in zip(first, retries, strict=True):
         if before.status_code == 200:
-            assert (after.json()["file_url"], after.json()["key"]) == (before.json()["file_url"],
-                                                                       before.json()["key"])
+            assert (after.json()["file_url"], after.json()["key"]) == (
+                before.json()["file_url"],
+                before.json()["key"],
+            )
     rows = file_rows(database)
     digests = sorted(hashlib.sha256(item["data"]).hexdigest() for item in uploads)
     assert sorted(row["sha256"] for row in rows.values()) == digests, "a file stored twice, or lost"

@@ -3,6 +3,7 @@ upload or download, and one already in flight, gets a JSON 503 or is cut within 
 
 The per-step bound is set far above BOUND_SECONDS here, so that the gRPC keepalive (its defaults)
 is what notices the frozen peer. Slow clients are not mistaken for it."""
+
 import contextlib
 import os
 import signal
@@ -36,8 +37,10 @@ def test_new_uploads_and_downloads_while_files_is_frozen_are_answered_503_in_tim
         earlier = uploaded(c, "earlier.txt", b"stored before")
         before = stored(stack)
         with frozen(stack.processes["files"]):
-            for request in (lambda: c.post("/api/upload", files={"file": ("six.txt", b"6bytes")}),
-                            lambda: c.get("/file/" + earlier["file_url"])):
+            for request in (
+                lambda: c.post("/api/upload", files={"file": ("six.txt", b"6bytes")}),
+                lambda: c.get("/file/" + earlier["file_url"]),
+            ):
                 started = time.monotonic()
                 r = request()
                 took = time.monotonic() - started
@@ -79,8 +82,11 @@ def test_download_in_flight_when_files_freezes_is_cut_in_time(make_stack):
 def test_slow_clients_are_not_mistaken_for_an_unresponsive_files(make_stack):
     """Each transfer outlasts several steps' bounds and keepalive pings: files, answering its pings and
     taking or sending each message at once, is never taken as unresponsive."""
-    stack = make_stack(FU_GATEWAY_STREAM_STEP_TIMEOUT_SECONDS="1", FU_GATEWAY_RPC_KEEPALIVE_SECONDS="2",
-                       FU_GATEWAY_RPC_KEEPALIVE_TIMEOUT_SECONDS="2")
+    stack = make_stack(
+        FU_GATEWAY_STREAM_STEP_TIMEOUT_SECONDS="1",
+        FU_GATEWAY_RPC_KEEPALIVE_SECONDS="2",
+        FU_GATEWAY_RPC_KEEPALIVE_TIMEOUT_SECONDS="2",
+    )
     upload = SlowUpload(stack.gateway_url, 2 * MB)
     for _ in range(SLOW_SECONDS):
         assert upload.send(2 * MB // SLOW_SECONDS), "answered before the body ended"

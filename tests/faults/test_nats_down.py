@@ -1,4 +1,5 @@
 """Fault 3: NATS stopped while uploads and deletes go on."""
+
 import time
 
 from support.api import client, listed, register, uploaded
@@ -36,8 +37,10 @@ def test_uploads_deletes_and_lists_go_on_while_nats_is_down_and_lists_catch_up_a
     database = stack.config.files_database_url
     with client(stack.gateway_url) as c:
         tokens = [register(c)["accessToken"] for _ in range(3)]
-        files = {token: [uploaded(c, f"before-{i}.txt", b"before", token=token) for i in range(2)]
-                 for token in tokens}
+        files = {
+            token: [uploaded(c, f"before-{i}.txt", b"before", token=token) for i in range(2)]
+            for token in tokens
+        }
         before_outage = {token: listed(c, token) for token in tokens}
         stack.processes["nats"].stop()
 
@@ -46,7 +49,9 @@ def test_uploads_deletes_and_lists_go_on_while_nats_is_down_and_lists_catch_up_a
         for token in tokens:
             listing, seconds = timed(lambda: listed(c, token))
             assert seconds < FAST_SECONDS, f"get_files took {seconds:.1f} s while NATS is down"
-            during = [f["file_url"] for f in reversed(files[token]) if f["user_filename"].startswith("during")]
+            during = [
+                f["file_url"] for f in reversed(files[token]) if f["user_filename"].startswith("during")
+            ]
             # Uploads answered synced are listed at once; a delete's event waits for NATS.
             assert listing == during + before_outage[token], "the list as it stood, plus the uploads since"
         assert outbox_size(database) == len(tokens) * 4

@@ -1,5 +1,6 @@
 """Fault 5: PostgreSQL crashes and restarts under load (a private cluster: `pg_ctl stop -m immediate`,
 so whatever was acknowledged must come back from the WAL)."""
+
 import threading
 import time
 from collections import Counter
@@ -16,8 +17,10 @@ RECOVERY_SECONDS = 30
 
 
 def all_served_since(workers: list[AccountWorker], since: float, uploads: int) -> bool:
-    return all(w.successes_since("upload", since) >= uploads and w.successes_since("get_files", since)
-               for w in workers)
+    return all(
+        w.successes_since("upload", since) >= uploads and w.successes_since("get_files", since)
+        for w in workers
+    )
 
 
 def crash_and_restart_postgres_under_load(private_postgres, workers: list[AccountWorker]) -> None:
@@ -26,8 +29,11 @@ def crash_and_restart_postgres_under_load(private_postgres, workers: list[Accoun
     time.sleep(OUTAGE_SECONDS)
     private_postgres.start()
     back = time.monotonic()
-    wait_until(lambda: all_served_since(workers, back, uploads=2), RECOVERY_SECONDS,
-               "every client served again, no service restarted")
+    wait_until(
+        lambda: all_served_since(workers, back, uploads=2),
+        RECOVERY_SECONDS,
+        "every client served again, no service restarted",
+    )
 
 
 def test_postgres_restart_under_load_gives_json_503s_and_loses_nothing_acknowledged(
@@ -62,7 +68,10 @@ def assert_nothing_acknowledged_was_lost(stack, workers: list[AccountWorker]) ->
             assert set(worker.stored) <= set(rows), "an acknowledged upload is gone"
             assert not worker.deleted & set(rows), "an acknowledged delete came back"
             owned = owned_like(rows, next(iter(worker.stored)))
-            wait_until(lambda: set(listed(c, worker.token)) == owned, RECOVERY_SECONDS,
-                       "the account's list equal to the files it owns")
+            wait_until(
+                lambda: set(listed(c, worker.token)) == owned,
+                RECOVERY_SECONDS,
+                "the account's list equal to the files it owns",
+            )
             r = c.post("/api/login", json={"username": worker.username, "password": worker.password})
             assert r.status_code == 200, r.text

@@ -1,6 +1,7 @@
 """Fault: files SIGKILLed in the middle of a purge batch (its blobs deleted, its rows and events not yet
 committed). Nothing is half-deleted: the rows stay, expired (404), without events; the next purge, by
 the restarted process, deletes them and publishes their files.deleted events, once each."""
+
 import asyncio
 import contextlib
 import threading
@@ -26,7 +27,9 @@ class HeldLock:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self._connection = self._run(asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1)))
+        self._connection = self._run(
+            asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        )
         self._run(self._connection.execute("BEGIN; LOCK TABLE outbox IN EXCLUSIVE MODE"))
 
     def release(self) -> None:
@@ -41,8 +44,11 @@ class HeldLock:
 
 
 def deleted_events(stack, file_urls: set[str]) -> list[str]:
-    return [event.file_url for subject, event in stream_events(stack)
-            if subject.endswith(".deleted") and event.file_url in file_urls]
+    return [
+        event.file_url
+        for subject, event in stream_events(stack)
+        if subject.endswith(".deleted") and event.file_url in file_urls
+    ]
 
 
 def test_files_killed_mid_purge_leaves_whole_rows_and_the_next_purge_finishes_them(make_stack):
@@ -51,8 +57,10 @@ def test_files_killed_mid_purge_leaves_whole_rows_and_the_next_purge_finishes_th
     with client(stack.gateway_url) as c:
         token = register(c)["accessToken"]
         kept = uploaded(c, "kept.txt", b"never expires", token=token)["file_url"]
-        urls = {uploaded(c, f"e{n}.txt", b"expiring %d" % n, token=token, expires_in=str(EXPIRES_IN))["file_url"]
-                for n in range(FILES)}
+        urls = {
+            uploaded(c, f"e{n}.txt", b"expiring %d" % n, token=token, expires_in=str(EXPIRES_IN))["file_url"]
+            for n in range(FILES)
+        }
         keys = {url: row["storage_key"] for url, row in file_rows(database).items() if url in urls}
         wait_until(lambda: outbox_size(database) == 0, 10, "the upload events published")
 
@@ -60,8 +68,11 @@ def test_files_killed_mid_purge_leaves_whole_rows_and_the_next_purge_finishes_th
         try:
             # Any of them: a purge that began while only some had expired holds those in its batch and
             # waits on the lock, so the others are not reached before the kill (the next purge takes them).
-            wait_until(lambda: set(keys.values()) - set(blob_sizes(storage)), EXPIRES_IN + 10,
-                       "the purge deleting expired files' bytes")
+            wait_until(
+                lambda: set(keys.values()) - set(blob_sizes(storage)),
+                EXPIRES_IN + 10,
+                "the purge deleting expired files' bytes",
+            )
             time.sleep(0.5)  # the purge now waits on the lock, its rows deleted but not committed
             assert urls <= set(file_rows(database)), "rows were deleted before the purge committed"
             stack.processes["files"].kill()

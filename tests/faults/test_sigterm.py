@@ -1,5 +1,6 @@
 """Fault 8: SIGTERM on each service. It reports not ready first while still serving, lets the
 transfers in flight finish, and exits within its shutdown delay plus grace period."""
+
 import os
 import signal
 import time

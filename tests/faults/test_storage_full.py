@@ -1,4 +1,5 @@
 """Fault 9: the file store runs out of space (an 8 MB tmpfs of the files process's own)."""
+
 import os
 
 from support.api import assert_error, client, upload, uploaded

@@ -1,7 +1,7 @@
 """A stack of its own for the fuzzer (rate limits raised), and the API description it serves."""
+
 import pathlib
 
-import httpx
 import pytest
 import schemathesis
 

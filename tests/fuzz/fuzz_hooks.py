@@ -1,5 +1,6 @@
 """Schemathesis hooks of tests/fuzz (named by `hooks` in schemathesis.toml): the contract's error
 shape as a check run on every response, and real tokens for the operations that take one."""
+
 import uuid
 
 import requests

@@ -77,7 +77,7 @@ def test_sampler_reads_memory_and_cpu_of_live_processes():
     sampler.mark("warm")
     sampler.stop()
     [me] = sampler.figures()
-    assert 0 < me.start and 0 < me.end <= me.peak and cpu_seconds(os.getpid()) > 0
+    assert me.start > 0 and 0 < me.end <= me.peak and cpu_seconds(os.getpid()) > 0
     assert read_status(2**22 + 1) == (0, 0)
 
 

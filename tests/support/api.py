@@ -1,4 +1,5 @@
 """Small helpers for talking to the public HTTP API the way a client does."""
+
 import random
 import uuid
 
@@ -23,16 +24,31 @@ def new_username() -> str:
     return "user-" + uuid.uuid4().hex[:12]
 
 
-def register(c: httpx.Client, username: str | None = None, password: str = "a good password", **params) -> dict:
-    r = c.post("/api/register", json={"username": username or new_username(), "password": password}, params=params)
+def register(
+    c: httpx.Client, username: str | None = None, password: str = "a good password", **params
+) -> dict:
+    r = c.post(
+        "/api/register", json={"username": username or new_username(), "password": password}, params=params
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
 
-def upload(c: httpx.Client, name: str = "hello.txt", data: bytes = b"hello world", token: str | None = None,
-           headers: dict | None = None, **params) -> httpx.Response:
+def upload(
+    c: httpx.Client,
+    name: str = "hello.txt",
+    data: bytes = b"hello world",
+    token: str | None = None,
+    headers: dict | None = None,
+    **params,
+) -> httpx.Response:
     headers = {**(bearer(token) if token else {}), **(headers or {})}
-    return c.post("/api/upload", files={"file": (name, data, "application/octet-stream")}, headers=headers, params=params)
+    return c.post(
+        "/api/upload",
+        files={"file": (name, data, "application/octet-stream")},
+        headers=headers,
+        params=params,
+    )
 
 
 def uploaded(c: httpx.Client, name: str = "hello.txt", data: bytes = b"hello world", **kwargs) -> dict:

@@ -1,4 +1,5 @@
 """The contract's error bodies (api-contract.md 1.1 and Part 2 #1) as one judgement the tests share."""
+
 import json
 
 AUTH_ERRORS = {

@@ -1,12 +1,14 @@
 """The file-event stream seen from outside: read it, publish into it, take from auth's consumer."""
+
 import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
 import nats
-from fileuploader.events.v1 import file_events_pb2
 from nats.js import JetStreamContext
+
+from fileuploader.events.v1 import file_events_pb2
 
 STREAM = "FILE_EVENTS"
 DURABLE = "auth-account-files"
@@ -32,8 +34,10 @@ async def _stream_messages(stack) -> list[tuple[str, bytes]]:
 
 def stream_events(stack) -> list[tuple[str, object]]:
     """(subject, decoded event) of every message in the stream, oldest first."""
-    return [(subject, EVENT_TYPES[subject].FromString(data))
-            for subject, data in asyncio.run(_stream_messages(stack))]
+    return [
+        (subject, EVENT_TYPES[subject].FromString(data))
+        for subject, data in asyncio.run(_stream_messages(stack))
+    ]
 
 
 def events_for(stack, file_url: str) -> list[str]:

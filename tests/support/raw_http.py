@@ -2,6 +2,7 @@
 lengths, broken framing, floods of headers), an upload whose body the test sends piece by piece (to
 kill, stop or disconnect something while it is in flight), and an answer read as soon as the server
 sends it, even while the body is still going out."""
+
 import contextlib
 import dataclasses
 import json
@@ -57,13 +58,15 @@ class RawAnswer:
         return json.loads(self.body)
 
 
-def exchange(base_url: str, pieces: Iterable[bytes], *, close_after_sending: bool = False,
-             timeout: float = 30) -> RawAnswer:
+def exchange(
+    base_url: str, pieces: Iterable[bytes], *, close_after_sending: bool = False, timeout: float = 30
+) -> RawAnswer:
     """Sends `pieces` one by one (stopping when the server answers or closes), then reads the answer.
     `close_after_sending` half-closes the connection: the server sees the client go away."""
     url = urlsplit(base_url)
-    with socket.create_connection((url.hostname, url.port), timeout=timeout,
-                                  source_address=(loopback_address(), 0)) as sock:
+    with socket.create_connection(
+        (url.hostname, url.port), timeout=timeout, source_address=(loopback_address(), 0)
+    ) as sock:
         sent = _send_until_answered(sock, pieces)
         if close_after_sending:
             with contextlib.suppress(OSError):
@@ -102,22 +105,28 @@ def _raw_answer(data: bytes, sent: int) -> RawAnswer:
 class SlowUpload:
     """POST /api/upload of `size` random bytes (kept in .data), sent only as the test says."""
 
-    def __init__(self, base_url: str, size: int, name: str = "slow.bin", token: str | None = None,
-                 timeout: float = 60) -> None:
+    def __init__(
+        self, base_url: str, size: int, name: str = "slow.bin", token: str | None = None, timeout: float = 60
+    ) -> None:
         self.data = os.urandom(size)
         self.sent = 0
         u = urlsplit(base_url)
         boundary = "b" + uuid.uuid4().hex
-        part_head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-                     "Content-Type: application/octet-stream\r\n\r\n").encode()
+        part_head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
         self._tail = f"\r\n--{boundary}--\r\n".encode()
         headers = "".join(f"{k}: {v}\r\n" for k, v in (bearer(token) if token else {}).items())
         length = len(part_head) + size + len(self._tail)
-        head = (f"POST /api/upload HTTP/1.1\r\nHost: {u.netloc}\r\n{headers}"
-                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-                f"Content-Length: {length}\r\nConnection: close\r\n\r\n").encode()
-        self._socket = socket.create_connection((u.hostname, u.port), timeout=timeout,
-                                                source_address=(loopback_address(), 0))
+        head = (
+            f"POST /api/upload HTTP/1.1\r\nHost: {u.netloc}\r\n{headers}"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        self._socket = socket.create_connection(
+            (u.hostname, u.port), timeout=timeout, source_address=(loopback_address(), 0)
+        )
         self._socket.sendall(head + part_head)
 
     def send(self, size: int) -> bool:
@@ -128,7 +137,7 @@ class SlowUpload:
                 if select.select([self._socket], [], [], 0)[0]:
                     return False
                 step = min(65536, end - self.sent)
-                self._socket.sendall(self.data[self.sent:self.sent + step])
+                self._socket.sendall(self.data[self.sent : self.sent + step])
                 self.sent += step
         except OSError:
             return False

@@ -1,4 +1,5 @@
 """A private redis-server (Debian's redis-server) on a free port, nothing kept on disk."""
+
 import shutil
 import subprocess
 

@@ -1,4 +1,5 @@
 """Callers' secret tokens for test servers, and channels that send them (`authorization: Bearer`)."""
+
 from collections.abc import Callable
 from typing import Any
 
@@ -26,10 +27,12 @@ class _Tokens:
 
     async def _call(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
         method = details.method.decode() if isinstance(details.method, bytes) else details.method
-        metadata = grpc.aio.Metadata(*(details.metadata or ()),
-                                     ("authorization", f"Bearer {self._token_for(method)}"))
-        details = grpc.aio.ClientCallDetails(details.method, details.timeout, metadata, details.credentials,
-                                             details.wait_for_ready)
+        metadata = grpc.aio.Metadata(
+            *(details.metadata or ()), ("authorization", f"Bearer {self._token_for(method)}")
+        )
+        details = grpc.aio.ClientCallDetails(
+            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
+        )
         return await continuation(details, request)
 
 

@@ -5,6 +5,7 @@ mount namespaces it may mount a tmpfs over a directory, which only it sees and w
 with it (nothing to unmount, nothing left behind when a test dies). The test looks at that
 filesystem through /proc/<pid>/root. This needs unprivileged user namespaces, on by default on
 Debian and most distributions; without them the test fails and says so."""
+
 import pathlib
 import shutil
 import subprocess
@@ -15,8 +16,19 @@ MOUNT_THEN_RUN = 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"
 def tmpfs_wrapper(directory: pathlib.Path, size: str) -> list[str]:
     """The command prefix that runs a service with a `size` tmpfs mounted over `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    prefix = ["unshare", "--user", "--map-root-user", "--mount", "--", "sh", "-c", MOUNT_THEN_RUN, "sh", size,
-              str(directory)]
+    prefix = [
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "--",
+        "sh",
+        "-c",
+        MOUNT_THEN_RUN,
+        "sh",
+        size,
+        str(directory),
+    ]
     _check_usable(prefix)
     return prefix
 

@@ -1,5 +1,6 @@
 """Stacks of real processes (scripts/stack.py) for the end-to-end and fault tests: free ports, fresh
 PostgreSQL databases, rate limits out of the way unless a test sets them."""
+
 import contextlib
 import pathlib
 import secrets

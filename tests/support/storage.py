@@ -2,6 +2,7 @@
 
 Invariants the fault tests check after each fault: every row has its whole bytes, temp space is
 empty once an upload has ended, nothing is served half-written."""
+
 import dataclasses
 import hashlib
 import pathlib

@@ -1,4 +1,5 @@
 """Polling for a condition that becomes true in its own time, with a deadline and a clear failure."""
+
 import time
 from collections.abc import Callable
 from typing import TypeVar

@@ -3,6 +3,7 @@
 of an upload, and each copy of it, is a new mapping that the kernel zero-fills page by page: ~190
 MiB of page faults per 100 MiB uploaded. With blocks up to MMAP_THRESHOLD_BYTES taken from the heap,
 and up to TRIM_THRESHOLD_BYTES of it kept when free, the next message reuses the last one's memory."""
+
 import ctypes
 import logging
 
@@ -23,7 +24,8 @@ def reuse_freed_buffers() -> bool:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     applied = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(
-        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+    )
     if not applied:
         logger.debug("malloc thresholds left as they are: mallopt refused them")
     return applied

@@ -21,7 +21,7 @@ Facts = Mapping[str, str] | None
 class ReasonEnum(Protocol):
     """A generated protobuf enum: its value's name is the ErrorInfo reason."""
 
-    def Name(self, number: int) -> str: ...  # noqa: N802 - protobuf's spelling
+    def Name(self, number: int) -> str: ...
 
 
 def rich_status(
@@ -74,7 +74,7 @@ class AbortingOnError:
     anything else as INTERNAL, logged with its traceback and never sent. (A class rather than a
     generator-based context manager: it runs around every RPC.)"""
 
-    __slots__ = ("_statuses", "_context", "_rpc")
+    __slots__ = ("_context", "_rpc", "_statuses")
 
     def __init__(self, statuses: ErrorStatuses, context: Context, rpc: str) -> None:
         self._statuses = statuses

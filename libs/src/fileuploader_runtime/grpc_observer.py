@@ -102,7 +102,9 @@ class _ObservedRpc:
     def _record(self, code: grpc.StatusCode, seconds: float) -> None:
         handled = self._handled_by_code.get(code)
         if handled is None:
-            handled = self._handled_by_code[code] = self._handled.labels(self._service, self._method, code.name)
+            handled = self._handled_by_code[code] = self._handled.labels(
+                self._service, self._method, code.name
+            )
         handled.inc()
         self._latency.observe(seconds)
         if logger.isEnabledFor(self._level):

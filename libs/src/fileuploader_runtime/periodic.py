@@ -18,7 +18,10 @@ async def run_periodically(
             # Transient failures (a database restarting) repeat every interval: one line each, the
             # traceback only when debugging.
             logger.warning(
-                "%s failed (%r); next attempt in %.1fs", description, error, interval,
+                "%s failed (%r); next attempt in %.1fs",
+                description,
+                error,
+                interval,
                 exc_info=logger.isEnabledFor(logging.DEBUG),
             )
         current = asyncio.current_task()

@@ -3,6 +3,7 @@ for the messages that carry a file's bytes: parsing one would copy the bytes int
 each read of the field would copy them again; building one copies them in, and serialising it copies
 them out again. What these write is exactly what protobuf writes, and they read only what they can
 read exactly; anything else is left to protobuf."""
+
 from collections.abc import Sequence
 
 from google.protobuf.message import Message

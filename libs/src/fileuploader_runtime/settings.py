@@ -37,8 +37,10 @@ def refuse_example_secrets(secrets: Mapping[str, SecretStr | None], environment_
     """ValueError naming the `secrets` (by their variables) that hold example values; for production."""
     examples = [name for name, value in secrets.items() if value is not None and is_example_secret(value)]
     if examples:
-        raise ValueError(f"{' and '.join(examples)} must not be an example value (docker-compose.yml's "
-                         f"try-out ones, a change-me placeholder) when {environment_setting}=production")
+        raise ValueError(
+            f"{' and '.join(examples)} must not be an example value (docker-compose.yml's "
+            f"try-out ones, a change-me placeholder) when {environment_setting}=production"
+        )
 
 
 def nats_credentials(user: str, password: SecretStr | None) -> dict[str, str]:

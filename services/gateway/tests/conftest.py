@@ -2,31 +2,34 @@
 
 Failures carry google.rpc.ErrorInfo details exactly as the real services send them.
 """
+
 import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_status import rpc_status
 
+from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+
 AUTH_DOMAIN = "auth.fileuploader"
 FILES_DOMAIN = "files.fileuploader"
 READ_CHUNK = 64 * 1024
-CREATED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+CREATED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 CREATED_AT_SECONDS = int(CREATED_AT.timestamp())
 STALL_SECONDS = 60
 # As the real services permit them: the gateway pings every few seconds, calls or not.
 PINGS_PERMITTED = [
-    ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.min_ping_interval_without_data_ms", 1000)
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 1000),
 ]
 
 
@@ -82,8 +85,12 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
 
     def record_upload(self, owner_account_id: str, info: files_pb2.FileInfo, delete_key: str) -> None:
         item = auth_pb2.AccountFile(
-            file_url=info.file_url, delete_key=delete_key, ext=info.ext, user_filename=info.user_filename,
-            size=info.size, created_at=info.created_at,
+            file_url=info.file_url,
+            delete_key=delete_key,
+            ext=info.ext,
+            user_filename=info.user_filename,
+            size=info.size,
+            created_at=info.created_at,
         )
         if info.HasField("expires_at"):
             item.expires_at.CopyFrom(info.expires_at)
@@ -182,8 +189,13 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         if not 1 <= len(request.name) <= 100:
             await auth_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "API_TOKEN_NAME_INVALID")
         if request.expires_in_seconds and not 60 <= request.expires_in_seconds <= 3600:
-            await abort_with_reason(context, grpc.StatusCode.INVALID_ARGUMENT, "API_TOKEN_LIFETIME_INVALID",
-                                    AUTH_DOMAIN, {"min_seconds": "60", "max_seconds": "3600"})
+            await abort_with_reason(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "API_TOKEN_LIFETIME_INVALID",
+                AUTH_DOMAIN,
+                {"min_seconds": "60", "max_seconds": "3600"},
+            )
         token = self._issue(account, auth_pb2.TOKEN_KIND_API).access_token
         listed = auth_pb2.ApiToken(token_id=uuid.uuid4().hex, name=request.name)
         listed.created_at.FromDatetime(CREATED_AT)
@@ -194,8 +206,11 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
     async def ListApiTokens(self, request, context):
         await self._enter(context)
         account, _ = await self._account_of(request.access_token, context)
-        mine = [listed for token, listed in self.api_tokens.values()
-                if token in self.tokens and self.tokens[token][0].account_id == account.account_id]
+        mine = [
+            listed
+            for token, listed in self.api_tokens.values()
+            if token in self.tokens and self.tokens[token][0].account_id == account.account_id
+        ]
         return auth_pb2.ListApiTokensResponse(tokens=mine[::-1])
 
     async def RevokeApiToken(self, request, context):
@@ -215,8 +230,11 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         if self.accounts[account.username][0] != request.old_password:
             await auth_abort(context, grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD")
         self.accounts[account.username] = (request.new_password, account)
-        others = [token for token, (owner, _) in self.tokens.items()
-                  if owner.account_id == account.account_id and token != request.access_token]
+        others = [
+            token
+            for token, (owner, _) in self.tokens.items()
+            if owner.account_id == account.account_id and token != request.access_token
+        ]
         for token in others:
             del self.tokens[token]
         return auth_pb2.ChangePasswordResponse(revoked_tokens=len(others))
@@ -238,8 +256,9 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
 
     async def FinishAccountDeletion(self, request, context):
         await self._enter(context)
-        found = [name for name, (_, account) in self.accounts.items()
-                 if account.account_id == request.account_id]
+        found = [
+            name for name, (_, account) in self.accounts.items() if account.account_id == request.account_id
+        ]
         if not found:
             return auth_pb2.FinishAccountDeletionResponse()
         if found[0] not in self.disabled:
@@ -371,26 +390,34 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, reason)
 
     def usage_of(self, owner_account_id: str) -> tuple[int, int]:
-        owned = [self.blobs[url] for url, owner in self.owners.items()
-                 if owner == owner_account_id and url in self.blobs]
+        owned = [
+            self.blobs[url]
+            for url, owner in self.owners.items()
+            if owner == owner_account_id and url in self.blobs
+        ]
         return len(owned), sum(blob.info.size for blob in owned)
 
     async def _refuse_past_quota(self, metadata, request_iterator, context) -> None:
         if not metadata.owner_account_id:
             return
         files, used = self.usage_of(metadata.owner_account_id)
-        for reason, limit, past in (("QUOTA_FILES_EXCEEDED", self.quota_files, files + 1),
-                                    ("QUOTA_BYTES_EXCEEDED", self.quota_bytes, used + metadata.size_bound)):
+        for reason, limit, past in (
+            ("QUOTA_FILES_EXCEEDED", self.quota_files, files + 1),
+            ("QUOTA_BYTES_EXCEEDED", self.quota_bytes, used + metadata.size_bound),
+        ):
             if limit and past > limit:
                 async for _ in request_iterator:
                     pass
-                await abort_with_reason(context, grpc.StatusCode.RESOURCE_EXHAUSTED, reason, FILES_DOMAIN,
-                                        {"limit": str(limit)})
+                await abort_with_reason(
+                    context, grpc.StatusCode.RESOURCE_EXHAUSTED, reason, FILES_DOMAIN, {"limit": str(limit)}
+                )
 
     def _over_quota(self, owner_account_id: str, size: int) -> bool:
         files, used = self.usage_of(owner_account_id)
-        return bool(self.quota_files and files + 1 > self.quota_files
-                    or self.quota_bytes and used + size > self.quota_bytes)
+        return bool(
+            (self.quota_files and files + 1 > self.quota_files)
+            or (self.quota_bytes and used + size > self.quota_bytes)
+        )
 
     async def DeleteAccountFiles(self, request, context):
         if not request.owner_account_id:
@@ -406,7 +433,10 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             await files_abort(context, grpc.StatusCode.INVALID_ARGUMENT, "FILES_ERROR_REASON_UNSPECIFIED")
         files, used = self.usage_of(request.owner_account_id)
         return files_pb2.GetAccountUsageResponse(
-            files=files, bytes=used, quota_bytes=self.quota_bytes or None, quota_files=self.quota_files or None
+            files=files,
+            bytes=used,
+            quota_bytes=self.quota_bytes or None,
+            quota_files=self.quota_files or None,
         )
 
     @staticmethod
@@ -433,11 +463,12 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
 
     def _store(self, metadata, ext: str, size: int, digest: str, data: bytes) -> files_pb2.UploadFileResponse:
         file_url = uuid.uuid4().hex[:10] + (ext if metadata.include_ext else "")
-        info = files_pb2.FileInfo(file_url=file_url, ext=ext, user_filename=metadata.user_filename, size=size,
-                                  sha256=digest)
+        info = files_pb2.FileInfo(
+            file_url=file_url, ext=ext, user_filename=metadata.user_filename, size=size, sha256=digest
+        )
         info.created_at.FromDatetime(CREATED_AT)
         if metadata.HasField("expires_in_seconds"):
-            info.expires_at.FromDatetime(datetime.now(timezone.utc) + timedelta(seconds=metadata.expires_in_seconds))
+            info.expires_at.FromDatetime(datetime.now(UTC) + timedelta(seconds=metadata.expires_in_seconds))
         if metadata.HasField("max_downloads"):
             info.max_downloads = info.downloads_left = metadata.max_downloads
         delete_key = str(uuid.uuid4())
@@ -446,8 +477,9 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             self.owners[file_url] = metadata.owner_account_id
         if metadata.owner_account_id and self.on_uploaded:
             self.on_uploaded(metadata.owner_account_id, info, delete_key)
-        return files_pb2.UploadFileResponse(file=info, delete_key=delete_key,
-                                            owner_account_id=metadata.owner_account_id)
+        return files_pb2.UploadFileResponse(
+            file=info, delete_key=delete_key, owner_account_id=metadata.owner_account_id
+        )
 
     def put(self, name: str, data: bytes) -> files_pb2.FileInfo:
         """Stores a file directly (as if uploaded) and returns its info."""
@@ -502,8 +534,11 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
         blob = await self._blob(request.file_url, context)
         end = request.offset + request.length if request.HasField("length") else len(blob.data)
         if self.read_without_info:
-            request = files_pb2.ReadFileRequest(file_url=request.file_url, offset=request.offset,
-                                                length=request.length if request.HasField("length") else None)
+            request = files_pb2.ReadFileRequest(
+                file_url=request.file_url,
+                offset=request.offset,
+                length=request.length if request.HasField("length") else None,
+            )
         if request.with_info and len(blob.data) <= request.inline_up_to:
             await context.write(files_pb2.ReadFileResponse(chunk=blob.data, info=blob.info, inline=True))
             return
@@ -514,7 +549,7 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
                 if self.stall == "download" or (self.stall == "rest" and start > request.offset):
                     await asyncio.sleep(STALL_SECONDS)
                 await asyncio.sleep(self.read_delay_seconds)
-                chunk = blob.data[start:min(end, start + READ_CHUNK)]
+                chunk = blob.data[start : min(end, start + READ_CHUNK)]
                 await context.write(files_pb2.ReadFileResponse(chunk=chunk))
         except asyncio.CancelledError:
             self.read_cancelled.set()

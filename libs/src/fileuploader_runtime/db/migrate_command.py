@@ -19,7 +19,7 @@ async def migrate(engine: AsyncEngine, schema: MigratedSchema) -> int:
         before = await schema.current_revision(engine)
         await schema.upgrade(engine)
         after = await schema.current_revision(engine)
-    except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
+    except Exception as error:
         logger.error("migration failed: %r", error)
         return EXIT_FAILED
     finally:

@@ -12,6 +12,7 @@ from fileuploader_runtime.reconcile.report_format import report_as_json, report_
 
 logger = logging.getLogger(__name__)
 
+
 class Reconciler(Protocol):
     async def reconcile(self, options: Any) -> ReconcileReport: ...  # options: the service's own
 
@@ -71,9 +72,7 @@ async def report_reconciliation(
     return report.exit_status
 
 
-async def _reconcile(
-    build: Callable[[], Awaitable[Reconciliation]], options: object
-) -> ReconcileReport:
+async def _reconcile(build: Callable[[], Awaitable[Reconciliation]], options: object) -> ReconcileReport:
     reconciliation = await build()
     try:
         return await reconciliation.reconciler.reconcile(options)

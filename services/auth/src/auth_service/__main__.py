@@ -8,14 +8,13 @@ import sys
 
 import uvloop
 
-from fileuploader_runtime.logs import configure_logging
-from fileuploader_runtime.startup import settings_or_exit
-
-from fileuploader_runtime.private_files import StorageNotPrivate
 from auth_service.bootstrap import protect_local_data
 from auth_service.entrypoints import admin_cli, migrate_cli, reconcile_cli
 from auth_service.entrypoints.server import serve
 from auth_service.settings import Settings
+from fileuploader_runtime.logs import configure_logging
+from fileuploader_runtime.private_files import StorageNotPrivate
+from fileuploader_runtime.startup import settings_or_exit
 
 logger = logging.getLogger(__name__)
 

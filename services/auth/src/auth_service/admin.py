@@ -65,8 +65,9 @@ class AccountsAdmin:
             listed = await uow.files.delete_of_account(account.account_id)
             await uow.accounts.delete(account.account_id)
             await uow.commit()
-        self._log("delete", account,
-                  f"deleted account {account.account_id} ({listed} listed file(s) dropped)")
+        self._log(
+            "delete", account, f"deleted account {account.account_id} ({listed} listed file(s) dropped)"
+        )
         return AccountChange(account, True)
 
     @staticmethod
@@ -78,6 +79,8 @@ class AccountsAdmin:
 
     def _log(self, action: str, account: Account, what: str) -> None:
         logger.info(
-            "operator %s: %s", self._operator, what,
+            "operator %s: %s",
+            self._operator,
+            what,
             extra={"operator": self._operator, "admin_action": action, "target": account.account_id},
         )

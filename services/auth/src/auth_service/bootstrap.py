@@ -6,9 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
-from fileuploader_runtime.nats.connection import NatsConnection
-from fileuploader_runtime.nats.event_stream import EventStream
-from fileuploader_runtime.private_files import create_private_files_from_now_on, make_private, sqlite_files
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,6 +28,9 @@ from auth_service.security.passwords import Argon2Parameters, Argon2PasswordHash
 from auth_service.security.tokens import JwtTokenCodec
 from auth_service.service import AccountFilesProjection, AuthService
 from auth_service.settings import Settings
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
+from fileuploader_runtime.private_files import create_private_files_from_now_on, make_private, sqlite_files
 
 NATS_RETRY_SECONDS = 0.5  # between tries to connect, and to reconnect
 NATS_REQUEST_TIMEOUT_SECONDS = 2.0  # each JetStream API request

@@ -16,9 +16,6 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from fileuploader_runtime.reconcile.report import Finding, ReconcileReport
-from fileuploader_runtime.reconcile.sorted_pairs import pair_by_key
-
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.list_comparison import (
     Difference,
@@ -28,6 +25,8 @@ from auth_service.domain.list_comparison import (
     difference_between,
 )
 from auth_service.domain.ports import Clock, EventsApplied, FilesRecords, UnitOfWork, UnitOfWorkFactory
+from fileuploader_runtime.reconcile.report import Finding, ReconcileReport
+from fileuploader_runtime.reconcile.sorted_pairs import pair_by_key
 
 logger = logging.getLogger(__name__)
 

@@ -112,8 +112,11 @@ class AuthService:
                 api_token = await uow.api_tokens.get_by_hash(hash_token(access_token))
             record = await uow.tokens.take(hash_token(access_token))
             account = await uow.accounts.get(record.account_id) if record else None
-            if record is None or account is None or account.disabled or (
-                record.kind is TokenKind.API and api_token is None
+            if (
+                record is None
+                or account is None
+                or account.disabled
+                or (record.kind is TokenKind.API and api_token is None)
             ):
                 raise TokenNotFound()
             if api_token is not None:

@@ -3,17 +3,6 @@
 from pathlib import Path
 from typing import Self
 
-from fileuploader_runtime.settings import (
-    Environment,
-    LogFormat,
-    LogLevel,
-    Port,
-    RpcToken,
-    host_of,
-    is_example_secret,
-    nats_credentials,
-    refuse_example_secrets,
-)
 from pydantic import (
     Field,
     NonNegativeFloat,
@@ -25,6 +14,17 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth_service.domain.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from fileuploader_runtime.settings import (
+    Environment,
+    LogFormat,
+    LogLevel,
+    Port,
+    RpcToken,
+    host_of,
+    is_example_secret,
+    nats_credentials,
+    refuse_example_secrets,
+)
 
 MIN_JWT_SECRET_LENGTH = 32
 _ASYNC_DRIVERS = {
@@ -105,8 +105,11 @@ class Settings(BaseSettings):
         """docker-compose.yml's try-out values and change-me placeholders are public: anyone could use them."""
         if self.environment != "production":
             return self
-        secrets = {"FU_AUTH_GATEWAY_RPC_TOKEN": self.gateway_rpc_token, "FU_AUTH_RPC_TOKEN": self.rpc_token,
-                   "FU_AUTH_NATS_PASSWORD": self.nats_password}
+        secrets = {
+            "FU_AUTH_GATEWAY_RPC_TOKEN": self.gateway_rpc_token,
+            "FU_AUTH_RPC_TOKEN": self.rpc_token,
+            "FU_AUTH_NATS_PASSWORD": self.nats_password,
+        }
         refuse_example_secrets(secrets, "FU_AUTH_ENVIRONMENT")
         return self
 
@@ -119,8 +122,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _own_token_is_not_the_gateways(self) -> Self:
         if self.rpc_token and self.rpc_token == self.gateway_rpc_token:
-            raise ValueError("FU_AUTH_RPC_TOKEN and FU_AUTH_GATEWAY_RPC_TOKEN must differ: files, which "
-                             "knows auth's token, could otherwise pass for the gateway here")
+            raise ValueError(
+                "FU_AUTH_RPC_TOKEN and FU_AUTH_GATEWAY_RPC_TOKEN must differ: files, which "
+                "knows auth's token, could otherwise pass for the gateway here"
+            )
         return self
 
     @property

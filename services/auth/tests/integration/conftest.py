@@ -16,7 +16,6 @@ from grpc_health.v1 import health_pb2_grpc
 from grpc_status import rpc_status
 from nats.js.api import StorageType
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support.rpc_tokens import GATEWAY_AUTH_TOKEN, channel_with_tokens
 
 from auth_service.adapters.database import create_engine
 from auth_service.adapters.schema import SCHEMA
@@ -25,6 +24,7 @@ from auth_service.bootstrap import bootstrap
 from auth_service.entrypoints.server import AuthServer
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2_grpc
+from support.rpc_tokens import GATEWAY_AUTH_TOKEN, channel_with_tokens
 
 from .fake_files import FakeFilesServer
 

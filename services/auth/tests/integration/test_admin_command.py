@@ -7,6 +7,7 @@ import logging
 
 import grpc
 import pytest
+
 from auth_service.entrypoints import admin_cli
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
@@ -22,7 +23,9 @@ def admin(settings: Settings, capsys):
     async def run(*arguments: str) -> tuple[int, dict]:
         parser = argparse.ArgumentParser()
         admin_cli.add_arguments(parser)
-        status = await admin_cli.run(settings, parser.parse_args(["--operator", "ops-1", "--json", *arguments]))
+        status = await admin_cli.run(
+            settings, parser.parse_args(["--operator", "ops-1", "--json", *arguments])
+        )
         out = capsys.readouterr().out
         return status, json.loads(out) if out else {}
 
@@ -42,17 +45,28 @@ async def test_disable_refuses_tokens_and_login_and_enable_lets_login_again(
     status, result = await admin("disable", "mallory")
 
     assert status == 0
-    assert result == {"username": "mallory", "account_id": issued.account.account_id, "action": "disable",
-                      "changed": True, "tokens_revoked": 1}
-    assert await rpc_error(stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=token))) == TOKEN_NOT_FOUND
-    assert await rpc_error(
-        stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=token))
-    ) == TOKEN_NOT_FOUND
+    assert result == {
+        "username": "mallory",
+        "account_id": issued.account.account_id,
+        "action": "disable",
+        "changed": True,
+        "tokens_revoked": 1,
+    }
+    assert (
+        await rpc_error(stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=token)))
+        == TOKEN_NOT_FOUND
+    )
+    assert (
+        await rpc_error(stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=token)))
+        == TOKEN_NOT_FOUND
+    )
     assert await rpc_error(stub.Login(auth_pb2.LoginRequest(username="mallory", password="secret"))) == (
-        grpc.StatusCode.PERMISSION_DENIED, "ACCOUNT_DISABLED"
+        grpc.StatusCode.PERMISSION_DENIED,
+        "ACCOUNT_DISABLED",
     )
     assert await rpc_error(stub.Login(auth_pb2.LoginRequest(username="mallory", password="wrong"))) == (
-        grpc.StatusCode.UNAUTHENTICATED, "WRONG_PASSWORD"
+        grpc.StatusCode.UNAUTHENTICATED,
+        "WRONG_PASSWORD",
     )
 
     status, result = await admin("enable", "mallory")
@@ -61,7 +75,10 @@ async def test_disable_refuses_tokens_and_login_and_enable_lets_login_again(
     again = await login(stub)
     validated = await stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=again.access_token))
     assert validated.account.username == "mallory"
-    assert await rpc_error(stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=token))) == TOKEN_NOT_FOUND
+    assert (
+        await rpc_error(stub.ValidateToken(auth_pb2.ValidateTokenRequest(access_token=token)))
+        == TOKEN_NOT_FOUND
+    )
 
 
 async def test_delete_finishes_a_disabled_account_and_refuses_an_enabled_one(
@@ -90,7 +107,9 @@ async def test_an_unknown_account_exits_1_and_a_bad_operator_2(auth_server, sett
     assert await admin_cli.run(settings, arguments) == admin_cli.EXIT_ERROR
 
 
-async def test_a_database_not_yet_migrated_is_refused_with_what_to_do(make_settings, tmp_path, caplog) -> None:
+async def test_a_database_not_yet_migrated_is_refused_with_what_to_do(
+    make_settings, tmp_path, caplog
+) -> None:
     settings = make_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     parser = argparse.ArgumentParser()
     admin_cli.add_arguments(parser)
@@ -98,7 +117,9 @@ async def test_a_database_not_yet_migrated_is_refused_with_what_to_do(make_setti
     assert "python -m auth_service migrate" in caplog.text
 
 
-async def test_the_actions_are_logged_with_the_operator_and_no_secret(auth_server, stub, admin, caplog) -> None:
+async def test_the_actions_are_logged_with_the_operator_and_no_secret(
+    auth_server, stub, admin, caplog
+) -> None:
     issued = await stub.Register(auth_pb2.RegisterRequest(username="mallory", password="secret"))
     caplog.set_level(logging.INFO, logger="auth_service.admin")
 
@@ -107,6 +128,7 @@ async def test_the_actions_are_logged_with_the_operator_and_no_secret(auth_serve
 
     records = [record for record in caplog.records if record.name == "auth_service.admin"]
     assert [(record.operator, record.admin_action) for record in records] == [
-        ("ops-1", "disable"), ("ops-1", "enable")
+        ("ops-1", "disable"),
+        ("ops-1", "enable"),
     ]
     assert issued.access_token not in caplog.text and "secret" not in caplog.text

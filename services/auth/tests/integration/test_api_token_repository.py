@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.model import ApiToken, TokenKind, TokenRecord
 

@@ -4,12 +4,12 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from fileuploader_runtime.nats.connection import NatsConnection
-from fileuploader_runtime.nats.event_stream import EventStream
 
 from auth_service.adapters.events_applied import JetStreamEventsApplied
 from auth_service.adapters.jetstream import EventStreamConfig
 from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
 
 pytestmark = pytest.mark.integration
 

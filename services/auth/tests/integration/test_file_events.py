@@ -166,6 +166,10 @@ async def test_a_listing_shows_each_files_limits_and_leaves_out_the_expired_ones
 
     listing = await stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=alice.access_token))
 
-    assert {file.file_url: (file.expires_at.ToDatetime(tzinfo=UTC) if file.HasField("expires_at") else None,
-                            file.max_downloads if file.HasField("max_downloads") else None)
-            for file in listing.files} == {"f1": (later, 3), "f3": (None, None)}
+    assert {
+        file.file_url: (
+            file.expires_at.ToDatetime(tzinfo=UTC) if file.HasField("expires_at") else None,
+            file.max_downloads if file.HasField("max_downloads") else None,
+        )
+        for file in listing.files
+    } == {"f1": (later, 3), "f3": (None, None)}

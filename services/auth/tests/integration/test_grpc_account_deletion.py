@@ -2,6 +2,7 @@
 
 import grpc
 import pytest
+
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 
 pytestmark = pytest.mark.integration

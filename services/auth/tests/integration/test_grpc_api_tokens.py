@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 
 pytestmark = pytest.mark.integration

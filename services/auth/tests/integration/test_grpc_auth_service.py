@@ -5,10 +5,9 @@ import grpc
 import jwt
 import pytest
 
-from fileuploader_runtime.request_ids import current_request_id
-
 from auth_service.entrypoints.server import AuthServer
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from fileuploader_runtime.request_ids import current_request_id
 
 pytestmark = pytest.mark.integration
 

@@ -3,26 +3,31 @@ auth acts, so nobody past the gateway logs in (around its rate limits) or regist
 
 import grpc
 import pytest
-from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from support.rpc_tokens import AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens
 
 from auth_service.bootstrap import bootstrap
 from auth_service.entrypoints.server import AuthServer
+from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from support.rpc_tokens import AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("token", [None, AUTH_TOKEN, GATEWAY_FILES_TOKEN, "x" * 40],
-                         ids=["none", "auth's", "the gateway's for files", "unknown"])
+@pytest.mark.parametrize(
+    "token",
+    [None, AUTH_TOKEN, GATEWAY_FILES_TOKEN, "x" * 40],
+    ids=["none", "auth's", "the gateway's for files", "unknown"],
+)
 async def test_only_the_gateway_may_call_auth(auth_server, stub, token):
     await stub.Register(auth_pb2.RegisterRequest(username="alice", password="secret"))
     address = auth_server.address
     channel = channel_with_tokens(address, lambda _m: token) if token else grpc.aio.insecure_channel(address)
     async with channel:
         foreign = auth_pb2_grpc.AuthServiceStub(channel)
-        for call in (foreign.Login(auth_pb2.LoginRequest(username="alice", password="secret")),
-                     foreign.Register(auth_pb2.RegisterRequest(username="mallory", password="secret"))):
+        for call in (
+            foreign.Login(auth_pb2.LoginRequest(username="alice", password="secret")),
+            foreign.Register(auth_pb2.RegisterRequest(username="mallory", password="secret")),
+        ):
             with pytest.raises(grpc.aio.AioRpcError) as refused:
                 await call
             assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED

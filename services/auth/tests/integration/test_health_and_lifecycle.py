@@ -146,8 +146,9 @@ async def test_liveness_stops_serving_once_shutdown_begins(auth_server: AuthServ
 
 
 def test_connections_are_aged_out_so_clients_rebalance(make_settings: Callable[..., Settings]) -> None:
-    options = dict(server_options(make_settings(max_connection_age_seconds=120,
-                                                max_connection_age_grace_seconds=7.5)))
+    options = dict(
+        server_options(make_settings(max_connection_age_seconds=120, max_connection_age_grace_seconds=7.5))
+    )
 
     assert options["grpc.max_connection_age_ms"] == 120_000
     assert options["grpc.max_connection_age_grace_ms"] == 7_500
@@ -175,8 +176,9 @@ class CountingProxy:
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         upstream_reader, upstream_writer = await asyncio.open_connection(self._host, self._port)
-        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer),
-                             return_exceptions=True)
+        await asyncio.gather(
+            _pipe(reader, upstream_writer), _pipe(upstream_reader, writer), return_exceptions=True
+        )
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -192,8 +194,11 @@ async def test_a_client_pinging_every_two_seconds_keeps_its_connection(auth_serv
     """The gateway pings every FU_GATEWAY_RPC_KEEPALIVE_SECONDS (2 s at least), calls or not, to notice a
     frozen auth; by gRPC's defaults a server answers the third such ping with GOAWAY too_many_pings."""
     proxy = CountingProxy(auth_server.address)
-    options = [("grpc.keepalive_time_ms", 2000), ("grpc.keepalive_permit_without_calls", 1),
-               ("grpc.http2.max_pings_without_data", 0)]
+    options = [
+        ("grpc.keepalive_time_ms", 2000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+    ]
     async with grpc.aio.insecure_channel(await proxy.start(), options=options) as channel:
         assert await health_of(channel, "") == SERVING
         await asyncio.sleep(9)
@@ -206,8 +211,9 @@ async def test_a_client_pinging_every_two_seconds_keeps_its_connection(auth_serv
 async def test_calls_keep_succeeding_while_connections_are_aged_out(
     make_settings: Callable[..., Settings], start_server, nats_server
 ) -> None:
-    settings = make_settings(nats_url=nats_server.url, max_connection_age_seconds=0.2,
-                             max_connection_age_grace_seconds=1)
+    settings = make_settings(
+        nats_url=nats_server.url, max_connection_age_seconds=0.2, max_connection_age_grace_seconds=1
+    )
     server = await start_server(settings)
     await asyncio.wait_for(server.ready.wait(), 10)
     proxy = CountingProxy(server.address)

@@ -5,13 +5,13 @@ from collections.abc import Callable
 
 import grpc
 import pytest
-from fileuploader_runtime.nats.event_stream import EventStream
 from prometheus_client.parser import text_string_to_metric_families
 
 from auth_service.adapters.jetstream import ConsumerLag, EventStreamConfig, consumer_lag, ensure_consumer
 from auth_service.entrypoints.server import AuthServer
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from fileuploader_runtime.nats.event_stream import EventStream
 from support.rpc_tokens import channel_with_tokens, gateway_auth_token
 
 from .test_file_events import uploaded

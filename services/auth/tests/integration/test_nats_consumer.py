@@ -9,11 +9,11 @@ import nats
 import pytest
 from nats.js.api import AckPolicy, DeliverPolicy, StorageType
 
-from fileuploader_runtime.nats.event_stream import EventStream
-from fileuploader_runtime.nats.connection import NatsConnection
 from auth_service.adapters.jetstream import EventStreamConfig
-from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 from auth_service.domain.errors import UnprocessableEvent
+from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
 
 pytestmark = pytest.mark.integration
 

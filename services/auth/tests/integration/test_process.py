@@ -97,8 +97,13 @@ async def test_process_makes_an_open_data_dir_and_its_files_private(tmp_path: Pa
     (data_dir / "jwt-secret").write_text("an earlier development secret, 48 characters long")
     for path, mode in ((data_dir, 0o755), (data_dir / "auth.db", 0o644), (data_dir / "jwt-secret", 0o644)):
         path.chmod(mode)
-    env = environment(listen_address="127.0.0.1:0", data_dir=str(data_dir), nats_url=nats_server.url,
-                      argon2_memory_kib="1024", metrics_port="0")
+    env = environment(
+        listen_address="127.0.0.1:0",
+        data_dir=str(data_dir),
+        nats_url=nats_server.url,
+        argon2_memory_kib="1024",
+        metrics_port="0",
+    )
     process = await run_auth(env)
     assert process.stderr is not None
     started = b""
@@ -118,14 +123,24 @@ async def test_process_makes_an_open_data_dir_and_its_files_private(tmp_path: Pa
         await asyncio.wait_for(process.communicate(), 15)
 
     # auth.db-wal and -shm were created by this start: private from the first byte
-    assert modes == {"data": 0o700, "auth.db": 0o600, "auth.db-wal": 0o600, "auth.db-shm": 0o600,
-                     "jwt-secret": 0o600}
+    assert modes == {
+        "data": 0o700,
+        "auth.db": 0o600,
+        "auth.db-wal": 0o600,
+        "auth.db-shm": 0o600,
+        "jwt-secret": 0o600,
+    }
     assert f"{data_dir / 'auth.db'} was open to other users (mode 0644); it is now 0600".encode() in started
 
 
 async def test_process_logs_one_json_object_a_line_when_asked(tmp_path: Path, nats_server) -> None:
-    env = environment(listen_address="127.0.0.1:0", data_dir=str(tmp_path / "data"), nats_url=nats_server.url,
-                      metrics_port="0", log_format="json")
+    env = environment(
+        listen_address="127.0.0.1:0",
+        data_dir=str(tmp_path / "data"),
+        nats_url=nats_server.url,
+        metrics_port="0",
+        log_format="json",
+    )
     process = await run_auth(env)
     assert process.stderr is not None
     try:

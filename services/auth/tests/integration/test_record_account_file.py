@@ -81,7 +81,9 @@ async def test_a_claimed_file_is_listed_once_whatever_order_its_anonymous_and_cl
     assert await file_urls(stub, alice) == ["f1"]
 
 
-async def test_a_claimed_file_deleted_before_its_claim_event_arrives_stays_deleted(stub: Stub, publisher) -> None:
+async def test_a_claimed_file_deleted_before_its_claim_event_arrives_stays_deleted(
+    stub: Stub, publisher
+) -> None:
     alice = await register(stub, "alice")
     await stub.RecordAccountFile(recorded(alice.access_token, "f1"))
     await publisher.publish("files.deleted", deleted("f1", alice.account.account_id), "delete")
@@ -98,7 +100,9 @@ async def test_record_account_files_lists_every_file_at_once_and_a_deleted_one_s
     await publisher.publish("files.deleted", deleted("f2", alice.account.account_id), "e1")
     files = [recorded(alice.access_token, name).file for name in ("f1", "f2", "f3")]
 
-    await stub.RecordAccountFiles(auth_pb2.RecordAccountFilesRequest(access_token=alice.access_token, files=files))
+    await stub.RecordAccountFiles(
+        auth_pb2.RecordAccountFilesRequest(access_token=alice.access_token, files=files)
+    )
 
     assert sorted(await file_urls(stub, alice)) == ["f1", "f3"]
     assert await file_urls(stub, bob) == []
@@ -111,7 +115,9 @@ async def test_record_account_files_with_a_bad_token_lists_nothing(stub: Stub) -
     files = [recorded(alice.access_token, "f1").file]
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await stub.RecordAccountFiles(auth_pb2.RecordAccountFilesRequest(access_token="not-a-token", files=files))
+        await stub.RecordAccountFiles(
+            auth_pb2.RecordAccountFilesRequest(access_token="not-a-token", files=files)
+        )
 
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert await file_urls(stub, alice) == []
@@ -126,8 +132,9 @@ async def test_a_recorded_file_is_listed_with_its_limits(stub: Stub) -> None:
     batch.file.max_downloads = 7
 
     await stub.RecordAccountFile(request)
-    await stub.RecordAccountFiles(auth_pb2.RecordAccountFilesRequest(access_token=alice.access_token,
-                                                                     files=[batch.file]))
+    await stub.RecordAccountFiles(
+        auth_pb2.RecordAccountFilesRequest(access_token=alice.access_token, files=[batch.file])
+    )
 
     listing = await stub.ListAccountFiles(auth_pb2.ListAccountFilesRequest(access_token=alice.access_token))
     files = {file.file_url: file for file in listing.files}

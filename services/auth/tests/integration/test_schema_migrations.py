@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from fileuploader_runtime.db.schema import UnknownSchema
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,14 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from support.migrations import differences_from_models, schema_of, upgrade_to
-
 from auth_service.adapters.database import create_engine
 from auth_service.adapters.schema import SCHEMA
 from auth_service.adapters.tables import UtcDateTime, metadata
 from auth_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from auth_service.domain.account_files import AccountFile
 from auth_service.domain.model import Account, ApiToken, TokenKind, TokenRecord
+from fileuploader_runtime.db.schema import UnknownSchema
+from support.migrations import differences_from_models, schema_of, upgrade_to
 
 pytestmark = pytest.mark.integration
 
@@ -59,8 +58,13 @@ Table(
     "access_tokens",
     LEGACY,
     Column("token_hash", String(64), primary_key=True),
-    Column("account_id", String(36), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     Column("kind", String(16), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
@@ -81,20 +85,35 @@ Table(
 
 ACCOUNT = Account("acc-legacy", "alice", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", CREATED)
 TOKEN = TokenRecord("d" * 64, "acc-legacy", TokenKind.BOT, EXPIRES, CREATED)
-LISTED = AccountFile("legacy0001", "acc-legacy", "0b1d3a52-7a35-4c0a-9e57-3d1f5b0e8f11", ".pdf",
-                     "old report.pdf", 12345, CREATED)
+LISTED = AccountFile(
+    "legacy0001",
+    "acc-legacy",
+    "0b1d3a52-7a35-4c0a-9e57-3d1f5b0e8f11",
+    ".pdf",
+    "old report.pdf",
+    12345,
+    CREATED,
+)
 
 
 async def insert_baseline_rows(connection: AsyncConnection) -> None:
     """ACCOUNT, TOKEN and LISTED, in the baseline's tables."""
     legacy_account = {name: value for name, value in ACCOUNT.__dict__.items() if name != "disabled_at"}
     await connection.execute(LEGACY.tables["accounts"].insert().values(**legacy_account))
-    await connection.execute(LEGACY.tables["access_tokens"].insert().values(
-        token_hash=TOKEN.token_hash, account_id=TOKEN.account_id, kind=TOKEN.kind.value,
-        expires_at=TOKEN.expires_at, created_at=TOKEN.created_at,
-    ))
-    legacy_file = {name: value for name, value in LISTED.__dict__.items()
-                   if name not in ("expires_at", "max_downloads")}
+    await connection.execute(
+        LEGACY.tables["access_tokens"]
+        .insert()
+        .values(
+            token_hash=TOKEN.token_hash,
+            account_id=TOKEN.account_id,
+            kind=TOKEN.kind.value,
+            expires_at=TOKEN.expires_at,
+            created_at=TOKEN.created_at,
+        )
+    )
+    legacy_file = {
+        name: value for name, value in LISTED.__dict__.items() if name not in ("expires_at", "max_downloads")
+    }
     await connection.execute(LEGACY.tables["account_files"].insert().values(**legacy_file))
 
 
@@ -123,8 +142,11 @@ async def test_the_baseline_makes_exactly_what_create_all_made(engine):
         await connection.run_sync(upgrade_to(SCHEMA, SCHEMA.baseline))
 
     async with engine.connect() as connection:
-        baseline_tables = {name: value for name, value in (await connection.run_sync(SCHEMA_OF)).items()
-                           if name in LEGACY.tables}
+        baseline_tables = {
+            name: value
+            for name, value in (await connection.run_sync(SCHEMA_OF)).items()
+            if name in LEGACY.tables
+        }
     assert baseline_tables == made_by_create_all
 
 
@@ -214,8 +236,9 @@ async def test_a_database_at_0003_gains_file_limits_with_its_files_kept_unlimite
     await SCHEMA.upgrade(engine)
 
     assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision() == "0004"
-    limited = AccountFile("limited001", "acc-legacy", "key", ".txt", "burn.txt", 3, CREATED,
-                          expires_at=EXPIRES, max_downloads=2)
+    limited = AccountFile(
+        "limited001", "acc-legacy", "key", ".txt", "burn.txt", 3, CREATED, expires_at=EXPIRES, max_downloads=2
+    )
     async with SqlAlchemyUnitOfWork(engine) as uow:
         assert await uow.files.list_live("acc-legacy") == [LISTED]
         assert LISTED.expires_at is None and LISTED.max_downloads is None

@@ -194,7 +194,6 @@ async def test_files_list_live_files_newest_first_then_by_url(unit_of_work: Unit
     assert files[-1] == listed("old", NOW)
 
 
-
 async def test_files_list_live_of_token_holder_reads_account_and_files_in_one_statement(
     unit_of_work: UnitOfWork,
 ) -> None:
@@ -243,6 +242,7 @@ async def test_files_list_live_of_token_holder_without_live_files_is_an_empty_li
         listing = await uow.files.list_live_of_token_holder("h1")
 
     assert listing is not None and (listing.account, listing.files) == (account(), [])
+
 
 OPERATIONS = [("upload", "a"), ("upload", "a"), ("delete", "a"), ("delete", "a"), ("upload", "b")]
 
@@ -319,7 +319,9 @@ async def test_a_burst_of_units_of_work_keeps_the_connections_it_opened(
     assert opened <= 12
 
 
-async def test_an_account_disabled_reads_so_with_its_tokens_and_enabled_again(unit_of_work: UnitOfWork) -> None:
+async def test_an_account_disabled_reads_so_with_its_tokens_and_enabled_again(
+    unit_of_work: UnitOfWork,
+) -> None:
     await add_account(unit_of_work, account())
     await add_account(unit_of_work, account("acc-2", "bob"))
     async with unit_of_work() as uow:

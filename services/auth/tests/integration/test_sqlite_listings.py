@@ -3,8 +3,8 @@ seen at once, and an unreadable database reported as unavailable until it is rea
 
 import asyncio
 import functools
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,8 +68,9 @@ async def test_reads_what_the_repository_reads(
             listed("old", NOW),
             listed("new", NOW + timedelta(days=1)),
             listed("tie-b", NOW + timedelta(hours=1)),
-            replace(listed("tie-a", NOW + timedelta(hours=1)), expires_at=NOW + timedelta(days=7),
-                    max_downloads=3),
+            replace(
+                listed("tie-a", NOW + timedelta(hours=1)), expires_at=NOW + timedelta(days=7), max_downloads=3
+            ),
             listed("bobs", NOW, account_id="acc-2"),
             listed("gone", NOW + timedelta(days=2)),
         ):
@@ -127,7 +128,6 @@ async def test_an_unreadable_database_is_unavailable_until_it_is_readable_again(
     moved.rename(database)
     listing = await listings.of_token_holder("alice-token")
     assert listing is not None and listing.account == OWNER
-
 
 
 async def test_listings_asked_for_together_each_get_their_own(

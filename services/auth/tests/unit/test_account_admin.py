@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+
 from auth_service.admin import AccountsAdmin
 from auth_service.domain.account_files import FileUploaded
 from auth_service.domain.errors import AccountDisabled, TokenNotFound, UserNotFound, WrongPassword
@@ -17,8 +18,13 @@ def admin(database, clock) -> AccountsAdmin:
 
 def uploaded(file_url: str, clock) -> FileUploaded:
     return FileUploaded(
-        file_url=file_url, owner_account_id="", delete_key="k" * 36, ext=".txt",
-        user_filename="notes.txt", size=5, created_at=clock.now(),
+        file_url=file_url,
+        owner_account_id="",
+        delete_key="k" * 36,
+        ext=".txt",
+        user_filename="notes.txt",
+        size=5,
+        created_at=clock.now(),
     )
 
 

@@ -2,6 +2,7 @@
 revoked, in one transaction), and finishing it deletes the account, its tokens and its file list."""
 
 import pytest
+
 from auth_service.domain.account_files import FileUploaded
 from auth_service.domain.errors import (
     AccountDisabled,
@@ -17,8 +18,13 @@ from auth_service.service import AuthService
 
 def uploaded(file_url: str, clock) -> FileUploaded:
     return FileUploaded(
-        file_url=file_url, owner_account_id="", delete_key="k" * 36, ext=".txt",
-        user_filename="notes.txt", size=5, created_at=clock.now(),
+        file_url=file_url,
+        owner_account_id="",
+        delete_key="k" * 36,
+        ext=".txt",
+        user_filename="notes.txt",
+        size=5,
+        created_at=clock.now(),
     )
 
 

@@ -41,8 +41,15 @@ def test_a_listing_keeps_its_files_in_order_with_every_field() -> None:
 
     assert (response.account.account_id, response.account.username) == ("acc-1", "alice")
     read_back = [
-        AccountFile(item.file_url, "acc-1", item.delete_key, item.ext, item.user_filename, item.size,
-                    item.created_at.ToDatetime(tzinfo=UTC))
+        AccountFile(
+            item.file_url,
+            "acc-1",
+            item.delete_key,
+            item.ext,
+            item.user_filename,
+            item.size,
+            item.created_at.ToDatetime(tzinfo=UTC),
+        )
         for item in response.files
     ]
     assert read_back == files

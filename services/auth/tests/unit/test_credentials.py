@@ -57,13 +57,19 @@ def test_a_new_username_may_not_begin_or_end_with_whitespace(username: str) -> N
         check_new_credentials(username, "secret", min_password_length=1)
 
 
-@pytest.mark.parametrize("username", [
-    "admin\u202etxt.exe",  # RIGHT-TO-LEFT OVERRIDE: shown reversed
-    "al\u2066ice\u2069",  # LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE
-    "al\u200bice",  # ZERO WIDTH SPACE: looks like "alice"
-    "al\u200dice", "al\ufeffice", "al\u00adice", "al\u200fice",
-    "al\u2028ice",  # LINE SEPARATOR
-])
+@pytest.mark.parametrize(
+    "username",
+    [
+        "admin\u202etxt.exe",  # RIGHT-TO-LEFT OVERRIDE: shown reversed
+        "al\u2066ice\u2069",  # LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE
+        "al\u200bice",  # ZERO WIDTH SPACE: looks like "alice"
+        "al\u200dice",
+        "al\ufeffice",
+        "al\u00adice",
+        "al\u200fice",
+        "al\u2028ice",  # LINE SEPARATOR
+    ],
+)
 def test_a_new_username_may_not_hold_bidi_or_invisible_format_characters(username: str) -> None:
     check_credentials(username, "secret")
     with pytest.raises(UsernameInvalid):

@@ -1,7 +1,7 @@
 from types import SimpleNamespace
 
-from fileuploader_runtime.nats.event_stream import EventStream
 from auth_service.adapters.jetstream import EventStreamConfig, wait_until_acked
+from fileuploader_runtime.nats.event_stream import EventStream
 
 CONFIG = EventStreamConfig(EventStream("FILE_EVENTS", "files"), "auth-account-files")
 

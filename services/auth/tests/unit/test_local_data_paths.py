@@ -23,8 +23,11 @@ def test_with_postgresql_and_a_configured_secret_nothing_local_is_touched(tmp_pa
 
 
 def test_a_sqlite_database_elsewhere_leaves_its_directory_alone(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", jwt_secret="s" * 32,
-                        database_url=f"sqlite:///{tmp_path / 'shared' / 'auth.db'}")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        jwt_secret="s" * 32,
+        database_url=f"sqlite:///{tmp_path / 'shared' / 'auth.db'}",
+    )
 
     assert tmp_path / "shared" not in local_data_paths(settings)
     assert tmp_path / "shared" / "auth.db" in local_data_paths(settings)

@@ -92,7 +92,7 @@ async def test_hash_runs_at_most_the_configured_number_at_once_off_the_event_loo
 
 
 def argon2_parameters_of(password_hash: str) -> str:
-    """"m=1024,t=1,p=1" of "$argon2id$v=19$m=1024,t=1,p=1$salt$digest"."""
+    """ "m=1024,t=1,p=1" of "$argon2id$v=19$m=1024,t=1,p=1$salt$digest"."""
     return password_hash.split("$")[3]
 
 
@@ -113,8 +113,12 @@ async def test_metrics_show_hashes_computing_and_waiting_for_a_slot() -> None:
 
     async def watch() -> None:
         while True:
-            seen.append((registry.get_sample_value("fileuploader_password_hashes_in_flight"),
-                         registry.get_sample_value("fileuploader_password_hashes_waiting")))
+            seen.append(
+                (
+                    registry.get_sample_value("fileuploader_password_hashes_in_flight"),
+                    registry.get_sample_value("fileuploader_password_hashes_waiting"),
+                )
+            )
             await asyncio.sleep(0.01)
 
     watcher = asyncio.create_task(watch())

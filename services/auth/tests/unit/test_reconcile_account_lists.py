@@ -215,8 +215,10 @@ async def test_repair_corrects_values_that_differ_from_files(reconciler, databas
 async def test_limited_files_listed_with_their_limits_agree_and_those_listed_without_are_corrected(
     reconciler, database, files, lists
 ):
-    limited = [replace(owned_file(name), expires_at=CREATED + timedelta(days=30), max_downloads=2)
-               for name in ("f1", "f2")]
+    limited = [
+        replace(owned_file(name), expires_at=CREATED + timedelta(days=30), max_downloads=2)
+        for name in ("f1", "f2")
+    ]
     agree(database, files, *limited)
     database.tables.files["f2"] = owned_file("f2").as_listed()  # listed before auth kept the limits
 

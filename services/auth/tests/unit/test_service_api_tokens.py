@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+
 from auth_service.domain.errors import (
     ApiTokenLifetimeInvalid,
     ApiTokenNameInvalid,

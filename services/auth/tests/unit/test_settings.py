@@ -8,8 +8,15 @@ from auth_service.settings import Settings
 
 @pytest.fixture(autouse=True)
 def no_auth_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FU_AUTH_ENVIRONMENT", "FU_AUTH_JWT_SECRET", "FU_AUTH_DATABASE_URL", "FU_AUTH_DATA_DIR",
-                 "FU_AUTH_METRICS_PORT", "FU_AUTH_LOG_FORMAT", "FU_AUTH_LISTEN_ADDRESS"):
+    for name in (
+        "FU_AUTH_ENVIRONMENT",
+        "FU_AUTH_JWT_SECRET",
+        "FU_AUTH_DATABASE_URL",
+        "FU_AUTH_DATA_DIR",
+        "FU_AUTH_METRICS_PORT",
+        "FU_AUTH_LOG_FORMAT",
+        "FU_AUTH_LISTEN_ADDRESS",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -57,11 +64,14 @@ def test_settings_refuse_production_without_a_32_character_secret(secret: str | 
         Settings(environment="production", jwt_secret=secret)
 
 
-@pytest.mark.parametrize("secret", [
-    "local-try-out-secret-change-me-before-any-real-use",  # what docker-compose.yml publishes
-    "please-CHANGE-ME-this-is-32-characters-long",
-    "changethis-changethis-changethis-changethis",
-])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "local-try-out-secret-change-me-before-any-real-use",  # what docker-compose.yml publishes
+        "please-CHANGE-ME-this-is-32-characters-long",
+        "changethis-changethis-changethis-changethis",
+    ],
+)
 def test_settings_refuse_production_with_an_example_secret(secret: str) -> None:
     with pytest.raises(ValidationError, match="FU_AUTH_JWT_SECRET is an example secret") as refused:
         Settings(environment="production", jwt_secret=secret, nats_password="n" * 32)

@@ -8,16 +8,15 @@ import sys
 
 import uvloop
 
-from fileuploader_runtime.buffer_reuse import reuse_freed_buffers
-from fileuploader_runtime.logs import configure_logging
-from fileuploader_runtime.startup import settings_or_exit
-
-from fileuploader_runtime.private_files import StorageNotPrivate
 from files_service.bootstrap import protect_local_data
-from fileuploader_runtime.reconcile.report import EXIT_ERROR
 from files_service.entrypoints import admin_cli, migrate_cli, reconcile_cli
 from files_service.entrypoints.server import serve
 from files_service.settings import Settings
+from fileuploader_runtime.buffer_reuse import reuse_freed_buffers
+from fileuploader_runtime.logs import configure_logging
+from fileuploader_runtime.private_files import StorageNotPrivate
+from fileuploader_runtime.reconcile.report import EXIT_ERROR
+from fileuploader_runtime.startup import settings_or_exit
 
 logger = logging.getLogger(__name__)
 

@@ -51,8 +51,11 @@ class FilesAdmin:
         """Every file of the account, as its owner's account deletion does (finishing one cut short);
         OwnerMissing for an empty id. Answers how many were deleted."""
         deleted = await self._service.delete_account_files(owner_account_id)
-        self._log("delete-account-files", owner_account_id,
-                  f"deleted the {deleted} file(s) of account {owner_account_id}")
+        self._log(
+            "delete-account-files",
+            owner_account_id,
+            f"deleted the {deleted} file(s) of account {owner_account_id}",
+        )
         return deleted
 
     async def block(self, sha256: str, reason: str) -> BlockOutcome:
@@ -61,8 +64,13 @@ class FilesAdmin:
         async with self._uow_factory() as uow:
             added = await uow.blocked.add(entry)
             await uow.commit()
-        self._log("block", entry.sha256, f"blocked sha256 {entry.sha256}" if added else
-                  f"asked to block sha256 {entry.sha256}, blocked already")
+        self._log(
+            "block",
+            entry.sha256,
+            f"blocked sha256 {entry.sha256}"
+            if added
+            else f"asked to block sha256 {entry.sha256}, blocked already",
+        )
         return BlockOutcome(entry, added)
 
     async def unblock(self, sha256: str) -> bool:
@@ -71,8 +79,11 @@ class FilesAdmin:
         async with self._uow_factory() as uow:
             removed = await uow.blocked.remove(sha256)
             await uow.commit()
-        self._log("unblock", sha256, f"unblocked sha256 {sha256}" if removed else
-                  f"asked to unblock sha256 {sha256}, not blocked")
+        self._log(
+            "unblock",
+            sha256,
+            f"unblocked sha256 {sha256}" if removed else f"asked to unblock sha256 {sha256}, not blocked",
+        )
         return removed
 
     async def blocked(self) -> list[BlockedHash]:
@@ -95,7 +106,9 @@ class FilesAdmin:
 
     def _log(self, action: str, target: str, what: str) -> None:
         logger.info(
-            "operator %s: %s", self._operator, what,
+            "operator %s: %s",
+            self._operator,
+            what,
             extra={"operator": self._operator, "admin_action": action, "target": target},
         )
 

@@ -8,13 +8,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from fileuploader_runtime.nats.connection import NatsConnection
-from fileuploader_runtime.nats.event_stream import EventStream
-from fileuploader_runtime.private_files import (
-    create_private_files_from_now_on,
-    make_private,
-    sqlite_files,
-)
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,6 +29,13 @@ from files_service.relay import OutboxRelay
 from files_service.service import FilesService, UnitOfWorkFactory, utc_now
 from files_service.settings import Settings
 from files_service.temp_cleanup import remove_stale_temp
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
+from fileuploader_runtime.private_files import (
+    create_private_files_from_now_on,
+    make_private,
+    sqlite_files,
+)
 
 StoreAdapter = LocalDiskBlobStore | S3BlobStore
 
@@ -72,7 +72,6 @@ class Application:
         await self.nats.close()
         await self.engine.dispose()
         await self.storage_connections.aclose()
-
 
     async def _publish_the_last_events(self) -> None:
         try:
@@ -209,7 +208,15 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     )
     purge = ExpiredFilesPurge(uow_factory, blob_store, relay, utc_now, seek_grace, settings.purge_batch_size)
     application = Application(
-        service, relay, purge, blob_store, engine, nats_connection, uow_factory, metrics, registry,
+        service,
+        relay,
+        purge,
+        blob_store,
+        engine,
+        nats_connection,
+        uow_factory,
+        metrics,
+        registry,
         connections,
     )
     application.start_relay()

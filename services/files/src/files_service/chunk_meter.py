@@ -16,7 +16,10 @@ class MeteredChunks:
     what `refusal` makes, when given: a smaller limit of the caller's own)."""
 
     def __init__(
-        self, chunks: AsyncIterable[bytes | memoryview], max_size: int, refusal: Callable[[], Exception] | None = None
+        self,
+        chunks: AsyncIterable[bytes | memoryview],
+        max_size: int,
+        refusal: Callable[[], Exception] | None = None,
     ) -> None:
         self._chunks = chunks
         self._max_size = max_size

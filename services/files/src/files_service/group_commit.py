@@ -78,7 +78,9 @@ class GroupCommit:
             outcomes = [error] * len(batch)
         except Exception as error:
             if len(batch) > 1:
-                logger.warning("a group commit of %d writes failed (%s); writing each alone", len(batch), error)
+                logger.warning(
+                    "a group commit of %d writes failed (%s); writing each alone", len(batch), error
+                )
             outcomes = [await self._run_alone(item) for item in batch]
         for item, outcome in zip(batch, outcomes, strict=True):
             _settle(item.future, outcome)

@@ -67,8 +67,10 @@ class PurgeMetrics:
     def register(cls, registry: CollectorRegistry) -> "PurgeMetrics":
         metrics = cls(
             purged=Counter(
-                "fileuploader_files_purged", "Files the purge deleted, by reason (expired, download_limit)",
-                ["reason"], registry=registry,
+                "fileuploader_files_purged",
+                "Files the purge deleted, by reason (expired, download_limit)",
+                ["reason"],
+                registry=registry,
             ),
             bytes_freed=Counter(
                 "fileuploader_purge_freed_bytes", "Bytes of the files the purge deleted", registry=registry
@@ -94,6 +96,8 @@ class FilesMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "FilesMetrics":
         return cls(
-            RpcMetrics.register(registry), TransferMetrics.register(registry),
-            EventMetrics.register(registry), PurgeMetrics.register(registry),
+            RpcMetrics.register(registry),
+            TransferMetrics.register(registry),
+            EventMetrics.register(registry),
+            PurgeMetrics.register(registry),
         )

@@ -69,8 +69,11 @@ class ExpiredFilesPurge:
         now = self._clock()
         async with self._uow_factory() as uow:
             batch = await uow.files.lock_purgeable(now, self._seek_grace, self._batch_size)
-            due = [(stored, reason) for stored in batch
-                   if (reason := stored.limits.purge_reason(now, self._seek_grace)) is not None]
+            due = [
+                (stored, reason)
+                for stored in batch
+                if (reason := stored.limits.purge_reason(now, self._seek_grace)) is not None
+            ]
             purged = await delete_locked(uow, self._blob_store, due, now)
             await uow.commit()
         _note_committed(purged, report, self._relay)
@@ -106,8 +109,9 @@ class AccountFilesDeletion:
             if await self._delete_batch_of(owner_account_id, report, events_published) < self._batch_size:
                 break
         if not all(await asyncio.gather(*events_published)):
-            logger.warning("deleted the files of account %s; some of their events wait in the outbox",
-                           owner_account_id)
+            logger.warning(
+                "deleted the files of account %s; some of their events wait in the outbox", owner_account_id
+            )
         return report
 
     async def _delete_batch_of(
@@ -159,5 +163,8 @@ def _note_committed(purged: list[Purged], report: PurgeReport, relay: EventRelay
     for each in purged:
         report.purged[each.reason] += 1
         report.bytes_freed += each.stored.size
-    logger.info("purged %d file(s): %s", len(purged),
-                ", ".join(f"{each.stored.file_url} ({each.reason.value})" for each in purged))
+    logger.info(
+        "purged %d file(s): %s",
+        len(purged),
+        ", ".join(f"{each.stored.file_url} ({each.reason.value})" for each in purged),
+    )

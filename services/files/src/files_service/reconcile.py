@@ -12,14 +12,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fileuploader_runtime.reconcile.report import Finding, ReconcileReport
-from fileuploader_runtime.reconcile.sorted_pairs import pair_by_key
-
 from files_service.domain.model import StoredFile
 from files_service.domain.ports import BlobStore, PendingEvent, StorageEntry
 from files_service.domain.reconciliation import Difference
 from files_service.relay import OutboxRelay
 from files_service.service import Clock, UnitOfWorkFactory, utc_now
+from fileuploader_runtime.reconcile.report import Finding, ReconcileReport
+from fileuploader_runtime.reconcile.sorted_pairs import pair_by_key
 
 logger = logging.getLogger(__name__)
 

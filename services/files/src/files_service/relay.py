@@ -101,13 +101,19 @@ class OutboxRelay:
         if not pending:
             return RelayRound(published=0, failed=0)
         outcomes = await asyncio.gather(*map(self._publisher.publish, pending), return_exceptions=True)
-        published = [message.event_id for message, outcome in zip(pending, outcomes, strict=True) if outcome is None]
+        published = [
+            message.event_id for message, outcome in zip(pending, outcomes, strict=True) if outcome is None
+        ]
         if published:
             async with self._uow_factory() as uow:
                 await uow.outbox.remove_many(published)
                 await uow.commit()
             logger.debug("outbox relay published %d event(s)", len(published))
-        failures = [(message, outcome) for message, outcome in zip(pending, outcomes, strict=True) if outcome is not None]
+        failures = [
+            (message, outcome)
+            for message, outcome in zip(pending, outcomes, strict=True)
+            if outcome is not None
+        ]
         if failures:
             _log_failures(failures)
         self._tell_waiters(published, [message.event_id for message, _ in failures])
@@ -124,8 +130,13 @@ class OutboxRelay:
 def _log_failures(failures: list[tuple[OutboxMessage, BaseException]]) -> None:
     message, error = failures[0]
     if isinstance(error, PublishFailed):
-        logger.info("outbox relay: %d event(s) wait for the broker, first %s: %s", len(failures),
-                    message.event_id, error)
+        logger.info(
+            "outbox relay: %d event(s) wait for the broker, first %s: %s",
+            len(failures),
+            message.event_id,
+            error,
+        )
         return
-    logger.error("outbox relay: %d event(s) not published, first %s", len(failures), message.event_id,
-                 exc_info=error)
+    logger.error(
+        "outbox relay: %d event(s) not published, first %s", len(failures), message.event_id, exc_info=error
+    )

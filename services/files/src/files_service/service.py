@@ -126,9 +126,12 @@ class FilesService:
         self._url_signer = url_signer
         self._download_url_ttl = download_url_ttl
         self._account_files = AccountFilesDeletion(
-            uow_factory, blob_store, self._relay, clock, delete_event_wait.total_seconds())
+            uow_factory, blob_store, self._relay, clock, delete_event_wait.total_seconds()
+        )
 
-    async def upload_file(self, request: UploadRequest, chunks: AsyncIterable[bytes | memoryview]) -> StoredFile:
+    async def upload_file(
+        self, request: UploadRequest, chunks: AsyncIterable[bytes | memoryview]
+    ) -> StoredFile:
         """Validate the name, store the bytes, then record the file, its event and its idempotency key (if
         any) in one transaction. A key that an earlier upload recorded answers that upload's file when
         this one is the same (IdempotencyKeyReused otherwise); the new bytes are then discarded.
@@ -249,7 +252,9 @@ class FilesService:
         stored = await self.get_file_info(file_url)
         return self.read_stored_file(stored, offset, length)
 
-    def read_stored_file(self, stored: StoredFile, offset: int, length: int | None) -> AsyncGenerator[bytes, None]:
+    def read_stored_file(
+        self, stored: StoredFile, offset: int, length: int | None
+    ) -> AsyncGenerator[bytes, None]:
         """The bytes of a file already looked up (get_file_info); the range is checked at once."""
         byte_range = resolve_range(stored.size, offset, length)
         return self._stream_blob(stored, byte_range)
@@ -327,7 +332,9 @@ class FilesService:
         logger.info("republished %d upload event(s); %d file(s) unknown", republished, len(unknown))
         return Republished(count=republished, unknown_file_urls=unknown)
 
-    async def claim_files(self, owner_account_id: str, requests: Sequence[ClaimRequest]) -> list[ClaimOutcome]:
+    async def claim_files(
+        self, owner_account_id: str, requests: Sequence[ClaimRequest]
+    ) -> list[ClaimOutcome]:
         """Each anonymous file whose delete key is right becomes the account's, with a FileUploaded
         naming the owner, all in one transaction; an owned file is never changed. One outcome per
         request, in order."""
@@ -387,7 +394,10 @@ class FilesService:
     ) -> tuple[StoredFile, OutboxMessage | None]:
         """The new file and its event; or, for a retry of an idempotency key, the earlier file and None."""
         fingerprint = upload_fingerprint(
-            metered.sha256, request.user_filename, request.include_ext, request.owner_account_id,
+            metered.sha256,
+            request.user_filename,
+            request.include_ext,
+            request.owner_account_id,
             request.limits.fingerprint,
         )
         for attempt in range(1, MAX_FILE_URL_ATTEMPTS + 1):
@@ -427,9 +437,15 @@ class FilesService:
             await uow.files.add(stored)
             if idempotency is not None:
                 try:
-                    await uow.idempotency.add(IdempotencyRecord(
-                        idempotency.scope, idempotency.key, fingerprint, stored.file_url, stored.created_at
-                    ))
+                    await uow.idempotency.add(
+                        IdempotencyRecord(
+                            idempotency.scope,
+                            idempotency.key,
+                            fingerprint,
+                            stored.file_url,
+                            stored.created_at,
+                        )
+                    )
                 except IdempotencyKeyTaken:
                     await uow.files.remove(stored.file_url)
                     raise

@@ -3,16 +3,6 @@
 import pathlib
 from typing import Literal, Self
 
-from fileuploader_runtime.settings import (
-    Environment,
-    LogFormat,
-    LogLevel,
-    Port,
-    RpcToken,
-    host_of,
-    nats_credentials,
-    refuse_example_secrets,
-)
 from pydantic import (
     Field,
     NonNegativeFloat,
@@ -23,6 +13,17 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fileuploader_runtime.settings import (
+    Environment,
+    LogFormat,
+    LogLevel,
+    Port,
+    RpcToken,
+    host_of,
+    nats_credentials,
+    refuse_example_secrets,
+)
 
 MIB = 1024 * 1024
 S3_MIN_PART_SIZE = 5 * MIB
@@ -111,8 +112,11 @@ class Settings(BaseSettings):
         """docker-compose.yml's try-out values and change-me placeholders are public: anyone could use them."""
         if self.environment != "production":
             return self
-        secrets = {"FU_FILES_GATEWAY_RPC_TOKEN": self.gateway_rpc_token, "FU_FILES_AUTH_RPC_TOKEN": self.auth_rpc_token,
-                   "FU_FILES_NATS_PASSWORD": self.nats_password}
+        secrets = {
+            "FU_FILES_GATEWAY_RPC_TOKEN": self.gateway_rpc_token,
+            "FU_FILES_AUTH_RPC_TOKEN": self.auth_rpc_token,
+            "FU_FILES_NATS_PASSWORD": self.nats_password,
+        }
         refuse_example_secrets(secrets, "FU_FILES_ENVIRONMENT")
         return self
 
@@ -125,8 +129,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _one_token_per_caller(self) -> Self:
         if self.gateway_rpc_token and self.gateway_rpc_token == self.auth_rpc_token:
-            raise ValueError("FU_FILES_GATEWAY_RPC_TOKEN and FU_FILES_AUTH_RPC_TOKEN must differ: "
-                             "either caller could otherwise call the other's methods")
+            raise ValueError(
+                "FU_FILES_GATEWAY_RPC_TOKEN and FU_FILES_AUTH_RPC_TOKEN must differ: "
+                "either caller could otherwise call the other's methods"
+            )
         return self
 
     @property

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 import grpc
 import nats
 import pytest
-from fileuploader.files.v1 import files_pb2_grpc
 from nats.js.errors import NotFoundError
-from support.rpc_tokens import AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens, files_caller_token
 
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
 from files_service.bootstrap import Application, bootstrap
 from files_service.entrypoints.server import RunningServer, start_server
 from files_service.settings import Settings
+from fileuploader.files.v1 import files_pb2_grpc
+from support.rpc_tokens import AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens, files_caller_token
 
 from .rpc_helpers import TEST_MAX_FILE_SIZE
 

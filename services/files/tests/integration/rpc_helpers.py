@@ -3,13 +3,13 @@
 import asyncio
 
 import grpc
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sqlalchemy import func, select
 
 from files_service.adapters.tables import files_table, outbox_table
 from files_service.bootstrap import Application
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 TEST_MAX_FILE_SIZE = 64 * 1024
 
@@ -40,7 +40,10 @@ async def upload(
 
 
 async def upload_whole(
-    stub: files_pb2_grpc.FilesServiceStub, name: str, content: bytes, include_ext: bool = False,
+    stub: files_pb2_grpc.FilesServiceStub,
+    name: str,
+    content: bytes,
+    include_ext: bool = False,
     owner: str = "",
 ) -> files_pb2.UploadFileResponse:
     metadata = files_pb2.UploadMetadata(user_filename=name, include_ext=include_ext, owner_account_id=owner)

@@ -61,8 +61,9 @@ class Stack:
     async def deleted_events(self) -> list[file_events_pb2.FileDeleted]:
         async with self.engine.connect() as connection:
             rows = await connection.execute(
-                select(outbox_table.c.payload).where(outbox_table.c.subject == "files.deleted"))
-            return [file_events_pb2.FileDeleted.FromString(payload) for payload, in rows]
+                select(outbox_table.c.payload).where(outbox_table.c.subject == "files.deleted")
+            )
+            return [file_events_pb2.FileDeleted.FromString(payload) for (payload,) in rows]
 
 
 @pytest.fixture
@@ -92,7 +93,8 @@ async def test_every_file_of_the_account_is_deleted_with_its_reason_and_no_other
     events = await stack.deleted_events()
     assert sorted(event.file_url for event in events) == sorted(stored.file_url for stored in mine)
     assert {(event.reason, event.owner_account_id) for event in events} == {
-        (file_events_pb2.ACCOUNT_DELETED, "acc-1")}
+        (file_events_pb2.ACCOUNT_DELETED, "acc-1")
+    }
     assert sorted(stack.relay.watched) == sorted(event.event_id for event in events)
     assert sum((await stack.deletion(batch_size=2).delete_all_of("acc-1")).purged.values()) == 0
 

@@ -86,8 +86,12 @@ async def test_concurrent_uploads_near_the_limit_store_exactly_what_fits(make_se
     service = make_service(AccountQuota(max_bytes=SIZE * 3 + SIZE // 2))
 
     results = await asyncio.gather(
-        *(service.upload_file(UploadRequest(f"f{i}.bin", False, "acc-1", size_bound=SIZE),
-                              chunks(b"x" * SIZE)) for i in range(10)),
+        *(
+            service.upload_file(
+                UploadRequest(f"f{i}.bin", False, "acc-1", size_bound=SIZE), chunks(b"x" * SIZE)
+            )
+            for i in range(10)
+        ),
         return_exceptions=True,
     )
 
@@ -105,8 +109,10 @@ async def test_two_replicas_overshoot_a_limit_at_most_by_the_uploads_in_flight(m
     in_flight = 6
 
     results = await asyncio.gather(
-        *(replicas[i % 2].upload_file(UploadRequest(f"f{i}.bin", False, "acc-1"), chunks(b"y"))
-          for i in range(in_flight)),
+        *(
+            replicas[i % 2].upload_file(UploadRequest(f"f{i}.bin", False, "acc-1"), chunks(b"y"))
+            for i in range(in_flight)
+        ),
         return_exceptions=True,
     )
 

@@ -43,7 +43,9 @@ def admin(settings, capsys):
     async def run(*arguments: str) -> tuple[int, object]:
         parser = argparse.ArgumentParser()
         admin_cli.add_arguments(parser)
-        status = await admin_cli.run(settings, parser.parse_args(["--operator", "ops-1", "--json", *arguments]))
+        status = await admin_cli.run(
+            settings, parser.parse_args(["--operator", "ops-1", "--json", *arguments])
+        )
         out = capsys.readouterr().out
         return status, json.loads(out) if out else None
 
@@ -86,8 +88,13 @@ async def test_delete_removes_rows_and_bytes_and_publishes_files_deleted(
         status, shown = await admin("show", f"https://files.example.test/file/{stored.file_url}?x=1")
         assert status == 0
         assert shown == {
-            "file_url": stored.file_url, "user_filename": "report.pdf", "ext": ".pdf", "size": 100,
-            "sha256": stored.sha256, "owner_account_id": "acc-9", "created_at": stored.created_at.isoformat(),
+            "file_url": stored.file_url,
+            "user_filename": "report.pdf",
+            "ext": ".pdf",
+            "size": 100,
+            "sha256": stored.sha256,
+            "owner_account_id": "acc-9",
+            "created_at": stored.created_at.isoformat(),
         }
 
         status, result = await admin("delete", "--", stored.file_url)
@@ -107,8 +114,10 @@ async def test_delete_removes_rows_and_bytes_and_publishes_files_deleted(
 async def test_delete_account_files_finishes_an_account_deletion_and_publishes_its_events(
     application, settings, admin, make_chunks, nats_server
 ):
-    mine = [await application.service.upload_file(upload(owner="acc-7"), make_chunks(bytes([n]) * 9))
-            for n in range(2)]
+    mine = [
+        await application.service.upload_file(upload(owner="acc-7"), make_chunks(bytes([n]) * 9))
+        for n in range(2)
+    ]
     anonymous = await application.service.upload_file(upload(owner=""), make_chunks(b"nobody's"))
     client = await nats.connect(nats_server.url)
     deleted_events = await client.subscribe("files.deleted")
@@ -118,7 +127,11 @@ async def test_delete_account_files_finishes_an_account_deletion_and_publishes_i
         assert (status, result) == (0, {"account_id": "acc-7", "deleted_files": 2})
         heard = [await deleted_events.next_msg(timeout=5) for _ in mine]
         assert sorted(stored.file_url.encode() in message.data for message in heard for stored in mine) == [
-            False, False, True, True]
+            False,
+            False,
+            True,
+            True,
+        ]
     finally:
         await client.close()
     async with application.uow_factory() as uow:
@@ -138,7 +151,9 @@ async def test_largest_and_newest_list_files_without_their_keys(application, adm
     status, latest = await admin("newest", "--limit", "1")
     assert status == 0 and [row["file_url"] for row in latest] == [newest.file_url]
     printed = json.dumps(largest + latest)
-    assert small.delete_key not in printed and big.delete_key not in printed and big.storage_key not in printed
+    assert (
+        small.delete_key not in printed and big.delete_key not in printed and big.storage_key not in printed
+    )
 
 
 async def test_a_malformed_hash_or_operator_is_refused_changing_nothing(application, settings, admin):
@@ -174,7 +189,9 @@ async def test_blocked_hashes_round_trip_in_the_database(database_url, fixed_now
             await uow.commit()
         async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
             assert await uow.blocked.list_all() == [entry]
-            stored = StoredFile("blocked001", "a" * 32, "x.bin", ".bin", 3, "12" * 32, "k" * 36, "", fixed_now)
+            stored = StoredFile(
+                "blocked001", "a" * 32, "x.bin", ".bin", 3, "12" * 32, "k" * 36, "", fixed_now
+            )
             with pytest.raises(ContentBlocked):
                 await uow.files.add(stored)
             other = dataclasses.replace(stored, sha256="34" * 32)

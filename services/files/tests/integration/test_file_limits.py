@@ -55,7 +55,9 @@ class Stack:
         self.store = store
         self.clock = clock
         self.uow_factory = functools.partial(SqlAlchemyUnitOfWork, engine, encode_event, "files")
-        self.service = FilesService(self.uow_factory, store, max_file_size=1 << 20, clock=clock, seek_grace=GRACE)
+        self.service = FilesService(
+            self.uow_factory, store, max_file_size=1 << 20, clock=clock, seek_grace=GRACE
+        )
         self.purge = ExpiredFilesPurge(self.uow_factory, store, CountingRelay(), clock, GRACE, batch_size)
 
     async def upload(self, limits: Limits, data: bytes = b"0123456789", idempotency_key: str = ""):
@@ -69,8 +71,9 @@ class Stack:
     async def deleted_events(self) -> list[file_events_pb2.FileDeleted]:
         async with self.engine.connect() as connection:
             rows = await connection.execute(
-                select(outbox_table.c.payload).where(outbox_table.c.subject == "files.deleted"))
-            return [file_events_pb2.FileDeleted.FromString(payload) for payload, in rows]
+                select(outbox_table.c.payload).where(outbox_table.c.subject == "files.deleted")
+            )
+            return [file_events_pb2.FileDeleted.FromString(payload) for (payload,) in rows]
 
 
 @pytest.fixture
@@ -86,8 +89,9 @@ async def stack(database_url, tmp_path):
 async def test_concurrent_downloads_of_a_limited_file_take_exactly_its_downloads(stack):
     stored = await stack.upload(Limits(max_downloads=5))
 
-    outcomes = await asyncio.gather(*(stack.service.count_download(stored.file_url) for _ in range(12)),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(stack.service.count_download(stored.file_url) for _ in range(12)), return_exceptions=True
+    )
 
     counted = sorted(outcome for outcome in outcomes if isinstance(outcome, int))
     assert counted == [0, 1, 2, 3, 4]
@@ -156,7 +160,10 @@ async def test_the_purge_deletes_expired_and_used_up_files_with_their_reason(sta
         assert await uow.files.get(expired.file_url) is None and await uow.files.get(used_up.file_url) is None
         assert await uow.idempotency.get(IdempotencyKey("address:1.2.3.4", "k1")) is None
     reasons = {event.file_url: event.reason for event in await stack.deleted_events()}
-    assert reasons == {expired.file_url: file_events_pb2.EXPIRED, used_up.file_url: file_events_pb2.DOWNLOAD_LIMIT}
+    assert reasons == {
+        expired.file_url: file_events_pb2.EXPIRED,
+        used_up.file_url: file_events_pb2.DOWNLOAD_LIMIT,
+    }
     assert (await stack.purge.run()).purged == {}
 
 
@@ -193,7 +200,9 @@ async def test_a_purge_killed_before_its_commit_is_finished_by_the_next(stack):
 
     assert report.purged == {PurgeReason.EXPIRED: 3}
     assert [await stack.store.stat(stored.storage_key) for stored in files] == [None, None, None]
-    assert sorted(event.file_url for event in await stack.deleted_events()) == sorted(f.file_url for f in files)
+    assert sorted(event.file_url for event in await stack.deleted_events()) == sorted(
+        f.file_url for f in files
+    )
 
 
 async def test_purges_running_together_share_the_work_and_purge_each_file_once(stack, database_url, tmp_path):

@@ -2,9 +2,10 @@
 
 import grpc
 import pytest
-from fileuploader.files.v1 import files_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+
+from fileuploader.files.v1 import files_pb2
 
 from .rpc_helpers import complete_request, error_of, stored_state, upload
 
@@ -71,7 +72,9 @@ async def test_usage_answers_the_accounts_files_bytes_and_limits(files_server):
 
     answer = await usage(stub, "acc-3")
     assert (answer.files, answer.bytes, answer.quota_bytes, answer.quota_files) == (2, 30, 1000, 3)
-    await stub.DeleteFile(files_pb2.DeleteFileRequest(file_url=first.file.file_url, delete_key=first.delete_key))
+    await stub.DeleteFile(
+        files_pb2.DeleteFileRequest(file_url=first.file.file_url, delete_key=first.delete_key)
+    )
     assert ((await usage(stub, "acc-3")).files, (await usage(stub, "acc-3")).bytes) == (1, 20)
 
     with pytest.raises(grpc.aio.AioRpcError) as no_owner:

@@ -3,8 +3,9 @@ reconciles; a call without a token, or with a token files does not know, is refu
 
 import grpc
 import pytest
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from support.rpc_tokens import AUTH_TOKEN, GATEWAY_AUTH_TOKEN, GATEWAY_FILES_TOKEN, channel_with_tokens
 
 from .rpc_helpers import read, stored_state, upload, upload_whole
@@ -29,8 +30,11 @@ def stub_as(files_server, token: str | None) -> tuple[grpc.aio.Channel, files_pb
     return channel, files_pb2_grpc.FilesServiceStub(channel)
 
 
-@pytest.mark.parametrize("token", [None, "a-token-files-does-not-know-0123456789", GATEWAY_AUTH_TOKEN],
-                         ids=["none", "unknown", "the gateway's for auth"])
+@pytest.mark.parametrize(
+    "token",
+    [None, "a-token-files-does-not-know-0123456789", GATEWAY_AUTH_TOKEN],
+    ids=["none", "unknown", "the gateway's for auth"],
+)
 async def test_an_unauthenticated_caller_can_neither_upload_nor_list_nor_read(files_server, token):
     uploaded = await upload(files_server.stub, "a.txt", b"secret bytes", owner="victim")
     channel, stub = stub_as(files_server, token)
@@ -84,7 +88,9 @@ async def test_a_caller_without_a_configured_token_is_refused(start_files_server
         assert await refusal(listing.read()) == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_in_production_files_refuses_to_start_without_its_callers_tokens(start_files_server, make_settings):
+async def test_in_production_files_refuses_to_start_without_its_callers_tokens(
+    start_files_server, make_settings
+):
     with pytest.raises(ValueError, match="FU_FILES_AUTH_RPC_TOKEN"):
         production = make_settings(environment="production", auth_rpc_token=None, nats_password="n" * 32)
         await start_files_server(production)

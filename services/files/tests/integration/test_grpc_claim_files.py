@@ -4,11 +4,11 @@ import asyncio
 
 import grpc
 import pytest
-from fileuploader.events.v1 import file_events_pb2
-from fileuploader.files.v1 import files_pb2
 
 from files_service.adapters.outbox import SqlAlchemyOutbox
 from files_service.domain import claims
+from fileuploader.events.v1 import file_events_pb2
+from fileuploader.files.v1 import files_pb2
 
 from .rpc_helpers import error_of, eventually, outbox_size, upload
 
@@ -44,7 +44,8 @@ async def test_each_item_gets_its_own_result_in_request_order_and_only_anonymous
     already = await upload(stub, "already.txt", b"already", owner="acc-1")
 
     outcomes = await claim(
-        stub, "acc-1",
+        stub,
+        "acc-1",
         (mine.file.file_url, mine.delete_key),
         ("NeverStored", mine.delete_key),
         (wrong.file.file_url, mine.delete_key),
@@ -66,7 +67,9 @@ async def test_each_item_gets_its_own_result_in_request_order_and_only_anonymous
     # Nothing of a file that is not the claimer's travels back.
     assert not any(o.HasField("file") or o.delete_key for o in outcomes[1:4])
     assert await owners(stub) == {
-        mine.file.file_url: "acc-1", theirs.file.file_url: "acc-2", already.file.file_url: "acc-1"
+        mine.file.file_url: "acc-1",
+        theirs.file.file_url: "acc-2",
+        already.file.file_url: "acc-1",
     }
 
 
@@ -82,10 +85,14 @@ async def test_a_claimed_file_publishes_an_upload_event_with_its_owner_and_key(f
         return len(await stream_reader.messages()) == 2
 
     await eventually(both_published)
-    uploaded, claimed = (file_events_pb2.FileUploaded.FromString(m.data) for m in await stream_reader.messages())
+    uploaded, claimed = (
+        file_events_pb2.FileUploaded.FromString(m.data) for m in await stream_reader.messages()
+    )
     assert (uploaded.owner_account_id, uploaded.delete_key) == ("", "")
     assert (claimed.file_url, claimed.owner_account_id, claimed.delete_key) == (
-        anonymous.file.file_url, "acc-1", anonymous.delete_key
+        anonymous.file.file_url,
+        "acc-1",
+        anonymous.delete_key,
     )
     assert claimed.created_at == anonymous.file.created_at and claimed.event_id != uploaded.event_id
 
@@ -100,7 +107,10 @@ async def test_a_second_claim_by_another_account_takes_nothing(files_server):
     again = await claim(stub, "acc-1", item, item)
 
     assert [o.result for o in first + by_another + again] == [
-        files_pb2.CLAIMED, files_pb2.OWNED_BY_ANOTHER_ACCOUNT, files_pb2.ALREADY_YOURS, files_pb2.ALREADY_YOURS
+        files_pb2.CLAIMED,
+        files_pb2.OWNED_BY_ANOTHER_ACCOUNT,
+        files_pb2.ALREADY_YOURS,
+        files_pb2.ALREADY_YOURS,
     ]
     assert await owners(stub) == {anonymous.file.file_url: "acc-1"}
 
@@ -158,7 +168,6 @@ async def test_a_claim_without_an_owner_or_with_too_many_items_is_refused(files_
     assert error_of(too_many.value) == (grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_FILES", DOMAIN)
 
 
-
 async def test_a_delete_racing_a_claim_publishes_the_owner_the_claim_gave(files_server, stream_reader):
     """The delete reads the file locked: a claim committed first is in its event, so auth's list drops it."""
     stub, application = files_server.stub, files_server.application
@@ -167,9 +176,14 @@ async def test_a_delete_racing_a_claim_publishes_the_owner_the_claim_gave(files_
     uow = await claiming.__aenter__()
     try:
         assert await uow.files.claim(anonymous.file.file_url, "acc-1")
-        delete = asyncio.ensure_future(stub.DeleteFile(
-            files_pb2.DeleteFileRequest(file_url=anonymous.file.file_url, delete_key=anonymous.delete_key), timeout=10
-        ))
+        delete = asyncio.ensure_future(
+            stub.DeleteFile(
+                files_pb2.DeleteFileRequest(
+                    file_url=anonymous.file.file_url, delete_key=anonymous.delete_key
+                ),
+                timeout=10,
+            )
+        )
         await asyncio.sleep(0.3)
         await uow.commit()
     finally:

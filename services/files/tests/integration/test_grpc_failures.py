@@ -7,12 +7,11 @@ import urllib.parse
 
 import grpc
 import pytest
-from fileuploader.files.v1 import files_pb2
 from grpc_health.v1 import health_pb2
 
-from fileuploader_runtime.request_ids import RequestIdLogFilter
-
 from files_service.adapters import local_disk_blob_store
+from fileuploader.files.v1 import files_pb2
+from fileuploader_runtime.request_ids import RequestIdLogFilter
 
 from .conftest import TcpProxy
 from .rpc_helpers import (

@@ -4,9 +4,10 @@ import hashlib
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from fileuploader.events.v1 import file_events_pb2
 from fileuploader.files.v1 import files_pb2
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .rpc_helpers import (
     TEST_MAX_FILE_SIZE,
@@ -100,8 +101,10 @@ async def test_a_whole_file_in_one_message_is_stored_as_a_streamed_one(files_ser
 
 @pytest.mark.parametrize(
     ("name", "content", "code", "reason"),
-    [("README", b"data", grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION"),
-     ("big.bin", b"z" * (TEST_MAX_FILE_SIZE + 1), grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE")],
+    [
+        ("README", b"data", grpc.StatusCode.INVALID_ARGUMENT, "BAD_EXTENSION"),
+        ("big.bin", b"z" * (TEST_MAX_FILE_SIZE + 1), grpc.StatusCode.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE"),
+    ],
     ids=["bad-name", "too-large"],
 )
 async def test_a_whole_file_refused_keeps_nothing(sqlite_files_server, name, content, code, reason):
@@ -163,7 +166,9 @@ async def test_upload_with_a_second_metadata_is_invalid_argument(sqlite_files_se
     [
         pytest.param([], id="no-completion"),
         pytest.param([complete_request(3)], id="size-mismatch"),
-        pytest.param([complete_request(4), files_pb2.UploadFileRequest(chunk=b"more")], id="chunk-after-completion"),
+        pytest.param(
+            [complete_request(4), files_pb2.UploadFileRequest(chunk=b"more")], id="chunk-after-completion"
+        ),
     ],
 )
 async def test_upload_without_a_proper_completion_keeps_nothing(sqlite_files_server, tail):
@@ -258,8 +263,12 @@ async def test_liveness_stops_serving_once_shutdown_begins(sqlite_files_server):
     watch.cancel()
 
 
-async def read_with_info(stub, file_url: str, inline_up_to: int, **range_fields) -> list[files_pb2.ReadFileResponse]:
-    request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to, **range_fields)
+async def read_with_info(
+    stub, file_url: str, inline_up_to: int, **range_fields
+) -> list[files_pb2.ReadFileResponse]:
+    request = files_pb2.ReadFileRequest(
+        file_url=file_url, with_info=True, inline_up_to=inline_up_to, **range_fields
+    )
     return [response async for response in stub.ReadFile(request, timeout=10)]
 
 
@@ -276,8 +285,9 @@ async def test_a_bigger_file_sends_its_info_first_then_the_range_asked(sqlite_fi
     stub = sqlite_files_server.stub
     uploaded = await upload(stub, "clip.mp4", CONTENT)
 
-    first, *rest = await read_with_info(stub, uploaded.file.file_url, inline_up_to=len(CONTENT) - 1, offset=100,
-                                        length=5000)
+    first, *rest = await read_with_info(
+        stub, uploaded.file.file_url, inline_up_to=len(CONTENT) - 1, offset=100, length=5000
+    )
     [head_only] = await read_with_info(stub, uploaded.file.file_url, inline_up_to=0, length=0)
 
     assert first.info == uploaded.file and first.chunk == b"" and not first.inline
@@ -304,10 +314,12 @@ async def test_a_read_with_info_looks_the_file_up_once(sqlite_files_server, monk
     assert lookups == [uploaded.file.file_url] * 2
 
 
-async def test_no_file_is_inlined_past_one_mebibyte_whatever_the_caller_asks(start_files_server, make_settings,
-                                                                             storage_settings):
-    server = await start_files_server(make_settings(max_file_size=4 * 2**20, read_chunk_size=2**20,
-                                                    **storage_settings))
+async def test_no_file_is_inlined_past_one_mebibyte_whatever_the_caller_asks(
+    start_files_server, make_settings, storage_settings
+):
+    server = await start_files_server(
+        make_settings(max_file_size=4 * 2**20, read_chunk_size=2**20, **storage_settings)
+    )
     mebibyte = bytes(range(256)) * 4096
     uploaded = await upload(server.stub, "big.bin", mebibyte, b"x")
 

@@ -2,11 +2,11 @@
 
 import grpc
 import pytest
-from fileuploader.events.v1 import file_events_pb2
-from fileuploader.files.v1 import files_pb2
 
 from files_service.entrypoints import servicer
 from files_service.service import MAX_REPUBLISHED_PER_CALL
+from fileuploader.events.v1 import file_events_pb2
+from fileuploader.files.v1 import files_pb2
 
 from .rpc_helpers import error_of, eventually, upload
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import httpx
 import pytest
+
 from fileuploader.files.v1 import files_pb2
 
 from .conftest import MIB, S3_PART_SIZE, TcpProxy

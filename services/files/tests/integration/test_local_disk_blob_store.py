@@ -48,8 +48,12 @@ async def test_put_places_the_blob_under_its_sharded_key(store, tmp_path, make_c
 async def test_the_store_and_its_shard_directories_are_for_its_own_user_only(store, tmp_path, make_chunks):
     await store.put(KEY, make_chunks(b"private"))
 
-    directories = [tmp_path / "blobs", tmp_path / "blobs" / ".tmp", tmp_path / "blobs" / "01",
-                   tmp_path / "blobs" / "01" / "23"]
+    directories = [
+        tmp_path / "blobs",
+        tmp_path / "blobs" / ".tmp",
+        tmp_path / "blobs" / "01",
+        tmp_path / "blobs" / "01" / "23",
+    ]
     assert [stat.S_IMODE(path.stat().st_mode) for path in directories] == [0o700] * 4
     assert stat.S_IMODE((tmp_path / "blobs" / "01" / "23" / KEY).stat().st_mode) == 0o600
 
@@ -233,8 +237,9 @@ async def test_an_empty_blob_is_stored_empty(store, tmp_path, make_chunks):
     assert (tmp_path / "blobs" / "01" / "23" / KEY).read_bytes() == b"" and temp_files(tmp_path) == []
 
 
-async def test_the_next_blobs_of_a_shard_do_not_check_its_directories_again(store, tmp_path, make_chunks,
-                                                                             monkeypatch):
+async def test_the_next_blobs_of_a_shard_do_not_check_its_directories_again(
+    store, tmp_path, make_chunks, monkeypatch
+):
     await store.put(KEY, make_chunks(b"first"))
     checked = []
     real_is_dir = pathlib.Path.is_dir

@@ -5,10 +5,10 @@ import urllib.request
 
 import grpc
 import pytest
-from fileuploader.files.v1 import files_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
 from files_service.entrypoints.server import server_options
+from fileuploader.files.v1 import files_pb2
 
 from .rpc_helpers import complete_request, eventually, metadata_request, read, upload
 

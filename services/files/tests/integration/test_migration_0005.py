@@ -17,8 +17,14 @@ pytestmark = pytest.mark.integration
 
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 FILE_ROW = {
-    "file_url": "before0003", "storage_key": "d" * 32, "user_filename": "old.mp4", "ext": ".mp4", "size": 42,
-    "sha256": "f" * 64, "delete_key": "0b1d3a52-7a35-4c0a-9e57-3d1f5b0e8f11", "owner_account_id": "acc-1",
+    "file_url": "before0003",
+    "storage_key": "d" * 32,
+    "user_filename": "old.mp4",
+    "ext": ".mp4",
+    "size": 42,
+    "sha256": "f" * 64,
+    "delete_key": "0b1d3a52-7a35-4c0a-9e57-3d1f5b0e8f11",
+    "owner_account_id": "acc-1",
     "created_at": CREATED,
 }
 
@@ -37,21 +43,30 @@ def _upgrade_to_0004(connection) -> None:
 async def test_a_database_at_0004_is_upgraded_with_its_files_kept_and_unlimited(engine):
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade_to_0004)
-        await connection.execute(text(
-            "INSERT INTO files (file_url, storage_key, user_filename, ext, size, sha256, delete_key, "
-            "owner_account_id, created_at) VALUES (:file_url, :storage_key, :user_filename, :ext, :size, "
-            ":sha256, :delete_key, :owner_account_id, :created_at)"), FILE_ROW)
-        await connection.execute(text(
-            "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
-            "VALUES ('account:acc-1', 'key-1', :fingerprint, 'before0003', :created_at)"),
-            {"fingerprint": "a" * 64, "created_at": CREATED})
+        await connection.execute(
+            text(
+                "INSERT INTO files (file_url, storage_key, user_filename, ext, size, sha256, delete_key, "
+                "owner_account_id, created_at) VALUES (:file_url, :storage_key, :user_filename, :ext, :size, "
+                ":sha256, :delete_key, :owner_account_id, :created_at)"
+            ),
+            FILE_ROW,
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
+                "VALUES ('account:acc-1', 'key-1', :fingerprint, 'before0003', :created_at)"
+            ),
+            {"fingerprint": "a" * 64, "created_at": CREATED},
+        )
     assert await SCHEMA.current_revision(engine) == "0004"
 
     await SCHEMA.upgrade(engine)
 
     assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision() == "0005"
     async with engine.connect() as connection:
-        columns = await connection.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns("files")})
+        columns = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("files")}
+        )
     assert {"expires_at", "max_downloads", "downloads_left", "used_up_at"} <= columns
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         stored = await uow.files.get("before0003")

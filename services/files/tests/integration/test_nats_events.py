@@ -3,14 +3,14 @@ import asyncio
 import pytest
 from prometheus_client import CollectorRegistry
 
-from fileuploader_runtime.nats.connection import NatsConnection
-from fileuploader_runtime.nats.event_stream import EventStream
 from files_service.adapters.nats_publisher import NatsEventPublisher
 from files_service.bootstrap import bootstrap
 from files_service.domain.model import UploadRequest
 from files_service.domain.ports import OutboxMessage, PublishFailed
 from files_service.metrics import EventMetrics
 from fileuploader.events.v1 import file_events_pb2
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import EventStream
 
 pytestmark = pytest.mark.integration
 
@@ -19,8 +19,9 @@ STREAM = "FILE_EVENTS"
 
 def publisher_of(connection: NatsConnection, timeout_seconds: float, metrics: EventMetrics | None = None):
     metrics = metrics or EventMetrics.register(CollectorRegistry())
-    return NatsEventPublisher(connection, STREAM, timeout_seconds, published=metrics.published,
-                              failures=metrics.publish_failures)
+    return NatsEventPublisher(
+        connection, STREAM, timeout_seconds, published=metrics.published, failures=metrics.publish_failures
+    )
 
 
 @pytest.fixture

@@ -210,7 +210,8 @@ async def test_reconcile_on_s3_finds_and_repairs_orphans_and_incomplete_uploads_
     assert subjects(report, "temp_leftover") == [f"{'1' * 32}/{upload_id}"]
     assert report["checked"] == {"files": 3, "blobs": 3, "temp_files": 1}
     assert {kind: tally["repaired"] for kind, tally in repaired["kinds"].items() if tally["repaired"]} == {
-        "orphaned_blob": 1, "temp_leftover": 1
+        "orphaned_blob": 1,
+        "temp_leftover": 1,
     }
     assert found(again) == {"missing_blob": 1, "size_mismatch": 1}
     assert set(seaweedfs.objects(s3_bucket)) == {"not-a-blob.txt", files[1].storage_key, files[2].storage_key}

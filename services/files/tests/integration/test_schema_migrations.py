@@ -7,7 +7,6 @@ import functools
 from datetime import UTC, datetime
 
 import pytest
-from fileuploader_runtime.db.schema import UnknownSchema
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -22,8 +21,6 @@ from sqlalchemy import (
     text,
 )
 
-from support.migrations import differences_from_models, schema_of, upgrade_to
-
 from files_service.adapters.database import create_engine
 from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import SCHEMA
@@ -32,6 +29,8 @@ from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.domain.idempotency import IdempotencyKey
 from files_service.domain.model import StoredFile
 from files_service.domain.quotas import AccountUsage
+from fileuploader_runtime.db.schema import UnknownSchema
+from support.migrations import differences_from_models, schema_of, upgrade_to
 
 pytestmark = pytest.mark.integration
 
@@ -106,8 +105,11 @@ async def test_the_baseline_makes_exactly_what_create_all_made(engine):
         await connection.run_sync(upgrade_to(SCHEMA, "0001"))
 
     async with engine.connect() as connection:
-        baseline_tables = {name: value for name, value in (await connection.run_sync(SCHEMA_OF)).items()
-                           if name in LEGACY.tables}
+        baseline_tables = {
+            name: value
+            for name, value in (await connection.run_sync(SCHEMA_OF)).items()
+            if name in LEGACY.tables
+        }
     assert baseline_tables == made_by_create_all
 
 
@@ -115,10 +117,16 @@ async def test_a_database_made_before_migrations_is_upgraded_with_its_rows_kept(
     async with engine.begin() as connection:
         await connection.run_sync(LEGACY.create_all)
         await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_COLUMNS))
-        await connection.execute(LEGACY.tables["outbox"].insert().values(
-            event_id="8a0d3c1e-3f7b-4c0e-9a1b-2c3d4e5f6a7b", subject="files.uploaded", payload=b"\x0a\x01x",
-            created_at=CREATED,
-        ))
+        await connection.execute(
+            LEGACY.tables["outbox"]
+            .insert()
+            .values(
+                event_id="8a0d3c1e-3f7b-4c0e-9a1b-2c3d4e5f6a7b",
+                subject="files.uploaded",
+                payload=b"\x0a\x01x",
+                created_at=CREATED,
+            )
+        )
 
     await SCHEMA.upgrade(engine)
 
@@ -157,9 +165,18 @@ async def test_a_database_at_0002_is_upgraded_with_its_files_kept_and_usage_read
     async with engine.begin() as connection:
         await connection.run_sync(upgrade_to(SCHEMA, "0002"))
         await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_COLUMNS))
-        await connection.execute(LEGACY.tables["files"].insert().values(**{
-            **LEGACY_COLUMNS, "file_url": "legacy0002", "storage_key": "d" * 32, "size": 55,
-        }))
+        await connection.execute(
+            LEGACY.tables["files"]
+            .insert()
+            .values(
+                **{
+                    **LEGACY_COLUMNS,
+                    "file_url": "legacy0002",
+                    "storage_key": "d" * 32,
+                    "size": 55,
+                }
+            )
+        )
 
     await SCHEMA.upgrade(engine)
 
@@ -179,10 +196,13 @@ async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(en
     async with engine.begin() as connection:
         await connection.run_sync(upgrade_to(SCHEMA, "0003"))
         await connection.execute(LEGACY.tables["files"].insert().values(**LEGACY_COLUMNS))
-        await connection.execute(text(
-            "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
-            "VALUES ('account:acc-legacy', 'key-1', :fingerprint, 'legacy0001', :created)"
-        ), {"fingerprint": "f" * 64, "created": CREATED})
+        await connection.execute(
+            text(
+                "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
+                "VALUES ('account:acc-legacy', 'key-1', :fingerprint, 'legacy0001', :created)"
+            ),
+            {"fingerprint": "f" * 64, "created": CREATED},
+        )
     assert await SCHEMA.current_revision(engine) == "0003"
 
     await SCHEMA.upgrade(engine)
@@ -190,7 +210,9 @@ async def test_a_database_at_0003_gains_the_blocked_hashes_with_its_rows_kept(en
     assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         assert await uow.files.get("legacy0001") == LEGACY_FILE
-        assert (await uow.idempotency.get(IdempotencyKey("account:acc-legacy", "key-1"))).file_url == "legacy0001"
+        assert (
+            await uow.idempotency.get(IdempotencyKey("account:acc-legacy", "key-1"))
+        ).file_url == "legacy0001"
         assert await uow.blocked.list_all() == []
         # The new table joins the file insert: an upload of the legacy file's bytes is stored.
         again = dataclasses.replace(LEGACY_FILE, file_url="legacy0002", storage_key="d" * 32)

@@ -91,7 +91,9 @@ async def test_a_failed_statement_does_not_show_its_values_to_the_logs(uow_facto
     # A taken file_url inserts nothing (no error); a taken storage_key is a failed statement.
     with pytest.raises(IntegrityError) as refused:
         async with uow_factory() as uow:
-            await uow.files.add(dataclasses.replace(stored_file(), file_url="url0000002", delete_key="c" * 36))
+            await uow.files.add(
+                dataclasses.replace(stored_file(), file_url="url0000002", delete_key="c" * 36)
+            )
 
     logged = str(refused.value)  # what a traceback in the log shows
     assert "INSERT INTO files" in logged and "c" * 36 not in logged

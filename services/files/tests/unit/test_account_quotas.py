@@ -186,8 +186,10 @@ async def test_a_claim_the_account_has_no_room_for_leaves_the_file_anonymous(
     await relay_drained()
     published = len(publisher.published)
 
-    outcomes = await service.claim_files("acc-1", [ClaimRequest(small.file_url, small.delete_key),
-                                                   ClaimRequest(large.file_url, large.delete_key)])
+    outcomes = await service.claim_files(
+        "acc-1",
+        [ClaimRequest(small.file_url, small.delete_key), ClaimRequest(large.file_url, large.delete_key)],
+    )
     await relay_drained()
 
     assert [outcome.result for outcome in outcomes] == [ClaimResult.CLAIMED, ClaimResult.OVER_QUOTA]

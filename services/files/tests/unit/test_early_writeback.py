@@ -1,4 +1,5 @@
 """Early writeback hands written bytes to the disk without changing them; the fsync still decides."""
+
 import os
 import pathlib
 
@@ -34,8 +35,10 @@ def test_a_refused_range_is_ignored(tmp_path: pathlib.Path) -> None:
 
 def test_a_temp_file_hands_its_bytes_over_in_steps(tmp_path: pathlib.Path, monkeypatch) -> None:
     ranges: list[tuple[int, int]] = []
-    monkeypatch.setattr("files_service.adapters.local_disk_blob_store.start_writeback",
-                        lambda fd, offset, length: ranges.append((offset, length)))
+    monkeypatch.setattr(
+        "files_service.adapters.local_disk_blob_store.start_writeback",
+        lambda fd, offset, length: ranges.append((offset, length)),
+    )
     temp = _TempFile(tmp_path, "abcdef12")
     block = b"x" * (WRITEBACK_STEP_BYTES // 4)
     for _ in range(9):

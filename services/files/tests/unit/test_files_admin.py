@@ -9,14 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from fileuploader_runtime.logs import log_formatter
-from fileuploader_runtime.request_ids import RequestIdLogFilter
-
 from files_service.admin import FilesAdmin
 from files_service.domain.blocking import InvalidSha256
 from files_service.domain.errors import ContentBlocked, FileNotFound
 from files_service.domain.model import UploadRequest
 from files_service.entrypoints import admin_cli
+from fileuploader_runtime.logs import log_formatter
+from fileuploader_runtime.request_ids import RequestIdLogFilter
 
 from .conftest import FakeUnitOfWork
 
@@ -77,9 +76,9 @@ async def test_block_takes_any_case_and_keeps_the_first_entry(admin, fixed_now):
     again = await admin.block("ab" * 32, "other reason")
 
     assert first.newly_blocked and not again.newly_blocked
-    assert [(entry.sha256, entry.reason, entry.blocked_by, entry.blocked_at) for entry in await admin.blocked()] == [
-        ("ab" * 32, "spam", OPERATOR, fixed_now)
-    ]
+    assert [
+        (entry.sha256, entry.reason, entry.blocked_by, entry.blocked_at) for entry in await admin.blocked()
+    ] == [("ab" * 32, "spam", OPERATOR, fixed_now)]
 
 
 @pytest.mark.parametrize("text", ["", "abc", "g" * 64, "a" * 63, "a" * 65])
@@ -121,8 +120,9 @@ async def test_show_answers_the_stored_metadata(service, admin, make_chunks):
     assert await admin.show(stored.file_url) == stored
 
 
-async def test_largest_and_newest_list_in_their_order_up_to_the_limit(admin, database, service, make_chunks,
-                                                                      fixed_now):
+async def test_largest_and_newest_list_in_their_order_up_to_the_limit(
+    admin, database, service, make_chunks, fixed_now
+):
     for size in (3, 10, 1):
         await service.upload_file(request(), make_chunks(b"x" * size))
     # Make the smallest the newest.
@@ -134,9 +134,7 @@ async def test_largest_and_newest_list_in_their_order_up_to_the_limit(admin, dat
     assert await admin.largest(-5) == []
 
 
-async def test_each_action_is_logged_with_its_operator_and_no_delete_key(
-    service, admin, make_chunks, caplog
-):
+async def test_each_action_is_logged_with_its_operator_and_no_delete_key(service, admin, make_chunks, caplog):
     stored = await service.upload_file(request(), make_chunks(b"abc"))
     caplog.set_level(logging.INFO, logger="files_service.admin")
 
@@ -150,7 +148,13 @@ async def test_each_action_is_logged_with_its_operator_and_no_delete_key(
 
     records = [record for record in caplog.records if record.name == "files_service.admin"]
     assert [record.admin_action for record in records] == [
-        "show", "block", "unblock", "blocked", "largest", "newest", "delete"
+        "show",
+        "block",
+        "unblock",
+        "blocked",
+        "largest",
+        "newest",
+        "delete",
     ]
     assert all(record.operator == OPERATOR for record in records)
     assert stored.delete_key not in caplog.text
@@ -165,15 +169,20 @@ async def test_in_json_logs_the_operator_and_action_are_fields_of_their_own(admi
     line = json.loads(log_formatter("files", "json").format(record))
 
     assert line["operator"] == OPERATOR and line["admin_action"] == "block" and line["target"] == "ab" * 32
-    assert line["service"] == "files" and line["message"] == f"operator {OPERATOR}: blocked sha256 {'ab' * 32}"
+    assert (
+        line["service"] == "files" and line["message"] == f"operator {OPERATOR}: blocked sha256 {'ab' * 32}"
+    )
 
 
-@pytest.mark.parametrize(("text", "file_url"), [
-    ("4yn-8yjhsu", "4yn-8yjhsu"),
-    ("-yn-8yjhsu", "-yn-8yjhsu"),
-    ("https://files.example.test/file/-yn-8yjhsu.mp4", "-yn-8yjhsu.mp4"),
-    ("http://127.0.0.1:8080/f/4yn-8yjhsu?download=1#t=3", "4yn-8yjhsu"),
-    ("https://files.example.test/file/4yn-8yjhsu/", "4yn-8yjhsu"),
-])
+@pytest.mark.parametrize(
+    ("text", "file_url"),
+    [
+        ("4yn-8yjhsu", "4yn-8yjhsu"),
+        ("-yn-8yjhsu", "-yn-8yjhsu"),
+        ("https://files.example.test/file/-yn-8yjhsu.mp4", "-yn-8yjhsu.mp4"),
+        ("http://127.0.0.1:8080/f/4yn-8yjhsu?download=1#t=3", "4yn-8yjhsu"),
+        ("https://files.example.test/file/4yn-8yjhsu/", "4yn-8yjhsu"),
+    ],
+)
 def test_the_admin_command_takes_a_file_url_or_its_link(text, file_url):
     assert admin_cli.file_url_of(text) == file_url

@@ -17,9 +17,9 @@ def request(owner="acc-1", key=None) -> UploadRequest:
 
 
 async def test_concurrent_uploads_are_committed_together(service, database, make_chunks):
-    stored = await asyncio.gather(*[
-        service.upload_file(request(), make_chunks(b"%d" % number)) for number in range(10)
-    ])
+    stored = await asyncio.gather(
+        *[service.upload_file(request(), make_chunks(b"%d" % number)) for number in range(10)]
+    )
 
     assert set(database.files) == {file.file_url for file in stored} and len(database.files) == 10
     assert len(database.outbox) == 10
@@ -43,9 +43,9 @@ async def test_concurrent_retries_of_one_key_in_a_group_store_one_file(
 ):
     key = IdempotencyKey("account:acc-1", "retry-1")
 
-    answers = await asyncio.gather(*[
-        service.upload_file(request(key=key), make_chunks(b"same bytes")) for _ in range(4)
-    ])
+    answers = await asyncio.gather(
+        *[service.upload_file(request(key=key), make_chunks(b"same bytes")) for _ in range(4)]
+    )
 
     assert len({answer.file_url for answer in answers}) == 1
     assert list(database.files) == [answers[0].file_url] and len(blob_store.blobs) == 1

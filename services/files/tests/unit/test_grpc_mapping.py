@@ -18,7 +18,6 @@ from files_service.entrypoints.convert import (
     upload_request_of,
     upload_response_of,
 )
-from files_service.adapters.event_codec import encode_event
 from files_service.entrypoints.errors import FILES_ERRORS, STATUS_OF_ERROR
 from fileuploader.events.v1 import file_events_pb2
 from fileuploader.files.v1 import files_pb2
@@ -94,7 +93,9 @@ def test_download_url_request_and_response_carry_headers_url_and_expiry():
     response = download_url_response_of(signed)
 
     assert (headers.content_type, headers.content_disposition, headers.cache_control) == (
-        "image/png", "inline", "no-cache"
+        "image/png",
+        "inline",
+        "no-cache",
     )
     assert response.url == "https://s3.test/b/k?X-Amz-Signature=1"
     assert response.expires_at.ToDatetime(tzinfo=UTC) == CREATED

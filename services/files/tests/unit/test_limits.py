@@ -11,10 +11,15 @@ NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=30)
 
 
-@pytest.mark.parametrize("limits", [
-    {"expires_in": timedelta(0)}, {"expires_in": timedelta(seconds=-1)}, {"max_downloads": 0},
-    {"max_downloads": 2**32},
-])
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"expires_in": timedelta(0)},
+        {"expires_in": timedelta(seconds=-1)},
+        {"max_downloads": 0},
+        {"max_downloads": 2**32},
+    ],
+)
 def test_an_expiry_that_is_not_positive_or_a_limit_below_one_is_refused(limits):
     with pytest.raises(BadLimits):
         Limits(**limits)
@@ -58,8 +63,18 @@ def test_the_limits_differ_in_the_fingerprint_only_when_asked():
 
 
 def test_events_carry_the_expiry_the_limit_and_the_purge_reason():
-    stored = StoredFile("abc", "k" * 32, "a.txt", ".txt", 3, "s" * 64, "d" * 36, "acc", NOW,
-                        FileLimits(expires_at=NOW + GRACE, max_downloads=5, downloads_left=5))
+    stored = StoredFile(
+        "abc",
+        "k" * 32,
+        "a.txt",
+        ".txt",
+        3,
+        "s" * 64,
+        "d" * 36,
+        "acc",
+        NOW,
+        FileLimits(expires_at=NOW + GRACE, max_downloads=5, downloads_left=5),
+    )
     uploaded = FileUploaded.of(stored, "e1", NOW)
     assert (uploaded.expires_at, uploaded.max_downloads) == (NOW + GRACE, 5)
     assert FileDeleted.of(stored, "e2", NOW, purged=PurgeReason.DOWNLOAD_LIMIT).reason == "download_limit"

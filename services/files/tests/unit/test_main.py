@@ -1,4 +1,5 @@
 """`python -m files_service` serves on uvloop, the faster event loop grpc.aio runs on."""
+
 import asyncio
 import sys
 

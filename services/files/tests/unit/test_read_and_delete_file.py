@@ -131,13 +131,16 @@ async def running_relay(relay):
 
 @pytest.fixture
 def patient_service(database, blob_store, running_relay) -> FilesService:
-    return FilesService(lambda: FakeUnitOfWork(database), blob_store, MAX_FILE_SIZE, relay=running_relay,
-                        delete_event_wait=timedelta(seconds=5))
+    return FilesService(
+        lambda: FakeUnitOfWork(database),
+        blob_store,
+        MAX_FILE_SIZE,
+        relay=running_relay,
+        delete_event_wait=timedelta(seconds=5),
+    )
 
 
-async def test_delete_file_answers_once_its_event_is_published(
-    patient_service, stored, publisher
-):
+async def test_delete_file_answers_once_its_event_is_published(patient_service, stored, publisher):
     await patient_service.delete_file(stored.file_url, stored.delete_key)
 
     assert publisher.published[-1].subject == "files.deleted", "answered before its event was published"

@@ -1,9 +1,9 @@
 """ReadFile's chunk answers encoded without protobuf are exactly what protobuf encodes."""
 
 import pytest
-from fileuploader.files.v1 import files_pb2
 
 from files_service.entrypoints.read_responses import chunk_response, serialized_read_response
+from fileuploader.files.v1 import files_pb2
 
 
 @pytest.mark.parametrize("size", [0, 1, 127, 128, 16_383, 16_384, 512 * 1024, 2 * 1024 * 1024 + 3])

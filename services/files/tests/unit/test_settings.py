@@ -80,10 +80,17 @@ def test_settings_s3_defaults_use_path_style_parts_of_8_mib_and_no_keys(monkeypa
 
 def test_settings_read_the_s3_environment(monkeypatch):
     values = {
-        "STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": "http://seaweedfs:8333", "S3_BUCKET": "fileuploader",
-        "S3_REGION": "eu-west-3", "S3_ACCESS_KEY_ID": "id", "S3_SECRET_ACCESS_KEY": "key",
-        "S3_CREATE_BUCKET": "true", "S3_PART_SIZE": str(5 * 1024 * 1024), "S3_ADDRESSING_STYLE": "virtual",
-        "S3_PUBLIC_ENDPOINT_URL": "https://s3.example.com", "PRESIGNED_URL_TTL_SECONDS": "60",
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT_URL": "http://seaweedfs:8333",
+        "S3_BUCKET": "fileuploader",
+        "S3_REGION": "eu-west-3",
+        "S3_ACCESS_KEY_ID": "id",
+        "S3_SECRET_ACCESS_KEY": "key",
+        "S3_CREATE_BUCKET": "true",
+        "S3_PART_SIZE": str(5 * 1024 * 1024),
+        "S3_ADDRESSING_STYLE": "virtual",
+        "S3_PUBLIC_ENDPOINT_URL": "https://s3.example.com",
+        "PRESIGNED_URL_TTL_SECONDS": "60",
     }
     for name, value in values.items():
         monkeypatch.setenv(f"FU_FILES_{name}", value)
@@ -91,7 +98,9 @@ def test_settings_read_the_s3_environment(monkeypatch):
     settings = Settings()
 
     assert (settings.s3_endpoint_url, settings.s3_bucket, settings.s3_region) == (
-        "http://seaweedfs:8333", "fileuploader", "eu-west-3"
+        "http://seaweedfs:8333",
+        "fileuploader",
+        "eu-west-3",
     )
     assert (settings.s3_access_key_id, settings.s3_secret_access_key.get_secret_value()) == ("id", "key")
     assert settings.s3_create_bucket and settings.s3_part_size == 5 * 1024 * 1024
@@ -151,8 +160,13 @@ def test_settings_read_the_log_format_in_any_case(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "invalid", [{"log_format": "xml"}, {"events_stream_replicas": 0}, {"metrics_port": 65536},
-                {"max_connection_age_grace_seconds": -1}],
+    "invalid",
+    [
+        {"log_format": "xml"},
+        {"events_stream_replicas": 0},
+        {"metrics_port": 65536},
+        {"max_connection_age_grace_seconds": -1},
+    ],
 )
 def test_settings_refuse_invalid_operational_values(invalid):
     with pytest.raises(ValidationError):

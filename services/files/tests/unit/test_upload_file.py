@@ -25,7 +25,9 @@ async def test_upload_file_stores_bytes_metadata_and_publishes_uploaded(
     service, database, blob_store, publisher, make_chunks, fixed_now, relay_drained
 ):
     stored = await service.upload_file(upload_request(owner="acc-1"), make_chunks(b"abc", b"def"))
-    assert [message.subject for message in database.outbox] == ["files.uploaded"], "answered before publishing"
+    assert [message.subject for message in database.outbox] == ["files.uploaded"], (
+        "answered before publishing"
+    )
     assert publisher.published == []
     await relay_drained()
 

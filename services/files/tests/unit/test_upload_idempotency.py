@@ -28,9 +28,15 @@ async def test_a_retry_with_the_same_key_and_bytes_answers_the_first_file_and_ke
     assert [message.subject for message in publisher.published] == ["files.uploaded"]
 
 
-@pytest.mark.parametrize("change", [
-    {"body": b"other bytes"}, {"name": "other.txt"}, {"include_ext": True}, {"owner": "acc-1"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"body": b"other bytes"},
+        {"name": "other.txt"},
+        {"include_ext": True},
+        {"owner": "acc-1"},
+    ],
+)
 async def test_the_same_key_for_a_different_upload_is_refused_and_stores_nothing(
     service, database, blob_store, make_chunks, change
 ):

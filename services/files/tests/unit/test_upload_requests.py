@@ -2,7 +2,6 @@
 
 import grpc
 import pytest
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from google.protobuf.message import DecodeError
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +9,7 @@ from hypothesis import strategies as st
 from files_service.entrypoints.handlers import add_files_servicer_to_server, method_handlers
 from files_service.entrypoints.read_responses import serialized_read_response
 from files_service.entrypoints.upload_requests import UploadMessage, upload_message_of
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 CHUNK_TAG = b"\x12"
 
@@ -63,29 +63,51 @@ def test_a_chunk_is_read_byte_for_byte_as_a_view_of_the_received_buffer(size: in
     same_reading(data)
 
 
-@pytest.mark.parametrize("message", [
-    files_pb2.UploadFileRequest(),
-    files_pb2.UploadFileRequest(metadata=files_pb2.UploadMetadata(
-        user_filename="clip.mp4", include_ext=True, owner_account_id="acc", idempotency_key="k",
-        idempotency_scope="account:acc")),
-    files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete(size=123_456_789)),
-    files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete()),
-], ids=["empty", "metadata", "complete", "complete-zero"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        files_pb2.UploadFileRequest(),
+        files_pb2.UploadFileRequest(
+            metadata=files_pb2.UploadMetadata(
+                user_filename="clip.mp4",
+                include_ext=True,
+                owner_account_id="acc",
+                idempotency_key="k",
+                idempotency_scope="account:acc",
+            )
+        ),
+        files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete(size=123_456_789)),
+        files_pb2.UploadFileRequest(complete=files_pb2.UploadComplete()),
+    ],
+    ids=["empty", "metadata", "complete", "complete-zero"],
+)
 def test_the_other_messages_read_as_protobuf_reads_them(message: files_pb2.UploadFileRequest) -> None:
     same_reading(message.SerializeToString())
 
 
-@pytest.mark.parametrize("data", [
-    CHUNK_TAG + non_minimal_varint(3, 2) + b"abc",  # a length protobuf reads though it is not minimal
-    CHUNK_TAG + b"\x03abc" + CHUNK_TAG + b"\x02de",  # two chunks: the last one wins
-    CHUNK_TAG + b"\x03abc" + b"\x1a\x02\x08\x05",  # a chunk then a completion: the completion wins
-    CHUNK_TAG + b"\x03abc" + b"\x20\x01",  # an unknown field after the chunk
-    CHUNK_TAG + b"\x05abc",  # a chunk shorter than its length
-    CHUNK_TAG + b"\x80",  # a length that never ends
-    CHUNK_TAG + b"\xff" * 11 + b"\x01",  # a length longer than a varint may be
-    CHUNK_TAG,
-], ids=["non-minimal-length", "two-chunks", "chunk-then-complete", "unknown-field", "truncated",
-        "unended-length", "overlong-length", "tag-only"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        CHUNK_TAG + non_minimal_varint(3, 2) + b"abc",  # a length protobuf reads though it is not minimal
+        CHUNK_TAG + b"\x03abc" + CHUNK_TAG + b"\x02de",  # two chunks: the last one wins
+        CHUNK_TAG + b"\x03abc" + b"\x1a\x02\x08\x05",  # a chunk then a completion: the completion wins
+        CHUNK_TAG + b"\x03abc" + b"\x20\x01",  # an unknown field after the chunk
+        CHUNK_TAG + b"\x05abc",  # a chunk shorter than its length
+        CHUNK_TAG + b"\x80",  # a length that never ends
+        CHUNK_TAG + b"\xff" * 11 + b"\x01",  # a length longer than a varint may be
+        CHUNK_TAG,
+    ],
+    ids=[
+        "non-minimal-length",
+        "two-chunks",
+        "chunk-then-complete",
+        "unknown-field",
+        "truncated",
+        "unended-length",
+        "overlong-length",
+        "tag-only",
+    ],
+)
 def test_a_chunk_encoded_otherwise_reads_as_protobuf_reads_it(data: bytes) -> None:
     same_reading(data)
 
@@ -130,13 +152,18 @@ def test_every_method_is_served_as_the_stub_serves_it_but_uploads_requests_and_r
     for name, handler in got.items():
         wanted = expected[name]
         assert (handler.request_streaming, handler.response_streaming) == (
-            wanted.request_streaming, wanted.response_streaming), name
+            wanted.request_streaming,
+            wanted.response_streaming,
+        ), name
         if name == "ReadFile":
             assert handler.response_serializer is serialized_read_response
         else:
             assert handler.response_serializer == wanted.response_serializer, name
-        implementation = next(filter(None, (handler.unary_unary, handler.unary_stream, handler.stream_unary,
-                                            handler.stream_stream)))
+        implementation = next(
+            filter(
+                None, (handler.unary_unary, handler.unary_stream, handler.stream_unary, handler.stream_stream)
+            )
+        )
         assert implementation == getattr(servicer, name), name
         if name == "UploadFile":
             assert handler.request_deserializer is upload_message_of

@@ -1,5 +1,6 @@
 """`python -m gateway` / `fileuploader-gateway`: serve the app with uvicorn, configured from the
 environment, and its metrics on a port of their own."""
+
 import logging
 import sys
 from typing import Any
@@ -12,7 +13,6 @@ from uvicorn.config import STARTUP_FAILURE
 from fileuploader_runtime.buffer_reuse import reuse_freed_buffers
 from fileuploader_runtime.metrics_endpoint import metrics_served
 from fileuploader_runtime.startup import settings_or_exit
-
 from gateway.connection_limits import MAX_LINGERING, ConnectionLimiter
 from gateway.descriptors import connections_room, raise_descriptor_limit
 from gateway.guarded_protocol import guarded_protocol
@@ -37,8 +37,12 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        "http": guarded_protocol(_connection_limiter(settings), settings.header_timeout_seconds,
-                                 settings.max_header_bytes, settings.http_parser),
+        "http": guarded_protocol(
+            _connection_limiter(settings),
+            settings.header_timeout_seconds,
+            settings.max_header_bytes,
+            settings.http_parser,
+        ),
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
         "log_config": None,
@@ -53,8 +57,11 @@ def _connection_limiter(settings: Settings) -> ConnectionLimiter:
     clients")."""
     max_total = max(1, connections_room(settings.max_connections + MAX_LINGERING) - MAX_LINGERING)
     if max_total < settings.max_connections:
-        logger.warning("the file descriptor limit leaves room for %d connections, "
-                       "not FU_GATEWAY_MAX_CONNECTIONS=%d", max_total, settings.max_connections)
+        logger.warning(
+            "the file descriptor limit leaves room for %d connections, not FU_GATEWAY_MAX_CONNECTIONS=%d",
+            max_total,
+            settings.max_connections,
+        )
     return ConnectionLimiter(max_total, settings.max_connections_per_client, settings.trusted_proxy_list)
 
 
@@ -72,16 +79,22 @@ def main() -> None:
     raise_descriptor_limit(settings.max_connections + MAX_LINGERING)
     reuse_freed_buffers()
     if settings.workers > 1 and settings.rate_limit_storage_uri.get_secret_value().startswith("memory"):
-        logger.warning("rate limits are counted per worker process with memory:// storage; "
-                       "set FU_GATEWAY_RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share them")
+        logger.warning(
+            "rate limits are counted per worker process with memory:// storage; "
+            "set FU_GATEWAY_RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share them"
+        )
     if settings.workers == 1:
         with metrics_served(settings.host, settings.metrics_port, REGISTRY):
             serve_readiness_first(settings)
         return
     # uvicorn's supervisor stops every worker at once: each drains, none reports not-ready first.
     with shared_by_workers() as registry, metrics_served(settings.host, settings.metrics_port, registry):
-        uvicorn.run("gateway.__main__:app_from_environment", factory=True, workers=settings.workers,
-                    **uvicorn_options(settings))
+        uvicorn.run(
+            "gateway.__main__:app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            **uvicorn_options(settings),
+        )
 
 
 def serve_readiness_first(settings: Settings) -> None:

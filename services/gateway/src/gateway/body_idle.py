@@ -1,4 +1,5 @@
 """The idle-body timeout of every endpoint that reads a request body."""
+
 import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

@@ -13,6 +13,7 @@ The 503, 429 and 408 close the connection after a short linger that reads and dr
 still sends (a little of it), so that closing with unread data, which sends a TCP reset, cannot destroy
 the answer before the client has read it: such a client is typically sending its request just then.
 """
+
 import asyncio
 import json
 from typing import Any
@@ -31,10 +32,12 @@ def refusal_bytes(status_code: int, message: str) -> bytes:
     """A whole HTTP/1.1 answer with the contract's error body, announcing the connection's close."""
     body = json.dumps({"status": "error", "message": message}).encode()
     retry_after = "retry-after: 1\r\n" if status_code in (429, 503) else ""
-    head = (f"HTTP/1.1 {status_code} {REASONS[status_code]}\r\n"
-            "content-type: application/json\r\n"
-            f"content-length: {len(body)}\r\n"
-            f"{retry_after}connection: close\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status_code} {REASONS[status_code]}\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+        f"{retry_after}connection: close\r\n\r\n"
+    )
     return head.encode("latin-1") + body
 
 
@@ -43,9 +46,17 @@ class ConnectionGuard:
     whether part of a request's head has arrived (`_head_in_progress`) and calls `_head_arrived` once a
     head is complete."""
 
-    def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any],
-                 _loop: asyncio.AbstractEventLoop | None = None, *, limiter: ConnectionLimiter,
-                 header_timeout_seconds: float, max_header_bytes: int) -> None:
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        limiter: ConnectionLimiter,
+        header_timeout_seconds: float,
+        max_header_bytes: int,
+    ) -> None:
         super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]
         self._limiter = limiter
         self._header_timeout_seconds = header_timeout_seconds

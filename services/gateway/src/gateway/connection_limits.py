@@ -5,6 +5,7 @@ proxy's address, so the proxy is the one that can cap each real client's connect
 connection is answered and held a moment longer (see guarded_protocol), at most MAX_LINGERING of them
 at once: under a flood of connections the rest are closed right after their answer. Refusals are
 logged as a warning, at most once a minute for each reason, with how many there were."""
+
 import enum
 import ipaddress
 import logging
@@ -21,10 +22,16 @@ logger = logging.getLogger(__name__)
 class Refusal(enum.Enum):
     """Why a connection is not admitted: the HTTP status and message it is answered, the log's cause."""
 
-    GATEWAY_FULL = (503, "The gateway has too many open connections, try again later",
-                    "FU_GATEWAY_MAX_CONNECTIONS reached")
-    CLIENT_FULL = (429, "Too many open connections from your address, try again later",
-                   "a client address at FU_GATEWAY_MAX_CONNECTIONS_PER_CLIENT")
+    GATEWAY_FULL = (
+        503,
+        "The gateway has too many open connections, try again later",
+        "FU_GATEWAY_MAX_CONNECTIONS reached",
+    )
+    CLIENT_FULL = (
+        429,
+        "Too many open connections from your address, try again later",
+        "a client address at FU_GATEWAY_MAX_CONNECTIONS_PER_CLIENT",
+    )
 
     def __init__(self, status_code: int, message: str, cause: str) -> None:
         self.status_code = status_code
@@ -35,8 +42,13 @@ class Refusal(enum.Enum):
 class ConnectionLimiter:
     """Counts the connections it admitted until each is released. Not thread-safe: one per event loop."""
 
-    def __init__(self, max_total: int, max_per_client: int, uncapped_clients: Iterable[str] = (),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_total: int,
+        max_per_client: int,
+        uncapped_clients: Iterable[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """`uncapped_clients`: addresses or CIDRs ("*": every address) held to the total only."""
         self.max_total = max_total
         self._max_per_client = max_per_client
@@ -89,8 +101,12 @@ class ConnectionLimiter:
         now = self._clock()
         logged_at = self._refusals_logged_at.get(refusal)
         if logged_at is None or now - logged_at >= REFUSAL_LOG_INTERVAL_SECONDS:
-            logger.warning("%d connection(s) refused since the last report: %s (%d open)",
-                           self._unlogged_refusals.pop(refusal), refusal.cause, self._total)
+            logger.warning(
+                "%d connection(s) refused since the last report: %s (%d open)",
+                self._unlogged_refusals.pop(refusal),
+                refusal.cause,
+                self._total,
+            )
             self._refusals_logged_at[refusal] = now
         return refusal
 

@@ -9,6 +9,7 @@ user uploads runs in our origin. How the browser's document for the file is conf
   would block;
 - everything else (text, SVG, markup served as text, unknown types): a sandbox as well.
 """
+
 import enum
 from dataclasses import dataclass
 

@@ -1,5 +1,6 @@
 """Room in the process's file descriptor limit for the connections it may hold. Each connection takes a
 descriptor; once none is left, accept() fails and every new connection waits, real clients' too."""
+
 import resource
 
 RESERVED_DESCRIPTORS = 512  # the listening socket, gRPC channels, the metrics server, logs, imports

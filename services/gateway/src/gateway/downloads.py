@@ -1,6 +1,7 @@
 """How a download is answered, as pure functions of the file's metadata and the request headers:
 Range (RFC 9110 §14), If-None-Match / If-Range validators, Content-Disposition (RFC 6266/5987).
 """
+
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -120,7 +121,7 @@ def plan_download(file: StoredFile, headers: Mapping[str, str]) -> DownloadPlan:
 def planned_bytes(content: bytes, plan: DownloadPlan) -> bytes:
     """What a plan sends of a file held whole: all of it, or its range."""
     byte_range = plan.byte_range
-    return content if byte_range is None else content[byte_range.start:byte_range.end + 1]
+    return content if byte_range is None else content[byte_range.start : byte_range.end + 1]
 
 
 def representation_headers(file: StoredFile) -> dict[str, str]:
@@ -157,7 +158,7 @@ def _not_modified_headers(representation: dict[str, str]) -> dict[str, str]:
 
 def _opaque(tag: str) -> str:
     tag = tag.strip()
-    return tag[2:] if tag.startswith("W/") else tag
+    return tag.removeprefix("W/")
 
 
 def _same_http_date(value: str, last_modified: str) -> bool:

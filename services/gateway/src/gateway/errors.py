@@ -287,8 +287,10 @@ class BodyStalled(ApiError):
     status_code = 408
 
     def __init__(self, idle_seconds: float) -> None:
-        super().__init__(f"The request body stalled: nothing arrived for {idle_seconds:g} seconds",
-                         headers={"Connection": "close"})
+        super().__init__(
+            f"The request body stalled: nothing arrived for {idle_seconds:g} seconds",
+            headers={"Connection": "close"},
+        )
 
 
 class BodyTooLarge(ApiError):

@@ -7,6 +7,7 @@ Until the owner says the deletes can be heard (`listening`), nothing is kept. An
 `ttl_seconds` after it was stored: the bound on how long a delete whose event is late (NATS down, the
 event still in files' outbox) goes unnoticed. Least recently used entries go first when either bound (entries, bytes) is reached.
 """
+
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -30,8 +31,14 @@ class CachedFile:
 
 class FileCache:
     def __init__(
-        self, max_entries: int, max_bytes: int, max_file_bytes: int, ttl_seconds: float, metrics: CacheMetrics,
-        clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], datetime] | None = None,
+        self,
+        max_entries: int,
+        max_bytes: int,
+        max_file_bytes: int,
+        ttl_seconds: float,
+        metrics: CacheMetrics,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
         """max_entries 0 (or ttl_seconds 0) keeps nothing; max_file_bytes (at most max_bytes) is the largest
         file whose bytes are kept."""

@@ -1,4 +1,5 @@
 """The upload's `expires_in` and `max_downloads` query values, read against the server's policy."""
+
 import re
 from dataclasses import dataclass
 

@@ -9,6 +9,7 @@ llhttp knows a fixed list of methods and refuses any other, where the contract a
 method 405 with the path's Allow: a request line that begins a read with another well-formed method is
 parsed as STAND_IN_METHOD, and the app sees (and logs) the method the client sent.
 """
+
 import re
 import sys
 from typing import Any
@@ -24,8 +25,10 @@ from gateway.received_body import ReceivedBody
 from gateway.request_heads import BOTH_FRAMINGS, INVALID_REQUEST, RequestRefused, head_too_large
 
 # What llhttp says of a request with both framings (the order they came in decides which)
-_BOTH_FRAMINGS_ERRORS = ("Transfer-Encoding can't be present with Content-Length",
-                         "Content-Length can't be present with Transfer-Encoding")
+_BOTH_FRAMINGS_ERRORS = (
+    "Transfer-Encoding can't be present with Content-Length",
+    "Content-Length can't be present with Transfer-Encoding",
+)
 PARSED_METHODS = frozenset({b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS", b"TRACE"})
 STAND_IN_METHOD = b"PURGE"  # one llhttp knows and no route serves
 _OTHER_METHOD = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}) ")
@@ -36,11 +39,26 @@ _HEAD_END = len(b"\r\n")
 
 # connection_made takes an asyncio.Transport, as uvicorn's own protocols narrow it from BaseProtocol's.
 class GuardedHttpToolsProtocol(ConnectionGuard, HttpToolsProtocol):  # type: ignore[misc]
-    def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any],
-                 _loop: Any = None, *, limiter: ConnectionLimiter, header_timeout_seconds: float,
-                 max_header_bytes: int) -> None:
-        super().__init__(config, server_state, app_state, _loop, limiter=limiter,
-                         header_timeout_seconds=header_timeout_seconds, max_header_bytes=max_header_bytes)
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: Any = None,
+        *,
+        limiter: ConnectionLimiter,
+        header_timeout_seconds: float,
+        max_header_bytes: int,
+    ) -> None:
+        super().__init__(
+            config,
+            server_state,
+            app_state,
+            _loop,
+            limiter=limiter,
+            header_timeout_seconds=header_timeout_seconds,
+            max_header_bytes=max_header_bytes,
+        )
         self._in_head = False  # a request's head has begun and is not complete yet
         self._between_requests = True  # nothing of the next request has been parsed yet
         self._head_bytes_received = 0
@@ -97,11 +115,13 @@ class GuardedHttpToolsProtocol(ConnectionGuard, HttpToolsProtocol):  # type: ign
         if method is None or method[1] in PARSED_METHODS:
             return data
         self._sent_method = method[1].decode("ascii")
-        return STAND_IN_METHOD + data[len(method[1]):]
+        return STAND_IN_METHOD + data[len(method[1]) :]
 
     def _parsed_head_bytes(self) -> int:
         line = len(self.parser.get_method()) + len(self.url) + _LINE_OVERHEAD
-        return line + sum(len(name) + len(value) + _HEADER_OVERHEAD for name, value in self.headers) + _HEAD_END
+        return (
+            line + sum(len(name) + len(value) + _HEADER_OVERHEAD for name, value in self.headers) + _HEAD_END
+        )
 
 
 def _refusal_message(error: BaseException | None) -> str:

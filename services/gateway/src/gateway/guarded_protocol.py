@@ -1,5 +1,6 @@
 """The gateway's HTTP protocol: uvicorn's httptools (by default) or h11 protocol with connection_guard's
 limits; for h11, request_heads checks each head."""
+
 import asyncio
 from collections.abc import Callable
 from functools import partial
@@ -20,11 +21,26 @@ HttpParser = Literal["httptools", "h11"]
 
 # connection_made takes an asyncio.Transport, as uvicorn's own protocols narrow it from BaseProtocol's.
 class GuardedH11Protocol(ConnectionGuard, H11Protocol):  # type: ignore[misc]
-    def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any],
-                 _loop: asyncio.AbstractEventLoop | None = None, *, limiter: ConnectionLimiter,
-                 header_timeout_seconds: float, max_header_bytes: int) -> None:
-        super().__init__(config, server_state, app_state, _loop, limiter=limiter,
-                         header_timeout_seconds=header_timeout_seconds, max_header_bytes=max_header_bytes)
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        limiter: ConnectionLimiter,
+        header_timeout_seconds: float,
+        max_header_bytes: int,
+    ) -> None:
+        super().__init__(
+            config,
+            server_state,
+            app_state,
+            _loop,
+            limiter=limiter,
+            header_timeout_seconds=header_timeout_seconds,
+            max_header_bytes=max_header_bytes,
+        )
         self.conn: CheckedConnection = CheckedConnection(max_header_bytes)
 
     def handle_events(self) -> None:
@@ -40,9 +56,17 @@ class GuardedH11Protocol(ConnectionGuard, H11Protocol):  # type: ignore[misc]
         return self.conn.their_state is h11.IDLE and bool(self.conn.trailing_data[0])
 
 
-def guarded_protocol(limiter: ConnectionLimiter, header_timeout_seconds: float, max_header_bytes: int,
-                     parser: HttpParser = "httptools") -> Callable[..., ConnectionGuard]:
+def guarded_protocol(
+    limiter: ConnectionLimiter,
+    header_timeout_seconds: float,
+    max_header_bytes: int,
+    parser: HttpParser = "httptools",
+) -> Callable[..., ConnectionGuard]:
     """What uvicorn's `http` option takes: it calls this to make each connection's protocol."""
     protocol = GuardedHttpToolsProtocol if parser == "httptools" else GuardedH11Protocol
-    return partial(protocol, limiter=limiter, header_timeout_seconds=header_timeout_seconds,
-                   max_header_bytes=max_header_bytes)
+    return partial(
+        protocol,
+        limiter=limiter,
+        header_timeout_seconds=header_timeout_seconds,
+        max_header_bytes=max_header_bytes,
+    )

@@ -2,7 +2,6 @@
 
 from fileuploader_runtime.logs import LogFormat
 from fileuploader_runtime.logs import configure_logging as configure_service_logging
-
 from gateway.log_redaction import SecretRedactingFilter
 
 SERVICE = "gateway"

@@ -1,4 +1,5 @@
 """The FastAPI application factory; its lifespan opens (and closes) the gRPC channels and the rate limiter."""
+
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -47,11 +48,16 @@ def create_app(
     app.state.metrics_registry = registry if registry is not None else CollectorRegistry()
     app.state.metrics = GatewayMetrics.register(app.state.metrics_registry)
     app.state.file_cache = FileCache(
-        settings.cache_max_entries, settings.cache_max_bytes, settings.cache_max_file_bytes,
-        settings.cache_ttl_seconds, app.state.metrics.cache,
+        settings.cache_max_entries,
+        settings.cache_max_bytes,
+        settings.cache_max_file_bytes,
+        settings.cache_ttl_seconds,
+        app.state.metrics.cache,
     )
-    routers = [module.router for module in (files, accounts, account_deletion, api_tokens, password, transfer,
-                                                     health, web)]
+    routers = [
+        module.router
+        for module in (files, accounts, account_deletion, api_tokens, password, transfer, health, web)
+    ]
     install_error_handlers(app, routers)
     app.add_middleware(BodyIdleTimeoutMiddleware, idle_seconds=settings.body_idle_timeout_seconds)
     app.add_middleware(CutOffAtShutdownMiddleware)
@@ -74,8 +80,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         auth_channel, settings.rpc_timeout_seconds, _value(settings.auth_rpc_token)
     )
     app.state.files_client = FilesClient(
-        files_channel, settings.rpc_timeout_seconds, settings.transfer_timeout_seconds,
-        settings.stream_step_timeout_seconds, _value(settings.files_rpc_token),
+        files_channel,
+        settings.rpc_timeout_seconds,
+        settings.transfer_timeout_seconds,
+        settings.stream_step_timeout_seconds,
+        _value(settings.files_rpc_token),
     )
     app.state.health_clients = {
         "auth": HealthClient(auth_channel, READINESS_TIMEOUT_SECONDS),
@@ -103,8 +112,12 @@ def _delete_listener(settings: Settings, cache: FileCache) -> DeleteListener | N
     if settings.nats_url is None or not cache.enabled:
         return None
     return DeleteListener(
-        settings.nats_url.get_secret_value(), settings.events_subject_prefix, settings.nats_credentials,
-        deleted=cache.forget, listening=cache.start_listening, deaf=cache.stop_listening,
+        settings.nats_url.get_secret_value(),
+        settings.events_subject_prefix,
+        settings.nats_credentials,
+        deleted=cache.forget,
+        listening=cache.start_listening,
+        deaf=cache.stop_listening,
     )
 
 

@@ -29,15 +29,27 @@ class CacheMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> "CacheMetrics":
         return cls(
-            hits=Counter("fileuploader_gateway_cache_hits", "Downloads answered from the file cache, by what "
-                         "it held: bytes (no RPC) or metadata (one ReadFile of the range)", ["held"],
-                         registry=registry),
-            misses=Counter("fileuploader_gateway_cache_misses", "Downloads of a file the cache did not hold",
-                           registry=registry),
-            evictions=Counter("fileuploader_gateway_cache_evictions",
-                              "Files the cache dropped to stay within its bounds", registry=registry),
+            hits=Counter(
+                "fileuploader_gateway_cache_hits",
+                "Downloads answered from the file cache, by what "
+                "it held: bytes (no RPC) or metadata (one ReadFile of the range)",
+                ["held"],
+                registry=registry,
+            ),
+            misses=Counter(
+                "fileuploader_gateway_cache_misses",
+                "Downloads of a file the cache did not hold",
+                registry=registry,
+            ),
+            evictions=Counter(
+                "fileuploader_gateway_cache_evictions",
+                "Files the cache dropped to stay within its bounds",
+                registry=registry,
+            ),
             entries=_in_flight_gauge("fileuploader_gateway_cache_entries", "Files the cache holds", registry),
-            held_bytes=_in_flight_gauge("fileuploader_gateway_cache_bytes", "Bytes of files the cache holds", registry),
+            held_bytes=_in_flight_gauge(
+                "fileuploader_gateway_cache_bytes", "Bytes of files the cache holds", registry
+            ),
         )
 
 
@@ -56,21 +68,37 @@ class GatewayMetrics:
     def register(cls, registry: CollectorRegistry) -> "GatewayMetrics":
         route = ["method", "route"]
         return cls(
-            requests=Counter("http_requests", "HTTP requests answered, by route template, method and status",
-                             [*route, "status"], registry=registry),
-            latency=Histogram("http_request_duration_seconds",
-                              "Time from a request's arrival to the end of its answer (transfers included)",
-                              route, buckets=LATENCY_BUCKETS, registry=registry),
-            request_bytes=Counter("http_request_body_bytes", "Bytes of request bodies received", route,
-                                  registry=registry),
-            response_bytes=Counter("http_response_body_bytes", "Bytes of response bodies sent", route,
-                                   registry=registry),
-            uploads_in_flight=_in_flight_gauge("fileuploader_uploads_in_flight", "Uploads being received", registry),
-            downloads_in_flight=_in_flight_gauge("fileuploader_downloads_in_flight", "Downloads being sent",
-                                                 registry),
-            rate_limited=Counter("fileuploader_rate_limited_requests",
-                                 "Requests refused with 429, by rate-limit bucket (upload, auth)", ["bucket"],
-                                 registry=registry),
+            requests=Counter(
+                "http_requests",
+                "HTTP requests answered, by route template, method and status",
+                [*route, "status"],
+                registry=registry,
+            ),
+            latency=Histogram(
+                "http_request_duration_seconds",
+                "Time from a request's arrival to the end of its answer (transfers included)",
+                route,
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            request_bytes=Counter(
+                "http_request_body_bytes", "Bytes of request bodies received", route, registry=registry
+            ),
+            response_bytes=Counter(
+                "http_response_body_bytes", "Bytes of response bodies sent", route, registry=registry
+            ),
+            uploads_in_flight=_in_flight_gauge(
+                "fileuploader_uploads_in_flight", "Uploads being received", registry
+            ),
+            downloads_in_flight=_in_flight_gauge(
+                "fileuploader_downloads_in_flight", "Downloads being sent", registry
+            ),
+            rate_limited=Counter(
+                "fileuploader_rate_limited_requests",
+                "Requests refused with 429, by rate-limit bucket (upload, auth)",
+                ["bucket"],
+                registry=registry,
+            ),
             cache=CacheMetrics.register(registry),
         )
 

@@ -1,4 +1,5 @@
 """Plain values the gateway works with; the gRPC clients translate protobuf messages into these."""
+
 import enum
 from dataclasses import dataclass
 from datetime import datetime

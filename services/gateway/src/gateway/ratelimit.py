@@ -3,6 +3,7 @@
 When the counters' storage (Redis) cannot be reached the request is let through: the limits guard
 against abuse, while refusing every upload and login because a counter store is down would turn a
 cache outage into a full outage. The failures are logged, at most once a minute."""
+
 import logging
 import math
 import time
@@ -44,8 +45,9 @@ class RateLimiter:
             await self._exit_stack.enter_async_context(client)
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        traceback: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         await self._exit_stack.aclose()
 
     async def hit(self, bucket: str, client: str) -> int | None:

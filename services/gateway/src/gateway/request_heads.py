@@ -7,6 +7,7 @@
   keeps the connection, so whatever follows the chunked body would be served as the next request
   (request smuggling when a proxy in front frames it by Content-Length). RFC 9112 §6.1: refused.
 """
+
 import h11
 
 INVALID_REQUEST = "Invalid HTTP request"

@@ -7,7 +7,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fileuploader_runtime.request_ids import HTTP_HEADER, accepted_or_new, bind_request_id, unbind_request_id
 
 
-
 class RequestIdMiddleware:
     """Pure ASGI middleware, so streamed request and response bodies pass through untouched."""
 

@@ -2,6 +2,7 @@
 as something else; and `Cache-Control: no-store` on the API's answers, which carry tokens and delete keys
 (register, login, refresh, upload, get_files) or come from a GET that changes things (delete), so that
 neither a browser nor a cache in between keeps them. A header a route sets itself is left as it is."""
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -1,8 +1,12 @@
 """The gateway's configuration, read from FU_GATEWAY_* environment variables."""
+
 import ipaddress
 from typing import Literal, Self
 
 from limits import parse
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from fileuploader_runtime.settings import (
     Environment,
     LogFormat,
@@ -12,8 +16,6 @@ from fileuploader_runtime.settings import (
     nats_credentials,
     refuse_example_secrets,
 )
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -95,26 +97,32 @@ class Settings(BaseSettings):
     def _default_expiry_within_the_maximum(self) -> Self:
         if self.max_expiry_seconds and self.default_expiry_seconds > self.max_expiry_seconds:
             raise ValueError(
-                "FU_GATEWAY_DEFAULT_EXPIRY_SECONDS must not exceed FU_GATEWAY_MAX_EXPIRY_SECONDS")
+                "FU_GATEWAY_DEFAULT_EXPIRY_SECONDS must not exceed FU_GATEWAY_MAX_EXPIRY_SECONDS"
+            )
         return self
 
     @model_validator(mode="after")
     def _metrics_port_is_not_the_api_port(self) -> Self:
         if self.metrics_port and self.metrics_port == self.port:
-            raise ValueError("FU_GATEWAY_METRICS_PORT must differ from FU_GATEWAY_PORT: "
-                             "/metrics is never public")
+            raise ValueError(
+                "FU_GATEWAY_METRICS_PORT must differ from FU_GATEWAY_PORT: /metrics is never public"
+            )
         return self
 
     @model_validator(mode="after")
     def _rpc_tokens_in_production_and_one_per_callee(self) -> Self:
-        tokens = {"FU_GATEWAY_AUTH_RPC_TOKEN": self.auth_rpc_token,
-                  "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token}
+        tokens = {
+            "FU_GATEWAY_AUTH_RPC_TOKEN": self.auth_rpc_token,
+            "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token,
+        }
         missing = [name for name, token in tokens.items() if token is None]
         if missing and self.environment == "production":
             raise ValueError(f"{' and '.join(missing)} must be set when FU_GATEWAY_ENVIRONMENT=production")
         if self.auth_rpc_token and self.auth_rpc_token == self.files_rpc_token:
-            raise ValueError("FU_GATEWAY_AUTH_RPC_TOKEN and FU_GATEWAY_FILES_RPC_TOKEN must differ: "
-                             "either service could otherwise pass for the gateway with the other")
+            raise ValueError(
+                "FU_GATEWAY_AUTH_RPC_TOKEN and FU_GATEWAY_FILES_RPC_TOKEN must differ: "
+                "either service could otherwise pass for the gateway with the other"
+            )
         return self
 
     @model_validator(mode="after")
@@ -122,24 +130,30 @@ class Settings(BaseSettings):
         """docker-compose.yml's try-out values and change-me placeholders are public: anyone could use them."""
         if self.environment != "production":
             return self
-        secrets = {"FU_GATEWAY_AUTH_RPC_TOKEN": self.auth_rpc_token,
-                   "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token,
-                   "FU_GATEWAY_NATS_PASSWORD": self.nats_password}
+        secrets = {
+            "FU_GATEWAY_AUTH_RPC_TOKEN": self.auth_rpc_token,
+            "FU_GATEWAY_FILES_RPC_TOKEN": self.files_rpc_token,
+            "FU_GATEWAY_NATS_PASSWORD": self.nats_password,
+        }
         refuse_example_secrets(secrets, "FU_GATEWAY_ENVIRONMENT")
         return self
 
     @model_validator(mode="after")
     def _nats_password_in_production(self) -> Self:
         if self.environment == "production" and self.nats_url is not None and self.nats_password is None:
-            raise ValueError("FU_GATEWAY_NATS_PASSWORD must be set with FU_GATEWAY_NATS_URL when "
-                             "FU_GATEWAY_ENVIRONMENT=production")
+            raise ValueError(
+                "FU_GATEWAY_NATS_PASSWORD must be set with FU_GATEWAY_NATS_URL when "
+                "FU_GATEWAY_ENVIRONMENT=production"
+            )
         return self
 
     @model_validator(mode="after")
     def _production_names_its_public_url(self) -> Self:
         if self.environment == "production" and self.public_url is None:
-            raise ValueError("FU_GATEWAY_PUBLIC_URL must be set when FU_GATEWAY_ENVIRONMENT=production: "
-                             "links would otherwise be built from each request's Host header")
+            raise ValueError(
+                "FU_GATEWAY_PUBLIC_URL must be set when FU_GATEWAY_ENVIRONMENT=production: "
+                "links would otherwise be built from each request's Host header"
+            )
         return self
 
     @property

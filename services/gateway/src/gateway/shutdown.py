@@ -1,5 +1,6 @@
 """Shutdown in two steps: first stop being ready (so load balancers send new work elsewhere) while
 still serving everything, then after a short delay let uvicorn drain and stop."""
+
 import asyncio
 import logging
 import time

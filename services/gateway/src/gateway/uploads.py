@@ -9,6 +9,7 @@ message, nothing touches the disk. The whole body may exceed the file's limit by
 MULTIPART_OVERHEAD_BYTES only, so a chunked body of endless other parts is cut off too. Any failure
 cancels the session, so files keeps nothing.
 """
+
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
@@ -164,7 +165,7 @@ class MultipartUploadReader(Generic[SessionT]):
             raise FileTooLarge(self._max_file_bytes)
         while data:  # a body chunk may be bigger than a message: no message exceeds message_bytes
             taken = data[: self._message_bytes - self._pending_bytes]
-            data = data[len(taken):]
+            data = data[len(taken) :]
             self._pending.append(taken)
             self._pending_bytes += len(taken)
             if self._pending_bytes >= self._message_bytes:
@@ -208,8 +209,10 @@ def _event_collecting_parser(boundary: bytes, record: Callable[..., None]) -> Mu
     def data(name: str) -> Callable[[bytes, int, int], None]:
         return lambda buffer, start, end: record(name, memoryview(buffer)[start:end])
 
-    callbacks: dict[str, Callable[..., None]] = {f"on_{name}": notification(name)
-                 for name in ("part_begin", "part_end", "header_end", "headers_finished", "end")}
+    callbacks: dict[str, Callable[..., None]] = {
+        f"on_{name}": notification(name)
+        for name in ("part_begin", "part_end", "header_end", "headers_finished", "end")
+    }
     callbacks |= {f"on_{name}": data(name) for name in ("part_data", "header_field", "header_value")}
     try:
         return MultipartParser(boundary, callbacks)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """The real app (create_app) in front of the fake services: through httpx's ASGITransport, or served
 by a real uvicorn on a free port where sockets matter."""
+
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable

@@ -1,5 +1,6 @@
 """DELETE /api/account through the real app, against the fake services: the password confirms it, the
 account's files go, then the account; a wrong or missing password changes nothing."""
+
 import pytest
 
 from .test_account_quotas import upload

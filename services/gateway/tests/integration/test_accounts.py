@@ -1,10 +1,11 @@
 """Accounts (contract 1.3), authorization errors (1.1) and deletes through the real app."""
+
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from fileuploader.auth.v1 import auth_pb2
 
+from fileuploader.auth.v1 import auth_pb2
 from gateway.api.schemas import FileItem, FilesBody
 
 MISSING = "No username/password provided"
@@ -33,14 +34,19 @@ async def test_sign_in_answers_token_and_username(client, fake_auth, path):
     r = await client.post(path, json={"username": "alice", "password": "secret"})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body == {"status": "success", "accessToken": body["accessToken"], "username": "alice",
-                    "message": "logged in with password"}
+    assert body == {
+        "status": "success",
+        "accessToken": body["accessToken"],
+        "username": "alice",
+        "message": "logged in with password",
+    }
     assert body["accessToken"] in fake_auth.servicer.tokens
 
 
 @pytest.mark.parametrize("path", ["/api/register", "/api/login"])
-@pytest.mark.parametrize("bot,kind", [("true", auth_pb2.TOKEN_KIND_BOT),
-                                      ("false", auth_pb2.TOKEN_KIND_NORMAL)])
+@pytest.mark.parametrize(
+    "bot,kind", [("true", auth_pb2.TOKEN_KIND_BOT), ("false", auth_pb2.TOKEN_KIND_NORMAL)]
+)
 async def test_sign_in_asks_for_a_bot_token_when_bot_is_true(client, fake_auth, path, bot, kind):
     if path == "/api/login":
         fake_auth.servicer.sign_up("bob", "pw")
@@ -49,9 +55,20 @@ async def test_sign_in_asks_for_a_bot_token_when_bot_is_true(client, fake_auth, 
 
 
 @pytest.mark.parametrize("path", ["/api/register", "/api/login"])
-@pytest.mark.parametrize("body", [{}, {"username": "x"}, {"password": "y"}, {"username": "", "password": "y"},
-                                  {"username": 5, "password": "y"}, {"username": "x", "password": None},
-                                  [], "text", None])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"username": "x"},
+        {"password": "y"},
+        {"username": "", "password": "y"},
+        {"username": 5, "password": "y"},
+        {"username": "x", "password": None},
+        [],
+        "text",
+        None,
+    ],
+)
 async def test_sign_in_is_error_2_when_credentials_are_missing(client, path, body):
     assert_error(await client.post(path, json=body), 400, MISSING, 2)
 
@@ -72,23 +89,39 @@ async def test_register_is_error_1_when_the_name_is_taken(client, fake_auth):
 
 async def test_login_is_error_3_when_the_password_is_wrong(client, fake_auth):
     fake_auth.servicer.sign_up("carol", "right")
-    assert_error(await client.post("/api/login", json={"username": "carol", "password": "wrong"}),
-                 400, "Wrong password", 3)
+    assert_error(
+        await client.post("/api/login", json={"username": "carol", "password": "wrong"}),
+        400,
+        "Wrong password",
+        3,
+    )
 
 
 async def test_login_is_error_4_when_the_user_is_unknown(client):
-    assert_error(await client.post("/api/login", json={"username": "nobody", "password": "x"}),
-                 404, "User not found", 4)
+    assert_error(
+        await client.post("/api/login", json={"username": "nobody", "password": "x"}),
+        404,
+        "User not found",
+        4,
+    )
 
 
 async def test_login_of_a_disabled_account_is_403_error_8(client, fake_auth):
     await client.post("/api/register", json={"username": "mallory", "password": "secret"})
     fake_auth.servicer.disabled.add("mallory")
 
-    assert_error(await client.post("/api/login", json={"username": "mallory", "password": "secret"}),
-                 403, "This account is disabled", 8)
-    assert_error(await client.post("/api/login", json={"username": "mallory", "password": "wrong"}),
-                 400, "Wrong password", 3)
+    assert_error(
+        await client.post("/api/login", json={"username": "mallory", "password": "secret"}),
+        403,
+        "This account is disabled",
+        8,
+    )
+    assert_error(
+        await client.post("/api/login", json={"username": "mallory", "password": "wrong"}),
+        400,
+        "Wrong password",
+        3,
+    )
 
 
 async def test_register_refuses_overlong_username_and_password(client):
@@ -109,22 +142,41 @@ async def test_refresh_rotates_the_token_with_or_without_bearer_prefix(client, f
     r = await client.post("/api/refresh_token", json={"accessToken": prefix + old})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body == {"status": "success", "accessToken": body["accessToken"], "username": "erin",
-                    "message": "token refreshed successfully"}
+    assert body == {
+        "status": "success",
+        "accessToken": body["accessToken"],
+        "username": "erin",
+        "message": "token refreshed successfully",
+    }
     assert old not in fake_auth.servicer.tokens
     assert fake_auth.servicer.tokens[body["accessToken"]][1] == auth_pb2.TOKEN_KIND_BOT
 
 
-@pytest.mark.parametrize("body", [{}, {"accessToken": ""}, {"accessToken": "   "}, {"accessToken": "Bearer "},
-                                  {"accessToken": 7}, ["x"], "x", None])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"accessToken": ""},
+        {"accessToken": "   "},
+        {"accessToken": "Bearer "},
+        {"accessToken": 7},
+        ["x"],
+        "x",
+        None,
+    ],
+)
 async def test_refresh_is_error_5_when_no_token_is_given(client, body):
     assert_error(await client.post("/api/refresh_token", json=body), 400, "No access token provided", 5)
 
 
-@pytest.mark.parametrize("token,error_id,message", [
-    ("garbage", -4, "Invalid access token"), ("expired-1", -3, "Access token expired"),
-    ("tok-gone", -5, "Token not found"),
-])
+@pytest.mark.parametrize(
+    "token,error_id,message",
+    [
+        ("garbage", -4, "Invalid access token"),
+        ("expired-1", -3, "Access token expired"),
+        ("tok-gone", -5, "Token not found"),
+    ],
+)
 async def test_refresh_is_a_1_1_error_when_the_token_fails(client, token, error_id, message):
     assert_auth_error(await client.post("/api/refresh_token", json={"accessToken": token}), error_id, message)
 
@@ -140,16 +192,19 @@ async def test_logout_revokes_only_the_presented_token(client, fake_auth):
 
 
 @pytest.mark.parametrize("path", ["/api/get_files", "/api/getFiles"])
-@pytest.mark.parametrize("header,error_id,message", [
-    (None, -1, "No Authorization header provided"),
-    ("Token abc", -2, "Authorization header must have Bearer <token> format"),
-    ("Bearer", -2, "Authorization header must have Bearer <token> format"),
-    ("Bearer a b", -2, "Authorization header must have Bearer <token> format"),
-    ("bearer", -2, "Authorization header must have Bearer <token> format"),
-    ("Bearer expired-x", -3, "Access token expired"),
-    ("Bearer not.a.jwt", -4, "Invalid access token"),
-    ("Bearer tok-unknown", -5, "Token not found"),
-])
+@pytest.mark.parametrize(
+    "header,error_id,message",
+    [
+        (None, -1, "No Authorization header provided"),
+        ("Token abc", -2, "Authorization header must have Bearer <token> format"),
+        ("Bearer", -2, "Authorization header must have Bearer <token> format"),
+        ("Bearer a b", -2, "Authorization header must have Bearer <token> format"),
+        ("bearer", -2, "Authorization header must have Bearer <token> format"),
+        ("Bearer expired-x", -3, "Access token expired"),
+        ("Bearer not.a.jwt", -4, "Invalid access token"),
+        ("Bearer tok-unknown", -5, "Token not found"),
+    ],
+)
 async def test_token_routes_answer_1_1_errors(client, path, header, error_id, message):
     headers = {"Authorization": header} if header is not None else {}
     assert_auth_error(await client.get(path, headers=headers), error_id, message)
@@ -163,10 +218,17 @@ async def test_logout_is_error_minus_1_without_header(client):
 async def test_get_files_lists_the_account_files_newest_first(client, fake_auth, path):
     token = fake_auth.servicer.sign_up("gina")
     other = fake_auth.servicer.sign_up("hank")
-    first = (await client.post("/api/upload", files={"file": ("one.txt", b"1")},
-                               headers=bearer(token))).json()
-    second = (await client.post("/api/upload", params={"include_ext": "true"},
-                                files={"file": ("two.PNG", b"22")}, headers=bearer(token))).json()
+    first = (
+        await client.post("/api/upload", files={"file": ("one.txt", b"1")}, headers=bearer(token))
+    ).json()
+    second = (
+        await client.post(
+            "/api/upload",
+            params={"include_ext": "true"},
+            files={"file": ("two.PNG", b"22")},
+            headers=bearer(token),
+        )
+    ).json()
     await client.post("/api/upload", files={"file": ("anon.txt", b"3")})
     r = await client.get(path, headers=bearer(token))
     assert r.status_code == 200
@@ -182,24 +244,38 @@ async def test_get_files_lists_the_account_files_newest_first(client, fake_auth,
 
 
 async def test_get_files_renders_every_field_of_the_contract_and_any_file_name_exactly(client, fake_auth):
-    token = fake_auth.servicer.sign_up("ïris \"the\" \\ 🦊")
-    account_id = fake_auth.servicer.accounts["ïris \"the\" \\ 🦊"][1].account_id
+    token = fake_auth.servicer.sign_up('ïris "the" \\ 🦊')
+    account_id = fake_auth.servicer.accounts['ïris "the" \\ 🦊'][1].account_id
     name = 'naïve "quoted" \\ back\tslash\u0001 日本.txt'
-    listed = auth_pb2.AccountFile(file_url="abc123", delete_key="k-1", ext=".txt", user_filename=name, size=2**40)
-    listed.created_at.FromDatetime(datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc))
+    listed = auth_pb2.AccountFile(
+        file_url="abc123", delete_key="k-1", ext=".txt", user_filename=name, size=2**40
+    )
+    listed.created_at.FromDatetime(datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
     fake_auth.servicer.files[account_id] = [listed]
 
     r = await client.get("/api/get_files", headers=bearer(token))
 
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     assert r.json() == {
-        "status": "success", "message": "files got successfully", "username": "ïris \"the\" \\ 🦊",
-        "data": [{
-            "file_url": "abc123", "file_url_full": "https://files.example.test/file/abc123", "key": "k-1",
-            "ext": ".txt", "user_filename": name, "creation_date": "31.12.2026",
-            "created_at": "2026-12-31T23:59:59Z", "size": 2**40, "synced": True,
-            "expires_at": None, "max_downloads": None, "downloads_left": None,
-        }],
+        "status": "success",
+        "message": "files got successfully",
+        "username": 'ïris "the" \\ 🦊',
+        "data": [
+            {
+                "file_url": "abc123",
+                "file_url_full": "https://files.example.test/file/abc123",
+                "key": "k-1",
+                "ext": ".txt",
+                "user_filename": name,
+                "creation_date": "31.12.2026",
+                "created_at": "2026-12-31T23:59:59Z",
+                "size": 2**40,
+                "synced": True,
+                "expires_at": None,
+                "max_downloads": None,
+                "downloads_left": None,
+            }
+        ],
     }
     assert list(r.json()) == list(FilesBody.model_fields)
     assert list(r.json()["data"][0]) == list(FileItem.model_fields)
@@ -210,8 +286,11 @@ async def test_delete_with_the_key_removes_the_file(client, fake_files):
     r = await client.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]})
     assert r.status_code == 200 and r.json() == {"status": "success", "message": "File deleted successfully"}
     assert body["file_url"] not in fake_files.servicer.blobs
-    assert_error(await client.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]}),
-                 404, "File not found")
+    assert_error(
+        await client.get(f"/api/delete/{body['file_url']}", params={"key": body["key"]}),
+        404,
+        "File not found",
+    )
 
 
 @pytest.mark.parametrize("params", [{"key": str(uuid.uuid4())}, {}, {"key": ""}, {"key": "not-a-uuid"}])

@@ -1,5 +1,6 @@
 """FU_GATEWAY_DOWNLOAD_REDIRECT=presigned: GET answered with a redirect to the object store, where it is
 safe and files can make the URL; everything else as without it."""
+
 import logging
 
 import pytest
@@ -21,7 +22,8 @@ def png(fake_files) -> str:
 
 @pytest.mark.parametrize("prefix", ["/file/", "/f/"])
 async def test_get_redirects_to_a_url_answering_with_the_downloads_headers(
-        redirecting, fake_files, png, prefix):
+    redirecting, fake_files, png, prefix
+):
     r = await redirecting.get(prefix + png)
 
     assert r.status_code == 302 and r.content == b""
@@ -31,7 +33,9 @@ async def test_get_redirects_to_a_url_answering_with_the_downloads_headers(
     assert (asked.file_url, asked.content_type, asked.cache_control) == (png, "image/png", "no-cache")
     assert asked.content_disposition == "inline; filename=\"photo 1.png\"; filename*=UTF-8''photo%201.png"
     [read] = fake_files.servicer.read_requests
-    assert read.with_info and read.HasField("length") and read.length == 0, "no bytes are streamed for a redirect"
+    assert read.with_info and read.HasField("length") and read.length == 0, (
+        "no bytes are streamed for a redirect"
+    )
 
 
 async def test_get_with_a_range_redirects_too(redirecting, png):
@@ -50,8 +54,9 @@ async def test_head_304_and_416_are_answered_by_the_gateway(redirecting, fake_fi
     assert fake_files.servicer.download_url_requests == []
 
 
-@pytest.mark.parametrize("name", ["page.html", "page.htm", "page.xhtml", "feed.xml", "app.js", "mod.mjs",
-                                  "logo.svg", "LOGO.SVG"])
+@pytest.mark.parametrize(
+    "name", ["page.html", "page.htm", "page.xhtml", "feed.xml", "app.js", "mod.mjs", "logo.svg", "LOGO.SVG"]
+)
 async def test_active_content_is_streamed_under_the_sandbox_never_redirected(redirecting, fake_files, name):
     url = fake_files.servicer.put(name, b"<script>alert(1)</script>").file_url
 

@@ -1,4 +1,5 @@
 """GET and HEAD /file/{file_url} and /f/{file_url} through the real app, against the fake files service."""
+
 import hashlib
 import os
 
@@ -30,11 +31,19 @@ async def test_download_streams_the_whole_file_with_its_headers(client, sample, 
     )
 
 
-@pytest.mark.parametrize("name,content_type", [
-    ("a.txt", "text/plain; charset=utf-8"), ("a.csv", "text/csv; charset=utf-8"), ("a.svg", "image/svg+xml"),
-    ("a.html", "text/plain; charset=utf-8"), ("a.js", "text/plain; charset=utf-8"),
-])
-async def test_download_serves_text_markup_and_svg_inline_under_the_sandbox(client, fake_files, name, content_type):
+@pytest.mark.parametrize(
+    "name,content_type",
+    [
+        ("a.txt", "text/plain; charset=utf-8"),
+        ("a.csv", "text/csv; charset=utf-8"),
+        ("a.svg", "image/svg+xml"),
+        ("a.html", "text/plain; charset=utf-8"),
+        ("a.js", "text/plain; charset=utf-8"),
+    ],
+)
+async def test_download_serves_text_markup_and_svg_inline_under_the_sandbox(
+    client, fake_files, name, content_type
+):
     url = fake_files.servicer.put(name, b"<script>alert(1)</script>").file_url
     r = await client.get("/file/" + url)
     assert r.headers["content-type"] == content_type
@@ -42,15 +51,24 @@ async def test_download_serves_text_markup_and_svg_inline_under_the_sandbox(clie
     assert r.headers["content-security-policy"] == SANDBOX
 
 
-@pytest.mark.parametrize("name,content_type", [
-    ("a.png", "image/png"), ("a.jpg", "image/jpeg"), ("a.mp4", "video/mp4"), ("a.webm", "video/webm"),
-    ("a.mp3", "audio/mpeg"),
-])
+@pytest.mark.parametrize(
+    "name,content_type",
+    [
+        ("a.png", "image/png"),
+        ("a.jpg", "image/jpeg"),
+        ("a.mp4", "video/mp4"),
+        ("a.webm", "video/webm"),
+        ("a.mp3", "audio/mpeg"),
+    ],
+)
 async def test_download_serves_images_audio_and_video_with_no_script_but_no_sandbox(
     client, fake_files, name, content_type
 ):
     url = fake_files.servicer.put(name, b"some bytes").file_url
-    for r in (await client.get("/file/" + url), await client.get("/file/" + url, headers={"range": "bytes=0-1"})):
+    for r in (
+        await client.get("/file/" + url),
+        await client.get("/file/" + url, headers={"range": "bytes=0-1"}),
+    ):
         assert r.headers["content-type"] == content_type
         assert r.headers["content-disposition"].startswith("inline; ")
         assert r.headers["content-security-policy"] == NO_SCRIPT
@@ -109,40 +127,54 @@ async def test_a_small_file_comes_whole_in_one_read(client, fake_files, sample):
     assert read.with_info and read.inline_up_to >= len(DATA)
 
 
-async def test_a_big_file_is_streamed_from_the_read_that_brought_its_metadata(streaming_client, fake_files,
-                                                                             sample):
+async def test_a_big_file_is_streamed_from_the_read_that_brought_its_metadata(
+    streaming_client, fake_files, sample
+):
     r = await streaming_client.get("/file/" + sample)
     assert r.status_code == 200 and r.content == DATA
     [read] = fake_files.servicer.read_requests
     assert read.with_info and not read.HasField("length")
 
 
-@pytest.mark.parametrize("header,start,end", [
-    ("bytes=0-99", 0, 99), ("bytes=150000-", 150000, 199999), ("bytes=-500", 199500, 199999),
-    ("bytes=199990-300000", 199990, 199999), ("bytes=70000-140000", 70000, 140000),
-])
-async def test_download_sends_exactly_the_requested_range(streaming_client, fake_files, sample, header, start,
-                                                          end):
+@pytest.mark.parametrize(
+    "header,start,end",
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=150000-", 150000, 199999),
+        ("bytes=-500", 199500, 199999),
+        ("bytes=199990-300000", 199990, 199999),
+        ("bytes=70000-140000", 70000, 140000),
+    ],
+)
+async def test_download_sends_exactly_the_requested_range(
+    streaming_client, fake_files, sample, header, start, end
+):
     r = await streaming_client.get("/file/" + sample, headers={"Range": header})
     assert r.status_code == 206
     assert r.headers["content-range"] == f"bytes {start}-{end}/{len(DATA)}"
     assert r.headers["content-length"] == str(end - start + 1)
-    assert r.content == DATA[start:end + 1]
+    assert r.content == DATA[start : end + 1]
     read = fake_files.servicer.read_requests[-1]
     assert (read.offset, read.length) == (start, end - start + 1)
 
 
-@pytest.mark.parametrize("header,start,end", [
-    ("bytes=0-99", 0, 99), ("bytes=150000-", 150000, 199999), ("bytes=-500", 199500, 199999),
-    ("bytes=199990-300000", 199990, 199999),
-])
-async def test_a_range_of_a_small_file_is_cut_from_the_whole_file_read_once(client, streaming_client, fake_files,
-                                                                            sample, header, start, end):
+@pytest.mark.parametrize(
+    "header,start,end",
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=150000-", 150000, 199999),
+        ("bytes=-500", 199500, 199999),
+        ("bytes=199990-300000", 199990, 199999),
+    ],
+)
+async def test_a_range_of_a_small_file_is_cut_from_the_whole_file_read_once(
+    client, streaming_client, fake_files, sample, header, start, end
+):
     headers = {"Range": header, "X-Request-ID": "same"}
     streamed = await streaming_client.get("/file/" + sample, headers=headers)
     reads_before = len(fake_files.servicer.read_requests)
     r = await client.get("/file/" + sample, headers=headers)
-    assert r.status_code == 206 and r.content == DATA[start:end + 1]
+    assert r.status_code == 206 and r.content == DATA[start : end + 1]
     assert r.headers == streamed.headers
     [read] = fake_files.servicer.read_requests[reads_before:]
     assert read.with_info and read.inline_up_to >= len(DATA)
@@ -211,7 +243,12 @@ async def test_a_cached_small_file_is_answered_with_no_rpc(caching_client, fake_
     part = await caching_client.get("/file/" + url, headers={"Range": "bytes=2-4"})
     head = await caching_client.head("/file/" + url)
 
-    assert (whole.content, part.status_code, part.content, head.status_code) == (b"0123456789", 206, b"234", 200)
+    assert (whole.content, part.status_code, part.content, head.status_code) == (
+        b"0123456789",
+        206,
+        b"234",
+        200,
+    )
     assert len(fake_files.servicer.read_requests) == reads
 
 
@@ -243,11 +280,17 @@ async def test_without_nats_nothing_is_cached(client, fake_files):
     assert len(fake_files.servicer.read_requests) == 2
 
 
-@pytest.mark.parametrize("headers,status,body", [
-    ({}, 200, DATA), ({"Range": "bytes=10-19"}, 206, DATA[10:20]),
-], ids=["whole", "range"])
-async def test_a_files_service_older_than_read_with_info_is_still_downloaded_from(client, fake_files, sample,
-                                                                                  headers, status, body):
+@pytest.mark.parametrize(
+    "headers,status,body",
+    [
+        ({}, 200, DATA),
+        ({"Range": "bytes=10-19"}, 206, DATA[10:20]),
+    ],
+    ids=["whole", "range"],
+)
+async def test_a_files_service_older_than_read_with_info_is_still_downloaded_from(
+    client, fake_files, sample, headers, status, body
+):
     fake_files.servicer.read_without_info = True
     r = await client.get("/file/" + sample, headers=headers)
     head = await client.head("/file/" + sample)

@@ -1,4 +1,5 @@
 """Behaviour that needs real sockets: the app served by uvicorn as __main__ configures it."""
+
 import asyncio
 import contextlib
 import json
@@ -12,16 +13,20 @@ import pytest
 
 MB = 1024 * 1024
 BOUNDARY = "sockettestboundary"
-PART_HEAD = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
-             "Content-Type: application/octet-stream\r\n\r\n").encode()
+PART_HEAD = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+    "Content-Type: application/octet-stream\r\n\r\n"
+).encode()
 PART_TAIL = f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def upload_head(host: str, file_size: int) -> bytes:
     length = len(PART_HEAD) + file_size + len(PART_TAIL)
-    return (f"POST /api/upload HTTP/1.1\r\nHost: {host}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-            f"Content-Length: {length}\r\n\r\n").encode() + PART_HEAD
+    return (
+        f"POST /api/upload HTTP/1.1\r\nHost: {host}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    ).encode() + PART_HEAD
 
 
 def send_until_answered(base_url: str, file_size: int) -> tuple[int, dict, int]:
@@ -115,14 +120,18 @@ def answer_to_a_stalled_upload(base_url: str, declared_size: int, sent_size: int
     return int(head.split(b" ")[1]), json.loads(body), waited
 
 
-async def test_an_upload_whose_body_stalls_is_cut_off_with_408_and_nothing_kept(serve, settings_for, fake_files):
+async def test_an_upload_whose_body_stalls_is_cut_off_with_408_and_nothing_kept(
+    serve, settings_for, fake_files
+):
     base_url = await serve(settings_for(body_idle_timeout_seconds=1))
 
     # two messages and more: files hears of an upload with its second (FilesUpload)
     status, body, waited = await asyncio.to_thread(answer_to_a_stalled_upload, base_url, 8 * MB, 1_100_000)
 
-    assert (status, body) == (408, {"status": "error",
-                                    "message": "The request body stalled: nothing arrived for 1 seconds"})
+    assert (status, body) == (
+        408,
+        {"status": "error", "message": "The request body stalled: nothing arrived for 1 seconds"},
+    )
     assert 1 <= waited < 10
     await asyncio.wait_for(fake_files.servicer.upload_cancelled.wait(), 5)
     assert fake_files.servicer.blobs == {}
@@ -145,8 +154,9 @@ async def test_forwarded_for_counts_only_from_trusted_proxies(serve, settings_fo
     async with httpx.AsyncClient(base_url=base_url) as http:
         answered = []
         for i in range(3):
-            r = await http.post("/api/upload", files={"file": ("f.txt", b"x")},
-                                headers={"X-Forwarded-For": f"192.0.2.{i}"})
+            r = await http.post(
+                "/api/upload", files={"file": ("f.txt", b"x")}, headers={"X-Forwarded-For": f"192.0.2.{i}"}
+            )
             answered.append(r.status_code)
     assert answered == codes
 
@@ -165,7 +175,7 @@ def status_of_streamed_head(base_url: str, head: bytes) -> int | None:
             for start in range(0, len(head), 16 * 1024):
                 if select.select([sock], [], [], 0)[0]:
                     break
-                sock.sendall(head[start:start + 16 * 1024])
+                sock.sendall(head[start : start + 16 * 1024])
         with contextlib.suppress(ConnectionResetError):
             answer = sock.recv(65536)
             return int(answer.split(b" ")[1]) if answer else None
@@ -174,7 +184,9 @@ def status_of_streamed_head(base_url: str, head: bytes) -> int | None:
 
 @pytest.mark.parametrize("parser", ["httptools", "h11"])
 @pytest.mark.parametrize("size,header_count", [(MB, 1), (MB, 20_000)])
-async def test_request_heads_past_the_limit_are_refused_with_400(serve, settings_for, size, header_count, parser):
+async def test_request_heads_past_the_limit_are_refused_with_400(
+    serve, settings_for, size, header_count, parser
+):
     """A head is refused once more than the limit of it has arrived incomplete, so one connection's head
     costs at most the limit plus one socket read, whatever the client sends."""
     base_url = await serve(settings_for(max_header_bytes=4096, http_parser=parser))

@@ -1,4 +1,5 @@
 """A 100 MB upload streams through the gateway process (python -m gateway) without growing it by 32 MB."""
+
 import asyncio
 import logging
 import os
@@ -26,8 +27,10 @@ def reset_peak(pid: int) -> None:
 
 
 async def streamed_upload(size: int):
-    yield (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
-           "Content-Type: application/octet-stream\r\n\r\n").encode()
+    yield (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     block = b"\x5a" * MB
     for _ in range(size // MB):
         yield block
@@ -35,9 +38,15 @@ async def streamed_upload(size: int):
 
 
 async def started_gateway(tmp_path: pathlib.Path, port: int, fake_auth, fake_files):
-    env = {**os.environ, "FU_GATEWAY_PORT": str(port), "FU_GATEWAY_AUTH_ADDRESS": fake_auth.address,
-           "FU_GATEWAY_FILES_ADDRESS": fake_files.address, "FU_GATEWAY_UPLOAD_RATE_LIMIT": "1000/minute",
-           "FU_GATEWAY_LOG_LEVEL": "WARNING", "FU_GATEWAY_METRICS_PORT": "0"}
+    env = {
+        **os.environ,
+        "FU_GATEWAY_PORT": str(port),
+        "FU_GATEWAY_AUTH_ADDRESS": fake_auth.address,
+        "FU_GATEWAY_FILES_ADDRESS": fake_files.address,
+        "FU_GATEWAY_UPLOAD_RATE_LIMIT": "1000/minute",
+        "FU_GATEWAY_LOG_LEVEL": "WARNING",
+        "FU_GATEWAY_METRICS_PORT": "0",
+    }
     argv = [sys.executable, "-m", "gateway"]
     with open(tmp_path / "gateway.log", "wb") as log:
         process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -66,15 +75,21 @@ async def test_upload_of_100mb_grows_gateway_peak_rss_by_less_than_32mb(
             assert warm_up.status_code == 200, warm_up.text
             reset_peak(process.pid)
             baseline = status_fields(process.pid)["VmRSS"]
-            r = await http.post("/api/upload", content=streamed_upload(100 * MB),
-                                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+            r = await http.post(
+                "/api/upload",
+                content=streamed_upload(100 * MB),
+                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+            )
         assert r.status_code == 200, r.text
         growth = status_fields(process.pid)["VmHWM"] - baseline
     finally:
         process.terminate()
         process.wait(15)
     record_property("peak_rss_growth_mb", round(growth / MB, 1))
-    logger.warning("gateway peak RSS growth during a 100 MB upload: %.1f MB (baseline %.1f MB)",
-                   growth / MB, baseline / MB)
+    logger.warning(
+        "gateway peak RSS growth during a 100 MB upload: %.1f MB (baseline %.1f MB)",
+        growth / MB,
+        baseline / MB,
+    )
     assert fake_files.servicer.blobs[r.json()["file_url"]].info.size == 100 * MB
     assert growth < BUDGET, f"{growth / MB:.1f} MB"

@@ -15,7 +15,6 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fileuploader_runtime.metrics_endpoint import metrics_served
-
 from gateway.main import create_app
 from gateway.metrics import GatewayMetrics
 from gateway.metrics_endpoint import forget_dead_workers

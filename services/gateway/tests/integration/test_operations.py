@@ -1,4 +1,5 @@
 """Health, the API description, framework errors as JSON, the request id, access logs, balancing."""
+
 import io
 import json
 import logging
@@ -9,7 +10,6 @@ import pytest
 from fileuploader.files.v1 import files_pb2_grpc
 from fileuploader_runtime.logs import log_formatter
 from fileuploader_runtime.request_ids import RequestIdLogFilter
-
 from gateway.clients.files import FilesClient
 from gateway.clients.rpc import Keepalive, open_channel
 from gateway.errors import FileNotFound
@@ -28,9 +28,20 @@ async def test_openapi_describes_every_route_and_its_bodies(client):
     assert (await client.get("/docs")).status_code == 200
     spec = (await client.get("/openapi.json")).json()
     paths = spec["paths"]
-    for path in ("/api/upload", "/api/delete/{file_url}", "/api/login", "/api/register", "/api/refresh_token",
-                 "/api/logout", "/api/get_files", "/api/getFiles", "/file/{file_url}", "/f/{file_url}",
-                 "/healthz", "/readyz"):
+    for path in (
+        "/api/upload",
+        "/api/delete/{file_url}",
+        "/api/login",
+        "/api/register",
+        "/api/refresh_token",
+        "/api/logout",
+        "/api/get_files",
+        "/api/getFiles",
+        "/file/{file_url}",
+        "/f/{file_url}",
+        "/healthz",
+        "/readyz",
+    ):
         assert path in paths, path
     assert paths["/api/getFiles"]["get"]["deprecated"] is True
     upload = paths["/api/upload"]["post"]
@@ -64,7 +75,8 @@ async def test_openapi_links_an_upload_to_the_download_and_delete_of_its_file(cl
     links = spec["paths"]["/api/upload"]["post"]["responses"]["200"]["links"]
     assert {link["operationId"] for link in links.values()} <= operation_ids
     assert links["delete"]["parameters"] == {
-        "file_url": "$response.body#/file_url", "key": "$response.body#/key"
+        "file_url": "$response.body#/file_url",
+        "key": "$response.body#/key",
     }
 
 
@@ -131,8 +143,9 @@ async def test_request_id_is_created_when_missing_or_insane(client, headers):
 async def test_request_id_travels_to_the_services_as_metadata(client, fake_auth, fake_files):
     url = fake_files.servicer.put("a.txt", b"x").file_url
     await client.get("/file/" + url, headers={"X-Request-ID": "download-7"})
-    await client.post("/api/login", json={"username": "u", "password": "p"},
-                      headers={"X-Request-ID": "login-8"})
+    await client.post(
+        "/api/login", json={"username": "u", "password": "p"}, headers={"X-Request-ID": "login-8"}
+    )
     assert fake_files.servicer.request_ids[-1] == "download-7"
     assert fake_auth.servicer.request_ids[-1] == "login-8"
 
@@ -143,8 +156,9 @@ async def test_each_service_is_sent_the_token_of_its_own_pair_and_no_other(
     auth_token, files_token = "gateway-to-auth-" + "a" * 32, "gateway-to-files-" + "f" * 32
     client = client_of(await make_app(auth_rpc_token=auth_token, files_rpc_token=files_token))
     token = fake_auth.servicer.sign_up("alice")
-    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
-                          headers={"Authorization": f"Bearer {token}"})
+    r = await client.post(
+        "/api/upload", files={"file": ("a.txt", b"x")}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 200, r.text
     assert (await client.get("/file/" + r.json()["file_url"])).status_code == 200
     assert set(fake_auth.authorizations) == {f"Bearer {auth_token}"}

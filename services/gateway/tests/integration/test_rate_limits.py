@@ -1,4 +1,5 @@
 """Rate limits: an upload bucket and one shared auth bucket per client address, counted first."""
+
 import pytest
 
 
@@ -29,8 +30,10 @@ async def test_limits_count_per_client_address(limited_app, client_of):
 
 async def test_auth_calls_share_one_bucket(limited_app, client_of):
     client = client_of(limited_app)
-    codes = [(await client.post("/api/login", json={"username": "nobody", "password": "p"})).status_code
-             for _ in range(6)]
+    codes = [
+        (await client.post("/api/login", json={"username": "nobody", "password": "p"})).status_code
+        for _ in range(6)
+    ]
     for _ in range(2):
         codes.append((await client.post("/api/refresh_token", json={"accessToken": "x"})).status_code)
     codes += [(await client.post("/api/logout")).status_code for _ in range(2)]
@@ -40,8 +43,9 @@ async def test_auth_calls_share_one_bucket(limited_app, client_of):
     assert (await upload(client)).status_code == 200
 
 
-async def test_limit_is_checked_before_the_body_and_the_services(limited_app, client_of, fake_auth,
-                                                                 fake_files):
+async def test_limit_is_checked_before_the_body_and_the_services(
+    limited_app, client_of, fake_auth, fake_files
+):
     client = client_of(limited_app)
     await fake_auth.stop()
     await fake_files.stop()

@@ -1,13 +1,20 @@
 """Rate limits counted in Redis: shared by every gateway, and never a reason to refuse service."""
+
 from gateway.ratelimit import RateLimiter
 
 LIMITS = {"upload": "2/minute"}
 
 
 async def test_gateways_sharing_redis_share_the_count(redis_server):
-    async with RateLimiter(redis_server.url, LIMITS) as first, RateLimiter(redis_server.url, LIMITS) as second:
-        answers = [await first.hit("upload", "203.0.113.7"), await second.hit("upload", "203.0.113.7"),
-                   await first.hit("upload", "203.0.113.7")]
+    async with (
+        RateLimiter(redis_server.url, LIMITS) as first,
+        RateLimiter(redis_server.url, LIMITS) as second,
+    ):
+        answers = [
+            await first.hit("upload", "203.0.113.7"),
+            await second.hit("upload", "203.0.113.7"),
+            await first.hit("upload", "203.0.113.7"),
+        ]
         other_client = await second.hit("upload", "203.0.113.8")
     assert answers[:2] == [None, None] and answers[2] is not None and answers[2] >= 1
     assert other_client is None

@@ -1,4 +1,5 @@
 """Answers that carry secrets are never stored by a browser or a cache; no answer is content-sniffed."""
+
 import pytest
 
 NO_STORE = ("no-store", "nosniff")
@@ -21,8 +22,9 @@ async def test_answers_carrying_a_token_are_not_stored(client, fake_auth):
 @pytest.mark.parametrize("path", ["/api/get_files", "/api/getFiles"])
 async def test_answers_carrying_delete_keys_are_not_stored(client, fake_auth, path):
     token = fake_auth.servicer.sign_up("bob")
-    uploaded = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
-                                 headers={"Authorization": f"Bearer {token}"})
+    uploaded = await client.post(
+        "/api/upload", files={"file": ("a.txt", b"x")}, headers={"Authorization": f"Bearer {token}"}
+    )
     listed = await client.get(path, headers={"Authorization": f"Bearer {token}"})
 
     assert (uploaded.status_code, listed.status_code) == (200, 200)

@@ -1,5 +1,6 @@
 """SIGTERM on a real uvicorn: not ready at once while still serving, then a graceful drain; a request
 that outlives the grace period gets a JSON 503, never uvicorn's plain-text 500."""
+
 import asyncio
 import json
 import signal
@@ -12,17 +13,22 @@ BOUNDARY = "shutdowntestboundary"
 
 
 def stalled_upload_head(host: str, port: int) -> bytes:
-    part = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="stalled.bin"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n").encode()
-    return (f"POST /api/upload HTTP/1.1\r\nHost: {host}:{port}\r\n"
+    part = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="stalled.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    return (
+        (
+            f"POST /api/upload HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-            f"Content-Length: {len(part) + 10 * 1024 * 1024}\r\n\r\n").encode() + part + b"\0" * (
-                2 * MESSAGE_BYTES + 300_000)  # two messages: files hears of an upload with its second
+            f"Content-Length: {len(part) + 10 * 1024 * 1024}\r\n\r\n"
+        ).encode()
+        + part
+        + b"\0" * (2 * MESSAGE_BYTES + 300_000)
+    )  # two messages: files hears of an upload with its second
 
 
-async def test_sigterm_turns_readiness_off_at_once_and_serves_until_the_delay_ends(
-    serve_app, settings_for
-):
+async def test_sigterm_turns_readiness_off_at_once_and_serves_until_the_delay_ends(serve_app, settings_for):
     served = await serve_app(settings_for(shutdown_delay_seconds=1.0, shutdown_grace_seconds=2.0))
     async with httpx.AsyncClient(base_url=served.base_url) as http:
         assert (await http.get("/readyz")).status_code == 200

@@ -1,5 +1,6 @@
 """Slow, hoarding and ill-framed clients against the app served as __main__ serves it, over raw sockets:
 what a client sees (status, JSON body, the connection closed) and when."""
+
 import asyncio
 import contextlib
 import json
@@ -26,8 +27,11 @@ def settings_for(request, settings_for):
 
 
 def content_length(head: bytes) -> int:
-    lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
-               if line.lower().startswith(b"content-length:")]
+    lengths = [
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    ]
     return lengths[0] if lengths else 0
 
 
@@ -36,8 +40,9 @@ class RawClient:
 
     def __init__(self, base_url: str, source: str = "127.0.0.1", timeout: float = 5) -> None:
         url = urlsplit(base_url)
-        self.socket = socket.create_connection((url.hostname, url.port), timeout=timeout,
-                                               source_address=(source, 0))
+        self.socket = socket.create_connection(
+            (url.hostname, url.port), timeout=timeout, source_address=(source, 0)
+        )
         self.head = b""
 
     def send(self, data: bytes) -> bool:
@@ -116,15 +121,20 @@ def timed_out_head(base_url: str, first: bytes) -> tuple[int, dict, float]:
         client.close()
 
 
-@pytest.mark.parametrize("first", [
-    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: gateway.test\r\n", id="first-request"),
-    pytest.param(HEALTH + b"GET /healthz HTTP/1.1\r\n", id="after-an-answer-on-a-kept-connection"),
-])
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(b"GET /healthz HTTP/1.1\r\nHost: gateway.test\r\n", id="first-request"),
+        pytest.param(HEALTH + b"GET /healthz HTTP/1.1\r\n", id="after-an-answer-on-a-kept-connection"),
+    ],
+)
 async def test_a_head_that_trickles_in_is_answered_408_at_the_header_timeout(serve, settings_for, first):
     base_url = await serve(settings_for(header_timeout_seconds=1))
     status, body, waited = await asyncio.to_thread(timed_out_head, base_url, first)
-    assert (status, body) == (408, {"status": "error",
-                                    "message": "The request headers did not arrive within 1 seconds"})
+    assert (status, body) == (
+        408,
+        {"status": "error", "message": "The request headers did not arrive within 1 seconds"},
+    )
     assert 0.9 <= waited < 3
 
 
@@ -158,8 +168,11 @@ async def test_a_body_left_unread_cannot_hold_the_connection_past_the_header_tim
 def stalled_json_body(base_url: str, path: str) -> tuple[int, dict, float]:
     client = RawClient(base_url)
     try:
-        client.send(f"POST {path} HTTP/1.1\r\nHost: gateway.test\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(BODY)}\r\n\r\n".encode() + BODY[:20])
+        client.send(
+            f"POST {path} HTTP/1.1\r\nHost: gateway.test\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(BODY)}\r\n\r\n".encode()
+            + BODY[:20]
+        )
         started = time.monotonic()
         status, body, _ = client.answer()
         return status, body, time.monotonic() - started
@@ -168,12 +181,15 @@ def stalled_json_body(base_url: str, path: str) -> tuple[int, dict, float]:
 
 
 @pytest.mark.parametrize("path", ["/api/register", "/api/login", "/api/refresh_token"])
-async def test_a_json_body_that_stalls_is_answered_408_and_changes_nothing(serve, settings_for, fake_auth,
-                                                                           path):
+async def test_a_json_body_that_stalls_is_answered_408_and_changes_nothing(
+    serve, settings_for, fake_auth, path
+):
     base_url = await serve(settings_for(body_idle_timeout_seconds=1))
     status, body, waited = await asyncio.to_thread(stalled_json_body, base_url, path)
-    assert (status, body) == (408, {"status": "error",
-                                    "message": "The request body stalled: nothing arrived for 1 seconds"})
+    assert (status, body) == (
+        408,
+        {"status": "error", "message": "The request body stalled: nothing arrived for 1 seconds"},
+    )
     assert 0.9 <= waited < 3
     assert fake_auth.servicer.request_ids == [] and fake_auth.servicer.accounts == {}
 
@@ -194,8 +210,10 @@ def burst(base_url: str, data: bytes) -> tuple[int, dict, bytes]:
 async def test_a_head_past_the_limit_sent_in_one_burst_is_refused_with_400(serve, settings_for):
     base_url = await serve(settings_for(max_header_bytes=16384))
     status, body, _ = await asyncio.to_thread(burst, base_url, head_of(100_000))
-    assert (status, body) == (400, {"status": "error",
-                                    "message": "Request line and headers too large (at most 16384 bytes)"})
+    assert (status, body) == (
+        400,
+        {"status": "error", "message": "Request line and headers too large (at most 16384 bytes)"},
+    )
     client = RawClient(base_url)
     try:
         assert client.send(head_of(15_000)) and (await asyncio.to_thread(client.one_answer))[0] == 200
@@ -204,16 +222,21 @@ async def test_a_head_past_the_limit_sent_in_one_burst_is_refused_with_400(serve
 
 
 async def test_content_length_with_transfer_encoding_is_refused_and_the_connection_closed(
-        serve, settings_for, fake_auth):
+    serve, settings_for, fake_auth
+):
     """A proxy that frames by Content-Length would take the chunked body's tail for the body; the gateway
     would have served the bytes after the chunked body as a request of their own."""
     base_url = await serve(settings_for())
     chunked = f"{len(BODY):x}\r\n".encode() + BODY + b"\r\n0\r\n\r\n"
-    smuggled = (b"POST /api/login HTTP/1.1\r\nHost: gateway.test\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + HEALTH)
+    smuggled = (
+        b"POST /api/login HTTP/1.1\r\nHost: gateway.test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + HEALTH
+    )
     status, body, after = await asyncio.to_thread(burst, base_url, smuggled)
-    assert (status, body) == (400, {"status": "error",
-                                    "message": "Content-Length and Transfer-Encoding must not both be sent"})
+    assert (status, body) == (
+        400,
+        {"status": "error", "message": "Content-Length and Transfer-Encoding must not both be sent"},
+    )
     assert after == b"", "the bytes after the chunked body were served as a request"
     assert fake_auth.servicer.request_ids == []
 
@@ -271,8 +294,9 @@ async def test_connections_over_the_gateway_cap_are_refused_with_503(serve, sett
 
 
 @pytest.mark.parametrize("trusted_proxies,second_status", [("127.0.0.5", 200), ("", 429)])
-async def test_a_trusted_proxy_is_held_to_the_gateway_cap_only(serve, settings_for, trusted_proxies,
-                                                                second_status):
+async def test_a_trusted_proxy_is_held_to_the_gateway_cap_only(
+    serve, settings_for, trusted_proxies, second_status
+):
     """Behind a proxy every client has the proxy's address: the proxy caps each client's connections."""
     base_url = await serve(settings_for(max_connections_per_client=1, trusted_proxies=trusted_proxies))
     held = await asyncio.to_thread(open_served, base_url, "127.0.0.5")
@@ -292,8 +316,9 @@ def unknown_method_answer(base_url: str) -> tuple[int, dict, bytes]:
         client.close()
 
 
-async def test_a_method_the_parser_does_not_know_is_answered_405_with_the_paths_methods(serve, settings_for,
-                                                                                       caplog):
+async def test_a_method_the_parser_does_not_know_is_answered_405_with_the_paths_methods(
+    serve, settings_for, caplog
+):
     base_url = await serve(settings_for())
     with caplog.at_level("INFO", logger="uvicorn.access"):
         status, body, head = await asyncio.to_thread(unknown_method_answer, base_url)

@@ -1,4 +1,5 @@
 """A service behind the gateway that cannot be reached: a JSON 503 within the deadline (Part 2 #12)."""
+
 import time
 
 import pytest
@@ -48,17 +49,24 @@ async def test_auth_down_keeps_anonymous_uploads_and_downloads_working(client, f
     assert (await client.get("/file/" + r.json()["file_url"])).content == b"still works"
 
 
-@pytest.mark.parametrize("method,path,kwargs", [
-    ("POST", "/api/login", {"json": {"username": "a", "password": "b"}}),
-    ("POST", "/api/register", {"json": {"username": "a", "password": "b"}}),
-    ("POST", "/api/refresh_token", {"json": {"accessToken": "tok-x"}}),
-    ("POST", "/api/logout", {"headers": bearer("tok-x")}),
-    ("GET", "/api/get_files", {"headers": bearer("tok-x")}),
-    ("POST", "/api/tokens", {"headers": bearer("tok-x"), "json": {"name": "ci"}}),
-    ("GET", "/api/tokens", {"headers": bearer("tok-x")}),
-    ("DELETE", "/api/tokens/abc", {"headers": bearer("tok-x")}),
-    ("POST", "/api/password", {"headers": bearer("tok-x"), "json": {"old_password": "a", "new_password": "b"}}),
-])
+@pytest.mark.parametrize(
+    "method,path,kwargs",
+    [
+        ("POST", "/api/login", {"json": {"username": "a", "password": "b"}}),
+        ("POST", "/api/register", {"json": {"username": "a", "password": "b"}}),
+        ("POST", "/api/refresh_token", {"json": {"accessToken": "tok-x"}}),
+        ("POST", "/api/logout", {"headers": bearer("tok-x")}),
+        ("GET", "/api/get_files", {"headers": bearer("tok-x")}),
+        ("POST", "/api/tokens", {"headers": bearer("tok-x"), "json": {"name": "ci"}}),
+        ("GET", "/api/tokens", {"headers": bearer("tok-x")}),
+        ("DELETE", "/api/tokens/abc", {"headers": bearer("tok-x")}),
+        (
+            "POST",
+            "/api/password",
+            {"headers": bearer("tok-x"), "json": {"old_password": "a", "new_password": "b"}},
+        ),
+    ],
+)
 async def test_auth_down_gives_503_for_account_routes(client, fake_auth, method, path, kwargs):
     await fake_auth.stop()
     assert_unavailable(await client.request(method, path, **kwargs), "Auth")
@@ -94,6 +102,8 @@ async def test_readyz_is_503_when_a_service_is_down_and_healthz_stays_ok(client,
     assert time.monotonic() - started < 1.5
     assert r.status_code == 503
     assert r.json() == {
-        "status": "error", "message": "not ready", "checks": {"auth": "unreachable", "files": "ok"}
+        "status": "error",
+        "message": "not ready",
+        "checks": {"auth": "unreachable", "files": "ok"},
     }
     assert (await client.get("/healthz")).json() == {"status": "ok"}

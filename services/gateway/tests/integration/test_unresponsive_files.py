@@ -1,6 +1,7 @@
 """A files service that is up (it answers pings) but stuck: each step of an upload or a download
 stream has its bound, so the transfer gets a JSON 503 (or, begun, is cut) instead of hanging; a
 transfer slower than the bound in all, whose every step is within it, goes through."""
+
 import asyncio
 import os
 import time
@@ -25,8 +26,11 @@ async def timed(request) -> tuple[httpx.Response, float]:
     return response, time.monotonic() - started
 
 
-@pytest.mark.parametrize("stall,size", [("upload", 2 * MB), ("answer", 6)],
-                         ids=["files-takes-no-more-messages", "files-never-answers"])
+@pytest.mark.parametrize(
+    "stall,size",
+    [("upload", 2 * MB), ("answer", 6)],
+    ids=["files-takes-no-more-messages", "files-never-answers"],
+)
 async def test_upload_is_503_and_cancelled_when_files_is_stuck(step_bound_client, fake_files, stall, size):
     fake_files.servicer.stall = stall
     r, took = await timed(step_bound_client.post("/api/upload", files={"file": ("a.bin", os.urandom(size))}))

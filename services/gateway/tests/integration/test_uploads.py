@@ -1,4 +1,5 @@
 """POST /api/upload through the real app, against the fake services."""
+
 import asyncio
 import hashlib
 
@@ -13,8 +14,14 @@ MB = 1024 * 1024
 
 
 def file_part(name: str = "a.txt", content: bytes = b"", field: str = "file") -> bytes:
-    return (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n").encode() + content + b"\r\n"
+    return (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + b"\r\n"
+    )
 
 
 CLOSING = f"--{BOUNDARY}--\r\n".encode()
@@ -33,8 +40,20 @@ async def test_upload_answers_every_contract_field_when_anonymous(client, fake_f
     r = await client.post("/api/upload", files={"file": ("Holiday Video.MP4", b"\0\0\0\x18ftypmp42")})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert list(body) == ["status", "message", "file_url", "file_url_full", "key", "ext", "user_filename",
-                          "synced", "auth_error", "expires_at", "max_downloads", "downloads_left"]
+    assert list(body) == [
+        "status",
+        "message",
+        "file_url",
+        "file_url_full",
+        "key",
+        "ext",
+        "user_filename",
+        "synced",
+        "auth_error",
+        "expires_at",
+        "max_downloads",
+        "downloads_left",
+    ]
     assert (body["expires_at"], body["max_downloads"], body["downloads_left"]) == (None, None, None)
     assert body["status"] == "success" and body["message"] == "File uploaded successfully"
     assert body["file_url_full"] == f"https://files.example.test/file/{body['file_url']}"
@@ -44,9 +63,16 @@ async def test_upload_answers_every_contract_field_when_anonymous(client, fake_f
     assert stored.data == b"\0\0\0\x18ftypmp42" and stored.delete_key == body["key"]
 
 
-@pytest.mark.parametrize(("size", "messages"), [
-    (0, 0), (1, 1), (MESSAGE_BYTES, 1), (MESSAGE_BYTES + 1, 2), (2 * MESSAGE_BYTES + 7, 3),
-])
+@pytest.mark.parametrize(
+    ("size", "messages"),
+    [
+        (0, 0),
+        (1, 1),
+        (MESSAGE_BYTES, 1),
+        (MESSAGE_BYTES + 1, 2),
+        (2 * MESSAGE_BYTES + 7, 3),
+    ],
+)
 async def test_a_file_within_one_message_is_sent_whole_and_a_bigger_one_streamed_byte_for_byte(
     client, fake_files, size, messages
 ):
@@ -59,8 +85,9 @@ async def test_a_file_within_one_message_is_sent_whole_and_a_bigger_one_streamed
 
 async def test_upload_is_synced_under_the_account_when_token_is_valid(client, fake_auth):
     token = fake_auth.servicer.sign_up("alice")
-    r = await client.post("/api/upload", files={"file": ("mine.txt", b"mine")},
-                          headers={"Authorization": f"Bearer {token}"})
+    r = await client.post(
+        "/api/upload", files={"file": ("mine.txt", b"mine")}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.json()["synced"] is True and r.json()["auth_error"] == {}
     listed = await client.get("/api/get_files", headers={"Authorization": f"Bearer {token}"})
     assert [item["file_url"] for item in listed.json()["data"]] == [r.json()["file_url"]]
@@ -68,15 +95,19 @@ async def test_upload_is_synced_under_the_account_when_token_is_valid(client, fa
 
 async def test_an_owned_upload_is_recorded_in_the_accounts_list_before_answering_synced(client, fake_auth):
     token = fake_auth.servicer.sign_up("carol")
-    r = await client.post("/api/upload", files={"file": ("mine.txt", b"mine")},
-                          headers={"Authorization": f"Bearer {token}"})
+    r = await client.post(
+        "/api/upload", files={"file": ("mine.txt", b"mine")}, headers={"Authorization": f"Bearer {token}"}
+    )
 
     body = r.json()
     assert body["synced"] is True
     [(account_id, recorded)] = fake_auth.servicer.recorded
     assert account_id == fake_auth.servicer.accounts["carol"][1].account_id
     assert (recorded.file_url, recorded.delete_key, recorded.user_filename, recorded.size) == (
-        body["file_url"], body["key"], "mine.txt", 4
+        body["file_url"],
+        body["key"],
+        "mine.txt",
+        4,
     )
 
 
@@ -84,25 +115,31 @@ async def test_an_upload_auth_cannot_record_is_stored_but_not_synced(client, fak
     token = fake_auth.servicer.sign_up("dave")
     fake_auth.servicer.record_failure = grpc.StatusCode.UNAVAILABLE
 
-    r = await client.post("/api/upload", files={"file": ("mine.txt", b"mine")},
-                          headers={"Authorization": f"Bearer {token}"})
+    r = await client.post(
+        "/api/upload", files={"file": ("mine.txt", b"mine")}, headers={"Authorization": f"Bearer {token}"}
+    )
 
     assert r.status_code == 200 and r.json()["synced"] is False and r.json()["auth_error"] == {}
     assert fake_files.servicer.blobs[r.json()["file_url"]].data == b"mine"
 
 
-@pytest.mark.parametrize("header,error_id,message", [
-    ("Bearer not-a-jwt", -4, "Invalid access token"),
-    ("Bearer expired-token", -3, "Access token expired"),
-    ("Bearer tok-revoked", -5, "Token not found"),
-    ("Token abc", -2, "Authorization header must have Bearer <token> format"),
-    ("Bearer", -2, "Authorization header must have Bearer <token> format"),
-    ("Bearer a b", -2, "Authorization header must have Bearer <token> format"),
-])
-async def test_upload_is_stored_anonymously_when_authorization_fails(client, fake_files, header, error_id,
-                                                                      message):
-    r = await client.post("/api/upload", files={"file": ("x.txt", b"still stored")},
-                          headers={"Authorization": header})
+@pytest.mark.parametrize(
+    "header,error_id,message",
+    [
+        ("Bearer not-a-jwt", -4, "Invalid access token"),
+        ("Bearer expired-token", -3, "Access token expired"),
+        ("Bearer tok-revoked", -5, "Token not found"),
+        ("Token abc", -2, "Authorization header must have Bearer <token> format"),
+        ("Bearer", -2, "Authorization header must have Bearer <token> format"),
+        ("Bearer a b", -2, "Authorization header must have Bearer <token> format"),
+    ],
+)
+async def test_upload_is_stored_anonymously_when_authorization_fails(
+    client, fake_files, header, error_id, message
+):
+    r = await client.post(
+        "/api/upload", files={"file": ("x.txt", b"still stored")}, headers={"Authorization": header}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["synced"] is False
     assert r.json()["auth_error"] == {"message": message, "errorId": error_id}
@@ -110,8 +147,9 @@ async def test_upload_is_stored_anonymously_when_authorization_fails(client, fak
 
 
 async def test_upload_appends_extension_when_include_ext_is_true(client):
-    r = await client.post("/api/upload", params={"include_ext": "true"},
-                          files={"file": ("Photo.PNG", b"png")})
+    r = await client.post(
+        "/api/upload", params={"include_ext": "true"}, files={"file": ("Photo.PNG", b"png")}
+    )
     assert r.json()["file_url"].endswith(".png")
     r = await client.post("/api/upload", files={"file": ("Photo.PNG", b"png")})
     assert not r.json()["file_url"].endswith(".png")
@@ -129,12 +167,15 @@ async def test_upload_is_400_when_no_file_part(client, fake_files):
     assert not fake_files.servicer.blobs
 
 
-@pytest.mark.parametrize("headers,content", [
-    ({}, b""),
-    (MULTIPART, b""),
-    ({"Content-Type": "application/json"}, b'{"file": "x"}'),
-    ({"Content-Type": "multipart/form-data"}, file_part() + CLOSING),
-])
+@pytest.mark.parametrize(
+    "headers,content",
+    [
+        ({}, b""),
+        (MULTIPART, b""),
+        ({"Content-Type": "application/json"}, b'{"file": "x"}'),
+        ({"Content-Type": "multipart/form-data"}, file_part() + CLOSING),
+    ],
+)
 async def test_upload_is_400_when_body_is_empty_or_not_multipart(client, headers, content):
     r = await client.post("/api/upload", content=content, headers=headers)
     assert r.status_code == 400 and r.json()["message"] == "No file uploaded"
@@ -233,8 +274,11 @@ async def test_upload_is_cut_off_with_413_once_the_file_passes_the_limit(make_cl
     # a limit past two messages: files has heard of the upload (its stream opened) when it is cut off
     client = await make_client(max_upload_bytes=3 * MB)
     blocks_read: list[int] = []
-    r = await client.post("/api/upload", headers=MULTIPART,
-                          content=streamed(file_part("big.bin")[:-2], 200, counter=blocks_read))
+    r = await client.post(
+        "/api/upload",
+        headers=MULTIPART,
+        content=streamed(file_part("big.bin")[:-2], 200, counter=blocks_read),
+    )
     assert r.status_code == 413
     assert r.json() == {"status": "error", "message": "File size exceeds the limit (3MB)"}
     assert r.headers["connection"] == "close"
@@ -254,9 +298,11 @@ async def test_upload_is_413_at_once_when_content_length_is_too_large(make_clien
 
 async def test_upload_cancels_the_stream_when_the_client_disconnects(make_app, fake_files):
     app = await make_app()
-    messages = [{"type": "http.request", "body": file_part("a.bin")[:-2], "more_body": True},
-                {"type": "http.request", "body": b"x" * (2 * MESSAGE_BYTES + 100_000), "more_body": True},
-                {"type": "http.disconnect"}]
+    messages = [
+        {"type": "http.request", "body": file_part("a.bin")[:-2], "more_body": True},
+        {"type": "http.request", "body": b"x" * (2 * MESSAGE_BYTES + 100_000), "more_body": True},
+        {"type": "http.disconnect"},
+    ]
     sent: list[dict] = []
 
     async def receive() -> dict:
@@ -265,11 +311,20 @@ async def test_upload_cancels_the_stream_when_the_client_disconnects(make_app, f
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-             "method": "POST", "scheme": "http", "path": "/api/upload", "raw_path": b"/api/upload",
-             "query_string": b"", "root_path": "", "client": ("198.51.100.1", 1),
-             "server": ("gateway.test", 80),
-             "headers": [(b"content-type", MULTIPART["Content-Type"].encode()), (b"host", b"gateway.test")]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/upload",
+        "raw_path": b"/api/upload",
+        "query_string": b"",
+        "root_path": "",
+        "client": ("198.51.100.1", 1),
+        "server": ("gateway.test", 80),
+        "headers": [(b"content-type", MULTIPART["Content-Type"].encode()), (b"host", b"gateway.test")],
+    }
     await app(scope, receive, send)
     await asyncio.wait_for(fake_files.servicer.upload_cancelled.wait(), 5)
     assert not fake_files.servicer.blobs
@@ -278,8 +333,11 @@ async def test_upload_cancels_the_stream_when_the_client_disconnects(make_app, f
 
 async def test_upload_sends_the_request_id_to_auth_and_files(client, fake_auth, fake_files):
     token = fake_auth.servicer.sign_up("alice")
-    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
-                          headers={"Authorization": f"Bearer {token}", "X-Request-ID": "trace-42"})
+    r = await client.post(
+        "/api/upload",
+        files={"file": ("a.txt", b"x")},
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": "trace-42"},
+    )
     assert r.headers["x-request-id"] == "trace-42"
     assert fake_auth.servicer.request_ids[-1] == "trace-42"
     assert fake_files.servicer.request_ids[-1] == "trace-42"
@@ -289,14 +347,18 @@ async def test_upload_sends_the_request_id_to_auth_and_files(client, fake_auth, 
 async def test_upload_is_400_and_stores_nothing_when_the_idempotency_key_is_malformed(
     client, fake_files, key
 ):
-    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
-                          headers={"Idempotency-Key": key.encode("utf-8")})
+    r = await client.post(
+        "/api/upload", files={"file": ("a.txt", b"x")}, headers={"Idempotency-Key": key.encode("utf-8")}
+    )
     assert r.status_code == 400 and r.json() == {
-        "status": "error", "message": "Idempotency-Key must be 1-255 printable ASCII characters"}
+        "status": "error",
+        "message": "Idempotency-Key must be 1-255 printable ASCII characters",
+    }
     assert fake_files.servicer.blobs == {}
 
 
 async def test_upload_accepts_a_255_character_idempotency_key(client, fake_files):
-    r = await client.post("/api/upload", files={"file": ("a.txt", b"x")},
-                          headers={"Idempotency-Key": "k" * 255})
+    r = await client.post(
+        "/api/upload", files={"file": ("a.txt", b"x")}, headers={"Idempotency-Key": "k" * 255}
+    )
     assert r.status_code == 200 and list(fake_files.servicer.blobs) == [r.json()["file_url"]]

@@ -1,5 +1,6 @@
 """The web page at / and its assets: media types, caching, the page's Content-Security-Policy, and
 that the page never takes anything from the API's behaviour."""
+
 import re
 from html.parser import HTMLParser
 
@@ -59,7 +60,7 @@ async def test_an_unchanged_page_or_asset_is_answered_304(client):
     first = await client.get(asset)
 
     again = await client.get("/", headers={"If-None-Match": page.headers["etag"]})
-    asset_again = await client.get(asset, headers={"If-None-Match": f'W/{first.headers["etag"]}'})
+    asset_again = await client.get(asset, headers={"If-None-Match": f"W/{first.headers['etag']}"})
 
     assert (again.status_code, again.content) == (304, b"")
     assert (asset_again.status_code, asset_again.content) == (304, b"")

@@ -11,18 +11,44 @@ from gateway.content_types import (
 TEXT_PLAIN = "text/plain; charset=utf-8"
 
 
-@pytest.mark.parametrize("ext,content_type", [
-    (".png", "image/png"), (".jpg", "image/jpeg"), (".jpeg", "image/jpeg"), (".gif", "image/gif"),
-    (".webp", "image/webp"), (".avif", "image/avif"), (".bmp", "image/bmp"), (".ico", "image/x-icon"),
-    (".mp4", "video/mp4"), (".webm", "video/webm"), (".mov", "video/quicktime"), (".mkv", "video/x-matroska"),
-    (".ogv", "video/ogg"), (".mp3", "audio/mpeg"), (".ogg", "audio/ogg"), (".oga", "audio/ogg"),
-    (".opus", "audio/ogg"), (".wav", "audio/wav"), (".flac", "audio/flac"), (".m4a", "audio/mp4"),
-    (".aac", "audio/aac"), (".txt", TEXT_PLAIN), (".csv", "text/csv; charset=utf-8"),
-    (".md", "text/markdown; charset=utf-8"), (".json", "application/json"), (".pdf", "application/pdf"),
-    (".css", "text/css; charset=utf-8"), (".zip", "application/zip"), (".gz", "application/gzip"),
-    (".tar", "application/x-tar"), (".7z", "application/x-7z-compressed"), (".rar", "application/vnd.rar"),
-    (".PNG", "image/png"),
-])
+@pytest.mark.parametrize(
+    "ext,content_type",
+    [
+        (".png", "image/png"),
+        (".jpg", "image/jpeg"),
+        (".jpeg", "image/jpeg"),
+        (".gif", "image/gif"),
+        (".webp", "image/webp"),
+        (".avif", "image/avif"),
+        (".bmp", "image/bmp"),
+        (".ico", "image/x-icon"),
+        (".mp4", "video/mp4"),
+        (".webm", "video/webm"),
+        (".mov", "video/quicktime"),
+        (".mkv", "video/x-matroska"),
+        (".ogv", "video/ogg"),
+        (".mp3", "audio/mpeg"),
+        (".ogg", "audio/ogg"),
+        (".oga", "audio/ogg"),
+        (".opus", "audio/ogg"),
+        (".wav", "audio/wav"),
+        (".flac", "audio/flac"),
+        (".m4a", "audio/mp4"),
+        (".aac", "audio/aac"),
+        (".txt", TEXT_PLAIN),
+        (".csv", "text/csv; charset=utf-8"),
+        (".md", "text/markdown; charset=utf-8"),
+        (".json", "application/json"),
+        (".pdf", "application/pdf"),
+        (".css", "text/css; charset=utf-8"),
+        (".zip", "application/zip"),
+        (".gz", "application/gzip"),
+        (".tar", "application/x-tar"),
+        (".7z", "application/x-7z-compressed"),
+        (".rar", "application/vnd.rar"),
+        (".PNG", "image/png"),
+    ],
+)
 def test_media_type_is_inline_when_extension_is_known(ext, content_type):
     media = media_type_for(ext)
     assert media.content_type == content_type and media.inline
@@ -37,8 +63,25 @@ def test_media_type_keeps_svg_under_sandbox():
     assert media_type_for(".svg") == MediaType("image/svg+xml", inline=True, confinement=Confinement.SANDBOX)
 
 
-@pytest.mark.parametrize("ext", [".png", ".jpg", ".gif", ".webp", ".avif", ".ico", ".mp4", ".webm", ".mov",
-                                 ".mp3", ".ogg", ".wav", ".flac", ".m4a"])
+@pytest.mark.parametrize(
+    "ext",
+    [
+        ".png",
+        ".jpg",
+        ".gif",
+        ".webp",
+        ".avif",
+        ".ico",
+        ".mp4",
+        ".webm",
+        ".mov",
+        ".mp3",
+        ".ogg",
+        ".wav",
+        ".flac",
+        ".m4a",
+    ],
+)
 def test_media_type_lets_images_audio_and_video_keep_their_origin_but_run_nothing(ext):
     assert media_type_for(ext).confinement is Confinement.NO_SCRIPT
 

@@ -1,5 +1,6 @@
 """Every dependency of every route runs in the event loop: FastAPI runs a plain `def` dependency in its
 thread pool, a hop to a thread and back on each request."""
+
 import inspect
 
 import pytest
@@ -24,12 +25,19 @@ def runs_in_the_thread_pool(call: object) -> bool:
     return not (inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(target))
 
 
-ROUTES = [route for module in (files, accounts, health) for route in module.router.routes
-          if isinstance(route, APIRoute)]
+ROUTES = [
+    route
+    for module in (files, accounts, health)
+    for route in module.router.routes
+    if isinstance(route, APIRoute)
+]
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{min(route.methods)} {route.path}")
 def test_no_dependency_of_a_route_runs_in_the_thread_pool(route):
-    threaded = [getattr(call, "__name__", repr(call)) for call in dependencies_of(route.dependant)
-                if runs_in_the_thread_pool(call)]
+    threaded = [
+        getattr(call, "__name__", repr(call))
+        for call in dependencies_of(route.dependant)
+        if runs_in_the_thread_pool(call)
+    ]
     assert threaded == []

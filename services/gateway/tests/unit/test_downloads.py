@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,32 +22,54 @@ LAST_MODIFIED = "Wed, 01 Jan 2025 10:00:00 GMT"
 
 
 def stored(name: str = "clip.mp4", ext: str = ".mp4", size: int = 1000) -> StoredFile:
-    return StoredFile(file_url="u1", ext=ext, user_filename=name, size=size, sha256="abc123",
-                      created_at=datetime(2025, 1, 1, 10, 0, tzinfo=timezone.utc))
+    return StoredFile(
+        file_url="u1",
+        ext=ext,
+        user_filename=name,
+        size=size,
+        sha256="abc123",
+        created_at=datetime(2025, 1, 1, 10, 0, tzinfo=UTC),
+    )
 
 
-@pytest.mark.parametrize("header,expected", [
-    ("bytes=0-99", ByteRange(0, 99)),
-    ("bytes=900-", ByteRange(900, 999)),
-    ("bytes=-100", ByteRange(900, 999)),
-    ("bytes=-5000", ByteRange(0, 999)),
-    ("bytes=990-20000", ByteRange(990, 999)),
-    ("bytes=0-0", ByteRange(0, 0)),
-    ("BYTES = 5 - 9", ByteRange(5, 9)),
-])
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        ("bytes=0-99", ByteRange(0, 99)),
+        ("bytes=900-", ByteRange(900, 999)),
+        ("bytes=-100", ByteRange(900, 999)),
+        ("bytes=-5000", ByteRange(0, 999)),
+        ("bytes=990-20000", ByteRange(990, 999)),
+        ("bytes=0-0", ByteRange(0, 0)),
+        ("BYTES = 5 - 9", ByteRange(5, 9)),
+    ],
+)
 def test_parse_range_selects_bytes_when_one_range_is_given(header, expected):
     assert parse_range(header, 1000) == expected
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "bytes=0-9,20-29", "bytes=9-0", "bytes=-", "items=0-9", "bytes=a-b", "bytes 0-9", "bytes=0-9;",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "bytes=0-9,20-29",
+        "bytes=9-0",
+        "bytes=-",
+        "items=0-9",
+        "bytes=a-b",
+        "bytes 0-9",
+        "bytes=0-9;",
+    ],
+)
 def test_parse_range_ignores_the_header_when_malformed_or_several_ranges(header):
     assert parse_range(header, 1000) is None
 
 
-@pytest.mark.parametrize("header,size", [("bytes=1000-", 1000), ("bytes=5000-6000", 1000), ("bytes=-0", 1000),
-                                         ("bytes=0-", 0), ("bytes=-10", 0)])
+@pytest.mark.parametrize(
+    "header,size",
+    [("bytes=1000-", 1000), ("bytes=5000-6000", 1000), ("bytes=-0", 1000), ("bytes=0-", 0), ("bytes=-10", 0)],
+)
 def test_parse_range_raises_when_unsatisfiable(header, size):
     with pytest.raises(UnsatisfiableRange):
         parse_range(header, size)
@@ -58,18 +80,36 @@ def test_byte_range_content_range_names_first_last_and_size():
     assert ByteRange(10, 19).length == 10
 
 
-@pytest.mark.parametrize("header,matches", [
-    ('"abc123"', True), ('W/"abc123"', True), ('"x", "abc123"', True), ("*", True), (" * ", True),
-    ('"other"', False), ("abc123", False), (None, False), ("", False),
-])
+@pytest.mark.parametrize(
+    "header,matches",
+    [
+        ('"abc123"', True),
+        ('W/"abc123"', True),
+        ('"x", "abc123"', True),
+        ("*", True),
+        (" * ", True),
+        ('"other"', False),
+        ("abc123", False),
+        (None, False),
+        ("", False),
+    ],
+)
 def test_none_match_compares_weakly(header, matches):
     assert none_match(header, ETAG) is matches
 
 
-@pytest.mark.parametrize("header,allows", [
-    (None, True), ('"abc123"', True), ('"stale"', False), ('W/"abc123"', False),
-    (LAST_MODIFIED, True), ("Thu, 02 Jan 2025 10:00:00 GMT", False), ("not a date", False),
-])
+@pytest.mark.parametrize(
+    "header,allows",
+    [
+        (None, True),
+        ('"abc123"', True),
+        ('"stale"', False),
+        ('W/"abc123"', False),
+        (LAST_MODIFIED, True),
+        ("Thu, 02 Jan 2025 10:00:00 GMT", False),
+        ("not a date", False),
+    ],
+)
 def test_if_range_allows_partial_only_when_validator_matches_strongly(header, allows):
     assert if_range_allows_partial(header, ETAG, LAST_MODIFIED) is allows
 
@@ -152,15 +192,18 @@ def test_plan_download_sandboxes_text_and_keeps_the_policy_on_304():
 CONTENT = bytes(range(256)) * 4  # 1000 bytes below, as stored() says
 
 
-@pytest.mark.parametrize("headers,expected", [
-    ({}, CONTENT[:1000]),
-    ({"range": "bytes=0-99"}, CONTENT[:100]),
-    ({"range": "bytes=-10"}, CONTENT[990:1000]),
-    ({"range": "bytes=995-5000"}, CONTENT[995:1000]),
-    ({"range": "bytes=0-9,20-29"}, CONTENT[:1000]),
-    ({"range": "bytes=0-9", "if-range": '"other"'}, CONTENT[:1000]),
-    ({"range": "bytes=0-9", "if-range": ETAG}, CONTENT[:10]),
-])
+@pytest.mark.parametrize(
+    "headers,expected",
+    [
+        ({}, CONTENT[:1000]),
+        ({"range": "bytes=0-99"}, CONTENT[:100]),
+        ({"range": "bytes=-10"}, CONTENT[990:1000]),
+        ({"range": "bytes=995-5000"}, CONTENT[995:1000]),
+        ({"range": "bytes=0-9,20-29"}, CONTENT[:1000]),
+        ({"range": "bytes=0-9", "if-range": '"other"'}, CONTENT[:1000]),
+        ({"range": "bytes=0-9", "if-range": ETAG}, CONTENT[:10]),
+    ],
+)
 def test_a_file_held_whole_sends_what_the_plan_says(headers, expected):
     content = CONTENT[:1000]
     plan = plan_download(stored(), headers)

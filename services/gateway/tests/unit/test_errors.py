@@ -16,13 +16,16 @@ from gateway.errors import (
 )
 
 
-@pytest.mark.parametrize("failure,error_id,message", [
-    (AuthFailure.NO_HEADER, -1, "No Authorization header provided"),
-    (AuthFailure.BAD_HEADER, -2, "Authorization header must have Bearer <token> format"),
-    (AuthFailure.TOKEN_EXPIRED, -3, "Access token expired"),
-    (AuthFailure.TOKEN_INVALID, -4, "Invalid access token"),
-    (AuthFailure.TOKEN_NOT_FOUND, -5, "Token not found"),
-])
+@pytest.mark.parametrize(
+    "failure,error_id,message",
+    [
+        (AuthFailure.NO_HEADER, -1, "No Authorization header provided"),
+        (AuthFailure.BAD_HEADER, -2, "Authorization header must have Bearer <token> format"),
+        (AuthFailure.TOKEN_EXPIRED, -3, "Access token expired"),
+        (AuthFailure.TOKEN_INVALID, -4, "Invalid access token"),
+        (AuthFailure.TOKEN_NOT_FOUND, -5, "Token not found"),
+    ],
+)
 def test_authorization_error_renders_the_1_1_shape(failure, error_id, message):
     error = AuthorizationError(failure)
     assert error.status_code == 401
@@ -31,7 +34,9 @@ def test_authorization_error_renders_the_1_1_shape(failure, error_id, message):
 
 def test_api_error_renders_error_id_when_the_table_gives_one():
     assert CredentialsMissing().body() == {
-        "status": "error", "message": "No username/password provided", "errorId": 2
+        "status": "error",
+        "message": "No username/password provided",
+        "errorId": 2,
     }
     assert UserNotFound().status_code == 404 and UserNotFound().body()["errorId"] == 4
 

@@ -1,5 +1,5 @@
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -18,8 +18,14 @@ class Clock:
 
 
 def info(file_url: str, size: int = 10) -> StoredFile:
-    return StoredFile(file_url=file_url, ext=".bin", user_filename="a.bin", size=size, sha256="ab" * 32,
-                      created_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    return StoredFile(
+        file_url=file_url,
+        ext=".bin",
+        user_filename="a.bin",
+        size=size,
+        sha256="ab" * 32,
+        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
 
 
 @pytest.fixture
@@ -34,9 +40,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def make_cache(registry, clock):
-    def build(max_entries=100, max_bytes=1000, max_file_bytes=100, ttl_seconds=60.0, listening=True) -> FileCache:
-        cache = FileCache(max_entries, max_bytes, max_file_bytes, ttl_seconds, CacheMetrics.register(registry),
-                          clock=clock)
+    def build(
+        max_entries=100, max_bytes=1000, max_file_bytes=100, ttl_seconds=60.0, listening=True
+    ) -> FileCache:
+        cache = FileCache(
+            max_entries, max_bytes, max_file_bytes, ttl_seconds, CacheMetrics.register(registry), clock=clock
+        )
         if listening:
             cache.start_listening()
         return cache
@@ -150,11 +159,13 @@ def test_hits_and_misses_are_counted_by_what_was_held(make_cache, registry):
     assert metric(registry, "fileuploader_gateway_cache_misses_total") == 1
 
 
-WALL_NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
+WALL_NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def test_a_file_with_a_download_limit_is_never_kept(registry, clock):
-    cache = FileCache(100, 1000, 100, 60.0, CacheMetrics.register(registry), clock=clock, wall_clock=lambda: WALL_NOW)
+    cache = FileCache(
+        100, 1000, 100, 60.0, CacheMetrics.register(registry), clock=clock, wall_clock=lambda: WALL_NOW
+    )
     cache.start_listening()
     limited = dataclasses.replace(info("lim"), max_downloads=3, downloads_left=3)
     cache.put(cache.ticket(), limited, b"x" * 10)
@@ -162,7 +173,9 @@ def test_a_file_with_a_download_limit_is_never_kept(registry, clock):
 
 
 def test_an_entry_of_an_expiring_file_ends_at_its_expiry(registry, clock):
-    cache = FileCache(100, 1000, 100, 60.0, CacheMetrics.register(registry), clock=clock, wall_clock=lambda: WALL_NOW)
+    cache = FileCache(
+        100, 1000, 100, 60.0, CacheMetrics.register(registry), clock=clock, wall_clock=lambda: WALL_NOW
+    )
     cache.start_listening()
     expiring = dataclasses.replace(info("exp"), expires_at=WALL_NOW + timedelta(seconds=5))
     cache.put(cache.ticket(), expiring, b"x" * 10)

@@ -10,9 +10,18 @@ from gateway.file_limits import (
 )
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("3600", 3600), ("90s", 90), ("30m", 1800), ("1h", 3600), ("7d", 604800), ("2w", 1209600), (" 1H ", 3600),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("3600", 3600),
+        ("90s", 90),
+        ("30m", 1800),
+        ("1h", 3600),
+        ("7d", 604800),
+        ("2w", 1209600),
+        (" 1H ", 3600),
+    ],
+)
 def test_durations_are_seconds_or_a_number_with_a_unit(text, seconds):
     assert parse_duration(text) == seconds
 

@@ -34,15 +34,20 @@ def test_the_access_line_of_a_delete_leaves_its_key_out(log_format, root_logging
     assert '"GET /api/delete/4yn-8yjhsu?key=[redacted] HTTP/1.1" 400' in message
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("?key=abc", "?key=[redacted]"),
-    ("?include_ext=true&key=abc", "?include_ext=true&key=[redacted]"),
-    ("?token=a&access_token=b&accessToken=c",
-     "?token=[redacted]&access_token=[redacted]&accessToken=[redacted]"),
-    ("?%6Bey=abc", "?%6Bey=[redacted]"),
-    ("?X-Amz-Signature=abc&X-Amz-Expires=300", "?X-Amz-Signature=[redacted]&X-Amz-Expires=300"),
-    ("?password=hunter2&bot=true", "?password=[redacted]&bot=true"),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("?key=abc", "?key=[redacted]"),
+        ("?include_ext=true&key=abc", "?include_ext=true&key=[redacted]"),
+        (
+            "?token=a&access_token=b&accessToken=c",
+            "?token=[redacted]&access_token=[redacted]&accessToken=[redacted]",
+        ),
+        ("?%6Bey=abc", "?%6Bey=[redacted]"),
+        ("?X-Amz-Signature=abc&X-Amz-Expires=300", "?X-Amz-Signature=[redacted]&X-Amz-Expires=300"),
+        ("?password=hunter2&bot=true", "?password=[redacted]&bot=true"),
+    ],
+)
 def test_secret_named_query_values_are_redacted_and_the_others_kept(query, expected):
     assert redact_query_secrets(f"/api/x{query}") == f"/api/x{expected}"
 

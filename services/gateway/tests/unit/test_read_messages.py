@@ -1,8 +1,9 @@
 """ReadFile's answers read without protobuf's copies read exactly as protobuf reads them."""
+
 import pytest
-from fileuploader.files.v1 import files_pb2
 from google.protobuf.message import DecodeError
 
+from fileuploader.files.v1 import files_pb2
 from gateway.clients.read_messages import read_message_of
 
 
@@ -23,21 +24,29 @@ def test_a_chunk_alone_is_a_view_of_the_received_bytes(size: int) -> None:
         assert isinstance(message.chunk, memoryview) and message.chunk.obj is data
 
 
-@pytest.mark.parametrize("response", [
-    files_pb2.ReadFileResponse(info=files_pb2.FileInfo(file_url="abc", size=3)),
-    files_pb2.ReadFileResponse(chunk=b"abc", info=files_pb2.FileInfo(file_url="abc", size=3), inline=True),
-    files_pb2.ReadFileResponse(chunk=b"abc", inline=True),
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        files_pb2.ReadFileResponse(info=files_pb2.FileInfo(file_url="abc", size=3)),
+        files_pb2.ReadFileResponse(
+            chunk=b"abc", info=files_pb2.FileInfo(file_url="abc", size=3), inline=True
+        ),
+        files_pb2.ReadFileResponse(chunk=b"abc", inline=True),
+    ],
+)
 def test_any_other_answer_reads_as_protobuf_reads_it(response: files_pb2.ReadFileResponse) -> None:
     data = response.SerializeToString()
     message = read_message_of(data)
     assert (bytes(message.chunk), message.info, message.inline) == protobuf_reading(data)
 
 
-@pytest.mark.parametrize("data", [
-    b"\x0a\x05abc",  # the chunk's length runs past the end
-    b"\x0a\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01",  # a varint longer than ten bytes
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x0a\x05abc",  # the chunk's length runs past the end
+        b"\x0a\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01",  # a varint longer than ten bytes
+    ],
+)
 def test_what_protobuf_cannot_read_is_refused_alike(data: bytes) -> None:
     with pytest.raises(DecodeError):
         files_pb2.ReadFileResponse.FromString(data)

@@ -50,13 +50,17 @@ def test_each_head_of_a_pipelined_series_is_measured_alone():
 
 
 def test_content_length_with_transfer_encoding_is_refused():
-    data = (b"POST / HTTP/1.1\r\nHost: g\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"3\r\nabc\r\n0\r\n\r\n")
+    data = (
+        b"POST / HTTP/1.1\r\nHost: g\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\n0\r\n\r\n"
+    )
     assert refusal_of(data) == BOTH_FRAMINGS
 
 
-@pytest.mark.parametrize("framing,body", [(b"Content-Length: 3", b"abc"),
-                                          (b"Transfer-Encoding: chunked", b"3\r\nabc\r\n0\r\n\r\n")])
+@pytest.mark.parametrize(
+    "framing,body",
+    [(b"Content-Length: 3", b"abc"), (b"Transfer-Encoding: chunked", b"3\r\nabc\r\n0\r\n\r\n")],
+)
 def test_either_framing_alone_is_served(framing, body):
     data = b"POST / HTTP/1.1\r\nHost: g\r\n" + framing + b"\r\n\r\n" + body
     assert [type(event) for event in events_of(data)] == [h11.Request, h11.Data, h11.EndOfMessage]

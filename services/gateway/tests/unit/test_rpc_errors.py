@@ -21,8 +21,12 @@ from gateway.errors import (
 )
 
 
-def rpc_error(code: grpc.StatusCode, reason: str | None = None, domain: str = "auth.fileuploader",
-              metadata: dict[str, str] | None = None) -> grpc.aio.AioRpcError:
+def rpc_error(
+    code: grpc.StatusCode,
+    reason: str | None = None,
+    domain: str = "auth.fileuploader",
+    metadata: dict[str, str] | None = None,
+) -> grpc.aio.AioRpcError:
     if reason is None:
         return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), "failed")
     detail = any_pb2.Any()
@@ -42,41 +46,60 @@ def test_error_reason_is_none_without_details_or_for_another_domain():
     assert error_reason(rpc_error(grpc.StatusCode.NOT_FOUND, "USER_NOT_FOUND"), "files.fileuploader") is None
 
 
-@pytest.mark.parametrize("code,reason,expected", [
-    (grpc.StatusCode.ALREADY_EXISTS, "USERNAME_TAKEN", UsernameTaken),
-    (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_EXPIRED", AuthorizationError),
-    (grpc.StatusCode.PERMISSION_DENIED, "ACCOUNT_DISABLED", AccountDisabled),
-])
+@pytest.mark.parametrize(
+    "code,reason,expected",
+    [
+        (grpc.StatusCode.ALREADY_EXISTS, "USERNAME_TAKEN", UsernameTaken),
+        (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_EXPIRED", AuthorizationError),
+        (grpc.StatusCode.PERMISSION_DENIED, "ACCOUNT_DISABLED", AccountDisabled),
+    ],
+)
 def test_translate_maps_auth_reasons_to_gateway_errors(code, reason, expected):
     error = translate(rpc_error(code, reason), auth.SERVICE, auth.DOMAIN, auth.REASONS)
     assert isinstance(error, expected)
 
 
-@pytest.mark.parametrize("reason,failure", [
-    ("TOKEN_EXPIRED", AuthFailure.TOKEN_EXPIRED), ("TOKEN_INVALID", AuthFailure.TOKEN_INVALID),
-    ("TOKEN_NOT_FOUND", AuthFailure.TOKEN_NOT_FOUND),
-])
+@pytest.mark.parametrize(
+    "reason,failure",
+    [
+        ("TOKEN_EXPIRED", AuthFailure.TOKEN_EXPIRED),
+        ("TOKEN_INVALID", AuthFailure.TOKEN_INVALID),
+        ("TOKEN_NOT_FOUND", AuthFailure.TOKEN_NOT_FOUND),
+    ],
+)
 def test_translate_maps_token_reasons_to_1_1_errors(reason, failure):
     rpc = rpc_error(grpc.StatusCode.UNAUTHENTICATED, reason)
     error = translate(rpc, auth.SERVICE, auth.DOMAIN, auth.REASONS)
     assert isinstance(error, AuthorizationError) and error.failure is failure
 
 
-@pytest.mark.parametrize("reason,expected", [
-    ("FILE_NOT_FOUND", FileNotFound), ("BAD_EXTENSION", BadFileExtension), ("STORAGE_FULL", StorageFull),
-    ("CONTENT_BLOCKED", ContentBlocked),
-])
+@pytest.mark.parametrize(
+    "reason,expected",
+    [
+        ("FILE_NOT_FOUND", FileNotFound),
+        ("BAD_EXTENSION", BadFileExtension),
+        ("STORAGE_FULL", StorageFull),
+        ("CONTENT_BLOCKED", ContentBlocked),
+    ],
+)
 def test_translate_maps_files_reasons_to_gateway_errors(reason, expected):
-    error = translate(rpc_error(grpc.StatusCode.NOT_FOUND, reason, "files.fileuploader"),
-                      files.SERVICE, files.DOMAIN, files.REASONS)
+    error = translate(
+        rpc_error(grpc.StatusCode.NOT_FOUND, reason, "files.fileuploader"),
+        files.SERVICE,
+        files.DOMAIN,
+        files.REASONS,
+    )
     assert isinstance(error, expected)
 
 
-@pytest.mark.parametrize("metadata,message", [
-    ({"min_length": "12"}, "Password is too short (at least 12 characters)"),
-    ({}, "Password is too short"),
-    ({"min_length": "twelve"}, "Password is too short"),
-])
+@pytest.mark.parametrize(
+    "metadata,message",
+    [
+        ({"min_length": "12"}, "Password is too short (at least 12 characters)"),
+        ({}, "Password is too short"),
+        ({"min_length": "twelve"}, "Password is too short"),
+    ],
+)
 def test_a_password_too_short_names_the_minimum_auth_sent_along(metadata, message):
     rpc = rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "PASSWORD_TOO_SHORT", metadata=metadata)
     error = translate(rpc, auth.SERVICE, auth.DOMAIN, auth.REASONS)
@@ -99,8 +122,12 @@ def test_translate_gives_503_when_the_service_cannot_be_reached(code):
 
 @pytest.mark.parametrize("reason", [None, "SOMETHING_NEW", "METADATA_MISSING"])
 def test_translate_gives_502_when_the_reason_is_unknown(reason):
-    error = translate(rpc_error(grpc.StatusCode.INTERNAL, reason, "files.fileuploader"),
-                      files.SERVICE, files.DOMAIN, files.REASONS)
+    error = translate(
+        rpc_error(grpc.StatusCode.INTERNAL, reason, "files.fileuploader"),
+        files.SERVICE,
+        files.DOMAIN,
+        files.REASONS,
+    )
     assert isinstance(error, UpstreamFailure) and error.status_code == 502
 
 
@@ -120,8 +147,14 @@ def test_every_reason_of_the_protos_that_a_client_can_meet_is_mapped():
     # asks only for ranges it has checked against the file's size, and never republishes events; when
     # files makes no download URL, get_download_url answers None and the file is streamed.
     files_reasons = set(files_pb2.FilesErrorReason.keys()) - {
-        "FILES_ERROR_REASON_UNSPECIFIED", "METADATA_MISSING", "UPLOAD_INCOMPLETE", "RANGE_NOT_SATISFIABLE",
-        "TOO_MANY_FILES", "DOWNLOAD_URL_UNSUPPORTED", "INVALID_DOWNLOAD_HEADERS"}
+        "FILES_ERROR_REASON_UNSPECIFIED",
+        "METADATA_MISSING",
+        "UPLOAD_INCOMPLETE",
+        "RANGE_NOT_SATISFIABLE",
+        "TOO_MANY_FILES",
+        "DOWNLOAD_URL_UNSUPPORTED",
+        "INVALID_DOWNLOAD_HEADERS",
+    }
     assert set(auth.REASONS) == auth_reasons
     assert set(files.REASONS) == files_reasons
 

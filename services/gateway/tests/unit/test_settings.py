@@ -48,14 +48,27 @@ def test_settings_read_the_fu_gateway_prefix(monkeypatch):
     assert settings.trusted_proxy_list == ["10.0.0.1", "192.168.0.0/16"]
 
 
-@pytest.mark.parametrize("field,value", [
-    ("upload_rate_limit", "lots"), ("trusted_proxies", "not-an-ip"), ("public_url", "files.example.com"),
-    ("max_upload_bytes", 0), ("rpc_timeout_seconds", 0), ("shutdown_delay_seconds", -1),
-    ("shutdown_grace_seconds", -1), ("log_format", "xml"), ("metrics_port", 70000), ("download_redirect", "always"),
-    ("stream_step_timeout_seconds", 0), ("rpc_keepalive_timeout_seconds", 0),
-    ("rpc_keepalive_seconds", 1),  # auth and files take a ping a second at most
-    ("header_timeout_seconds", 0), ("max_connections", 0), ("max_connections_per_client", 0),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("upload_rate_limit", "lots"),
+        ("trusted_proxies", "not-an-ip"),
+        ("public_url", "files.example.com"),
+        ("max_upload_bytes", 0),
+        ("rpc_timeout_seconds", 0),
+        ("shutdown_delay_seconds", -1),
+        ("shutdown_grace_seconds", -1),
+        ("log_format", "xml"),
+        ("metrics_port", 70000),
+        ("download_redirect", "always"),
+        ("stream_step_timeout_seconds", 0),
+        ("rpc_keepalive_timeout_seconds", 0),
+        ("rpc_keepalive_seconds", 1),  # auth and files take a ping a second at most
+        ("header_timeout_seconds", 0),
+        ("max_connections", 0),
+        ("max_connections_per_client", 0),
+    ],
+)
 def test_settings_refuse_invalid_values(field, value):
     with pytest.raises(ValidationError):
         Settings(**{field: value})
@@ -101,7 +114,9 @@ def test_uvicorn_ignores_forwarded_headers_when_no_proxy_is_trusted():
     assert options["proxy_headers"] is False
 
 
-@pytest.mark.parametrize("parser,protocol", [("httptools", GuardedHttpToolsProtocol), ("h11", GuardedH11Protocol)])
+@pytest.mark.parametrize(
+    "parser,protocol", [("httptools", GuardedHttpToolsProtocol), ("h11", GuardedH11Protocol)]
+)
 def test_uvicorn_serves_the_chosen_parser_guarded_on_uvloop(parser, protocol):
     options = uvicorn_options(Settings(http_parser=parser))
     assert options["http"].func is protocol and options["loop"] == "uvloop"
@@ -129,8 +144,10 @@ def test_the_connection_cap_leaves_room_in_the_descriptor_limit(monkeypatch):
     assert connection_cap(Settings(max_connections=500)) == 500
 
 
-@pytest.mark.parametrize("limits,raised_to", [((1024, 65536), 10_000 + RESERVED_DESCRIPTORS),
-                                              ((1024, 4096), 4096), ((65536, 65536), None)])
+@pytest.mark.parametrize(
+    "limits,raised_to",
+    [((1024, 65536), 10_000 + RESERVED_DESCRIPTORS), ((1024, 4096), 4096), ((65536, 65536), None)],
+)
 def test_the_soft_descriptor_limit_is_raised_as_far_as_the_connections_need(monkeypatch, limits, raised_to):
     raised = []
     monkeypatch.setattr(resource, "getrlimit", lambda _: limits)
@@ -149,8 +166,12 @@ def test_in_production_the_gateway_needs_a_long_rpc_token_for_each_callee():
     with pytest.raises(ValidationError, match="FU_GATEWAY_AUTH_RPC_TOKEN must be set"):
         Settings(environment="production", public_url=PUBLIC_URL, files_rpc_token=files_token)
     with pytest.raises(ValidationError):
-        Settings(environment="production", public_url=PUBLIC_URL, auth_rpc_token="short",
-                 files_rpc_token=files_token)
+        Settings(
+            environment="production",
+            public_url=PUBLIC_URL,
+            auth_rpc_token="short",
+            files_rpc_token=files_token,
+        )
     settings = Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS)
     assert settings.auth_rpc_token.get_secret_value() == auth_token
     assert settings.files_rpc_token.get_secret_value() == files_token
@@ -166,10 +187,16 @@ def test_in_production_a_gateway_hearing_deletes_needs_a_real_nats_password():
     with pytest.raises(ValidationError, match="FU_GATEWAY_NATS_PASSWORD must be set"):
         Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS, **nats)
     with pytest.raises(ValidationError, match="FU_GATEWAY_NATS_PASSWORD must not be an example"):
-        Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS, **nats,
-                 nats_password="local-try-out-gateway-nats-password")
-    settings = Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS, **nats,
-                        nats_password="s" + "1" * 64)
+        Settings(
+            environment="production",
+            public_url=PUBLIC_URL,
+            **RPC_TOKENS,
+            **nats,
+            nats_password="local-try-out-gateway-nats-password",
+        )
+    settings = Settings(
+        environment="production", public_url=PUBLIC_URL, **RPC_TOKENS, **nats, nats_password="s" + "1" * 64
+    )
     assert settings.nats_credentials == {"user": "gateway", "password": "s" + "1" * 64}
     assert Settings(environment="production", public_url=PUBLIC_URL, **RPC_TOKENS).nats_url is None
 

@@ -1,6 +1,6 @@
 import pytest
-from fileuploader.files.v1 import files_pb2
 
+from fileuploader.files.v1 import files_pb2
 from gateway.clients.upload_messages import encoded_chunk, encoded_whole_file, serialized
 
 
@@ -25,11 +25,20 @@ def test_the_serializer_passes_encoded_requests_through_and_serializes_messages(
 
 
 @pytest.mark.parametrize("size", [0, 1, 127, 128, 65_536, 512 * 1024])
-@pytest.mark.parametrize("metadata", [
-    files_pb2.UploadMetadata(),
-    files_pb2.UploadMetadata(user_filename="clip.mp4", include_ext=True, owner_account_id="acc",
-                             idempotency_key="k" * 255, idempotency_scope="account:acc"),
-], ids=["empty-metadata", "full-metadata"])
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        files_pb2.UploadMetadata(),
+        files_pb2.UploadMetadata(
+            user_filename="clip.mp4",
+            include_ext=True,
+            owner_account_id="acc",
+            idempotency_key="k" * 255,
+            idempotency_scope="account:acc",
+        ),
+    ],
+    ids=["empty-metadata", "full-metadata"],
+)
 def test_a_whole_file_encoded_from_parts_is_what_protobuf_makes_of_it(size, metadata):
     data = bytes(range(256)) * (size // 256) + b"z" * (size % 256)
     view = memoryview(data)

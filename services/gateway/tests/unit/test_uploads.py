@@ -38,8 +38,15 @@ def part(name: str, content: bytes, filename: bytes | None = None) -> bytes:
     disposition = f'form-data; name="{name}"'.encode()
     if filename is not None:
         disposition += b'; filename="' + filename + b'"'
-    return (b"--" + BOUNDARY + b"\r\nContent-Disposition: " + disposition +
-            b"\r\nContent-Type: application/octet-stream\r\n\r\n" + content + b"\r\n")
+    return (
+        b"--"
+        + BOUNDARY
+        + b"\r\nContent-Disposition: "
+        + disposition
+        + b"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        + content
+        + b"\r\n"
+    )
 
 
 def body(*parts: bytes) -> bytes:
@@ -48,7 +55,7 @@ def body(*parts: bytes) -> bytes:
 
 async def chunked(data: bytes, size: int = 7) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 async def read(data: bytes, max_file_bytes: int = 1000, message_bytes: int = 64, chunk_size: int = 7):
@@ -57,14 +64,17 @@ async def read(data: bytes, max_file_bytes: int = 1000, message_bytes: int = 64,
     return await reader.read(chunked(data, chunk_size)), starter
 
 
-@pytest.mark.parametrize("content_type,boundary", [
-    ("multipart/form-data; boundary=abc", b"abc"),
-    ('Multipart/Form-Data; boundary="a b"', b"a b"),
-    ("multipart/form-data", None),
-    ("application/json", None),
-    (None, None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "content_type,boundary",
+    [
+        ("multipart/form-data; boundary=abc", b"abc"),
+        ('Multipart/Form-Data; boundary="a b"', b"a b"),
+        ("multipart/form-data", None),
+        ("application/json", None),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_multipart_boundary_only_for_form_data_with_boundary(content_type, boundary):
     assert multipart_boundary(content_type) == boundary
 
@@ -181,11 +191,14 @@ async def test_read_raises_malformed_and_cancels_when_body_is_truncated():
     assert starter.sessions[0].cancelled
 
 
-@pytest.mark.parametrize("data", [
-    b"this is not multipart at all",
-    b"--" + BOUNDARY + b"\r\nno colon header line\r\n\r\nx\r\n--" + BOUNDARY + b"--\r\n",
-    b"--" + BOUNDARY + b"X\r\n",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"this is not multipart at all",
+        b"--" + BOUNDARY + b"\r\nno colon header line\r\n\r\nx\r\n--" + BOUNDARY + b"--\r\n",
+        b"--" + BOUNDARY + b"X\r\n",
+    ],
+)
 async def test_read_raises_malformed_when_body_does_not_parse(data):
     with pytest.raises(MalformedMultipart):
         await read(data)
@@ -225,8 +238,9 @@ async def test_read_hands_the_file_over_as_views_of_the_body_without_copying_it(
 
 async def test_read_never_sends_a_message_bigger_than_the_configured_size_even_from_a_bigger_chunk():
     content = bytes(range(256)) * 10
-    session, _ = await read(body(part("file", content, b"a.bin")), max_file_bytes=10_000, message_bytes=256,
-                            chunk_size=5000)
+    session, _ = await read(
+        body(part("file", content, b"a.bin")), max_file_bytes=10_000, message_bytes=256, chunk_size=5000
+    )
 
     assert [len(message) for message in session.messages] == [256] * 10
     assert session.data == content
@@ -251,8 +265,15 @@ async def test_file_size_bound_is_the_body_length_less_its_certain_framing(befor
 
 async def test_file_size_bound_errs_under_the_file_for_tight_framing():
     content = b"t" * 300
-    data = (b"--" + BOUNDARY + b'\r\nContent-Disposition:form-data; name="file"; filename="a.bin"\r\n\r\n'
-            + content + b"\r\n--" + BOUNDARY + b"--")
+    data = (
+        b"--"
+        + BOUNDARY
+        + b'\r\nContent-Disposition:form-data; name="file"; filename="a.bin"\r\n\r\n'
+        + content
+        + b"\r\n--"
+        + BOUNDARY
+        + b"--"
+    )
     bounds: list[int] = []
 
     async def start(filename: str) -> RecordingSession:

@@ -7,10 +7,9 @@ from uuid import uuid4
 
 import grpc
 
-from fileuploader_runtime.request_ids import METADATA_KEY
-
 from auth_service.domain.list_comparison import OwnedFile
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from fileuploader_runtime.request_ids import METADATA_KEY
 
 LIST_TIMEOUT_SECONDS = 3600.0
 REPUBLISH_TIMEOUT_SECONDS = 30.0

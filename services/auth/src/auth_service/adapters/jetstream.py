@@ -5,10 +5,11 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from fileuploader_runtime.nats.event_stream import EventStream
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
+
+from fileuploader_runtime.nats.event_stream import EventStream
 
 logger = logging.getLogger(__name__)
 

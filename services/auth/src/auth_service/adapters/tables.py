@@ -1,6 +1,5 @@
 """The auth schema, one definition for SQLite and PostgreSQL."""
 
-from fileuploader_runtime.db.utc_datetime import UtcDateTime
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -11,6 +10,8 @@ from sqlalchemy import (
     String,
     Table,
 )
+
+from fileuploader_runtime.db.utc_datetime import UtcDateTime
 
 metadata = MetaData(
     naming_convention={

@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
-from fileuploader_runtime.db.outages import is_database_unreachable
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from auth_service.adapters.repositories import (
@@ -22,8 +21,10 @@ from auth_service.domain.ports import (
     ApiTokenRepository,
     TokenRepository,
 )
+from fileuploader_runtime.db.outages import is_database_unreachable
 
 logger = logging.getLogger(__name__)
+
 
 @contextmanager
 def database_outages_as_unavailable() -> Iterator[None]:

@@ -12,7 +12,14 @@ from enum import StrEnum
 from auth_service.domain.account_files import AccountFile
 
 COMPARED_FIELDS = (
-    "account_id", "delete_key", "ext", "user_filename", "size", "created_at", "expires_at", "max_downloads"
+    "account_id",
+    "delete_key",
+    "ext",
+    "user_filename",
+    "size",
+    "created_at",
+    "expires_at",
+    "max_downloads",
 )
 SECRET_FIELDS = frozenset({"delete_key"})
 

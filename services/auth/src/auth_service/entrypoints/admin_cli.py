@@ -8,12 +8,11 @@ import json
 import logging
 import sys
 
-from fileuploader_runtime.operator_cli import add_operator_arguments, describe_failure, operator_of
-
 from auth_service.admin import AccountChange
 from auth_service.bootstrap import build_administration
 from auth_service.domain.errors import AccountNotDisabled, UserNotFound
 from auth_service.settings import Settings
+from fileuploader_runtime.operator_cli import add_operator_arguments, describe_failure, operator_of
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ async def run(settings: Settings, arguments: argparse.Namespace) -> int:
     except UserNotFound:
         logger.error("no account named %r", arguments.username)
         return EXIT_NO_ACCOUNT
-    except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
+    except Exception as error:
         logger.error("admin %s failed: %s", arguments.action, describe_failure(error))
         return EXIT_ERROR
     finally:

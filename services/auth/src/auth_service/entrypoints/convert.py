@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from auth_service.domain.account_files import AccountFile, FileDeleted, FileUploaded
+from auth_service.domain.account_files import FileDeleted, FileUploaded
 from auth_service.domain.model import (
     Account,
     AccountFileList,

@@ -2,10 +2,9 @@
 
 import grpc
 
-from fileuploader_runtime.error_info import ErrorStatuses
-
 from auth_service.domain import errors
 from fileuploader.auth.v1 import auth_pb2
+from fileuploader_runtime.error_info import ErrorStatuses
 
 ERROR_DOMAIN = "auth.fileuploader"
 
@@ -37,6 +36,11 @@ def _facts_of(error: Exception) -> dict[str, str] | None:
 
 
 AUTH_ERRORS = ErrorStatuses(
-    "auth", ERROR_DOMAIN, auth_pb2.AuthErrorReason, auth_pb2.AUTH_ERROR_REASON_UNSPECIFIED,
-    errors.AuthError, ERROR_STATUSES, _facts_of,
+    "auth",
+    ERROR_DOMAIN,
+    auth_pb2.AuthErrorReason,
+    auth_pb2.AUTH_ERROR_REASON_UNSPECIFIED,
+    errors.AuthError,
+    ERROR_STATUSES,
+    _facts_of,
 )

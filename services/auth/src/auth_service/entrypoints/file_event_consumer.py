@@ -10,8 +10,6 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import nats.errors
-from fileuploader_runtime.nats.connection import NatsConnection
-from fileuploader_runtime.nats.event_stream import ensure_stream
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -25,6 +23,8 @@ from auth_service.adapters.jetstream import (
 from auth_service.backoff import Backoff
 from auth_service.domain.errors import UnprocessableEvent
 from auth_service.shared_looks import LookCancelled, SharedLooks
+from fileuploader_runtime.nats.connection import NatsConnection
+from fileuploader_runtime.nats.event_stream import ensure_stream
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
 """Container HEALTHCHECK: exits 0 when this service's gRPC health check answers SERVING.
 
-    python -m auth_service.entrypoints.healthcheck [host:port]
+python -m auth_service.entrypoints.healthcheck [host:port]
 """
+
 import sys
 
-from fileuploader_runtime import healthcheck
-
 from auth_service.settings import Settings
+from fileuploader_runtime import healthcheck
 
 if __name__ == "__main__":
     default_listen_address = Settings.model_fields["listen_address"].default

@@ -10,15 +10,14 @@ from datetime import timedelta
 
 import grpc
 
+from auth_service.bootstrap import Reconciliation, build_reconciliation
+from auth_service.reconcile import ReconcileOptions
+from auth_service.settings import Settings
 from fileuploader_runtime.reconcile.command import (
     add_common_arguments,
     non_negative_seconds,
     report_reconciliation,
 )
-
-from auth_service.bootstrap import Reconciliation, build_reconciliation
-from auth_service.reconcile import ReconcileOptions
-from auth_service.settings import Settings
 
 DEFAULT_EVENTS_TIMEOUT_SECONDS = 10.0
 

@@ -11,18 +11,17 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY
 
-from fileuploader_runtime.caller_gate import CallerGate
-from fileuploader_runtime.grpc_observer import RpcObserver
-from fileuploader_runtime.metrics_endpoint import metrics_served
-from fileuploader_runtime.periodic import run_periodically
-
-from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 from auth_service.backoff import Backoff
 from auth_service.bootstrap import Application, bootstrap
+from auth_service.entrypoints.file_event_consumer import NatsFileEventConsumer
 from auth_service.entrypoints.servicer import AuthServicer
 from auth_service.metrics import EventMetrics
 from auth_service.settings import Settings
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from fileuploader_runtime.caller_gate import CallerGate
+from fileuploader_runtime.grpc_observer import RpcObserver
+from fileuploader_runtime.metrics_endpoint import metrics_served
+from fileuploader_runtime.periodic import run_periodically
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +47,10 @@ def caller_gate(settings: Settings) -> CallerGate:
     if token is None:
         logger.warning("FU_AUTH_GATEWAY_RPC_TOKEN is not set: every AuthService call is refused")
     methods = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].methods
-    return CallerGate({"gateway": token.get_secret_value() if token else None},
-                      {"gateway": [f"/{AUTH_SERVICE_NAME}/{method.name}" for method in methods]})
+    return CallerGate(
+        {"gateway": token.get_secret_value() if token else None},
+        {"gateway": [f"/{AUTH_SERVICE_NAME}/{method.name}" for method in methods]},
+    )
 
 
 def server_options(settings: Settings) -> list[tuple[str, int]]:
@@ -79,8 +80,10 @@ class AuthServer:
         self.ready = asyncio.Event()
         self._settings = settings
         self._health = health.aio.HealthServicer()
-        self._server = grpc.aio.server(interceptors=[RpcObserver(app.metrics.rpc), caller_gate(settings)],
-                                       options=server_options(settings))
+        self._server = grpc.aio.server(
+            interceptors=[RpcObserver(app.metrics.rpc), caller_gate(settings)],
+            options=server_options(settings),
+        )
         self._background: list[asyncio.Task[None]] = []
         self._metrics_endpoint = contextlib.ExitStack()
         self.port = 0
@@ -122,10 +125,16 @@ class AuthServer:
         await self._report(health_pb2.HealthCheckResponse.SERVING)
         self.ready.set()
         self.app.consumer.start()
-        self._repeat(self.app.auth.purge_expired_tokens, self._settings.token_purge_interval_seconds,
-                     "purging expired access tokens")
-        self._repeat(functools.partial(record_consumer_lag, self.app.consumer, self.app.metrics.events),
-                     self._settings.metrics_refresh_seconds, "reading the file event consumer's lag")
+        self._repeat(
+            self.app.auth.purge_expired_tokens,
+            self._settings.token_purge_interval_seconds,
+            "purging expired access tokens",
+        )
+        self._repeat(
+            functools.partial(record_consumer_lag, self.app.consumer, self.app.metrics.events),
+            self._settings.metrics_refresh_seconds,
+            "reading the file event consumer's lag",
+        )
 
     def _repeat(self, action: Callable[[], Awaitable[object]], interval: float, description: str) -> None:
         task = asyncio.create_task(run_periodically(action, interval, description), name=description)

@@ -3,6 +3,7 @@
 rest is received, and its closing fsync, which the answer waits for, has only the last blocks left
 to write instead of the whole file. Durability still rests on that fsync alone; where the C library
 has no such call this does nothing."""
+
 import ctypes
 from typing import Any
 

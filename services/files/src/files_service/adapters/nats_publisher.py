@@ -5,8 +5,8 @@ import logging
 import nats.errors
 from prometheus_client import Counter
 
-from fileuploader_runtime.nats.connection import NatsConnection
 from files_service.domain.ports import OutboxMessage, PublishFailed
+from fileuploader_runtime.nats.connection import NatsConnection
 
 logger = logging.getLogger(__name__)
 

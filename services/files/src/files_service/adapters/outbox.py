@@ -40,12 +40,14 @@ class SqlAlchemyOutbox:
             subject=event_subject(self._subject_prefix, event),
             payload=self._encode(event),
         )
-        self._added.append({
-            "event_id": message.event_id,
-            "subject": message.subject,
-            "payload": message.payload,
-            "created_at": event.occurred_at,
-        })
+        self._added.append(
+            {
+                "event_id": message.event_id,
+                "subject": message.subject,
+                "payload": message.payload,
+                "created_at": event.occurred_at,
+            }
+        )
         return message
 
     async def write_added(self) -> None:

@@ -17,13 +17,16 @@ from files_service.domain.quotas import AccountUsage
 
 # A file whose sha256 an operator blocked is not inserted either: no query of its own on every upload.
 _INSERT_FILE = InsertUnlessTakenOrBlocked(files_table, ["file_url"], blocked_hashes_table.c.sha256, "sha256")
-_USAGE_OF_OWNER = (
-    select(func.count(), func.coalesce(func.sum(files_table.c.size), 0))
-    .where(files_table.c.owner_account_id == bindparam("owner"))
+_USAGE_OF_OWNER = select(func.count(), func.coalesce(func.sum(files_table.c.size), 0)).where(
+    files_table.c.owner_account_id == bindparam("owner")
 )
 _files = files_table.c
 _LIMIT_COLUMNS = (
-    _files.file_url, _files.expires_at, _files.max_downloads, _files.downloads_left, _files.used_up_at
+    _files.file_url,
+    _files.expires_at,
+    _files.max_downloads,
+    _files.downloads_left,
+    _files.used_up_at,
 )
 
 
@@ -117,9 +120,11 @@ class SqlAlchemyFilesRepository:
     async def oldest_purgeable_since(self, now: datetime, seek_grace: timedelta) -> datetime | None:
         """When the file purgeable the longest became so; None when none is."""
         expired = await self._connection.execute(
-            select(func.min(_files.expires_at)).where(_files.expires_at <= now))
+            select(func.min(_files.expires_at)).where(_files.expires_at <= now)
+        )
         used_up = await self._connection.execute(
-            select(func.min(_files.used_up_at)).where(_files.used_up_at <= now - seek_grace))
+            select(func.min(_files.used_up_at)).where(_files.used_up_at <= now - seek_grace)
+        )
         moments = [expired.scalar_one_or_none(), _plus(used_up.scalar_one_or_none(), seek_grace)]
         known = [_aware(moment) for moment in moments if moment is not None]
         return min(known) if known else None

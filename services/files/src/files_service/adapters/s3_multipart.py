@@ -20,7 +20,9 @@ class Part:
     last: bool
 
 
-async def gather_parts(chunks: AsyncIterable[bytes | memoryview], part_size: int) -> AsyncGenerator[Part, None]:
+async def gather_parts(
+    chunks: AsyncIterable[bytes | memoryview], part_size: int
+) -> AsyncGenerator[Part, None]:
     """Parts of at least `part_size` bytes, the last one excepted (an empty input is one empty last
     part). To tell a full part from the last one it reads one chunk ahead. A part handed out is not
     referenced here any more, so the caller's memory stays one part while the next one fills."""

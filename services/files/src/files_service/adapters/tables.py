@@ -2,7 +2,6 @@
 the blocked hashes.
 A change here needs a migration (adapters/migrations/versions/)."""
 
-from fileuploader_runtime.db.utc_datetime import UtcDateTime
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -13,6 +12,8 @@ from sqlalchemy import (
     String,
     Table,
 )
+
+from fileuploader_runtime.db.utc_datetime import UtcDateTime
 
 metadata = MetaData()
 

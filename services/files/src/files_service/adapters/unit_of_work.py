@@ -5,7 +5,6 @@ import logging
 from types import TracebackType
 from typing import Self
 
-from fileuploader_runtime.db.outages import is_database_unreachable
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from files_service.adapters.blocked_hashes import SqlAlchemyBlockedHashes
@@ -13,8 +12,10 @@ from files_service.adapters.idempotency_records import SqlAlchemyIdempotencyReco
 from files_service.adapters.outbox import EventEncoder, SqlAlchemyOutbox
 from files_service.adapters.repository import SqlAlchemyFilesRepository
 from files_service.domain.errors import CommitOutcomeUnknown, DatabaseUnavailable
+from fileuploader_runtime.db.outages import is_database_unreachable
 
 logger = logging.getLogger(__name__)
+
 
 class SqlAlchemyUnitOfWork:
     """Leaving the block without commit() rolls back; a lost database surfaces as DatabaseUnavailable."""

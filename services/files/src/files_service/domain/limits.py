@@ -31,7 +31,6 @@ class Limits:
         if self.max_downloads is not None and not 1 <= self.max_downloads <= MAX_DOWNLOADS_LIMIT:
             raise BadLimits(f"max_downloads must be between 1 and {MAX_DOWNLOADS_LIMIT}")
 
-
     @property
     def fingerprint(self) -> str:
         """The limits as one string, empty for none."""

@@ -11,13 +11,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from fileuploader_runtime.operator_cli import add_operator_arguments, describe_failure, operator_of
-
 from files_service.bootstrap import Administration, build_administration
 from files_service.domain.blocking import MAX_OPERATOR_LENGTH, BlockedHash, InvalidSha256
 from files_service.domain.errors import FileNotFound, OwnerMissing
 from files_service.domain.model import StoredFile
 from files_service.settings import Settings
+from fileuploader_runtime.operator_cli import add_operator_arguments, describe_failure, operator_of
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +30,10 @@ DEFAULT_LIMIT = 20
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_operator_arguments(parser)
     actions = parser.add_subparsers(dest="action", required=True, title="actions")
-    for name, what in (("show", "a file's owner, size, sha256, name and date"),
-                       ("delete", "delete a file as its owner's delete would")):
+    for name, what in (
+        ("show", "a file's owner, size, sha256, name and date"),
+        ("delete", "delete a file as its owner's delete would"),
+    ):
         actions.add_parser(name, help=what).add_argument(
             "file_url", type=file_url_of, help="the file URL, or its link (https://<host>/file/<file_url>)"
         )
@@ -73,7 +74,7 @@ async def run(settings: Settings, arguments: argparse.Namespace) -> int:
     except (InvalidSha256, OwnerMissing) as error:
         logger.error("%s", error)
         return EXIT_ERROR
-    except Exception as error:  # noqa: BLE001 - any failure: the operator reads it, the exit status says it
+    except Exception as error:
         logger.error("admin %s failed: %s", arguments.action, describe_failure(error))
         return EXIT_ERROR
     finally:

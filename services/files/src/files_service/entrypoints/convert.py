@@ -16,8 +16,11 @@ def upload_request_of(metadata: files_pb2.UploadMetadata) -> UploadRequest:
         user_filename=metadata.user_filename,
         include_ext=metadata.include_ext,
         owner_account_id=metadata.owner_account_id,
-        idempotency=(IdempotencyKey(metadata.idempotency_scope, metadata.idempotency_key)
-                     if metadata.idempotency_key else None),
+        idempotency=(
+            IdempotencyKey(metadata.idempotency_scope, metadata.idempotency_key)
+            if metadata.idempotency_key
+            else None
+        ),
         size_bound=metadata.size_bound,
         limits=limits_of(metadata),
     )
@@ -34,8 +37,9 @@ def account_usage_response_of(usage: AccountUsage, quota: AccountQuota) -> files
 
 def limits_of(metadata: files_pb2.UploadMetadata) -> Limits:
     """Raises BadLimits for an expiry of 0 or a limit of 0 downloads."""
-    expires_in = (timedelta(seconds=metadata.expires_in_seconds)
-                  if metadata.HasField("expires_in_seconds") else None)
+    expires_in = (
+        timedelta(seconds=metadata.expires_in_seconds) if metadata.HasField("expires_in_seconds") else None
+    )
     max_downloads = metadata.max_downloads if metadata.HasField("max_downloads") else None
     return Limits(expires_in=expires_in, max_downloads=max_downloads)
 

@@ -1,11 +1,10 @@
 """Every domain error as one gRPC status code and google.rpc.ErrorInfo reason."""
 
 import grpc
-from fileuploader.files.v1 import files_pb2
-
-from fileuploader_runtime.error_info import ErrorStatuses
 
 from files_service.domain import errors
+from fileuploader.files.v1 import files_pb2
+from fileuploader_runtime.error_info import ErrorStatuses
 
 ERROR_DOMAIN = "files.fileuploader"
 UNSPECIFIED = files_pb2.FILES_ERROR_REASON_UNSPECIFIED
@@ -42,6 +41,11 @@ def _facts_of(error: Exception) -> dict[str, str] | None:
 
 
 FILES_ERRORS = ErrorStatuses(
-    "files", ERROR_DOMAIN, files_pb2.FilesErrorReason, UNSPECIFIED,
-    errors.FilesError, STATUS_OF_ERROR, _facts_of,
+    "files",
+    ERROR_DOMAIN,
+    files_pb2.FilesErrorReason,
+    UNSPECIFIED,
+    errors.FilesError,
+    STATUS_OF_ERROR,
+    _facts_of,
 )

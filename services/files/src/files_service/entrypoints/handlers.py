@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message_factory import GetMessageClass
 
 from files_service.entrypoints.read_responses import serialized_read_response
 from files_service.entrypoints.upload_requests import upload_message_of
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 SERVICE = files_pb2.DESCRIPTOR.services_by_name["FilesService"]
 REQUEST_DESERIALIZERS: dict[str, Callable[[bytes], Any]] = {"UploadFile": upload_message_of}

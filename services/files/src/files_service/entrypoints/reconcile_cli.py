@@ -8,11 +8,10 @@ import argparse
 import functools
 from datetime import timedelta
 
-from fileuploader_runtime.reconcile.command import add_common_arguments, report_reconciliation
-
 from files_service.bootstrap import build_reconciliation
 from files_service.reconcile import ReconcileOptions
 from files_service.settings import Settings
+from fileuploader_runtime.reconcile.command import add_common_arguments, report_reconciliation
 
 NATS_TIMEOUT_SECONDS = 10.0
 

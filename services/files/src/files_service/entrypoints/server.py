@@ -10,20 +10,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import grpc
-from fileuploader.files.v1 import files_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from prometheus_client import REGISTRY
-
-from fileuploader_runtime.caller_gate import CallerGate
-from fileuploader_runtime.grpc_observer import RpcObserver
-from fileuploader_runtime.metrics_endpoint import metrics_served
-from fileuploader_runtime.periodic import run_periodically
 
 from files_service.bootstrap import Application, bootstrap
 from files_service.entrypoints.handlers import add_files_servicer_to_server
 from files_service.entrypoints.servicer import FilesServicer
 from files_service.settings import Settings
+from fileuploader.files.v1 import files_pb2
+from fileuploader_runtime.caller_gate import CallerGate
+from fileuploader_runtime.grpc_observer import RpcObserver
+from fileuploader_runtime.metrics_endpoint import metrics_served
+from fileuploader_runtime.periodic import run_periodically
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +33,19 @@ LIVENESS = "liveness"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 # Who may call what: the gateway serves the public API; auth only reconciles its account lists.
 CALLER_METHODS = {
-    "gateway": ("UploadFile", "UploadWholeFile", "ReadFile", "GetFileInfo", "DeleteFile", "GetDownloadUrl",
-                "ClaimFiles", "GetAccountUsage", "CountDownload", "GetFileLimits", "DeleteAccountFiles"),
+    "gateway": (
+        "UploadFile",
+        "UploadWholeFile",
+        "ReadFile",
+        "GetFileInfo",
+        "DeleteFile",
+        "GetDownloadUrl",
+        "ClaimFiles",
+        "GetAccountUsage",
+        "CountDownload",
+        "GetFileLimits",
+        "DeleteAccountFiles",
+    ),
     "auth": ("ListOwnedFiles", "RepublishFileEvents"),
 }
 # Clients ping (the gateway every FU_GATEWAY_RPC_KEEPALIVE_SECONDS, 2 s at least) to notice a frozen
@@ -72,8 +82,11 @@ class RunningServer:
 def server_options(settings: Settings) -> list[tuple[str, int]]:
     """Connections are closed (GOAWAY, then the grace for calls in flight) after MAX_CONNECTION_AGE,
     so clients resolve the service's name again and spread their calls over the pods there are now."""
-    options = [*PINGS_PERMITTED, ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-               ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+    options = [
+        *PINGS_PERMITTED,
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ]
     if settings.max_connection_age_seconds:
         options += [
             ("grpc.max_connection_age_ms", round(settings.max_connection_age_seconds * 1000)),
@@ -129,16 +142,25 @@ async def start_server(settings: Settings, application: Application) -> RunningS
     await server.start()
     for name in HEALTH_CHECKED_NAMES:
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
-    backlog = run_periodically(functools.partial(record_outbox_backlog, application),
-                               settings.metrics_refresh_seconds, "counting the outbox")
+    backlog = run_periodically(
+        functools.partial(record_outbox_backlog, application),
+        settings.metrics_refresh_seconds,
+        "counting the outbox",
+    )
     running.background.append(asyncio.create_task(backlog, name="outbox-backlog-gauge"))
     purge = run_periodically(
-        functools.partial(application.service.purge_idempotency_records,
-                          timedelta(seconds=settings.idempotency_ttl_seconds)),
-        settings.idempotency_purge_interval_seconds, "forgetting old idempotency keys")
+        functools.partial(
+            application.service.purge_idempotency_records, timedelta(seconds=settings.idempotency_ttl_seconds)
+        ),
+        settings.idempotency_purge_interval_seconds,
+        "forgetting old idempotency keys",
+    )
     running.background.append(asyncio.create_task(purge, name="idempotency-purge"))
-    files_purge = run_periodically(functools.partial(purge_expired_files, application),
-                                   settings.purge_interval_seconds, "purging expired and used-up files")
+    files_purge = run_periodically(
+        functools.partial(purge_expired_files, application),
+        settings.purge_interval_seconds,
+        "purging expired and used-up files",
+    )
     running.background.append(asyncio.create_task(files_purge, name="expired-files-purge"))
     logger.info("files service listening on %s:%d", settings.listen_address.rpartition(":")[0], port)
     return running

@@ -5,7 +5,6 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 
 import grpc
-from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 from files_service.domain.errors import FilesError, MetadataMissing, UploadIncomplete
 from files_service.domain.model import StoredFile
@@ -26,6 +25,7 @@ from files_service.entrypoints.read_responses import EncodedResponse, chunk_resp
 from files_service.entrypoints.upload_requests import UploadMessage
 from files_service.metrics import TransferMetrics
 from files_service.service import FilesService
+from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,8 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
         async with FILES_ERRORS.aborting_on_error(context, "UploadWholeFile"):
             with self._metrics.uploads_in_flight.track_inprogress():
                 stored = await self._service.upload_file(
-                    upload_request_of(request.metadata), _whole(request.content))
+                    upload_request_of(request.metadata), _whole(request.content)
+                )
             self._metrics.stored_bytes.inc(stored.size)
             logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
             return upload_response_of(stored)

@@ -2,6 +2,7 @@
 
 Starlette names only the methods of the first route whose path matched, and a download's GET and
 HEAD are two routes (one route with both would give both operations one OpenAPI operationId)."""
+
 from collections.abc import Sequence
 
 from fastapi import APIRouter

@@ -1,5 +1,6 @@
 """Annotated dependencies of the routes: settings, clients, client address, rate limits, tokens.
 Each is `async def`: FastAPI runs a plain `def` dependency in its thread pool, a hop per request."""
+
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 

@@ -4,6 +4,7 @@ The script and stylesheet come from the fastapi-offline package, never from a CD
 on a network without internet, and no third party learns who reads it. ReDoc is not offered: its
 bundle loads its maker's logo from a CDN.
 """
+
 from importlib.resources import files
 
 from fastapi import FastAPI

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fileuploader_runtime.request_ids import HTTP_HEADER as REQUEST_ID_HEADER
-
 from gateway.api.allowed_methods import AllowedMethods
 from gateway.errors import GatewayError
 from gateway.security_headers import security_headers
@@ -50,8 +49,13 @@ async def _render_http_exception(
 async def _render_unexpected_error(request: Request, error: Exception) -> JSONResponse:
     """Runs outside every middleware (Starlette's outermost layer), hence the explicit id and headers."""
     request_id = getattr(request.state, "request_id", None)
-    logger.error("unexpected error on %s %s (request id %s)", request.method, request.url.path, request_id,
-                 exc_info=error)
+    logger.error(
+        "unexpected error on %s %s (request id %s)",
+        request.method,
+        request.url.path,
+        request_id,
+        exc_info=error,
+    )
     headers = security_headers(request.url.path)
     if request_id:
         headers[REQUEST_ID_HEADER] = request_id

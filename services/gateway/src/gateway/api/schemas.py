@@ -1,4 +1,5 @@
 """Every request and response body of the public API, so /docs and /openapi.json describe the real ones."""
+
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -130,12 +131,12 @@ class TransferRequest(BaseModel):
 class TransferResult(BaseModel):
     file_url: str
     claimed: bool = Field(description="true when the file was moved into the account by this request")
-    reason: Literal[
-        "unknown_file", "wrong_key", "owned_by_another_account", "already_yours", "over_quota"
-    ] | None = Field(
+    reason: (
+        Literal["unknown_file", "wrong_key", "owned_by_another_account", "already_yours", "over_quota"] | None
+    ) = Field(
         description="why it was not moved (null when it was): no such file; a delete key that is not the "
-                    "file's own; the file belongs to another account; the file is the account's already; "
-                    "the account has no room for it (its quotas)"
+        "file's own; the file belongs to another account; the file is the account's already; "
+        "the account has no room for it (its quotas)"
     )
 
 
@@ -208,7 +209,8 @@ def error_responses(models: Mapping[int, type[BaseModel]]) -> dict[int | str, di
         status: {"model": model} for status, model in models.items()
     }
     documented["4XX"] = {
-        "model": ErrorBody, "description": "Any other client error, e.g. an invalid parameter"
+        "model": ErrorBody,
+        "description": "Any other client error, e.g. an invalid parameter",
     }
     return documented
 
@@ -258,8 +260,10 @@ OPTIONAL_BEARER: dict[str, Any] = {"security": [{}]}
 BINARY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The file's bytes", "content": ANY_MEDIA_TYPE},
     206: {"description": "The requested range of the file's bytes", "content": ANY_MEDIA_TYPE},
-    302: {"description": "With FU_GATEWAY_DOWNLOAD_REDIRECT=presigned: the file at a short-lived URL of the "
-               "object store (GET only; never for HTML, XML, JavaScript or SVG)"},
+    302: {
+        "description": "With FU_GATEWAY_DOWNLOAD_REDIRECT=presigned: the file at a short-lived URL of the "
+        "object store (GET only; never for HTML, XML, JavaScript or SVG)"
+    },
     304: {"description": "Not modified (If-None-Match matched the ETag)"},
 }
 

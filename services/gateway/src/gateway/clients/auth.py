@@ -1,6 +1,7 @@
 """The auth service's gRPC API as the gateway uses it."""
+
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import grpc
@@ -47,7 +48,7 @@ REASONS: dict[str, ErrorFactory] = {
 # A password change (or an account deletion) proves the account with its password while its token is
 # valid: a 403.
 _PASSWORD_CHANGE_REASONS = {**REASONS, "WRONG_PASSWORD": errors.WrongOldPassword}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TOKEN_KINDS = {TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL, TokenKind.BOT: auth_pb2.TOKEN_KIND_BOT}
 
 
@@ -114,7 +115,6 @@ class AuthClient:
         with translated_errors(SERVICE, DOMAIN, REASONS):
             await self._stub.RecordAccountFiles(request, timeout=self._timeout, metadata=self._metadata())
 
-
     async def create_api_token(
         self, access_token: str, name: str, expires_in_seconds: int
     ) -> CreatedApiToken:
@@ -151,7 +151,8 @@ class AuthClient:
         request = auth_pb2.StartAccountDeletionRequest(access_token=access_token, password=password)
         with translated_errors(SERVICE, DOMAIN, _PASSWORD_CHANGE_REASONS):
             reply = await self._stub.StartAccountDeletion(
-                request, timeout=self._timeout, metadata=self._metadata())
+                request, timeout=self._timeout, metadata=self._metadata()
+            )
         return reply.account_id
 
     async def finish_account_deletion(self, account_id: str) -> None:
@@ -163,12 +164,12 @@ class AuthClient:
 def _api_token(message: auth_pb2.ApiToken) -> ApiToken:
     last_used = None
     if message.HasField("last_used_at"):
-        last_used = message.last_used_at.ToDatetime(tzinfo=timezone.utc)
+        last_used = message.last_used_at.ToDatetime(tzinfo=UTC)
     return ApiToken(
         token_id=message.token_id,
         name=message.name,
-        created_at=message.created_at.ToDatetime(tzinfo=timezone.utc),
-        expires_at=message.expires_at.ToDatetime(tzinfo=timezone.utc),
+        created_at=message.created_at.ToDatetime(tzinfo=UTC),
+        expires_at=message.expires_at.ToDatetime(tzinfo=UTC),
         last_used_at=last_used,
     )
 

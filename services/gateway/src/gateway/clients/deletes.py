@@ -1,16 +1,18 @@
 """The files.deleted events, heard on a plain core-NATS subscription (no durable consumer: what is
 published while the gateway is not connected is lost, so `deaf` is called then, `listening` once the
 subscription is in place again)."""
+
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 import nats
-from fileuploader.events.v1 import file_events_pb2
 from google.protobuf.message import DecodeError
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+
+from fileuploader.events.v1 import file_events_pb2
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +30,14 @@ class DeleteListener:
     forever) and calls `deleted(file_url)` for each FileDeleted on `<subject_prefix>.deleted`."""
 
     def __init__(
-        self, url: str, subject_prefix: str, credentials: Mapping[str, str], *,
-        deleted: Callable[[str], None], listening: Callable[[], None], deaf: Callable[[], None],
+        self,
+        url: str,
+        subject_prefix: str,
+        credentials: Mapping[str, str],
+        *,
+        deleted: Callable[[str], None],
+        listening: Callable[[], None],
+        deaf: Callable[[], None],
         retry_seconds: float = 1.0,
     ) -> None:
         self._url = url
@@ -61,8 +69,11 @@ class DeleteListener:
             try:
                 client = await self._connect()
             except Exception as error:
-                logger.warning("NATS at %s is not reachable yet (%s); the file cache stays off, retrying",
-                               redacted(self._url), error)
+                logger.warning(
+                    "NATS at %s is not reachable yet (%s); the file cache stays off, retrying",
+                    redacted(self._url),
+                    error,
+                )
                 await asyncio.sleep(self._retry_seconds)
         self._client = client
         while True:

@@ -1,10 +1,11 @@
 """The files service's gRPC API as the gateway uses it: metadata, deletes, and the two streams."""
+
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NoReturn, cast
 
 import grpc
@@ -12,8 +13,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from gateway import errors
-from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.read_messages import ReadMessage, read_message_of
+from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
 from gateway.clients.stream_steps import StepBound
 from gateway.clients.upload_messages import EncodedRequest, encoded_chunk, encoded_whole_file, serialized
 from gateway.models import (
@@ -23,8 +24,8 @@ from gateway.models import (
     DownloadHeaders,
     FileLimits,
     StoredFile,
-    UploadRequest,
     UploadedFile,
+    UploadRequest,
 )
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,10 @@ class FilesClient:
     `step_timeout_seconds` for each message sent or received, and for its answer."""
 
     def __init__(
-        self, channel: grpc.aio.Channel, timeout_seconds: float, transfer_timeout_seconds: float,
+        self,
+        channel: grpc.aio.Channel,
+        timeout_seconds: float,
+        transfer_timeout_seconds: float,
         step_timeout_seconds: float,
         token: str | None = None,
     ) -> None:
@@ -129,10 +133,11 @@ class FilesClient:
         limits: dict[str, FileLimits] = {}
         gone: set[str] = set()
         for start in range(0, len(file_urls), LIMITS_PER_CALL):
-            request = files_pb2.GetFileLimitsRequest(file_urls=file_urls[start:start + LIMITS_PER_CALL])
+            request = files_pb2.GetFileLimitsRequest(file_urls=file_urls[start : start + LIMITS_PER_CALL])
             try:
-                reply = await self._stub.GetFileLimits(request, timeout=self._timeout,
-                                                       metadata=self._metadata())
+                reply = await self._stub.GetFileLimits(
+                    request, timeout=self._timeout, metadata=self._metadata()
+                )
             except grpc.aio.AioRpcError as error:
                 if error.code() == grpc.StatusCode.UNIMPLEMENTED:
                     return {}, set()
@@ -165,13 +170,16 @@ class FilesClient:
         request = files_pb2.DeleteAccountFilesRequest(owner_account_id=owner_account_id)
         with _translated():
             reply = await self._stub.DeleteAccountFiles(
-                request, timeout=self._transfer_timeout, metadata=self._metadata())
+                request, timeout=self._transfer_timeout, metadata=self._metadata()
+            )
         return reply.deleted_files
 
     async def get_account_usage(self, owner_account_id: str) -> AccountUsage:
         request = files_pb2.GetAccountUsageRequest(owner_account_id=owner_account_id)
         with _translated():
-            reply = await self._stub.GetAccountUsage(request, timeout=self._timeout, metadata=self._metadata())
+            reply = await self._stub.GetAccountUsage(
+                request, timeout=self._timeout, metadata=self._metadata()
+            )
         return AccountUsage(
             files=reply.files,
             bytes=reply.bytes,
@@ -209,8 +217,9 @@ class FilesClient:
     async def open_file(self, file_url: str, inline_up_to: int, *, stream: bool = True) -> "OpenedFile":
         """The file's metadata, and its whole bytes when it is no larger than `inline_up_to`; else, with
         `stream`, the stream of all its bytes, to be read or cancelled (OpenedFile.stream)."""
-        request = files_pb2.ReadFileRequest(file_url=file_url, with_info=True, inline_up_to=inline_up_to,
-                                            length=None if stream else 0)
+        request = files_pb2.ReadFileRequest(
+            file_url=file_url, with_info=True, inline_up_to=inline_up_to, length=None if stream else 0
+        )
         call, first = await self._open_read(request)
         if first is None or first.info is None:
             # A files service older than `with_info` (mid rolling update): ask for the metadata apart.
@@ -269,8 +278,12 @@ class FilesClient:
         """Said once at WARNING (a setting that cannot work), then at DEBUG."""
         level = logging.DEBUG if self._warned_about_streaming else logging.WARNING
         self._warned_about_streaming = True
-        logger.log(level, "files made no download URL (%s %s): the file is streamed", error.code().name,
-                   error.details())
+        logger.log(
+            level,
+            "files made no download URL (%s %s): the file is streamed",
+            error.code().name,
+            error.details(),
+        )
 
 
 _NO_DOWNLOAD_URL = frozenset({"DOWNLOAD_URL_UNSUPPORTED", "INVALID_DOWNLOAD_HEADERS"})
@@ -284,7 +297,10 @@ class FileStream:
     """The bytes of a ReadFile call; iterating ends (or cancels) the call."""
 
     def __init__(
-        self, call: grpc.aio.UnaryStreamCall, step: StepBound, first_chunk: bytes | memoryview = b"",
+        self,
+        call: grpc.aio.UnaryStreamCall,
+        step: StepBound,
+        first_chunk: bytes | memoryview = b"",
         ended: bool = False,
     ) -> None:
         self._call = call
@@ -301,7 +317,8 @@ class FileStream:
             while True:
                 with _translated():
                     message = _response_or_end(
-                        await self._step(self._call, self._call.read(), "a message of a download"))
+                        await self._step(self._call, self._call.read(), "a message of a download")
+                    )
                 if message is None:
                     return
                 yield message.chunk
@@ -316,7 +333,8 @@ class FileStream:
         try:
             with _translated():
                 message = _response_or_end(
-                    await self._step(self._call, self._call.read(), "the first bytes of a download"))
+                    await self._step(self._call, self._call.read(), "the first bytes of a download")
+                )
         except BaseException:
             self._call.cancel()
             raise
@@ -437,7 +455,7 @@ def _stored_file(message: files_pb2.FileInfo) -> StoredFile:
         user_filename=message.user_filename,
         size=message.size,
         sha256=message.sha256,
-        created_at=message.created_at.ToDatetime(tzinfo=timezone.utc),
+        created_at=message.created_at.ToDatetime(tzinfo=UTC),
         expires_at=_moment(message, "expires_at"),
         max_downloads=message.max_downloads if message.HasField("max_downloads") else None,
         downloads_left=message.downloads_left if message.HasField("downloads_left") else None,
@@ -448,7 +466,7 @@ def _moment(message: files_pb2.FileInfo | files_pb2.FileLimits, field: str) -> d
     if not message.HasField(field):
         return None
     timestamp: Timestamp = getattr(message, field)
-    return timestamp.ToDatetime(tzinfo=timezone.utc)
+    return timestamp.ToDatetime(tzinfo=UTC)
 
 
 def _claim_outcome(message: files_pb2.ClaimOutcome, owner_account_id: str) -> ClaimOutcome:

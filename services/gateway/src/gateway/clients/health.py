@@ -1,4 +1,5 @@
 """grpc.health.v1 checks of the services behind the gateway."""
+
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -15,7 +16,7 @@ class HealthClient:
         self._timeout = timeout_seconds
 
     async def check(self) -> str:
-        """"ok", "not serving" or "unreachable"."""
+        """ "ok", "not serving" or "unreachable"."""
         try:
             reply = await self._stub.Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=self._timeout, metadata=call_metadata()

@@ -2,6 +2,7 @@
 download's) is read without protobuf: its chunk is a view into the buffer gRPC received, where parsing
 it would copy the bytes into the message and reading its `chunk` field would copy them again. Any other
 message is parsed by protobuf, so both read the same bytes alike."""
+
 from dataclasses import dataclass
 
 from fileuploader.files.v1 import files_pb2

@@ -1,5 +1,6 @@
 """What every gRPC client of the gateway shares: channels, call metadata, and failures turned into
 gateway errors by the google.rpc.ErrorInfo reason they carry."""
+
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
@@ -11,7 +12,6 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from fileuploader_runtime.request_ids import METADATA_KEY, current_request_id
-
 from gateway.errors import GatewayError, ServiceUnavailable, UpstreamFailure
 
 logger = logging.getLogger(__name__)
@@ -92,8 +92,9 @@ def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
     return info.reason if info is not None else None
 
 
-def translate(error: grpc.aio.AioRpcError, service: str, domain: str,
-              reasons: Mapping[str, ErrorFactory]) -> GatewayError:
+def translate(
+    error: grpc.aio.AioRpcError, service: str, domain: str, reasons: Mapping[str, ErrorFactory]
+) -> GatewayError:
     if error.code() in _UNREACHABLE:
         logger.warning("%s service unreachable: %s %s", service, error.code().name, error.details())
         return ServiceUnavailable(service)

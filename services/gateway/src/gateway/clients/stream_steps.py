@@ -1,6 +1,7 @@
 """A bound on each step of a gRPC stream (a message sent, a message or the answer received), apart
 from the whole transfer's deadline: a stream may rightly last an hour, but a service that takes no
 message, or sends none, for this long is as good as unreachable."""
+
 import asyncio
 import logging
 from collections.abc import Awaitable
@@ -28,6 +29,10 @@ class StepBound:
                 return await step
         except TimeoutError:
             call.cancel()
-            logger.warning("%s service unresponsive: %s took longer than %g s, the call is cancelled",
-                           self._service, what, self._seconds)
+            logger.warning(
+                "%s service unresponsive: %s took longer than %g s, the call is cancelled",
+                self._service,
+                what,
+                self._seconds,
+            )
             raise ServiceUnavailable(self._service) from None

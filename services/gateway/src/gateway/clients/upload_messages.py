@@ -1,11 +1,13 @@
 """Upload requests as they go on the wire, encoded straight from the parts of the body the bytes are
 made of, in one copy: building a protobuf message would copy the bytes into the message and again
 into its serialisation. What they encode is exactly what protobuf would."""
+
 from collections.abc import Sequence
+
+from google.protobuf.message import Message
 
 from fileuploader.files.v1 import files_pb2
 from fileuploader_runtime.protobuf_wire import field_tag, varint
-from google.protobuf.message import Message
 
 
 def _tag(message: type[Message], field: str) -> bytes:
@@ -40,4 +42,3 @@ def serialized(request: Message | EncodedRequest) -> bytes:
     if isinstance(request, bytes):
         return request
     return request.SerializeToString()
-

@@ -1,6 +1,7 @@
 """The page's files, read once from the package into memory (they are small), each with its media type
 and a validator; the set as a whole is named by a hash of its contents, which goes into every asset's
 URL, so a browser may keep an asset for a year and still never runs a stale one after an upgrade."""
+
 import hashlib
 from dataclasses import dataclass
 from functools import cache

@@ -1,7 +1,6 @@
 """Alembic's entry for the auth tables (see fileuploader_runtime.db.migrations_env)."""
 
-from fileuploader_runtime.db.migrations_env import run_migrations
-
 from auth_service.adapters.tables import metadata
+from fileuploader_runtime.db.migrations_env import run_migrations
 
 run_migrations(metadata)

@@ -2,6 +2,7 @@
 its files are deleted as the purge deletes them, then the account itself. Each step is idempotent, and
 a crash between them leaves a disabled account that no one can use (docs/operations.md, "Operators":
 finishing a half-deleted account)."""
+
 from fastapi import APIRouter
 from pydantic import ValidationError
 
@@ -20,13 +21,27 @@ from gateway.errors import PasswordMissing
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
-_DELETION_ERRORS = error_responses({400: AccountErrorBody, 401: AuthErrorBody, 403: ErrorWithIdBody,
-                                    408: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody})
+_DELETION_ERRORS = error_responses(
+    {
+        400: AccountErrorBody,
+        401: AuthErrorBody,
+        403: ErrorWithIdBody,
+        408: ErrorBody,
+        413: ErrorBody,
+        429: ErrorBody,
+        503: ErrorBody,
+    }
+)
 
 
-@router.delete("/account", dependencies=[AuthRateLimit], response_model=AccountDeletedBody,
-               responses=_DELETION_ERRORS, openapi_extra=json_request_body(AccountDeletionRequest),
-               summary="Delete the account and every file it owns; its tokens are revoked")
+@router.delete(
+    "/account",
+    dependencies=[AuthRateLimit],
+    response_model=AccountDeletedBody,
+    responses=_DELETION_ERRORS,
+    openapi_extra=json_request_body(AccountDeletionRequest),
+    summary="Delete the account and every file it owns; its tokens are revoked",
+)
 async def delete_account(
     body: SmallBody, token: AccessToken, auth: AuthClientDep, files: FilesClientDep
 ) -> AccountDeletedBody:

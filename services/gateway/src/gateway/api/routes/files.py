@@ -1,4 +1,5 @@
 """Files (contract 1.2): upload, download (GET and HEAD, /file/ and /f/), delete."""
+
 import logging
 from contextlib import aclosing
 from typing import Annotated
@@ -37,7 +38,7 @@ from gateway.api.schemas import (
     iso_8601,
 )
 from gateway.clients.auth import AuthClient
-from gateway.clients.files import FileStream, FilesClient, FilesUpload
+from gateway.clients.files import FilesClient, FileStream, FilesUpload
 from gateway.content_types import may_redirect
 from gateway.downloads import DownloadPlan, UnsatisfiableRange, plan_download, planned_bytes
 from gateway.errors import (
@@ -55,7 +56,7 @@ from gateway.errors import (
 from gateway.file_cache import FileCache, utc_now
 from gateway.file_limits import ExpiryPolicy, parse_max_downloads
 from gateway.metrics import GatewayMetrics
-from gateway.models import DownloadHeaders, StoredFile, UploadRequest, UploadedFile
+from gateway.models import DownloadHeaders, StoredFile, UploadedFile, UploadRequest
 from gateway.settings import Settings
 from gateway.uploads import MULTIPART_OVERHEAD_BYTES, MultipartUploadReader, multipart_boundary
 
@@ -86,11 +87,22 @@ IdempotencyKeyHeader = Annotated[
 
 _UPLOAD_RESPONSES = {
     200: {"links": UPLOAD_LINKS},
-    **error_responses({400: ErrorBody, 403: ErrorBody, 408: ErrorBody, 409: ErrorBody, 413: UploadTooLargeBody,
-                       429: ErrorBody, 503: ErrorBody, 507: ErrorBody}),
+    **error_responses(
+        {
+            400: ErrorBody,
+            403: ErrorBody,
+            408: ErrorBody,
+            409: ErrorBody,
+            413: UploadTooLargeBody,
+            429: ErrorBody,
+            503: ErrorBody,
+            507: ErrorBody,
+        }
+    ),
 }
 _DOWNLOAD_RESPONSES = {
-    **BINARY_RESPONSES, **error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody})
+    **BINARY_RESPONSES,
+    **error_responses({404: ErrorBody, 416: ErrorBody, 503: ErrorBody}),
 }
 
 
@@ -127,28 +139,55 @@ async def upload(
 
         async def start_upload(filename: str) -> FilesUpload:
             return await files.start_upload(
-                UploadRequest(filename, include_ext, owner_account_id, idempotency_key or "",
-                              scope if idempotency_key else "", reader.file_size_bound,
-                              expires_in_seconds, download_limit)
+                UploadRequest(
+                    filename,
+                    include_ext,
+                    owner_account_id,
+                    idempotency_key or "",
+                    scope if idempotency_key else "",
+                    reader.file_size_bound,
+                    expires_in_seconds,
+                    download_limit,
+                )
             )
 
-        reader = MultipartUploadReader(boundary, settings.max_upload_bytes, start_upload,
-                                       declared_length=_declared_length(request))
+        reader = MultipartUploadReader(
+            boundary, settings.max_upload_bytes, start_upload, declared_length=_declared_length(request)
+        )
         session = await _read_body(reader, request)
         uploaded = await session.finish()
         synced = await _list_under_account(uploaded, authorization, auth)
     return _upload_body(uploaded, public_base_url(request), auth_error, synced)
 
 
-@router.get("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
-            operation_id=DOWNLOAD_OPERATION,
-            summary="The file's bytes (Range, If-None-Match and If-Range supported)")
-@router.head("/file/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
-             operation_id=HEAD_OPERATION, summary="The file's headers")
-@router.get("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
-            operation_id="download_file_short", summary="The file's bytes (short alias of /file/)")
-@router.head("/f/{file_url}", response_class=Response, responses=_DOWNLOAD_RESPONSES,
-             operation_id="file_headers_short", summary="The file's headers (short alias of /file/)")
+@router.get(
+    "/file/{file_url}",
+    response_class=Response,
+    responses=_DOWNLOAD_RESPONSES,
+    operation_id=DOWNLOAD_OPERATION,
+    summary="The file's bytes (Range, If-None-Match and If-Range supported)",
+)
+@router.head(
+    "/file/{file_url}",
+    response_class=Response,
+    responses=_DOWNLOAD_RESPONSES,
+    operation_id=HEAD_OPERATION,
+    summary="The file's headers",
+)
+@router.get(
+    "/f/{file_url}",
+    response_class=Response,
+    responses=_DOWNLOAD_RESPONSES,
+    operation_id="download_file_short",
+    summary="The file's bytes (short alias of /file/)",
+)
+@router.head(
+    "/f/{file_url}",
+    response_class=Response,
+    responses=_DOWNLOAD_RESPONSES,
+    operation_id="file_headers_short",
+    summary="The file's headers (short alias of /file/)",
+)
 async def download(file_url: str, request: Request) -> Response:
     # The app's parts straight from its state: FastAPI runs each plain-function dependency in a worker
     # thread, which cost a cached download about a third of its time.
@@ -262,19 +301,29 @@ DeleteKeyHeader = Annotated[
 ]
 
 
-@router.get("/api/delete/{file_url}", response_model=MessageBody, responses=_DELETE_RESPONSES,
-            operation_id=DELETE_OPERATION,
-            summary="Delete a file with its delete key in the URL (prefer DELETE /api/files/{file_url})")
-async def delete(file_url: str, files: FilesClientDep, cache: FileCacheDep,
-                 key: str | None = None) -> MessageBody:
+@router.get(
+    "/api/delete/{file_url}",
+    response_model=MessageBody,
+    responses=_DELETE_RESPONSES,
+    operation_id=DELETE_OPERATION,
+    summary="Delete a file with its delete key in the URL (prefer DELETE /api/files/{file_url})",
+)
+async def delete(
+    file_url: str, files: FilesClientDep, cache: FileCacheDep, key: str | None = None
+) -> MessageBody:
     return await _delete(file_url, key, files, cache)
 
 
-@router.delete("/api/files/{file_url}", response_model=MessageBody, responses=_DELETE_RESPONSES,
-               operation_id=DELETE_BY_HEADER_OPERATION,
-               summary="Delete a file with its delete key in the X-Delete-Key header (kept out of URLs)")
-async def delete_with_header(file_url: str, files: FilesClientDep, cache: FileCacheDep,
-                             key: DeleteKeyHeader = None) -> MessageBody:
+@router.delete(
+    "/api/files/{file_url}",
+    response_model=MessageBody,
+    responses=_DELETE_RESPONSES,
+    operation_id=DELETE_BY_HEADER_OPERATION,
+    summary="Delete a file with its delete key in the X-Delete-Key header (kept out of URLs)",
+)
+async def delete_with_header(
+    file_url: str, files: FilesClientDep, cache: FileCacheDep, key: DeleteKeyHeader = None
+) -> MessageBody:
     return await _delete(file_url, key, files, cache)
 
 

@@ -1,5 +1,6 @@
 """Liveness (the process answers) and readiness (auth and files answer their health checks and the
 gateway is not stopping)."""
+
 import asyncio
 
 from fastapi import APIRouter
@@ -17,8 +18,12 @@ async def healthz() -> HealthBody:
     return HealthBody()
 
 
-@router.get("/readyz", response_model=ReadyBody, responses={503: {"model": NotReadyBody}},
-            summary="auth and files answer their gRPC health checks, and the gateway is not stopping")
+@router.get(
+    "/readyz",
+    response_model=ReadyBody,
+    responses={503: {"model": NotReadyBody}},
+    summary="auth and files answer their gRPC health checks, and the gateway is not stopping",
+)
 async def readyz(health_clients: HealthClientsDep, shutdown: ShutdownDep) -> ReadyBody | JSONResponse:
     if shutdown.requested:
         return JSONResponse(NotReadyBody(message="shutting down", checks={}).model_dump(), status_code=503)

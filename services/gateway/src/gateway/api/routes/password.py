@@ -1,4 +1,5 @@
 """Password change (issue 11): proven by the old password, it revokes every other token of the account."""
+
 from fastapi import APIRouter
 from pydantic import ValidationError
 
@@ -8,8 +9,8 @@ from gateway.api.schemas import (
     AuthErrorBody,
     ErrorBody,
     ErrorWithIdBody,
-    PasswordChangeRequest,
     PasswordChangedBody,
+    PasswordChangeRequest,
     error_responses,
     json_request_body,
 )
@@ -17,13 +18,27 @@ from gateway.errors import PasswordsMissing
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
-_PASSWORD_ERRORS = error_responses({400: AccountErrorBody, 401: AuthErrorBody, 403: ErrorWithIdBody,
-                                    408: ErrorBody, 413: ErrorBody, 429: ErrorBody, 503: ErrorBody})
+_PASSWORD_ERRORS = error_responses(
+    {
+        400: AccountErrorBody,
+        401: AuthErrorBody,
+        403: ErrorWithIdBody,
+        408: ErrorBody,
+        413: ErrorBody,
+        429: ErrorBody,
+        503: ErrorBody,
+    }
+)
 
 
-@router.post("/password", dependencies=[AuthRateLimit], response_model=PasswordChangedBody,
-             responses=_PASSWORD_ERRORS, openapi_extra=json_request_body(PasswordChangeRequest),
-             summary="Change the password; every other token of the account is revoked, this one kept")
+@router.post(
+    "/password",
+    dependencies=[AuthRateLimit],
+    response_model=PasswordChangedBody,
+    responses=_PASSWORD_ERRORS,
+    openapi_extra=json_request_body(PasswordChangeRequest),
+    summary="Change the password; every other token of the account is revoked, this one kept",
+)
 async def change_password(body: SmallBody, token: AccessToken, auth: AuthClientDep) -> PasswordChangedBody:
     try:
         request = PasswordChangeRequest.model_validate_json(body)

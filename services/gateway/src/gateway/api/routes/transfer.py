@@ -1,4 +1,5 @@
 """Moving anonymous uploads into an account (issue 10): each on the word of its delete key."""
+
 import logging
 
 from fastapi import APIRouter
@@ -25,21 +26,33 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 
 MAX_TRANSFERRED_PER_REQUEST = 100
 
-_TRANSFER_ERRORS = error_responses({400: ErrorWithIdBody, 401: AuthErrorBody, 413: ErrorBody, 429: ErrorBody,
-                                    502: ErrorBody, 503: ErrorBody})
+_TRANSFER_ERRORS = error_responses(
+    {400: ErrorWithIdBody, 401: AuthErrorBody, 413: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody}
+)
 
 
-@router.post("/transfer", dependencies=[AuthRateLimit], response_model=TransferBody, responses=_TRANSFER_ERRORS,
-             openapi_extra=json_request_body(TransferRequest),
-             summary="Move anonymous uploads into the token's account, each proven by its delete key")
-async def transfer(body: SmallBody, token: AccessToken, auth: AuthClientDep, files: FilesClientDep) -> TransferBody:
+@router.post(
+    "/transfer",
+    dependencies=[AuthRateLimit],
+    response_model=TransferBody,
+    responses=_TRANSFER_ERRORS,
+    openapi_extra=json_request_body(TransferRequest),
+    summary="Move anonymous uploads into the token's account, each proven by its delete key",
+)
+async def transfer(
+    body: SmallBody, token: AccessToken, auth: AuthClientDep, files: FilesClientDep
+) -> TransferBody:
     account = await auth.validate_token(token)
     outcomes = await files.claim_files(account.account_id, _items(body))
     await _list_in_account(token, outcomes, auth)
-    return TransferBody(data=[
-        TransferResult.model_validate({"file_url": o.file_url, "claimed": o.reason is None, "reason": o.reason})
-        for o in outcomes
-    ])
+    return TransferBody(
+        data=[
+            TransferResult.model_validate(
+                {"file_url": o.file_url, "claimed": o.reason is None, "reason": o.reason}
+            )
+            for o in outcomes
+        ]
+    )
 
 
 def _items(body: bytes) -> list[ClaimItem]:

@@ -3,6 +3,7 @@ every visit (it names the assets' current version), the assets are kept for a ye
 
 The page runs under a strict Content-Security-Policy: only this origin's own scripts, styles and
 connections; images and media also from blob: and data: URLs, which only the page itself can make."""
+
 from functools import lru_cache
 
 from fastapi import APIRouter, Request, Response
@@ -48,9 +49,9 @@ async def static_asset(request: Request, version: str, name: str) -> Response:
 @lru_cache(maxsize=4)
 def _rendered_index(max_upload_bytes: int) -> Asset:
     assets = load_assets()
-    html = (assets.index_template
-            .replace("{{static}}", f"{STATIC_PREFIX}/{assets.version}")
-            .replace("{{max_upload_bytes}}", str(max_upload_bytes)))
+    html = assets.index_template.replace("{{static}}", f"{STATIC_PREFIX}/{assets.version}").replace(
+        "{{max_upload_bytes}}", str(max_upload_bytes)
+    )
     return asset(html.encode(), "text/html; charset=utf-8")
 
 

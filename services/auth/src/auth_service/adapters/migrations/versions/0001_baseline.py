@@ -28,9 +28,7 @@ def upgrade() -> None:
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("file_url", name="pk_account_files"),
     )
-    op.create_index(
-        "ix_account_files_account_id_created_at", "account_files", ["account_id", "created_at"]
-    )
+    op.create_index("ix_account_files_account_id_created_at", "account_files", ["account_id", "created_at"])
     op.create_table(
         "accounts",
         sa.Column("account_id", sa.String(length=36), nullable=False),
