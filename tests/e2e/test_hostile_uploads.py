@@ -118,8 +118,9 @@ def test_content_length_shorter_than_the_body_is_a_400_and_stores_nothing(stack,
 
 
 def test_content_length_longer_than_the_body_stores_nothing_when_the_client_leaves(stack, base_url):
-    # more than a block of files' writes (512 KiB): a temp file shows the upload reached files
-    body = file_part(b"x" * (1100 * 1024)) + END
+    # more than the gateway's held message and two blocks of files' writes (1 MiB each; files writes a
+    # block once the next one is in): a temp file shows the upload reached files
+    body = file_part(b"x" * (4 * MB + 100 * 1024)) + END
     before = stored(stack)
     with connection(base_url, timeout=2) as sock:
         sock.sendall(upload_head(len(body) + 5000) + body)

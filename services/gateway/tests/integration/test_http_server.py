@@ -11,6 +11,8 @@ import time
 import httpx
 import pytest
 
+from gateway.uploads import MESSAGE_BYTES
+
 MB = 1024 * 1024
 BOUNDARY = "sockettestboundary"
 PART_HEAD = (
@@ -84,8 +86,8 @@ async def test_upload_is_cancelled_when_the_client_goes_away_mid_body(serve, set
     base_url = await serve(settings_for())
     host, port = base_url.removeprefix("http://").split(":")
     _, writer = await asyncio.open_connection(host, int(port))
-    # more than two 512 KiB messages: the first one is held until a second comes (FilesUpload)
-    writer.write(upload_head(host, 8 * MB) + b"\0" * 1_100_000)
+    # more than two messages: the first one is held until a second comes (FilesUpload)
+    writer.write(upload_head(host, 8 * MB) + b"\0" * (2 * MESSAGE_BYTES + 100_000))
     await writer.drain()
     await asyncio.sleep(0.2)
     writer.close()
@@ -126,7 +128,9 @@ async def test_an_upload_whose_body_stalls_is_cut_off_with_408_and_nothing_kept(
     base_url = await serve(settings_for(body_idle_timeout_seconds=1))
 
     # two messages and more: files hears of an upload with its second (FilesUpload)
-    status, body, waited = await asyncio.to_thread(answer_to_a_stalled_upload, base_url, 8 * MB, 1_100_000)
+    status, body, waited = await asyncio.to_thread(
+        answer_to_a_stalled_upload, base_url, 8 * MB, 2 * MESSAGE_BYTES + 100_000
+    )
 
     assert (status, body) == (
         408,
