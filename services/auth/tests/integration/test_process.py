@@ -18,6 +18,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 pytestmark = pytest.mark.integration
 
 LISTENING = re.compile(rb"auth service listening on (\S+)")
+# The longest a start may go without a log line: imports, argon2 and migrations on a busy machine (make test
+# runs 4 workers on 2 cores).
+LOG_LINE_WAIT_SECONDS = 30
 
 
 def environment(**variables: str) -> dict[str, str]:
@@ -38,7 +41,7 @@ async def run_auth(env: dict[str, str]) -> asyncio.subprocess.Process:
 
 async def listen_address(process: asyncio.subprocess.Process) -> str:
     assert process.stderr is not None
-    while line := await asyncio.wait_for(process.stderr.readline(), 10):
+    while line := await asyncio.wait_for(process.stderr.readline(), LOG_LINE_WAIT_SECONDS):
         if match := LISTENING.search(line):
             return match.group(1).decode()
     raise AssertionError("the process ended before it listened")
@@ -109,7 +112,7 @@ async def test_process_makes_an_open_data_dir_and_its_files_private(tmp_path: Pa
     started = b""
     try:
         while not (match := LISTENING.search(started)):
-            line = await asyncio.wait_for(process.stderr.readline(), 10)
+            line = await asyncio.wait_for(process.stderr.readline(), LOG_LINE_WAIT_SECONDS)
             assert line, "the process ended before it listened"
             started += line
         async with grpc.aio.insecure_channel(match.group(1).decode()) as channel:
@@ -146,7 +149,7 @@ async def test_process_logs_one_json_object_a_line_when_asked(tmp_path: Path, na
     try:
         records = []
         while not any("auth service listening on" in record["message"] for record in records):
-            line = await asyncio.wait_for(process.stderr.readline(), 10)
+            line = await asyncio.wait_for(process.stderr.readline(), LOG_LINE_WAIT_SECONDS)
             assert line, "the process ended before it listened"
             records.append(json.loads(line))
     finally:

@@ -24,7 +24,7 @@ async def started_files(env: dict[str, str]) -> tuple[asyncio.subprocess.Process
     assert process.stderr is not None
     logged = b""
     while not LISTENING.search(logged):
-        line = await asyncio.wait_for(process.stderr.readline(), 20)
+        line = await asyncio.wait_for(process.stderr.readline(), 30)
         assert line, f"the process ended before it listened:\n{logged.decode()}"
         logged += line
     return process, logged
