@@ -12,6 +12,7 @@ from nats.js import JetStreamContext
 
 from fileuploader_runtime.nats.event_stream import EventStream, ensure_stream
 from fileuploader_runtime.nats.urls import without_credentials
+from fileuploader_runtime.task_stopping import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +70,7 @@ class NatsConnection:
         return self._jetstream
 
     async def close(self) -> None:
-        tasks = [task for task in (self._connecting, *self._background) if task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(task for task in (self._connecting, *self._background) if task is not None)
         self._jetstream = None
         if self._client is None or self._client.is_closed:
             return

@@ -36,6 +36,7 @@ from fileuploader_runtime.private_files import (
     make_private,
     sqlite_files,
 )
+from fileuploader_runtime.task_stopping import cancel_and_wait
 
 StoreAdapter = LocalDiskBlobStore | S3BlobStore
 
@@ -65,9 +66,7 @@ class Application:
         """The events committed last are published on the way out, when NATS takes them at once;
         whatever is left stays in the outbox for the next start's relay."""
         if self._relay_task is not None:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+            await cancel_and_wait([self._relay_task])
             await self._publish_the_last_events()
         await self.nats.close()
         await self.engine.dispose()
@@ -292,9 +291,7 @@ class Administration:
 
     async def close(self) -> None:
         if self._relay_task is not None:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+            await cancel_and_wait([self._relay_task])
         await self.nats.close()
         await self.engine.dispose()
         await self.storage_connections.aclose()

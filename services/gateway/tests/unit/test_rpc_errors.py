@@ -131,6 +131,19 @@ def test_translate_gives_502_when_the_reason_is_unknown(reason):
     assert isinstance(error, UpstreamFailure) and error.status_code == 502
 
 
+def test_a_status_lost_by_grpc_when_a_send_failed_is_a_503_not_a_502():
+    """grpc.aio answers INTERNAL "Internal error from Core" when a message could not be sent because the
+    stream had ended, in place of the status that ended it (a frozen files service, found by keepalive)."""
+    lost = grpc.aio.AioRpcError(
+        grpc.StatusCode.INTERNAL, grpc.aio.Metadata(), grpc.aio.Metadata(), "Internal error from Core"
+    )
+
+    error = translate(lost, files.SERVICE, files.DOMAIN, files.REASONS)
+
+    assert isinstance(error, ServiceUnavailable)
+    assert error.body() == {"status": "error", "message": "Files service is unavailable, try again later"}
+
+
 def test_translated_errors_raises_the_gateway_error_from_the_rpc_error():
     with pytest.raises(ServiceUnavailable) as raised:
         with translated_errors(files.SERVICE, files.DOMAIN, files.REASONS):

@@ -25,6 +25,7 @@ from auth_service.domain.errors import UnprocessableEvent
 from auth_service.shared_looks import LookCancelled, SharedLooks
 from fileuploader_runtime.nats.connection import NatsConnection
 from fileuploader_runtime.nats.event_stream import ensure_stream
+from fileuploader_runtime.task_stopping import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +72,7 @@ class NatsFileEventConsumer:
         """Stops applying events; the connection stays open for catch-up checks until close()."""
         self._stopping = True
         if self._task is not None:
-            # Python 3.11's wait_for (inside nats-py's next_msg) can swallow a cancellation when a
-            # message arrives at the same moment; the flag then ends the loop after that fetch.
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await cancel_and_wait([self._task])
             self._task = None
         await self._unsubscribe()
 

@@ -22,6 +22,7 @@ from fileuploader_runtime.caller_gate import CallerGate
 from fileuploader_runtime.grpc_observer import RpcObserver
 from fileuploader_runtime.metrics_endpoint import metrics_served
 from fileuploader_runtime.periodic import run_periodically
+from fileuploader_runtime.task_stopping import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -111,9 +112,7 @@ class AuthServer:
         RPCs and let those in flight finish within the grace period."""
         await self._health.enter_graceful_shutdown()
         await asyncio.sleep(self._settings.shutdown_delay_seconds)
-        for task in self._background:
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await cancel_and_wait(self._background)
         await self.app.consumer.stop()
         await self._server.stop(grace=self._settings.shutdown_grace_seconds)
         self._metrics_endpoint.close()

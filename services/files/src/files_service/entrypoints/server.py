@@ -23,6 +23,7 @@ from fileuploader_runtime.caller_gate import CallerGate
 from fileuploader_runtime.grpc_observer import RpcObserver
 from fileuploader_runtime.metrics_endpoint import metrics_served
 from fileuploader_runtime.periodic import run_periodically
+from fileuploader_runtime.task_stopping import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +71,7 @@ class RunningServer:
         new RPCs and let those in flight finish within `grace_seconds`, then release the resources."""
         await self.health.enter_graceful_shutdown()
         await asyncio.sleep(delay_seconds)
-        for task in self.background:
-            task.cancel()
-        await asyncio.gather(*self.background, return_exceptions=True)
+        await cancel_and_wait(self.background)
         await self.server.stop(grace=grace_seconds)
         self.resources.close()
         await self.application.close()

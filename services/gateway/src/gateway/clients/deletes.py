@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from fileuploader.events.v1 import file_events_pb2
+from fileuploader_runtime.task_stopping import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,7 @@ class DeleteListener:
     async def close(self) -> None:
         self._deaf()
         if self._connecting is not None:
-            self._connecting.cancel()
-            await asyncio.gather(self._connecting, return_exceptions=True)
+            await cancel_and_wait([self._connecting])
         if self._client is not None and not self._client.is_closed:
             await self._client.close()
 

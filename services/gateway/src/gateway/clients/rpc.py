@@ -34,6 +34,10 @@ CHANNEL_OPTIONS: tuple[tuple[str, int | str], ...] = (
 _UNREACHABLE = frozenset(
     {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
 )
+# What grpc.aio puts in place of a call's status when a message could not be sent because the stream
+# had ended: it overwrites the status that ended it (say, UNAVAILABLE from a keepalive that found the
+# peer frozen; grpc/grpc#36066, still so in grpcio 1.85). The service never answered this.
+_STATUS_LOST_BY_THE_CLIENT_LIBRARY = (grpc.StatusCode.INTERNAL, "Internal error from Core")
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,13 @@ def translate(
 ) -> GatewayError:
     if error.code() in _UNREACHABLE:
         logger.warning("%s service unreachable: %s %s", service, error.code().name, error.details())
+        return ServiceUnavailable(service)
+    if (error.code(), error.details()) == _STATUS_LOST_BY_THE_CLIENT_LIBRARY:
+        logger.warning(
+            "%s service unreachable: the stream ended while sending to it (%s)",
+            service,
+            error.debug_error_string(),
+        )
         return ServiceUnavailable(service)
     info = error_info(error, domain)
     reason = info.reason if info is not None else None
