@@ -39,7 +39,7 @@ def test_a_temp_file_hands_its_bytes_over_in_steps(tmp_path: pathlib.Path, monke
         "files_service.adapters.local_disk_blob_store.start_writeback",
         lambda fd, offset, length: ranges.append((offset, length)),
     )
-    temp = _TempFile(tmp_path, "abcdef12")
+    temp = _TempFile(tmp_path, "abcdef12", direct_from=WRITEBACK_STEP_BYTES)  # as without O_DIRECT
     block = b"x" * (WRITEBACK_STEP_BYTES // 4)
     for _ in range(9):
         temp.write(block)

@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callab
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, TypeVar
 
+from files_service.adapters import direct_writes
 from files_service.adapters.early_writeback import start_writeback
 from files_service.domain.errors import StorageFull
 from files_service.domain.ports import BlobNotFound, StorageEntry
@@ -26,6 +27,8 @@ DEFAULT_WRITE_SIZE = 1024 * 1024  # the size of the gateway's upload messages: e
 # Written bytes are handed to the disk in steps of this size while the upload goes on (early_writeback):
 # a file smaller than one step leaves it all to its fsync.
 WRITEBACK_STEP_BYTES = 8 * 1024 * 1024
+# A blob whose first write is this big or bigger is written past the page cache (direct_writes).
+DIRECT_WRITES_FROM_BYTES = 1024 * 1024
 _KEY = re.compile(r"[0-9a-f]{8,64}")
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -124,18 +127,24 @@ def _disk_full_as_storage_full() -> Iterator[None]:
 
 class _TempFile:
     """Created by its first write (or its commit, when empty), in that call's thread: a small blob's
-    bytes then cost one thread hop (create, write and commit), not three."""
+    bytes then cost one thread hop (create, write and commit), not three. A blob whose first write is
+    `direct_from` bytes or more is written past the page cache (direct_writes)."""
 
-    def __init__(self, temp_dir: pathlib.Path, key: str) -> None:
+    def __init__(self, temp_dir: pathlib.Path, key: str, direct_from: int) -> None:
         self._temp_dir = temp_dir
         self._key = key
+        self._direct_from = direct_from
         self.fd: int | None = None
         self.path: pathlib.Path | None = None
+        self._direct: direct_writes.DirectWriter | None = None
         self._written = 0
         self._written_back = 0  # the bytes before this offset are on their way to disk
 
     def write(self, data: bytes | memoryview) -> None:
-        fd = self._opened()
+        fd = self._opened(direct=len(data) >= self._direct_from)
+        if self._direct is not None:
+            self._direct.write(data)
+            return
         _write_all(fd, data)
         self._written += len(data)
         if self._written - self._written_back >= WRITEBACK_STEP_BYTES:
@@ -143,8 +152,10 @@ class _TempFile:
             self._written_back = self._written
 
     def flush_and_close(self) -> pathlib.Path:
-        fd, self.fd = self._opened(), None
+        fd, self.fd = self._opened(direct=False), None
         try:
+            if self._direct is not None:
+                self._direct.finish()
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -152,28 +163,42 @@ class _TempFile:
         return self.path
 
     def discard(self) -> None:
+        if self._direct is not None:
+            self._direct.release()
         if self.fd is not None:
             fd, self.fd = self.fd, None
             os.close(fd)
         if self.path is not None:
             self.path.unlink(missing_ok=True)
 
-    def _opened(self) -> int:
+    def _opened(self, direct: bool) -> int:
         if self.fd is None:
             assert self.path is None, "written again after its close"
-            self.fd, self.path = _created_exclusively(self._temp_dir, self._key)
+            self.fd, self.path, opened_direct = _created_exclusively(self._temp_dir, self._key, direct)
+            if opened_direct:
+                self._direct = direct_writes.DirectWriter(self.fd, self._direct_from)
         return self.fd
 
 
-def _created_exclusively(directory: pathlib.Path, key: str) -> tuple[int, pathlib.Path]:
+def _created_exclusively(directory: pathlib.Path, key: str, direct: bool) -> tuple[int, pathlib.Path, bool]:
     """A new file of its owner's alone, named after the key and a random part (mkstemp's way, at a
-    fraction of its cost: the key is already a fresh random name)."""
+    fraction of its cost: the key is already a fresh random name); opened for direct writes when
+    asked and the file system takes them."""
+    direct = direct and direct_writes.supported()
     for _ in range(_TEMP_NAME_ATTEMPTS):
         path = directory / f"{key}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
         try:
-            return os.open(path, _TEMP_FLAGS, 0o600), path
+            return (
+                os.open(path, direct_writes.open_flags(_TEMP_FLAGS) if direct else _TEMP_FLAGS, 0o600),
+                path,
+                direct,
+            )
         except FileExistsError:
             continue
+        except OSError as error:
+            if not direct or error.errno != errno.EINVAL:
+                raise
+            direct = False  # a file system without O_DIRECT (tmpfs)
     raise FileExistsError(errno.EEXIST, "no free temp file name", str(directory))
 
 
@@ -203,6 +228,7 @@ class LocalDiskBlobStore:
         self._temp_dir = root / TEMP_DIR_NAME
         self._read_chunk_size = read_chunk_size
         self._write_size = write_size
+        self._direct_from = max(write_size, DIRECT_WRITES_FROM_BYTES)
         # The shards (a key's first four characters, at most 16**4) whose directories are known made.
         self._made_shards: set[str] = set()
 
@@ -218,7 +244,7 @@ class LocalDiskBlobStore:
         last is written by the commit's own trip to a thread, so a small blob costs one trip."""
         final_path = self._path_of(key)
         with _disk_full_as_storage_full():
-            temp = _TempFile(self._temp_dir, key)
+            temp = _TempFile(self._temp_dir, key, direct_from=self._direct_from)
             writing: asyncio.Future[None] | None = None
             last: bytes | memoryview | None = None
             try:
