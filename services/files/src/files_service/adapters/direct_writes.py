@@ -1,4 +1,5 @@
-"""Writes that bypass the page cache (Linux O_DIRECT) for a big blob's bytes.
+"""Writes that bypass the page cache (Linux O_DIRECT) for a big blob's bytes (for a small one, its
+fsync costs the same either way: measured with 64 KiB uploads, direct writes gained nothing).
 
 A buffered write copies every byte into the page cache, and the closing fsync then writes them out:
 on the development machine (a virtual disk) that copy is half of files' CPU during a big upload and
@@ -51,8 +52,9 @@ class DirectWriter:
             if self._held:
                 whole = self._held - self._held % ALIGNMENT
                 self._write_out(self._view[:whole])
-                self._buffered()
-                self._write_out(self._view[whole : self._held])
+                if whole < self._held:
+                    self._buffered()
+                    self._write_out(self._view[whole : self._held])
                 self._held = 0
         finally:
             self.release()
