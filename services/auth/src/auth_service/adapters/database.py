@@ -7,6 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from fileuploader_runtime.db.one_trip_sqlite import one_trip_connector
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 # As many connections as SQLAlchemy's default pool allows at once (5 + 10 overflow), all of them kept:
@@ -31,7 +33,9 @@ def create_engine(database_url: str) -> AsyncEngine:
     if database is not None:
         database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     pool_options = POOL_OPTIONS if database is not None else {}  # in memory: one static connection
-    engine = create_async_engine(url, hide_parameters=True, **pool_options)
+    engine = create_async_engine(
+        url, hide_parameters=True, async_creator=one_trip_connector(url), **pool_options
+    )
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
 

@@ -7,6 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from fileuploader_runtime.db.one_trip_sqlite import one_trip_connector
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
@@ -16,7 +18,9 @@ def create_engine(url: str) -> AsyncEngine:
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         _ensure_sqlite_directory(url)
-        engine = create_async_engine(url, hide_parameters=True)
+        engine = create_async_engine(
+            url, hide_parameters=True, async_creator=one_trip_connector(make_url(url))
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     return create_async_engine(
