@@ -54,7 +54,9 @@ async def metered_server(
     return server, unused_tcp_port
 
 
-async def test_rpcs_are_counted_by_method_and_status_code(metered_server: tuple[AuthServer, int]) -> None:
+async def test_rpcs_are_counted_by_method_and_status_code(
+    metered_server: tuple[AuthServer, int], eventually
+) -> None:
     server, port = metered_server
     async with channel_with_tokens(server.address, gateway_auth_token) as channel:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
@@ -64,9 +66,13 @@ async def test_rpcs_are_counted_by_method_and_status_code(metered_server: tuple[
         with pytest.raises(grpc.aio.AioRpcError):
             await stub.Login(auth_pb2.LoginRequest(username="mia", password="wrong"))
 
+    rpc = {"grpc_service": SERVICE}
+    # A call is counted as its handler ends, which may be just after its caller heard the answer.
+    await eventually(
+        lambda: sample(scrape(port), "grpc_server_handling_seconds_count", **rpc, grpc_method="Login") == 1
+    )
     text = scrape(port)
 
-    rpc = {"grpc_service": SERVICE}
     assert sample(text, "grpc_server_handled_total", **rpc, grpc_method="Register", grpc_code="OK") == 1
     assert (
         sample(text, "grpc_server_handled_total", **rpc, grpc_method="Register", grpc_code="ALREADY_EXISTS")
