@@ -204,6 +204,7 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
         delete_event_wait=timedelta(seconds=settings.publish_timeout_seconds),
         quota=AccountQuota(max_bytes=settings.account_quota_bytes, max_files=settings.account_quota_files),
         seek_grace=seek_grace,
+        inline_max_bytes=settings.inline_max_bytes,
     )
     purge = ExpiredFilesPurge(uow_factory, blob_store, relay, utc_now, seek_grace, settings.purge_batch_size)
     application = Application(

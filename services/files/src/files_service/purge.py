@@ -142,7 +142,8 @@ async def delete_locked(
     """Within the transaction that locked them: the files' blobs, then their rows, idempotency records
     and files.deleted events (the caller commits). Answers those whose row this deleted."""
     for stored, _ in due:
-        await blob_store.delete(stored.storage_key)
+        if not stored.inline:  # an inline file's bytes go with its row
+            await blob_store.delete(stored.storage_key)
     purged: list[Purged] = []
     for stored, reason in due:
         owner = await uow.files.remove_returning_owner(stored.file_url)

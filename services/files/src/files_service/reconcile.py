@@ -69,6 +69,9 @@ class FilesReconciler:
             )
             async with contextlib.aclosing(pairs):
                 async for stored, blob in pairs:
+                    if stored is not None and stored.inline and blob is None:
+                        files += 1  # its bytes are in its row
+                        continue
                     files += stored is not None
                     blobs += blob is not None
                     if stored is None and blob is not None:

@@ -55,6 +55,7 @@ from files_service.domain.ports import (
 )
 from files_service.domain.quotas import AccountQuota, AccountUsage
 from files_service.group_commit import GroupCommit
+from files_service.inline_content import UploadBytes, read_if_small
 from files_service.purge import AccountFilesDeletion
 
 logger = logging.getLogger(__name__)
@@ -106,12 +107,15 @@ class FilesService:
         delete_event_wait: timedelta = DEFAULT_DELETE_EVENT_WAIT,
         quota: AccountQuota = AccountQuota(),
         seek_grace: timedelta = DEFAULT_SEEK_GRACE,
+        inline_max_bytes: int = 0,
     ) -> None:
         """`url_signer`: the store's way to make download URLs, when it has one. `relay` publishes the
         events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own.
         `quota`: what each account may store (owned uploads only). A file whose downloads are used up
-        still serves the seeks of its last download for `seek_grace`."""
+        still serves the seeks of its last download for `seek_grace`. A file of at most
+        `inline_max_bytes` bytes (0: none) keeps them in its row, not in the blob store (inline_content)."""
         self._seek_grace = seek_grace
+        self._inline_max_bytes = inline_max_bytes
         self._uow_factory = uow_factory
         self._uploads = GroupCommit(
             uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, ContentBlocked, QuotaExceeded)
@@ -139,11 +143,49 @@ class FilesService:
         name = parse_file_name(request.user_filename)
         metered = await self._metered_within_quota(request, chunks)
         storage_key = new_storage_key()
+        upload = await self._small_or_streamed(request, metered)
+        if upload.content is not None:
+            stored = await self._record_inline_upload(request, name, storage_key, metered, upload.content)
+        else:
+            assert upload.chunks is not None
+            stored = await self._store_and_record(request, name, storage_key, metered, upload.chunks)
+        self._relay.wake()
+        return stored
+
+    async def _small_or_streamed(self, request: UploadRequest, metered: MeteredChunks) -> UploadBytes:
+        """A file that may be small (by the caller's bound, when it gave one) is read up to the inline
+        limit to find out; a bigger one streams to the blob store at once."""
+        bound = request.size_bound
+        if self._inline_max_bytes <= 0 or bound > self._inline_max_bytes:
+            return UploadBytes(None, metered)
+        return await read_if_small(metered, self._inline_max_bytes)
+
+    async def _record_inline_upload(
+        self, request: UploadRequest, name: FileName, storage_key: str, metered: MeteredChunks, content: bytes
+    ) -> StoredFile:
+        """Bytes and rows in one commit: nothing to discard when it is refused."""
+        try:
+            stored, message = await self._record_upload(request, name, storage_key, metered, content)
+        except ContentBlocked:
+            logger.warning("refused an upload of blocked bytes (sha256 %s)", metered.sha256)
+            raise
+        if message is None:
+            logger.info("answered the earlier upload %s of a retried idempotency key", stored.file_url)
+        return stored
+
+    async def _store_and_record(
+        self,
+        request: UploadRequest,
+        name: FileName,
+        storage_key: str,
+        metered: MeteredChunks,
+        chunks: AsyncIterable[bytes | memoryview],
+    ) -> StoredFile:
         recording = False
         try:
-            await self._blob_store.put(storage_key, metered)
+            await self._blob_store.put(storage_key, chunks)
             recording = True
-            stored, message = await self._record_upload(request, name, storage_key, metered)
+            stored, message = await self._record_upload(request, name, storage_key, metered, None)
             if message is None:
                 await self._discard_blob(storage_key)
                 logger.info("answered the earlier upload %s of a retried idempotency key", stored.file_url)
@@ -172,7 +214,6 @@ class FilesService:
         except BaseException:
             await self._discard_blob(storage_key)
             raise
-        self._relay.wake()
         return stored
 
     async def get_account_usage(self, owner_account_id: str) -> tuple[AccountUsage, AccountQuota]:
@@ -265,6 +306,8 @@ class FilesService:
         if self._url_signer is None:
             raise DownloadUrlUnsupported("the storage cannot make download URLs")
         stored = await self.get_file_info(file_url)
+        if stored.inline:
+            raise DownloadUrlUnsupported("a small file's bytes are kept in the database, not in the store")
         expires_at = self._clock() + self._download_url_ttl
         url = await self._url_signer.presigned_get_url(stored.storage_key, headers, self._download_url_ttl)
         return DownloadUrl(url=url, expires_at=expires_at)
@@ -299,7 +342,8 @@ class FilesService:
             await uow.commit()
         self._relay.wake()
         published = self._relay.published(message.event_id, self._delete_event_wait.total_seconds())
-        await self._discard_blob(stored.storage_key)
+        if not stored.inline:
+            await self._discard_blob(stored.storage_key)
         # Answered once the event is in the stream, so the account's next listing no longer shows it
         # (or after the wait, the event left to the relay, when the broker is down).
         if not await published:
@@ -390,7 +434,12 @@ class FilesService:
         return purged
 
     async def _record_upload(
-        self, request: UploadRequest, name: FileName, storage_key: str, metered: MeteredChunks
+        self,
+        request: UploadRequest,
+        name: FileName,
+        storage_key: str,
+        metered: MeteredChunks,
+        content: bytes | None,
     ) -> tuple[StoredFile, OutboxMessage | None]:
         """The new file and its event; or, for a retry of an idempotency key, the earlier file and None."""
         fingerprint = upload_fingerprint(
@@ -413,6 +462,8 @@ class FilesService:
                 owner_account_id=request.owner_account_id,
                 created_at=created_at,
                 limits=FileLimits.starting(request.limits, created_at),
+                inline=content is not None,
+                content=content,
             )
             try:
                 return stored, await self._insert_uploaded(stored, request.idempotency, fingerprint)
@@ -485,6 +536,9 @@ class FilesService:
     async def _stream_blob(self, stored: StoredFile, byte_range: ByteRange) -> AsyncGenerator[bytes, None]:
         if byte_range.length == 0:
             return
+        if stored.inline:
+            yield await self._inline_range(stored, byte_range)
+            return
         chunks = self._blob_store.open_range(stored.storage_key, byte_range.offset, byte_range.length)
         async with contextlib.aclosing(chunks):
             try:
@@ -492,6 +546,16 @@ class FilesService:
                     yield chunk
             except BlobNotFound as error:
                 raise FileNotFound("file not found") from error
+
+    async def _inline_range(self, stored: StoredFile, byte_range: ByteRange) -> bytes:
+        content = stored.content
+        if content is None:  # looked up by a read that left the bytes out
+            async with self._uow_factory() as uow:
+                reread = await uow.files.get(stored.file_url)
+            if reread is None or reread.content is None:
+                raise FileNotFound("file not found")
+            content = reread.content
+        return content[byte_range.offset : byte_range.offset + byte_range.length]
 
     async def _discard_blob(self, storage_key: str) -> None:
         """Orphaned bytes are harmless (never listed or served), so a failure here is only logged."""

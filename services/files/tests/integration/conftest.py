@@ -40,6 +40,8 @@ def make_settings(tmp_path):
             "metrics_port": 0,
             "gateway_rpc_token": GATEWAY_FILES_TOKEN,
             "auth_rpc_token": AUTH_TOKEN,
+            # These tests look at the blob store; test_inline_content.py covers small files kept in rows.
+            "inline_max_bytes": 0,
         }
         return Settings(**(values | overrides))
 

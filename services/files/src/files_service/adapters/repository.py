@@ -21,6 +21,12 @@ _USAGE_OF_OWNER = select(func.count(), func.coalesce(func.sum(files_table.c.size
     files_table.c.owner_account_id == bindparam("owner")
 )
 _files = files_table.c
+# Every column but a small file's bytes, which only `get` reads: listings and scans stay light.
+_METADATA = (
+    *(column for column in files_table.c if column.name != "content"),
+    _files.content.is_not(None).label("inline"),
+)
+_WITH_CONTENT = (*_METADATA, _files.content)
 _LIMIT_COLUMNS = (
     _files.file_url,
     _files.expires_at,
@@ -43,7 +49,7 @@ class SqlAlchemyFilesRepository:
             raise FileUrlTaken(stored.file_url)
 
     async def get(self, file_url: str) -> StoredFile | None:
-        result = await self._connection.execute(select(files_table).where(files_table.c.file_url == file_url))
+        result = await self._connection.execute(select(*_WITH_CONTENT).where(_files.file_url == file_url))
         row = result.mappings().first()
         return _stored_file_of(row) if row is not None else None
 
@@ -101,7 +107,7 @@ class SqlAlchemyFilesRepository:
         transaction ends; on PostgreSQL rows another transaction holds are skipped, so that replicas
         purging together share the work (SQLite has one writer and ignores the clause)."""
         query = (
-            select(files_table)
+            select(*_METADATA)
             .where(_purgeable(now, seek_grace))
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -110,7 +116,7 @@ class SqlAlchemyFilesRepository:
 
     async def lock_owned(self, owner_account_id: str, limit: int) -> list[StoredFile]:
         query = (
-            select(files_table)
+            select(*_METADATA)
             .where(_files.owner_account_id == owner_account_id)
             .limit(limit)
             .with_for_update()
@@ -144,23 +150,23 @@ class SqlAlchemyFilesRepository:
 
     async def largest(self, limit: int) -> list[StoredFile]:
         """Biggest first (a scan of the table: an operator's look, not a request's)."""
-        query = select(files_table).order_by(files_table.c.size.desc(), files_table.c.file_url).limit(limit)
+        query = select(*_METADATA).order_by(files_table.c.size.desc(), files_table.c.file_url).limit(limit)
         return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
 
     async def newest(self, limit: int) -> list[StoredFile]:
         query = (
-            select(files_table).order_by(files_table.c.created_at.desc(), files_table.c.file_url).limit(limit)
+            select(*_METADATA).order_by(files_table.c.created_at.desc(), files_table.c.file_url).limit(limit)
         )
         return [_stored_file_of(row) for row in (await self._connection.execute(query)).mappings()]
 
     async def stream_by_storage_key(self) -> AsyncGenerator[StoredFile, None]:
-        query = select(files_table).order_by(self._by_code_point(files_table.c.storage_key))
+        query = select(*_METADATA).order_by(self._by_code_point(files_table.c.storage_key))
         async for stored in self._stream(query):
             yield stored
 
     async def stream_owned(self) -> AsyncGenerator[StoredFile, None]:
         query = (
-            select(files_table)
+            select(*_METADATA)
             .where(files_table.c.owner_account_id != "")
             .order_by(self._by_code_point(files_table.c.file_url))
         )
@@ -193,6 +199,7 @@ def _row_of(stored: StoredFile) -> dict[str, object]:
         "max_downloads": stored.limits.max_downloads,
         "downloads_left": stored.limits.downloads_left,
         "used_up_at": stored.limits.used_up_at,
+        "content": stored.content if stored.inline else None,
     }
 
 
@@ -213,6 +220,8 @@ def _stored_file_of(row: RowMapping) -> StoredFile:
             downloads_left=row["downloads_left"],
             used_up_at=row["used_up_at"],
         ),
+        inline=bool(row["inline"]),
+        content=row.get("content"),
     )
 
 

@@ -36,6 +36,8 @@ files_table = Table(
     Column("max_downloads", BigInteger, nullable=True),
     Column("downloads_left", BigInteger, nullable=True),
     Column("used_up_at", UtcDateTime, nullable=True, index=True),
+    # A small file's bytes, committed with its row (NULL: the bytes are in the blob store).
+    Column("content", LargeBinary, nullable=True),
     # An account's usage (its quotas) is read from this index alone.
     Index("ix_files_owner_account_id_size", "owner_account_id", "size"),
 )

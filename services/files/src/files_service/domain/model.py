@@ -1,6 +1,6 @@
 """A stored file's metadata, the byte ranges that may be read from it, and download URLs."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from files_service.domain.errors import InvalidDownloadHeaders, RangeNotSatisfiable
@@ -33,6 +33,10 @@ class StoredFile:
     owner_account_id: str
     created_at: datetime
     limits: FileLimits = FileLimits()
+    # A small file's bytes are kept in its metadata row instead of the blob store (inline); `content`
+    # holds them when the read that made this object loaded them.
+    inline: bool = False
+    content: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def has_owner(self) -> bool:
