@@ -1,0 +1,91 @@
+"""Revision 0006 (small files' bytes in their row) upgrades a database made at 0005, its rows kept: the files
+stored before keep their bytes in the blob store, where reads and deletes still find them."""
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from files_service.adapters.database import create_engine
+from files_service.adapters.event_codec import encode_event
+from files_service.adapters.schema import SCHEMA
+from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
+
+pytestmark = pytest.mark.integration
+
+CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+FILE_ROW = {
+    "file_url": "before0006",
+    "storage_key": "d" * 32,
+    "user_filename": "old.mp4",
+    "ext": ".mp4",
+    "size": 42,
+    "sha256": "f" * 64,
+    "delete_key": "0b1d3a52-7a35-4c0a-9e57-3d1f5b0e8f11",
+    "owner_account_id": "acc-1",
+    "created_at": CREATED,
+}
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+def _upgrade_to_0005(connection) -> None:
+    command.upgrade(SCHEMA.alembic_config(connection), "0005")
+
+
+async def test_a_database_at_0005_is_upgraded_with_its_files_kept_in_the_blob_store(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_to_0005)
+        await connection.execute(
+            text(
+                "INSERT INTO files (file_url, storage_key, user_filename, ext, size, sha256, delete_key, "
+                "owner_account_id, created_at, max_downloads, downloads_left) VALUES (:file_url, "
+                ":storage_key, :user_filename, :ext, :size, :sha256, :delete_key, :owner_account_id, "
+                ":created_at, 3, 2)"
+            ),
+            FILE_ROW,
+        )
+    assert await SCHEMA.current_revision(engine) == "0005"
+
+    await SCHEMA.upgrade(engine)
+
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("files")}
+        )
+    assert "content" in columns
+    async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
+        stored = await uow.files.get("before0006")
+        assert stored is not None and (stored.size, stored.storage_key) == (42, "d" * 32)
+        assert not stored.inline and stored.content is None
+        assert (stored.limits.max_downloads, stored.limits.downloads_left) == (3, 2)
+        assert [listed.file_url async for listed in uow.files.stream_owned()] == ["before0006"]
+        assert [kept.inline for kept in await uow.files.largest(10)] == [False]
+
+
+async def test_the_downgrade_to_0005_is_refused_while_a_small_file_keeps_its_bytes_in_a_row(engine):
+    await SCHEMA.upgrade(engine)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO files (file_url, storage_key, user_filename, ext, size, sha256, delete_key, "
+                "owner_account_id, created_at, content) VALUES (:file_url, :storage_key, :user_filename, "
+                ":ext, :size, :sha256, :delete_key, :owner_account_id, :created_at, :content)"
+            ),
+            FILE_ROW | {"content": b"x" * 42},
+        )
+
+    def downgrade(connection) -> None:
+        command.downgrade(SCHEMA.alembic_config(connection), "0005")
+
+    with pytest.raises(RuntimeError, match="keep their bytes in the database"):
+        async with engine.begin() as connection:
+            await connection.run_sync(downgrade)
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
