@@ -178,7 +178,8 @@ def test_chunked_body_of_endless_fields_is_cut_off_with_413(stack, base_url):
 
 def test_a_well_formed_raw_upload_is_stored_so_the_checks_above_can_fail(stack, base_url):
     before = stored(stack)
-    answer = post_upload(base_url, file_part(b"honest") + END)
+    # Over FU_FILES_INLINE_MAX_BYTES, so that its bytes go to the blob store as well as its row.
+    answer = post_upload(base_url, file_part(b"honest" * 20_000) + END)
     assert answer.status == 200, answer.body
     after = stored(stack)
     assert after.file_rows == before.file_rows + 1 and len(after.blobs - before.blobs) == 1

@@ -33,7 +33,8 @@ def test_a_sqlite_stacks_data_dir_is_its_users_alone(tmp_path):
     try:
         with client(stack.gateway_url) as c:
             token = register(c)["accessToken"]
-            uploaded(c, "private.txt", b"for my eyes only", token=token)
+            # Over FU_FILES_INLINE_MAX_BYTES: its bytes are a blob file as well.
+            uploaded(c, "private.txt", b"for my eyes only" * 5000, token=token)
             assert len(get_files(c, token)) == 1
         written = {path.relative_to(data_dir).parts[0] for path in data_dir.rglob("*") if path.is_file()}
         leaks = open_to_others(data_dir)

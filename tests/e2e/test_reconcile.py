@@ -83,6 +83,9 @@ def stale_upload_event(row) -> bytes:
     ).SerializeToString()
 
 
+BLOBS = ("lost", "gone")
+
+
 def damage(stack, files: dict[str, dict]) -> None:
     """With files stopped: lost bytes, a file gone without its event, a list entry lost, one changed,
     an upload event stuck in the outbox, orphaned bytes and temp data (old and fresh)."""
@@ -126,8 +129,10 @@ def wait_ready(stack, timeout: float = 30) -> None:
 def test_reconcile_finds_and_repairs_each_kind_of_damage(own_stack, capsys):
     with client(own_stack.gateway_url) as c:
         token = register(c)["accessToken"]
+        # Those whose blob the damage deletes are over FU_FILES_INLINE_MAX_BYTES; the others keep their
+        # bytes in their row.
         files = {
-            name: uploaded(c, f"{name}.txt", name.encode(), token=token)
+            name: uploaded(c, f"{name}.txt", name.encode() * (20_000 if name in BLOBS else 1), token=token)
             for name in ("lost", "gone", "unlisted", "changed", "stuck", "fine")
         }
         uploaded(c, "anonymous.txt", b"nobody's")

@@ -14,6 +14,7 @@ from support.raw_http import SlowUpload
 from support.storage import (
     assert_every_file_served_whole,
     assert_every_row_has_its_bytes,
+    blob_keys_of,
     blob_sizes,
     file_rows,
     outbox_size,
@@ -45,7 +46,7 @@ def test_files_killed_mid_upload_answers_json_5xx_and_keeps_no_part_of_it(own_st
         own_stack.wait_ready(RESTART_SECONDS)
         assert temp_files(storage) == [] and TEMP_CLEANED in own_stack.processes["files"].log_tail(200)
         rows = assert_every_row_has_its_bytes(database, storage)
-        assert set(blob_sizes(storage)) == {row["storage_key"] for row in rows.values()}
+        assert set(blob_sizes(storage)) == blob_keys_of(rows)
         assert_every_file_served_whole(c, database)
 
 

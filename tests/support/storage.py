@@ -17,8 +17,9 @@ TEMP_DIR_NAME = ".tmp"
 
 
 def file_rows(files_database_url: str) -> dict[str, dict]:
-    """file_url -> {storage_key, size, sha256, owner_account_id}."""
-    columns = "file_url, storage_key, size, sha256, owner_account_id"
+    """file_url -> {storage_key, size, sha256, owner_account_id, inline_size}; inline_size is the length
+    of the bytes a small file keeps in its row (None: they are in the blob store)."""
+    columns = "file_url, storage_key, size, sha256, owner_account_id, length(content) AS inline_size"
     return {row.pop("file_url"): row for row in query(files_database_url, f"SELECT {columns} FROM files")}
 
 
@@ -55,8 +56,14 @@ def assert_every_row_has_its_bytes(files_database_url: str, storage_dir: pathlib
     rows = file_rows(files_database_url)
     blobs = blob_sizes(storage_dir)
     for file_url, row in rows.items():
-        assert blobs.get(row["storage_key"]) == row["size"], f"{file_url}: a row without its bytes ({row})"
+        kept = row["inline_size"] if row["inline_size"] is not None else blobs.get(row["storage_key"])
+        assert kept == row["size"], f"{file_url}: a row without its bytes ({row})"
     return rows
+
+
+def blob_keys_of(rows: dict[str, dict]) -> set[str]:
+    """The storage keys of the rows whose bytes are in the blob store (not in the row)."""
+    return {row["storage_key"] for row in rows.values() if row["inline_size"] is None}
 
 
 def assert_every_file_served_whole(c: httpx.Client, files_database_url: str) -> None:
