@@ -22,6 +22,7 @@ from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from files_service.admin import FilesAdmin
 from files_service.domain.ports import DownloadUrlSigner
 from files_service.domain.quotas import AccountQuota
+from files_service.group_commit import GroupCommit
 from files_service.metrics import EventMetrics, FilesMetrics
 from files_service.purge import ExpiredFilesPurge
 from files_service.reconcile import FilesReconciler
@@ -192,7 +193,8 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     nats_connection.start()
     publisher = create_publisher(settings, nats_connection, metrics.events)
     uow_factory = create_uow_factory(settings, engine)
-    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds)
+    writes = GroupCommit(uow_factory)  # the one writer of uploads' rows and the relay's deletes
+    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds, writes=writes)
     seek_grace = timedelta(seconds=settings.seek_grace_seconds)
     service = FilesService(
         uow_factory,
@@ -205,6 +207,7 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
         quota=AccountQuota(max_bytes=settings.account_quota_bytes, max_files=settings.account_quota_files),
         seek_grace=seek_grace,
         inline_max_bytes=settings.inline_max_bytes,
+        writes=writes,
     )
     purge = ExpiredFilesPurge(uow_factory, blob_store, relay, utc_now, seek_grace, settings.purge_batch_size)
     application = Application(

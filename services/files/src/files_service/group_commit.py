@@ -1,5 +1,7 @@
 """GroupCommit: the writes of concurrent callers committed together, by one writer at a time, so that
-they share one transaction and one durable commit instead of queueing for the database's write lock."""
+they share one transaction and one durable commit instead of queueing for the database's write lock
+(on SQLite a second writer sleeps in its busy handler, 1 ms, then 2, 5, 10...: the uploads and the
+outbox relay's deletes go through one GroupCommit)."""
 
 import asyncio
 import logging
@@ -22,31 +24,27 @@ _WHOLE_BATCH_ERRORS = (DatabaseUnavailable, CommitOutcomeUnknown)
 @dataclass
 class _Item(Generic[T]):
     work: Work[T]
+    own_errors: tuple[type[Exception], ...]
     future: asyncio.Future[T] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     taken: bool = False
 
 
 class GroupCommit:
-    """`item_errors`: the exceptions a work raises for itself alone, having undone what it wrote (a taken
-    unique key); the others share the transaction on. Any other error of a work rolls the batch back and
-    each work is then run again alone, so that one failing caller never fails the rest."""
+    """Any error of a work other than its own errors (see `run`) rolls the batch back and each work is
+    then run again alone, so that one failing caller never fails the rest."""
 
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        item_errors: tuple[type[Exception], ...],
-        max_batch: int = DEFAULT_MAX_BATCH,
-    ) -> None:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], max_batch: int = DEFAULT_MAX_BATCH) -> None:
         self._uow_factory = uow_factory
-        self._item_errors = item_errors
         self._max_batch = max_batch
         self._pending: list[_Item[Any]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def run(self, work: Work[T]) -> T:
+    async def run(self, work: Work[T], own_errors: tuple[type[Exception], ...] = ()) -> T:
         """work's result once its transaction committed, or the error that kept it from committing.
-        Cancelled before the writer took it, nothing of it is written; after, it may still commit."""
-        item: _Item[T] = _Item(work)
+        `own_errors`: those work raises for itself alone, having undone what it wrote (a taken unique
+        key); the others of its group commit on. Cancelled before the writer took it, nothing of it is
+        written; after, it may still commit."""
+        item: _Item[T] = _Item(work, own_errors)
         self._pending.append(item)
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_pending(), name="group-commit")
@@ -91,7 +89,7 @@ class GroupCommit:
             for item in batch:
                 try:
                     outcomes.append(_Done(await item.work(uow)))
-                except self._item_errors as error:
+                except item.own_errors as error:
                     outcomes.append(error)
             await uow.commit()
         return outcomes

@@ -8,7 +8,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from files_service.domain.errors import DatabaseUnavailable
-from files_service.domain.ports import EventPublisher, OutboxMessage, PublishFailed
+from files_service.domain.ports import EventPublisher, OutboxMessage, PublishFailed, UnitOfWork
+from files_service.group_commit import GroupCommit
 from files_service.service import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -31,9 +32,12 @@ class OutboxRelay:
         publisher: EventPublisher,
         interval_seconds: float,
         batch_size: int = 100,
+        writes: GroupCommit | None = None,
     ) -> None:
-        """`interval_seconds`: how long it waits when not woken, and after a round that failed."""
+        """`interval_seconds`: how long it waits when not woken, and after a round that failed. `writes`:
+        the group commit the published events are deleted through (the uploads' own: one writer)."""
         self._uow_factory = uow_factory
+        self._writes = writes if writes is not None else GroupCommit(uow_factory)
         self._publisher = publisher
         self._interval_seconds = interval_seconds
         self._batch_size = batch_size
@@ -105,9 +109,11 @@ class OutboxRelay:
             message.event_id for message, outcome in zip(pending, outcomes, strict=True) if outcome is None
         ]
         if published:
-            async with self._uow_factory() as uow:
+
+            async def remove_published(uow: UnitOfWork) -> None:
                 await uow.outbox.remove_many(published)
-                await uow.commit()
+
+            await self._writes.run(remove_published)
             logger.debug("outbox relay published %d event(s)", len(published))
         failures = [
             (message, outcome)

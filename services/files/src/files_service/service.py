@@ -71,6 +71,8 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 DEFAULT_DELETE_EVENT_WAIT = timedelta(seconds=5)
 MAX_LIMITS_PER_CALL = 1000
 DEFAULT_SEEK_GRACE = timedelta(minutes=30)
+# What an upload's rows raise for that upload alone, having undone them: its group commit goes on.
+_UPLOAD_OWN_ERRORS = (FileUrlTaken, IdempotencyKeyTaken, ContentBlocked, QuotaExceeded)
 
 
 class _NoRelay:
@@ -108,18 +110,18 @@ class FilesService:
         quota: AccountQuota = AccountQuota(),
         seek_grace: timedelta = DEFAULT_SEEK_GRACE,
         inline_max_bytes: int = 0,
+        writes: GroupCommit | None = None,
     ) -> None:
         """`url_signer`: the store's way to make download URLs, when it has one. `relay` publishes the
         events each commit adds to the outbox; a delete waits up to `delete_event_wait` for its own.
         `quota`: what each account may store (owned uploads only). A file whose downloads are used up
         still serves the seeks of its last download for `seek_grace`. A file of at most
-        `inline_max_bytes` bytes (0: none) keeps them in its row, not in the blob store (inline_content)."""
+        `inline_max_bytes` bytes (0: none) keeps them in its row, not in the blob store (inline_content).
+        `writes`: the group commit uploads are recorded through (shared with the relay's deletes)."""
         self._seek_grace = seek_grace
         self._inline_max_bytes = inline_max_bytes
         self._uow_factory = uow_factory
-        self._uploads = GroupCommit(
-            uow_factory, item_errors=(FileUrlTaken, IdempotencyKeyTaken, ContentBlocked, QuotaExceeded)
-        )
+        self._writes = writes if writes is not None else GroupCommit(uow_factory)
         self._quotas = AccountQuotas(uow_factory, quota)
         self._relay: EventRelay = relay if relay is not None else _NoRelay()
         self._delete_event_wait = delete_event_wait
@@ -504,7 +506,7 @@ class FilesService:
                 await self._undone_past_quota(uow, stored, idempotency)
             return await uow.outbox.add(FileUploaded.of(stored, new_event_id(), stored.created_at))
 
-        return await self._uploads.run(insert)
+        return await self._writes.run(insert, own_errors=_UPLOAD_OWN_ERRORS)
 
     async def _undone_past_quota(
         self, uow: UnitOfWork, stored: StoredFile, idempotency: IdempotencyKey | None

@@ -57,7 +57,7 @@ def stored_file(file_url: str) -> StoredFile:
 
 
 async def test_a_write_failing_unexpectedly_fails_only_itself(database):
-    group = GroupCommit(lambda: FakeUnitOfWork(database), item_errors=(FileUrlTaken,))
+    group = GroupCommit(lambda: FakeUnitOfWork(database))
 
     async def insert(file_url: str) -> str:
         async def work(uow) -> str:
@@ -66,7 +66,7 @@ async def test_a_write_failing_unexpectedly_fails_only_itself(database):
                 raise RuntimeError("a failure nobody expected")
             return file_url
 
-        return await group.run(work)
+        return await group.run(work, own_errors=(FileUrlTaken,))
 
     results = await asyncio.gather(insert("one"), insert("broken"), insert("two"), return_exceptions=True)
 
@@ -75,7 +75,7 @@ async def test_a_write_failing_unexpectedly_fails_only_itself(database):
 
 
 async def test_a_write_cancelled_before_the_writer_took_it_writes_nothing(database):
-    group = GroupCommit(lambda: FakeUnitOfWork(database), item_errors=())
+    group = GroupCommit(lambda: FakeUnitOfWork(database))
     release = asyncio.Event()
 
     async def slow_insert(uow) -> None:
