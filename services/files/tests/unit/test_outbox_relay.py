@@ -2,6 +2,7 @@ import asyncio
 
 from files_service.domain.model import UploadRequest
 from files_service.domain.ports import OutboxMessage
+from files_service.group_commit import GroupCommit
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService
 
@@ -111,3 +112,26 @@ async def test_relay_awaits_a_batch_of_acks_together_and_deletes_them_in_one_sta
 
     assert await relay.relay_once() == 3
     assert database.outbox == [] and database.commits == 1
+
+
+async def test_published_events_are_deleted_by_the_writer_the_uploads_share_never_beside_it(
+    database, publisher
+):
+    writes = GroupCommit(lambda: FakeUnitOfWork(database))
+    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, writes=writes)
+    database.outbox = [message(1)]
+    release = asyncio.Event()
+
+    async def upload_being_recorded(uow) -> None:
+        await release.wait()
+
+    recording = asyncio.create_task(writes.run(upload_being_recorded))
+    await asyncio.sleep(0.01)
+    relaying = asyncio.create_task(relay.relay_once())
+    await asyncio.sleep(0.05)
+
+    assert [m.event_id for m in publisher.published] == ["event-1"]
+    assert not relaying.done() and database.outbox == [message(1)], "a second writer beside the first"
+    release.set()
+    await recording
+    assert await relaying == 1 and database.outbox == []
