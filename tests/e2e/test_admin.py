@@ -70,6 +70,7 @@ def test_admin_delete_answers_404_and_leaves_the_owners_list(stack, base_url):
         status, shown, _ = run_admin(stack, "files", "show", body["file_url_full"])
         assert status == 0 and shown["size"] == len(b"to be removed") and shown["owner_account_id"]
         assert shown["sha256"] == hashlib.sha256(b"to be removed").hexdigest()
+        assert shown["stored_in"] == "database"  # a small file: its bytes are in its row
         assert body["key"] not in json.dumps(shown)
 
         status, result, log = run_admin(stack, "files", "delete", "--", body["file_url"])

@@ -95,6 +95,7 @@ async def test_delete_removes_rows_and_bytes_and_publishes_files_deleted(
             "sha256": stored.sha256,
             "owner_account_id": "acc-9",
             "created_at": stored.created_at.isoformat(),
+            "stored_in": "store",
         }
 
         status, result = await admin("delete", "--", stored.file_url)

@@ -123,6 +123,8 @@ def _file_fields(stored: StoredFile) -> dict[str, Any]:
         "sha256": stored.sha256,
         "owner_account_id": stored.owner_account_id or None,
         "created_at": stored.created_at.isoformat(),
+        # A small file's bytes are in its database row (FU_FILES_INLINE_MAX_BYTES), the others' in the store.
+        "stored_in": "database" if stored.inline else "store",
     }
 
 
