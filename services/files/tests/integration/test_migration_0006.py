@@ -61,6 +61,15 @@ async def test_a_database_at_0005_is_upgraded_with_its_files_kept_in_the_blob_st
             lambda sync: {c["name"] for c in inspect(sync).get_columns("files")}
         )
     assert "content" in columns
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            storage = await connection.scalar(
+                text(
+                    "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'files'::regclass "
+                    "AND attname = 'content'"
+                )
+            )
+        assert storage == "e", "small files' bytes are stored out of line, uncompressed"
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
         stored = await uow.files.get("before0006")
         assert stored is not None and (stored.size, stored.storage_key) == (42, "d" * 32)
