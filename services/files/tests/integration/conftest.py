@@ -9,6 +9,7 @@ import nats
 import pytest
 from nats.js.errors import NotFoundError
 
+from files_service.adapters.database import create_engine
 from files_service.adapters.s3_blob_store import S3BlobStore
 from files_service.adapters.s3_client import S3Connection, s3_client
 from files_service.bootstrap import Application, bootstrap
@@ -22,6 +23,14 @@ from .rpc_helpers import TEST_MAX_FILE_SIZE
 STREAM = "FILE_EVENTS"
 MIB = 1024 * 1024
 S3_PART_SIZE = 5 * MIB  # the smallest S3 allows (SeaweedFS too), so that tests need few bytes for parts
+
+
+@pytest.fixture
+async def engine(database_url):
+    """An engine of the test's database (SQLite or PostgreSQL), disposed after the test."""
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture

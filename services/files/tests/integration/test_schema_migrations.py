@@ -82,13 +82,6 @@ LEGACY_COLUMNS = {
 }
 
 
-@pytest.fixture
-async def engine(database_url):
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
 async def test_the_migrations_make_the_tables_the_models_describe(engine):
     await SCHEMA.upgrade(engine)
 

@@ -1,22 +1,25 @@
-"""Revision 0006 (small files' bytes in their row) upgrades a database made at 0005, its rows kept: the files
-stored before keep their bytes in the blob store, where reads and deletes still find them."""
+"""Revisions that add columns to files upgrade a database made at the revision before, its rows kept.
 
-from datetime import UTC, datetime
+0005 (expiry and download limits): the files stored before have no expiry and no limit, are served and
+counted as before, and never purged. 0006 (small files' bytes in their row): the files stored before
+keep their bytes in the blob store, where reads and deletes still find them."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
-from files_service.adapters.database import create_engine
 from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import SCHEMA
 from files_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from files_service.domain.limits import FileLimits
 
 pytestmark = pytest.mark.integration
 
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 FILE_ROW = {
-    "file_url": "before0006",
+    "file_url": "before0003",
     "storage_key": "d" * 32,
     "user_filename": "old.mp4",
     "ext": ".mp4",
@@ -28,11 +31,46 @@ FILE_ROW = {
 }
 
 
-@pytest.fixture
-async def engine(database_url):
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
+def _upgrade_to_0004(connection) -> None:
+    command.upgrade(SCHEMA.alembic_config(connection), "0004")
+
+
+async def test_a_database_at_0004_is_upgraded_with_its_files_kept_and_unlimited(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_to_0004)
+        await connection.execute(
+            text(
+                "INSERT INTO files (file_url, storage_key, user_filename, ext, size, sha256, delete_key, "
+                "owner_account_id, created_at) VALUES (:file_url, :storage_key, :user_filename, :ext, :size, "
+                ":sha256, :delete_key, :owner_account_id, :created_at)"
+            ),
+            FILE_ROW,
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO upload_idempotency (scope, idempotency_key, fingerprint, file_url, created_at) "
+                "VALUES ('account:acc-1', 'key-1', :fingerprint, 'before0003', :created_at)"
+            ),
+            {"fingerprint": "a" * 64, "created_at": CREATED},
+        )
+    assert await SCHEMA.current_revision(engine) == "0004"
+
+    await SCHEMA.upgrade(engine)
+
+    assert await SCHEMA.current_revision(engine) == SCHEMA.head_revision()
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("files")}
+        )
+    assert {"expires_at", "max_downloads", "downloads_left", "used_up_at"} <= columns
+    async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
+        stored = await uow.files.get("before0003")
+        assert stored is not None and stored.size == 42 and stored.created_at == CREATED
+        assert stored.limits == FileLimits()
+        assert await uow.files.count_download("before0003", CREATED + timedelta(days=1)) is None
+        far_future = CREATED + timedelta(days=100_000)
+        assert await uow.files.lock_purgeable(far_future, timedelta(0), 10) == []
+        assert await uow.files.oldest_purgeable_since(far_future, timedelta(0)) is None
 
 
 def _upgrade_to_0005(connection) -> None:
@@ -71,11 +109,11 @@ async def test_a_database_at_0005_is_upgraded_with_its_files_kept_in_the_blob_st
             )
         assert storage == "e", "small files' bytes are stored out of line, uncompressed"
     async with SqlAlchemyUnitOfWork(engine, encode_event, "files") as uow:
-        stored = await uow.files.get("before0006")
+        stored = await uow.files.get("before0003")
         assert stored is not None and (stored.size, stored.storage_key) == (42, "d" * 32)
         assert not stored.inline and stored.content is None
         assert (stored.limits.max_downloads, stored.limits.downloads_left) == (3, 2)
-        assert [listed.file_url async for listed in uow.files.stream_owned()] == ["before0006"]
+        assert [listed.file_url async for listed in uow.files.stream_owned()] == ["before0003"]
         assert [kept.inline for kept in await uow.files.largest(10)] == [False]
 
 
