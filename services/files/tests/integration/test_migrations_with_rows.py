@@ -4,11 +4,12 @@
 counted as before, and never purged. 0006 (small files' bytes in their row): the files stored before
 keep their bytes in the blob store, where reads and deletes still find them."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from files_service.adapters.event_codec import encode_event
 from files_service.adapters.schema import SCHEMA
@@ -31,13 +32,16 @@ FILE_ROW = {
 }
 
 
-def _upgrade_to_0004(connection) -> None:
-    command.upgrade(SCHEMA.alembic_config(connection), "0004")
+def _upgrade_to(revision: str) -> Callable[[Connection], None]:
+    def upgrade(connection: Connection) -> None:
+        command.upgrade(SCHEMA.alembic_config(connection), revision)
+
+    return upgrade
 
 
 async def test_a_database_at_0004_is_upgraded_with_its_files_kept_and_unlimited(engine):
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_to_0004)
+        await connection.run_sync(_upgrade_to("0004"))
         await connection.execute(
             text(
                 "INSERT INTO files (file_url, storage_key, user_filename, ext, size, sha256, delete_key, "
@@ -73,13 +77,9 @@ async def test_a_database_at_0004_is_upgraded_with_its_files_kept_and_unlimited(
         assert await uow.files.oldest_purgeable_since(far_future, timedelta(0)) is None
 
 
-def _upgrade_to_0005(connection) -> None:
-    command.upgrade(SCHEMA.alembic_config(connection), "0005")
-
-
 async def test_a_database_at_0005_is_upgraded_with_its_files_kept_in_the_blob_store(engine):
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_to_0005)
+        await connection.run_sync(_upgrade_to("0005"))
         await connection.execute(
             text(
                 "INSERT INTO files (file_url, storage_key, user_filename, ext, size, sha256, delete_key, "

@@ -1,11 +1,11 @@
 """Fakes for the use cases: an in-memory blob store, unit of work and a recording publisher."""
 
 import copy
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import pytest
 
@@ -325,16 +325,27 @@ def relay(database, publisher) -> OutboxRelay:
 
 
 @pytest.fixture
-def service(database, blob_store, file_urls, fixed_now, relay) -> FilesService:
-    return FilesService(
-        uow_factory=lambda: FakeUnitOfWork(database),
-        blob_store=blob_store,
-        max_file_size=MAX_FILE_SIZE,
-        clock=lambda: fixed_now,
-        file_url_generator=file_urls,
-        relay=relay,
-        delete_event_wait=timedelta(milliseconds=50),  # no relay runs unless a test starts one
-    )
+def make_service(database, blob_store, file_urls, fixed_now, relay) -> Callable[..., FilesService]:
+    """make_service(**options) -> the service over the fakes, with FilesService's options overridden."""
+
+    def make(**options: Any) -> FilesService:
+        defaults: dict[str, Any] = {
+            "uow_factory": lambda: FakeUnitOfWork(database),
+            "blob_store": blob_store,
+            "max_file_size": MAX_FILE_SIZE,
+            "clock": lambda: fixed_now,
+            "file_url_generator": file_urls,
+            "relay": relay,
+            "delete_event_wait": timedelta(milliseconds=50),  # no relay runs unless a test starts one
+        }
+        return FilesService(**(defaults | options))
+
+    return make
+
+
+@pytest.fixture
+def service(make_service) -> FilesService:
+    return make_service()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Small files kept in their row: what reaches the blob store, the rows, reads and deletes."""
 
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
 
@@ -10,23 +9,12 @@ from files_service.domain.model import UploadRequest
 from files_service.inline_content import read_if_small
 from files_service.service import FilesService
 
-from .conftest import MAX_FILE_SIZE, FakeUnitOfWork
-
 INLINE_MAX = 10
 
 
 @pytest.fixture
-def service(database, blob_store, file_urls, fixed_now, relay) -> FilesService:
-    return FilesService(
-        uow_factory=lambda: FakeUnitOfWork(database),
-        blob_store=blob_store,
-        max_file_size=MAX_FILE_SIZE,
-        clock=lambda: fixed_now,
-        file_url_generator=file_urls,
-        relay=relay,
-        delete_event_wait=timedelta(milliseconds=50),
-        inline_max_bytes=INLINE_MAX,
-    )
+def service(make_service) -> FilesService:
+    return make_service(inline_max_bytes=INLINE_MAX)
 
 
 def request(size_bound: int = 0) -> UploadRequest:
@@ -66,15 +54,9 @@ async def test_a_size_bound_over_the_limit_goes_to_the_store_without_reading_ahe
 
 
 async def test_a_small_file_too_large_for_the_service_keeps_nothing(
-    database, blob_store, file_urls, make_chunks
+    make_service, database, blob_store, make_chunks
 ):
-    service = FilesService(
-        uow_factory=lambda: FakeUnitOfWork(database),
-        blob_store=blob_store,
-        max_file_size=4,
-        file_url_generator=file_urls,
-        inline_max_bytes=INLINE_MAX,
-    )
+    service = make_service(max_file_size=4, inline_max_bytes=INLINE_MAX)
 
     with pytest.raises(FileTooLarge):
         await service.upload_file(request(), make_chunks(b"123", b"45"))
