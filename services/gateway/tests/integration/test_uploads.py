@@ -155,6 +155,32 @@ async def test_upload_appends_extension_when_include_ext_is_true(client):
     assert not r.json()["file_url"].endswith(".png")
 
 
+@pytest.mark.parametrize(("value", "with_ext"), [("YES", True), ("1", True), ("off", False), ("F", False)])
+async def test_include_ext_takes_the_spellings_of_a_boolean(client, value, with_ext):
+    r = await client.post("/api/upload", params={"include_ext": value}, files={"file": ("Photo.PNG", b"png")})
+
+    assert r.status_code == 200 and r.json()["file_url"].endswith(".png") is with_ext
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "2"])
+async def test_an_include_ext_that_is_no_boolean_is_400_and_stores_nothing(client, fake_files, value):
+    r = await client.post("/api/upload", params={"include_ext": value}, files={"file": ("a.txt", b"x")})
+
+    assert r.status_code == 400 and r.json() == {
+        "status": "error",
+        "message": "Invalid request: query include_ext: Input should be a valid boolean, unable to interpret input",
+    }
+    assert not fake_files.servicer.blobs
+
+
+async def test_the_last_of_repeated_include_ext_counts(client):
+    r = await client.post(
+        "/api/upload?include_ext=false&include_ext=true", files={"file": ("Photo.PNG", b"png")}
+    )
+
+    assert r.json()["file_url"].endswith(".png")
+
+
 async def test_upload_uses_request_base_url_when_no_public_url(make_client):
     client = await make_client(public_url=None)
     r = await client.post("/api/upload", files={"file": ("a.txt", b"x")})

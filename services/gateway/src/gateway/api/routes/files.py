@@ -4,14 +4,13 @@ import logging
 from contextlib import aclosing
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
 from gateway import file_limits
 from gateway.api.deps import (
     UPLOAD_BUCKET,
-    AuthorizationHeader,
     FileCacheDep,
     FilesClientDep,
     bearer_token,
@@ -25,7 +24,6 @@ from gateway.api.schemas import (
     DELETE_OPERATION,
     DOWNLOAD_OPERATION,
     HEAD_OPERATION,
-    OPTIONAL_BEARER,
     UPLOAD_LINKS,
     UPLOAD_REQUEST_BODY,
     AuthErrorObject,
@@ -37,6 +35,7 @@ from gateway.api.schemas import (
     error_responses,
     iso_8601,
 )
+from gateway.api.upload_parameters import UPLOAD_PARAMETERS_OPENAPI, UploadParameters
 from gateway.clients.auth import AuthClient
 from gateway.clients.files import FilesClient, FileStream, FilesUpload
 from gateway.content_types import may_redirect
@@ -66,25 +65,6 @@ router = APIRouter(tags=["files"])
 
 MAX_FILE_URL_LENGTH = 128
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
-IDEMPOTENCY_KEY_DESCRIPTION = (
-    "Makes retries safe: a retry with the same key, file, filename and include_ext (same token, or "
-    "same client address when anonymous) within 24 h gets the first upload's answer (same file_url and "
-    "key) instead of storing the file twice; a different upload with a used key gets 409. 1-255 "
-    "printable ASCII characters; a random UUID per upload is a good key."
-)
-EXPIRES_IN_DESCRIPTION = (
-    "How long the file is served: seconds (3600) or a duration with a unit (90s, 30m, 1h, 7d, 2w). "
-    "Unset: the server's default (FU_GATEWAY_DEFAULT_EXPIRY_SECONDS; by default never). Longer than the "
-    "server's maximum, 0 or malformed: 400, nothing stored."
-)
-MAX_DOWNLOADS_DESCRIPTION = (
-    "How many downloads the file is served for (1 or more): a GET whose body starts at byte 0 counts; "
-    "HEAD, 304 and ranges that start later do not. Unset: no limit."
-)
-IdempotencyKeyHeader = Annotated[
-    str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_KEY_DESCRIPTION)
-]
-
 _UPLOAD_RESPONSES = {
     200: {"links": UPLOAD_LINKS},
     **error_responses(
@@ -110,20 +90,20 @@ _DOWNLOAD_RESPONSES = {
     "/api/upload",
     response_model=UploadBody,
     responses=_UPLOAD_RESPONSES,
-    openapi_extra={**UPLOAD_REQUEST_BODY, **OPTIONAL_BEARER},
+    openapi_extra={**UPLOAD_REQUEST_BODY, **UPLOAD_PARAMETERS_OPENAPI},
     summary='Upload one file (multipart/form-data, field "file"); a token files it under its account',
 )
-async def upload(
-    request: Request,
-    authorization: AuthorizationHeader,
-    idempotency_key: IdempotencyKeyHeader = None,
-    include_ext: bool = False,
-    expires_in: Annotated[str | None, Query(description=EXPIRES_IN_DESCRIPTION)] = None,
-    max_downloads: Annotated[str | None, Query(description=MAX_DOWNLOADS_DESCRIPTION)] = None,
-) -> UploadBody:
-    # The app's parts straight from its state, as download takes them: each dependency FastAPI resolves
-    # costs a small upload a few percent of its time.
+async def upload(request: Request) -> UploadBody:
+    # The app's parts straight from its state, as download takes them, and the parameters read here
+    # (upload_parameters): each dependency FastAPI resolves costs a small upload a few percent of its time.
+    parameters = UploadParameters.of(request)  # an invalid one is refused before the rate limit counts
     await count_request(request, UPLOAD_BUCKET)
+    authorization, idempotency_key = parameters.authorization, parameters.idempotency_key
+    include_ext, expires_in, max_downloads = (
+        parameters.include_ext,
+        parameters.expires_in,
+        parameters.max_downloads,
+    )
     state = request.app.state
     auth: AuthClient = state.auth_client
     files: FilesClient = state.files_client
