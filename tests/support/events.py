@@ -12,6 +12,7 @@ from fileuploader.events.v1 import file_events_pb2
 
 STREAM = "FILE_EVENTS"
 DURABLE = "auth-account-files"
+UPLOADED_BATCH = "files.uploaded.batch"
 EVENT_TYPES = {"files.uploaded": file_events_pb2.FileUploaded, "files.deleted": file_events_pb2.FileDeleted}
 
 
@@ -33,11 +34,18 @@ async def _stream_messages(stack) -> list[tuple[str, bytes]]:
 
 
 def stream_events(stack) -> list[tuple[str, object]]:
-    """(subject, decoded event) of every message in the stream, oldest first."""
-    return [
-        (subject, EVENT_TYPES[subject].FromString(data))
-        for subject, data in asyncio.run(_stream_messages(stack))
-    ]
+    """(subject, decoded event) of every event in the stream, oldest first: a batch's uploads one by one,
+    each under the subject of a single upload."""
+    events: list[tuple[str, object]] = []
+    for subject, data in asyncio.run(_stream_messages(stack)):
+        if subject == UPLOADED_BATCH:
+            events += [
+                ("files.uploaded", event)
+                for event in file_events_pb2.FileUploadedBatch.FromString(data).events
+            ]
+        else:
+            events.append((subject, EVENT_TYPES[subject].FromString(data)))
+    return events
 
 
 def events_for(stack, file_url: str) -> list[str]:

@@ -29,6 +29,12 @@ def encoded_lone_field(tag: int, parts: Sequence[memoryview | bytes]) -> bytes:
     return b"".join((bytes((tag,)), varint(size), *parts))
 
 
+def encoded_repeated_field(tag: int, items: Sequence[bytes]) -> bytes:
+    """The message whose only field is the repeated `tag`, holding each of `items` (messages already
+    encoded, each kept as it is) in order."""
+    return b"".join(part for item in items for part in (bytes((tag,)), varint(len(item)), item))
+
+
 def lone_field(data: bytes, tag: int) -> memoryview | None:
     """A read-only view of the field's bytes when `data` is a message made of that one field and
     nothing else; None for any other message."""

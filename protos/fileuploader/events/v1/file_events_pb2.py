@@ -25,17 +25,19 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(fileuploader/events/v1/file_events.proto\x12\x16\x66ileuploader.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x02\n\x0c\x46ileUploaded\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x66ile_url\x18\x03 \x01(\t\x12\x18\n\x10owner_account_id\x18\x04 \x01(\t\x12\x12\n\ndelete_key\x18\x05 \x01(\t\x12\x0b\n\x03\x65xt\x18\x06 \x01(\t\x12\x15\n\ruser_filename\x18\x07 \x01(\t\x12\x0c\n\x04size\x18\x08 \x01(\x04\x12\x0e\n\x06sha256\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\rmax_downloads\x18\x0c \x01(\rH\x00\x88\x01\x01\x42\x10\n\x0e_max_downloads\"\xb2\x01\n\x0b\x46ileDeleted\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x66ile_url\x18\x03 \x01(\t\x12\x18\n\x10owner_account_id\x18\x04 \x01(\t\x12\x34\n\x06reason\x18\x05 \x01(\x0e\x32$.fileuploader.events.v1.DeleteReason*y\n\x0c\x44\x65leteReason\x12\x1d\n\x19\x44\x45LETE_REASON_UNSPECIFIED\x10\x00\x12\x14\n\x10\x44\x45LETED_WITH_KEY\x10\x01\x12\x0b\n\x07\x45XPIRED\x10\x02\x12\x12\n\x0e\x44OWNLOAD_LIMIT\x10\x03\x12\x13\n\x0f\x41\x43\x43OUNT_DELETED\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(fileuploader/events/v1/file_events.proto\x12\x16\x66ileuploader.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x02\n\x0c\x46ileUploaded\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x66ile_url\x18\x03 \x01(\t\x12\x18\n\x10owner_account_id\x18\x04 \x01(\t\x12\x12\n\ndelete_key\x18\x05 \x01(\t\x12\x0b\n\x03\x65xt\x18\x06 \x01(\t\x12\x15\n\ruser_filename\x18\x07 \x01(\t\x12\x0c\n\x04size\x18\x08 \x01(\x04\x12\x0e\n\x06sha256\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\rmax_downloads\x18\x0c \x01(\rH\x00\x88\x01\x01\x42\x10\n\x0e_max_downloads\"I\n\x11\x46ileUploadedBatch\x12\x34\n\x06\x65vents\x18\x01 \x03(\x0b\x32$.fileuploader.events.v1.FileUploaded\"\xb2\x01\n\x0b\x46ileDeleted\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x66ile_url\x18\x03 \x01(\t\x12\x18\n\x10owner_account_id\x18\x04 \x01(\t\x12\x34\n\x06reason\x18\x05 \x01(\x0e\x32$.fileuploader.events.v1.DeleteReason*y\n\x0c\x44\x65leteReason\x12\x1d\n\x19\x44\x45LETE_REASON_UNSPECIFIED\x10\x00\x12\x14\n\x10\x44\x45LETED_WITH_KEY\x10\x01\x12\x0b\n\x07\x45XPIRED\x10\x02\x12\x12\n\x0e\x44OWNLOAD_LIMIT\x10\x03\x12\x13\n\x0f\x41\x43\x43OUNT_DELETED\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fileuploader.events.v1.file_events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DELETEREASON']._serialized_start=638
-  _globals['_DELETEREASON']._serialized_end=759
+  _globals['_DELETEREASON']._serialized_start=713
+  _globals['_DELETEREASON']._serialized_end=834
   _globals['_FILEUPLOADED']._serialized_start=102
   _globals['_FILEUPLOADED']._serialized_end=455
-  _globals['_FILEDELETED']._serialized_start=458
-  _globals['_FILEDELETED']._serialized_end=636
+  _globals['_FILEUPLOADEDBATCH']._serialized_start=457
+  _globals['_FILEUPLOADEDBATCH']._serialized_end=530
+  _globals['_FILEDELETED']._serialized_start=533
+  _globals['_FILEDELETED']._serialized_end=711
 # @@protoc_insertion_point(module_scope)

@@ -102,6 +102,22 @@ async def test_list_account_files_reflects_a_delete_published_just_before(stub: 
     assert await file_urls(stub, alice) == []
 
 
+async def test_a_batch_of_uploads_is_listed_with_a_delete_published_after_it(stub: Stub, publisher) -> None:
+    alice, bob = await register(stub, "alice"), await register(stub, "bob")
+    a, b = alice.account.account_id, bob.account.account_id
+    batch = file_events_pb2.FileUploadedBatch(
+        events=[
+            file_events_pb2.FileUploaded.FromString(uploaded(file_url, owner, T0 + timedelta(minutes=minute)))
+            for minute, (file_url, owner) in enumerate([("f1", a), ("anon", ""), ("f2", b), ("f3", a)])
+        ]
+    )
+    await publisher.publish("files.uploaded.batch", batch.SerializeToString(), "batch-1")
+    await publisher.publish("files.deleted", deleted("f1", a), "e2")
+
+    assert await file_urls(stub, alice) == ["f3"]
+    assert await file_urls(stub, bob) == ["f2"]
+
+
 async def test_list_account_files_resumes_after_nats_restarts(
     stub: Stub, publisher, nats_server, eventually
 ) -> None:

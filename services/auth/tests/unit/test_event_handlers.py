@@ -118,3 +118,65 @@ async def test_handler_counts_an_event_it_could_not_store_as_failed(
         await handler("files.deleted", payload)
 
     assert applied(registry, "deleted", "failed") == 1 and applied(registry, "deleted", "applied") is None
+
+
+def batch_of(*uploads: file_events_pb2.FileUploaded) -> bytes:
+    return file_events_pb2.FileUploadedBatch(events=uploads).SerializeToString()
+
+
+async def test_a_batch_applies_its_owned_uploads_in_one_transaction(
+    handler: FileEventHandler, database, registry: CollectorRegistry
+) -> None:
+    payload = batch_of(
+        file_events_pb2.FileUploaded(file_url="one", owner_account_id="acc"),
+        file_events_pb2.FileUploaded(file_url="anonymous"),
+        file_events_pb2.FileUploaded(file_url="two", owner_account_id="acc"),
+    )
+
+    await handler("files.uploaded.batch", payload)
+
+    assert sorted(database.tables.files) == ["one", "two"]
+    assert database.commits == 1
+    assert applied(registry, "uploaded", "applied") == 3
+
+
+async def test_an_upload_without_a_file_url_is_dropped_from_its_batch_alone(
+    handler: FileEventHandler, database, registry: CollectorRegistry
+) -> None:
+    payload = batch_of(
+        file_events_pb2.FileUploaded(owner_account_id="acc"),
+        file_events_pb2.FileUploaded(file_url="kept", owner_account_id="acc"),
+    )
+
+    await handler("files.uploaded.batch", payload)
+
+    assert list(database.tables.files) == ["kept"]
+    assert applied(registry, "uploaded", "dropped") == 1 and applied(registry, "uploaded", "applied") == 1
+
+
+async def test_an_undecodable_batch_is_dropped_whole(
+    handler: FileEventHandler, registry: CollectorRegistry
+) -> None:
+    with pytest.raises(UnprocessableEvent):
+        await handler("files.uploaded.batch", b"\x0a\x05ab")
+
+    assert applied(registry, "uploaded", "dropped") == 1
+
+
+async def test_a_batch_that_cannot_be_stored_fails_whole_for_redelivery(
+    registry: CollectorRegistry, projection: AccountFilesProjection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unavailable(uploads: object) -> None:
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(projection, "apply_uploads", unavailable)
+    handler = FileEventHandler(projection, "files", EventMetrics.register(registry).applied)
+    payload = batch_of(
+        file_events_pb2.FileUploaded(file_url="one", owner_account_id="acc"),
+        file_events_pb2.FileUploaded(file_url="two", owner_account_id="acc"),
+    )
+
+    with pytest.raises(ConnectionError):
+        await handler("files.uploaded.batch", payload)
+
+    assert applied(registry, "uploaded", "failed") == 2 and applied(registry, "uploaded", "applied") is None

@@ -167,6 +167,7 @@ def create_publisher(
         settings.publish_timeout_seconds,
         published=metrics.published,
         failures=metrics.publish_failures,
+        subject_prefix=settings.events_subject_prefix,
     )
 
 

@@ -104,7 +104,7 @@ class OutboxRelay:
             pending = await uow.outbox.oldest(self._batch_size)
         if not pending:
             return RelayRound(published=0, failed=0)
-        outcomes = await asyncio.gather(*map(self._publisher.publish, pending), return_exceptions=True)
+        outcomes = await self._publisher.publish_all(pending)
         published = [
             message.event_id for message, outcome in zip(pending, outcomes, strict=True) if outcome is None
         ]

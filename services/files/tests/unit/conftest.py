@@ -1,7 +1,7 @@
 """Fakes for the use cases: an in-memory blob store, unit of work and a recording publisher."""
 
 import copy
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -272,10 +272,11 @@ class RecordingPublisher:
         self.published: list[OutboxMessage] = []
         self.failing = False
 
-    async def publish(self, message: OutboxMessage) -> None:
+    async def publish_all(self, messages: Sequence[OutboxMessage]) -> list[BaseException | None]:
         if self.failing:
-            raise PublishFailed("broker down")
-        self.published.append(message)
+            return [PublishFailed("broker down") for _ in messages]
+        self.published.extend(messages)
+        return [None] * len(messages)
 
 
 class ScriptedFileUrls:

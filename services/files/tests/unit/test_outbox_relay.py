@@ -1,7 +1,8 @@
 import asyncio
+from collections.abc import Sequence
 
 from files_service.domain.model import UploadRequest
-from files_service.domain.ports import OutboxMessage
+from files_service.domain.ports import OutboxMessage, PublishFailed
 from files_service.group_commit import GroupCommit
 from files_service.relay import OutboxRelay
 from files_service.service import FilesService
@@ -96,22 +97,32 @@ async def test_relay_publishes_an_upload_at_once_when_woken_not_at_the_next_inte
     assert stored.file_url in publisher.published[0].payload.decode()
 
 
-async def test_relay_awaits_a_batch_of_acks_together_and_deletes_them_in_one_statement(database):
-    in_flight: list[str] = []
-    all_sent = asyncio.Event()
+async def test_relay_hands_a_round_to_the_publisher_at_once_and_deletes_it_in_one_statement(database):
+    rounds: list[list[str]] = []
 
-    class SlowAckPublisher:
-        async def publish(self, message: OutboxMessage) -> None:
-            in_flight.append(message.event_id)
-            if len(in_flight) == 3:
-                all_sent.set()
-            await asyncio.wait_for(all_sent.wait(), 1)  # serial publishing would time out here
+    class RoundRecordingPublisher:
+        async def publish_all(self, messages: Sequence[OutboxMessage]) -> list[BaseException | None]:
+            rounds.append([m.event_id for m in messages])
+            return [None] * len(messages)
 
     database.outbox = [message(1), message(2), message(3)]
-    relay = OutboxRelay(lambda: FakeUnitOfWork(database), SlowAckPublisher(), interval_seconds=60)
+    relay = OutboxRelay(lambda: FakeUnitOfWork(database), RoundRecordingPublisher(), interval_seconds=60)
 
     assert await relay.relay_once() == 3
+    assert rounds == [["event-1", "event-2", "event-3"]]
     assert database.outbox == [] and database.commits == 1
+
+
+async def test_relay_deletes_only_the_events_the_broker_acknowledged(database):
+    class HalfAcknowledging:
+        async def publish_all(self, messages: Sequence[OutboxMessage]) -> list[BaseException | None]:
+            return [None if int(m.payload) % 2 else PublishFailed("no ack") for m in messages]
+
+    database.outbox = [message(1), message(2), message(3)]
+    relay = OutboxRelay(lambda: FakeUnitOfWork(database), HalfAcknowledging(), interval_seconds=60)
+
+    assert await relay.relay_once() == 2
+    assert [m.event_id for m in database.outbox] == ["event-2"]
 
 
 async def test_published_events_are_deleted_by_the_writer_the_uploads_share_never_beside_it(

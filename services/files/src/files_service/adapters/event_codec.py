@@ -1,5 +1,6 @@
 """Domain events as the fileuploader.events.v1 protobuf messages the consumers share."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -7,6 +8,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from files_service.domain.events import DELETED_WITH_KEY, DomainEvent, FileDeleted, FileUploaded
 from files_service.domain.limits import PurgeReason
 from fileuploader.events.v1 import file_events_pb2
+from fileuploader_runtime.protobuf_wire import encoded_repeated_field, field_tag
 
 _DELETE_REASONS = {
     DELETED_WITH_KEY: file_events_pb2.DELETED_WITH_KEY,
@@ -23,6 +25,14 @@ def encode_event(event: DomainEvent) -> bytes:
         case FileDeleted():
             return _file_deleted(event).SerializeToString()
     raise TypeError(f"no encoding for {type(event).__name__}")
+
+
+_BATCH_EVENTS_TAG = field_tag(file_events_pb2.FileUploadedBatch, "events")
+
+
+def encode_uploaded_batch(encoded_uploads: Sequence[bytes]) -> bytes:
+    """The FileUploadedBatch of FileUploaded events as encode_event encoded them, kept as they are."""
+    return encoded_repeated_field(_BATCH_EVENTS_TAG, encoded_uploads)
 
 
 def timestamp_of(moment: datetime) -> Timestamp:

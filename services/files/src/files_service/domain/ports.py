@@ -214,8 +214,9 @@ class UnitOfWork(Protocol):
 
 
 class EventPublisher(Protocol):
-    async def publish(self, message: OutboxMessage) -> None:
-        """Publish and wait for the broker's acknowledgement, or raise PublishFailed."""
+    async def publish_all(self, messages: Sequence[OutboxMessage]) -> list[BaseException | None]:
+        """Publish them all and wait for the broker's acknowledgements: each message's outcome, in order,
+        None once acknowledged, else the error (PublishFailed when the broker could not be reached)."""
 
 
 class EventRelay(Protocol):
