@@ -65,7 +65,7 @@ def test_an_upload_a_download_and_a_listing_move_the_metrics_of_every_service(st
         )
 
     assert rpc("auth", AUTH, "ValidateToken") == 1 and rpc("auth", AUTH, "ListAccountFiles") == 1
-    assert rpc("files", FILES, "UploadWholeFile") == 1 and rpc("files", FILES, "ReadFile") == 1
+    assert rpc("files", FILES, "UploadWholeFiles") == 1 and rpc("files", FILES, "ReadFile") == 1
     assert rpc("files", FILES, "UploadFile") == 0, "a small file goes whole, in one message"
     assert rpc("files", FILES, "GetFileInfo") == 0, "a download is one ReadFile, its metadata included"
     assert moved(before, after, "files", "fileuploader_stored_bytes_total") == len(CONTENT)

@@ -4,6 +4,7 @@ ended with the status of what went wrong."""
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -31,6 +32,16 @@ def rich_status(
     detail = any_pb2.Any()
     detail.Pack(info)
     return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message, details=[detail]))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a status ended by an error says: its code, ErrorInfo reason and metadata, and message."""
+
+    code: grpc.StatusCode
+    reason: str
+    message: str
+    facts: Mapping[str, str] = field(default_factory=dict)
 
 
 class ErrorStatuses:
@@ -63,6 +74,16 @@ class ErrorStatuses:
     def internal_status(self) -> grpc.Status:
         return rich_status(grpc.StatusCode.INTERNAL, self.unspecified, self.domain, self.internal_message)
 
+    def refusal_of(self, error: Exception, rpc: str) -> Refusal:
+        """What `rpc` ended by `error` would say (as `status_of` or `internal_status`), logged as
+        `aborting_on_error` logs it: for one item of a call that answers each item on its own."""
+        if not isinstance(error, self.base):
+            logger.error("%s failed unexpectedly", rpc, exc_info=error)
+            return Refusal(grpc.StatusCode.INTERNAL, self.unspecified, self.internal_message)
+        code, reason = self.reasons.get(type(error), (grpc.StatusCode.INTERNAL, self.unspecified))
+        _log_refused(rpc, error, code)
+        return Refusal(code, reason, str(error) or reason, self._facts_of(error) or {})
+
     def aborting_on_error(self, context: Context, rpc: str) -> "AbortingOnError":
         """`async with statuses.aborting_on_error(context, "Method"):` around an RPC's work."""
         return AbortingOnError(self, context, rpc)
@@ -92,11 +113,17 @@ class AbortingOnError:
         statuses = self._statuses
         if isinstance(error, statuses.base):
             status = statuses.status_of(error)
-            if status.code is grpc.StatusCode.UNAVAILABLE:
-                logger.warning("%s failed: %s (%r)", self._rpc, error, error.__cause__)
-            else:
-                logger.debug("%s failed: %s (%s)", self._rpc, status.code.name, type(error).__name__)
+            _log_refused(self._rpc, error, status.code)
         else:
             logger.error("%s failed unexpectedly", self._rpc, exc_info=error)
             status = statuses.internal_status()
         await self._context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
+
+
+def _log_refused(rpc: str, error: Exception, code: grpc.StatusCode) -> None:
+    """At DEBUG, since the access log has the code; at WARNING with its cause when a dependency is
+    unavailable."""
+    if code is grpc.StatusCode.UNAVAILABLE:
+        logger.warning("%s failed: %s (%r)", rpc, error, error.__cause__)
+    else:
+        logger.debug("%s failed: %s (%s)", rpc, code.name, type(error).__name__)

@@ -284,6 +284,33 @@ class StoredBlob:
     data: bytes
 
 
+class UploadRefused(Exception):
+    def __init__(self, refusal: files_pb2.UploadRefusal) -> None:
+        self.refusal = refusal
+
+
+class BatchedUploadContext:
+    """An upload of an UploadWholeFiles call as UploadWholeFile sees its call: its request id, and its
+    abort made the refusal of that upload alone."""
+
+    def __init__(self, request_id: str) -> None:
+        self._request_id = request_id
+
+    def invocation_metadata(self):
+        return (("x-request-id", self._request_id),) if self._request_id else ()
+
+    async def abort(self, code: grpc.StatusCode, details: str, trailing_metadata=()) -> None:
+        refusal = files_pb2.UploadRefusal(code=code.value[0], message=details)
+        for key, value in trailing_metadata:
+            if key == "grpc-status-details-bin":
+                for detail in status_pb2.Status.FromString(value).details:
+                    info = error_details_pb2.ErrorInfo()
+                    detail.Unpack(info)
+                    refusal.reason = info.reason
+                    refusal.facts.update(info.metadata)
+        raise UploadRefused(refusal)
+
+
 @dataclass
 class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     """Keeps files in memory (or, with `discard`, only counts their bytes)."""
@@ -324,6 +351,11 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
     # As a files service that predates GetFileLimits answers it.
     limits_unimplemented: bool = False
     limits_requests: list[list[str]] = field(default_factory=list)
+    # As a files service that predates UploadWholeFiles answers it.
+    batches_unimplemented: bool = False
+    batch_sizes: list[int] = field(default_factory=list)
+    # A pause before storing each whole file: uploads finished meanwhile wait for the call out.
+    whole_upload_delay_seconds: float = 0.0
 
     async def UploadFile(self, request_iterator, context):
         self.request_ids.append(request_id_of(context))
@@ -343,9 +375,25 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
             self.upload_cancelled.set()
             raise
 
+    async def UploadWholeFiles(self, request, context):
+        """As files answers it: each upload on its own, a refusal as the status UploadWholeFile ends with."""
+        if self.batches_unimplemented:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
+        self.batch_sizes.append(len(request.uploads))
+        outcomes = await asyncio.gather(*(self._upload_batched(upload) for upload in request.uploads))
+        return files_pb2.UploadWholeFilesResponse(outcomes=outcomes)
+
+    async def _upload_batched(self, upload: files_pb2.BatchedUpload) -> files_pb2.UploadOutcome:
+        try:
+            uploaded = await self.UploadWholeFile(upload.file, BatchedUploadContext(upload.request_id))
+        except UploadRefused as refused:
+            return files_pb2.UploadOutcome(refused=refused.refusal)
+        return files_pb2.UploadOutcome(uploaded=uploaded)
+
     async def _upload_whole(self, request, context) -> files_pb2.UploadFileResponse:
         if self.stall in ("upload", "answer"):
             await asyncio.sleep(STALL_SECONDS)
+        await asyncio.sleep(self.whole_upload_delay_seconds)
         self.upload_metadata.append(request.metadata)
         ext = self._extension(request.metadata.user_filename)
         if not ext:

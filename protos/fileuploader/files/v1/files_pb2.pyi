@@ -108,6 +108,53 @@ class UploadWholeFileRequest(_message.Message):
     content: bytes
     def __init__(self, metadata: _Optional[_Union[UploadMetadata, _Mapping]] = ..., content: _Optional[bytes] = ...) -> None: ...
 
+class BatchedUpload(_message.Message):
+    __slots__ = ("file", "request_id")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    file: UploadWholeFileRequest
+    request_id: str
+    def __init__(self, file: _Optional[_Union[UploadWholeFileRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UploadWholeFilesRequest(_message.Message):
+    __slots__ = ("uploads",)
+    UPLOADS_FIELD_NUMBER: _ClassVar[int]
+    uploads: _containers.RepeatedCompositeFieldContainer[BatchedUpload]
+    def __init__(self, uploads: _Optional[_Iterable[_Union[BatchedUpload, _Mapping]]] = ...) -> None: ...
+
+class UploadRefusal(_message.Message):
+    __slots__ = ("code", "message", "reason", "facts")
+    class FactsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    reason: str
+    facts: _containers.ScalarMap[str, str]
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., reason: _Optional[str] = ..., facts: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class UploadOutcome(_message.Message):
+    __slots__ = ("uploaded", "refused")
+    UPLOADED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    uploaded: UploadFileResponse
+    refused: UploadRefusal
+    def __init__(self, uploaded: _Optional[_Union[UploadFileResponse, _Mapping]] = ..., refused: _Optional[_Union[UploadRefusal, _Mapping]] = ...) -> None: ...
+
+class UploadWholeFilesResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[UploadOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[UploadOutcome, _Mapping]]] = ...) -> None: ...
+
 class FileInfo(_message.Message):
     __slots__ = ("file_url", "ext", "user_filename", "size", "sha256", "created_at", "expires_at", "max_downloads", "downloads_left")
     FILE_URL_FIELD_NUMBER: _ClassVar[int]

@@ -47,6 +47,11 @@ class FilesServiceStub:
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFileRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.FromString,
                 _registered_method=True)
+        self.UploadWholeFiles = channel.unary_unary(
+                '/fileuploader.files.v1.FilesService/UploadWholeFiles',
+                request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFilesRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFilesResponse.FromString,
+                _registered_method=True)
         self.ReadFile = channel.unary_stream(
                 '/fileuploader.files.v1.FilesService/ReadFile',
                 request_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ReadFileRequest.SerializeToString,
@@ -124,6 +129,15 @@ class FilesServiceServicer:
     def UploadWholeFile(self, request, context):
         """A file whose bytes are all in hand (at most 1 MiB), stored as UploadFile stores it, in one
         message: what a small upload costs in stream messages is saved.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UploadWholeFiles(self, request, context):
+        """Several such files in one call (at most 4 MiB in all): the small uploads a gateway finished
+        while its last call of them was out go together, one call's costs for them all. Each is stored
+        or refused on its own, as UploadWholeFile would; the outcomes come in the order of the uploads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -241,6 +255,11 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFileRequest.FromString,
                     response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.SerializeToString,
             ),
+            'UploadWholeFiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadWholeFiles,
+                    request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFilesRequest.FromString,
+                    response_serializer=fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFilesResponse.SerializeToString,
+            ),
             'ReadFile': grpc.unary_stream_rpc_method_handler(
                     servicer.ReadFile,
                     request_deserializer=fileuploader_dot_files_dot_v1_dot_files__pb2.ReadFileRequest.FromString,
@@ -354,6 +373,33 @@ class FilesService:
             '/fileuploader.files.v1.FilesService/UploadWholeFile',
             fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFileRequest.SerializeToString,
             fileuploader_dot_files_dot_v1_dot_files__pb2.UploadFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadWholeFiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.files.v1.FilesService/UploadWholeFiles',
+            fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFilesRequest.SerializeToString,
+            fileuploader_dot_files_dot_v1_dot_files__pb2.UploadWholeFilesResponse.FromString,
             options,
             channel_credentials,
             insecure,

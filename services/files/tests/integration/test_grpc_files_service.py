@@ -115,6 +115,41 @@ async def test_a_whole_file_refused_keeps_nothing(sqlite_files_server, name, con
     assert await stored_state(sqlite_files_server.application) == ([], 0, [])
 
 
+def batched(name: str, content: bytes, request_id: str) -> files_pb2.BatchedUpload:
+    metadata = files_pb2.UploadMetadata(user_filename=name)
+    return files_pb2.BatchedUpload(
+        file=files_pb2.UploadWholeFileRequest(metadata=metadata, content=content), request_id=request_id
+    )
+
+
+async def test_whole_files_in_one_call_are_each_stored_or_refused_on_their_own(sqlite_files_server):
+    stub = sqlite_files_server.stub
+    uploads = [
+        batched("first.txt", b"first", "req-1"),
+        batched("README", b"data", "req-2"),
+        batched("big.bin", b"z" * (TEST_MAX_FILE_SIZE + 1), "req-3"),
+        batched("empty.txt", b"", "req-4"),
+    ]
+
+    reply = await stub.UploadWholeFiles(files_pb2.UploadWholeFilesRequest(uploads=uploads), timeout=10)
+
+    outcomes = reply.outcomes
+    assert [outcome.WhichOneof("outcome") for outcome in outcomes] == [
+        "uploaded",
+        "refused",
+        "refused",
+        "uploaded",
+    ]
+    refusals = [(o.refused.code, o.refused.reason) for o in outcomes[1:3]]
+    assert refusals == [
+        (grpc.StatusCode.INVALID_ARGUMENT.value[0], "BAD_EXTENSION"),
+        (grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], "FILE_TOO_LARGE"),
+    ]
+    assert b"".join(await read(stub, outcomes[0].uploaded.file.file_url)) == b"first"
+    assert outcomes[3].uploaded.file.user_filename == "empty.txt" and outcomes[3].uploaded.file.size == 0
+    assert (await stored_state(sqlite_files_server.application))[1] == 2
+
+
 async def test_upload_over_the_limit_is_refused_and_keeps_nothing(sqlite_files_server):
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await upload(sqlite_files_server.stub, "big.bin", b"z" * TEST_MAX_FILE_SIZE, b"!")

@@ -83,6 +83,40 @@ async def test_a_file_within_one_message_is_sent_whole_and_a_bigger_one_streamed
     assert fake_files.servicer.chunks_received == messages
 
 
+async def test_small_uploads_finished_while_calls_are_out_share_one_call_each_answered_alone(
+    client, fake_files
+):
+    fake_files.servicer.whole_upload_delay_seconds = 0.2
+    names = [f"{n}.txt" for n in range(7)] + ["no-extension"]
+
+    replies = await asyncio.gather(
+        *(
+            client.post(
+                "/api/upload", files={"file": (name, name.encode())}, headers={"X-Request-ID": f"req-{n}"}
+            )
+            for n, name in enumerate(names)
+        )
+    )
+
+    assert [r.status_code for r in replies] == [200] * 7 + [400]
+    assert replies[-1].json()["message"] == "Bad file extension"
+    for name, r in zip(names, replies[:-1], strict=False):
+        assert fake_files.servicer.blobs[r.json()["file_url"]].data == name.encode()
+    assert max(fake_files.servicer.batch_sizes) > 1 and sum(fake_files.servicer.batch_sizes) == len(names)
+    assert sorted(fake_files.servicer.request_ids) == sorted(f"req-{n}" for n in range(len(names)))
+
+
+async def test_small_uploads_go_one_per_call_to_a_files_service_without_batches(client, fake_files):
+    fake_files.servicer.batches_unimplemented = True
+
+    replies = await asyncio.gather(
+        *(client.post("/api/upload", files={"file": (f"{n}.txt", b"x" * n)}) for n in range(4))
+    )
+
+    assert [r.status_code for r in replies] == [200] * 4
+    assert sorted(blob.data for blob in fake_files.servicer.blobs.values()) == [b"x" * n for n in range(4)]
+
+
 async def test_upload_is_synced_under_the_account_when_token_is_valid(client, fake_auth):
     token = fake_auth.servicer.sign_up("alice")
     r = await client.post(

@@ -9,6 +9,7 @@ from files_service.domain.limits import FileLimits, Limits
 from files_service.domain.model import DownloadHeaders, DownloadUrl, StoredFile, UploadRequest
 from files_service.domain.quotas import AccountQuota, AccountUsage
 from fileuploader.files.v1 import files_pb2
+from fileuploader_runtime.error_info import Refusal
 
 
 def upload_request_of(metadata: files_pb2.UploadMetadata) -> UploadRequest:
@@ -74,6 +75,12 @@ def upload_response_of(stored: StoredFile) -> files_pb2.UploadFileResponse:
         file=file_info_of(stored),
         delete_key=stored.delete_key,
         owner_account_id=stored.owner_account_id,
+    )
+
+
+def refusal_message(refusal: Refusal) -> files_pb2.UploadRefusal:
+    return files_pb2.UploadRefusal(
+        code=refusal.code.value[0], message=refusal.message, reason=refusal.reason, facts=refusal.facts
     )
 
 

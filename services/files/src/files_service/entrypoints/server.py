@@ -37,6 +37,7 @@ CALLER_METHODS = {
     "gateway": (
         "UploadFile",
         "UploadWholeFile",
+        "UploadWholeFiles",
         "ReadFile",
         "GetFileInfo",
         "DeleteFile",

@@ -1,5 +1,6 @@
 """fileuploader.files.v1.FilesService on grpc.aio, delegating to the use cases."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -17,6 +18,7 @@ from files_service.entrypoints.convert import (
     file_info_of,
     file_limits_of,
     owned_file_of,
+    refusal_message,
     upload_request_of,
     upload_response_of,
 )
@@ -26,6 +28,7 @@ from files_service.entrypoints.upload_requests import UploadMessage
 from files_service.metrics import TransferMetrics
 from files_service.service import FilesService
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from fileuploader_runtime.request_ids import accepted_or_new, bind_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,29 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             self._metrics.stored_bytes.inc(stored.size)
             logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
             return upload_response_of(stored)
+
+    async def UploadWholeFiles(
+        self, request: files_pb2.UploadWholeFilesRequest, context: grpc.aio.ServicerContext
+    ) -> files_pb2.UploadWholeFilesResponse:
+        """Each upload in a task of its own, together: their writes share the group commit."""
+        async with FILES_ERRORS.aborting_on_error(context, "UploadWholeFiles"):
+            outcomes = await asyncio.gather(*map(self._upload_batched, request.uploads))
+            return files_pb2.UploadWholeFilesResponse(outcomes=outcomes)
+
+    async def _upload_batched(self, upload: files_pb2.BatchedUpload) -> files_pb2.UploadOutcome:
+        bind_request_id(accepted_or_new(upload.request_id))
+        try:
+            with self._metrics.uploads_in_flight.track_inprogress():
+                stored = await self._service.upload_file(
+                    upload_request_of(upload.file.metadata), _whole(upload.file.content)
+                )
+        except Exception as error:
+            return files_pb2.UploadOutcome(
+                refused=refusal_message(FILES_ERRORS.refusal_of(error, "UploadWholeFiles"))
+            )
+        self._metrics.stored_bytes.inc(stored.size)
+        logger.info("stored file %s (%d bytes)", stored.file_url, stored.size)
+        return files_pb2.UploadOutcome(uploaded=upload_response_of(stored))
 
     async def GetFileInfo(
         self, request: files_pb2.GetFileInfoRequest, context: grpc.aio.ServicerContext

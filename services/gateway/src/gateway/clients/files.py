@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,10 +12,20 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
+from fileuploader_runtime.request_ids import current_request_id
 from gateway import errors
 from gateway.clients.read_messages import ReadMessage, read_message_of
-from gateway.clients.rpc import ErrorFactory, call_metadata, error_reason, translate, translated_errors
+from gateway.clients.rpc import (
+    ErrorFactory,
+    call_metadata,
+    error_reason,
+    metadata_with,
+    translate,
+    translate_status,
+    translated_errors,
+)
 from gateway.clients.stream_steps import StepBound
+from gateway.clients.upload_batches import WholeFileBatcher
 from gateway.clients.upload_messages import EncodedRequest, encoded_chunk, encoded_whole_file, serialized
 from gateway.models import (
     AccountUsage,
@@ -39,6 +49,9 @@ UPLOAD_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_na
 UPLOAD_WHOLE_FILE_METHOD = (
     f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadWholeFile'].name}"
 )
+UPLOAD_WHOLE_FILES_METHOD = (
+    f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['UploadWholeFiles'].name}"
+)
 READ_FILE_METHOD = f"/{_FILES_SERVICE.full_name}/{_FILES_SERVICE.methods_by_name['ReadFile'].name}"
 
 REASONS: dict[str, ErrorFactory] = {
@@ -53,6 +66,8 @@ REASONS: dict[str, ErrorFactory] = {
     "QUOTA_BYTES_EXCEEDED": errors.QuotaBytesExceeded,
     "QUOTA_FILES_EXCEEDED": errors.QuotaFilesExceeded,
 }
+
+_STATUS_CODES = {code.value[0]: code for code in grpc.StatusCode}
 
 # Why a file was not claimed, as the public API names it (None: claimed).
 _CLAIM_REASONS = {
@@ -93,6 +108,12 @@ class FilesClient:
             request_serializer=serialized,
             response_deserializer=files_pb2.UploadFileResponse.FromString,
         )
+        self._upload_whole_files = channel.unary_unary(
+            UPLOAD_WHOLE_FILES_METHOD,
+            request_serializer=serialized,
+            response_deserializer=files_pb2.UploadWholeFilesResponse.FromString,
+        )
+        self._whole_files = WholeFileBatcher(SERVICE, self._send_whole_files, self._send_whole_file)
         # The stub's ReadFile, its chunks read as views of the received messages (see read_messages).
         self._read_file = channel.unary_stream(
             READ_FILE_METHOD,
@@ -271,8 +292,22 @@ class FilesClient:
     def _open_upload_stream(self) -> grpc.aio.StreamUnaryCall:
         return self._upload_file(timeout=self._transfer_timeout, metadata=self._metadata())
 
-    def _upload_whole(self, request: EncodedRequest) -> grpc.aio.UnaryUnaryCall:
-        return self._upload_whole_file(request, timeout=self._transfer_timeout, metadata=self._metadata())
+    def _upload_whole(self, request: EncodedRequest) -> Awaitable[files_pb2.UploadOutcome]:
+        return self._whole_files.upload(request, current_request_id())
+
+    def _send_whole_files(self, request: bytes) -> grpc.aio.UnaryUnaryCall:
+        """A call on behalf of several requests: each upload in it carries its own request id."""
+        return self._upload_whole_files(
+            request, timeout=self._transfer_timeout, metadata=metadata_with(None, self._token)
+        )
+
+    async def _send_whole_file(
+        self, request: EncodedRequest, request_id: str | None
+    ) -> files_pb2.UploadFileResponse:
+        reply: files_pb2.UploadFileResponse = await self._upload_whole_file(
+            request, timeout=self._transfer_timeout, metadata=metadata_with(request_id, self._token)
+        )
+        return reply
 
     def _note_streaming(self, error: grpc.aio.AioRpcError) -> None:
         """Said once at WARNING (a setting that cannot work), then at DEBUG."""
@@ -367,7 +402,7 @@ class FilesUpload:
         self,
         metadata: files_pb2.UploadMetadata,
         open_stream: Callable[[], grpc.aio.StreamUnaryCall],
-        send_whole: Callable[[EncodedRequest], grpc.aio.UnaryUnaryCall],
+        send_whole: Callable[[EncodedRequest], Awaitable[files_pb2.UploadOutcome]],
         step: StepBound,
     ) -> None:
         self._metadata = metadata
@@ -428,10 +463,14 @@ class FilesUpload:
 
     async def _finish_whole(self) -> files_pb2.UploadFileResponse:
         held, self._held = self._held or (), None
-        call = self._send_whole(encoded_whole_file(self._metadata, held))
+        answer = self._send_whole(encoded_whole_file(self._metadata, held))
         with _translated():
-            reply: files_pb2.UploadFileResponse = await self._step(call, call, "the answer to an upload")
-        return reply
+            outcome = await self._step.wait(answer, "the answer to an upload")
+        if outcome.HasField("refused"):
+            refused = outcome.refused
+            code = _STATUS_CODES.get(refused.code, grpc.StatusCode.UNKNOWN)
+            raise translate_status(code, refused.message, refused.reason, refused.facts, SERVICE, REASONS)
+        return outcome.uploaded
 
     async def _finish_stream(self, call: grpc.aio.StreamUnaryCall) -> files_pb2.UploadFileResponse:
         complete = files_pb2.UploadComplete(size=self._sent)

@@ -69,7 +69,11 @@ def call_metadata(token: str | None = None) -> tuple[tuple[str, str], ...]:
     """The request id, and the gateway's secret token for the callee (FU_GATEWAY_AUTH_RPC_TOKEN or
     FU_GATEWAY_FILES_RPC_TOKEN) by which it knows the caller is the gateway (without it, it refuses
     the call)."""
-    request_id = current_request_id()
+    return metadata_with(current_request_id(), token)
+
+
+def metadata_with(request_id: str | None, token: str | None) -> tuple[tuple[str, str], ...]:
+    """call_metadata for a call made on behalf of the request `request_id` (None: of no one request)."""
     entries = ((METADATA_KEY, request_id),) if request_id else ()
     return (*entries, ("authorization", f"Bearer {token}")) if token else entries
 
@@ -99,10 +103,10 @@ def error_reason(error: grpc.aio.AioRpcError, domain: str) -> str | None:
 def translate(
     error: grpc.aio.AioRpcError, service: str, domain: str, reasons: Mapping[str, ErrorFactory]
 ) -> GatewayError:
-    if error.code() in _UNREACHABLE:
-        logger.warning("%s service unreachable: %s %s", service, error.code().name, error.details())
-        return ServiceUnavailable(service)
-    if (error.code(), error.details()) == _STATUS_LOST_BY_THE_CLIENT_LIBRARY:
+    if (
+        error.code() not in _UNREACHABLE
+        and (error.code(), error.details()) == _STATUS_LOST_BY_THE_CLIENT_LIBRARY
+    ):
         logger.warning(
             "%s service unreachable: the stream ended while sending to it (%s)",
             service,
@@ -110,14 +114,29 @@ def translate(
         )
         return ServiceUnavailable(service)
     info = error_info(error, domain)
-    reason = info.reason if info is not None else None
+    if info is None:
+        return translate_status(error.code(), error.details() or "", None, {}, service, reasons)
+    return translate_status(error.code(), error.details() or "", info.reason, info.metadata, service, reasons)
+
+
+def translate_status(
+    code: grpc.StatusCode,
+    message: str,
+    reason: str | None,
+    facts: Mapping[str, str],
+    service: str,
+    reasons: Mapping[str, ErrorFactory],
+) -> GatewayError:
+    """The gateway error of a status with this code, message and ErrorInfo (reason and metadata; None:
+    the status has no ErrorInfo of the service's domain)."""
+    if code in _UNREACHABLE:
+        logger.warning("%s service unreachable: %s %s", service, code.name, message)
+        return ServiceUnavailable(service)
     factory = reasons.get(reason) if reason else None
-    if info is None or factory is None:
-        logger.error(
-            "%s service failed: %s %s (reason %s)", service, error.code().name, error.details(), reason
-        )
+    if factory is None:
+        logger.error("%s service failed: %s %s (reason %s)", service, code.name, message, reason)
         return UpstreamFailure(service)
-    return factory().with_details(info.metadata)
+    return factory().with_details(facts)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ message, or sends none, for this long is as good as unreachable."""
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import grpc
 
@@ -29,10 +29,23 @@ class StepBound:
                 return await step
         except TimeoutError:
             call.cancel()
-            logger.warning(
-                "%s service unresponsive: %s took longer than %g s, the call is cancelled",
-                self._service,
-                what,
-                self._seconds,
-            )
-            raise ServiceUnavailable(self._service) from None
+            self._unresponsive(what, "the call is cancelled")
+
+    async def wait(self, step: Awaitable[T], what: str) -> T:
+        """The result of `step`, a wait of one caller on a call others may share (cancelled past the
+        bound, like the wait); past the bound ServiceUnavailable is raised."""
+        try:
+            async with asyncio.timeout(self._seconds):
+                return await step
+        except TimeoutError:
+            self._unresponsive(what, "its wait is cancelled")
+
+    def _unresponsive(self, what: str, consequence: str) -> NoReturn:
+        logger.warning(
+            "%s service unresponsive: %s took longer than %g s, %s",
+            self._service,
+            what,
+            self._seconds,
+            consequence,
+        )
+        raise ServiceUnavailable(self._service) from None
