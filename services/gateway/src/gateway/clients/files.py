@@ -97,7 +97,8 @@ class FilesClient:
         token: str | None = None,
     ) -> None:
         self._stub = files_pb2_grpc.FilesServiceStub(channel)
-        # The stub's UploadFile and UploadWholeFile, taking requests already encoded (see upload_messages).
+        # The stub's UploadFile, UploadWholeFile and UploadWholeFiles, taking requests already encoded
+        # (see upload_messages and upload_batches).
         self._upload_file = channel.stream_unary(
             UPLOAD_FILE_METHOD,
             request_serializer=serialized,
@@ -394,9 +395,9 @@ class OpenedFile:
 class FilesUpload:
     """One upload. Its first message of bytes is held until a second one comes, which opens an
     UploadFile stream (metadata, then each message as it comes, each write waiting for the call to take
-    it: backpressure); or until finish(), which sends the whole file in one UploadWholeFile call (a small
-    upload costs one message each way). Only finish() marks the upload complete: an upload that ends any
-    other way keeps nothing."""
+    it: backpressure); or until finish(), which sends the whole file in one message, in an
+    UploadWholeFiles call it may share with other small uploads (upload_batches). Only finish() marks the
+    upload complete: an upload that ends any other way keeps nothing."""
 
     def __init__(
         self,
