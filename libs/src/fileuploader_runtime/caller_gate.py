@@ -3,8 +3,10 @@ itself by its secret token in `authorization: Bearer <token>` metadata, and may 
 
 Health checks answer anyone: probes carry no token and learn nothing but "serving" or not."""
 
+import asyncio
+import contextlib
 import hmac
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import grpc
@@ -12,6 +14,9 @@ import grpc
 METADATA_KEY = "authorization"
 SCHEME = "Bearer "
 OPEN_SERVICES = frozenset({"grpc.health.v1.Health"})
+# What a refused call's stream of requests is read for (see _refusing).
+REFUSED_STREAM_READ_MESSAGES = 16
+REFUSED_STREAM_READ_SECONDS = 1.0
 
 
 class CallerGate(grpc.aio.ServerInterceptor):
@@ -54,9 +59,24 @@ class CallerGate(grpc.aio.ServerInterceptor):
 
 
 def _refusing(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
-    """A handler of the same shape as `handler` that ends the RPC with `code` before reading anything."""
+    """A handler of the same shape as `handler` that ends the RPC with `code` before serving anything. One
+    taking a stream of requests first reads and drops what the caller sends, a few messages for a
+    moment at most: a grpc.aio client whose write is in flight when the status arrives may report
+    INTERNAL instead of it (grpc/grpc#36066)."""
 
     async def refuse(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        await context.abort(code, message)
+
+    async def refuse_after_reading(
+        requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]
+    ) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(REFUSED_STREAM_READ_SECONDS):
+                read = 0
+                async for _ in requests:
+                    read += 1
+                    if read >= REFUSED_STREAM_READ_MESSAGES:
+                        break
         await context.abort(code, message)
 
     async def refuse_streaming(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
@@ -70,7 +90,7 @@ def _refusing(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: st
     if handler.unary_unary:
         return grpc.unary_unary_rpc_method_handler(refuse, **codecs)
     if handler.stream_unary:
-        return grpc.stream_unary_rpc_method_handler(refuse, **codecs)
+        return grpc.stream_unary_rpc_method_handler(refuse_after_reading, **codecs)
     if handler.unary_stream:
         return grpc.unary_stream_rpc_method_handler(refuse_streaming, **codecs)
     return grpc.stream_stream_rpc_method_handler(refuse_streaming, **codecs)
