@@ -64,7 +64,7 @@ def test_an_upload_a_download_and_a_listing_move_the_metrics_of_every_service(st
             before, after, service, "grpc_server_handled_total", **labels, grpc_method=method, grpc_code="OK"
         )
 
-    assert rpc("auth", AUTH, "ValidateToken") == 1 and rpc("auth", AUTH, "ListAccountFiles") == 1
+    assert rpc("auth", AUTH, "ValidateToken") == 1 and rpc("auth", AUTH, "ListAccountFilesBatch") == 1
     assert rpc("files", FILES, "UploadWholeFiles") == 1 and rpc("files", FILES, "ReadFile") == 1
     assert rpc("files", FILES, "UploadFile") == 0, "a small file goes whole, in one message"
     assert rpc("files", FILES, "GetFileInfo") == 0, "a download is one ReadFile, its metadata included"

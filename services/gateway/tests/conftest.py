@@ -77,6 +77,9 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         self.api_tokens: dict[str, tuple[str, auth_pb2.ApiToken]] = {}
         self.api_token_requests: list[auth_pb2.CreateApiTokenRequest] = []
         self.after_deletion_start: Callable[[str], None] | None = None  # e.g. an operator's enable
+        # As an auth service that predates ListAccountFilesBatch answers it.
+        self.listing_batches_unimplemented = False
+        self.listing_batch_sizes: list[int] = []
 
     def sign_up(self, username: str, password: str = "pw", kind: int = auth_pb2.TOKEN_KIND_NORMAL) -> str:
         account = auth_pb2.Account(account_id=uuid.uuid4().hex, username=username)
@@ -173,6 +176,24 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         account, _ = await self._account_of(request.access_token, context)
         files = self.files.get(account.account_id, [])
         return auth_pb2.ListAccountFilesResponse(account=account, files=files)
+
+    async def ListAccountFilesBatch(self, request, context):
+        """As auth answers it: each listing on its own, a refusal as the status ListAccountFiles ends with."""
+        if self.listing_batches_unimplemented:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
+        self.listing_batch_sizes.append(len(request.listings))
+        outcomes = await asyncio.gather(*(self._list_batched(listing) for listing in request.listings))
+        return auth_pb2.ListAccountFilesBatchResponse(outcomes=outcomes)
+
+    async def _list_batched(self, listing: auth_pb2.BatchedListing) -> auth_pb2.ListingOutcome:
+        request = auth_pb2.ListAccountFilesRequest(access_token=listing.access_token)
+        try:
+            listed = await self.ListAccountFiles(
+                request, BatchedItemContext(listing.request_id, auth_pb2.ListingRefusal)
+            )
+        except ItemRefused as refused:
+            return auth_pb2.ListingOutcome(refused=refused.refusal)
+        return auth_pb2.ListingOutcome(listed=listed)
 
     async def RecordAccountFile(self, request, context):
         await self._enter(context)
@@ -284,23 +305,26 @@ class StoredBlob:
     data: bytes
 
 
-class UploadRefused(Exception):
-    def __init__(self, refusal: files_pb2.UploadRefusal) -> None:
+class ItemRefused(Exception):
+    def __init__(self, refusal: files_pb2.UploadRefusal | auth_pb2.ListingRefusal) -> None:
         self.refusal = refusal
 
 
-class BatchedUploadContext:
-    """An upload of an UploadWholeFiles call as UploadWholeFile sees its call: its request id, and its
-    abort made the refusal of that upload alone."""
+class BatchedItemContext:
+    """An item of a batch call (UploadWholeFiles, ListAccountFilesBatch) as the call of one item sees
+    its call: its request id, and its abort made the refusal (a `refusal_type`) of that item alone."""
 
-    def __init__(self, request_id: str) -> None:
+    def __init__(
+        self, request_id: str, refusal_type: type[files_pb2.UploadRefusal | auth_pb2.ListingRefusal]
+    ) -> None:
         self._request_id = request_id
+        self._refusal_type = refusal_type
 
     def invocation_metadata(self):
         return (("x-request-id", self._request_id),) if self._request_id else ()
 
     async def abort(self, code: grpc.StatusCode, details: str, trailing_metadata=()) -> None:
-        refusal = files_pb2.UploadRefusal(code=code.value[0], message=details)
+        refusal = self._refusal_type(code=code.value[0], message=details)
         for key, value in trailing_metadata:
             if key == "grpc-status-details-bin":
                 for detail in status_pb2.Status.FromString(value).details:
@@ -308,7 +332,7 @@ class BatchedUploadContext:
                     detail.Unpack(info)
                     refusal.reason = info.reason
                     refusal.facts.update(info.metadata)
-        raise UploadRefused(refusal)
+        raise ItemRefused(refusal)
 
 
 @dataclass
@@ -385,8 +409,9 @@ class FakeFilesService(files_pb2_grpc.FilesServiceServicer):
 
     async def _upload_batched(self, upload: files_pb2.BatchedUpload) -> files_pb2.UploadOutcome:
         try:
-            uploaded = await self.UploadWholeFile(upload.file, BatchedUploadContext(upload.request_id))
-        except UploadRefused as refused:
+            context = BatchedItemContext(upload.request_id, files_pb2.UploadRefusal)
+            uploaded = await self.UploadWholeFile(upload.file, context)
+        except ItemRefused as refused:
             return files_pb2.UploadOutcome(refused=refused.refusal)
         return files_pb2.UploadOutcome(uploaded=uploaded)
 

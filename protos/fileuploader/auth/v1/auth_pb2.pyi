@@ -168,6 +168,53 @@ class ListAccountFilesResponse(_message.Message):
     files: _containers.RepeatedCompositeFieldContainer[AccountFile]
     def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ..., files: _Optional[_Iterable[_Union[AccountFile, _Mapping]]] = ...) -> None: ...
 
+class BatchedListing(_message.Message):
+    __slots__ = ("access_token", "request_id")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    request_id: str
+    def __init__(self, access_token: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ListAccountFilesBatchRequest(_message.Message):
+    __slots__ = ("listings",)
+    LISTINGS_FIELD_NUMBER: _ClassVar[int]
+    listings: _containers.RepeatedCompositeFieldContainer[BatchedListing]
+    def __init__(self, listings: _Optional[_Iterable[_Union[BatchedListing, _Mapping]]] = ...) -> None: ...
+
+class ListingRefusal(_message.Message):
+    __slots__ = ("code", "message", "reason", "facts")
+    class FactsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    reason: str
+    facts: _containers.ScalarMap[str, str]
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., reason: _Optional[str] = ..., facts: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ListingOutcome(_message.Message):
+    __slots__ = ("listed", "refused")
+    LISTED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    listed: ListAccountFilesResponse
+    refused: ListingRefusal
+    def __init__(self, listed: _Optional[_Union[ListAccountFilesResponse, _Mapping]] = ..., refused: _Optional[_Union[ListingRefusal, _Mapping]] = ...) -> None: ...
+
+class ListAccountFilesBatchResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ListingOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ListingOutcome, _Mapping]]] = ...) -> None: ...
+
 class RecordAccountFileRequest(_message.Message):
     __slots__ = ("access_token", "file")
     ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]

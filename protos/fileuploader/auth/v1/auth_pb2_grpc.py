@@ -67,6 +67,11 @@ class AuthServiceStub:
                 request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesRequest.SerializeToString,
                 response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesResponse.FromString,
                 _registered_method=True)
+        self.ListAccountFilesBatch = channel.unary_unary(
+                '/fileuploader.auth.v1.AuthService/ListAccountFilesBatch',
+                request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesBatchRequest.SerializeToString,
+                response_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesBatchResponse.FromString,
+                _registered_method=True)
         self.RecordAccountFile = channel.unary_unary(
                 '/fileuploader.auth.v1.AuthService/RecordAccountFile',
                 request_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.RecordAccountFileRequest.SerializeToString,
@@ -151,6 +156,14 @@ class AuthServiceServicer:
     def ListAccountFiles(self, request, context):
         """The files of the token's account, newest first. Reflects every file event
         published before the call (waits, bounded, for the event consumer).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccountFilesBatch(self, request, context):
+        """ListAccountFiles for several tokens at once (listings a gateway asked for at the same moment): an
+        outcome each, in the order asked, the listing or what ListAccountFiles's status would say.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -252,6 +265,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ListAccountFiles,
                     request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesRequest.FromString,
                     response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesResponse.SerializeToString,
+            ),
+            'ListAccountFilesBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccountFilesBatch,
+                    request_deserializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesBatchRequest.FromString,
+                    response_serializer=fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesBatchResponse.SerializeToString,
             ),
             'RecordAccountFile': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordAccountFile,
@@ -459,6 +477,33 @@ class AuthService:
             '/fileuploader.auth.v1.AuthService/ListAccountFiles',
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesRequest.SerializeToString,
             fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccountFilesBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fileuploader.auth.v1.AuthService/ListAccountFilesBatch',
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesBatchRequest.SerializeToString,
+            fileuploader_dot_auth_dot_v1_dot_auth__pb2.ListAccountFilesBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

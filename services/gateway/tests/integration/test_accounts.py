@@ -1,5 +1,6 @@
 """Accounts (contract 1.3), authorization errors (1.1) and deletes through the real app."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -304,3 +305,42 @@ async def test_delete_is_400_and_keeps_the_file_when_key_is_wrong_or_missing(cli
 @pytest.mark.parametrize("params", [{"key": str(uuid.uuid4())}, {}])
 async def test_delete_is_404_when_the_file_is_unknown(client, params):
     assert_error(await client.get("/api/delete/nosuchfile9", params=params), 404, "File not found")
+
+
+async def test_listings_asked_while_calls_are_out_share_one_call_each_answered_alone(client, fake_auth):
+    fake_auth.servicer.delay_seconds = 0.2
+    tokens = {name: fake_auth.servicer.sign_up(name) for name in ("ida", "jon", "kim", "lou", "max", "ned")}
+    for name, token in tokens.items():
+        await client.post(
+            "/api/upload", files={"file": (f"{name}.txt", name.encode())}, headers=bearer(token)
+        )
+    asked = [*tokens.values(), "tok-unknown", "expired-x"]
+    fake_auth.servicer.request_ids.clear()
+
+    replies = await asyncio.gather(
+        *(
+            client.get("/api/get_files", headers={**bearer(token), "X-Request-ID": f"req-{n}"})
+            for n, token in enumerate(asked)
+        )
+    )
+
+    for name, r in zip(tokens, replies, strict=False):
+        assert r.status_code == 200 and r.json()["username"] == name
+        assert [item["user_filename"] for item in r.json()["data"]] == [f"{name}.txt"]
+    assert_auth_error(replies[-2], -5, "Token not found")
+    assert_auth_error(replies[-1], -3, "Access token expired")
+    sizes = fake_auth.servicer.listing_batch_sizes
+    assert max(sizes) > 1 and sum(sizes) == len(asked)
+    assert sorted(fake_auth.servicer.request_ids) == sorted(f"req-{n}" for n in range(len(asked)))
+
+
+async def test_listings_go_one_per_call_to_an_auth_service_without_batches(client, fake_auth):
+    fake_auth.servicer.listing_batches_unimplemented = True
+    tokens = [fake_auth.servicer.sign_up(name) for name in ("oli", "pam", "quin")]
+
+    replies = await asyncio.gather(*(client.get("/api/get_files", headers=bearer(token)) for token in tokens))
+    again = await client.get("/api/get_files", headers=bearer("tok-unknown"))
+
+    assert [r.json()["username"] for r in replies] == ["oli", "pam", "quin"]
+    assert_auth_error(again, -5, "Token not found")
+    assert fake_auth.servicer.listing_batch_sizes == []

@@ -1,5 +1,6 @@
 """Domain objects to and from the generated protobuf messages."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -16,6 +17,7 @@ from auth_service.domain.model import (
 )
 from fileuploader.auth.v1 import auth_pb2
 from fileuploader.events.v1 import file_events_pb2
+from fileuploader_runtime.error_info import Refusal
 
 _TOKEN_KINDS = {
     TokenKind.NORMAL: auth_pb2.TOKEN_KIND_NORMAL,
@@ -86,8 +88,29 @@ def issued_api_token_to_pb(issued: IssuedApiToken) -> auth_pb2.CreateApiTokenRes
 
 
 def account_file_list_to_pb(listing: AccountFileList) -> auth_pb2.ListAccountFilesResponse:
+    response = auth_pb2.ListAccountFilesResponse()
+    _fill_account_file_list(response, listing)
+    return response
+
+
+def listing_batch_to_pb(
+    outcomes: Sequence[AccountFileList | Refusal],
+) -> auth_pb2.ListAccountFilesBatchResponse:
+    response = auth_pb2.ListAccountFilesBatchResponse()
+    add_outcome = response.outcomes.add
+    for outcome in outcomes:
+        added = add_outcome()
+        if isinstance(outcome, Refusal):
+            added.refused.CopyFrom(refusal_to_pb(outcome))
+        else:
+            _fill_account_file_list(added.listed, outcome)
+    return response
+
+
+def _fill_account_file_list(response: auth_pb2.ListAccountFilesResponse, listing: AccountFileList) -> None:
     """Each file built in place in the response (a message built apart would be copied into it)."""
-    response = auth_pb2.ListAccountFilesResponse(account=account_to_pb(listing.account))
+    response.account.account_id = listing.account.account_id
+    response.account.username = listing.account.username
     add_file = response.files.add
     for file in listing.files:
         added = add_file(
@@ -101,7 +124,6 @@ def account_file_list_to_pb(listing: AccountFileList) -> auth_pb2.ListAccountFil
         )
         if file.expires_at is not None:
             added.expires_at.CopyFrom(timestamp_of(file.expires_at))
-    return response
 
 
 def file_uploaded_from_account_file_pb(file: auth_pb2.AccountFile) -> FileUploaded:
@@ -156,3 +178,9 @@ def _moment_of(message: auth_pb2.AccountFile | file_events_pb2.FileUploaded, fie
         return None
     timestamp: Timestamp = getattr(message, field)
     return timestamp.ToDatetime(tzinfo=UTC)
+
+
+def refusal_to_pb(refusal: Refusal) -> auth_pb2.ListingRefusal:
+    return auth_pb2.ListingRefusal(
+        code=refusal.code.value[0], message=refusal.message, reason=refusal.reason, facts=refusal.facts
+    )

@@ -1,13 +1,17 @@
 """fileuploader.auth.v1.AuthService over grpc.aio: requests in, use cases called, responses out."""
 
+import asyncio
 from typing import Any
 
 import grpc
 
+from auth_service.domain.model import AccountFileList
 from auth_service.entrypoints import convert
 from auth_service.entrypoints.errors import AUTH_ERRORS
 from auth_service.service import AuthService
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from fileuploader_runtime.error_info import Refusal
+from fileuploader_runtime.request_ids import accepted_or_new, bind_request_id
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -51,6 +55,22 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         async with AUTH_ERRORS.aborting_on_error(context, "ListAccountFiles"):
             files = await self._service.list_account_files(request.access_token)
             return convert.account_file_list_to_pb(files)
+
+    async def ListAccountFilesBatch(
+        self, request: auth_pb2.ListAccountFilesBatchRequest, context: Context
+    ) -> auth_pb2.ListAccountFilesBatchResponse:
+        """Each listing in a task of its own, together: they share the look at the file events and the
+        read."""
+        async with AUTH_ERRORS.aborting_on_error(context, "ListAccountFilesBatch"):
+            outcomes = await asyncio.gather(*map(self._list_batched, request.listings))
+            return convert.listing_batch_to_pb(outcomes)
+
+    async def _list_batched(self, listing: auth_pb2.BatchedListing) -> AccountFileList | Refusal:
+        bind_request_id(accepted_or_new(listing.request_id))
+        try:
+            return await self._service.list_account_files(listing.access_token)
+        except Exception as error:
+            return AUTH_ERRORS.refusal_of(error, "ListAccountFiles")
 
     async def RecordAccountFile(
         self, request: auth_pb2.RecordAccountFileRequest, context: Context

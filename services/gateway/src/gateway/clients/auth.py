@@ -8,8 +8,16 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from fileuploader.auth.v1 import auth_pb2, auth_pb2_grpc
+from fileuploader_runtime.request_ids import current_request_id
 from gateway import errors
-from gateway.clients.rpc import ErrorFactory, call_metadata, translated_errors
+from gateway.clients.call_batches import CallBatcher
+from gateway.clients.rpc import (
+    ErrorFactory,
+    call_metadata,
+    metadata_with,
+    translate_refusal,
+    translated_errors,
+)
 from gateway.errors import AuthFailure, AuthorizationError
 from gateway.models import (
     Account,
@@ -57,6 +65,10 @@ class AuthClient:
         self._stub = auth_pb2_grpc.AuthServiceStub(channel)
         self._token = token
         self._timeout = timeout_seconds
+        # Concurrent listings share ListAccountFilesBatch calls.
+        self._listings = CallBatcher[auth_pb2.BatchedListing, auth_pb2.ListingOutcome](
+            SERVICE, "ListAccountFilesBatch", self._send_listings, _outcomes_of, self._send_listing
+        )
 
     def _metadata(self) -> tuple[tuple[str, str], ...]:
         return call_metadata(self._token)
@@ -93,13 +105,31 @@ class AuthClient:
         return _account(reply.account)
 
     async def list_account_files(self, access_token: str) -> AccountFiles:
-        request = auth_pb2.ListAccountFilesRequest(access_token=access_token)
+        listing = auth_pb2.BatchedListing(access_token=access_token, request_id=current_request_id() or "")
         with translated_errors(SERVICE, DOMAIN, REASONS):
-            reply = await self._stub.ListAccountFiles(
-                request, timeout=self._timeout, metadata=self._metadata()
+            outcome = await self._listings.call(listing)
+        if outcome.HasField("refused"):
+            refused = outcome.refused
+            raise translate_refusal(
+                refused.code, refused.message, refused.reason, refused.facts, SERVICE, REASONS
             )
+        reply = outcome.listed
         files = [_account_file(item) for item in reply.files]
         return AccountFiles(account=_account(reply.account), files=files)
+
+    def _send_listings(self, listings: list[auth_pb2.BatchedListing]) -> grpc.aio.UnaryUnaryCall:
+        """A call on behalf of several requests: each listing in it carries its own request id."""
+        request = auth_pb2.ListAccountFilesBatchRequest(listings=listings)
+        return self._stub.ListAccountFilesBatch(
+            request, timeout=self._timeout, metadata=metadata_with(None, self._token)
+        )
+
+    async def _send_listing(self, listing: auth_pb2.BatchedListing) -> auth_pb2.ListingOutcome:
+        """The listing in a ListAccountFiles call of its own, for an auth without batches."""
+        request = auth_pb2.ListAccountFilesRequest(access_token=listing.access_token)
+        metadata = metadata_with(listing.request_id or None, self._token)
+        reply = await self._stub.ListAccountFiles(request, timeout=self._timeout, metadata=metadata)
+        return auth_pb2.ListingOutcome(listed=reply)
 
     async def record_account_file(self, access_token: str, uploaded: UploadedFile) -> None:
         """List the file the token's account just uploaded, before its upload event reaches auth."""
@@ -214,3 +244,7 @@ def _account_file(message: auth_pb2.AccountFile) -> AccountFile:
 def _datetime_of(timestamp: Timestamp) -> datetime:
     """As Timestamp.ToDatetime(tzinfo=timezone.utc), in a fraction of its time: listings take 20."""
     return _EPOCH + timedelta(0, timestamp.seconds, timestamp.nanos // 1000)
+
+
+def _outcomes_of(reply: auth_pb2.ListAccountFilesBatchResponse) -> Sequence[auth_pb2.ListingOutcome]:
+    return reply.outcomes

@@ -21,7 +21,7 @@ from gateway.clients.rpc import (
     error_reason,
     metadata_with,
     translate,
-    translate_status,
+    translate_refusal,
     translated_errors,
 )
 from gateway.clients.stream_steps import StepBound
@@ -67,7 +67,6 @@ REASONS: dict[str, ErrorFactory] = {
     "QUOTA_FILES_EXCEEDED": errors.QuotaFilesExceeded,
 }
 
-_STATUS_CODES = {code.value[0]: code for code in grpc.StatusCode}
 
 # Why a file was not claimed, as the public API names it (None: claimed).
 _CLAIM_REASONS = {
@@ -469,8 +468,9 @@ class FilesUpload:
             outcome = await self._step.wait(answer, "the answer to an upload")
         if outcome.HasField("refused"):
             refused = outcome.refused
-            code = _STATUS_CODES.get(refused.code, grpc.StatusCode.UNKNOWN)
-            raise translate_status(code, refused.message, refused.reason, refused.facts, SERVICE, REASONS)
+            raise translate_refusal(
+                refused.code, refused.message, refused.reason, refused.facts, SERVICE, REASONS
+            )
         return outcome.uploaded
 
     async def _finish_stream(self, call: grpc.aio.StreamUnaryCall) -> files_pb2.UploadFileResponse:

@@ -38,6 +38,7 @@ _UNREACHABLE = frozenset(
 # had ended: it overwrites the status that ended it (say, UNAVAILABLE from a keepalive that found the
 # peer frozen; grpc/grpc#36066, still so in grpcio 1.85). The service never answered this.
 _STATUS_LOST_BY_THE_CLIENT_LIBRARY = (grpc.StatusCode.INTERNAL, "Internal error from Core")
+_STATUS_CODES = {code.value[0]: code for code in grpc.StatusCode}
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,21 @@ def translate_status(
         logger.error("%s service failed: %s %s (reason %s)", service, code.name, message, reason)
         return UpstreamFailure(service)
     return factory().with_details(facts)
+
+
+def translate_refusal(
+    code: int,
+    message: str,
+    reason: str,
+    facts: Mapping[str, str],
+    service: str,
+    reasons: Mapping[str, ErrorFactory],
+) -> GatewayError:
+    """translate_status of one item's refusal in a call that answers each item on its own (its status
+    code as a number)."""
+    return translate_status(
+        _STATUS_CODES.get(code, grpc.StatusCode.UNKNOWN), message, reason, facts, service, reasons
+    )
 
 
 @contextmanager
