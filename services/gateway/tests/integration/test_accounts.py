@@ -344,3 +344,20 @@ async def test_listings_go_one_per_call_to_an_auth_service_without_batches(clien
     assert [r.json()["username"] for r in replies] == ["oli", "pam", "quin"]
     assert_auth_error(again, -5, "Token not found")
     assert fake_auth.servicer.listing_batch_sizes == []
+
+
+async def test_long_listings_too_large_to_share_one_answer_are_asked_for_one_a_call(client, fake_auth):
+    """Four lists of ~4.6 MiB each: two together pass the 8 MiB a gateway takes in one message."""
+    fake_auth.servicer.delay_seconds = 0.2
+    tokens = [fake_auth.servicer.sign_up(name) for name in ("ray", "sue", "tom", "uma")]
+    for token in tokens:
+        account, _ = fake_auth.servicer.tokens[token]
+        fake_auth.servicer.files[account.account_id] = [
+            auth_pb2.AccountFile(file_url=f"f{n}", user_filename=f"{n:03000d}.txt") for n in range(1600)
+        ]
+
+    replies = await asyncio.gather(*(client.get("/api/get_files", headers=bearer(token)) for token in tokens))
+
+    assert [r.status_code for r in replies] == [200] * 4
+    assert [len(r.json()["data"]) for r in replies] == [1600] * 4
+    assert max(fake_auth.servicer.listing_batch_sizes) == 2, "the last two were asked for together first"

@@ -65,9 +65,15 @@ class AuthClient:
         self._stub = auth_pb2_grpc.AuthServiceStub(channel)
         self._token = token
         self._timeout = timeout_seconds
-        # Concurrent listings share ListAccountFilesBatch calls.
+        # Concurrent listings share ListAccountFilesBatch calls; a reply too large for one message (long
+        # lists) is asked for again one listing a call.
         self._listings = CallBatcher[auth_pb2.BatchedListing, auth_pb2.ListingOutcome](
-            SERVICE, "ListAccountFilesBatch", self._send_listings, _outcomes_of, self._send_listing
+            SERVICE,
+            "ListAccountFilesBatch",
+            self._send_listings,
+            _outcomes_of,
+            self._send_listing,
+            split_too_large=True,
         )
 
     def _metadata(self) -> tuple[tuple[str, str], ...]:

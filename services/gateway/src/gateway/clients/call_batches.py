@@ -5,7 +5,9 @@ a few requests share one call's cost, and a lone request waits for nothing.
 
 An item whose caller stops waiting (its request ended, or a bound passed) before its call went out is
 never sent; a call whose every caller stopped waiting is cancelled. A service older than the batch
-method (UNIMPLEMENTED) is sent each item in a call of its own from then on."""
+method (UNIMPLEMENTED) is sent each item in a call of its own from then on. With `split_too_large`, a
+call of several items whose answer was too large for one message (RESOURCE_EXHAUSTED) has its items
+sent again, each in a call of its own: for calls that change nothing (listings)."""
 
 import asyncio
 import logging
@@ -54,6 +56,7 @@ class CallBatcher(Generic[Item, Outcome]):
     size_of: Callable[[Item], int] = lambda item: 0
     max_calls_out: int = MAX_CALLS_OUT
     max_batch_bytes: int | None = None
+    split_too_large: bool = False
     _queued: list[_Waiting[Item, Outcome]] = field(default_factory=list)
     _calls_out: int = 0
     _settling: set[asyncio.Task[None]] = field(default_factory=set)
@@ -122,6 +125,9 @@ class CallBatcher(Generic[Item, Outcome]):
                     waiting.answer.set_result(outcome)
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                self._note_unimplemented()
+                await self._send_each(call)
+            elif self._split(call, error):
                 await self._send_each(call)
             else:
                 _fail(call, error)
@@ -132,12 +138,22 @@ class CallBatcher(Generic[Item, Outcome]):
             self._calls_out -= 1
             self._send_queued()
 
-    async def _send_each(self, call: _Call[Item, Outcome]) -> None:
+    def _note_unimplemented(self) -> None:
         if not self._batches_unimplemented:
             self._batches_unimplemented = True
             logger.warning(
                 "%s has no %s (an older version): one call per request", self.service.lower(), self.method
             )
+
+    def _split(self, call: _Call[Item, Outcome], error: grpc.aio.AioRpcError) -> bool:
+        if not (self.split_too_large and error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED):
+            return False
+        if len(call.waiting) < 2:
+            return False
+        logger.info("%s of %d items answered too large: one call each", self.method, len(call.waiting))
+        return True
+
+    async def _send_each(self, call: _Call[Item, Outcome]) -> None:
         outcomes = await asyncio.gather(
             *(self.send_one(waiting.item) for waiting in call.waiting), return_exceptions=True
         )
