@@ -3,6 +3,7 @@ transfers in flight finish, and exits within its shutdown delay plus grace perio
 
 import os
 import signal
+import subprocess
 import time
 
 import grpc
@@ -17,13 +18,23 @@ from support.waiting import wait_until
 
 MB = 1024 * 1024
 DELAY_SECONDS, GRACE_SECONDS = 2.0, 3.0
-EXIT_MARGIN_SECONDS = 3.0
+# Past the grace: cancelling what is left, closing the database and the broker, the interpreter's exit.
+# Under a loaded 2-core machine's full test run that took over 3 s twice (5.5 s signal-to-exit alone).
+EXIT_MARGIN_SECONDS = 6.0
 
 
 def shutdown_settings(service: str) -> dict[str, str]:
     """The delay and grace of the service under test (the others stop at once, as in any local stack)."""
     prefix = f"FU_{service.upper()}_SHUTDOWN"
     return {f"{prefix}_DELAY_SECONDS": str(DELAY_SECONDS), f"{prefix}_GRACE_SECONDS": str(GRACE_SECONDS)}
+
+
+def exit_code_within(process, seconds: float) -> int:
+    """The exit code; fails with the end of the process's log if it still runs after `seconds`."""
+    try:
+        return process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{process.name} still running {seconds:.1f} s after SIGTERM:\n{process.log_tail()}")
 
 
 def grpc_health(port: int) -> int | None:
@@ -74,7 +85,7 @@ def test_sigterm_reports_not_ready_first_lets_transfers_finish_and_exits_in_time
     status, body = upload.finish()
     assert status == 200 and body["synced"] is True, (status, body)
     assert download.finish() == served
-    assert process.wait(DELAY_SECONDS + GRACE_SECONDS + EXIT_MARGIN_SECONDS) == 0
+    assert exit_code_within(process, DELAY_SECONDS + GRACE_SECONDS + EXIT_MARGIN_SECONDS) == 0
     print(f"{service} exited {time.monotonic() - signalled:.1f} s after SIGTERM")
 
 
@@ -89,7 +100,7 @@ def test_sigterm_with_a_stalled_upload_exits_after_the_grace_period_and_keeps_no
 
     process.signal(signal.SIGTERM)
     signalled = time.monotonic()
-    process.wait(DELAY_SECONDS + GRACE_SECONDS + EXIT_MARGIN_SECONDS)
+    exit_code_within(process, DELAY_SECONDS + GRACE_SECONDS + EXIT_MARGIN_SECONDS)
     waited = time.monotonic() - signalled
 
     assert waited >= DELAY_SECONDS + GRACE_SECONDS - 0.5, f"gave up on the upload after {waited:.1f} s"

@@ -130,16 +130,26 @@ class OneTripConnection(aiosqlite.Connection):
         return await self._execute(function, *args)  # type: ignore[no-untyped-call]  # aiosqlite's own queue
 
 
-def one_trip_connector(url: URL) -> Callable[[], OneTripConnection]:
+def one_trip_connector(
+    url: URL, prepare: Callable[[sqlite3.Connection], None] | None = None
+) -> Callable[[], OneTripConnection]:
     """`create_async_engine(url, async_creator=one_trip_connector(url))`: the connections SQLAlchemy's
-    aiosqlite dialect would make of `url`, as OneTripConnection."""
+    aiosqlite dialect would make of `url`, as OneTripConnection; `prepare`, when given, runs on each
+    new connection in its own thread, where it may wait without holding up the event loop."""
     arguments, options = SQLiteDialect_aiosqlite().create_connect_args(url)
 
     def connect() -> OneTripConnection:
         (database,) = arguments
 
         def sqlite_connection() -> sqlite3.Connection:
-            return sqlite3.connect(database, **options)
+            connection = sqlite3.connect(database, **options)
+            if prepare is not None:
+                try:
+                    prepare(connection)
+                except BaseException:
+                    connection.close()
+                    raise
+            return connection
 
         connection = OneTripConnection(sqlite_connection, iter_chunk_size=64)
         connection._thread.daemon = True  # as SQLAlchemy's dialect makes it: never holds the process up

@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from fileuploader_runtime.db.one_trip_sqlite import one_trip_connector
+from fileuploader_runtime.db.sqlite_wal import enter_wal_mode
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
@@ -34,7 +35,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     pool_options = POOL_OPTIONS if database is not None else {}  # in memory: one static connection
     engine = create_async_engine(
-        url, hide_parameters=True, async_creator=one_trip_connector(url), **pool_options
+        url, hide_parameters=True, async_creator=one_trip_connector(url, enter_wal_mode), **pool_options
     )
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
@@ -50,7 +51,6 @@ def sqlite_database_path(database_url: str) -> Path | None:
 
 def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")  # each commit fsynced, whatever the build's default
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")

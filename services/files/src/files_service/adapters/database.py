@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from fileuploader_runtime.db.one_trip_sqlite import one_trip_connector
+from fileuploader_runtime.db.sqlite_wal import enter_wal_mode
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
@@ -19,7 +20,7 @@ def create_engine(url: str) -> AsyncEngine:
     if backend == "sqlite":
         _ensure_sqlite_directory(url)
         engine = create_async_engine(
-            url, hide_parameters=True, async_creator=one_trip_connector(make_url(url))
+            url, hide_parameters=True, async_creator=one_trip_connector(make_url(url), enter_wal_mode)
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
@@ -48,7 +49,6 @@ def _ensure_sqlite_directory(url: str) -> None:
 def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")  # each commit fsynced, whatever the build's default
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
