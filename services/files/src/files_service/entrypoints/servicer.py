@@ -29,6 +29,7 @@ from files_service.metrics import TransferMetrics
 from files_service.service import FilesService
 from fileuploader.files.v1 import files_pb2, files_pb2_grpc
 from fileuploader_runtime.request_ids import accepted_or_new, bind_request_id
+from fileuploader_runtime.stream_writes import write_all
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +104,14 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             stored = await self._service.get_file_info(request.file_url)
             return files_pb2.GetFileInfoResponse(file=file_info_of(stored))
 
-    async def ReadFile(
+    async def ReadFile(  # writes its stream itself (stream_writes)
         self, request: files_pb2.ReadFileRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[files_pb2.ReadFileResponse | EncodedResponse]:
+    ) -> None:
+        await write_all(context, self._read_file(request, context))
+
+    async def _read_file(
+        self, request: files_pb2.ReadFileRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncGenerator[files_pb2.ReadFileResponse | EncodedResponse, None]:
         async with FILES_ERRORS.aborting_on_error(context, "ReadFile"):
             length = request.length if request.HasField("length") else None
             stored = await self._service.get_file_info(request.file_url)
@@ -138,9 +144,14 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
             logger.info("deleted file %s", request.file_url)
             return files_pb2.DeleteFileResponse()
 
-    async def ListOwnedFiles(
+    async def ListOwnedFiles(  # writes its stream itself (stream_writes)
         self, request: files_pb2.ListOwnedFilesRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[files_pb2.ListOwnedFilesResponse]:
+    ) -> None:
+        await write_all(context, self._list_owned_files(context))
+
+    async def _list_owned_files(
+        self, context: grpc.aio.ServicerContext
+    ) -> AsyncGenerator[files_pb2.ListOwnedFilesResponse, None]:
         async with FILES_ERRORS.aborting_on_error(context, "ListOwnedFiles"):
             owned = self._service.list_owned_files()
             async with contextlib.aclosing(_batches(owned, OWNED_FILES_PER_MESSAGE)) as batches:
