@@ -38,7 +38,7 @@ def main() -> None:
         sys.exit(asyncio.run(migrate_cli.migrate(settings)))
     if arguments.command == "admin":
         sys.exit(asyncio.run(admin_cli.run(settings, arguments)))
-    reuse_freed_buffers()
+    reuse_freed_buffers(share_arenas=True)
     uvloop.run(serve(settings))
 
 
