@@ -22,12 +22,20 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-def page_faults(module: str, mode: str) -> int:
-    script = ALLOCATIONS.format(module=module)
+def printed_number(script: str, module: str, mode: str) -> int:
+    """What `script` prints, run in a fresh interpreter (malloc's settings are per process)."""
     result = subprocess.run(
-        [sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", script.format(module=module), mode],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return int(result.stdout)
+
+
+def page_faults(module: str, mode: str) -> int:
+    return printed_number(ALLOCATIONS, module, mode)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
@@ -67,11 +75,7 @@ print(open(path).read().count("<heap nr="))
 
 
 def arenas_in_use(module: str, mode: str) -> int:
-    script = ARENAS_IN_USE.format(module=module)
-    result = subprocess.run(
-        [sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=60, check=True
-    )
-    return int(result.stdout)
+    return printed_number(ARENAS_IN_USE, module, mode)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
