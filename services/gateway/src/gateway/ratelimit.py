@@ -1,4 +1,5 @@
-"""Per-client rate limits over named buckets, counted in a moving window by the `limits` library.
+"""Per-client rate limits over named buckets, counted in a moving window: in the process by default
+(moving_windows), or in a storage the gateways share (Redis) through the `limits` library.
 
 When the counters' storage (Redis) cannot be reached the request is let through: the limits guard
 against abuse, while refusing every upload and login because a counter store is down would turn a
@@ -17,9 +18,12 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
+from gateway.moving_windows import MovingWindows
+
 logger = logging.getLogger(__name__)
 
 STORAGE_FAILURE_LOG_INTERVAL_SECONDS = 60.0
+IN_PROCESS_SCHEMES = ("memory://", "async+memory://")
 
 
 def async_storage_uri(uri: str) -> str:
@@ -31,8 +35,13 @@ class RateLimiter:
     """Use as `async with RateLimiter(...) as limiter:`; entering opens the storage's connections."""
 
     def __init__(self, storage_uri: str, limits_by_bucket: Mapping[str, str]) -> None:
-        self._storage = storage_from_string(async_storage_uri(storage_uri), wrap_exceptions=True)
-        self._strategy = MovingWindowRateLimiter(self._storage)
+        self._in_process: MovingWindows | None = None
+        self._storage: Any = None
+        if storage_uri.startswith(IN_PROCESS_SCHEMES):
+            self._in_process = MovingWindows()
+        else:
+            self._storage = storage_from_string(async_storage_uri(storage_uri), wrap_exceptions=True)
+            self._strategy = MovingWindowRateLimiter(self._storage)
         self._items: dict[str, RateLimitItem] = {
             bucket: parse(limit) for bucket, limit in limits_by_bucket.items()
         }
@@ -56,6 +65,13 @@ class RateLimiter:
         Returns None when it is allowed (or the counters cannot be reached), else the whole seconds
         (at least 1) until it would be."""
         item = self._items[bucket]
+        if self._in_process is not None:
+            wait = self._in_process.hit((bucket, client), item.amount, item.get_expiry())
+        else:
+            wait = await self._shared_hit(item, bucket, client)
+        return None if wait is None else max(1, math.ceil(wait))
+
+    async def _shared_hit(self, item: RateLimitItem, bucket: str, client: str) -> float | None:
         try:
             if await self._strategy.hit(item, bucket, client):
                 return None
@@ -63,7 +79,7 @@ class RateLimiter:
         except StorageError as error:
             self._storage_failed(error)
             return None
-        return max(1, math.ceil(stats.reset_time - time.time()))
+        return stats.reset_time - time.time()
 
     def _storage_failed(self, error: StorageError) -> None:
         now = time.monotonic()
