@@ -195,7 +195,13 @@ async def bootstrap(settings: Settings, registry: CollectorRegistry | None = Non
     publisher = create_publisher(settings, nats_connection, metrics.events)
     uow_factory = create_uow_factory(settings, engine)
     writes = GroupCommit(uow_factory)  # the one writer of uploads' rows and the relay's deletes
-    relay = OutboxRelay(uow_factory, publisher, settings.outbox_relay_interval_seconds, writes=writes)
+    relay = OutboxRelay(
+        uow_factory,
+        publisher,
+        settings.outbox_relay_interval_seconds,
+        writes=writes,
+        pace_seconds=settings.outbox_relay_pace_seconds,
+    )
     seek_grace = timedelta(seconds=settings.seek_grace_seconds)
     service = FilesService(
         uow_factory,

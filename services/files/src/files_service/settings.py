@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     events_stream_replicas: PositiveInt = 1
     publish_timeout_seconds: PositiveFloat = 2.0
     outbox_relay_interval_seconds: PositiveFloat = 1.0
+    # Under load, the least time between two rounds of the relay: the events committed meanwhile go in
+    # one JetStream message (relay.py). 0: every commit's events are published at once.
+    outbox_relay_pace_seconds: float = Field(default=0.1, ge=0, le=10)
     # Each chunk is one ReadFile message: well under gRPC's 4 MiB default, large enough that a big
     # download is not mostly per-message work (512 KiB took a quarter less CPU than 256 KiB, and 1 MiB
     # about 30 % less again, in files and in the gateway).

@@ -58,6 +58,11 @@ async def test_a_small_file_is_kept_in_its_row_read_whole_and_in_ranges_and_dele
         assert b"".join(await read(stub, file_url, offset=100, length=900)) == SMALL[100:1000]
         assert b"".join(await read(stub, file_url, offset=4000)) == SMALL[4000:]
         assert await read(stub, file_url, offset=INLINE_MAX) == []
+
+    async def events_published() -> bool:
+        return await files_server.application.relay.backlog() == 0
+
+    await eventually(events_published)  # else the reconciler reports them unpublished (grace 0)
     report = await reconciled(inline_settings, capsys)
     assert (report["differences"], report["checked"]["files"], report["checked"]["blobs"]) == (0, 2, 0)
 

@@ -146,3 +146,56 @@ async def test_published_events_are_deleted_by_the_writer_the_uploads_share_neve
     release.set()
     await recording
     assert await relaying == 1 and database.outbox == []
+
+
+async def _published_within(publisher, count: int, seconds: float) -> bool:
+    try:
+        async with asyncio.timeout(seconds):
+            while len(publisher.published) < count:
+                await asyncio.sleep(0.005)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def test_under_load_a_round_after_one_that_published_waits_for_the_pace(database, publisher):
+    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, pace_seconds=0.4)
+    database.outbox = [message(1)]
+    running = asyncio.create_task(relay.run())
+    try:
+        assert await _published_within(publisher, 1, 2)
+        database.outbox.append(message(2))
+        relay.wake()
+        assert not await _published_within(publisher, 2, 0.2), "published before the pace"
+        assert await _published_within(publisher, 2, 2)
+    finally:
+        running.cancel()
+    assert [m.event_id for m in publisher.published] == ["event-1", "event-2"]
+
+
+async def test_a_caller_waiting_for_its_event_ends_the_pace(database, publisher):
+    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, pace_seconds=30)
+    database.outbox = [message(1)]
+    running = asyncio.create_task(relay.run())
+    try:
+        assert await _published_within(publisher, 1, 2)
+        await asyncio.sleep(0.05)  # the relay pauses for the pace
+        database.outbox.append(message(2))
+        relay.wake()
+        assert await relay.published("event-2", 1) is True
+    finally:
+        running.cancel()
+
+
+async def test_a_round_after_a_quiet_spell_goes_at_once(database, publisher):
+    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, pace_seconds=0.2)
+    database.outbox = [message(1)]
+    running = asyncio.create_task(relay.run())
+    try:
+        assert await _published_within(publisher, 1, 2)
+        await asyncio.sleep(0.3)  # longer than the pace: the relay waits for a wake
+        database.outbox.append(message(2))
+        relay.wake()
+        assert await _published_within(publisher, 2, 0.1)
+    finally:
+        running.cancel()
