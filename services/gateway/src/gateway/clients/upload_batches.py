@@ -11,11 +11,16 @@ import grpc
 
 from fileuploader.files.v1 import files_pb2
 from fileuploader_runtime.protobuf_wire import encoded_repeated_field, field_tag, varint
-from gateway.clients.call_batches import MAX_CALLS_OUT, CallBatcher
+from gateway.clients.call_batches import CallBatcher
 from gateway.clients.upload_messages import EncodedRequest
 
 # Well under the 8 MiB a gateway sends in one message (clients.rpc.MAX_MESSAGE_BYTES).
 MAX_BATCH_BYTES = 4 * 1024 * 1024
+# One call out at a time: files commits a call's uploads together, so while one call is out the
+# uploads finished meanwhile wait to share the next. Measured with 16 clients uploading 64 KiB files,
+# one call out against two, 3 pairs: the same uploads a second (812/755, 772/804, 790/778), 10 % less
+# CPU per upload (gateway 0.74-0.76 against 0.78-0.80 ms, files 0.76-0.79 against 0.89-0.90).
+UPLOAD_CALLS_OUT = 1
 
 SendBatch = Callable[[bytes], grpc.aio.UnaryUnaryCall]
 SendOne = Callable[[EncodedRequest, str | None], Awaitable[files_pb2.UploadFileResponse]]
@@ -40,7 +45,7 @@ class WholeFileBatcher:
         service: str,
         send_batch: SendBatch,
         send_one: SendOne,
-        max_calls_out: int = MAX_CALLS_OUT,
+        max_calls_out: int = UPLOAD_CALLS_OUT,
         max_batch_bytes: int = MAX_BATCH_BYTES,
     ) -> None:
         async def upload_alone(upload: _Upload) -> files_pb2.UploadOutcome:
