@@ -1,5 +1,6 @@
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 
 from files_service.domain.model import UploadRequest
 from files_service.domain.ports import OutboxMessage, PublishFailed
@@ -158,44 +159,41 @@ async def _published_within(publisher, count: int, seconds: float) -> bool:
     return True
 
 
-async def test_under_load_a_round_after_one_that_published_waits_for_the_pace(database, publisher):
-    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, pace_seconds=0.4)
+@contextlib.asynccontextmanager
+async def relay_past_its_first_round(database, publisher, pace_seconds: float) -> AsyncIterator[OutboxRelay]:
+    """A running relay with a pace, which has just published event-1 in a round of its own."""
+    relay = OutboxRelay(
+        lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, pace_seconds=pace_seconds
+    )
     database.outbox = [message(1)]
     running = asyncio.create_task(relay.run())
     try:
         assert await _published_within(publisher, 1, 2)
+        yield relay
+    finally:
+        running.cancel()
+
+
+async def test_under_load_a_round_after_one_that_published_waits_for_the_pace(database, publisher):
+    async with relay_past_its_first_round(database, publisher, pace_seconds=0.4) as relay:
         database.outbox.append(message(2))
         relay.wake()
         assert not await _published_within(publisher, 2, 0.2), "published before the pace"
         assert await _published_within(publisher, 2, 2)
-    finally:
-        running.cancel()
     assert [m.event_id for m in publisher.published] == ["event-1", "event-2"]
 
 
 async def test_a_caller_waiting_for_its_event_ends_the_pace(database, publisher):
-    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, pace_seconds=30)
-    database.outbox = [message(1)]
-    running = asyncio.create_task(relay.run())
-    try:
-        assert await _published_within(publisher, 1, 2)
+    async with relay_past_its_first_round(database, publisher, pace_seconds=30) as relay:
         await asyncio.sleep(0.05)  # the relay pauses for the pace
         database.outbox.append(message(2))
         relay.wake()
         assert await relay.published("event-2", 1) is True
-    finally:
-        running.cancel()
 
 
 async def test_a_round_after_a_quiet_spell_goes_at_once(database, publisher):
-    relay = OutboxRelay(lambda: FakeUnitOfWork(database), publisher, interval_seconds=60, pace_seconds=0.2)
-    database.outbox = [message(1)]
-    running = asyncio.create_task(relay.run())
-    try:
-        assert await _published_within(publisher, 1, 2)
+    async with relay_past_its_first_round(database, publisher, pace_seconds=0.2) as relay:
         await asyncio.sleep(0.3)  # longer than the pace: the relay waits for a wake
         database.outbox.append(message(2))
         relay.wake()
         assert await _published_within(publisher, 2, 0.1)
-    finally:
-        running.cancel()
